@@ -1,0 +1,45 @@
+package dev.larkhandoff.lark;
+
+import dev.larkhandoff.lark.http.LarkHttp;
+import dev.larkhandoff.lark.im.MessageApi;
+import dev.larkhandoff.lark.im.ResourceApi;
+
+/** Entry point to the Lark Open Platform: one per app, thread-safe, closed when the program stops. */
+public final class LarkClient implements AutoCloseable {
+
+    private final LarkHttp http;
+    private final MessageApi messages;
+    private final ResourceApi resources;
+
+    private LarkClient(LarkClientConfig config) {
+        this.http = new LarkHttp(config);
+        this.messages = new MessageApi(http);
+        this.resources = new ResourceApi(http);
+    }
+
+    public static LarkClient create(LarkClientConfig config) {
+        return new LarkClient(config);
+    }
+
+    public LarkClientConfig config() {
+        return http.config();
+    }
+
+    public MessageApi messages() {
+        return messages;
+    }
+
+    public ResourceApi resources() {
+        return resources;
+    }
+
+    /** The call executor shared by every API group; for calls this client has no typed method for yet. */
+    public LarkHttp http() {
+        return http;
+    }
+
+    @Override
+    public void close() {
+        http.close();
+    }
+}
