@@ -1,0 +1,396 @@
+package dev.larkhandoff.lark.ws;
+
+import static dev.larkhandoff.lark.ws.EventCollector.await;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.emulator.EmuJson;
+import dev.larkhandoff.emulator.model.EmuChat;
+import dev.larkhandoff.emulator.model.EmuUser;
+import dev.larkhandoff.emulator.ws.DeliveryPlan;
+import dev.larkhandoff.emulator.ws.EventAck;
+import dev.larkhandoff.lark.EmulatedLark;
+import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.lark.event.BotMembershipChanged;
+import dev.larkhandoff.lark.event.CardAction;
+import dev.larkhandoff.lark.event.CardResponse;
+import dev.larkhandoff.lark.event.LarkEvent;
+import dev.larkhandoff.lark.event.MessageContent;
+import dev.larkhandoff.lark.event.MessageReceived;
+import dev.larkhandoff.lark.event.ReactionCreated;
+import dev.larkhandoff.lark.im.OutgoingMessage;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+class LongConnectionTest {
+
+    @RegisterExtension
+    final EmulatedLark lark = new EmulatedLark();
+
+    private LongConnection connection;
+    private EventCollector events;
+    private EmuUser alice;
+    private EmuChat chat;
+
+    @BeforeEach
+    void connect() {
+        alice = lark.control().addUser("Alice");
+        chat = lark.control().createGroup("team", alice);
+        connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
+        events = new EventCollector(connection);
+        await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(10), "connected");
+    }
+
+    @AfterEach
+    void close() {
+        events.close();
+        connection.close(Duration.ZERO);
+    }
+
+    private String appId() {
+        return lark.emulator().app().appId();
+    }
+
+    private List<EventAck> acks() {
+        return lark.emulator().gateway().acks();
+    }
+
+    @Test
+    void given_a_text_with_a_mention_when_acknowledged_then_typed_event_arrives_and_lark_gets_200_once() {
+        var sent = lark.control().sendText(alice, chat.chatId, "deploy please", lark.emulator().app().botOpenId());
+
+        InboundEvent inbound = events.next();
+        assertThat(lark.emulator().gateway().unacknowledged()).as("not acked before the consumer decides").isEqualTo(1);
+        inbound.ack();
+
+        MessageReceived m = (MessageReceived) inbound.event();
+        assertThat(m.message().messageId()).isEqualTo(sent.messageId());
+        assertThat(m.message().chatId()).isEqualTo(chat.chatId);
+        assertThat(m.message().content()).isEqualTo(new MessageContent.Text("@_user_1 deploy please"));
+        assertThat(m.message().mentions()).singleElement()
+                .satisfies(x -> assertThat(x.id().openId()).isEqualTo(lark.emulator().app().botOpenId()));
+        assertThat(m.sender().senderId().openId()).isEqualTo(alice.openId());
+        EventAck ack = sent.awaitAcks(Duration.ofSeconds(5)).get(0);
+        assertThat(ack.code()).isEqualTo(200);
+        assertThat(ack.attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void given_every_message_type_the_seeds_handle_then_each_decodes_to_its_record() {
+        var post = EmuJson.object().put("title", "Plan");
+        var para = post.putArray("content").addArray();
+        para.addObject().put("tag", "text").put("text", "step ");
+        para.addObject().put("tag", "a").put("text", "one").put("href", "https://example.com");
+        var text = lark.control().sendText(alice, chat.chatId, "hello");
+        var rich = lark.control().sendPost(alice, chat.chatId, post);
+        var image = lark.control().sendImage(alice, chat.chatId, new byte[] {(byte) 0x89, 'P', 'N', 'G'});
+        var file = lark.control().sendFile(alice, chat.chatId, "report".getBytes(), "report.pdf");
+        var sticker = lark.control().sendSticker(alice, chat.chatId, "file_v3_sticker");
+        var audio = lark.control().sendAudio(alice, chat.chatId, new byte[] {1, 2}, 3000);
+        var media = lark.control().sendMedia(alice, chat.chatId, new byte[] {3}, new byte[] {4}, "clip.mp4", 9000);
+        var card = lark.control().sendInteractive(alice, chat.chatId,
+                (tools.jackson.databind.node.ObjectNode) EmuJson.read("{\"elements\":[{\"tag\":\"markdown\",\"content\":\"hi\"}]}"));
+        var forward = lark.control().mergeForward(alice, chat.chatId, List.of(text.messageId(), rich.messageId()));
+
+        List<MessageContent> contents = new ArrayList<>();
+        for (int i = 0; i < 9; i++) {
+            contents.add(((MessageReceived) events.nextAcked()).message().content());
+        }
+
+        assertThat(contents.get(0)).isEqualTo(new MessageContent.Text("hello"));
+        assertThat(contents.get(1)).isInstanceOfSatisfying(MessageContent.Post.class, p -> {
+            assertThat(p.title()).isEqualTo("Plan");
+            assertThat(p.plainText()).isEqualTo("step one");
+        });
+        assertThat(contents.get(2)).isInstanceOf(MessageContent.Image.class);
+        assertThat(contents.get(3)).isInstanceOfSatisfying(MessageContent.File.class,
+                f -> assertThat(f.fileName()).isEqualTo("report.pdf"));
+        assertThat(contents.get(4)).isEqualTo(new MessageContent.Sticker("file_v3_sticker"));
+        assertThat(contents.get(5)).isInstanceOfSatisfying(MessageContent.Audio.class,
+                a -> assertThat(a.durationMillis()).isEqualTo(3000));
+        assertThat(contents.get(6)).isInstanceOfSatisfying(MessageContent.Media.class,
+                m -> assertThat(m.fileName()).isEqualTo("clip.mp4"));
+        assertThat(contents.get(7)).isInstanceOf(MessageContent.Interactive.class);
+        assertThat(contents.get(8)).isEqualTo(new MessageContent.MergeForward());
+        assertThat(List.of(image, file, sticker, audio, media, card, forward))
+                .allSatisfy(s -> assertThat(s.awaitAcks(Duration.ofSeconds(5))).allMatch(EventAck::ok));
+    }
+
+    @Test
+    void given_reaction_and_bot_membership_events_then_they_arrive_typed() {
+        var sent = lark.control().sendText(alice, chat.chatId, "hi");
+        events.nextAcked();
+        lark.control().react(alice, sent.messageId(), "THUMBSUP");
+        lark.control().removeBot(chat.chatId, alice);
+        lark.control().addBot(chat.chatId, alice);
+
+        ReactionCreated reaction = (ReactionCreated) events.nextAcked();
+        BotMembershipChanged removed = (BotMembershipChanged) events.nextAcked();
+        BotMembershipChanged added = (BotMembershipChanged) events.nextAcked();
+
+        assertThat(reaction.messageId()).isEqualTo(sent.messageId());
+        assertThat(reaction.emojiType()).isEqualTo("THUMBSUP");
+        assertThat(reaction.userId().openId()).isEqualTo(alice.openId());
+        assertThat(removed.added()).isFalse();
+        assertThat(added.added()).isTrue();
+        assertThat(added.chatId()).isEqualTo(chat.chatId);
+        assertThat(added.operatorId().openId()).isEqualTo(alice.openId());
+    }
+
+    @Test
+    void given_a_card_button_click_then_the_response_toast_and_card_update_reach_lark() {
+        var card = tools.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+        card.put("schema", "2.0");
+        var button = card.putObject("body").putArray("elements").addObject();
+        button.put("tag", "button");
+        button.putObject("text").put("tag", "plain_text").put("content", "Approve");
+        button.putArray("behaviors").addObject().put("type", "callback").putObject("value").put("action", "y");
+        var message = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.interactive(card)).block();
+
+        var click = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> lark.control().clickButton(alice, message.messageId(), "Approve"));
+        InboundEvent inbound = events.next();
+        CardAction action = (CardAction) inbound.event();
+        assertThat(action.action().value().path("action").asString()).isEqualTo("y");
+        assertThat(action.operator().openId()).isEqualTo(alice.openId());
+        assertThat(action.context().openMessageId()).isEqualTo(message.messageId());
+        var updated = dev.larkhandoff.lark.LarkJson.object().put("schema", "2.0");
+        updated.putObject("header").putObject("title").put("content", "Approved");
+        inbound.respond(CardResponse.toast("success", "Got it: y").withCard(updated));
+
+        var callback = click.join();
+        assertThat(callback.toast()).isEqualTo("Got it: y");
+        assertThat(lark.control().card(message.messageId()).path("header").path("title").path("content").asString())
+                .isEqualTo("Approved");
+    }
+
+    @Test
+    void given_fragments_arriving_out_of_order_then_the_event_is_reassembled() {
+        lark.control().planNext(DeliveryPlan.fragmented(5, true));
+        String text = "x".repeat(3000) + " end";
+        lark.control().sendText(alice, chat.chatId, text);
+
+        MessageReceived m = (MessageReceived) events.nextAcked();
+
+        assertThat(((MessageContent.Text) m.message().content()).text()).isEqualTo(text);
+        await(() -> acks().size() == 1, Duration.ofSeconds(5), "the ack");
+        assertThat(acks().get(0).attempts()).isEqualTo(1);
+    }
+
+    @Test
+    void given_a_consumer_failure_then_lark_pushes_again_and_the_consumer_gets_a_second_chance() {
+        lark.control().redeliveryDelay(Duration.ofMillis(100));
+        var sent = lark.control().sendText(alice, chat.chatId, "retry me");
+
+        InboundEvent first = events.next();
+        first.fail();
+        InboundEvent second = events.next();
+        second.ack();
+
+        assertThat(second.event().eventId()).isEqualTo(first.event().eventId());
+        EventAck ack = sent.awaitAcks(Duration.ofSeconds(5)).get(0);
+        assertThat(ack.code()).isEqualTo(200);
+        assertThat(ack.attempts()).isEqualTo(2);
+        assertThat(connection.stats().failedAcks()).isEqualTo(1);
+    }
+
+    @Test
+    void given_the_socket_dropped_mid_stream_then_after_reconnect_no_event_is_lost_or_duplicated() throws Exception {
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            sent.add(lark.control().sendText(alice, chat.chatId, "before " + i).messageId());
+        }
+        // One event loses its socket halfway through its fragments.
+        lark.control().planNext(DeliveryPlan.droppedMidway(3, 1));
+        sent.add(lark.control().sendText(alice, chat.chatId, "torn").messageId());
+        for (int i = 0; i < 10; i++) {
+            sent.add(lark.control().sendText(alice, chat.chatId, "after " + i).messageId());
+        }
+        lark.control().dropConnections();
+        for (int i = 0; i < 5; i++) {
+            sent.add(lark.control().sendText(alice, chat.chatId, "late " + i).messageId());
+        }
+
+        List<String> received = new ArrayList<>();
+        while (received.size() < sent.size()) {
+            LarkEvent e = events.nextAcked();
+            received.add(((MessageReceived) e).message().messageId());
+        }
+        events.assertQuiet(Duration.ofSeconds(4));
+
+        assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
+        await(() -> lark.emulator().gateway().unacknowledged() == 0, Duration.ofSeconds(10), "every event acked");
+        assertThat(connection.stats().connects()).isGreaterThanOrEqualTo(2);
+    }
+
+    @Test
+    void given_a_redelivery_of_an_event_already_accepted_then_consumer_does_not_see_it_twice() throws Exception {
+        // The consumer accepts, but Lark never hears it: the socket is gone before the ack.
+        var sent = lark.control().sendText(alice, chat.chatId, "once");
+        InboundEvent first = events.next();
+        lark.control().dropConnections();
+        await(() -> connection.state() != LongConnection.State.CONNECTED, Duration.ofSeconds(5), "the drop");
+        first.ack();
+
+        EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
+
+        assertThat(ack.code()).isEqualTo(200);
+        events.assertQuiet(Duration.ofSeconds(1));
+        assertThat(connection.stats().eventsDelivered()).isEqualTo(1);
+    }
+
+    @Test
+    void given_bad_input_then_it_is_counted_and_skipped_and_the_stream_lives_on() throws Exception {
+        lark.control().sendRawFrame(new byte[] {(byte) 0xFF, 0x01, 0x02});
+        lark.control().sendRawFrame(new byte[] {0x08, 0x01});
+        EventAck invalidJson = lark.control().pushRawEvent("{not json".getBytes(StandardCharsets.UTF_8)).get();
+        var unknown = lark.control().pushEvent("im.chat.disbanded_v1", EmuJson.object().put("chat_id", chat.chatId)).get();
+        var noHeader = lark.control().pushRawEvent("{\"schema\":\"2.0\",\"event\":{}}".getBytes(StandardCharsets.UTF_8)).get();
+        byte[] huge = ("{\"schema\":\"2.0\",\"header\":{\"event_id\":\"big\",\"event_type\":\"im.message.receive_v1\"},\"pad\":\""
+                + "a".repeat(5 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        lark.control().planNext(DeliveryPlan.fragmented(8, false));
+        EventAck oversized = lark.control().pushRawEvent(huge).get();
+
+        var good = lark.control().sendText(alice, chat.chatId, "still alive");
+        MessageReceived m = (MessageReceived) events.nextAcked();
+
+        assertThat(m.message().messageId()).isEqualTo(good.messageId());
+        assertThat(List.of(invalidJson, unknown, noHeader, oversized)).allMatch(EventAck::ok);
+        LongConnectionStats stats = connection.stats();
+        assertThat(stats.malformedFrames()).isEqualTo(2);
+        assertThat(stats.invalidPayloads()).isEqualTo(2);
+        assertThat(stats.unknownEvents()).isEqualTo(1);
+        assertThat(stats.oversizedPayloads()).isEqualTo(1);
+        assertThat(stats.eventsDelivered()).isEqualTo(1);
+    }
+
+    @Test
+    void given_pings_then_pongs_arrive_and_their_config_is_applied() {
+        await(() -> connection.stats().pongs() >= 1, Duration.ofSeconds(5), "a pong");
+
+        assertThat(connection.stats().pingsSent()).isGreaterThanOrEqualTo(1);
+        assertThat(lark.emulator().gateway().pings()).isGreaterThanOrEqualTo(1);
+        assertThat(connection.clientConfig().pingIntervalSeconds()).isEqualTo(30);
+        assertThat(connection.clientConfig().reconnectIntervalSeconds()).isEqualTo(1);
+    }
+
+    @Test
+    void given_close_then_the_stream_completes_and_the_server_sees_the_socket_go() {
+        connection.close();
+
+        await(events::completed, Duration.ofSeconds(5), "completion");
+        await(() -> lark.emulator().gateway().liveConnections(appId()) == 0, Duration.ofSeconds(5), "server-side close");
+        assertThat(connection.state()).isEqualTo(LongConnection.State.CLOSED);
+    }
+
+    @Test
+    void given_many_events_then_each_arrives_once_in_order_of_sending() {
+        Set<String> sent = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            sent.add(lark.control().sendText(alice, chat.chatId, "n" + i).messageId());
+        }
+        Set<String> received = new HashSet<>();
+        for (int i = 0; i < 50; i++) {
+            received.add(((MessageReceived) events.nextAcked()).message().messageId());
+        }
+        assertThat(received).isEqualTo(sent);
+    }
+
+    @Test
+    void given_handshake_refused_with_403_then_the_stream_fails_with_a_typed_error() {
+        events.close();
+        connection.close(Duration.ZERO);
+        lark.control().refuseHandshakes(403, "forbidden", 0, 1);
+        connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
+        events = new EventCollector(connection);
+
+        Throwable error = events.awaitError(Duration.ofSeconds(10));
+
+        assertThat(error).isInstanceOfSatisfying(HandshakeRejectedException.class, e -> {
+            assertThat(e.handshakeStatus()).isEqualTo(403);
+            assertThat(e.handshakeMsg()).isEqualTo("forbidden");
+            assertThat(e.retryable()).isFalse();
+        });
+        assertThat(connection.state()).isEqualTo(LongConnection.State.FAILED);
+    }
+
+    @Test
+    void given_too_many_connections_then_the_rejection_is_final() {
+        events.close();
+        connection.close(Duration.ZERO);
+        lark.control().refuseHandshakes(514, "exceeds connection limit", 1000040350, 1);
+        connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
+        events = new EventCollector(connection);
+
+        assertThat(events.awaitError(Duration.ofSeconds(10))).isInstanceOfSatisfying(HandshakeRejectedException.class,
+                e -> assertThat(e.authErrCode()).isEqualTo(1000040350));
+    }
+
+    @Test
+    void given_a_transient_handshake_refusal_then_the_client_retries_and_connects() {
+        events.close();
+        connection.close(Duration.ZERO);
+        lark.control().refuseHandshakes(514, "busy", 0, 1);
+        lark.control().refuseEndpoint(1000040343, 1);
+        connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
+        events = new EventCollector(connection);
+
+        await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(15), "connected after retries");
+        var sent = lark.control().sendText(alice, chat.chatId, "made it");
+        assertThat(((MessageReceived) events.nextAcked()).message().messageId()).isEqualTo(sent.messageId());
+    }
+
+    @Test
+    void given_wrong_credentials_then_discovery_fails_for_good() {
+        events.close();
+        connection.close(Duration.ZERO);
+        var bad = dev.larkhandoff.lark.LarkClient.create(dev.larkhandoff.lark.LarkClientConfig.of(
+                lark.emulator().baseUrl(), lark.emulator().app().appId(), "wrong"));
+        connection = new LongConnection(bad.http(), LongConnectionOptions.defaults());
+        events = new EventCollector(connection);
+
+        assertThat(events.awaitError(Duration.ofSeconds(10))).isInstanceOfSatisfying(LarkException.class,
+                e -> assertThat(e.code()).isEqualTo(514));
+        bad.close();
+    }
+
+    @Test
+    void given_a_consumer_that_cannot_keep_up_then_excess_events_are_answered_500_and_come_back() {
+        events.close();
+        connection.close(Duration.ZERO);
+        lark.control().redeliveryDelay(Duration.ofMillis(200));
+        connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults().withQueueCapacity(2));
+        List<InboundEvent> taken = java.util.Collections.synchronizedList(new ArrayList<>());
+        var subscriber = new reactor.core.publisher.BaseSubscriber<InboundEvent>() {
+            @Override
+            protected void hookOnSubscribe(org.reactivestreams.Subscription s) {
+                // takes nothing until the test asks
+            }
+
+            @Override
+            protected void hookOnNext(InboundEvent e) {
+                taken.add(e);
+                e.ack();
+            }
+        };
+        connection.events().subscribe(subscriber);
+        await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(10), "connected");
+        for (int i = 0; i < 5; i++) {
+            lark.control().sendText(alice, chat.chatId, "burst " + i);
+        }
+        await(() -> connection.stats().shedForFullQueue() >= 3, Duration.ofSeconds(10), "shedding");
+
+        subscriber.request(Long.MAX_VALUE);
+
+        await(() -> taken.size() == 5, Duration.ofSeconds(15), "all five events");
+        await(() -> lark.emulator().gateway().unacknowledged() == 0, Duration.ofSeconds(10), "all acked");
+        subscriber.dispose();
+    }
+}
