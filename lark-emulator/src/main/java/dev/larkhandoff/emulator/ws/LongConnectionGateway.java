@@ -76,6 +76,8 @@ public final class LongConnectionGateway {
         final CompletableFuture<EventAck> done = new CompletableFuture<>();
         int attempts;
         String frameMessageId;
+        /** Every frame message id this event was pushed under, so acks of any push resolve it. */
+        final List<String> frameMessageIds = new ArrayList<>();
 
         Pushed(String eventId, String appId, byte[] payload, boolean callback, DeliveryPlan plan) {
             this.eventId = eventId;
@@ -301,8 +303,7 @@ public final class LongConnectionGateway {
         synchronized (this) {
             pushed = byFrameMessageId.get(messageId);
             if (pushed != null && code == 200) {
-                byFrameMessageId.values().removeIf(p -> p == pushed);
-                byEventId.remove(pushed.eventId);
+                forget(pushed);
             }
         }
         if (pushed == null || pushed.done.isDone()) {
@@ -316,10 +317,14 @@ public final class LongConnectionGateway {
         }
     }
 
+    private void forget(Pushed pushed) {
+        pushed.frameMessageIds.forEach(byFrameMessageId::remove);
+        byEventId.remove(pushed.eventId);
+    }
+
     private void finish(Pushed pushed, int code, JsonNode data) {
         synchronized (this) {
-            byFrameMessageId.values().removeIf(p -> p == pushed);
-            byEventId.remove(pushed.eventId);
+            forget(pushed);
         }
         EventAck ack = new EventAck(pushed.eventId, code, data, pushed.attempts);
         acks.add(ack);
@@ -366,6 +371,7 @@ public final class LongConnectionGateway {
             conn = live.get(ThreadLocalRandom.current().nextInt(live.size()));
             pushed.attempts++;
             pushed.frameMessageId = Ids.hex(16);
+            pushed.frameMessageIds.add(pushed.frameMessageId);
             byFrameMessageId.put(pushed.frameMessageId, pushed);
         }
         int attempt = pushed.attempts;

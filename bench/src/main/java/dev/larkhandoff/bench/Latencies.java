@@ -1,0 +1,34 @@
+package dev.larkhandoff.bench;
+
+import java.util.Arrays;
+
+/** Collected latencies in nanoseconds, summarised as percentiles in milliseconds. */
+final class Latencies {
+
+    private final long[] values;
+    private int size;
+
+    Latencies(int capacity) {
+        values = new long[capacity];
+    }
+
+    synchronized void add(long nanos) {
+        if (size < values.length) {
+            values[size++] = nanos;
+        }
+    }
+
+    synchronized double percentileMillis(double p) {
+        if (size == 0) {
+            return Double.NaN;
+        }
+        long[] sorted = Arrays.copyOf(values, size);
+        Arrays.sort(sorted);
+        int index = (int) Math.min(size - 1, Math.ceil(p / 100.0 * size) - 1);
+        return sorted[Math.max(0, index)] / 1e6;
+    }
+
+    synchronized int count() {
+        return size;
+    }
+}
