@@ -412,8 +412,9 @@ public final class MessageRoutes implements ApiRoutes {
         if (imageType == null || !Set.of("message", "avatar").contains(imageType.text())) {
             throw ApiError.badRequest("image_type must be message or avatar");
         }
-        if (image == null || !image.isFile() || image.bytes().length == 0) {
-            throw ApiError.badRequest("image must be a non-empty file part");
+        // A part without a filename counts too: the official Node SDK uploads a Buffer that way.
+        if (image == null || image.bytes().length == 0) {
+            throw ApiError.badRequest("image must be a non-empty part");
         }
         if (image.bytes().length > MAX_IMAGE) {
             throw ApiError.badRequest("image is larger than 10 MB");
@@ -435,8 +436,8 @@ public final class MessageRoutes implements ApiRoutes {
         if (fileName == null || fileName.text().isBlank()) {
             throw ApiError.badRequest("file_name is required");
         }
-        if (file == null || !file.isFile() || file.bytes().length == 0) {
-            throw ApiError.badRequest("file must be a non-empty file part");
+        if (file == null || file.bytes().length == 0) {
+            throw ApiError.badRequest("file must be a non-empty part");
         }
         if (file.bytes().length > MAX_FILE) {
             throw ApiError.badRequest("file is larger than 30 MB");

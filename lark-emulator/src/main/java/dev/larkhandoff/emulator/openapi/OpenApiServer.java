@@ -226,8 +226,9 @@ public final class OpenApiServer {
                             map.put(file.getName(), new FormField(file.getName(), file.get(), file.getFilename(),
                                     file.getContentType(), true));
                         } else if (data instanceof Attribute attr) {
-                            map.put(attr.getName(), new FormField(attr.getName(),
-                                    attr.getValue().getBytes(StandardCharsets.UTF_8), null, null, false));
+                            // Raw bytes, not getValue(): a part without a filename may still be binary
+                            // (the Node SDK sends a Buffer that way), and decoding it as text corrupts it.
+                            map.put(attr.getName(), new FormField(attr.getName(), attr.get(), null, null, false));
                         }
                     } catch (IOException e) {
                         throw new UncheckedIOException(e);
