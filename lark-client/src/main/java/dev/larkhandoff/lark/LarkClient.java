@@ -1,6 +1,7 @@
 package dev.larkhandoff.lark;
 
 import dev.larkhandoff.lark.http.LarkHttp;
+import dev.larkhandoff.lark.im.ChatApi;
 import dev.larkhandoff.lark.im.MessageApi;
 import dev.larkhandoff.lark.im.ResourceApi;
 
@@ -10,11 +11,13 @@ public final class LarkClient implements AutoCloseable {
     private final LarkHttp http;
     private final MessageApi messages;
     private final ResourceApi resources;
+    private final ChatApi chats;
 
     private LarkClient(LarkClientConfig config) {
         this.http = new LarkHttp(config);
         this.messages = new MessageApi(http);
         this.resources = new ResourceApi(http);
+        this.chats = new ChatApi(http);
     }
 
     public static LarkClient create(LarkClientConfig config) {
@@ -31,6 +34,10 @@ public final class LarkClient implements AutoCloseable {
 
     public ResourceApi resources() {
         return resources;
+    }
+
+    public ChatApi chats() {
+        return chats;
     }
 
     /** The call executor shared by every API group; for calls this client has no typed method for yet. */
