@@ -3,6 +3,7 @@ package dev.larkhandoff.lark;
 import dev.larkhandoff.lark.http.LarkHttp;
 import dev.larkhandoff.lark.im.ChatApi;
 import dev.larkhandoff.lark.im.MessageApi;
+import dev.larkhandoff.lark.im.PinApi;
 import dev.larkhandoff.lark.im.ResourceApi;
 
 /** Entry point to the Lark Open Platform: one per app, thread-safe, closed when the program stops. */
@@ -12,12 +13,14 @@ public final class LarkClient implements AutoCloseable {
     private final MessageApi messages;
     private final ResourceApi resources;
     private final ChatApi chats;
+    private final PinApi pins;
 
     private LarkClient(LarkClientConfig config) {
         this.http = new LarkHttp(config);
         this.messages = new MessageApi(http);
         this.resources = new ResourceApi(http);
         this.chats = new ChatApi(http);
+        this.pins = new PinApi(http);
     }
 
     public static LarkClient create(LarkClientConfig config) {
@@ -38,6 +41,10 @@ public final class LarkClient implements AutoCloseable {
 
     public ChatApi chats() {
         return chats;
+    }
+
+    public PinApi pins() {
+        return pins;
     }
 
     /** The call executor shared by every API group; for calls this client has no typed method for yet. */
