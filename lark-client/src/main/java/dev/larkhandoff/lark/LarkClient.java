@@ -2,6 +2,7 @@ package dev.larkhandoff.lark;
 
 import dev.larkhandoff.lark.http.LarkHttp;
 import dev.larkhandoff.lark.im.ChatApi;
+import dev.larkhandoff.lark.im.ChatTabApi;
 import dev.larkhandoff.lark.im.MessageApi;
 import dev.larkhandoff.lark.im.PinApi;
 import dev.larkhandoff.lark.im.ResourceApi;
@@ -14,6 +15,7 @@ public final class LarkClient implements AutoCloseable {
     private final ResourceApi resources;
     private final ChatApi chats;
     private final PinApi pins;
+    private final ChatTabApi chatTabs;
 
     private LarkClient(LarkClientConfig config) {
         this.http = new LarkHttp(config);
@@ -21,6 +23,7 @@ public final class LarkClient implements AutoCloseable {
         this.resources = new ResourceApi(http);
         this.chats = new ChatApi(http);
         this.pins = new PinApi(http);
+        this.chatTabs = new ChatTabApi(http);
     }
 
     public static LarkClient create(LarkClientConfig config) {
@@ -45,6 +48,10 @@ public final class LarkClient implements AutoCloseable {
 
     public PinApi pins() {
         return pins;
+    }
+
+    public ChatTabApi chatTabs() {
+        return chatTabs;
     }
 
     /** The call executor shared by every API group; for calls this client has no typed method for yet. */
