@@ -1,5 +1,7 @@
 package dev.larkhandoff.lark;
 
+import dev.larkhandoff.lark.contact.BotApi;
+import dev.larkhandoff.lark.contact.ContactApi;
 import dev.larkhandoff.lark.http.LarkHttp;
 import dev.larkhandoff.lark.im.ChatApi;
 import dev.larkhandoff.lark.im.ChatTabApi;
@@ -16,6 +18,8 @@ public final class LarkClient implements AutoCloseable {
     private final ChatApi chats;
     private final PinApi pins;
     private final ChatTabApi chatTabs;
+    private final BotApi bot;
+    private final ContactApi contacts;
 
     private LarkClient(LarkClientConfig config) {
         this.http = new LarkHttp(config);
@@ -24,6 +28,8 @@ public final class LarkClient implements AutoCloseable {
         this.chats = new ChatApi(http);
         this.pins = new PinApi(http);
         this.chatTabs = new ChatTabApi(http);
+        this.bot = new BotApi(http);
+        this.contacts = new ContactApi(http);
     }
 
     public static LarkClient create(LarkClientConfig config) {
@@ -52,6 +58,16 @@ public final class LarkClient implements AutoCloseable {
 
     public ChatTabApi chatTabs() {
         return chatTabs;
+    }
+
+    /** The bot's own identity. */
+    public BotApi bot() {
+        return bot;
+    }
+
+    /** People's ids by email. */
+    public ContactApi contacts() {
+        return contacts;
     }
 
     /** The call executor shared by every API group; for calls this client has no typed method for yet. */
