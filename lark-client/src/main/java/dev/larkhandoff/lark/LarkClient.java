@@ -1,7 +1,12 @@
 package dev.larkhandoff.lark;
 
+import dev.larkhandoff.lark.contact.BotApi;
+import dev.larkhandoff.lark.contact.ContactApi;
 import dev.larkhandoff.lark.http.LarkHttp;
+import dev.larkhandoff.lark.im.ChatApi;
+import dev.larkhandoff.lark.im.ChatTabApi;
 import dev.larkhandoff.lark.im.MessageApi;
+import dev.larkhandoff.lark.im.PinApi;
 import dev.larkhandoff.lark.im.ResourceApi;
 
 /** Entry point to the Lark Open Platform: one per app, thread-safe, closed when the program stops. */
@@ -10,11 +15,21 @@ public final class LarkClient implements AutoCloseable {
     private final LarkHttp http;
     private final MessageApi messages;
     private final ResourceApi resources;
+    private final ChatApi chats;
+    private final PinApi pins;
+    private final ChatTabApi chatTabs;
+    private final BotApi bot;
+    private final ContactApi contacts;
 
     private LarkClient(LarkClientConfig config) {
         this.http = new LarkHttp(config);
         this.messages = new MessageApi(http);
         this.resources = new ResourceApi(http);
+        this.chats = new ChatApi(http);
+        this.pins = new PinApi(http);
+        this.chatTabs = new ChatTabApi(http);
+        this.bot = new BotApi(http);
+        this.contacts = new ContactApi(http);
     }
 
     public static LarkClient create(LarkClientConfig config) {
@@ -31,6 +46,28 @@ public final class LarkClient implements AutoCloseable {
 
     public ResourceApi resources() {
         return resources;
+    }
+
+    public ChatApi chats() {
+        return chats;
+    }
+
+    public PinApi pins() {
+        return pins;
+    }
+
+    public ChatTabApi chatTabs() {
+        return chatTabs;
+    }
+
+    /** The bot's own identity. */
+    public BotApi bot() {
+        return bot;
+    }
+
+    /** People's ids by email. */
+    public ContactApi contacts() {
+        return contacts;
     }
 
     /** The call executor shared by every API group; for calls this client has no typed method for yet. */

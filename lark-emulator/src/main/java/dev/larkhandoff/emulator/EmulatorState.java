@@ -5,6 +5,7 @@ import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuReaction;
 import dev.larkhandoff.emulator.model.EmuResource;
+import dev.larkhandoff.emulator.model.EmuTab;
 import dev.larkhandoff.emulator.model.EmuUser;
 import java.time.Clock;
 import java.time.Duration;
@@ -159,6 +160,8 @@ public final class EmulatorState {
         EmuChat chat = new EmuChat(Ids.chatId(), chatMode == null ? "group" : chatMode, clock.millis());
         chat.name = name == null ? "" : name;
         chat.description = description == null ? "" : description;
+        // Every Lark chat starts with the built-in message tab, which cannot be removed and stays first.
+        chat.tabs.add(new EmuTab(Ids.tabId(), null, "message", null));
         chats.put(chat.chatId, chat);
         messagesByChat.put(chat.chatId, new ArrayList<>());
         return chat;
@@ -170,6 +173,18 @@ public final class EmulatorState {
 
     public synchronized List<EmuChat> chats() {
         return List.copyOf(chats.values());
+    }
+
+    /** Views of the chats that pass {@code filter}, in creation order, built under the lock (chats are mutable). */
+    public synchronized <T> List<T> mapChats(java.util.function.Predicate<EmuChat> filter,
+            java.util.function.Function<EmuChat, T> view) {
+        List<T> out = new ArrayList<>();
+        for (EmuChat chat : chats.values()) {
+            if (filter.test(chat)) {
+                out.add(view.apply(chat));
+            }
+        }
+        return out;
     }
 
     public synchronized void dissolveChat(String chatId) {

@@ -5,8 +5,13 @@ import dev.larkhandoff.emulator.control.ControlHttpApi;
 import dev.larkhandoff.emulator.model.EmuApp;
 import dev.larkhandoff.emulator.openapi.ApiRoutes;
 import dev.larkhandoff.emulator.openapi.AuthRoutes;
+import dev.larkhandoff.emulator.openapi.BotRoutes;
+import dev.larkhandoff.emulator.openapi.ChatRoutes;
+import dev.larkhandoff.emulator.openapi.ChatTabRoutes;
+import dev.larkhandoff.emulator.openapi.ContactRoutes;
 import dev.larkhandoff.emulator.openapi.MessageRoutes;
 import dev.larkhandoff.emulator.openapi.OpenApiServer;
+import dev.larkhandoff.emulator.openapi.PinRoutes;
 import dev.larkhandoff.emulator.ws.LongConnectionGateway;
 import java.time.Clock;
 import java.time.Duration;
@@ -35,7 +40,9 @@ public final class LarkEmulator implements AutoCloseable {
         this.openApi = new OpenApiServer(state, options, clock);
         this.gateway = new LongConnectionGateway(state, options);
         MessageRoutes messages = new MessageRoutes(state);
-        for (ApiRoutes routes : List.<ApiRoutes>of(new AuthRoutes(state), messages)) {
+        for (ApiRoutes routes : List.<ApiRoutes>of(new AuthRoutes(state), messages,
+                new ChatRoutes(state), new ChatTabRoutes(state), new PinRoutes(state), new BotRoutes(),
+                new ContactRoutes(state))) {
             routes.register(openApi.router());
         }
         gateway.registerRoutes(openApi.router());
