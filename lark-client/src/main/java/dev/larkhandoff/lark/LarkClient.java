@@ -8,6 +8,8 @@ import dev.larkhandoff.lark.im.ChatTabApi;
 import dev.larkhandoff.lark.im.MessageApi;
 import dev.larkhandoff.lark.im.PinApi;
 import dev.larkhandoff.lark.im.ResourceApi;
+import dev.larkhandoff.lark.ws.LongConnection;
+import dev.larkhandoff.lark.ws.LongConnectionOptions;
 
 /** Entry point to the Lark Open Platform: one per app, thread-safe, closed when the program stops. */
 public final class LarkClient implements AutoCloseable {
@@ -71,6 +73,14 @@ public final class LarkClient implements AutoCloseable {
     }
 
     /** The call executor shared by every API group; for calls this client has no typed method for yet. */
+    /**
+     * A new long connection for this app. Lark gives each event to one of an app's connections at random,
+     * so a program should hold exactly one.
+     */
+    public LongConnection longConnection(LongConnectionOptions options) {
+        return new LongConnection(http, options);
+    }
+
     public LarkHttp http() {
         return http;
     }
