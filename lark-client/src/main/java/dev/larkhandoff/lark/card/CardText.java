@@ -57,7 +57,7 @@ public record CardText(String title, String body) {
         }
     }
 
-    /** The text of a JSON string node, "" for anything else (Jackson 3 refuses {@code asString} on containers). */
+    /** The text of a JSON string node; "" for a missing, null or non-string node, so callers need no null checks. */
     static String string(JsonNode node) {
         return node != null && node.isString() ? node.stringValue() : "";
     }

@@ -47,8 +47,8 @@ public final class WebhookDecoder {
 
     /**
      * Decodes a request to the event URL. The order follows Lark's SDKs: decrypt, answer a URL check
-     * (which Lark does not sign), then verify the signature (only when an encrypt key is set, as Lark only
-     * signs then) and the verification token.
+     * (whose signature the SDKs never check), then verify the signature (only when an encrypt key is set,
+     * as the SDKs do) and the verification token.
      */
     public WebhookRequest decodeEvent(WebhookHeaders headers, byte[] rawBody) {
         JsonNode outer = parse(rawBody, "body");
