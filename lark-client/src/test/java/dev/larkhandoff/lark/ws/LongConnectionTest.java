@@ -172,6 +172,41 @@ class LongConnectionTest {
     }
 
     @Test
+    void given_a_form_card_when_a_person_submits_it_then_the_action_carries_every_field() throws Exception {
+        var card = dev.larkhandoff.lark.card.Cards.form("Deploy", "Pick a target",
+                List.of(new dev.larkhandoff.lark.card.FormField.Input("reason", "why?", true)))
+                .withCancel("Cancel").withChatId(chat.chatId).toJson();
+        var message = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.interactive(card)).block();
+        var form = EmuJson.object().put("reason", "hotfix");
+
+        var submit = java.util.concurrent.CompletableFuture.supplyAsync(
+                () -> lark.control().submitForm(alice, message.messageId(), form));
+        InboundEvent inbound = events.next();
+        inbound.respond(CardResponse.toast("success", "Got it"));
+
+        CardAction action = (CardAction) inbound.event();
+        assertThat(action.action().formValue().path("reason").asString()).isEqualTo("hotfix");
+        assertThat(action.action().name()).isEqualTo("submit");
+        assertThat(action.action().value().path("action").asString()).isEqualTo("form_submit");
+        assertThat(submit.get(10, java.util.concurrent.TimeUnit.SECONDS).toast()).isEqualTo("Got it");
+    }
+
+    @Test
+    void given_a_reply_in_a_thread_then_the_event_carries_parent_root_and_thread() {
+        var question = lark.control().sendText(alice, chat.chatId, "question");
+        events.nextAcked();
+        var answer = lark.control().sendTextReply(alice, chat.chatId, "follow-up",
+                new dev.larkhandoff.emulator.control.EmulatorControl.Reply(question.messageId(), true));
+
+        MessageReceived m = (MessageReceived) events.nextAcked();
+
+        assertThat(m.message().messageId()).isEqualTo(answer.messageId());
+        assertThat(m.message().parentId()).isEqualTo(question.messageId());
+        assertThat(m.message().rootId()).isEqualTo(question.messageId());
+        assertThat(m.message().threadId()).startsWith("omt_");
+    }
+
+    @Test
     void given_fragments_arriving_out_of_order_then_the_event_is_reassembled() {
         lark.control().planNext(DeliveryPlan.fragmented(5, true));
         String text = "x".repeat(3000) + " end";
