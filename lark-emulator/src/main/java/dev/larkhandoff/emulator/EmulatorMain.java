@@ -15,6 +15,10 @@ public final class EmulatorMain {
     }
 
     public static void main(String[] args) throws InterruptedException {
+        // Named so it cannot clash with the logback.xml of a program that embeds the emulator.
+        if (System.getProperty("logback.configurationFile") == null) {
+            System.setProperty("logback.configurationFile", "lark-emulator-logback.xml");
+        }
         EmulatorOptions options = EmulatorOptions.defaults().withPort(9595);
         String appId = null;
         String appSecret = null;
