@@ -49,6 +49,12 @@ public record EmulatorOptions(
                 reconnectCount, ackTimeout, tokenTtl, sendsPerSecondPerChat, callsPerSecondPerApp);
     }
 
+    /** The reconnect part of the ClientConfig handed to clients. */
+    public EmulatorOptions withReconnect(int count, int intervalSeconds, int nonceSeconds) {
+        return new EmulatorOptions(host, port, pingIntervalSeconds, intervalSeconds, nonceSeconds, count, ackTimeout,
+                tokenTtl, sendsPerSecondPerChat, callsPerSecondPerApp);
+    }
+
     public EmulatorOptions withAckTimeout(Duration timeout) {
         return new EmulatorOptions(host, port, pingIntervalSeconds, reconnectIntervalSeconds, reconnectNonceSeconds,
                 reconnectCount, timeout, tokenTtl, sendsPerSecondPerChat, callsPerSecondPerApp);

@@ -125,7 +125,7 @@ public final class LongConnection implements AutoCloseable {
     public Flux<InboundEvent> events() {
         return sink.asFlux().doOnSubscribe(s -> {
             if (started.compareAndSet(false, true)) {
-                connect(0);
+                connect(1);
             }
         });
     }
@@ -150,11 +150,12 @@ public final class LongConnection implements AutoCloseable {
 
     // ---- connecting ----
 
-    private void connect(int failures) {
+    /** @param attempt the number of this attempt in the current series (1 after a loss or at start) */
+    private void connect(int attempt) {
         if (closing) {
             return;
         }
-        state = failures == 0 && counters.connects.get() == 0 ? State.CONNECTING : State.RECONNECTING;
+        state = counters.connects.get() == 0 ? State.CONNECTING : State.RECONNECTING;
         AtomicBoolean reachedOpen = new AtomicBoolean();
         pending = discovery.discover(clientConfig)
                 .flatMap(endpoint -> {
@@ -162,8 +163,8 @@ public final class LongConnection implements AutoCloseable {
                     return session(endpoint, reachedOpen);
                 })
                 .subscribe(null,
-                        error -> sessionEnded(error, failures, reachedOpen.get()),
-                        () -> sessionEnded(null, failures, reachedOpen.get()));
+                        error -> sessionEnded(error, attempt, reachedOpen.get()),
+                        () -> sessionEnded(null, attempt, reachedOpen.get()));
     }
 
     private Mono<Void> session(EndpointDiscovery.Endpoint endpoint, AtomicBoolean reachedOpen) {
@@ -211,7 +212,7 @@ public final class LongConnection implements AutoCloseable {
                 h.get("Handshake-Msg", e.response().status().reasonPhrase()), parseInt(h.get("Handshake-Autherrcode"), 0));
     }
 
-    private void sessionEnded(Throwable error, int failures, boolean wasOpen) {
+    private void sessionEnded(Throwable error, int attempt, boolean wasOpen) {
         if (closing) {
             finish();
             return;
@@ -223,10 +224,10 @@ public final class LongConnection implements AutoCloseable {
             return;
         }
         ClientConfig cfg = clientConfig;
-        int attempt = wasOpen ? 0 : failures + 1;
-        if (!wasOpen && cfg.reconnectCount() >= 0 && attempt > cfg.reconnectCount()) {
+        boolean noneAllowed = wasOpen && cfg.reconnectCount() == 0;
+        if (noneAllowed || !wasOpen && cfg.reconnectCount() >= 0 && attempt >= cfg.reconnectCount()) {
             state = State.FAILED;
-            sink.tryEmitError(new LarkException(LarkException.TRANSPORT, "gave up after " + failures
+            sink.tryEmitError(new LarkException(LarkException.TRANSPORT, "gave up after " + (noneAllowed ? 0 : attempt)
                     + " reconnect attempts: " + (error == null ? "connection closed" : error.getMessage()),
                     null, 0, "long connection", error));
             return;
@@ -237,10 +238,11 @@ public final class LongConnection implements AutoCloseable {
         Duration delay = wasOpen
                 ? Duration.ofMillis(ThreadLocalRandom.current().nextLong(cfg.reconnectNonce().toMillis() + 1))
                 : backoff(attempt, cfg.reconnectInterval());
+        int next = wasOpen ? 1 : attempt + 1;
         log.warn("Lark long connection {}; reconnecting in {} ms", error == null ? "closed" : "failed: " + error.getMessage(),
                 delay.toMillis());
         state = State.RECONNECTING;
-        pending = Mono.delay(delay).subscribe(x -> connect(attempt));
+        pending = Mono.delay(delay).subscribe(x -> connect(next));
     }
 
     static Duration backoff(int attempt, Duration cap) {

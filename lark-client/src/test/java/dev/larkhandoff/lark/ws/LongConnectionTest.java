@@ -67,6 +67,7 @@ class LongConnectionTest {
         var sent = lark.control().sendText(alice, chat.chatId, "deploy please", lark.emulator().app().botOpenId());
 
         InboundEvent inbound = events.next();
+        sleep(300);
         assertThat(lark.emulator().gateway().unacknowledged()).as("not acked before the consumer decides").isEqualTo(1);
         inbound.ack();
 
@@ -336,6 +337,36 @@ class LongConnectionTest {
             received.add(((MessageReceived) events.nextAcked()).message().messageId());
         }
         assertThat(received).isEqualTo(sent);
+    }
+
+    private static void sleep(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
+    void given_lark_allows_two_reconnect_attempts_when_both_fail_then_the_stream_gives_up_with_an_error() {
+        events.close();
+        connection.close(Duration.ZERO);
+        try (var strict = dev.larkhandoff.emulator.LarkEmulator.start(
+                dev.larkhandoff.emulator.EmulatorOptions.defaults().withReconnect(2, 2, 0));
+                var client = dev.larkhandoff.lark.LarkClient.create(dev.larkhandoff.lark.LarkClientConfig.of(
+                        strict.baseUrl(), strict.app().appId(), strict.app().appSecret()))) {
+            connection = client.longConnection(LongConnectionOptions.defaults());
+            events = new EventCollector(connection);
+            await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(10), "connected");
+            strict.control().refuseEndpoint(1000040343, 10);
+
+            strict.control().dropConnections();
+            Throwable error = events.awaitError(Duration.ofSeconds(20));
+
+            assertThat(error).isInstanceOf(LarkException.class).hasMessageContaining("gave up after 2 reconnect attempts");
+            assertThat(strict.gateway().endpointCalls()).as("the first connect and two attempts").isEqualTo(1 + 2);
+            assertThat(connection.state()).isEqualTo(LongConnection.State.FAILED);
+        }
     }
 
     @Test
