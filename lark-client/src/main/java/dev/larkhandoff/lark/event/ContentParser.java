@@ -24,22 +24,38 @@ final class ContentParser {
             return new MessageContent.Other(type, raw);
         }
         return switch (type) {
-            case "text" -> new MessageContent.Text(c.path("text").asString(""));
+            case "text" -> new MessageContent.Text(str(c, "text"));
             case "post" -> post(c);
-            case "image" -> new MessageContent.Image(c.path("image_key").asString(""));
-            case "file" -> new MessageContent.File(c.path("file_key").asString(""), EventDecoder.text(c, "file_name"));
-            case "audio" -> new MessageContent.Audio(c.path("file_key").asString(""), c.path("duration").asLong(0));
-            case "media" -> new MessageContent.Media(c.path("file_key").asString(""), EventDecoder.text(c, "image_key"),
-                    EventDecoder.text(c, "file_name"), c.path("duration").asLong(0));
-            case "sticker" -> new MessageContent.Sticker(c.path("file_key").asString(""));
+            case "image" -> new MessageContent.Image(str(c, "image_key"));
+            case "file" -> new MessageContent.File(str(c, "file_key"), EventDecoder.text(c, "file_name"));
+            case "audio" -> new MessageContent.Audio(str(c, "file_key"), number(c, "duration"));
+            case "media" -> new MessageContent.Media(str(c, "file_key"), EventDecoder.text(c, "image_key"),
+                    EventDecoder.text(c, "file_name"), number(c, "duration"));
+            case "sticker" -> new MessageContent.Sticker(str(c, "file_key"));
             case "interactive" -> new MessageContent.Interactive(c);
             default -> new MessageContent.Other(type, raw);
         };
     }
 
+    private static String str(JsonNode c, String field) {
+        String v = EventDecoder.text(c, field);
+        return v == null ? "" : v;
+    }
+
+    private static long number(JsonNode c, String field) {
+        try {
+            return Long.parseLong(str(c, field).trim());
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** A post may arrive wrapped in a locale key ({@code zh_cn}, {@code en_us} …) or bare. */
     private static MessageContent.Post post(JsonNode c) {
         JsonNode post = c;
+        if (!c.isObject()) {
+            return new MessageContent.Post(null, c, "", List.of());
+        }
         if (!c.has("content")) {
             for (JsonNode value : c.values()) {
                 if (value.isObject() && value.has("content")) {
@@ -53,12 +69,12 @@ final class ContentParser {
         for (JsonNode paragraph : post.path("content")) {
             StringBuilder line = new StringBuilder();
             for (JsonNode el : paragraph) {
-                String tag = el.path("tag").asString("");
+                String tag = str(el, "tag");
                 switch (tag) {
-                    case "text", "a", "md", "code_block" -> line.append(el.path("text").asString(""));
-                    case "at" -> line.append('@').append(el.path("user_name").asString(el.path("user_id").asString("")));
-                    case "img" -> images.add(el.path("image_key").asString(""));
-                    case "emotion" -> line.append(':').append(el.path("emoji_type").asString("")).append(':');
+                    case "text", "a", "md", "code_block" -> line.append(str(el, "text"));
+                    case "at" -> line.append('@').append(str(el, "user_name").isEmpty() ? str(el, "user_id") : str(el, "user_name"));
+                    case "img" -> images.add(str(el, "image_key"));
+                    case "emotion" -> line.append(':').append(str(el, "emoji_type")).append(':');
                     default -> {
                     }
                 }

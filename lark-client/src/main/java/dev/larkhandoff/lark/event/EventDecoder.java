@@ -41,11 +41,11 @@ public final class EventDecoder {
         return switch (header.eventType()) {
             case MESSAGE_RECEIVED -> messageReceived(header, event, root);
             case REACTION_CREATED -> new ReactionCreated(header, required(event, "message_id", header),
-                    event.path("reaction_type").path("emoji_type").asString(""), text(event, "operator_type"),
+                    nonNull(text(event.path("reaction_type"), "emoji_type")), text(event, "operator_type"),
                     userId(event.path("user_id")), text(event, "app_id"), millis(event, "action_time"), root);
             case BOT_ADDED, BOT_DELETED -> new BotMembershipChanged(header, BOT_ADDED.equals(header.eventType()),
                     required(event, "chat_id", header), userId(event.path("operator_id")),
-                    event.path("external").asBoolean(false), text(event, "name"), root);
+                    "true".equals(text(event, "external")), text(event, "name"), root);
             case CARD_ACTION -> cardAction(header, event, root);
             default -> new UnknownEvent(header, root);
         };
@@ -68,7 +68,13 @@ public final class EventDecoder {
         if (uuid == null || type == null) {
             throw new MalformedEventException("event has neither a schema 2.0 header nor a 1.0 uuid and event.type");
         }
-        return new EventHeader(uuid, type, (long) (root.path("ts").asDouble(0) * 1000), text(root, "token"),
+        double ts;
+        try {
+            ts = Double.parseDouble(nonNull(text(root, "ts")));
+        } catch (NumberFormatException e) {
+            ts = 0;
+        }
+        return new EventHeader(uuid, type, (long) (ts * 1000), text(root, "token"),
                 text(root.path("event"), "app_id"), text(root.path("event"), "tenant_key"));
     }
 
@@ -77,7 +83,7 @@ public final class EventDecoder {
         JsonNode m = event.path("message");
         String messageId = required(m, "message_id", header);
         String type = required(m, "message_type", header);
-        String rawContent = m.path("content").asString("");
+        String rawContent = nonNull(text(m, "content"));
         List<MessageReceived.Mention> mentions = new ArrayList<>();
         for (JsonNode x : m.path("mentions")) {
             mentions.add(new MessageReceived.Mention(text(x, "key"), userId(x.path("id")), text(x, "name"),
@@ -96,24 +102,36 @@ public final class EventDecoder {
         JsonNode a = event.path("action");
         JsonNode ctx = event.path("context");
         JsonNode checked = a.get("checked");
+        Boolean isChecked = null;
+        if (checked != null && checked.isBoolean()) {
+            isChecked = checked.booleanValue();
+        } else if (checked != null && checked.isString()) {
+            isChecked = Boolean.valueOf(checked.stringValue());
+        }
+        JsonNode formValue = a.get("form_value");
         CardAction.Action action = new CardAction.Action(a.path("value"), text(a, "tag"), text(a, "option"),
-                text(a, "name"), a.get("form_value"), text(a, "input_value"),
-                checked == null || checked.isNull() ? null : checked.asBoolean());
+                text(a, "name"), formValue == null || formValue.isNull() ? null : formValue, text(a, "input_value"),
+                isChecked);
         return new CardAction(header, new CardAction.Operator(text(op, "open_id"), text(op, "user_id"),
                 text(op, "union_id"), text(op, "tenant_key")), text(event, "token"), action, text(event, "host"),
                 new CardAction.Context(text(ctx, "open_message_id"), text(ctx, "open_chat_id")), root);
+    }
+
+    private static String nonNull(String s) {
+        return s == null ? "" : s;
     }
 
     private static UserId userId(JsonNode id) {
         return new UserId(text(id, "open_id"), text(id, "union_id"), text(id, "user_id"));
     }
 
+    /** A field as text whatever its JSON type (objects and arrays as JSON), null when absent. */
     static String text(JsonNode node, String field) {
         JsonNode v = node == null ? null : node.get(field);
-        if (v == null || v.isNull()) {
+        if (v == null || v.isNull() || v.isMissingNode()) {
             return null;
         }
-        return v.isValueNode() ? v.asString() : v.toString();
+        return v.isString() ? v.stringValue() : v.isValueNode() ? v.asString("") : v.toString();
     }
 
     private static String required(JsonNode node, String field, EventHeader header) {
@@ -127,14 +145,14 @@ public final class EventDecoder {
     /** Lark sends times as millisecond strings; tolerate numbers too. */
     private static long millis(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        if (v == null || v.isNull()) {
+        if (v == null || !v.isValueNode()) {
             return 0;
         }
         if (v.isNumber()) {
-            return v.asLong();
+            return v.longValue();
         }
         try {
-            return Long.parseLong(v.asString().trim());
+            return Long.parseLong(v.asString("").trim());
         } catch (NumberFormatException e) {
             return 0;
         }

@@ -64,7 +64,7 @@ public final class LarkHttp implements AutoCloseable {
                 .responseTimeout(config.requestTimeout())
                 .headers(h -> h.set(HttpHeaderNames.USER_AGENT, USER_AGENT));
         this.tokens = new TenantTokenProvider(config.clock(), this::fetchToken);
-        this.limiter = new SendLimiter(config.clock(), config.sendsPerSecondPerChat(), config.callsPerSecondPerApp(),
+        this.limiter = new SendLimiter(System::nanoTime, config.sendsPerSecondPerChat(), config.callsPerSecondPerApp(),
                 config.maxRetryWait());
     }
 
@@ -83,8 +83,12 @@ public final class LarkHttp implements AutoCloseable {
 
     /** Runs the call and returns the whole JSON envelope, whose {@code code} is 0. */
     public Mono<JsonNode> call(ApiRequest request) {
-        return limiter.acquire(request.limitChatId(), request.describe())
-                .then(Mono.defer(() -> attempt(request, 0, false)));
+        return paced(request).then(Mono.defer(() -> attempt(request, 0, false)));
+    }
+
+    /** Every request that reaches Lark, a retry included, first takes its slot in the rate limits. */
+    private Mono<Void> paced(ApiRequest request) {
+        return limiter.acquire(request.limitChatId(), request.describe());
     }
 
     /** Runs the call and returns its {@code data} object (an empty object when Lark sent none). */
@@ -104,8 +108,7 @@ public final class LarkHttp implements AutoCloseable {
      * is never left behind.
      */
     public Mono<Download> download(ApiRequest request, Path target, long maxBytes) {
-        return limiter.acquire(null, request.describe())
-                .then(Mono.defer(() -> downloadAttempt(request, target, maxBytes, 0, false)));
+        return paced(request).then(Mono.defer(() -> downloadAttempt(request, target, maxBytes, 0, false)));
     }
 
     private Mono<JsonNode> attempt(ApiRequest request, int retries, boolean tokenRetried) {
@@ -120,7 +123,8 @@ public final class LarkHttp implements AutoCloseable {
                         return attempt(request, retries, true);
                     }
                     if (answer.status() >= 500 && request.idempotent() && retries < config.maxRetries()) {
-                        return Mono.delay(backoff(retries)).then(attempt(request, retries + 1, tokenRetried));
+                        return Mono.delay(backoff(retries)).then(paced(request))
+                                .then(attempt(request, retries + 1, tokenRetried));
                     }
                     return answer.toResult(request);
                 })
@@ -129,7 +133,8 @@ public final class LarkHttp implements AutoCloseable {
                     LarkException failure = LarkException.transport(request.describe(), unwrap(e));
                     if (request.idempotent() && retries < config.maxRetries()) {
                         log.debug("retrying {} after {}", request.describe(), failure.larkMsg());
-                        return Mono.delay(backoff(retries)).then(attempt(request, retries + 1, tokenRetried));
+                        return Mono.delay(backoff(retries)).then(paced(request))
+                                .then(attempt(request, retries + 1, tokenRetried));
                     }
                     return Mono.error(failure);
                 }));
@@ -141,7 +146,7 @@ public final class LarkHttp implements AutoCloseable {
             return Mono.error(answer.error(request));
         }
         log.debug("rate limited on {}, waiting {} ms", request.describe(), wait.toMillis());
-        return Mono.delay(wait).then(attempt(request, retries + 1, tokenRetried));
+        return Mono.delay(wait).then(paced(request)).then(attempt(request, retries + 1, tokenRetried));
     }
 
     private Duration backoff(int retries) {
@@ -176,7 +181,13 @@ public final class LarkHttp implements AutoCloseable {
                 }
             });
         } else if (request.jsonBody() != null) {
-            byte[] json = LarkJson.mapper().writeValueAsBytes(request.jsonBody());
+            byte[] json;
+            try {
+                json = LarkJson.mapper().writeValueAsBytes(request.jsonBody());
+            } catch (JacksonException e) {
+                return Mono.error(new IllegalArgumentException(
+                        "request body of " + request.describe() + " cannot be written as JSON: " + e.getOriginalMessage(), e));
+            }
             receiver = sender.send(ByteBufFlux.fromInbound(Mono.just(json)));
         } else {
             receiver = sender;
@@ -189,7 +200,11 @@ public final class LarkHttp implements AutoCloseable {
     private Mono<Download> downloadAttempt(ApiRequest request, Path target, long maxBytes, int retries,
             boolean tokenRetried) {
         return tokenFor(request).flatMap(token -> http
-                .headers(h -> h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token))
+                .headers(h -> {
+                    if (!token.isEmpty()) {
+                        h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+                    }
+                })
                 .request(request.method())
                 .uri(request.uri())
                 .response((response, body) -> {
@@ -204,21 +219,27 @@ public final class LarkHttp implements AutoCloseable {
                     return streamToFile(request, response, body, target, maxBytes);
                 })
                 .single()
-                .onErrorMap(e -> !(e instanceof LarkException), e -> LarkException.transport(request.describe(), unwrap(e)))
+                .onErrorResume(e -> !(e instanceof LarkException), e -> retries < config.maxRetries()
+                        // Downloads are reads: a broken transfer is simply started again.
+                        ? Mono.delay(backoff(retries)).then(paced(request))
+                                .then(downloadAttempt(request, target, maxBytes, retries + 1, tokenRetried))
+                        : Mono.error(LarkException.transport(request.describe(), unwrap(e))))
                 .flatMap(result -> {
                     if (result instanceof Download d) {
                         return Mono.just(d);
                     }
                     Answer answer = (Answer) result;
-                    if (INVALID_TOKEN_CODES.contains(answer.code()) && !tokenRetried) {
+                    if (INVALID_TOKEN_CODES.contains(answer.code()) && request.authenticated() && !tokenRetried) {
                         tokens.invalidate(token);
                         return downloadAttempt(request, target, maxBytes, retries, true);
                     }
-                    if ((answer.status() == 429 || answer.code() == RATE_LIMITED || answer.status() >= 500)
-                            && retries < config.maxRetries()) {
+                    boolean retryable = answer.status() == 429 || answer.code() == RATE_LIMITED
+                            || answer.status() >= 500 && request.idempotent();
+                    if (retryable && retries < config.maxRetries()) {
                         Duration wait = answer.resetAfter().orElse(backoff(retries));
                         if (wait.compareTo(config.maxRetryWait()) <= 0) {
-                            return Mono.delay(wait).then(downloadAttempt(request, target, maxBytes, retries + 1, tokenRetried));
+                            return Mono.delay(wait).then(paced(request))
+                                    .then(downloadAttempt(request, target, maxBytes, retries + 1, tokenRetried));
                         }
                     }
                     return Mono.error(answer.error(request));

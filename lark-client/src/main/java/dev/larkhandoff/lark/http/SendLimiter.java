@@ -1,65 +1,92 @@
 package dev.larkhandoff.lark.http;
 
 import dev.larkhandoff.lark.LarkException;
-import java.time.Clock;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Iterator;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.LongSupplier;
 import reactor.core.publisher.Mono;
 
-/** Keeps calls inside Lark's per-app (50/s) and per-chat send (5/s) limits, waiting a bounded time for a permit. */
+/**
+ * Keeps calls inside Lark's per-app (50/s) and per-chat send (5/s) limits. A call takes its chat's next slot
+ * and the app's next slot at or after it, both at once, or neither when the wait would exceed the bound.
+ */
 public final class SendLimiter {
 
-    private static final int MAX_IDLE_CHATS = 10_000;
     /**
-     * Calls are spaced 5% wider than the limit, one at a time: Lark counts in fixed one-second windows, and
-     * the margin absorbs network jitter so a window never sees one call too many.
+     * Calls are spaced 5% wider than the limit: Lark counts in fixed one-second windows, and the margin absorbs
+     * network jitter so a window never sees one call too many.
      */
     private static final double MARGIN = 0.95;
-    private static final long IDLE_NANOS = Duration.ofMinutes(1).toNanos();
+    private static final int MAX_CHATS_BEFORE_EVICTION = 10_000;
 
-    private final Clock clock;
-    private final int perChat;
+    private final LongSupplier ticker;
+    private final double perChat;
     private final TokenBucket app;
-    private final Map<String, TokenBucket> chats = new ConcurrentHashMap<>();
+    private final Map<String, TokenBucket> chats = new HashMap<>();
     private final Duration maxWait;
 
-    public SendLimiter(Clock clock, int perChat, int perApp, Duration maxWait) {
-        this.clock = clock;
-        this.perChat = perChat;
-        this.app = new TokenBucket(clock, perApp * MARGIN, 1);
+    /** @param ticker monotonic nanoseconds ({@code System::nanoTime} outside tests) */
+    public SendLimiter(LongSupplier ticker, int perChat, int perApp, Duration maxWait) {
+        this.ticker = ticker;
+        this.perChat = perChat * MARGIN;
+        this.app = new TokenBucket(ticker, perApp * MARGIN);
         this.maxWait = maxWait;
     }
 
-    /** Completes when the call may go; errors with {@link LarkException#CLIENT_LIMIT} if that is beyond the bound. */
+    /**
+     * Completes when the call may go. Nothing is reserved until subscription, so every subscription (a retry
+     * included) takes its own slot. Errors with {@link LarkException#CLIENT_LIMIT} when the wait would be
+     * beyond the bound.
+     */
     public Mono<Void> acquire(String chatId, String context) {
-        Duration waitApp = app.reserve(maxWait);
-        if (waitApp == null) {
-            return Mono.error(LarkException.clientLimit(
-                    "per-app rate limit would need a wait longer than " + maxWait.toSeconds() + " s", context));
-        }
-        Duration waitChat = Duration.ZERO;
-        if (chatId != null) {
-            evictIdleIfCrowded();
-            waitChat = chats.computeIfAbsent(chatId, id -> new TokenBucket(clock, perChat * MARGIN, 1)).reserve(maxWait);
-            if (waitChat == null) {
-                return Mono.error(LarkException.clientLimit("per-chat send limit (" + perChat
-                        + "/s) would need a wait longer than " + maxWait.toSeconds() + " s", context));
+        return Mono.defer(() -> {
+            long waitNanos = reserve(chatId);
+            if (waitNanos < 0) {
+                return Mono.error(LarkException.clientLimit((chatId == null ? "per-app rate limit"
+                        : "per-chat send limit (" + Math.round(perChat / MARGIN) + "/s)")
+                        + " would need a wait longer than " + maxWait.toSeconds() + " s", context));
             }
-        }
-        Duration wait = waitApp.compareTo(waitChat) >= 0 ? waitApp : waitChat;
-        return wait.isZero() ? Mono.empty() : Mono.delay(wait).then();
+            return waitNanos == 0 ? Mono.empty() : Mono.delay(Duration.ofNanos(waitNanos)).then();
+        });
     }
 
-    private void evictIdleIfCrowded() {
-        if (chats.size() < MAX_IDLE_CHATS) {
+    /** @return nanoseconds to wait, or -1 when that would be beyond the bound (and nothing was taken) */
+    synchronized long reserve(String chatId) {
+        long now = ticker.getAsLong();
+        TokenBucket chat = null;
+        if (chatId != null) {
+            evictIdleIfCrowded(now);
+            chat = chats.computeIfAbsent(chatId, id -> new TokenBucket(ticker, perChat));
+        }
+        // The call starts when both its chat and the app have a slot: look for a time that suits both.
+        long at = chat == null ? app.earliest(now) : chat.earliest(now);
+        for (int round = 0; chat != null && round < 1000; round++) {
+            long appAt = app.earliest(at);
+            long chatAt = chat.earliest(appAt);
+            if (chatAt == appAt) {
+                break;
+            }
+            at = chatAt;
+        }
+        at = app.earliest(at);
+        if (at - now > maxWait.toNanos()) {
+            return -1;
+        }
+        app.take(at);
+        if (chat != null) {
+            chat.take(at);
+        }
+        return at - now;
+    }
+
+    private void evictIdleIfCrowded(long now) {
+        if (chats.size() < MAX_CHATS_BEFORE_EVICTION) {
             return;
         }
-        var now = clock.instant();
-        long nowNanos = now.getEpochSecond() * 1_000_000_000L + now.getNano();
         for (Iterator<TokenBucket> it = chats.values().iterator(); it.hasNext(); ) {
-            if (nowNanos - it.next().lastActivityNanos() > IDLE_NANOS) {
+            if (it.next().idleAt(now)) {
                 it.remove();
             }
         }

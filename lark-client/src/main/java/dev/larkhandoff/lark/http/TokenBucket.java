@@ -1,68 +1,56 @@
 package dev.larkhandoff.lark.http;
 
-import java.time.Clock;
-import java.time.Duration;
+import java.util.TreeSet;
+import java.util.function.LongSupplier;
 
 /**
- * A token bucket that hands out reservations: each call takes one permit now or in the future and
- * says how long the caller must wait for it. Waiting callers keep their place, so order is fair.
+ * A token bucket one token deep: permits are at least one interval apart, which is what a server counting in
+ * fixed one-second windows needs never to see one call too many. Slots are booked ahead (a call waiting for
+ * its chat books the app slot at its real start), and a later call may take an earlier free gap, so one busy
+ * chat does not hold up the others. Time comes from a monotonic ticker, so a wall-clock step cannot stall or
+ * burst it.
  */
 public final class TokenBucket {
 
-    private final Clock clock;
-    private final double permitsPerNano;
-    private final double capacity;
-    private double available;
-    private long lastRefillNanos;
+    private final LongSupplier ticker;
+    private final long intervalNanos;
+    private final TreeSet<Long> booked = new TreeSet<>();
 
-    /**
-     * @param permitsPerSecond sustained rate
-     * @param capacity         largest burst; 1 spaces calls evenly, which is what a server counting in fixed
-     *                         one-second windows needs to never see one call too many
-     */
-    public TokenBucket(Clock clock, double permitsPerSecond, int capacity) {
-        if (permitsPerSecond <= 0 || capacity < 1) {
-            throw new IllegalArgumentException("permitsPerSecond and capacity must be positive");
+    public TokenBucket(LongSupplier ticker, double permitsPerSecond) {
+        if (permitsPerSecond <= 0) {
+            throw new IllegalArgumentException("permitsPerSecond must be positive");
         }
-        this.clock = clock;
-        this.permitsPerNano = permitsPerSecond / 1e9;
-        this.capacity = capacity;
-        this.available = capacity;
-        this.lastRefillNanos = nowNanos();
+        this.ticker = ticker;
+        this.intervalNanos = (long) Math.ceil(1e9 / permitsPerSecond);
     }
 
-    /**
-     * Reserves one permit unless the wait for it would exceed {@code maxWait}.
-     *
-     * @return the wait before the permit may be used, or null (nothing reserved) when it would be longer
-     */
-    public synchronized Duration reserve(Duration maxWait) {
-        refill();
-        double deficit = 1.0 - available;
-        long waitNanos = deficit <= 0 ? 0 : (long) Math.ceil(deficit / permitsPerNano);
-        if (waitNanos > maxWait.toNanos()) {
-            return null;
-        }
-        available -= 1.0;
-        return Duration.ofNanos(waitNanos);
-    }
-
-    /** Last time a permit was reserved or refilled, for evicting idle per-chat buckets. */
-    synchronized long lastActivityNanos() {
-        return lastRefillNanos;
-    }
-
-    private void refill() {
-        long now = nowNanos();
-        long elapsed = now - lastRefillNanos;
-        if (elapsed > 0) {
-            available = Math.min(capacity, available + elapsed * permitsPerNano);
-            lastRefillNanos = now;
+    /** The earliest tick, not before {@code notBeforeNanos}, at least an interval from every booked slot. */
+    synchronized long earliest(long notBeforeNanos) {
+        long now = ticker.getAsLong();
+        booked.headSet(now - intervalNanos).clear();
+        long t = Math.max(now, notBeforeNanos);
+        while (true) {
+            Long before = booked.floor(t);
+            if (before != null && t - before < intervalNanos) {
+                t = before + intervalNanos;
+                continue;
+            }
+            Long after = booked.ceiling(t);
+            if (after != null && after - t < intervalNanos) {
+                t = after + intervalNanos;
+                continue;
+            }
+            return t;
         }
     }
 
-    private long nowNanos() {
-        var instant = clock.instant();
-        return instant.getEpochSecond() * 1_000_000_000L + instant.getNano();
+    /** Books the slot at {@code atNanos}, a value {@link #earliest} just returned. */
+    synchronized void take(long atNanos) {
+        booked.add(atNanos);
+    }
+
+    /** True when nothing is booked from {@code nowNanos} on, so an idle per-chat bucket may be dropped. */
+    synchronized boolean idleAt(long nowNanos) {
+        return booked.isEmpty() || booked.last() + intervalNanos < nowNanos;
     }
 }

@@ -8,10 +8,12 @@ import java.util.Map;
 
 /**
  * Reassembles payloads Lark split across data frames ({@code message_id}, {@code sum}, {@code seq}), in any
- * arrival order. Partial messages expire, and both their number and total size are bounded, so a peer that
- * never finishes cannot exhaust memory.
+ * arrival order. Partial messages expire, and their number and their total bytes are bounded (oldest dropped
+ * first, counted in {@link #discarded()}), so a peer that never finishes cannot exhaust memory.
  */
 public final class FragmentAssembler {
+
+    private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FragmentAssembler.class);
 
     /** A completed payload and the frame to echo in its ack (the last fragment to arrive). */
     public record Assembled(String messageId, byte[] payload, Frame lastFrame) {
@@ -35,12 +37,16 @@ public final class FragmentAssembler {
     private final Clock clock;
     private final Duration timeout;
     private final long maxPayloadBytes;
+    private final long maxBufferedBytes;
     private final Map<String, Partial> partials = new LinkedHashMap<>();
+    private long bufferedBytes;
+    private long discarded;
 
     public FragmentAssembler(Clock clock, Duration timeout, long maxPayloadBytes) {
         this.clock = clock;
         this.timeout = timeout;
         this.maxPayloadBytes = maxPayloadBytes;
+        this.maxBufferedBytes = Math.max(maxPayloadBytes, 4 * maxPayloadBytes);
     }
 
     /**
@@ -72,9 +78,7 @@ public final class FragmentAssembler {
         Partial p = partials.get(messageId);
         if (p == null) {
             if (partials.size() >= MAX_PARTIAL_MESSAGES) {
-                Iterator<String> oldest = partials.keySet().iterator();
-                oldest.next();
-                oldest.remove();
+                dropOldest("too many partial messages");
             }
             p = new Partial(sum, clock.millis());
             partials.put(messageId, p);
@@ -82,21 +86,24 @@ public final class FragmentAssembler {
             partials.remove(messageId);
             throw new MalformedFrameException("fragments of " + messageId + " disagree on sum (" + p.parts.length + " vs " + sum + ")");
         }
+        long added = p.parts[seq] == null ? payload.length : payload.length - p.parts[seq].length;
         if (p.parts[seq] == null) {
             p.filled++;
-            p.bytes += payload.length;
-        } else {
-            p.bytes += payload.length - p.parts[seq].length;
         }
+        p.bytes += added;
+        bufferedBytes += added;
         p.parts[seq] = payload;
         if (p.bytes > maxPayloadBytes) {
-            partials.remove(messageId);
+            remove(messageId);
             checkSize(messageId, p.bytes);
         }
         if (p.filled < sum) {
+            while (bufferedBytes > maxBufferedBytes && partials.size() > 1) {
+                dropOldest("more than " + maxBufferedBytes + " bytes of partial messages buffered");
+            }
             return null;
         }
-        partials.remove(messageId);
+        remove(messageId);
         byte[] whole = new byte[(int) p.bytes];
         int at = 0;
         for (byte[] part : p.parts) {
@@ -104,6 +111,27 @@ public final class FragmentAssembler {
             at += part.length;
         }
         return new Assembled(messageId, whole, frame);
+    }
+
+    /** Partial messages dropped (expired, or evicted by the bounds) since the start. */
+    public synchronized long discarded() {
+        return discarded;
+    }
+
+    private void remove(String messageId) {
+        Partial p = partials.remove(messageId);
+        if (p != null) {
+            bufferedBytes -= p.bytes;
+        }
+    }
+
+    private void dropOldest(String why) {
+        Iterator<Map.Entry<String, Partial>> oldest = partials.entrySet().iterator();
+        Map.Entry<String, Partial> e = oldest.next();
+        oldest.remove();
+        bufferedBytes -= e.getValue().bytes;
+        discarded++;
+        log.warn("dropping partial event payload {}: {}", e.getKey(), why);
     }
 
     /** Partial messages currently waiting for fragments. */
@@ -120,7 +148,16 @@ public final class FragmentAssembler {
 
     private void expire() {
         long cutoff = clock.millis() - timeout.toMillis();
-        partials.values().removeIf(p -> p.startedMillis < cutoff);
+        for (Iterator<Map.Entry<String, Partial>> it = partials.entrySet().iterator(); it.hasNext(); ) {
+            Map.Entry<String, Partial> e = it.next();
+            if (e.getValue().startedMillis < cutoff) {
+                it.remove();
+                bufferedBytes -= e.getValue().bytes;
+                discarded++;
+                log.warn("dropping partial event payload {}: its other fragments did not arrive within {} s",
+                        e.getKey(), timeout.toSeconds());
+            }
+        }
     }
 
     private static int intHeader(Frame frame, String key) {

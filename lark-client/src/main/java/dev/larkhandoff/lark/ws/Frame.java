@@ -35,6 +35,11 @@ public record Frame(long seqId, long logId, int service, int method, List<Header
         return new Frame(0, 0, serviceId, CONTROL, List.of(new Header("type", "ping")), null, null, null, null);
     }
 
+    /** The same frame on another connection's service id (an ack sent on the connection that replaced the first). */
+    public Frame onService(int serviceId) {
+        return new Frame(seqId, logId, serviceId, method, headers, payloadEncoding, payloadType, payload, logIdNew);
+    }
+
     /** The ack of a data frame: the same frame with {@code biz_rt} added and the payload replaced. */
     public Frame ack(long bizRtMillis, byte[] ackPayload) {
         List<Header> withRt = new ArrayList<>(headers);

@@ -12,6 +12,9 @@ import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.CloseWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketClientHandshakeException;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.nio.charset.StandardCharsets;
@@ -32,6 +35,7 @@ import reactor.core.Disposable;
 import reactor.core.publisher.Flux;
 import reactor.core.publisher.Mono;
 import reactor.core.publisher.Sinks;
+import reactor.core.scheduler.Schedulers;
 import reactor.netty.Connection;
 import reactor.netty.http.client.HttpClient;
 import reactor.netty.http.client.WebsocketClientSpec;
@@ -45,7 +49,9 @@ import tools.jackson.databind.JsonNode;
  * the consumer controls. Reconnects with jitter within Lark's ReconnectCount / ReconnectInterval, skips bad
  * input without dying, and never lets a redelivered event reach the consumer twice while it is remembered.
  *
- * <p>One consumer: {@link #events()} may be subscribed once; subscribing starts the connection.
+ * <p>One consumer: {@link #events()} may be subscribed once; subscribing starts the connection, cancelling
+ * closes it. Events are emitted on a Netty I/O thread: a consumer that writes to disk should
+ * {@code publishOn} a blocking-friendly scheduler first, then answer each event from there.
  */
 public final class LongConnection implements AutoCloseable {
 
@@ -53,6 +59,8 @@ public final class LongConnection implements AutoCloseable {
     private static final int MAX_WS_FRAME = 16 * 1024 * 1024;
     /** Missing this many pongs in a row means the socket is dead even if TCP has not noticed. */
     private static final int MISSED_PONGS_BEFORE_RECONNECT = 3;
+    /** Connections lost sooner than this after opening, several in a row, make reconnects back off. */
+    private static final Duration STABLE_AFTER = Duration.ofSeconds(10);
 
     /** Where the connection is in its life. */
     public enum State { NEW, CONNECTING, CONNECTED, RECONNECTING, CLOSED, FAILED }
@@ -71,6 +79,7 @@ public final class LongConnection implements AutoCloseable {
         volatile Connection netty;
         volatile WebsocketOutbound outbound;
         volatile boolean connected;
+        volatile long openedNanos;
         volatile long lastPongNanos = System.nanoTime();
 
         Session(EndpointDiscovery.Endpoint endpoint) {
@@ -98,6 +107,7 @@ public final class LongConnection implements AutoCloseable {
     private volatile State state = State.NEW;
     private volatile boolean closing;
     private volatile Disposable pending;
+    private int shortSessionsInARow;
 
     public LongConnection(LarkHttp http, LongConnectionOptions options) {
         this.config = http.config();
@@ -106,6 +116,7 @@ public final class LongConnection implements AutoCloseable {
         this.websocketPool = ConnectionProvider.newConnection();
         this.websocketClient = HttpClient.create(websocketPool);
         this.assembler = new FragmentAssembler(config.clock(), options.fragmentTimeout(), options.maxPayloadBytes());
+        this.counters.partialsDropped = assembler::discarded;
         // An exact bound (reactor's Queues round small sizes up to 256): a full queue must be noticed, not grown.
         this.sink = Sinks.many().unicast().onBackpressureBuffer(new ArrayBlockingQueue<>(options.queueCapacity()));
         int window = options.dedupeWindow();
@@ -123,11 +134,14 @@ public final class LongConnection implements AutoCloseable {
      * gave up.
      */
     public Flux<InboundEvent> events() {
-        return sink.asFlux().doOnSubscribe(s -> {
-            if (started.compareAndSet(false, true)) {
-                connect(1);
-            }
-        });
+        return sink.asFlux()
+                .doOnSubscribe(s -> {
+                    if (started.compareAndSet(false, true)) {
+                        connect(1);
+                    }
+                })
+                // Nobody left to take events: close rather than answer every push with 500.
+                .doOnCancel(() -> Schedulers.boundedElastic().schedule(() -> close(Duration.ZERO)));
     }
 
     public State state() {
@@ -157,32 +171,57 @@ public final class LongConnection implements AutoCloseable {
         }
         state = counters.connects.get() == 0 ? State.CONNECTING : State.RECONNECTING;
         AtomicBoolean reachedOpen = new AtomicBoolean();
-        pending = discovery.discover(clientConfig)
+        AtomicBoolean ended = new AtomicBoolean();
+        Session[] opened = new Session[1];
+        Disposable attemptSubscription = discovery.discover(clientConfig)
                 .flatMap(endpoint -> {
                     clientConfig = endpoint.config();
-                    return session(endpoint, reachedOpen);
+                    Session s = new Session(endpoint);
+                    opened[0] = s;
+                    return session(s, reachedOpen);
                 })
                 .subscribe(null,
-                        error -> sessionEnded(error, attempt, reachedOpen.get()),
-                        () -> sessionEnded(null, attempt, reachedOpen.get()));
+                        error -> {
+                            if (ended.compareAndSet(false, true)) {
+                                sessionEnded(error, attempt, opened[0]);
+                            }
+                        },
+                        () -> {
+                            if (ended.compareAndSet(false, true)) {
+                                sessionEnded(null, attempt, opened[0]);
+                            }
+                        });
+        pending = attemptSubscription;
+        // Neither discovery nor the upgrade may hang the connection forever.
+        Duration connectTimeout = options.connectTimeout();
+        Mono.delay(connectTimeout).subscribe(x -> {
+            if (!reachedOpen.get() && ended.compareAndSet(false, true)) {
+                attemptSubscription.dispose();
+                sessionEnded(LarkException.transport("long connection",
+                        new java.util.concurrent.TimeoutException("no open WebSocket after " + connectTimeout.toMillis() + " ms")),
+                        attempt, null);
+            }
+        });
     }
 
-    private Mono<Void> session(EndpointDiscovery.Endpoint endpoint, AtomicBoolean reachedOpen) {
-        Session s = new Session(endpoint);
+    private Mono<Void> session(Session s, AtomicBoolean reachedOpen) {
+        EndpointDiscovery.Endpoint endpoint = s.endpoint;
         return websocketClient
-                .websocket(WebsocketClientSpec.builder().maxFramePayloadLength(MAX_WS_FRAME).handlePing(true).build())
+                .websocket(WebsocketClientSpec.builder().maxFramePayloadLength(MAX_WS_FRAME).build())
                 .uri(endpoint.url().toString())
                 .handle((in, out) -> {
                     in.withConnection(c -> s.netty = c);
                     s.outbound = out;
                     s.connected = true;
+                    s.openedNanos = System.nanoTime();
                     reachedOpen.set(true);
                     current = s;
                     state = State.CONNECTED;
                     counters.connects.incrementAndGet();
                     log.info("Lark long connection open (device {}, service {})", endpoint.deviceId(), endpoint.serviceId());
                     Disposable pinger = pingLoop(s);
-                    Mono<Void> inbound = in.receiveFrames()
+                    // aggregateFrames: a message split into continuation frames is one frame to us.
+                    Mono<Void> inbound = in.aggregateFrames(MAX_WS_FRAME).receiveFrames()
                             .doOnNext(frame -> onFrame(s, frame))
                             .then()
                             .doFinally(signal -> {
@@ -212,22 +251,29 @@ public final class LongConnection implements AutoCloseable {
                 h.get("Handshake-Msg", e.response().status().reasonPhrase()), parseInt(h.get("Handshake-Autherrcode"), 0));
     }
 
-    private void sessionEnded(Throwable error, int attempt, boolean wasOpen) {
+    private void sessionEnded(Throwable error, int attempt, Session session) {
         if (closing) {
             finish();
             return;
         }
+        boolean wasOpen = session != null && session.openedNanos != 0;
+        boolean noneAllowedAfterLoss = wasOpen && clientConfig.reconnectCount() == 0;
+        if (wasOpen) {
+            // Connections that die soon after opening back off like failures, so a server that accepts and
+            // drops at once cannot cause a tight reconnect loop.
+            boolean shortLived = System.nanoTime() - session.openedNanos < STABLE_AFTER.toNanos();
+            shortSessionsInARow = shortLived ? shortSessionsInARow + 1 : 0;
+        }
         if (isFatal(error)) {
             log.error("Lark long connection refused for good: {}", error.getMessage());
             state = State.FAILED;
-            sink.tryEmitError(error);
+            emitError(error);
             return;
         }
         ClientConfig cfg = clientConfig;
-        boolean noneAllowed = wasOpen && cfg.reconnectCount() == 0;
-        if (noneAllowed || !wasOpen && cfg.reconnectCount() >= 0 && attempt >= cfg.reconnectCount()) {
+        if (noneAllowedAfterLoss || !wasOpen && cfg.reconnectCount() >= 0 && attempt >= cfg.reconnectCount()) {
             state = State.FAILED;
-            sink.tryEmitError(new LarkException(LarkException.TRANSPORT, "gave up after " + (noneAllowed ? 0 : attempt)
+            emitError(new LarkException(LarkException.TRANSPORT, "gave up after " + (noneAllowedAfterLoss ? 0 : attempt)
                     + " reconnect attempts: " + (error == null ? "connection closed" : error.getMessage()),
                     null, 0, "long connection", error));
             return;
@@ -238,6 +284,10 @@ public final class LongConnection implements AutoCloseable {
         Duration delay = wasOpen
                 ? Duration.ofMillis(ThreadLocalRandom.current().nextLong(cfg.reconnectNonce().toMillis() + 1))
                 : backoff(attempt, cfg.reconnectInterval());
+        if (wasOpen && shortSessionsInARow > 1) {
+            Duration calm = backoff(shortSessionsInARow - 1, cfg.reconnectInterval());
+            delay = calm.compareTo(delay) > 0 ? calm : delay;
+        }
         int next = wasOpen ? 1 : attempt + 1;
         log.warn("Lark long connection {}; reconnecting in {} ms", error == null ? "closed" : "failed: " + error.getMessage(),
                 delay.toMillis());
@@ -266,6 +316,7 @@ public final class LongConnection implements AutoCloseable {
                     Duration interval = clientConfig.pingInterval();
                     if (System.nanoTime() - s.lastPongNanos > interval.toNanos() * MISSED_PONGS_BEFORE_RECONNECT) {
                         log.warn("no pong from Lark for {} pings; dropping the connection", MISSED_PONGS_BEFORE_RECONNECT);
+                        s.connected = false;
                         Connection c = s.netty;
                         if (c != null) {
                             c.dispose();
@@ -283,6 +334,20 @@ public final class LongConnection implements AutoCloseable {
     // ---- receiving ----
 
     private void onFrame(Session s, WebSocketFrame wsFrame) {
+        try {
+            handleFrame(s, wsFrame);
+        } catch (RuntimeException e) {
+            // Nothing a peer sends may end the session: count it, say what it was, go on.
+            counters.malformedFrames.incrementAndGet();
+            log.warn("skipping a frame that could not be handled: {}", e.toString());
+        }
+    }
+
+    private void handleFrame(Session s, WebSocketFrame wsFrame) {
+        if (wsFrame instanceof PingWebSocketFrame || wsFrame instanceof PongWebSocketFrame
+                || wsFrame instanceof CloseWebSocketFrame) {
+            return; // WebSocket-level control: Reactor Netty answers pings and handles the close
+        }
         if (!(wsFrame instanceof BinaryWebSocketFrame)) {
             counters.malformedFrames.incrementAndGet();
             log.warn("skipping a non-binary WebSocket message ({})", wsFrame.getClass().getSimpleName());
@@ -314,6 +379,7 @@ public final class LongConnection implements AutoCloseable {
         try {
             whole = assembler.add(frame);
         } catch (FragmentAssembler.PayloadTooLargeException e) {
+            // Acknowledged: an event this large is not one this program can take, now or on a later push.
             counters.oversizedPayloads.incrementAndGet();
             log.error("skipping event: {}", e.getMessage());
             sendAck(s, frame, 200, null, System.nanoTime());
@@ -348,9 +414,11 @@ public final class LongConnection implements AutoCloseable {
         LarkEvent event;
         try {
             event = EventDecoder.decode(whole.payload());
-        } catch (MalformedEventException e) {
+        } catch (RuntimeException e) {
+            // Acknowledged so Lark does not push the same unreadable payload forever.
             counters.invalidPayloads.incrementAndGet();
-            log.warn("skipping event payload {}: {}", whole.messageId(), e.getMessage());
+            log.warn("skipping event payload {}: {}", whole.messageId(),
+                    e instanceof MalformedEventException ? e.getMessage() : "unreadable event: " + e);
             sendAck(s, frame, 200, null, start);
             return;
         }
@@ -361,14 +429,14 @@ public final class LongConnection implements AutoCloseable {
             return;
         }
         String id = event.eventId();
-        if (recentlyAcked.containsKey(id)) {
-            counters.duplicatesSkipped.incrementAndGet();
-            log.debug("event {} pushed again after it was accepted; acknowledging", id);
-            sendAck(s, frame, 200, null, start);
-            return;
-        }
         InFlight flight;
         synchronized (inFlight) {
+            if (recentlyAcked.containsKey(id)) {
+                counters.duplicatesSkipped.incrementAndGet();
+                log.debug("event {} pushed again after it was accepted; acknowledging", id);
+                sendAck(s, frame, 200, null, start);
+                return;
+            }
             flight = inFlight.get(id);
             if (flight != null) {
                 // Still with the consumer: answer this push too when the consumer decides.
@@ -383,14 +451,18 @@ public final class LongConnection implements AutoCloseable {
             inFlight.put(id, flight);
         }
         Sinks.EmitResult result;
+        // Counted before the hand-over: the consumer may look at the stats the moment it has the event.
+        counters.eventsDelivered.incrementAndGet();
         synchronized (sink) {
             result = sink.tryEmitNext(new InboundEvent(event, this::acknowledge));
         }
         if (result.isSuccess()) {
-            counters.eventsDelivered.incrementAndGet();
             return;
         }
-        inFlight.remove(id);
+        counters.eventsDelivered.decrementAndGet();
+        synchronized (inFlight) {
+            inFlight.remove(id);
+        }
         counters.shedForFullQueue.incrementAndGet();
         log.warn("consumer cannot take event {} ({}); answering 500 so Lark pushes it again", id, result);
         sendAck(s, frame, 500, null, start);
@@ -398,23 +470,31 @@ public final class LongConnection implements AutoCloseable {
 
     private void acknowledge(InboundEvent event, int code, JsonNode data) {
         String id = event.event().eventId();
-        InFlight flight = inFlight.remove(id);
-        if (flight == null) {
-            return;
-        }
-        if (code == 200) {
-            recentlyAcked.put(id, Boolean.TRUE);
-            counters.acked.incrementAndGet();
-        } else {
-            counters.failedAcks.incrementAndGet();
-        }
-        Session s = flight.session.connected ? flight.session : current;
-        if (s == null) {
-            log.debug("no connection to acknowledge {}; Lark will push it again", id);
-            return;
-        }
-        for (Frame frame : flight.frames) {
-            sendAck(s, frame, code, data, flight.startNanos);
+        List<Frame> frames;
+        Session s;
+        synchronized (inFlight) {
+            // Remembered before it leaves inFlight, so a push landing in between is seen as a duplicate.
+            if (code == 200) {
+                recentlyAcked.put(id, Boolean.TRUE);
+            }
+            InFlight flight = inFlight.remove(id);
+            if (flight == null) {
+                return;
+            }
+            frames = List.copyOf(flight.frames);
+            s = flight.session.connected ? flight.session : current;
+            if (code == 200) {
+                counters.acked.incrementAndGet();
+            } else {
+                counters.failedAcks.incrementAndGet();
+            }
+            if (s == null) {
+                log.debug("no connection to acknowledge {}; Lark will push it again", id);
+                return;
+            }
+            for (Frame frame : frames) {
+                sendAck(s, frame, code, data, flight.startNanos);
+            }
         }
     }
 
@@ -424,7 +504,7 @@ public final class LongConnection implements AutoCloseable {
             payload.put("data", Base64.getEncoder().encodeToString(LarkJson.write(data).getBytes(StandardCharsets.UTF_8)));
         }
         long bizRt = Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
-        s.send(frame.ack(bizRt, LarkJson.write(payload).getBytes(StandardCharsets.UTF_8)));
+        s.send(frame.ack(bizRt, LarkJson.write(payload).getBytes(StandardCharsets.UTF_8)).onService(s.endpoint.serviceId()));
     }
 
     // ---- closing ----
@@ -444,8 +524,9 @@ public final class LongConnection implements AutoCloseable {
             return;
         }
         closing = true;
+        boolean mayBlock = !Schedulers.isInNonBlockingThread();
         long deadline = System.nanoTime() + grace.toNanos();
-        while (!inFlight.isEmpty() && System.nanoTime() < deadline) {
+        while (mayBlock && !inFlight.isEmpty() && System.nanoTime() < deadline) {
             try {
                 Thread.sleep(20);
             } catch (InterruptedException e) {
@@ -453,22 +534,27 @@ public final class LongConnection implements AutoCloseable {
                 break;
             }
         }
+        Session s = current;
+        if (s != null && s.outbound != null) {
+            // Queued acks go out first, then the close frame; only then is the socket let go.
+            s.out.tryEmitComplete();
+            var closeFrame = s.outbound.sendClose(1000, "client closed");
+            try {
+                if (mayBlock) {
+                    closeFrame.block(Duration.ofSeconds(2));
+                } else {
+                    closeFrame.subscribe();
+                }
+            } catch (RuntimeException e) {
+                log.debug("close frame not sent: {}", e.toString());
+            }
+        }
         Disposable p = pending;
         if (p != null) {
             p.dispose();
         }
-        Session s = current;
-        if (s != null && s.outbound != null) {
-            try {
-                s.out.tryEmitComplete();
-                s.outbound.sendClose(1000, "client closed").block(Duration.ofSeconds(2));
-            } catch (RuntimeException e) {
-                log.debug("close frame not sent: {}", e.toString());
-            }
-            Connection c = s.netty;
-            if (c != null) {
-                c.dispose();
-            }
+        if (s != null && s.netty != null) {
+            s.netty.dispose();
         }
         finish();
         websocketPool.dispose();
@@ -478,7 +564,15 @@ public final class LongConnection implements AutoCloseable {
         if (state != State.FAILED) {
             state = State.CLOSED;
         }
-        sink.tryEmitComplete();
+        synchronized (sink) {
+            sink.tryEmitComplete();
+        }
+    }
+
+    private void emitError(Throwable error) {
+        synchronized (sink) {
+            sink.tryEmitError(error);
+        }
     }
 
     private static int parseInt(String value, int fallback) {
@@ -506,11 +600,13 @@ public final class LongConnection implements AutoCloseable {
         final AtomicLong unknownEvents = new AtomicLong();
         final AtomicLong oversizedPayloads = new AtomicLong();
         final AtomicLong shedForFullQueue = new AtomicLong();
+        java.util.function.LongSupplier partialsDropped = () -> 0;
 
         LongConnectionStats snapshot() {
             return new LongConnectionStats(connects.get(), pingsSent.get(), pongs.get(), eventsDelivered.get(),
                     acked.get(), failedAcks.get(), duplicatesSkipped.get(), malformedFrames.get(),
-                    invalidPayloads.get(), unknownEvents.get(), oversizedPayloads.get(), shedForFullQueue.get());
+                    invalidPayloads.get(), unknownEvents.get(), oversizedPayloads.get(), partialsDropped.getAsLong(),
+                    shedForFullQueue.get());
         }
     }
 }

@@ -13,5 +13,6 @@ public record LongConnectionStats(
         long invalidPayloads,
         long unknownEvents,
         long oversizedPayloads,
+        long partialPayloadsDropped,
         long shedForFullQueue) {
 }

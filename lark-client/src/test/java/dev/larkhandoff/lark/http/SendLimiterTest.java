@@ -2,55 +2,105 @@ package dev.larkhandoff.lark.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.time.Clock;
+import dev.larkhandoff.lark.LarkException;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
+import reactor.core.publisher.Mono;
 
 class SendLimiterTest {
 
-    private final Clock frozen = Clock.fixed(Instant.parse("2026-11-22T00:00:00Z"), ZoneOffset.UTC);
+    /** A monotonic ticker the test moves by hand; the limiter never sees real time. */
+    private final AtomicLong nanos = new AtomicLong(1_000_000_000L);
+
+    private long reserveMillis(TokenBucket bucket) {
+        long at = bucket.earliest(nanos.get());
+        bucket.take(at);
+        return (at - nanos.get()) / 1_000_000;
+    }
 
     @Test
-    void given_a_5_per_second_bucket_when_12_calls_reserve_at_once_then_no_one_second_window_holds_more_than_5() {
-        TokenBucket bucket = new TokenBucket(frozen, 5 * 0.95, 1);
+    void given_a_5_per_second_bucket_when_12_calls_come_at_once_then_no_one_second_window_holds_more_than_5() {
+        TokenBucket bucket = new TokenBucket(nanos::get, 5 * 0.95);
 
-        List<Long> startsMillis = new ArrayList<>();
+        List<Long> starts = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
-            startsMillis.add(bucket.reserve(Duration.ofSeconds(30)).toMillis());
+            starts.add(reserveMillis(bucket));
         }
 
-        assertThat(startsMillis.get(0)).isZero();
-        for (int i = 5; i < startsMillis.size(); i++) {
-            assertThat(startsMillis.get(i) - startsMillis.get(i - 5))
-                    .as("call %d starts more than a second after call %d", i, i - 5)
-                    .isGreaterThan(1000);
+        assertThat(starts.get(0)).isZero();
+        for (int i = 5; i < starts.size(); i++) {
+            assertThat(starts.get(i) - starts.get(i - 5)).as("call %d vs call %d", i, i - 5).isGreaterThan(1000);
         }
     }
 
     @Test
-    void given_a_wait_beyond_the_bound_then_nothing_is_reserved_and_the_caller_is_told() {
-        TokenBucket bucket = new TokenBucket(frozen, 1, 1);
-        bucket.reserve(Duration.ofSeconds(1));
-        bucket.reserve(Duration.ofSeconds(1));
+    void given_time_passes_then_the_bucket_is_free_again_without_a_burst() {
+        TokenBucket bucket = new TokenBucket(nanos::get, 5);
+        reserveMillis(bucket);
+        nanos.addAndGet(Duration.ofSeconds(10).toNanos());
 
-        assertThat(bucket.reserve(Duration.ofSeconds(1))).isNull();
-        assertThat(bucket.reserve(Duration.ofSeconds(2))).isEqualTo(Duration.ofSeconds(2));
+        assertThat(reserveMillis(bucket)).isZero();
+        assertThat(reserveMillis(bucket)).isEqualTo(200);
+    }
+
+    private static String outcome(Mono<Void> acquire) {
+        // Subscribing is what reserves; a refusal errors at once, a grant completes after its (short) delay.
+        return acquire.then(Mono.just("granted")).onErrorResume(LarkException.class, e -> Mono.just(e.getMessage()))
+                .block(Duration.ofSeconds(5));
     }
 
     @Test
-    void given_the_per_chat_limit_exhausted_then_the_limiter_refuses_with_a_client_limit_error() {
-        SendLimiter limiter = new SendLimiter(frozen, 5, 50, Duration.ofMillis(500));
+    void given_a_chat_at_its_limit_then_a_call_beyond_the_bound_is_refused_and_takes_no_app_slot() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofMillis(500));
         for (int i = 0; i < 3; i++) {
+            limiter.acquire("oc_busy", "POST /x").subscribe();
+        }
+
+        String refused = outcome(limiter.acquire("oc_busy", "POST /x"));
+        String otherChat = outcome(limiter.acquire("oc_quiet", "POST /x"));
+
+        assertThat(refused).contains("per-chat send limit (5/s)").contains("longer than 0 s");
+        assertThat(otherChat).isEqualTo("granted");
+    }
+
+    @Test
+    void given_a_mono_that_is_never_subscribed_then_it_takes_no_slot() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofMillis(100));
+        for (int i = 0; i < 100; i++) {
             limiter.acquire("oc_1", "POST /x");
         }
 
-        var error = limiter.acquire("oc_1", "POST /x").map(v -> "granted").onErrorResume(e -> reactor.core.publisher.Mono.just(e.getMessage()));
+        assertThat(outcome(limiter.acquire("oc_1", "POST /x"))).isEqualTo("granted");
+    }
 
-        assertThat(error.block()).contains("per-chat send limit");
-        assertThat(limiter.acquire("oc_2", "POST /x").then(reactor.core.publisher.Mono.just("granted")).block()).isEqualTo("granted");
+    @Test
+    void given_calls_delayed_by_their_chat_then_they_book_app_slots_at_their_real_start_and_leave_gaps_for_others() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofSeconds(10));
+        List<Long> hot = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            hot.add(limiter.reserve("oc_hot") / 1_000_000);
+        }
+
+        long cold = limiter.reserve("oc_cold") / 1_000_000;
+        List<Long> burst = new ArrayList<>();
+        for (int i = 0; i < 60; i++) {
+            burst.add(limiter.reserve(null));
+        }
+
+        assertThat(hot.get(19)).as("the hot chat's 20th call").isGreaterThan(3_900);
+        assertThat(cold).as("a quiet chat is not queued behind the hot one").isLessThan(100);
+        // Every booked app slot, hot, cold and burst alike, is at least 1/47.5 s from the next.
+        List<Long> all = new ArrayList<>();
+        hot.forEach(ms -> all.add(ms * 1_000_000));
+        all.add(cold * 1_000_000);
+        all.addAll(burst);
+        all.sort(Long::compare);
+        for (int i = 50; i < all.size(); i++) {
+            assertThat(all.get(i) - all.get(i - 50)).as("slots %d..%d span more than a second", i - 50, i)
+                    .isGreaterThan(1_000_000_000L - 2_000_000L);
+        }
     }
 }

@@ -308,6 +308,98 @@ class LongConnectionTest {
     }
 
     @Test
+    void given_events_whose_fields_have_the_wrong_json_types_then_no_one_of_them_costs_the_connection()
+            throws Exception {
+        String weird = "{\"schema\":\"2.0\",\"header\":{\"event_id\":\"w1\",\"event_type\":\"im.message.receive_v1\","
+                + "\"create_time\":{}},\"event\":{\"sender\":[],\"message\":{\"message_id\":\"om_w\",\"chat_id\":\"oc_w\","
+                + "\"message_type\":\"text\",\"content\":{\"text\":1},\"create_time\":[1],\"mentions\":\"x\"}}}";
+        String card = "{\"schema\":\"2.0\",\"header\":{\"event_id\":\"w2\",\"event_type\":\"card.action.trigger\"},"
+                + "\"event\":{\"operator\":\"nobody\",\"action\":{\"checked\":\"x\",\"form_value\":null,\"value\":7}}}";
+        var first = lark.control().pushRawEvent(weird.getBytes(StandardCharsets.UTF_8));
+        var second = lark.control().pushRawEvent(card.getBytes(StandardCharsets.UTF_8));
+
+        LarkEvent a = events.nextAcked();
+        LarkEvent b = events.nextAcked();
+
+        assertThat(a).isInstanceOfSatisfying(MessageReceived.class,
+                m -> assertThat(m.message().createTime()).isZero());
+        assertThat(b).isInstanceOfSatisfying(CardAction.class,
+                c -> assertThat(c.action().checked()).isFalse());
+        assertThat(List.of(first.get(), second.get())).allMatch(EventAck::ok);
+        assertThat(connection.stats().connects()).isEqualTo(1);
+    }
+
+    @Test
+    void given_a_websocket_level_ping_from_the_server_then_it_is_answered_and_not_counted_as_bad_input() {
+        lark.control().pingClients();
+
+        await(() -> lark.emulator().gateway().websocketPongs() == 1, Duration.ofSeconds(5), "a WebSocket pong");
+        assertThat(connection.stats().malformedFrames()).isZero();
+    }
+
+    @Test
+    void given_an_event_frame_split_into_websocket_continuation_frames_then_it_arrives_whole() {
+        lark.control().planNext(DeliveryPlan.splitAcrossWebSocketFrames());
+        var sent = lark.control().sendText(alice, chat.chatId, "split on the wire");
+
+        MessageReceived m = (MessageReceived) events.nextAcked();
+
+        assertThat(m.message().messageId()).isEqualTo(sent.messageId());
+        assertThat(connection.stats().malformedFrames()).isZero();
+    }
+
+    @Test
+    void given_a_server_that_accepts_but_never_upgrades_then_the_attempt_times_out_and_the_next_one_connects()
+            throws Exception {
+        events.close();
+        connection.close(Duration.ZERO);
+        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+            List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
+            Thread acceptor = new Thread(() -> {
+                try {
+                    while (true) {
+                        accepted.add(silent.accept());
+                    }
+                } catch (java.io.IOException closed) {
+                    // test over
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            lark.emulator().gateway().overrideEndpointUrl("ws://127.0.0.1:" + silent.getLocalPort() + "/ws/v2");
+            connection = new LongConnection(lark.client().http(),
+                    LongConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(700)));
+            events = new EventCollector(connection);
+
+            await(() -> lark.emulator().gateway().endpointCalls() >= 3, Duration.ofSeconds(10), "a second try");
+            assertThat(connection.state()).isIn(LongConnection.State.CONNECTING, LongConnection.State.RECONNECTING);
+            lark.emulator().gateway().overrideEndpointUrl(null);
+
+            await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(15), "connected");
+            assertThat(accepted).isNotEmpty();
+            for (java.net.Socket s : accepted) {
+                s.close();
+            }
+        }
+    }
+
+    @Test
+    void given_close_then_the_server_receives_a_1000_close_frame() {
+        connection.close();
+
+        await(() -> lark.emulator().gateway().lastCloseStatus() != null, Duration.ofSeconds(5), "a close frame");
+        assertThat(lark.emulator().gateway().lastCloseStatus()).isEqualTo(1000);
+    }
+
+    @Test
+    void given_the_consumer_cancels_its_subscription_then_the_connection_closes() {
+        events.close();
+
+        await(() -> lark.emulator().gateway().liveConnections(appId()) == 0, Duration.ofSeconds(10), "the socket to close");
+        await(() -> connection.state() == LongConnection.State.CLOSED, Duration.ofSeconds(5), "CLOSED");
+    }
+
+    @Test
     void given_pings_then_pongs_arrive_and_their_config_is_applied() {
         await(() -> connection.stats().pongs() >= 1, Duration.ofSeconds(5), "a pong");
 

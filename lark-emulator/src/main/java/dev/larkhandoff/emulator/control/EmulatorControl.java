@@ -381,6 +381,11 @@ public final class EmulatorControl {
         state.revokeTokens();
     }
 
+    /** WebSocket-level pings to the app's connections; see {@code gateway().websocketPongs()}. */
+    public void pingClients() {
+        gateway.pingClients(defaultApp.appId());
+    }
+
     public void dropConnections() {
         gateway.dropConnections(defaultApp.appId());
     }

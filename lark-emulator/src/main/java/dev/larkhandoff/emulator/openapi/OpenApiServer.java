@@ -92,16 +92,26 @@ public final class OpenApiServer {
         if (contentType.startsWith("multipart/form-data")) {
             body = readForm(req).map(form -> new Object[] {null, form});
         } else {
-            body = req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
-                    .map(bytes -> new Object[] {bytes, Map.of()});
+            body = req.receive().asByteArray()
+                    .reduce(new java.io.ByteArrayOutputStream(), (buffer, chunk) -> {
+                        if (buffer.size() + chunk.length > MAX_BODY_BYTES) {
+                            throw ApiError.badRequest("request body is larger than " + MAX_BODY_BYTES + " bytes");
+                        }
+                        buffer.writeBytes(chunk);
+                        return buffer;
+                    })
+                    .map(buffer -> new Object[] {buffer.toByteArray(), Map.of()});
         }
         String logId = Ids.logId();
-        return body.onErrorResume(e -> Mono.just(new Object[] {e}))
+        return body.onErrorResume(e -> Mono.just(new Object[] {e instanceof ApiError a ? a : e}))
                 .flatMap(parts -> {
                     ApiResult result;
                     ApiError error = null;
                     try {
                         if (parts.length == 1) {
+                            if (parts[0] instanceof ApiError refused) {
+                                throw refused;
+                            }
                             throw ApiError.badRequest("unreadable request body: " + ((Throwable) parts[0]).getMessage());
                         }
                         @SuppressWarnings("unchecked")

@@ -12,6 +12,9 @@ import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PingWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.PongWebSocketFrame;
 import io.netty.handler.codec.http.websocketx.WebSocketFrame;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -63,8 +66,11 @@ public final class LongConnectionGateway {
     public record HandshakeRefusal(int status, String msg, int authErrCode) {
     }
 
-    private record Ticket(String appId, String deviceId, int serviceId) {
+    private record Ticket(String appId, String deviceId, int serviceId, long issuedMillis) {
     }
+
+    /** Tickets in endpoint URLs are good for one connection, within this long. */
+    private static final long TICKET_LIFETIME_MILLIS = 5 * 60 * 1000;
 
     /** One event on its way to the app, across pushes. */
     private static final class Pushed {
@@ -75,6 +81,8 @@ public final class LongConnectionGateway {
         final DeliveryPlan plan;
         final CompletableFuture<EventAck> done = new CompletableFuture<>();
         int attempts;
+        /** A non-200 ack came for the current push; its ack timeout must not push it a second time. */
+        boolean awaitingRedelivery;
         String frameMessageId;
         /** Every frame message id this event was pushed under, so acks of any push resolve it. */
         final List<String> frameMessageIds = new ArrayList<>();
@@ -93,7 +101,7 @@ public final class LongConnectionGateway {
         final String appId;
         final String deviceId;
         final int serviceId;
-        final Sinks.Many<byte[]> out = Sinks.many().unicast().onBackpressureBuffer();
+        final Sinks.Many<WebSocketFrame> out = Sinks.many().unicast().onBackpressureBuffer();
         volatile Connection netty;
         volatile boolean open = true;
 
@@ -105,7 +113,22 @@ public final class LongConnectionGateway {
 
         synchronized void send(byte[] frame) {
             if (open) {
-                out.tryEmitNext(frame);
+                out.tryEmitNext(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(frame)));
+            }
+        }
+
+        /** One binary message written as a first frame and a continuation frame. */
+        synchronized void sendSplit(byte[] frame) {
+            if (open) {
+                int half = Math.max(1, frame.length / 2);
+                out.tryEmitNext(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(frame, 0, half)));
+                out.tryEmitNext(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(frame, half, frame.length - half)));
+            }
+        }
+
+        synchronized void ping() {
+            if (open) {
+                out.tryEmitNext(new PingWebSocketFrame(Unpooled.wrappedBuffer(new byte[] {1, 2, 3})));
             }
         }
 
@@ -134,6 +157,9 @@ public final class LongConnectionGateway {
     private final AtomicInteger pings = new AtomicInteger();
     private final AtomicInteger connectionsOpened = new AtomicInteger();
     private final AtomicInteger endpointCalls = new AtomicInteger();
+    private final AtomicInteger websocketPongs = new AtomicInteger();
+    private volatile Integer lastCloseStatus;
+    private volatile String endpointUrlOverride;
     private final List<EventAck> acks = Collections.synchronizedList(new ArrayList<>());
     private volatile Duration redeliveryDelay = Duration.ofMillis(300);
     private volatile String host;
@@ -184,12 +210,14 @@ public final class LongConnectionGateway {
         String ticketId = Ids.hex(12);
         int serviceId = 1000 + ThreadLocalRandom.current().nextInt(9000);
         String deviceId = String.valueOf(7_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1L << 40));
-        tickets.put(ticketId, new Ticket(app.appId(), deviceId, serviceId));
+        tickets.put(ticketId, new Ticket(app.appId(), deviceId, serviceId, state.now()));
         root.put("code", 0);
         root.put("msg", "ok");
         // fpid comes first: the Node SDK's query parsing spoils the first key.
-        data.put("URL", "ws://" + host + ":" + port + WS_PATH + "?fpid=1&aid=1&device_id=" + deviceId
-                + "&access_key=" + Ids.hex(8) + "&service_id=" + serviceId + "&ticket=" + ticketId);
+        String url = "ws://" + host + ":" + port + WS_PATH + "?fpid=1&aid=1&device_id=" + deviceId
+                + "&access_key=" + Ids.hex(8) + "&service_id=" + serviceId + "&ticket=" + ticketId;
+        String override = endpointUrlOverride;
+        data.put("URL", override != null ? override + "?fpid=1&device_id=" + deviceId + "&service_id=" + serviceId : url);
         data.set("ClientConfig", clientConfig());
         return new ApiResult.TopLevel(root);
     }
@@ -209,6 +237,9 @@ public final class LongConnectionGateway {
         QueryStringDecoder qs = new QueryStringDecoder(req.uri());
         List<String> ticketParam = qs.parameters().get("ticket");
         Ticket ticket = ticketParam == null ? null : tickets.remove(ticketParam.get(0));
+        if (ticket != null && state.now() - ticket.issuedMillis() > TICKET_LIFETIME_MILLIS) {
+            ticket = null;
+        }
         HandshakeRefusal refusal;
         synchronized (this) {
             refusal = handshakeRefusals.poll();
@@ -226,14 +257,13 @@ public final class LongConnectionGateway {
         Conn conn = new Conn(ticket);
         return res.sendWebsocket((in, out) -> {
             in.withConnection(c -> conn.netty = c);
+            in.receiveCloseStatus().subscribe(status -> lastCloseStatus = status.code());
             open(conn);
             Mono<Void> inbound = in.receiveFrames()
                     .doOnNext(frame -> receive(conn, frame))
                     .then()
                     .doFinally(s -> close(conn));
-            Mono<Void> outbound = out.sendObject(conn.out.asFlux()
-                            .map(bytes -> (WebSocketFrame) new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes))))
-                    .then();
+            Mono<Void> outbound = out.sendObject(conn.out.asFlux()).then();
             return Mono.when(inbound, outbound).onErrorResume(e -> Mono.empty());
         }, WebsocketServerSpec.builder().maxFramePayloadLength(MAX_FRAME).build());
     }
@@ -265,6 +295,10 @@ public final class LongConnectionGateway {
     }
 
     private void receive(Conn conn, WebSocketFrame frame) {
+        if (frame instanceof PongWebSocketFrame) {
+            websocketPongs.incrementAndGet();
+            return;
+        }
         if (!(frame instanceof BinaryWebSocketFrame)) {
             return;
         }
@@ -312,6 +346,9 @@ public final class LongConnectionGateway {
         if (code == 200 || pushed.callback) {
             finish(pushed, code, data);
         } else {
+            synchronized (this) {
+                pushed.awaitingRedelivery = true;
+            }
             log.debug("event {} answered {}, pushing again in {}", pushed.eventId, code, redeliveryDelay);
             timer.schedule(() -> push(pushed), redeliveryDelay.toMillis(), TimeUnit.MILLISECONDS);
         }
@@ -370,11 +407,15 @@ public final class LongConnectionGateway {
             }
             conn = live.get(ThreadLocalRandom.current().nextInt(live.size()));
             pushed.attempts++;
+            pushed.awaitingRedelivery = false;
             pushed.frameMessageId = Ids.hex(16);
             pushed.frameMessageIds.add(pushed.frameMessageId);
             byFrameMessageId.put(pushed.frameMessageId, pushed);
         }
-        int attempt = pushed.attempts;
+        int attempt;
+        synchronized (this) {
+            attempt = pushed.attempts;
+        }
         DeliveryPlan plan = attempt == 1 ? pushed.plan : DeliveryPlan.WHOLE;
         List<byte[]> frames = fragments(conn, pushed, plan.fragments());
         List<Integer> order = new ArrayList<>();
@@ -394,7 +435,11 @@ public final class LongConnectionGateway {
                 conn.drop();
                 break;
             }
-            conn.send(frames.get(index));
+            if (plan.websocketContinuations()) {
+                conn.sendSplit(frames.get(index));
+            } else {
+                conn.send(frames.get(index));
+            }
             sent++;
         }
         Duration timeout = options.ackTimeout();
@@ -402,8 +447,10 @@ public final class LongConnectionGateway {
     }
 
     private void ackTimedOut(Pushed pushed, int attempt) {
-        if (pushed.done.isDone() || pushed.attempts != attempt) {
-            return;
+        synchronized (this) {
+            if (pushed.done.isDone() || pushed.attempts != attempt || pushed.awaitingRedelivery) {
+                return;
+            }
         }
         if (pushed.callback) {
             finish(pushed, -1, null);
@@ -478,6 +525,30 @@ public final class LongConnectionGateway {
             list = new ArrayList<>(conns.getOrDefault(appId, List.of()));
         }
         list.forEach(c -> c.send(bytes));
+    }
+
+    /** Sends a WebSocket-level ping to every connection of the app (clients must answer with a pong). */
+    public void pingClients(String appId) {
+        List<Conn> list;
+        synchronized (this) {
+            list = new ArrayList<>(conns.getOrDefault(appId, List.of()));
+        }
+        list.forEach(Conn::ping);
+    }
+
+    /** WebSocket-level pongs received from clients. */
+    public int websocketPongs() {
+        return websocketPongs.get();
+    }
+
+    /** The status code of the last close frame a client sent, null when none came. */
+    public Integer lastCloseStatus() {
+        return lastCloseStatus;
+    }
+
+    /** Makes endpoint discovery hand out this WebSocket URL (a test's own server) instead of the emulator's. */
+    public void overrideEndpointUrl(String url) {
+        this.endpointUrlOverride = url;
     }
 
     public synchronized int liveConnections(String appId) {
