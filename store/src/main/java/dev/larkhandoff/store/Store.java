@@ -1,0 +1,95 @@
+package dev.larkhandoff.store;
+
+import dev.larkhandoff.store.channel.ChannelStateRepository;
+import dev.larkhandoff.store.chat.ChatRepository;
+import dev.larkhandoff.store.handoff.BindingRepository;
+import dev.larkhandoff.store.inbox.InboxRepository;
+import dev.larkhandoff.store.permission.PermissionRepository;
+import dev.larkhandoff.store.session.SessionRepository;
+import java.nio.file.Path;
+import java.time.Clock;
+
+/**
+ * The lark-handoff store: one SQLite file, {@code <home>/lark-handoff.db}, migrated on open, with a repository
+ * per concern. Thread-safe; open one per home and close it on the way out.
+ */
+public final class Store implements AutoCloseable {
+
+    public static final String FILE_NAME = "lark-handoff.db";
+
+    private final Database db;
+    private final InboxRepository inbox;
+    private final SessionRepository sessions;
+    private final ChannelStateRepository channel;
+    private final BindingRepository bindings;
+    private final ChatRepository chats;
+    private final PermissionRepository permissions;
+    private final SettingsRepository settings;
+
+    private Store(Database db, Clock clock) {
+        this.db = db;
+        this.inbox = new InboxRepository(db, clock);
+        this.sessions = new SessionRepository(db, clock);
+        this.channel = new ChannelStateRepository(db, clock);
+        this.bindings = new BindingRepository(db, clock);
+        this.chats = new ChatRepository(db, clock);
+        this.permissions = new PermissionRepository(db, clock);
+        this.settings = new SettingsRepository(db, clock);
+    }
+
+    /** Opens {@code <home>/lark-handoff.db}, creating the directory and the file when absent. */
+    public static Store open(Path home, Clock clock) {
+        return openFile(home.resolve(FILE_NAME), clock);
+    }
+
+    /** Opens the database at exactly this path. */
+    public static Store openFile(Path file, Clock clock) {
+        return new Store(Database.open(file), clock);
+    }
+
+    public InboxRepository inbox() {
+        return inbox;
+    }
+
+    public SessionRepository sessions() {
+        return sessions;
+    }
+
+    public ChannelStateRepository channel() {
+        return channel;
+    }
+
+    public BindingRepository bindings() {
+        return bindings;
+    }
+
+    public ChatRepository chats() {
+        return chats;
+    }
+
+    public PermissionRepository permissions() {
+        return permissions;
+    }
+
+    public SettingsRepository settings() {
+        return settings;
+    }
+
+    public int schemaVersion() {
+        return db.schemaVersion();
+    }
+
+    public Path file() {
+        return db.file();
+    }
+
+    /** The underlying transactions, for tools (doctor, benchmarks) that need a raw query. */
+    public Database database() {
+        return db;
+    }
+
+    @Override
+    public void close() {
+        db.close();
+    }
+}

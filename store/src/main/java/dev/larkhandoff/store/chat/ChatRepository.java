@@ -1,0 +1,125 @@
+package dev.larkhandoff.store.chat;
+
+import static dev.larkhandoff.store.jooq.Tables.CHAT_CONFIG;
+import static dev.larkhandoff.store.jooq.Tables.CHAT_MEMBERS;
+import static dev.larkhandoff.store.jooq.Tables.SENT_MESSAGES;
+
+import dev.larkhandoff.store.Database;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+
+/** What the store knows about a chat: its cached config, its guests and coowners, and what the bot sent there. */
+public final class ChatRepository {
+
+    private final Database db;
+    private final Clock clock;
+
+    public ChatRepository(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** The cached config, or the defaults when the chat has none. */
+    public ChatConfig config(String chatId) {
+        return db.read(ctx -> ctx.selectFrom(CHAT_CONFIG).where(CHAT_CONFIG.CHAT_ID.eq(chatId))
+                .fetchOptional(r -> new ChatConfig(r.getChatId(), FilterLevel.of(r.getFilterLevel()),
+                        Boolean.TRUE.equals(r.getAutoapprove()), r.getNorms(), r.getPinnedCardMessageId(),
+                        r.getCachedAt()))
+                .orElse(ChatConfig.defaults(chatId)));
+    }
+
+    /** Stores the config as now cached. */
+    public void saveConfig(ChatConfig config) {
+        long now = clock.millis();
+        db.write(ctx -> ctx.insertInto(CHAT_CONFIG)
+                .set(CHAT_CONFIG.CHAT_ID, config.chatId())
+                .set(CHAT_CONFIG.FILTER_LEVEL, config.filterLevel().column())
+                .set(CHAT_CONFIG.AUTOAPPROVE, config.autoapprove())
+                .set(CHAT_CONFIG.NORMS, config.norms())
+                .set(CHAT_CONFIG.PINNED_CARD_MESSAGE_ID, config.pinnedCardMessageId())
+                .set(CHAT_CONFIG.CACHED_AT, now)
+                .onConflict(CHAT_CONFIG.CHAT_ID).doUpdate()
+                .set(CHAT_CONFIG.FILTER_LEVEL, config.filterLevel().column())
+                .set(CHAT_CONFIG.AUTOAPPROVE, config.autoapprove())
+                .set(CHAT_CONFIG.NORMS, config.norms())
+                .set(CHAT_CONFIG.PINNED_CARD_MESSAGE_ID, config.pinnedCardMessageId())
+                .set(CHAT_CONFIG.CACHED_AT, now)
+                .execute());
+    }
+
+    /** Adds a guest or coowner, or changes their role. */
+    public void putMember(String chatId, String openId, String name, MemberRole role) {
+        long now = clock.millis();
+        db.write(ctx -> ctx.insertInto(CHAT_MEMBERS)
+                .set(CHAT_MEMBERS.CHAT_ID, chatId)
+                .set(CHAT_MEMBERS.OPEN_ID, openId)
+                .set(CHAT_MEMBERS.NAME, name)
+                .set(CHAT_MEMBERS.ROLE, role.column())
+                .set(CHAT_MEMBERS.ADDED_AT, now)
+                .onConflict(CHAT_MEMBERS.CHAT_ID, CHAT_MEMBERS.OPEN_ID).doUpdate()
+                .set(CHAT_MEMBERS.NAME, name)
+                .set(CHAT_MEMBERS.ROLE, role.column())
+                .execute());
+    }
+
+    public boolean removeMember(String chatId, String openId) {
+        return db.write(ctx -> ctx.deleteFrom(CHAT_MEMBERS)
+                .where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).and(CHAT_MEMBERS.OPEN_ID.eq(openId)).execute() == 1);
+    }
+
+    public List<ChatMember> members(String chatId) {
+        return db.read(ctx -> ctx.selectFrom(CHAT_MEMBERS).where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
+                .orderBy(CHAT_MEMBERS.ADDED_AT, CHAT_MEMBERS.OPEN_ID)
+                .fetch(r -> new ChatMember(r.getChatId(), r.getOpenId(), r.getName(), MemberRole.of(r.getRole()),
+                        r.getAddedAt())));
+    }
+
+    public Optional<MemberRole> roleOf(String chatId, String openId) {
+        return db.read(ctx -> ctx.select(CHAT_MEMBERS.ROLE).from(CHAT_MEMBERS)
+                .where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).and(CHAT_MEMBERS.OPEN_ID.eq(openId))
+                .fetchOptional(CHAT_MEMBERS.ROLE).map(MemberRole::of));
+    }
+
+    /** Remembers a message the bot sent (a second record of the same id updates it, e.g. a patched card). */
+    public void recordSent(SentMessage m) {
+        db.write(ctx -> ctx.insertInto(SENT_MESSAGES)
+                .set(SENT_MESSAGES.MESSAGE_ID, m.messageId())
+                .set(SENT_MESSAGES.CHAT_ID, m.chatId())
+                .set(SENT_MESSAGES.SESSION_ID, m.sessionId())
+                .set(SENT_MESSAGES.KIND, m.kind() == null ? "message" : m.kind())
+                .set(SENT_MESSAGES.TITLE, m.title())
+                .set(SENT_MESSAGES.TEXT, m.text())
+                .set(SENT_MESSAGES.SENT_AT, m.sentAt() > 0 ? m.sentAt() : clock.millis())
+                .onConflict(SENT_MESSAGES.MESSAGE_ID).doUpdate()
+                .set(SENT_MESSAGES.KIND, m.kind() == null ? "message" : m.kind())
+                .set(SENT_MESSAGES.TITLE, m.title())
+                .set(SENT_MESSAGES.TEXT, m.text())
+                .execute());
+    }
+
+    /** Whether the bot sent this message (its own messages must never be taken for a person's). */
+    public boolean isBotSent(String messageId) {
+        if (messageId == null || messageId.isBlank()) {
+            return false;
+        }
+        return db.read(ctx -> ctx.fetchExists(SENT_MESSAGES, SENT_MESSAGES.MESSAGE_ID.eq(messageId)));
+    }
+
+    /** A message the bot sent, for answering "what was this a reply to" without asking Lark. */
+    public Optional<SentMessage> lookupParent(String messageId) {
+        return db.read(ctx -> ctx.selectFrom(SENT_MESSAGES).where(SENT_MESSAGES.MESSAGE_ID.eq(messageId))
+                .fetchOptional(r -> new SentMessage(r.getMessageId(), r.getChatId(), r.getSessionId(), r.getKind(),
+                        r.getTitle(), r.getText(), r.getSentAt())));
+    }
+
+    /** The newest message of a kind the bot sent in a chat (the working card to patch, say). */
+    public Optional<SentMessage> latestSent(String chatId, String kind) {
+        return db.read(ctx -> ctx.selectFrom(SENT_MESSAGES)
+                .where(SENT_MESSAGES.CHAT_ID.eq(chatId)).and(SENT_MESSAGES.KIND.eq(kind))
+                .orderBy(SENT_MESSAGES.SENT_AT.desc(), SENT_MESSAGES.MESSAGE_ID.desc())
+                .limit(1)
+                .fetchOptional(r -> new SentMessage(r.getMessageId(), r.getChatId(), r.getSessionId(), r.getKind(),
+                        r.getTitle(), r.getText(), r.getSentAt())));
+    }
+}

@@ -1,0 +1,175 @@
+package dev.larkhandoff.store.inbox;
+
+import static dev.larkhandoff.store.jooq.Tables.INBOX;
+
+import dev.larkhandoff.store.Database;
+import dev.larkhandoff.store.jooq.tables.records.InboxRecord;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.Optional;
+import org.jooq.DSLContext;
+
+/**
+ * The inbox: every inbound Lark event, stored before Lark hears 200, then delivered (or filtered) exactly once.
+ * Insertion order is delivery order. Every method is one transaction.
+ */
+public final class InboxRepository {
+
+    private final Database db;
+    private final Clock clock;
+
+    public InboxRepository(Database db, Clock clock) {
+        this.db = db;
+        this.clock = clock;
+    }
+
+    /** Stores the event unless one with its dedupe key is already there (a redelivery). */
+    public InsertResult insertIfAbsent(InboxEvent event) {
+        return db.write(ctx -> insert(ctx, event, clock.millis()));
+    }
+
+    /** Stores several events in one transaction (one commit for all), each unless already there. */
+    public List<InsertResult> insertAllIfAbsent(List<InboxEvent> events) {
+        long now = clock.millis();
+        return db.write(ctx -> {
+            List<InsertResult> results = new ArrayList<>(events.size());
+            for (InboxEvent e : events) {
+                results.add(insert(ctx, e, now));
+            }
+            return results;
+        });
+    }
+
+    private static InsertResult insert(DSLContext ctx, InboxEvent e, long now) {
+        Long seq = ctx.insertInto(INBOX)
+                .set(INBOX.DEDUPE_KEY, e.dedupeKey())
+                .set(INBOX.EVENT_ID, e.eventId())
+                .set(INBOX.EVENT_TYPE, e.eventType())
+                .set(INBOX.MESSAGE_ID, e.messageId())
+                .set(INBOX.CHAT_ID, e.chatId())
+                .set(INBOX.CHAT_TYPE, e.chatType())
+                .set(INBOX.SENDER_OPEN_ID, e.senderOpenId())
+                .set(INBOX.SENDER_TYPE, e.senderType())
+                .set(INBOX.MESSAGE_TYPE, e.messageType())
+                .set(INBOX.RAW_PAYLOAD, e.rawPayload())
+                .set(INBOX.NORMALIZED_TEXT, e.normalizedText())
+                .set(INBOX.LARK_CREATE_TIME, e.larkCreateTime())
+                .set(INBOX.RECEIVED_AT, now)
+                .set(INBOX.DELIVERY_STATE, DeliveryState.PENDING.column())
+                .set(INBOX.TARGET_SESSION_ID, e.targetSessionId())
+                .onConflict(INBOX.DEDUPE_KEY).doNothing()
+                .returning(INBOX.SEQ)
+                .fetchOptional(INBOX.SEQ)
+                .orElse(null);
+        if (seq != null) {
+            return new InsertResult(e.dedupeKey(), seq, true);
+        }
+        Long existing = ctx.select(INBOX.SEQ).from(INBOX).where(INBOX.DEDUPE_KEY.eq(e.dedupeKey())).fetchOne(INBOX.SEQ);
+        return new InsertResult(e.dedupeKey(), existing, false);
+    }
+
+    /** Every pending event, oldest first. */
+    public List<InboxRow> pending() {
+        return db.read(ctx -> ctx.selectFrom(INBOX)
+                .where(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .orderBy(INBOX.SEQ)
+                .fetch(InboxRepository::row));
+    }
+
+    /** The pending events routed to this session, oldest first. */
+    public List<InboxRow> pendingFor(String targetSessionId) {
+        return db.read(ctx -> ctx.selectFrom(INBOX)
+                .where(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .and(INBOX.TARGET_SESSION_ID.eq(targetSessionId))
+                .orderBy(INBOX.SEQ)
+                .fetch(InboxRepository::row));
+    }
+
+    /** Routes a pending event to a session (or to none with null); delivered events keep their history. */
+    public boolean assignTarget(String dedupeKey, String sessionId) {
+        return db.write(ctx -> ctx.update(INBOX)
+                .set(INBOX.TARGET_SESSION_ID, sessionId)
+                .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
+                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .execute() == 1);
+    }
+
+    /**
+     * Marks an event delivered to a session. Idempotent: true the first time, false when it was delivered (or
+     * filtered) already, so a replayed acknowledgement changes nothing.
+     */
+    public boolean markDelivered(String dedupeKey, String sessionId) {
+        long now = clock.millis();
+        return db.write(ctx -> ctx.update(INBOX)
+                .set(INBOX.DELIVERY_STATE, DeliveryState.DELIVERED.column())
+                .set(INBOX.DELIVERED_TO_SESSION, sessionId)
+                .set(INBOX.DELIVERED_AT, now)
+                .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
+                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .execute() == 1);
+    }
+
+    /** Marks several events delivered in one transaction; returns how many changed. */
+    public int markAllDelivered(List<String> dedupeKeys, String sessionId) {
+        long now = clock.millis();
+        return db.write(ctx -> ctx.update(INBOX)
+                .set(INBOX.DELIVERY_STATE, DeliveryState.DELIVERED.column())
+                .set(INBOX.DELIVERED_TO_SESSION, sessionId)
+                .set(INBOX.DELIVERED_AT, now)
+                .where(INBOX.DEDUPE_KEY.in(dedupeKeys))
+                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .execute());
+    }
+
+    /** Keeps an event from every session (kept for history), saying why; false when it was no longer pending. */
+    public boolean markFiltered(String dedupeKey, String reason) {
+        return db.write(ctx -> ctx.update(INBOX)
+                .set(INBOX.DELIVERY_STATE, DeliveryState.FILTERED.column())
+                .set(INBOX.FILTER_REASON, reason)
+                .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
+                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .execute() == 1);
+    }
+
+    public Optional<InboxRow> find(String dedupeKey) {
+        return db.read(ctx -> ctx.selectFrom(INBOX).where(INBOX.DEDUPE_KEY.eq(dedupeKey)).fetchOptional(InboxRepository::row));
+    }
+
+    /** The newest {@code limit} events of a chat, in the order they arrived (filtered ones included). */
+    public List<InboxRow> history(String chatId, int limit) {
+        if (limit <= 0) {
+            throw new IllegalArgumentException("limit must be positive, got " + limit);
+        }
+        List<InboxRow> newestFirst = db.read(ctx -> ctx.selectFrom(INBOX)
+                .where(INBOX.CHAT_ID.eq(chatId))
+                .orderBy(INBOX.SEQ.desc())
+                .limit(limit)
+                .fetch(InboxRepository::row));
+        List<InboxRow> out = new ArrayList<>(newestFirst);
+        Collections.reverse(out);
+        return out;
+    }
+
+    /** Deletes delivered and filtered events received before {@code olderThan}; pending ones are never touched. */
+    public int prune(Instant olderThan) {
+        return db.write(ctx -> ctx.deleteFrom(INBOX)
+                .where(INBOX.RECEIVED_AT.lt(olderThan.toEpochMilli()))
+                .and(INBOX.DELIVERY_STATE.ne(DeliveryState.PENDING.column()))
+                .execute());
+    }
+
+    public long count() {
+        return db.read(ctx -> (long) ctx.fetchCount(INBOX));
+    }
+
+    private static InboxRow row(InboxRecord r) {
+        InboxEvent event = new InboxEvent(r.getDedupeKey(), r.getEventId(), r.getEventType(), r.getMessageId(),
+                r.getChatId(), r.getChatType(), r.getSenderOpenId(), r.getSenderType(), r.getMessageType(),
+                r.getRawPayload(), r.getNormalizedText(), r.getLarkCreateTime(), r.getTargetSessionId());
+        return new InboxRow(r.getSeq(), event, r.getReceivedAt(), DeliveryState.of(r.getDeliveryState()),
+                r.getDeliveredToSession(), r.getDeliveredAt(), r.getFilterReason());
+    }
+}

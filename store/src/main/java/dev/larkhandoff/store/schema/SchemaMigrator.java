@@ -1,0 +1,237 @@
+package dev.larkhandoff.store.schema;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.FileSystem;
+import java.nio.file.FileSystemAlreadyExistsException;
+import java.nio.file.FileSystems;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/**
+ * Applies the versioned SQL migrations ({@code V<n>__<description>.sql}) to a SQLite database, each in its own
+ * transaction, recording every applied version in {@code schema_version}. It depends on nothing but the JDK and
+ * a JDBC driver, so the build can run this very file (as a single-file program) to make the scratch database
+ * jOOQ generates its classes from: the program and its generated code read one schema.
+ */
+public final class SchemaMigrator {
+
+    /** Where the migrations live, on the classpath and under {@code src/main/resources}. */
+    public static final String RESOURCE_DIR = "db/migration";
+    private static final Pattern NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
+
+    /** One migration file. */
+    public record Migration(int version, String description, String sql) {
+    }
+
+    /** The database was written by a newer program: refuse rather than guess. */
+    public static final class NewerSchemaException extends SQLException {
+        private final int databaseVersion;
+        private final int programVersion;
+
+        NewerSchemaException(int databaseVersion, int programVersion) {
+            super("database schema version " + databaseVersion + " is newer than this program's " + programVersion);
+            this.databaseVersion = databaseVersion;
+            this.programVersion = programVersion;
+        }
+
+        public int databaseVersion() {
+            return databaseVersion;
+        }
+
+        public int programVersion() {
+            return programVersion;
+        }
+    }
+
+    private SchemaMigrator() {
+    }
+
+    /** The build's entry point: {@code SchemaMigrator [--fresh] <database file> <migration directory>}. */
+    public static void main(String[] args) throws Exception {
+        boolean fresh = args.length == 3 && args[0].equals("--fresh");
+        if (args.length != (fresh ? 3 : 2)) {
+            System.err.println("usage: SchemaMigrator [--fresh] <database file> <migration directory>");
+            System.exit(2);
+        }
+        Path db = Path.of(args[fresh ? 1 : 0]);
+        Path dir = Path.of(args[fresh ? 2 : 1]);
+        if (fresh) {
+            for (String suffix : List.of("", "-wal", "-shm", "-journal")) {
+                Files.deleteIfExists(Path.of(db + suffix));
+            }
+        }
+        Files.createDirectories(db.toAbsolutePath().getParent());
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db)) {
+            int version = migrate(c, fromDirectory(dir));
+            System.err.println("SchemaMigrator: " + db + " is at schema version " + version);
+        }
+    }
+
+    /** The migrations bundled with the program, in version order. */
+    public static List<Migration> bundled() {
+        URL url = SchemaMigrator.class.getClassLoader().getResource(RESOURCE_DIR);
+        if (url == null) {
+            throw new IllegalStateException("no " + RESOURCE_DIR + " on the classpath");
+        }
+        try {
+            URI uri = url.toURI();
+            if ("jar".equals(uri.getScheme())) {
+                FileSystem fs;
+                try {
+                    fs = FileSystems.newFileSystem(uri, Map.of());
+                } catch (FileSystemAlreadyExistsException e) {
+                    fs = FileSystems.getFileSystem(uri);
+                }
+                return fromDirectory(fs.getPath(RESOURCE_DIR));
+            }
+            return fromDirectory(Path.of(uri));
+        } catch (URISyntaxException | IOException e) {
+            throw new IllegalStateException("cannot list " + url, e);
+        }
+    }
+
+    /** Every {@code V<n>__*.sql} in the directory, in version order; versions must run 1, 2, 3 … without gaps. */
+    public static List<Migration> fromDirectory(Path dir) throws IOException {
+        List<Migration> out = new ArrayList<>();
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                Matcher m = NAME.matcher(f.getFileName().toString());
+                if (m.matches()) {
+                    try (InputStream in = Files.newInputStream(f)) {
+                        out.add(new Migration(Integer.parseInt(m.group(1)), m.group(2),
+                                new String(in.readAllBytes(), StandardCharsets.UTF_8)));
+                    }
+                }
+            }
+        }
+        out.sort(Comparator.comparingInt(Migration::version));
+        for (int i = 0; i < out.size(); i++) {
+            if (out.get(i).version() != i + 1) {
+                throw new IllegalStateException("migrations must be numbered 1.." + out.size() + " without gaps; found V"
+                        + out.get(i).version() + " at position " + (i + 1));
+            }
+        }
+        return out;
+    }
+
+    /** The newest version among the migrations. */
+    public static int latest(List<Migration> migrations) {
+        return migrations.isEmpty() ? 0 : migrations.get(migrations.size() - 1).version();
+    }
+
+    /**
+     * Brings the database up to the newest migration. Each migration and its {@code schema_version} row commit
+     * together, so a crash leaves the database at a version boundary.
+     *
+     * @return the schema version afterwards
+     * @throws NewerSchemaException when the database is newer than the migrations
+     */
+    public static int migrate(Connection c, List<Migration> migrations) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(true);
+        try (Statement s = c.createStatement()) {
+            s.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                    + "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
+            int current = currentVersion(c);
+            int latest = latest(migrations);
+            if (current > latest) {
+                throw new NewerSchemaException(current, latest);
+            }
+            for (Migration m : migrations) {
+                if (m.version() <= current) {
+                    continue;
+                }
+                s.execute("BEGIN IMMEDIATE");
+                try {
+                    for (String statement : statements(m.sql())) {
+                        s.execute(statement);
+                    }
+                    try (var insert = c.prepareStatement(
+                            "INSERT INTO schema_version(version, description, applied_at) VALUES (?, ?, ?)")) {
+                        insert.setInt(1, m.version());
+                        insert.setString(2, m.description());
+                        insert.setLong(3, System.currentTimeMillis());
+                        insert.executeUpdate();
+                    }
+                    s.execute("COMMIT");
+                } catch (SQLException e) {
+                    s.execute("ROLLBACK");
+                    throw new SQLException("migration V" + m.version() + "__" + m.description() + " failed: "
+                            + e.getMessage(), e);
+                }
+            }
+            return currentVersion(c);
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /** The highest applied version, 0 for a new database. */
+    public static int currentVersion(Connection c) throws SQLException {
+        try (Statement s = c.createStatement();
+                ResultSet exists = s.executeQuery(
+                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")) {
+            if (!exists.next() || exists.getInt(1) == 0) {
+                return 0;
+            }
+        }
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery("SELECT coalesce(max(version), 0) FROM schema_version")) {
+            return rs.next() ? rs.getInt(1) : 0;
+        }
+    }
+
+    /** Splits a script into statements: on semicolons outside quotes, with {@code --} comments removed. */
+    static List<String> statements(String script) {
+        List<String> out = new ArrayList<>();
+        StringBuilder current = new StringBuilder();
+        char quote = 0;
+        for (int i = 0; i < script.length(); i++) {
+            char ch = script.charAt(i);
+            if (quote == 0 && ch == '-' && i + 1 < script.length() && script.charAt(i + 1) == '-') {
+                while (i < script.length() && script.charAt(i) != '\n') {
+                    i++;
+                }
+                current.append('\n');
+                continue;
+            }
+            if (quote == 0 && (ch == '\'' || ch == '"')) {
+                quote = ch;
+            } else if (quote == ch) {
+                quote = 0;
+            }
+            if (quote == 0 && ch == ';') {
+                add(out, current);
+                current.setLength(0);
+            } else {
+                current.append(ch);
+            }
+        }
+        add(out, current);
+        return out;
+    }
+
+    private static void add(List<String> out, StringBuilder statement) {
+        String s = statement.toString().strip();
+        if (!s.isEmpty()) {
+            out.add(s);
+        }
+    }
+}
