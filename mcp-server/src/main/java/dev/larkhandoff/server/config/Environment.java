@@ -1,0 +1,59 @@
+package dev.larkhandoff.server.config;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+
+/**
+ * The one place that reads environment variables: a snapshot taken once, passed to whoever needs a value.
+ * Tests build one from a map instead of touching the process environment.
+ */
+public final class Environment {
+
+    public static final String HOME = "LARK_HANDOFF_HOME";
+    public static final String APP_ID = "LARK_APP_ID";
+    public static final String APP_SECRET = "LARK_APP_SECRET";
+    public static final String DOMAIN = "LARK_DOMAIN";
+    public static final String SESSION_ID = "LARK_HANDOFF_SESSION_ID";
+    public static final String ROLE = "LARK_HANDOFF_ROLE";
+    public static final String DELIVERY = "LARK_HANDOFF_DELIVERY";
+    public static final String META_PREFIX = "LARK_HANDOFF_META_";
+    public static final String CLAUDE_SESSION_ID = "CLAUDE_CODE_SESSION_ID";
+    public static final String CLAUDE_PROJECT_DIR = "CLAUDE_PROJECT_DIR";
+    public static final String INIT_CWD = "INIT_CWD";
+    public static final String CLAUDEMUX_TEAMMATE = "CLAUDEMUX_TEAMMATE_NAME";
+    public static final String USER_HOME = "HOME";
+
+    private final Map<String, String> values;
+
+    private Environment(Map<String, String> values) {
+        this.values = Map.copyOf(values);
+    }
+
+    /** The process environment, read once. */
+    public static Environment system() {
+        return new Environment(System.getenv());
+    }
+
+    public static Environment of(Map<String, String> values) {
+        return new Environment(values);
+    }
+
+    /** A non-blank value, trimmed. */
+    public Optional<String> get(String name) {
+        String v = values.get(name);
+        return v == null || v.isBlank() ? Optional.empty() : Optional.of(v.trim());
+    }
+
+    /** Every variable whose name starts with {@code prefix}, by the rest of its name, sorted. */
+    public Map<String, String> withPrefix(String prefix) {
+        Map<String, String> out = new TreeMap<>();
+        values.forEach((k, v) -> {
+            if (k.startsWith(prefix) && k.length() > prefix.length() && v != null) {
+                out.put(k.substring(prefix.length()), v);
+            }
+        });
+        return new LinkedHashMap<>(out);
+    }
+}
