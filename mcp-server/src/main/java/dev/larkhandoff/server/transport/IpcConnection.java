@@ -1,0 +1,126 @@
+package dev.larkhandoff.server.transport;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * One peer on the daemon socket: a reader thread that turns frames into JSON messages for the handler, a
+ * writer that is safe from any thread, and a close that fires once. Bad framing or bad JSON closes this
+ * connection only.
+ */
+public final class IpcConnection implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(IpcConnection.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final SocketChannel channel;
+    private final String name;
+    private final int maxFrame;
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private volatile Consumer<IpcConnection> onClose = c -> { };
+    private Thread reader;
+
+    public IpcConnection(SocketChannel channel, String name, int maxFrame) {
+        this.channel = channel;
+        this.name = name;
+        this.maxFrame = maxFrame;
+    }
+
+    /** Starts reading; every message goes to {@code handler} on the reader thread, in order. */
+    public IpcConnection start(Consumer<JsonNode> handler, Consumer<IpcConnection> closeHandler) {
+        this.onClose = closeHandler;
+        reader = new Thread(() -> readLoop(handler), "ipc-" + name);
+        reader.setDaemon(true);
+        reader.start();
+        return this;
+    }
+
+    private void readLoop(Consumer<JsonNode> handler) {
+        FrameDecoder decoder = new FrameDecoder(maxFrame);
+        ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
+        try {
+            while (!closed.get()) {
+                buffer.clear();
+                if (channel.read(buffer) < 0) {
+                    break;
+                }
+                buffer.flip();
+                for (byte[] frame : decoder.feed(buffer)) {
+                    JsonNode message;
+                    try {
+                        message = JSON.readTree(frame);
+                    } catch (JacksonException e) {
+                        throw new IpcProtocolException("frame is not JSON: " + e.getOriginalMessage(), e);
+                    }
+                    if (!message.isObject() || !message.path("type").isString()) {
+                        throw new IpcProtocolException("message has no \"type\"");
+                    }
+                    handler.accept(message);
+                }
+            }
+        } catch (IpcProtocolException e) {
+            log.warn("closing {}: {}", name, e.getMessage());
+        } catch (IOException e) {
+            if (!closed.get()) {
+                log.debug("{} read failed: {}", name, e.toString());
+            }
+        } catch (RuntimeException e) {
+            log.error("closing {}: message handler failed", name, e);
+        } finally {
+            close();
+        }
+    }
+
+    /** Sends one message; false when the connection is closed or the write failed (then it is closed). */
+    public boolean send(ObjectNode message) {
+        if (closed.get()) {
+            return false;
+        }
+        ByteBuffer frame = FrameDecoder.encode(JSON.writeValueAsBytes(message), maxFrame);
+        synchronized (channel) {
+            try {
+                while (frame.hasRemaining()) {
+                    channel.write(frame);
+                }
+                return true;
+            } catch (IOException e) {
+                log.debug("{} write failed: {}", name, e.toString());
+                close();
+                return false;
+            }
+        }
+    }
+
+    public static ObjectNode message(String type) {
+        return JSON.createObjectNode().put("type", type);
+    }
+
+    public boolean isOpen() {
+        return !closed.get();
+    }
+
+    public String name() {
+        return name;
+    }
+
+    @Override
+    public void close() {
+        if (closed.compareAndSet(false, true)) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // already gone
+            }
+            onClose.accept(this);
+        }
+    }
+}
