@@ -1,0 +1,107 @@
+package dev.larkhandoff.server.config;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Optional;
+import java.util.Set;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The program's settings: where its home is, and the Lark app it speaks for. {@code <home>/config.json}
+ * (kept 0600: it holds the app secret) with the environment overriding it. {@link #toString()} hides the secret.
+ */
+public record LarkHandoffConfig(Path home, String appId, String appSecret, String domain) {
+
+    public static final String FILE_NAME = "config.json";
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    /** Reads the configuration for this environment; a missing config file means "nothing configured yet". */
+    public static LarkHandoffConfig load(Environment env) {
+        Path home = env.get(Environment.HOME).map(Path::of)
+                .orElseGet(() -> Path.of(env.get(Environment.USER_HOME).orElse(System.getProperty("user.home")),
+                        ".lark-handoff"));
+        JsonNode file = read(home.resolve(FILE_NAME));
+        return new LarkHandoffConfig(home,
+                env.get(Environment.APP_ID).orElse(text(file, "app_id")),
+                env.get(Environment.APP_SECRET).orElse(text(file, "app_secret")),
+                env.get(Environment.DOMAIN).orElse(Optional.ofNullable(text(file, "domain")).orElse("feishu")));
+    }
+
+    /** Writes the Lark settings to {@code config.json}, readable by its owner only. */
+    public void save() throws IOException {
+        Files.createDirectories(home);
+        Path file = home.resolve(FILE_NAME);
+        ObjectNode json = JSON.createObjectNode();
+        json.put("app_id", appId);
+        json.put("app_secret", appSecret);
+        json.put("domain", domain);
+        Path tmp = Files.createTempFile(home, ".config-", ".json");
+        try {
+            setOwnerOnly(tmp);
+            Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
+            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    public boolean hasCredentials() {
+        return appId != null && !appId.isBlank() && appSecret != null && !appSecret.isBlank();
+    }
+
+    private static JsonNode read(Path file) {
+        if (!Files.exists(file)) {
+            return JSON.createObjectNode();
+        }
+        try {
+            tightenPermissions(file);
+            JsonNode node = JSON.readTree(Files.readString(file));
+            if (!node.isObject()) {
+                throw new IllegalArgumentException(file + " must hold a JSON object");
+            }
+            return node;
+        } catch (JacksonException e) {
+            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A config file anyone else can read is narrowed to its owner, since it holds the app secret. */
+    private static void tightenPermissions(Path file) throws IOException {
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+            if (!perms.equals(PosixFilePermissions.fromString("rw-------"))) {
+                setOwnerOnly(file);
+            }
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system: nothing to narrow
+        }
+    }
+
+    private static void setOwnerOnly(Path file) throws IOException {
+        try {
+            Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        return v != null && v.isString() && !v.stringValue().isBlank() ? v.stringValue() : null;
+    }
+
+    @Override
+    public String toString() {
+        return "LarkHandoffConfig[home=" + home + ", appId=" + appId + ", appSecret=" + (appSecret == null ? "unset" : "***")
+                + ", domain=" + domain + "]";
+    }
+}
