@@ -105,7 +105,14 @@ public final class Database implements AutoCloseable {
                 rollback(e);
                 throw translate(e);
             }
-            exec("COMMIT");
+            try {
+                exec("COMMIT");
+            } catch (RuntimeException e) {
+                // A failed COMMIT (SQLITE_BUSY, a full disk) can leave the transaction open on the one write
+                // connection, and every later BEGIN IMMEDIATE would then fail: end it here.
+                rollback(e);
+                throw e;
+            }
             return result;
         } finally {
             writeLock.unlock();
