@@ -147,13 +147,10 @@ public final class SchemaMigrator {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
+            refuseNewer(c, migrations);
             s.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                     + "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
             int current = currentVersion(c);
-            int latest = latest(migrations);
-            if (current > latest) {
-                throw new NewerSchemaException(current, latest);
-            }
             for (Migration m : migrations) {
                 if (m.version() <= current) {
                     continue;
@@ -180,6 +177,18 @@ public final class SchemaMigrator {
             return currentVersion(c);
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    /**
+     * Fails when the database was written by a newer program than these migrations. Only reads, so a caller can
+     * check before anything is written to the file.
+     */
+    public static void refuseNewer(Connection c, List<Migration> migrations) throws SQLException {
+        int current = currentVersion(c);
+        int latest = latest(migrations);
+        if (current > latest) {
+            throw new NewerSchemaException(current, latest);
         }
     }
 
