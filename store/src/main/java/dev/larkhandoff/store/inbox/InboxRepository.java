@@ -44,7 +44,10 @@ public final class InboxRepository {
     }
 
     private static InsertResult insert(DSLContext ctx, InboxEvent e, long now) {
-        Long seq = ctx.insertInto(INBOX)
+        // The row count says whether the row went in. Not RETURNING: jOOQ renders no RETURNING clause for SQLite
+        // and emulates it with JDBC generated keys, i.e. last_insert_rowid(), which ON CONFLICT DO NOTHING leaves
+        // at the connection's previous insert, so a redelivery looked inserted, with another row's seq.
+        int inserted = ctx.insertInto(INBOX)
                 .set(INBOX.DEDUPE_KEY, e.dedupeKey())
                 .set(INBOX.EVENT_ID, e.eventId())
                 .set(INBOX.EVENT_TYPE, e.eventType())
@@ -61,14 +64,9 @@ public final class InboxRepository {
                 .set(INBOX.DELIVERY_STATE, DeliveryState.PENDING.column())
                 .set(INBOX.TARGET_SESSION_ID, e.targetSessionId())
                 .onConflict(INBOX.DEDUPE_KEY).doNothing()
-                .returning(INBOX.SEQ)
-                .fetchOptional(INBOX.SEQ)
-                .orElse(null);
-        if (seq != null) {
-            return new InsertResult(e.dedupeKey(), seq, true);
-        }
-        Long existing = ctx.select(INBOX.SEQ).from(INBOX).where(INBOX.DEDUPE_KEY.eq(e.dedupeKey())).fetchOne(INBOX.SEQ);
-        return new InsertResult(e.dedupeKey(), existing, false);
+                .execute();
+        Long seq = ctx.select(INBOX.SEQ).from(INBOX).where(INBOX.DEDUPE_KEY.eq(e.dedupeKey())).fetchOne(INBOX.SEQ);
+        return new InsertResult(e.dedupeKey(), seq, inserted == 1);
     }
 
     /** Every pending event, oldest first. */
