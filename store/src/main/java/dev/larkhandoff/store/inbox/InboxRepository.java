@@ -44,7 +44,9 @@ public final class InboxRepository {
     }
 
     private static InsertResult insert(DSLContext ctx, InboxEvent e, long now) {
-        // The row count, not RETURNING: for a conflict jOOQ's SQLite path would still report last_insert_rowid().
+        // The row count says whether the row went in. Not RETURNING: jOOQ renders no RETURNING clause for SQLite
+        // and emulates it with JDBC generated keys, i.e. last_insert_rowid(), which ON CONFLICT DO NOTHING leaves
+        // at the connection's previous insert, so a redelivery looked inserted, with another row's seq.
         int inserted = ctx.insertInto(INBOX)
                 .set(INBOX.DEDUPE_KEY, e.dedupeKey())
                 .set(INBOX.EVENT_ID, e.eventId())

@@ -88,6 +88,9 @@ public final class SchemaMigrator {
     public static List<Migration> bundled() {
         URL url = SchemaMigrator.class.getClassLoader().getResource(RESOURCE_DIR);
         if (url == null) {
+            url = besideThisClassInItsJar();
+        }
+        if (url == null) {
             throw new IllegalStateException("no " + RESOURCE_DIR + " on the classpath");
         }
         try {
@@ -107,12 +110,38 @@ public final class SchemaMigrator {
         }
     }
 
-    /** Every {@code V<n>__*.sql} in the directory, in version order; versions must run 1, 2, 3 … without gaps. */
+    /**
+     * A jar packed without directory entries (some packagers leave them out) has no resource for the directory
+     * itself, only for the files in it: then look in the jar this class came from, where the build puts them.
+     */
+    private static URL besideThisClassInItsJar() {
+        URL self = SchemaMigrator.class.getResource(SchemaMigrator.class.getSimpleName() + ".class");
+        if (self == null || !"jar".equals(self.getProtocol())) {
+            return null;
+        }
+        String s = self.toString();
+        try {
+            return new URI(s.substring(0, s.indexOf("!/") + 2) + RESOURCE_DIR).toURL();
+        } catch (URISyntaxException | java.net.MalformedURLException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Every {@code V<n>__<description>.sql} in the directory, in version order; versions must run 1, 2, 3 …
+     * without gaps, and any other {@code .sql} file there is refused rather than skipped (a misnamed migration
+     * would otherwise silently never run).
+     */
     public static List<Migration> fromDirectory(Path dir) throws IOException {
         List<Migration> out = new ArrayList<>();
         try (Stream<Path> files = Files.list(dir)) {
             for (Path f : (Iterable<Path>) files::iterator) {
-                Matcher m = NAME.matcher(f.getFileName().toString());
+                String name = f.getFileName().toString();
+                Matcher m = NAME.matcher(name);
+                if (!m.matches() && name.endsWith(".sql")) {
+                    throw new IllegalStateException("the migration " + f + " is not named V<n>__<description>.sql"
+                            + " (description: letters, digits and _ only)");
+                }
                 if (m.matches()) {
                     try (InputStream in = Files.newInputStream(f)) {
                         out.add(new Migration(Integer.parseInt(m.group(1)), m.group(2),
@@ -147,13 +176,10 @@ public final class SchemaMigrator {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
+            refuseNewer(c, migrations);
             s.execute("CREATE TABLE IF NOT EXISTS schema_version ("
                     + "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at INTEGER NOT NULL)");
             int current = currentVersion(c);
-            int latest = latest(migrations);
-            if (current > latest) {
-                throw new NewerSchemaException(current, latest);
-            }
             for (Migration m : migrations) {
                 if (m.version() <= current) {
                     continue;
@@ -183,6 +209,18 @@ public final class SchemaMigrator {
         }
     }
 
+    /**
+     * Fails when the database was written by a newer program than these migrations. Only reads, so a caller can
+     * check before anything is written to the file.
+     */
+    public static void refuseNewer(Connection c, List<Migration> migrations) throws SQLException {
+        int current = currentVersion(c);
+        int latest = latest(migrations);
+        if (current > latest) {
+            throw new NewerSchemaException(current, latest);
+        }
+    }
+
     /** The highest applied version, 0 for a new database. */
     public static int currentVersion(Connection c) throws SQLException {
         try (Statement s = c.createStatement();
@@ -198,21 +236,32 @@ public final class SchemaMigrator {
         }
     }
 
-    /** Splits a script into statements: on semicolons outside quotes, with {@code --} comments removed. */
+    /**
+     * Splits a script into statements: on semicolons outside quotes ({@code '…'}, {@code "…"}, {@code `…`}),
+     * with {@code --} and {@code /* … *}{@code /} comments removed. Not for statements with semicolons of their
+     * own, such as {@code CREATE TRIGGER … BEGIN …; END}: those would need SQLite's own tokenizer.
+     */
     static List<String> statements(String script) {
         List<String> out = new ArrayList<>();
         StringBuilder current = new StringBuilder();
         char quote = 0;
         for (int i = 0; i < script.length(); i++) {
             char ch = script.charAt(i);
-            if (quote == 0 && ch == '-' && i + 1 < script.length() && script.charAt(i + 1) == '-') {
+            char next = i + 1 < script.length() ? script.charAt(i + 1) : 0;
+            if (quote == 0 && ch == '-' && next == '-') {
                 while (i < script.length() && script.charAt(i) != '\n') {
                     i++;
                 }
                 current.append('\n');
                 continue;
             }
-            if (quote == 0 && (ch == '\'' || ch == '"')) {
+            if (quote == 0 && ch == '/' && next == '*') {
+                int end = script.indexOf("*/", i + 2);
+                i = end < 0 ? script.length() : end + 1;
+                current.append(' ');
+                continue;
+            }
+            if (quote == 0 && (ch == '\'' || ch == '"' || ch == '`')) {
                 quote = ch;
             } else if (quote == ch) {
                 quote = 0;
