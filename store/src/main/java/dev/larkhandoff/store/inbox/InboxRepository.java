@@ -31,16 +31,64 @@ public final class InboxRepository {
         return db.write(ctx -> insert(ctx, event, clock.millis()));
     }
 
-    /** Stores several events in one transaction (one commit for all), each unless already there. */
+    /**
+     * Stores several events in one transaction (one commit for all), each unless already there; a key repeated
+     * inside the batch counts as inserted once. Three statements per batch, whatever its size, and rows keep
+     * the batch's order.
+     */
     public List<InsertResult> insertAllIfAbsent(List<InboxEvent> events) {
+        if (events.isEmpty()) {
+            return List.of();
+        }
         long now = clock.millis();
         return db.write(ctx -> {
-            List<InsertResult> results = new ArrayList<>(events.size());
+            List<String> keys = events.stream().map(InboxEvent::dedupeKey).distinct().toList();
+            java.util.Set<String> existing = new java.util.HashSet<>();
+            for (List<String> chunk : chunks(keys)) {
+                existing.addAll(ctx.select(INBOX.DEDUPE_KEY).from(INBOX).where(INBOX.DEDUPE_KEY.in(chunk))
+                        .fetch(INBOX.DEDUPE_KEY));
+            }
+            java.util.Map<String, InboxEvent> fresh = new java.util.LinkedHashMap<>();
             for (InboxEvent e : events) {
-                results.add(insert(ctx, e, now));
+                if (!existing.contains(e.dedupeKey())) {
+                    fresh.putIfAbsent(e.dedupeKey(), e);
+                }
+            }
+            for (List<InboxEvent> chunk : chunks(new ArrayList<>(fresh.values()))) {
+                var insert = ctx.insertInto(INBOX, INBOX.DEDUPE_KEY, INBOX.EVENT_ID, INBOX.EVENT_TYPE, INBOX.MESSAGE_ID,
+                        INBOX.CHAT_ID, INBOX.CHAT_TYPE, INBOX.SENDER_OPEN_ID, INBOX.SENDER_TYPE, INBOX.MESSAGE_TYPE,
+                        INBOX.RAW_PAYLOAD, INBOX.NORMALIZED_TEXT, INBOX.LARK_CREATE_TIME, INBOX.RECEIVED_AT,
+                        INBOX.DELIVERY_STATE, INBOX.TARGET_SESSION_ID);
+                for (InboxEvent e : chunk) {
+                    insert = insert.values(java.util.Arrays.asList(e.dedupeKey(), e.eventId(), e.eventType(),
+                            e.messageId(), e.chatId(), e.chatType(), e.senderOpenId(), e.senderType(), e.messageType(),
+                            e.rawPayload(), e.normalizedText(), e.larkCreateTime(), now,
+                            DeliveryState.PENDING.column(), e.targetSessionId()));
+                }
+                insert.execute();
+            }
+            java.util.Map<String, Long> seqs = new java.util.HashMap<>();
+            for (List<String> chunk : chunks(keys)) {
+                ctx.select(INBOX.DEDUPE_KEY, INBOX.SEQ).from(INBOX).where(INBOX.DEDUPE_KEY.in(chunk))
+                        .forEach(r -> seqs.put(r.value1(), r.value2()));
+            }
+            List<InsertResult> results = new ArrayList<>(events.size());
+            java.util.Set<String> reported = new java.util.HashSet<>();
+            for (InboxEvent e : events) {
+                boolean inserted = fresh.containsKey(e.dedupeKey()) && reported.add(e.dedupeKey());
+                results.add(new InsertResult(e.dedupeKey(), seqs.get(e.dedupeKey()), inserted));
             }
             return results;
         });
+    }
+
+    /** Bounded pieces, so no statement goes near SQLite's limit on bound variables. */
+    private static <T> List<List<T>> chunks(List<T> all) {
+        List<List<T>> out = new ArrayList<>();
+        for (int i = 0; i < all.size(); i += 500) {
+            out.add(all.subList(i, Math.min(all.size(), i + 500)));
+        }
+        return out;
     }
 
     private static InsertResult insert(DSLContext ctx, InboxEvent e, long now) {

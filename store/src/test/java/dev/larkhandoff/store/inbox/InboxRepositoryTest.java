@@ -70,6 +70,26 @@ class InboxRepositoryTest {
     }
 
     @Test
+    void given_a_batch_larger_than_one_statement_with_some_keys_already_stored_then_only_the_new_ones_go_in_in_order() {
+        inbox.insertIfAbsent(message("k-3", "oc_1", "old"));
+        inbox.insertIfAbsent(message("k-1100", "oc_1", "old"));
+        List<InboxEvent> batch = new java.util.ArrayList<>();
+        for (int i = 0; i < 1200; i++) {
+            batch.add(message("k-" + i, "oc_1", "m" + i));
+        }
+
+        List<InsertResult> results = inbox.insertAllIfAbsent(batch);
+
+        assertThat(results).hasSize(1200);
+        assertThat(results).filteredOn(r -> !r.inserted()).extracting(InsertResult::dedupeKey)
+                .containsExactly("event:k-3", "event:k-1100");
+        assertThat(inbox.count()).as("two already there, 1,198 new").isEqualTo(1200);
+        List<Long> newSeqs = results.stream().filter(InsertResult::inserted).map(InsertResult::seq).toList();
+        assertThat(newSeqs).isSorted().doesNotHaveDuplicates();
+        assertThat(inbox.find("event:k-3")).hasValueSatisfying(r -> assertThat(r.event().normalizedText()).isEqualTo("old"));
+    }
+
+    @Test
     void given_pending_events_for_two_sessions_then_each_sees_only_its_own_in_order() {
         inbox.insertIfAbsent(message("1", "oc_a", "x").withTarget("s1"));
         inbox.insertIfAbsent(message("2", "oc_a", "y").withTarget("s2"));
