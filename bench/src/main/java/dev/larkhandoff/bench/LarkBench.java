@@ -12,12 +12,8 @@ import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import java.io.IOException;
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.ZonedDateTime;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -29,7 +25,8 @@ import reactor.core.publisher.Flux;
 /**
  * Measures the Lark side over real loopback sockets against the emulator: events per second through the long
  * connection into an acknowledging consumer (with publish-to-consumer latency), and message sends per second
- * with per-send latency, both under Lark's own rate limits and with them lifted. Writes bench/RESULTS.md.
+ * with per-send latency, both under Lark's own rate limits and with them lifted. Writes its section of
+ * bench/RESULTS.md.
  */
 public final class LarkBench {
 
@@ -37,7 +34,7 @@ public final class LarkBench {
     }
 
     public static void main(String[] args) throws Exception {
-        Path results = Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md");
+        ResultsFile results = ResultsFile.open(Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md"));
         int events = args.length > 1 ? Integer.parseInt(args[1]) : 20_000;
         int sends = args.length > 2 ? Integer.parseInt(args[2]) : 3_000;
 
@@ -165,37 +162,15 @@ public final class LarkBench {
         }
     }
 
-    private static void write(Path results, List<String> rows) throws IOException {
+    private static void write(ResultsFile results, List<String> rows) throws IOException {
         StringBuilder md = new StringBuilder();
-        md.append("# Benchmark results\n\n");
-        md.append("Produced by `bench/run` (dev.larkhandoff.bench.LarkBench): the client and the emulator in one JVM, ")
+        md.append("Measured by dev.larkhandoff.bench.LarkBench: the client and the emulator in one JVM, ")
                 .append("talking over real loopback sockets. Latency of events is from the emulator publishing an event to ")
                 .append("the consumer receiving it (in a burst it includes queueing behind the events published before it); latency of sends is one HTTP round trip including the client's own ")
                 .append("rate limiting. Figures from one run; expect noise of ±15% on a shared 2-core machine.\n\n");
-        md.append("- Date: ").append(ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME)).append('\n');
-        md.append("- Machine: ").append(machine()).append('\n');
-        md.append("- Java: ").append(System.getProperty("java.vm.name")).append(' ')
-                .append(System.getProperty("java.runtime.version")).append('\n');
-        md.append("- JVM flags: ").append(String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments())).append("\n\n");
         md.append("| scenario | volume | throughput | p50 latency | p99 latency |\n");
         md.append("|---|---|---|---|---|\n");
         rows.forEach(r -> md.append(r).append('\n'));
-        Files.writeString(results, md.toString());
-        System.out.println(md);
-    }
-
-    private static String machine() {
-        String cpu = "unknown CPU";
-        try {
-            cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
-        } catch (IOException e) {
-            // not Linux: keep "unknown CPU"
-        }
-        long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                .getTotalMemorySize();
-        return String.format(Locale.ROOT, "%d cores, %.0f GiB, %s, %s %s", Runtime.getRuntime().availableProcessors(),
-                memory / (1024.0 * 1024 * 1024), cpu, System.getProperty("os.name"), System.getProperty("os.version"));
+        results.writeSection("lark", "Lark client and emulator (LarkBench)", md.toString());
     }
 }

@@ -28,6 +28,10 @@ final class Latencies {
         return sorted[Math.max(0, index)] / 1e6;
     }
 
+    double maxMillis() {
+        return percentileMillis(100);
+    }
+
     synchronized int count() {
         return size;
     }
