@@ -58,7 +58,7 @@ final class ResultsFile {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, replaceSection(existing, name, section));
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        System.out.println(section);
+        System.err.println(section);
     }
 
     /** {@code existing} with section {@code name} replaced by {@code section} (which includes its markers). */

@@ -162,7 +162,7 @@ public final class StoreBench {
                         + (warm.rows() + n) + " and 0");
             }
             Result r = new Result(label, n, elapsed, timings);
-            System.out.printf(Locale.ROOT, "%s: %,d rows in %.1f s, %,.0f rows/s (warm-up %,.0f rows/s)%n",
+            System.err.printf(Locale.ROOT, "%s: %,d rows in %.1f s, %,.0f rows/s (warm-up %,.0f rows/s)%n",
                     label, n, elapsed, r.rowsPerSecond(), warm.rowsPerSecond());
             return r;
         } finally {
