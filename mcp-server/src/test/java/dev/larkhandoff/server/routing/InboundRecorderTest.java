@@ -1,0 +1,147 @@
+package dev.larkhandoff.server.routing;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.emulator.LarkEmulator;
+import dev.larkhandoff.emulator.model.EmuChat;
+import dev.larkhandoff.emulator.model.EmuUser;
+import dev.larkhandoff.emulator.ws.EventAck;
+import dev.larkhandoff.lark.LarkClient;
+import dev.larkhandoff.lark.LarkClientConfig;
+import dev.larkhandoff.lark.ws.InboundEvent;
+import dev.larkhandoff.lark.ws.LongConnection;
+import dev.larkhandoff.lark.ws.LongConnectionOptions;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.inbox.InboxRow;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Schedulers;
+
+/** Durable before acknowledged: the emulator as Lark, a real long connection, a real SQLite store. */
+class InboundRecorderTest {
+
+    @TempDir
+    Path home;
+
+    private LarkEmulator lark;
+    private LarkClient client;
+    private Store store;
+    private EmuUser alice;
+    private EmuChat chat;
+    private final List<String> routed = new CopyOnWriteArrayList<>();
+    private LongConnection connection;
+    private Disposable subscription;
+
+    @BeforeEach
+    void start() {
+        lark = LarkEmulator.start();
+        client = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
+        store = Store.open(home, Clock.systemUTC());
+        alice = lark.control().addUser("Alice");
+        chat = lark.control().createGroup("team", alice);
+    }
+
+    @AfterEach
+    void stop() {
+        if (subscription != null) {
+            subscription.dispose();
+        }
+        if (connection != null) {
+            connection.close(Duration.ZERO);
+        }
+        client.close();
+        lark.close();
+        store.close();
+    }
+
+    private void connect(java.util.function.Consumer<InboundEvent> consumer) {
+        connection = client.longConnection(LongConnectionOptions.defaults());
+        subscription = connection.events().publishOn(Schedulers.boundedElastic()).subscribe(consumer);
+        await(() -> connection.state() == LongConnection.State.CONNECTED, "connected");
+    }
+
+    private void connectRecorder() {
+        InboundRecorder recorder = new InboundRecorder(store.inbox(), (row, result) -> routed.add(row.dedupeKey()));
+        connect(recorder::accept);
+    }
+
+    private static void await(BooleanSupplier condition, String what) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+        }
+    }
+
+    @Test
+    void given_a_stream_of_messages_then_each_is_stored_in_order_before_lark_hears_200() {
+        connectRecorder();
+        List<String> sent = new java.util.ArrayList<>();
+        for (int i = 0; i < 30; i++) {
+            sent.add(lark.control().sendText(alice, chat.chatId, "m" + i, lark.app().botOpenId()).messageId());
+        }
+
+        await(() -> lark.gateway().acks().size() == 30, "30 acks");
+
+        assertThat(lark.gateway().acks()).allMatch(a -> a.code() == 200 && a.attempts() == 1);
+        List<InboxRow> rows = store.inbox().history(chat.chatId, 100);
+        assertThat(rows).extracting(r -> r.event().messageId()).containsExactlyElementsOf(sent);
+        assertThat(rows.get(0).event().normalizedText()).isEqualTo("@lark-handoff-bot m0");
+        assertThat(rows.get(0).event().senderOpenId()).isEqualTo(alice.openId());
+        assertThat(routed).hasSize(30);
+    }
+
+    @Test
+    void given_the_store_refuses_a_write_then_lark_gets_500_and_the_redelivery_is_stored_once_it_works() {
+        // A real SQLite failure, not a mock: a trigger aborts inserts of this one text.
+        store.database().write(ctx -> ctx.execute("CREATE TRIGGER refuse BEFORE INSERT ON inbox "
+                + "WHEN NEW.normalized_text = 'poison' BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
+        lark.control().redeliveryDelay(Duration.ofMillis(500));
+        connectRecorder();
+
+        var sent = lark.control().sendText(alice, chat.chatId, "poison");
+        await(() -> connection.stats().failedAcks() >= 1, "a 500");
+        assertThat(store.inbox().count()).isZero();
+        store.database().write(ctx -> ctx.execute("DROP TRIGGER refuse"));
+
+        EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
+        assertThat(ack.code()).isEqualTo(200);
+        assertThat(ack.attempts()).isGreaterThanOrEqualTo(2);
+        assertThat(store.inbox().history(chat.chatId, 10)).singleElement()
+                .satisfies(r -> assertThat(r.event().messageId()).isEqualTo(sent.messageId()));
+        assertThat(routed).hasSize(1);
+    }
+
+    @Test
+    void given_a_daemon_that_stored_an_event_but_died_before_acking_then_the_redelivery_is_acked_and_not_routed_again() {
+        lark.control().redeliveryDelay(Duration.ofMillis(200));
+        // First life: store, but never answer Lark (the process "dies" before the ack).
+        connect(inbound -> store.inbox().insertIfAbsent(InboxEvents.from(inbound.event())));
+        var sent = lark.control().sendText(alice, chat.chatId, "once");
+        await(() -> store.inbox().count() == 1, "the first store");
+        subscription.dispose();
+        connection.close(Duration.ZERO);
+
+        connectRecorder();
+        EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
+
+        assertThat(ack.code()).isEqualTo(200);
+        assertThat(store.inbox().count()).isEqualTo(1);
+        assertThat(routed).as("already routed in its first life, or pending from there").isEmpty();
+    }
+}
