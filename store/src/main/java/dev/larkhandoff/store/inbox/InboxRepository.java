@@ -148,14 +148,7 @@ public final class InboxRepository {
      * filtered) already, so a replayed acknowledgement changes nothing.
      */
     public boolean markDelivered(String dedupeKey, String sessionId) {
-        long now = clock.millis();
-        return db.write(ctx -> ctx.update(INBOX)
-                .set(INBOX.DELIVERY_STATE, DeliveryState.DELIVERED.column())
-                .set(INBOX.DELIVERED_TO_SESSION, sessionId)
-                .set(INBOX.DELIVERED_AT, now)
-                .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
-                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
-                .execute() == 1);
+        return markAllDelivered(List.of(dedupeKey), sessionId) == 1;
     }
 
     /** Marks several events delivered in one transaction; returns how many changed. */
