@@ -1,0 +1,140 @@
+package dev.larkhandoff.server.daemon;
+
+import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.transport.IpcConnection;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * A session's connection to the daemon (what the stdio proxy holds): hello, register, tool calls matched by id,
+ * deliveries in, acks out. When the connection drops, calls in flight fail at once; they are never replayed.
+ */
+public final class DaemonClient implements AutoCloseable {
+
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final IpcConnection connection;
+    private final Map<String, CompletableFuture<ToolResult>> inFlight = new ConcurrentHashMap<>();
+    private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
+    private final CompletableFuture<JsonNode> registered = new CompletableFuture<>();
+    private final Consumer<JsonNode> onDeliver;
+    private final Runnable onClosed;
+
+    private DaemonClient(IpcConnection connection, Consumer<JsonNode> onDeliver, Runnable onClosed) {
+        this.connection = connection;
+        this.onDeliver = onDeliver;
+        this.onClosed = onClosed;
+    }
+
+    /**
+     * Connects and registers, waiting up to {@code timeout} for the daemon's hello and its confirmation.
+     *
+     * @throws IOException when no daemon answers on this home's socket, or it does not complete the handshake
+     */
+    public static DaemonClient connect(Path home, SessionIdentity identity, String version, long pid,
+            Consumer<JsonNode> onDeliver, Runnable onClosed, Duration timeout) throws IOException {
+        IpcConnection connection = DaemonSocket.connect(home, identity.sessionId(), FrameDecoder.DEFAULT_MAX_FRAME);
+        DaemonClient client = new DaemonClient(connection, onDeliver, onClosed);
+        connection.start(client::handle, c -> client.closed());
+        try {
+            client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            ObjectNode register = IpcConnection.message("register")
+                    .put("session_id", identity.sessionId())
+                    .put("role", identity.role().column())
+                    .put("pid", pid)
+                    .put("version", version)
+                    .put("delivery", identity.deliveryMode().column());
+            register.set("metadata", JSON.valueToTree(identity.metadata()));
+            connection.send(register);
+            client.registered.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return client;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connection.close();
+            throw new IOException("interrupted while registering with the daemon", e);
+        } catch (ExecutionException | TimeoutException e) {
+            connection.close();
+            throw new IOException("the daemon did not complete the handshake within " + timeout.toSeconds() + " s", e);
+        }
+    }
+
+    /** The daemon's hello (version, pid, generation …). */
+    public JsonNode daemonHello() {
+        return hello.getNow(null);
+    }
+
+    /** Calls a daemon tool; completes exceptionally if the connection drops first. */
+    public CompletableFuture<ToolResult> callTool(String name, Map<String, Object> arguments) {
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<ToolResult> result = new CompletableFuture<>();
+        inFlight.put(id, result);
+        ObjectNode call = IpcConnection.message("tool").put("id", id).put("name", name);
+        call.set("arguments", JSON.valueToTree(arguments == null ? Map.of() : arguments));
+        if (!connection.send(call)) {
+            inFlight.remove(id);
+            result.completeExceptionally(lost(name));
+        }
+        return result;
+    }
+
+    /** Tells the daemon a delivery reached the agent. */
+    public boolean ack(String eventId) {
+        return connection.send(IpcConnection.message("ack").put("event_id", eventId));
+    }
+
+    public boolean isOpen() {
+        return connection.isOpen();
+    }
+
+    private void handle(JsonNode m) {
+        switch (m.path("type").asString()) {
+            case "hello" -> hello.complete(m);
+            case "registered" -> registered.complete(m);
+            case "tool_result" -> {
+                CompletableFuture<ToolResult> f = inFlight.remove(m.path("id").asString(""));
+                if (f != null) {
+                    f.complete(new ToolResult(m.path("text").asString(""), m.path("is_error").asBoolean(false)));
+                }
+            }
+            case "deliver" -> onDeliver.accept(m);
+            default -> {
+                // newer daemons may send more; an older proxy ignores what it does not know
+            }
+        }
+    }
+
+    private void closed() {
+        hello.completeExceptionally(new IOException("the daemon closed the connection"));
+        registered.completeExceptionally(new IOException("the daemon closed the connection"));
+        for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            it.remove();
+            e.getValue().completeExceptionally(lost("the call"));
+        }
+        onClosed.run();
+    }
+
+    private static IllegalStateException lost(String what) {
+        return new IllegalStateException("the connection to the lark-handoff daemon closed while " + what
+                + " was in flight; it was not retried, call it again");
+    }
+
+    @Override
+    public void close() {
+        connection.close();
+    }
+}

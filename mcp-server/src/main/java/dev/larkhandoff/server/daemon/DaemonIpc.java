@@ -1,0 +1,103 @@
+package dev.larkhandoff.server.daemon;
+
+import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.transport.IpcConnection;
+import dev.larkhandoff.store.session.DeliveryMode;
+import dev.larkhandoff.store.session.Role;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The daemon's side of the socket protocol: greets each peer with {@code hello}, records {@code register},
+ * runs {@code tool} calls (off the reader thread) and answers {@code tool_result}, and passes {@code ack}s on.
+ */
+public final class DaemonIpc {
+
+    private static final Logger log = LoggerFactory.getLogger(DaemonIpc.class);
+    private static final JsonMapper JSON = JsonMapper.builder().build();
+
+    private final SessionRegistry registry;
+    private final Map<String, DaemonTool> tools;
+    private final ExecutorService toolRunner;
+    private final ObjectNode hello;
+    private final BiConsumer<String, String> onAck;
+
+    /**
+     * @param hello the daemon's greeting fields (version, pid, generation, started_at)
+     * @param onAck (session id, event id) for each delivery a session acknowledged
+     */
+    public DaemonIpc(SessionRegistry registry, Map<String, DaemonTool> tools, ExecutorService toolRunner,
+            ObjectNode hello, BiConsumer<String, String> onAck) {
+        this.registry = registry;
+        this.tools = Map.copyOf(tools);
+        this.toolRunner = toolRunner;
+        this.hello = hello;
+        this.onAck = onAck;
+    }
+
+    /** Takes over a freshly accepted connection. */
+    public void accept(IpcConnection connection) {
+        connection.start(message -> handle(connection, message), registry::disconnected);
+        connection.send(hello.deepCopy().put("type", "hello"));
+    }
+
+    private void handle(IpcConnection connection, JsonNode m) {
+        switch (m.path("type").asString()) {
+            case "register" -> register(connection, m);
+            case "tool" -> toolRunner.execute(() -> runTool(connection, m));
+            case "ack" -> registry.sessionOf(connection).ifPresent(s -> onAck.accept(s, m.path("event_id").asString()));
+            default -> log.debug("ignoring message of type {} from {}", m.path("type").asString(), connection.name());
+        }
+    }
+
+    private void register(IpcConnection connection, JsonNode m) {
+        String sessionId = m.path("session_id").asString("");
+        if (sessionId.isBlank()) {
+            connection.send(IpcConnection.message("error").put("error", "register needs a session_id"));
+            connection.close();
+            return;
+        }
+        Map<String, String> metadata = new LinkedHashMap<>();
+        m.path("metadata").properties().forEach(e -> {
+            if (e.getValue().isString()) {
+                metadata.put(e.getKey(), e.getValue().stringValue());
+            }
+        });
+        Role role = "dispatcher".equals(m.path("role").asString("")) ? Role.DISPATCHER : Role.SESSION;
+        DeliveryMode mode = "pull".equals(m.path("delivery").asString("")) ? DeliveryMode.PULL : DeliveryMode.PUSH;
+        LiveSession session = new LiveSession(sessionId, role, metadata, m.path("pid").asLong(0),
+                m.path("version").asString(""));
+        registry.register(session, mode, JSON.writeValueAsString(metadata), connection);
+        connection.send(IpcConnection.message("registered").put("session_id", sessionId));
+    }
+
+    private void runTool(IpcConnection connection, JsonNode m) {
+        String id = m.path("id").asString("");
+        String name = m.path("name").asString("");
+        ToolResult result;
+        DaemonTool tool = tools.get(name);
+        if (tool == null) {
+            result = ToolResult.error("unknown tool: " + name);
+        } else {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> args = m.has("arguments") && m.get("arguments").isObject()
+                    ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
+            String caller = registry.sessionOf(connection).orElse(null);
+            try {
+                result = tool.call(caller, args);
+            } catch (RuntimeException e) {
+                log.error("tool {} failed", name, e);
+                result = ToolResult.error(name + " failed: " + e.getMessage());
+            }
+        }
+        connection.send(IpcConnection.message("tool_result").put("id", id).put("text", result.text())
+                .put("is_error", result.isError()));
+    }
+}

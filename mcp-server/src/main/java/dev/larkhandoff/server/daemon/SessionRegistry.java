@@ -1,0 +1,95 @@
+package dev.larkhandoff.server.daemon;
+
+import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.channel.LiveSessions;
+import dev.larkhandoff.server.transport.IpcConnection;
+import dev.larkhandoff.store.session.DeliveryMode;
+import dev.larkhandoff.store.session.SessionRepository;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The sessions connected to the daemon now, each with its connection. A session is live from its register until
+ * its connection closes (then offline at once); registering again under the same id replaces the old connection.
+ */
+public final class SessionRegistry implements LiveSessions {
+
+    private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
+
+    /** A live session and the connection it came on. */
+    public record Entry(LiveSession session, DeliveryMode deliveryMode, IpcConnection connection) {
+    }
+
+    private final SessionRepository sessions;
+    private final Map<String, Entry> live = new LinkedHashMap<>();
+    private ChannelOwnership ownership;
+
+    public SessionRegistry(SessionRepository sessions) {
+        this.sessions = sessions;
+    }
+
+    /** Set once at wiring: ownership needs the registry and the registry tells ownership about registrations. */
+    public void ownership(ChannelOwnership channelOwnership) {
+        this.ownership = channelOwnership;
+    }
+
+    /** Records a registration; returns the entry replaced (its connection is closed), if any. */
+    public Optional<Entry> register(LiveSession session, DeliveryMode mode, String metadataJson, IpcConnection connection) {
+        Entry previous;
+        synchronized (this) {
+            previous = live.remove(session.sessionId());
+            live.put(session.sessionId(), new Entry(session, mode, connection));
+        }
+        if (previous != null && previous.connection() != connection) {
+            log.info("session {} registered again; closing its previous connection", session.sessionId());
+            previous.connection().close();
+        }
+        sessions.register(session.sessionId(), session.role(), metadataJson, mode, session.pid(), session.version());
+        if (ownership != null) {
+            ownership.registered(session);
+        }
+        return Optional.ofNullable(previous);
+    }
+
+    /** The connection closed: the session is offline from now on (unless it already registered again). */
+    public void disconnected(IpcConnection connection) {
+        String gone = null;
+        synchronized (this) {
+            for (var it = live.entrySet().iterator(); it.hasNext(); ) {
+                var e = it.next();
+                if (e.getValue().connection() == connection) {
+                    gone = e.getKey();
+                    it.remove();
+                    break;
+                }
+            }
+        }
+        if (gone != null) {
+            sessions.markDisconnected(gone);
+            log.info("session {} disconnected", gone);
+        }
+    }
+
+    public synchronized Optional<Entry> entry(String sessionId) {
+        return Optional.ofNullable(live.get(sessionId));
+    }
+
+    /** The session registered on this connection, if it has registered. */
+    public synchronized Optional<String> sessionOf(IpcConnection connection) {
+        return live.values().stream().filter(e -> e.connection() == connection)
+                .map(e -> e.session().sessionId()).findFirst();
+    }
+
+    @Override
+    public synchronized List<LiveSession> live() {
+        List<LiveSession> out = new ArrayList<>();
+        live.values().forEach(e -> out.add(e.session()));
+        return out;
+    }
+}

@@ -1,0 +1,178 @@
+package dev.larkhandoff.server.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.config.Environment;
+import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.session.DeliveryMode;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.json.JsonMapper;
+
+/** Proxies and the daemon over the real Unix socket, with ownership on a real store (reference §8.4). */
+class DaemonIpcTest {
+
+    @TempDir
+    Path home;
+
+    private Store store;
+    private DaemonSocket socket;
+    private ExecutorService toolRunner;
+    private SessionRegistry registry;
+    private ChannelOwnership ownership;
+    private final CountDownLatch slowToolStarted = new CountDownLatch(1);
+    private final List<String> acks = new CopyOnWriteArrayList<>();
+    private final List<DaemonClient> clients = new CopyOnWriteArrayList<>();
+
+    @BeforeEach
+    void startDaemon() throws Exception {
+        store = Store.open(home, Clock.systemUTC());
+        registry = new SessionRegistry(store.sessions());
+        ownership = new ChannelOwnership(store.channel(), registry, () -> { });
+        registry.ownership(ownership);
+        Map<String, DaemonTool> tools = new HashMap<>(OwnershipTools.of(ownership, id -> null, () -> null));
+        tools.put("slow", (caller, args) -> {
+            slowToolStarted.countDown();
+            try {
+                Thread.sleep(60_000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            return ToolResult.ok("too late");
+        });
+        toolRunner = Executors.newCachedThreadPool();
+        var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242).put("generation", 1);
+        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event));
+        socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
+        socket.acceptInBackground(ipc::accept);
+    }
+
+    @AfterEach
+    void stop() {
+        clients.forEach(DaemonClient::close);
+        socket.close();
+        toolRunner.shutdownNow();
+        store.close();
+    }
+
+    private DaemonClient connect(Map<String, String> env) throws Exception {
+        DaemonClient c = DaemonClient.connect(home, SessionIdentity.from(Environment.of(env), DeliveryMode.PUSH), "0.1.0",
+                999, d -> { }, () -> { }, Duration.ofSeconds(5));
+        clients.add(c);
+        return c;
+    }
+
+    private static ToolResult call(DaemonClient c, String tool, Map<String, Object> args) throws Exception {
+        return c.callTool(tool, args).get(10, TimeUnit.SECONDS);
+    }
+
+    private static void await(BooleanSupplier condition, String what) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (!condition.getAsBoolean()) {
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError("timed out waiting for " + what);
+            }
+            Thread.sleep(10);
+        }
+    }
+
+    @Test
+    void given_a_proxy_when_it_connects_then_it_gets_the_hello_and_the_daemon_records_its_identity_verbatim() throws Exception {
+        DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "sess-A", "CLAUDEMUX_TEAMMATE_NAME", "api-worker",
+                "CLAUDE_PROJECT_DIR", "/ws/api"));
+
+        assertThat(tm.daemonHello().path("version").asString()).isEqualTo("0.1.0");
+        assertThat(tm.daemonHello().path("generation").asInt()).isEqualTo(1);
+        assertThat(store.sessions().find("session:sess-A")).hasValueSatisfying(s -> {
+            assertThat(s.connected()).isTrue();
+            assertThat(s.pid()).isEqualTo(999L);
+            assertThat(s.metadataJson()).contains("\"teammate_name\":\"api-worker\"").contains("\"cwd\":\"/ws/api\"");
+        });
+        assertThat(call(tm, OwnershipTools.STATUS, Map.of()).text()).contains("\"teammate_name\": \"api-worker\"");
+    }
+
+    @Test
+    void given_ownership_tools_then_they_run_in_the_daemon_for_the_calling_session() throws Exception {
+        DaemonClient dispatcher = connect(Map.of("LARK_HANDOFF_SESSION_ID", "disp", "LARK_HANDOFF_ROLE", "dispatcher"));
+        DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1"));
+
+        ToolResult refused = call(tm, OwnershipTools.ACQUIRE, Map.of());
+        ToolResult granted = call(dispatcher, OwnershipTools.GRANT, Map.of("session_id", "session:tm-1"));
+        ToolResult acquired = call(tm, OwnershipTools.ACQUIRE, Map.of());
+
+        assertThat(refused).isEqualTo(ToolResult.error("channel ownership was not granted by the dispatcher"));
+        assertThat(granted.isError()).isFalse();
+        assertThat(acquired).isEqualTo(ToolResult.ok("Feishu channel owner is now session:tm-1 (session, epoch 2)."));
+        assertThat(call(tm, "nope", Map.of())).isEqualTo(ToolResult.error("unknown tool: nope"));
+    }
+
+    @Test
+    void given_the_owner_proxy_disconnects_then_it_is_offline_at_once_and_messages_would_wait() throws Exception {
+        DaemonClient dispatcher = connect(Map.of("LARK_HANDOFF_SESSION_ID", "disp", "LARK_HANDOFF_ROLE", "dispatcher"));
+        DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1"));
+        call(dispatcher, OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1"));
+
+        tm.close();
+
+        await(() -> ownership.effectiveTarget().isEmpty(), "the owner to go offline");
+        assertThat(store.sessions().find("session:tm-1")).hasValueSatisfying(s -> assertThat(s.connected()).isFalse());
+        assertThat(call(dispatcher, OwnershipTools.RECLAIM, Map.of()).text()).contains("reclaimed");
+    }
+
+    @Test
+    void given_a_call_in_flight_when_the_daemon_connection_drops_then_it_fails_at_once_and_is_not_replayed()
+            throws Exception {
+        DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1"));
+        var pending = tm.callTool("slow", Map.of());
+        assertThat(slowToolStarted.await(5, TimeUnit.SECONDS)).isTrue();
+
+        registry.entry("session:tm-1").orElseThrow().connection().close();
+
+        assertThatThrownBy(() -> pending.get(5, TimeUnit.SECONDS))
+                .isInstanceOf(ExecutionException.class)
+                .hasMessageContaining("was in flight; it was not retried");
+    }
+
+    @Test
+    void given_the_same_session_registering_again_then_the_new_connection_replaces_the_old() throws Exception {
+        DaemonClient first = connect(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1"));
+        DaemonClient second = connect(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1"));
+
+        await(() -> !first.isOpen(), "the old connection to close");
+        assertThat(second.isOpen()).isTrue();
+        assertThat(registry.live()).hasSize(1);
+        assertThat(store.sessions().find("session:tm-1")).hasValueSatisfying(s -> assertThat(s.connected()).isTrue());
+        assertThat(call(second, OwnershipTools.STATUS, Map.of()).isError()).isFalse();
+    }
+
+    @Test
+    void given_an_ack_from_a_registered_session_then_the_daemon_hears_which_session_acknowledged_which_event()
+            throws Exception {
+        DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1"));
+
+        tm.ack("evt_1");
+
+        await(() -> !acks.isEmpty(), "the ack");
+        assertThat(acks).containsExactly("session:tm-1:evt_1");
+    }
+}
