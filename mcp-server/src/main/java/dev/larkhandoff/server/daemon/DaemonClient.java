@@ -14,7 +14,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.function.Consumer;
+import java.util.function.BiConsumer;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
@@ -31,10 +31,10 @@ public final class DaemonClient implements AutoCloseable {
     private final Map<String, CompletableFuture<ToolResult>> inFlight = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
     private final CompletableFuture<JsonNode> registered = new CompletableFuture<>();
-    private final Consumer<JsonNode> onDeliver;
+    private final BiConsumer<DaemonClient, JsonNode> onDeliver;
     private final Runnable onClosed;
 
-    private DaemonClient(IpcConnection connection, Consumer<JsonNode> onDeliver, Runnable onClosed) {
+    private DaemonClient(IpcConnection connection, BiConsumer<DaemonClient, JsonNode> onDeliver, Runnable onClosed) {
         this.connection = connection;
         this.onDeliver = onDeliver;
         this.onClosed = onClosed;
@@ -42,11 +42,13 @@ public final class DaemonClient implements AutoCloseable {
 
     /**
      * Connects and registers, waiting up to {@code timeout} for the daemon's hello and its confirmation.
+     * Deliveries may arrive as soon as the confirmation has: {@code onDeliver} gets the client with each, so it
+     * can acknowledge before this method has returned.
      *
      * @throws IOException when no daemon answers on this home's socket, or it does not complete the handshake
      */
     public static DaemonClient connect(Path home, SessionIdentity identity, String version, long pid,
-            Consumer<JsonNode> onDeliver, Runnable onClosed, Duration timeout) throws IOException {
+            BiConsumer<DaemonClient, JsonNode> onDeliver, Runnable onClosed, Duration timeout) throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, identity.sessionId(), FrameDecoder.DEFAULT_MAX_FRAME);
         DaemonClient client = new DaemonClient(connection, onDeliver, onClosed);
         connection.start(client::handle, c -> client.closed());
@@ -110,7 +112,7 @@ public final class DaemonClient implements AutoCloseable {
                     f.complete(new ToolResult(m.path("text").asString(""), m.path("is_error").asBoolean(false)));
                 }
             }
-            case "deliver" -> onDeliver.accept(m);
+            case "deliver" -> onDeliver.accept(this, m);
             default -> {
                 // newer daemons may send more; an older proxy ignores what it does not know
             }

@@ -28,18 +28,22 @@ public final class DaemonIpc {
     private final ExecutorService toolRunner;
     private final ObjectNode hello;
     private final BiConsumer<String, String> onAck;
+    private final Runnable afterRegistered;
 
     /**
      * @param hello the daemon's greeting fields (version, pid, generation, started_at)
      * @param onAck (session id, event id) for each delivery a session acknowledged
+     * @param afterRegistered runs once a session's registration is confirmed to it (the router replays then, so
+     *                        deliveries never overtake the confirmation)
      */
     public DaemonIpc(SessionRegistry registry, Map<String, DaemonTool> tools, ExecutorService toolRunner,
-            ObjectNode hello, BiConsumer<String, String> onAck) {
+            ObjectNode hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
         this.registry = registry;
         this.tools = Map.copyOf(tools);
         this.toolRunner = toolRunner;
         this.hello = hello;
         this.onAck = onAck;
+        this.afterRegistered = afterRegistered;
     }
 
     /** Takes over a freshly accepted connection. */
@@ -76,6 +80,7 @@ public final class DaemonIpc {
                 m.path("version").asString(""));
         registry.register(session, mode, JSON.writeValueAsString(metadata), connection);
         connection.send(IpcConnection.message("registered").put("session_id", sessionId));
+        afterRegistered.run();
     }
 
     private void runTool(IpcConnection connection, JsonNode m) {

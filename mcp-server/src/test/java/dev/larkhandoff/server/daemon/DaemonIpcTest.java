@@ -62,7 +62,8 @@ class DaemonIpcTest {
         });
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242).put("generation", 1);
-        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event));
+        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event),
+                () -> { });
         socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
         socket.acceptInBackground(ipc::accept);
     }
@@ -77,7 +78,7 @@ class DaemonIpcTest {
 
     private DaemonClient connect(Map<String, String> env) throws Exception {
         DaemonClient c = DaemonClient.connect(home, SessionIdentity.from(Environment.of(env), DeliveryMode.PUSH), "0.1.0",
-                999, d -> { }, () -> { }, Duration.ofSeconds(5));
+                999, (self, d) -> { }, () -> { }, Duration.ofSeconds(5));
         clients.add(c);
         return c;
     }

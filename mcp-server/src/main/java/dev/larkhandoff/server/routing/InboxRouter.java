@@ -1,0 +1,151 @@
+package dev.larkhandoff.server.routing;
+
+import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.daemon.SessionRegistry;
+import dev.larkhandoff.server.transport.IpcConnection;
+import dev.larkhandoff.store.handoff.Binding;
+import dev.larkhandoff.store.handoff.BindingRepository;
+import dev.larkhandoff.store.inbox.InboxEvent;
+import dev.larkhandoff.store.inbox.InboxRepository;
+import dev.larkhandoff.store.inbox.InboxRow;
+import dev.larkhandoff.store.session.DeliveryMode;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.WeakHashMap;
+import java.util.function.Function;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Sends stored inbound events to the session that should have them: the session bound to the chat by a handoff,
+ * else the channel's effective target. Events whose session is offline stay pending and go out, in order, when
+ * {@link #replayPending()} runs (on register, on ownership change, at start). An event is delivered when the
+ * session acknowledges it, not when it is sent.
+ */
+public final class InboxRouter {
+
+    private static final Logger log = LoggerFactory.getLogger(InboxRouter.class);
+
+    /** What the access rules say about one stored event: deliver it, or keep it from every agent and why. */
+    public sealed interface Verdict {
+        record Deliver() implements Verdict {
+        }
+
+        record Withhold(String reason) implements Verdict {
+        }
+    }
+
+    private final InboxRepository inbox;
+    private final BindingRepository bindings;
+    private final ChannelOwnership ownership;
+    private final SessionRegistry registry;
+    private final Function<InboxEvent, Verdict> gate;
+    /** Per connection, the events already written to it and not yet acknowledged: a replay does not resend them. */
+    private final Map<IpcConnection, Set<String>> sentOn = Collections.synchronizedMap(new WeakHashMap<>());
+
+    public InboxRouter(InboxRepository inbox, BindingRepository bindings, ChannelOwnership ownership,
+            SessionRegistry registry, Function<InboxEvent, Verdict> gate) {
+        this.inbox = inbox;
+        this.bindings = bindings;
+        this.ownership = ownership;
+        this.registry = registry;
+        this.gate = gate;
+    }
+
+    /** A newly stored event: it goes out with everything else pending, in order. */
+    public void routeNew(InboxEvent event) {
+        replayPending();
+    }
+
+    /**
+     * Sends every pending event whose session is live, oldest first. Rows for an offline session stay pending;
+     * one session being away does not hold up the others. Every pending row is judged by the access rules each
+     * time, so a row stored just before a crash is never sent unjudged, and a sender removed from the allowlist
+     * meanwhile is not let in by a replay.
+     */
+    public synchronized void replayPending() {
+        java.util.List<InboxRow> pending = inbox.pending();
+        // Forget what was sent once it is no longer pending. Only here, under this lock: were an ack to remove
+        // its key while a replay walks an older snapshot, that replay would send the event a second time.
+        java.util.Set<String> stillPending = new java.util.HashSet<>();
+        pending.forEach(r -> stillPending.add(r.dedupeKey()));
+        synchronized (sentOn) {
+            sentOn.values().forEach(sent -> sent.retainAll(stillPending));
+        }
+        for (InboxRow row : pending) {
+            if (withheld(row.event())) {
+                continue;
+            }
+            Optional<SessionRegistry.Entry> target = targetOf(row.event());
+            if (target.isEmpty()) {
+                continue;
+            }
+            SessionRegistry.Entry entry = target.get();
+            if (!entry.session().sessionId().equals(row.event().targetSessionId())) {
+                inbox.assignTarget(row.dedupeKey(), entry.session().sessionId());
+            }
+            if (entry.deliveryMode() == DeliveryMode.PUSH) {
+                Set<String> sent = sentOn.computeIfAbsent(entry.connection(),
+                        c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
+                if (sent.add(row.dedupeKey()) && !entry.connection().send(deliverMessage(row))) {
+                    sent.remove(row.dedupeKey());
+                }
+            }
+        }
+    }
+
+    /** The session acknowledged an event: it is delivered (a second ack changes nothing). */
+    public void acked(String sessionId, String dedupeKey) {
+        if (inbox.markDelivered(dedupeKey, sessionId)) {
+            log.debug("event {} delivered to {}", dedupeKey, sessionId);
+        }
+    }
+
+    private boolean withheld(InboxEvent event) {
+        Verdict verdict = gate.apply(event);
+        if (verdict instanceof Verdict.Withhold w) {
+            inbox.markFiltered(event.dedupeKey(), w.reason());
+            log.info("event {} withheld: {}", event.dedupeKey(), w.reason());
+            return true;
+        }
+        return false;
+    }
+
+    private Optional<SessionRegistry.Entry> targetOf(InboxEvent event) {
+        if (event.chatId() != null) {
+            Optional<Binding> binding = bindings.find(event.chatId());
+            if (binding.isPresent()) {
+                return registry.entry(binding.get().sessionId());
+            }
+        }
+        return ownership.effectiveTarget().map(LiveSession::sessionId).flatMap(registry::entry);
+    }
+
+    /** The {@code deliver} message: the text the agent reads and the attributes of its channel tag. */
+    static ObjectNode deliverMessage(InboxRow row) {
+        InboxEvent e = row.event();
+        ObjectNode m = IpcConnection.message("deliver").put("event_id", e.dedupeKey())
+                .put("content", e.normalizedText() == null ? "" : e.normalizedText());
+        Map<String, String> meta = new LinkedHashMap<>();
+        meta.put("kind", e.eventType().equals("im.message.receive_v1") ? "message" : e.messageType() == null
+                ? "event" : e.messageType());
+        putIf(meta, "chat_id", e.chatId());
+        putIf(meta, "message_id", e.messageId());
+        putIf(meta, "chat_type", e.chatType());
+        putIf(meta, "sender_id", e.senderOpenId());
+        ObjectNode metaNode = m.putObject("meta");
+        meta.forEach(metaNode::put);
+        return m;
+    }
+
+    private static void putIf(Map<String, String> meta, String key, String value) {
+        if (value != null && !value.isEmpty()) {
+            meta.put(key, value);
+        }
+    }
+}
