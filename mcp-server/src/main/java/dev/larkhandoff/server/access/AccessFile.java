@@ -10,7 +10,7 @@ import java.time.Clock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
-import tools.jackson.databind.DeserializationFeature;
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -21,11 +21,7 @@ public final class AccessFile {
 
     private static final Logger log = LoggerFactory.getLogger(AccessFile.class);
     public static final String FILE_NAME = "access.json";
-    private static final JsonMapper JSON = JsonMapper.builder()
-            .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-            // A hand-edited pairing without createdAt or replies reads as 0, not as a broken file.
-            .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
-            .build();
+    private static final JsonMapper JSON = ServerJson.mapper();
 
     private final Path file;
     private final Clock clock;

@@ -3,6 +3,7 @@ package dev.larkhandoff.server.channel;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -11,7 +12,7 @@ import tools.jackson.databind.json.JsonMapper;
  */
 final class ChannelJson {
 
-    private static final JsonMapper MAPPER = JsonMapper.builder().build();
+    private static final JsonMapper MAPPER = ServerJson.mapper();
     private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(Separators.createDefaultInstance()
             .withObjectNameValueSpacing(Separators.Spacing.AFTER)
             .withObjectEmptySeparator("")

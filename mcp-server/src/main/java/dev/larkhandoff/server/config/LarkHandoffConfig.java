@@ -9,6 +9,7 @@ import java.util.Optional;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -19,7 +20,7 @@ import tools.jackson.databind.node.ObjectNode;
 public record LarkHandoffConfig(Path home, String appId, String appSecret, String domain) {
 
     public static final String FILE_NAME = "config.json";
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = ServerJson.mapper();
 
     /** Reads the configuration for this environment; a missing config file means "nothing configured yet". */
     public static LarkHandoffConfig load(Environment env) {

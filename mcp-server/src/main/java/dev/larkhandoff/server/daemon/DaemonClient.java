@@ -16,6 +16,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.BiConsumer;
 import tools.jackson.databind.JsonNode;
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -25,7 +26,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class DaemonClient implements AutoCloseable {
 
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = ServerJson.mapper();
 
     private final IpcConnection connection;
     private final Map<String, CompletableFuture<ToolResult>> inFlight = new ConcurrentHashMap<>();

@@ -11,6 +11,7 @@ import java.util.function.BiConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -21,7 +22,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class DaemonIpc {
 
     private static final Logger log = LoggerFactory.getLogger(DaemonIpc.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = ServerJson.mapper();
 
     private final SessionRegistry registry;
     private final Map<String, DaemonTool> tools;

@@ -9,6 +9,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -20,7 +21,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class IpcConnection implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IpcConnection.class);
-    private static final JsonMapper JSON = JsonMapper.builder().build();
+    private static final JsonMapper JSON = ServerJson.mapper();
 
     private final SocketChannel channel;
     private final String name;
