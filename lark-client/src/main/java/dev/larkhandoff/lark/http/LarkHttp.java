@@ -16,7 +16,6 @@ import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeoutException;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -352,11 +351,9 @@ public final class LarkHttp implements AutoCloseable {
         });
     }
 
+    /** Reactor wraps checked exceptions; the error message should name the real cause. */
     private static Throwable unwrap(Throwable e) {
-        if (e instanceof TimeoutException || e.getCause() == null) {
-            return e;
-        }
-        return e instanceof RuntimeException && e.getClass() == RuntimeException.class ? e.getCause() : e;
+        return reactor.core.Exceptions.unwrap(e);
     }
 
     @Override
