@@ -10,7 +10,6 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
-import org.jooq.DSLContext;
 
 /**
  * The inbox: every inbound Lark event, stored before Lark hears 200, then delivered (or filtered) exactly once.
@@ -28,7 +27,7 @@ public final class InboxRepository {
 
     /** Stores the event unless one with its dedupe key is already there (a redelivery). */
     public InsertResult insertIfAbsent(InboxEvent event) {
-        return db.write(ctx -> insert(ctx, event, clock.millis()));
+        return insertAllIfAbsent(List.of(event)).get(0);
     }
 
     /**
@@ -89,32 +88,6 @@ public final class InboxRepository {
             out.add(all.subList(i, Math.min(all.size(), i + 500)));
         }
         return out;
-    }
-
-    private static InsertResult insert(DSLContext ctx, InboxEvent e, long now) {
-        // The row count says whether the row went in. Not RETURNING: jOOQ renders no RETURNING clause for SQLite
-        // and emulates it with JDBC generated keys, i.e. last_insert_rowid(), which ON CONFLICT DO NOTHING leaves
-        // at the connection's previous insert, so a redelivery looked inserted, with another row's seq.
-        int inserted = ctx.insertInto(INBOX)
-                .set(INBOX.DEDUPE_KEY, e.dedupeKey())
-                .set(INBOX.EVENT_ID, e.eventId())
-                .set(INBOX.EVENT_TYPE, e.eventType())
-                .set(INBOX.MESSAGE_ID, e.messageId())
-                .set(INBOX.CHAT_ID, e.chatId())
-                .set(INBOX.CHAT_TYPE, e.chatType())
-                .set(INBOX.SENDER_OPEN_ID, e.senderOpenId())
-                .set(INBOX.SENDER_TYPE, e.senderType())
-                .set(INBOX.MESSAGE_TYPE, e.messageType())
-                .set(INBOX.RAW_PAYLOAD, e.rawPayload())
-                .set(INBOX.NORMALIZED_TEXT, e.normalizedText())
-                .set(INBOX.LARK_CREATE_TIME, e.larkCreateTime())
-                .set(INBOX.RECEIVED_AT, now)
-                .set(INBOX.DELIVERY_STATE, DeliveryState.PENDING.column())
-                .set(INBOX.TARGET_SESSION_ID, e.targetSessionId())
-                .onConflict(INBOX.DEDUPE_KEY).doNothing()
-                .execute();
-        Long seq = ctx.select(INBOX.SEQ).from(INBOX).where(INBOX.DEDUPE_KEY.eq(e.dedupeKey())).fetchOne(INBOX.SEQ);
-        return new InsertResult(e.dedupeKey(), seq, inserted == 1);
     }
 
     /** Every pending event, oldest first. */
