@@ -11,6 +11,10 @@ import dev.larkhandoff.store.inbox.InboxRepository;
 import dev.larkhandoff.store.inbox.InboxRow;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.util.Collections;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -57,42 +61,46 @@ public final class InboxRouter {
         this.gate = gate;
     }
 
-    /** A newly stored event: it goes out with everything else pending, in order. */
-    public void routeNew(InboxEvent event) {
-        replayPending();
-    }
-
     /**
-     * Sends every pending event whose session is live, oldest first. Rows for an offline session stay pending;
-     * one session being away does not hold up the others. Every pending row is judged by the access rules each
-     * time, so a row stored just before a crash is never sent unjudged, and a sender removed from the allowlist
+     * Sends every pending event whose session is live, oldest first: call it when an event was stored, a session
+     * registered, ownership changed, and at start. Rows for an offline session stay pending; one session being
+     * away does not hold up the others. A row is judged by the access rules each time it is about to be sent,
+     * so a row stored just before a crash is never sent unjudged, and a sender removed from the allowlist
      * meanwhile is not let in by a replay.
      */
     public synchronized void replayPending() {
-        java.util.List<InboxRow> pending = inbox.pending();
+        List<InboxRow> pending = inbox.pending();
         // Forget what was sent once it is no longer pending. Only here, under this lock: were an ack to remove
         // its key while a replay walks an older snapshot, that replay would send the event a second time.
-        java.util.Set<String> stillPending = new java.util.HashSet<>();
+        Set<String> stillPending = new HashSet<>();
         pending.forEach(r -> stillPending.add(r.dedupeKey()));
         synchronized (sentOn) {
             sentOn.values().forEach(sent -> sent.retainAll(stillPending));
         }
+        // Read once per replay, not once per row: the channel's target and each chat's binding.
+        Optional<SessionRegistry.Entry> channelTarget =
+                ownership.effectiveTarget().map(LiveSession::sessionId).flatMap(registry::entry);
+        Map<String, Optional<Binding>> bindingOf = new HashMap<>();
         for (InboxRow row : pending) {
-            if (withheld(row.event())) {
-                continue;
-            }
-            Optional<SessionRegistry.Entry> target = targetOf(row.event());
+            InboxEvent event = row.event();
+            Optional<Binding> binding = event.chatId() == null ? Optional.empty()
+                    : bindingOf.computeIfAbsent(event.chatId(), bindings::find);
+            Optional<SessionRegistry.Entry> target = binding.isPresent()
+                    ? registry.entry(binding.get().sessionId()) : channelTarget;
             if (target.isEmpty()) {
                 continue;
             }
             SessionRegistry.Entry entry = target.get();
-            if (!entry.session().sessionId().equals(row.event().targetSessionId())) {
+            Set<String> sent = sentOn.computeIfAbsent(entry.connection(), c -> ConcurrentHashMap.newKeySet());
+            if (sent.contains(row.dedupeKey()) || withheld(event)) {
+                continue;
+            }
+            if (!entry.session().sessionId().equals(event.targetSessionId())) {
                 inbox.assignTarget(row.dedupeKey(), entry.session().sessionId());
             }
             if (entry.deliveryMode() == DeliveryMode.PUSH) {
-                Set<String> sent = sentOn.computeIfAbsent(entry.connection(),
-                        c -> java.util.concurrent.ConcurrentHashMap.newKeySet());
-                if (sent.add(row.dedupeKey()) && !entry.connection().send(deliverMessage(row))) {
+                sent.add(row.dedupeKey());
+                if (!entry.connection().send(deliverMessage(row))) {
                     sent.remove(row.dedupeKey());
                 }
             }
@@ -114,16 +122,6 @@ public final class InboxRouter {
             return true;
         }
         return false;
-    }
-
-    private Optional<SessionRegistry.Entry> targetOf(InboxEvent event) {
-        if (event.chatId() != null) {
-            Optional<Binding> binding = bindings.find(event.chatId());
-            if (binding.isPresent()) {
-                return registry.entry(binding.get().sessionId());
-            }
-        }
-        return ownership.effectiveTarget().map(LiveSession::sessionId).flatMap(registry::entry);
     }
 
     /** The {@code deliver} message: the text the agent reads and the attributes of its channel tag. */

@@ -101,7 +101,7 @@ class InboxRouterTest {
         InboxEvent e = InboxEvent.of("e" + seq, "im.message.receive_v1", "{}")
                 .withMessage("om_" + seq, chat, "group", sender, "user", "text", text, (long) seq);
         store.inbox().insertIfAbsent(e);
-        router.routeNew(e);
+        router.replayPending();
         return e;
     }
 
