@@ -25,13 +25,16 @@ public final class ChannelOwnership {
 
     private final ChannelStateRepository state;
     private final LiveSessions sessions;
-    private final Runnable onOwnerChanged;
+    private final Runnable onTargetChanged;
 
-    /** @param onOwnerChanged called after every change of owner (the router replays pending messages) */
-    public ChannelOwnership(ChannelStateRepository state, LiveSessions sessions, Runnable onOwnerChanged) {
+    /**
+     * @param onTargetChanged called after a change of owner or dispatcher, either of which can change where
+     *                        messages go (the router replays pending messages)
+     */
+    public ChannelOwnership(ChannelStateRepository state, LiveSessions sessions, Runnable onTargetChanged) {
         this.state = state;
         this.sessions = sessions;
-        this.onOwnerChanged = onOwnerChanged;
+        this.onTargetChanged = onTargetChanged;
     }
 
     /**
@@ -198,7 +201,7 @@ public final class ChannelOwnership {
     private void afterTransition(Transition t) {
         if (t.ownerChanged() || (t.changed() && !Objects.equals(t.before().dispatcherSessionId(),
                 t.after().dispatcherSessionId()))) {
-            onOwnerChanged.run();
+            onTargetChanged.run();
         }
     }
 }
