@@ -7,6 +7,8 @@ import dev.larkhandoff.server.transport.IpcConnection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,6 +32,7 @@ public final class DaemonClient implements AutoCloseable {
 
     private final IpcConnection connection;
     private final Map<String, CompletableFuture<ToolResult>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, ToolCall.Progress> progressOf = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
     private final CompletableFuture<JsonNode> registered = new CompletableFuture<>();
     private final BiConsumer<DaemonClient, JsonNode> onDeliver;
@@ -80,11 +83,29 @@ public final class DaemonClient implements AutoCloseable {
         return hello.getNow(null);
     }
 
+    /** The tools the daemon offers, as it listed them when this session registered. */
+    public List<ToolSpec> tools() {
+        JsonNode r = registered.getNow(null);
+        List<ToolSpec> out = new ArrayList<>();
+        if (r != null && r.path("tools").isArray()) {
+            r.get("tools").forEach(t -> out.add(JSON.treeToValue(t, ToolSpec.class)));
+        }
+        return out;
+    }
+
     /** Calls a daemon tool; completes exceptionally if the connection drops first. */
     public CompletableFuture<ToolResult> callTool(String name, Map<String, Object> arguments) {
+        return callTool(name, arguments, ToolCall.Progress.NONE);
+    }
+
+    /** Calls a daemon tool, passing the progress it reports while it runs to {@code progress}. */
+    public CompletableFuture<ToolResult> callTool(String name, Map<String, Object> arguments,
+            ToolCall.Progress progress) {
         String id = UUID.randomUUID().toString();
         CompletableFuture<ToolResult> result = new CompletableFuture<>();
         inFlight.put(id, result);
+        progressOf.put(id, progress);
+        result.whenComplete((r, e) -> progressOf.remove(id));
         ObjectNode call = IpcConnection.message("tool").put("id", id).put("name", name);
         call.set("arguments", JSON.valueToTree(arguments == null ? Map.of() : arguments));
         if (!connection.send(call)) {
@@ -111,6 +132,13 @@ public final class DaemonClient implements AutoCloseable {
                 CompletableFuture<ToolResult> f = inFlight.remove(m.path("id").asString(""));
                 if (f != null) {
                     f.complete(new ToolResult(m.path("text").asString(""), m.path("is_error").asBoolean(false)));
+                }
+            }
+            case "tool_progress" -> {
+                ToolCall.Progress p = progressOf.get(m.path("id").asString(""));
+                if (p != null) {
+                    p.report(m.path("progress").asDouble(0), m.has("total") ? m.get("total").asDouble() : null,
+                            m.has("message") ? m.get("message").asString() : null);
                 }
             }
             case "deliver" -> onDeliver.accept(this, m);

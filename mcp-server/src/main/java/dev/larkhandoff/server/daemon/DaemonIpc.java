@@ -25,7 +25,7 @@ public final class DaemonIpc {
     private static final JsonMapper JSON = ServerJson.mapper();
 
     private final SessionRegistry registry;
-    private final Map<String, DaemonTool> tools;
+    private final ToolCatalog tools;
     private final ExecutorService toolRunner;
     private final ObjectNode hello;
     private final BiConsumer<String, String> onAck;
@@ -37,10 +37,10 @@ public final class DaemonIpc {
      * @param afterRegistered runs once a session's registration is confirmed to it (the router replays then, so
      *                        deliveries never overtake the confirmation)
      */
-    public DaemonIpc(SessionRegistry registry, Map<String, DaemonTool> tools, ExecutorService toolRunner,
+    public DaemonIpc(SessionRegistry registry, ToolCatalog tools, ExecutorService toolRunner,
             ObjectNode hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
         this.registry = registry;
-        this.tools = Map.copyOf(tools);
+        this.tools = tools;
         this.toolRunner = toolRunner;
         this.hello = hello;
         this.onAck = onAck;
@@ -80,29 +80,30 @@ public final class DaemonIpc {
         LiveSession session = new LiveSession(sessionId, role, metadata, m.path("pid").asLong(0),
                 m.path("version").asString(""));
         registry.register(session, mode, JSON.writeValueAsString(metadata), connection);
-        connection.send(IpcConnection.message("registered").put("session_id", sessionId));
+        ObjectNode registered = IpcConnection.message("registered").put("session_id", sessionId);
+        registered.set("tools", JSON.valueToTree(tools.specs()));
+        connection.send(registered);
         afterRegistered.run();
     }
 
     private void runTool(IpcConnection connection, JsonNode m) {
         String id = m.path("id").asString("");
         String name = m.path("name").asString("");
-        ToolResult result;
-        DaemonTool tool = tools.get(name);
-        if (tool == null) {
-            result = ToolResult.error("unknown tool: " + name);
-        } else {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> args = m.has("arguments") && m.get("arguments").isObject()
-                    ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
-            String caller = registry.sessionOf(connection).orElse(null);
-            try {
-                result = tool.call(caller, args);
-            } catch (RuntimeException e) {
-                log.error("tool {} failed", name, e);
-                result = ToolResult.error(name + " failed: " + e.getMessage());
+        @SuppressWarnings("unchecked")
+        Map<String, Object> args = m.has("arguments") && m.get("arguments").isObject()
+                ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
+        String caller = registry.sessionOf(connection).orElse(null);
+        ToolCall.Progress progress = (done, total, text) -> {
+            ObjectNode p = IpcConnection.message("tool_progress").put("id", id).put("progress", done);
+            if (total != null) {
+                p.put("total", total);
             }
-        }
+            if (text != null) {
+                p.put("message", text);
+            }
+            connection.send(p);
+        };
+        ToolResult result = tools.call(name, new ToolCall(caller, args, progress));
         connection.send(IpcConnection.message("tool_result").put("id", id).put("text", result.text())
                 .put("is_error", result.isError()));
     }

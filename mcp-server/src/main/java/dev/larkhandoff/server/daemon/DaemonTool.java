@@ -1,9 +1,7 @@
 package dev.larkhandoff.server.daemon;
 
-import java.util.Map;
-
 /** A tool the daemon runs for a registered session (the caller's id is how ownership rules know who asks). */
 @FunctionalInterface
 public interface DaemonTool {
-    ToolResult call(String callerSessionId, Map<String, Object> arguments);
+    ToolResult call(ToolCall call);
 }

@@ -3,7 +3,6 @@ package dev.larkhandoff.server.daemon;
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.channel.LiveSession;
 import dev.larkhandoff.server.channel.LiveSessions;
-import dev.larkhandoff.server.transport.IpcConnection;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.SessionRepository;
 import java.util.ArrayList;
@@ -23,7 +22,7 @@ public final class SessionRegistry implements LiveSessions {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
     /** A live session and the connection it came on. */
-    public record Entry(LiveSession session, DeliveryMode deliveryMode, IpcConnection connection) {
+    public record Entry(LiveSession session, DeliveryMode deliveryMode, SessionLink connection) {
     }
 
     private final SessionRepository sessions;
@@ -40,7 +39,7 @@ public final class SessionRegistry implements LiveSessions {
     }
 
     /** Records a registration; returns the entry replaced (its connection is closed), if any. */
-    public Optional<Entry> register(LiveSession session, DeliveryMode mode, String metadataJson, IpcConnection connection) {
+    public Optional<Entry> register(LiveSession session, DeliveryMode mode, String metadataJson, SessionLink connection) {
         Entry previous;
         synchronized (this) {
             previous = live.remove(session.sessionId());
@@ -58,7 +57,7 @@ public final class SessionRegistry implements LiveSessions {
     }
 
     /** The connection closed: the session is offline from now on (unless it already registered again). */
-    public void disconnected(IpcConnection connection) {
+    public void disconnected(SessionLink connection) {
         String gone = null;
         synchronized (this) {
             for (var it = live.entrySet().iterator(); it.hasNext(); ) {
@@ -81,7 +80,7 @@ public final class SessionRegistry implements LiveSessions {
     }
 
     /** The session registered on this connection, if it has registered. */
-    public synchronized Optional<String> sessionOf(IpcConnection connection) {
+    public synchronized Optional<String> sessionOf(SessionLink connection) {
         return live.values().stream().filter(e -> e.connection() == connection)
                 .map(e -> e.session().sessionId()).findFirst();
     }

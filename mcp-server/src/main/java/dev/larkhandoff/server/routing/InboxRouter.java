@@ -2,6 +2,7 @@ package dev.larkhandoff.server.routing;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.daemon.SessionLink;
 import dev.larkhandoff.server.daemon.SessionRegistry;
 import dev.larkhandoff.server.transport.IpcConnection;
 import dev.larkhandoff.store.handoff.Binding;
@@ -50,7 +51,7 @@ public final class InboxRouter {
     private final SessionRegistry registry;
     private final Function<InboxEvent, Verdict> gate;
     /** Per connection, the events already written to it and not yet acknowledged: a replay does not resend them. */
-    private final Map<IpcConnection, Set<String>> sentOn = Collections.synchronizedMap(new WeakHashMap<>());
+    private final Map<SessionLink, Set<String>> sentOn = Collections.synchronizedMap(new WeakHashMap<>());
 
     public InboxRouter(InboxRepository inbox, BindingRepository bindings, ChannelOwnership ownership,
             SessionRegistry registry, Function<InboxEvent, Verdict> gate) {

@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.daemon.SessionLink;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -18,7 +19,7 @@ import tools.jackson.databind.node.ObjectNode;
  * writer that is safe from any thread, and a close that fires once. Bad framing or bad JSON closes this
  * connection only.
  */
-public final class IpcConnection implements AutoCloseable {
+public final class IpcConnection implements SessionLink, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IpcConnection.class);
     private static final JsonMapper JSON = ServerJson.mapper();
@@ -82,6 +83,7 @@ public final class IpcConnection implements AutoCloseable {
     }
 
     /** Sends one message; false when the connection is closed or the write failed (then it is closed). */
+    @Override
     public boolean send(ObjectNode message) {
         if (closed.get()) {
             return false;
@@ -105,10 +107,12 @@ public final class IpcConnection implements AutoCloseable {
         return JSON.createObjectNode().put("type", type);
     }
 
+    @Override
     public boolean isOpen() {
         return !closed.get();
     }
 
+    @Override
     public String name() {
         return name;
     }

@@ -50,8 +50,8 @@ class DaemonIpcTest {
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry, () -> { });
         registry.ownership(ownership);
-        Map<String, DaemonTool> tools = new HashMap<>(OwnershipTools.of(ownership, id -> null, () -> null));
-        tools.put("slow", (caller, args) -> {
+        ToolCatalog tools = ToolCatalog.builder().addAll(OwnershipTools.of(ownership, id -> null, () -> null))
+                .add(new ToolSpec("slow", "sleeps", Map.of("type", "object")), call -> {
             slowToolStarted.countDown();
             try {
                 Thread.sleep(60_000);
@@ -59,7 +59,7 @@ class DaemonIpcTest {
                 Thread.currentThread().interrupt();
             }
             return ToolResult.ok("too late");
-        });
+        }).build();
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242).put("generation", 1);
         DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event),
@@ -115,7 +115,9 @@ class DaemonIpcTest {
         assertThat(refused).isEqualTo(ToolResult.error("channel ownership was not granted by the dispatcher"));
         assertThat(granted.isError()).isFalse();
         assertThat(acquired).isEqualTo(ToolResult.ok("Feishu channel owner is now session:tm-1 (session, epoch 2)."));
-        assertThat(call(tm, "nope", Map.of())).isEqualTo(ToolResult.error("unknown tool: nope"));
+        assertThat(call(tm, "nope", Map.of())).isEqualTo(ToolResult.error("Unknown tool: nope"));
+        assertThat(tm.tools()).extracting(ToolSpec::name).startsWith(OwnershipTools.STATUS, OwnershipTools.GRANT,
+                OwnershipTools.ACQUIRE, OwnershipTools.RETURN, OwnershipTools.RECLAIM);
     }
 
     @Test
