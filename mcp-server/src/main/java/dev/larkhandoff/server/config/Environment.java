@@ -40,6 +40,13 @@ public final class Environment {
         return new Environment(values);
     }
 
+    /** This environment with one variable set (a command-line option overriding the environment). */
+    public Environment with(String name, String value) {
+        Map<String, String> copy = new java.util.HashMap<>(values);
+        copy.put(name, value);
+        return new Environment(copy);
+    }
+
     /** A non-blank value, trimmed. */
     public Optional<String> get(String name) {
         String v = values.get(name);

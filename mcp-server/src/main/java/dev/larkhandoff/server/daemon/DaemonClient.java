@@ -78,6 +78,27 @@ public final class DaemonClient implements AutoCloseable {
         }
     }
 
+    /**
+     * Connects without registering, for a one-off tool call (the {@code status} command): the daemon answers calls
+     * that need no caller, such as {@code feishu_channel_status}, and lists no session for it.
+     */
+    public static DaemonClient probe(Path home, Duration timeout) throws IOException {
+        IpcConnection connection = DaemonSocket.connect(home, "probe", FrameDecoder.DEFAULT_MAX_FRAME);
+        DaemonClient client = new DaemonClient(connection, (c, m) -> { }, () -> { });
+        connection.start(client::handle, c -> client.closed());
+        try {
+            client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            return client;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            connection.close();
+            throw new IOException("interrupted while greeting the daemon", e);
+        } catch (ExecutionException | TimeoutException e) {
+            connection.close();
+            throw new IOException("the daemon did not greet within " + timeout.toSeconds() + " s", e);
+        }
+    }
+
     /** The daemon's hello (version, pid, generation …). */
     public JsonNode daemonHello() {
         return hello.getNow(null);
@@ -118,6 +139,11 @@ public final class DaemonClient implements AutoCloseable {
     /** Tells the daemon a delivery reached the agent. */
     public boolean ack(String eventId) {
         return connection.send(IpcConnection.message("ack").put("event_id", eventId));
+    }
+
+    /** Asks the daemon to make way for a newer version; it closes its Lark connection, then exits. */
+    public boolean requestShutdown(String reason) {
+        return connection.send(IpcConnection.message("shutdown").put("reason", reason));
     }
 
     public boolean isOpen() {

@@ -30,6 +30,7 @@ public final class DaemonIpc {
     private final ObjectNode hello;
     private final BiConsumer<String, String> onAck;
     private final Runnable afterRegistered;
+    private volatile java.util.function.Consumer<String> onShutdownRequested = reason -> { };
 
     /**
      * @param hello the daemon's greeting fields (version, pid, generation, started_at)
@@ -47,6 +48,11 @@ public final class DaemonIpc {
         this.afterRegistered = afterRegistered;
     }
 
+    /** What to do when a peer asks the daemon to make way (a newer version replacing it). */
+    public void onShutdownRequested(java.util.function.Consumer<String> action) {
+        this.onShutdownRequested = action;
+    }
+
     /** Takes over a freshly accepted connection. */
     public void accept(IpcConnection connection) {
         connection.start(message -> handle(connection, message), registry::disconnected);
@@ -57,6 +63,10 @@ public final class DaemonIpc {
         switch (m.path("type").asString()) {
             case "register" -> register(connection, m);
             case "tool" -> toolRunner.execute(() -> runTool(connection, m));
+            case "shutdown" -> {
+                connection.send(IpcConnection.message("shutting_down"));
+                onShutdownRequested.accept(m.path("reason").asString("asked by a peer"));
+            }
             case "ack" -> registry.sessionOf(connection).ifPresent(s -> onAck.accept(s, m.path("event_id").asString()));
             default -> log.debug("ignoring message of type {} from {}", m.path("type").asString(), connection.name());
         }

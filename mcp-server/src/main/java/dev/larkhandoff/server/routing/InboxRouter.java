@@ -38,7 +38,8 @@ public final class InboxRouter {
 
     /** What the access rules say about one stored event: deliver it, or keep it from every agent and why. */
     public sealed interface Verdict {
-        record Deliver() implements Verdict {
+        /** Deliver, telling the agent how far to trust the sender ({@code owner}, {@code coowner}, {@code guest}, {@code member}). */
+        record Deliver(String privilege) implements Verdict {
         }
 
         record Withhold(String reason) implements Verdict {
@@ -93,19 +94,49 @@ public final class InboxRouter {
             }
             SessionRegistry.Entry entry = target.get();
             Set<String> sent = sentOn.computeIfAbsent(entry.connection(), c -> ConcurrentHashMap.newKeySet());
-            if (sent.contains(row.dedupeKey()) || withheld(event)) {
+            if (sent.contains(row.dedupeKey())) {
                 continue;
             }
+            Verdict verdict = gate.apply(event);
+            if (verdict instanceof Verdict.Withhold w) {
+                inbox.markFiltered(event.dedupeKey(), w.reason());
+                log.info("event {} withheld: {}", event.dedupeKey(), w.reason());
+                continue;
+            }
+            String privilege = ((Verdict.Deliver) verdict).privilege();
             if (!entry.session().sessionId().equals(event.targetSessionId())) {
                 inbox.assignTarget(row.dedupeKey(), entry.session().sessionId());
             }
             if (entry.deliveryMode() == DeliveryMode.PUSH) {
                 sent.add(row.dedupeKey());
-                if (!entry.connection().send(deliverMessage(row))) {
+                if (!entry.connection().send(deliverMessage(row, privilege))) {
                     sent.remove(row.dedupeKey());
                 }
             }
         }
+    }
+
+    /**
+     * For a pull session: the deliveries waiting for it, oldest first, each judged by the access rules now, and
+     * marked delivered as they are handed over (the caller returns them in its tool result).
+     */
+    public synchronized List<ObjectNode> takeFor(String sessionId) {
+        replayPending();
+        List<ObjectNode> out = new java.util.ArrayList<>();
+        List<String> taken = new java.util.ArrayList<>();
+        for (InboxRow row : inbox.pendingFor(sessionId)) {
+            Verdict verdict = gate.apply(row.event());
+            if (verdict instanceof Verdict.Withhold w) {
+                inbox.markFiltered(row.dedupeKey(), w.reason());
+                continue;
+            }
+            out.add(deliverMessage(row, ((Verdict.Deliver) verdict).privilege()));
+            taken.add(row.dedupeKey());
+        }
+        if (!taken.isEmpty()) {
+            inbox.markAllDelivered(taken, sessionId);
+        }
+        return out;
     }
 
     /** The session acknowledged an event: it is delivered (a second ack changes nothing). */
@@ -115,18 +146,8 @@ public final class InboxRouter {
         }
     }
 
-    private boolean withheld(InboxEvent event) {
-        Verdict verdict = gate.apply(event);
-        if (verdict instanceof Verdict.Withhold w) {
-            inbox.markFiltered(event.dedupeKey(), w.reason());
-            log.info("event {} withheld: {}", event.dedupeKey(), w.reason());
-            return true;
-        }
-        return false;
-    }
-
     /** The {@code deliver} message: the text the agent reads and the attributes of its channel tag. */
-    static ObjectNode deliverMessage(InboxRow row) {
+    static ObjectNode deliverMessage(InboxRow row, String privilege) {
         InboxEvent e = row.event();
         ObjectNode m = IpcConnection.message("deliver").put("event_id", e.dedupeKey())
                 .put("content", e.normalizedText() == null ? "" : e.normalizedText());
@@ -137,6 +158,7 @@ public final class InboxRouter {
         putIf(meta, "message_id", e.messageId());
         putIf(meta, "chat_type", e.chatType());
         putIf(meta, "sender_id", e.senderOpenId());
+        putIf(meta, "privilege", privilege);
         ObjectNode metaNode = m.putObject("meta");
         meta.forEach(metaNode::put);
         return m;

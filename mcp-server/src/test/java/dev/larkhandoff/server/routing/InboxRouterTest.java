@@ -57,7 +57,7 @@ class InboxRouterTest {
         registry.ownership(ownership);
         router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry,
                 e -> blockedSender.equals(e.senderOpenId()) ? new InboxRouter.Verdict.Withhold("sender not on allowlist")
-                        : new InboxRouter.Verdict.Deliver());
+                        : new InboxRouter.Verdict.Deliver("owner"));
         routerRef[0] = router;
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
@@ -119,6 +119,7 @@ class InboxRouterTest {
         assertThat(first.path("meta").path("chat_id").asString()).isEqualTo("oc_a");
         assertThat(first.path("meta").path("sender_id").asString()).isEqualTo("ou_alice");
         assertThat(first.path("meta").path("kind").asString()).isEqualTo("message");
+        assertThat(first.path("meta").path("privilege").asString()).isEqualTo("owner");
         assertThat(store.inbox().history("oc_a", 10)).allSatisfy(r -> {
             assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
             assertThat(r.deliveredToSession()).isEqualTo("session:disp");

@@ -1,0 +1,90 @@
+package dev.larkhandoff.server.cli;
+
+import dev.larkhandoff.server.access.AccessFile;
+import dev.larkhandoff.server.access.AccessGate;
+import dev.larkhandoff.server.access.AccessPolicy;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Parameters;
+
+/** {@code lark-handoff access}: who may reach the agents (pairing approvals and the allowlist in access.json). */
+@Command(name = "access", description = "Manage who may reach your agents through Lark.",
+        subcommands = {AccessCommand.Pair.class, AccessCommand.Allow.class, AccessCommand.Show.class})
+final class AccessCommand {
+
+    /** Approves a pairing code a sender received. */
+    @Command(name = "pair", description = "Approve the pairing code a Lark user (or group) was sent.")
+    static final class Pair implements Callable<Integer> {
+        @Mixin
+        HomeOption home;
+
+        @Parameters(index = "0", description = "The pairing code.")
+        String code;
+
+        @Override
+        public Integer call() {
+            AccessFile file = new AccessFile(home.config().home(), Clock.systemUTC());
+            AccessPolicy current = file.load();
+            AccessPolicy approved = AccessGate.approve(current, code.trim(), System.currentTimeMillis());
+            if (approved == null) {
+                System.err.println("unknown or expired pairing code: " + code
+                        + " (codes last one hour; ask the sender to write to the bot again for a new one)");
+                return 1;
+            }
+            file.save(approved);
+            var who = current.pending().get(code.trim());
+            System.out.println("approved " + who.kind().name().toLowerCase() + " "
+                    + (who.kind() == AccessPolicy.PendingPairing.Kind.DM ? who.senderId() : who.chatId()));
+            return 0;
+        }
+    }
+
+    /** Adds open_ids to the allowlist directly. */
+    @Command(name = "allow", description = "Allow Lark users (open_id ou_…) to reach your agents.")
+    static final class Allow implements Callable<Integer> {
+        @Mixin
+        HomeOption home;
+
+        @Parameters(arity = "1..*", description = "open_ids to allow.")
+        List<String> openIds;
+
+        @Override
+        public Integer call() {
+            AccessFile file = new AccessFile(home.config().home(), Clock.systemUTC());
+            AccessPolicy policy = file.load();
+            List<String> allow = new ArrayList<>(policy.allowFrom());
+            for (String id : openIds) {
+                if (!id.startsWith("ou_")) {
+                    System.err.println("not an open_id (expected ou_…): " + id);
+                    return 2;
+                }
+                if (!allow.contains(id)) {
+                    allow.add(id);
+                }
+            }
+            file.save(policy.withAllowFrom(allow));
+            System.out.println("allowlist: " + String.join(", ", allow));
+            return 0;
+        }
+    }
+
+    /** Prints the access policy. */
+    @Command(name = "show", description = "Print the access policy (access.json).")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        HomeOption home;
+
+        @Override
+        public Integer call() {
+            AccessPolicy p = new AccessFile(home.config().home(), Clock.systemUTC()).load();
+            System.out.println("dm policy: " + p.dmPolicy().name().toLowerCase() + ", group policy: "
+                    + p.groupPolicy().name().toLowerCase() + "\nallowlist: " + String.join(", ", p.allowFrom())
+                    + "\ngroups: " + p.groups().keySet() + "\npending pairings: " + p.pending().size());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,35 @@
+package dev.larkhandoff.server.cli;
+
+import dev.larkhandoff.server.config.Environment;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/** The {@code lark-handoff} command: one entry point for the daemon, the stdio proxy and the operator's commands. */
+@Command(name = "lark-handoff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+        description = "Hand coding-agent conversations to Lark / Feishu and share one Lark channel between sessions.",
+        subcommands = {DaemonCommand.class, StdioCommand.class, StatusCommand.class, DemoCommand.class,
+                VersionCommand.class, AccessCommand.class})
+public final class Main {
+
+    /** The process environment, read once here and handed to the commands. */
+    static final Environment ENV = Environment.system();
+
+    public static void main(String[] args) {
+        int code = new CommandLine(new Main()).execute(args);
+        if (code != 0 || !keepsRunning(args)) {
+            System.exit(code);
+        }
+    }
+
+    private static boolean keepsRunning(String[] args) {
+        return false;
+    }
+
+    /** Prints the build's version for {@code --version}. */
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            return new String[] {"lark-handoff " + BuildInfo.version()};
+        }
+    }
+}

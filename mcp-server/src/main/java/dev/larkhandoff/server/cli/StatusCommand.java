@@ -1,0 +1,34 @@
+package dev.larkhandoff.server.cli;
+
+import dev.larkhandoff.server.daemon.DaemonClient;
+import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.daemon.ToolResult;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+
+/** {@code lark-handoff status}: the channel's owner, sessions and daemon, as {@code feishu_channel_status} shows them. */
+@Command(name = "status", description = "Show the channel owner, the registered sessions and the daemon.")
+final class StatusCommand implements Callable<Integer> {
+
+    @Mixin
+    HomeOption home;
+
+    @Override
+    public Integer call() throws Exception {
+        Path dir = home.config().home();
+        try (DaemonClient client = DaemonClient.probe(dir, Duration.ofSeconds(5))) {
+            ToolResult r = client.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS);
+            System.out.println(r.text());
+            return r.isError() ? 1 : 0;
+        } catch (IOException e) {
+            System.err.println("no lark-handoff daemon is running for " + dir + " (" + e.getMessage() + ")");
+            return 1;
+        }
+    }
+}

@@ -1,0 +1,287 @@
+package dev.larkhandoff.server.daemon;
+
+import dev.larkhandoff.lark.LarkClient;
+import dev.larkhandoff.lark.LarkClientConfig;
+import dev.larkhandoff.lark.im.OutgoingMessage;
+import dev.larkhandoff.lark.ws.LongConnection;
+import dev.larkhandoff.lark.ws.LongConnectionOptions;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.access.AccessFile;
+import dev.larkhandoff.server.access.ChannelAccess;
+import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.routing.InboundRecorder;
+import dev.larkhandoff.server.routing.InboxRouter;
+import dev.larkhandoff.server.routing.PullDeliveries;
+import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.session.SessionRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.Disposable;
+import reactor.core.scheduler.Scheduler;
+import reactor.core.scheduler.Schedulers;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The one process per home that holds the Lark connection, the store, channel ownership and routing, and serves
+ * sessions on the socket (and HTTP). {@link #start} assembles it; {@link #close} takes it down in the order that
+ * loses nothing: stop taking Lark events and answer those in flight, then let sessions go, then the store.
+ */
+public final class Daemon implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+
+    /** Another daemon already serves this home. */
+    public static final class AlreadyRunning extends IOException {
+        public AlreadyRunning(Path home) {
+            super("a lark-handoff daemon is already running for " + home);
+        }
+    }
+
+    private final DaemonOptions options;
+    private final DaemonLock lock;
+    private final Store store;
+    private final SessionRegistry registry;
+    private final ChannelOwnership ownership;
+    private final InboxRouter router;
+    private final PullDeliveries pulls;
+    private final ToolCatalog tools;
+    private final ExecutorService toolRunner;
+    private final Instant startedAt;
+    private final LarkClient lark;
+    private final AtomicReference<String> botOpenId = new AtomicReference<>();
+    private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
+    private final AtomicBoolean closed = new AtomicBoolean();
+    private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
+    private volatile LongConnection connection;
+    private volatile Disposable subscription;
+    private volatile AutoCloseable httpFront;
+    private volatile Runnable onShutdownRequested = () -> { };
+
+    private Daemon(DaemonOptions options, DaemonLock lock, Store store) {
+        this.options = options;
+        this.lock = lock;
+        this.store = store;
+        this.startedAt = options.clock().instant();
+        this.registry = new SessionRegistry(store.sessions());
+        AtomicReference<InboxRouter> routerRef = new AtomicReference<>();
+        this.ownership = new ChannelOwnership(store.channel(), registry, () -> {
+            InboxRouter r = routerRef.get();
+            if (r != null) {
+                r.replayPending();
+                wake();
+            }
+        });
+        registry.ownership(ownership);
+        this.lark = options.config().hasCredentials() ? LarkClient.create(LarkClientConfig.of(
+                options.config().domain(), options.config().appId(), options.config().appSecret())) : null;
+        ChannelAccess access = new ChannelAccess(new AccessFile(options.config().home(), options.clock()),
+                store.chats(), options.clock(), botOpenId::get, this::tellChat);
+        this.router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
+        routerRef.set(router);
+        this.pulls = new PullDeliveries(router);
+        this.tools = ToolCatalog.builder()
+                .addAll(OwnershipTools.of(ownership, this::facts, this::daemonBlock))
+                .addAll(DeliveryTools.of(pulls))
+                .build();
+        this.toolRunner = Executors.newCachedThreadPool(named("tool"));
+    }
+
+    /**
+     * Becomes the daemon of the configured home: takes the lock and socket, opens the store, serves sessions,
+     * opens the Lark long connection (when credentials are configured) and replays what was pending.
+     *
+     * @throws AlreadyRunning when another daemon serves this home
+     */
+    public static Daemon start(DaemonOptions options) throws IOException {
+        Path home = options.config().home();
+        Optional<DaemonLock> lock = DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME);
+        if (lock.isEmpty()) {
+            throw new AlreadyRunning(home);
+        }
+        Store store;
+        try {
+            store = Store.open(home, options.clock());
+        } catch (RuntimeException e) {
+            lock.get().close();
+            throw e;
+        }
+        Daemon daemon = new Daemon(options, lock.get(), store);
+        try {
+            daemon.serve();
+        } catch (IOException | RuntimeException e) {
+            daemon.close();
+            throw e;
+        }
+        return daemon;
+    }
+
+    private void serve() throws IOException {
+        store.sessions().markAllDisconnected();
+        ObjectNode hello = ServerJson.mapper().createObjectNode()
+                .put("version", options.version())
+                .put("pid", ProcessHandle.current().pid())
+                .put("started_at", startedAt.toString());
+        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, () -> {
+            router.replayPending();
+            wake();
+        });
+        ipc.onShutdownRequested(reason -> {
+            log.info("asked to shut down: {}", reason);
+            Thread t = new Thread(() -> onShutdownRequested.run(), "shutdown-request");
+            t.start();
+        });
+        lock.socket().acceptInBackground(ipc::accept);
+        if (options.http()) {
+            httpFront = HttpFrontStarter.start(this);
+        }
+        if (lark != null) {
+            connectLark();
+        } else {
+            log.warn("no Lark app configured (run `lark-handoff init`); serving sessions without a Lark connection");
+        }
+        router.replayPending();
+        log.info("daemon {} serving {} (pid {})", options.version(), options.config().home(),
+                ProcessHandle.current().pid());
+    }
+
+    private void connectLark() {
+        lark.bot().info().subscribe(info -> {
+            botOpenId.set(info.openId());
+            log.info("bot is {} ({})", info.appName(), info.openId());
+        }, e -> log.warn("could not read the bot's identity: {}", e.getMessage()));
+        InboundRecorder recorder = new InboundRecorder(store.inbox(), (row, result) -> {
+            lastEventAt.set(options.clock().instant());
+            router.replayPending();
+            wake();
+        });
+        connection = lark.longConnection(LongConnectionOptions.defaults());
+        subscription = connection.events().publishOn(inbound).subscribe(recorder::accept,
+                e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
+    }
+
+    private void wake() {
+        pulls.wake();
+    }
+
+    /** Sends a short notice to a chat without blocking the caller (pairing codes). */
+    private void tellChat(String chatId, String text) {
+        if (lark == null || chatId == null) {
+            return;
+        }
+        lark.messages().sendToChat(chatId, OutgoingMessage.text(text))
+                .subscribe(m -> { }, e -> log.warn("could not send a notice to {}: {}", chatId, e.getMessage()));
+    }
+
+    private ChannelOwnership.SessionFacts facts(String sessionId) {
+        var live = registry.entry(sessionId);
+        Optional<SessionRecord> record = store.sessions().find(sessionId);
+        String mode = live.map(e -> e.deliveryMode().column())
+                .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
+        return new ChannelOwnership.SessionFacts(live.isPresent(), mode, store.inbox().pendingFor(sessionId).size(),
+                record.map(SessionRecord::lastSeenAt).orElse(null));
+    }
+
+    private Map<String, Object> daemonBlock() {
+        Map<String, Object> block = new LinkedHashMap<>();
+        block.put("version", options.version());
+        block.put("pid", ProcessHandle.current().pid());
+        block.put("started_at", startedAt.toString());
+        block.put("home", options.config().home().toString());
+        block.put("lark_connection", connection == null ? "not configured" : connection.state().name().toLowerCase());
+        Instant last = lastEventAt.get();
+        block.put("last_event_at", last == null ? null : last.toString());
+        block.put("pending", store.inbox().pending().size());
+        return block;
+    }
+
+    /** What a front needs to serve sessions: the tools, the registry, and the replay to run after a register. */
+    public ToolCatalog tools() {
+        return tools;
+    }
+
+    /** The HTTP front's base URL ({@code http://127.0.0.1:<port>}), or null when it is off. */
+    public String httpUrl() {
+        return httpFront instanceof HttpFrontStarter.Front f ? f.url() : null;
+    }
+
+    public SessionRegistry registry() {
+        return registry;
+    }
+
+    public DaemonOptions options() {
+        return options;
+    }
+
+    /** Replays pending events and wakes waiting pull sessions (after a session registers). */
+    public void sessionRegistered() {
+        router.replayPending();
+        wake();
+    }
+
+    public Store store() {
+        return store;
+    }
+
+    /** Runs when a peer asks this daemon to make way (a newer version is taking over). */
+    public void onShutdownRequested(Runnable action) {
+        this.onShutdownRequested = action;
+    }
+
+    /** Stops taking events (those in flight are answered first), closes the Lark connection, then everything else. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        log.info("daemon shutting down");
+        LongConnection c = connection;
+        if (c != null) {
+            c.close(Duration.ofSeconds(3));
+        }
+        Disposable s = subscription;
+        if (s != null) {
+            s.dispose();
+        }
+        inbound.dispose();
+        closeQuietly(httpFront);
+        closeQuietly(lock);
+        toolRunner.shutdownNow();
+        closeQuietly(lark);
+        store.close();
+        log.info("daemon stopped");
+    }
+
+    private static void closeQuietly(AutoCloseable c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            c.close();
+        } catch (Exception e) {
+            log.warn("closing {} failed: {}", c.getClass().getSimpleName(), e.getMessage());
+        }
+    }
+
+    private static ThreadFactory named(String prefix) {
+        AtomicInteger n = new AtomicInteger();
+        return r -> {
+            Thread t = new Thread(r, prefix + "-" + n.incrementAndGet());
+            t.setDaemon(true);
+            return t;
+        };
+    }
+}

@@ -1,0 +1,68 @@
+package dev.larkhandoff.server.daemon;
+
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.routing.PullDeliveries;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import tools.jackson.databind.node.ArrayNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/** {@code wait_for_reply}: how a pull-mode session takes the Lark messages routed to it. */
+public final class DeliveryTools {
+
+    public static final String WAIT_FOR_REPLY = "wait_for_reply";
+    static final int DEFAULT_TIMEOUT_SECONDS = 60;
+    static final int MAX_TIMEOUT_SECONDS = 3_600;
+
+    private DeliveryTools() {
+    }
+
+    public static ToolCatalog of(PullDeliveries deliveries) {
+        return ToolCatalog.builder()
+                .add(new ToolSpec(WAIT_FOR_REPLY, "Pull-mode sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
+                        + "wait for the Lark messages routed to this session and return them, oldest first, as "
+                        + "{\"replies\": [{\"content\", \"meta\": {kind, chat_id, message_id, chat_type, sender_id, "
+                        + "privilege}}], \"count\"}, or {\"timeout\": true} when none came in time. Returns at once "
+                        + "if messages are already waiting. Answer them with `reply`.",
+                        ToolSpec.objectSchema(Map.of("timeout_seconds", Map.of("type", "integer", "minimum", 0,
+                                "maximum", MAX_TIMEOUT_SECONDS, "description", "How long to wait (default "
+                                        + DEFAULT_TIMEOUT_SECONDS + ", 0 = just look).")), List.of())),
+                        call -> waitForReply(deliveries, call))
+                .build();
+    }
+
+    private static ToolResult waitForReply(PullDeliveries deliveries, ToolCall call) {
+        if (call.callerSessionId() == null) {
+            return ToolResult.error("channel proxy is not registered");
+        }
+        Object raw = call.arguments().get("timeout_seconds");
+        long seconds = DEFAULT_TIMEOUT_SECONDS;
+        if (raw != null) {
+            if (!(raw instanceof Number n) || n.doubleValue() < 0 || n.doubleValue() > MAX_TIMEOUT_SECONDS) {
+                return ToolResult.error("timeout_seconds must be a number from 0 to " + MAX_TIMEOUT_SECONDS
+                        + ", got: " + raw);
+            }
+            seconds = n.longValue();
+        }
+        try {
+            var replies = deliveries.await(call.callerSessionId(), Duration.ofSeconds(seconds), call.progress());
+            ObjectNode out = ServerJson.mapper().createObjectNode();
+            if (replies.isEmpty()) {
+                return ToolResult.ok(out.put("timeout", true).toString());
+            }
+            ArrayNode list = out.putArray("replies");
+            replies.forEach(d -> {
+                ObjectNode r = list.addObject();
+                r.put("event_id", d.path("event_id").asString());
+                r.put("content", d.path("content").asString());
+                r.set("meta", d.path("meta"));
+            });
+            out.put("count", replies.size());
+            return ToolResult.ok(out.toString());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ToolResult.error("wait_for_reply was interrupted (the daemon is shutting down); call it again");
+        }
+    }
+}

@@ -1,0 +1,136 @@
+package dev.larkhandoff.server.proxy;
+
+import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.daemon.DaemonClient;
+import dev.larkhandoff.server.daemon.ToolCall;
+import dev.larkhandoff.server.daemon.ToolResult;
+import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.transport.DaemonSocket;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.BiConsumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The proxy's lasting tie to the daemon: finds or starts it, replaces an older daemon with a newer one, and when
+ * the connection drops reconnects with back-off and registers again under the same session id, while the agent's
+ * MCP session stays up. Calls made while disconnected fail at once with a clear error.
+ */
+final class DaemonLink implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(DaemonLink.class);
+    private static final Duration HANDSHAKE = Duration.ofSeconds(10);
+    private static final long MAX_BACKOFF_MS = 2_000;
+
+    private final Path home;
+    private final SessionIdentity identity;
+    private final String version;
+    private final DaemonLauncher launcher;
+    private final BiConsumer<DaemonClient, JsonNode> onDeliver;
+    private volatile DaemonClient client;
+    private volatile boolean closed;
+    private volatile List<ToolSpec> tools = List.of();
+
+    DaemonLink(Path home, SessionIdentity identity, String version, DaemonLauncher launcher,
+            BiConsumer<DaemonClient, JsonNode> onDeliver) {
+        this.home = home;
+        this.identity = identity;
+        this.version = version;
+        this.launcher = launcher;
+        this.onDeliver = onDeliver;
+    }
+
+    /** Connects (starting or replacing the daemon as needed) and registers; throws when that cannot be done. */
+    void connect() throws IOException {
+        launcher.ensureRunning();
+        DaemonClient c = open();
+        String daemonVersion = c.daemonHello().path("version").asString("");
+        if (!daemonVersion.isEmpty() && Versions.compare(daemonVersion, version) < 0) {
+            log.info("daemon {} is older than this proxy ({}); replacing it", daemonVersion, version);
+            c.requestShutdown("replaced by version " + version);
+            c.close();
+            awaitGone();
+            launcher.ensureRunning();
+            c = open();
+        }
+        tools = c.tools();
+        client = c;
+    }
+
+    private DaemonClient open() throws IOException {
+        return DaemonClient.connect(home, identity, version, ProcessHandle.current().pid(), onDeliver,
+                this::disconnected, HANDSHAKE);
+    }
+
+    private void awaitGone() throws IOException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(15).toNanos();
+        while (DaemonSocket.answers(home.resolve(DaemonSocket.FILE_NAME))) {
+            if (System.nanoTime() > deadline) {
+                throw new IOException("the older daemon did not make way within 15 s");
+            }
+            pause(25);
+        }
+    }
+
+    List<ToolSpec> tools() {
+        return tools;
+    }
+
+    CompletableFuture<ToolResult> call(String name, Map<String, Object> arguments, ToolCall.Progress progress) {
+        DaemonClient c = client;
+        if (c == null || !c.isOpen()) {
+            return CompletableFuture.failedFuture(new IllegalStateException(
+                    "the lark-handoff daemon is not connected (reconnecting now); call " + name + " again shortly"));
+        }
+        return c.callTool(name, arguments, progress);
+    }
+
+    private void disconnected() {
+        if (closed) {
+            return;
+        }
+        log.warn("lost the connection to the lark-handoff daemon; reconnecting");
+        client = null;
+        Thread t = new Thread(this::reconnectLoop, "daemon-reconnect");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private void reconnectLoop() {
+        long backoff = 50;
+        while (!closed) {
+            try {
+                connect();
+                log.info("reconnected to the lark-handoff daemon as {}", identity.sessionId());
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.debug("reconnect failed: {}", e.getMessage());
+            }
+            pause(backoff);
+            backoff = Math.min(MAX_BACKOFF_MS, backoff * 2);
+        }
+    }
+
+    private static void pause(long ms) {
+        try {
+            Thread.sleep(ms);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        DaemonClient c = client;
+        if (c != null) {
+            c.close();
+        }
+    }
+}

@@ -1,0 +1,108 @@
+package dev.larkhandoff.server.proxy;
+
+import dev.larkhandoff.server.ServerJson;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import tools.jackson.core.JacksonException;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Stands between the client's stdin and the SDK: the SDK ends the whole session on a line it cannot parse, so
+ * each line is checked here first; a malformed one is answered with a JSON-RPC error and goes no further. It
+ * also notices the client's {@code notifications/initialized} (channel events wait for it) and stdin's end.
+ */
+final class StdinFilter implements Runnable {
+
+    private static final Logger log = LoggerFactory.getLogger(StdinFilter.class);
+
+    /** What the filter tells its owner. */
+    interface Listener {
+        void initialized();
+
+        void endOfInput();
+    }
+
+    private final InputStream in;
+    private final OutputStream toSdk;
+    private final LineAtomicOutput stdout;
+    private final Listener listener;
+    private final int maxLine;
+
+    StdinFilter(InputStream in, OutputStream toSdk, LineAtomicOutput stdout, Listener listener, int maxLine) {
+        this.in = in;
+        this.toSdk = toSdk;
+        this.stdout = stdout;
+        this.listener = listener;
+        this.maxLine = maxLine;
+    }
+
+    @Override
+    public void run() {
+        try (BufferedReader reader = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8))) {
+            String line;
+            while ((line = reader.readLine()) != null) {
+                if (!line.isBlank()) {
+                    handle(line);
+                }
+            }
+        } catch (IOException e) {
+            log.debug("stdin closed: {}", e.getMessage());
+        } finally {
+            try {
+                toSdk.close();
+            } catch (IOException ignored) {
+                // the SDK side is gone already
+            }
+            listener.endOfInput();
+        }
+    }
+
+    private void handle(String line) throws IOException {
+        if (line.length() > maxLine) {
+            reply(error(null, -32600, "Invalid Request: line of " + line.length() + " characters exceeds the limit of "
+                    + maxLine));
+            return;
+        }
+        JsonNode message;
+        try {
+            message = ServerJson.mapper().readTree(line);
+        } catch (JacksonException e) {
+            reply(error(null, -32700, "Parse error: " + e.getOriginalMessage()));
+            return;
+        }
+        JsonNode id = message.isObject() ? message.get("id") : null;
+        if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asString(""))
+                || !(message.has("method") || message.has("result") || message.has("error"))) {
+            reply(error(id, -32600, "Invalid Request: expected a JSON-RPC 2.0 object with a method, result or error"));
+            return;
+        }
+        toSdk.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+        toSdk.flush();
+        if ("notifications/initialized".equals(message.path("method").asString(""))) {
+            listener.initialized();
+        }
+    }
+
+    private void reply(ObjectNode error) throws IOException {
+        log.warn("refused a stdin line: {}", error.path("error").path("message").asString());
+        stdout.writeLine(error.toString());
+    }
+
+    private static ObjectNode error(JsonNode id, int code, String message) {
+        ObjectNode e = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0");
+        if (id == null || !(id.isString() || id.isNumber())) {
+            e.putNull("id");
+        } else {
+            e.set("id", id);
+        }
+        e.putObject("error").put("code", code).put("message", message);
+        return e;
+    }
+}
