@@ -63,8 +63,7 @@ final class DemoCommand implements Callable<Integer> {
         access.save(policy);
         Daemon daemon = Daemon.start(DaemonOptions.of(config, BuildInfo.version()).withHttpPort(httpPort));
         List<String> launcher = Launcher.command();
-        String token = Files.readString(home.resolve(HTTP_TOKEN_FILE)).strip();
-        String mcpUrl = daemon.httpUrl() + "/mcp";
+        String httpUrl = daemon.httpUrl();
         PrintStream out = System.out;
         out.println("lark-handoff demo " + BuildInfo.version() + " — emulator at " + emulator.baseUrl()
                 + ", home " + home);
@@ -75,8 +74,11 @@ final class DemoCommand implements Callable<Integer> {
         out.println("2) Or the MCP Inspector:");
         out.println("   npx @modelcontextprotocol/inspector --cli -e LARK_HANDOFF_HOME=" + home + " " + String.join(" ", launcher)
                 + " stdio --method tools/call --tool-name feishu_channel_status");
-        out.println("   npx @modelcontextprotocol/inspector --cli " + mcpUrl + " --transport http --header \""
-                + "Authorization: Bearer " + token + "\" --method tools/list");
+        if (httpUrl != null) {
+            String token = Files.readString(home.resolve(HTTP_TOKEN_FILE)).strip();
+            out.println("   npx @modelcontextprotocol/inspector --cli " + httpUrl + "/mcp --transport http --header \""
+                    + "Authorization: Bearer " + token + "\" --method tools/list");
+        }
         out.println();
         out.println("3) Be Alice on Lark (she is allowlisted): send a message to the demo group");
         out.println("   curl -s " + emulator.baseUrl() + "/_emulator/messages -H 'content-type: application/json' -d '"

@@ -17,6 +17,11 @@ final class Launcher {
         try {
             Path jar = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
             Path script = jar.resolveSibling("lark-handoff");
+            Path inSourceTree = jar.getParent() == null || jar.getParent().getParent() == null ? script
+                    : jar.getParent().getParent().resolveSibling("lark-handoff");
+            if (!Files.isExecutable(script) && jar.toString().endsWith("mcp-server/target/lark-handoff.jar")) {
+                script = inSourceTree;
+            }
             if (Files.isExecutable(script)) {
                 argv.add(script.toString());
             } else if (jar.toString().endsWith(".jar")) {
