@@ -1,0 +1,93 @@
+package dev.larkhandoff.server.scenario;
+
+import io.modelcontextprotocol.client.McpClient;
+import io.modelcontextprotocol.client.McpSyncClient;
+import io.modelcontextprotocol.client.transport.ServerParameters;
+import io.modelcontextprotocol.client.transport.StdioClientTransport;
+import io.modelcontextprotocol.json.McpJsonDefaults;
+import io.modelcontextprotocol.spec.McpSchema;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One agent session as Claude Code runs it: a real {@code lark-handoff stdio} child process driven by the MCP
+ * Java SDK client, with the channel notifications it receives collected in order.
+ */
+final class AgentSession implements AutoCloseable {
+
+    /** What a tool call answered. */
+    record Answer(String text, boolean isError) {
+    }
+
+    final String sessionId;
+    private final McpSyncClient client;
+    private final CapturingTransport transport;
+
+    private AgentSession(String sessionId, McpSyncClient client, CapturingTransport transport) {
+        this.sessionId = sessionId;
+        this.client = client;
+        this.transport = transport;
+    }
+
+    /** Starts a proxy for {@code home} as session {@code id} ({@code role} dispatcher or session) and initializes. */
+    static AgentSession start(Path home, String id, String role, Map<String, String> meta) {
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("LARK_HANDOFF_HOME", home.toString());
+        env.put("LARK_HANDOFF_SESSION_ID", id);
+        env.put("LARK_HANDOFF_ROLE", role);
+        env.put("CLAUDE_PROJECT_DIR", home.toString());
+        meta.forEach((k, v) -> env.put("LARK_HANDOFF_META_" + k.toUpperCase(), v));
+        List<String> cmd = ChildJvm.command("stdio");
+        ServerParameters params = ServerParameters.builder(cmd.get(0)).args(cmd.subList(1, cmd.size())).env(env).build();
+        StdioClientTransport stdio = new StdioClientTransport(params, McpJsonDefaults.getMapper());
+        stdio.setStdErrorHandler(line -> System.err.println("[proxy " + id + "] " + line));
+        CapturingTransport transport = new CapturingTransport(stdio);
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60))
+                .clientInfo(new McpSchema.Implementation("scenario-test", "1.0")).build();
+        client.initialize();
+        return new AgentSession(id, client, transport);
+    }
+
+    Answer call(String tool, Map<String, Object> args) {
+        McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest(tool, args));
+        StringBuilder text = new StringBuilder();
+        r.content().forEach(c -> {
+            if (c instanceof McpSchema.TextContent t) {
+                text.append(t.text());
+            }
+        });
+        return new Answer(text.toString(), Boolean.TRUE.equals(r.isError()));
+    }
+
+    List<String> toolNames() {
+        List<String> names = new ArrayList<>();
+        client.listTools().tools().forEach(t -> names.add(t.name()));
+        return names;
+    }
+
+    /** The next channel event, waiting up to {@code timeout}; null when none came. */
+    Map<String, Object> nextEvent(Duration timeout) throws InterruptedException {
+        return transport.channelEvents.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** Channel events received so far and not yet taken. */
+    List<Map<String, Object>> drainEvents() {
+        List<Map<String, Object>> out = new ArrayList<>();
+        transport.channelEvents.drainTo(out);
+        return out;
+    }
+
+    @Override
+    public void close() {
+        try {
+            client.closeGracefully();
+        } catch (RuntimeException e) {
+            client.close();
+        }
+    }
+}
