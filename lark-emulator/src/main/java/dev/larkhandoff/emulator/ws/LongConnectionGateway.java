@@ -73,6 +73,8 @@ public final class LongConnectionGateway {
     private static final long TICKET_LIFETIME_MILLIS = 5 * 60 * 1000;
 
     /** One event on its way to the app, across pushes. */
+    private static final java.util.concurrent.atomic.AtomicLong PUBLISHED = new java.util.concurrent.atomic.AtomicLong();
+
     private static final class Pushed {
         final String eventId;
         final String appId;
@@ -86,6 +88,10 @@ public final class LongConnectionGateway {
         String frameMessageId;
         /** Every frame message id this event was pushed under, so acks of any push resolve it. */
         final List<String> frameMessageIds = new ArrayList<>();
+        /** Publication order: events re-sent after a closed connection go out in this order. */
+        final long order = PUBLISHED.incrementAndGet();
+        /** The connection of the latest push. */
+        Conn lastConn;
 
         Pushed(String eventId, String appId, byte[] payload, boolean callback, DeliveryPlan plan) {
             this.eventId = eventId;
@@ -98,6 +104,8 @@ public final class LongConnectionGateway {
 
     /** One open WebSocket. */
     private final class Conn {
+        /** Guarded by the gateway: the close bookkeeping ran. */
+        boolean closeHandled;
         final String appId;
         final String deviceId;
         final int serviceId;
@@ -133,12 +141,13 @@ public final class LongConnectionGateway {
         }
 
         void drop() {
-            open = false;
             Connection c = netty;
             if (c != null) {
                 c.dispose();
             }
-            out.tryEmitComplete();
+            // Handled here too, not only when the socket's inbound side finishes (which may come late): events
+            // pushed on this socket go out again on the next one right away, in order.
+            close(this);
         }
     }
 
@@ -270,27 +279,39 @@ public final class LongConnectionGateway {
 
     private void open(Conn conn) {
         connectionsOpened.incrementAndGet();
-        List<Pushed> flush = new ArrayList<>();
+        // Waiting events go out under the lock, so an event published meanwhile cannot overtake them.
         synchronized (this) {
             conns.computeIfAbsent(conn.appId, k -> new ArrayList<>()).add(conn);
             Deque<Pushed> queue = waiting.remove(conn.appId);
             if (queue != null) {
-                flush.addAll(queue);
+                queue.forEach(this::push);
             }
         }
         log.debug("long connection opened for {} (device {})", conn.appId, conn.deviceId);
-        flush.forEach(this::push);
     }
 
     private void close(Conn conn) {
-        conn.open = false;
         conn.out.tryEmitComplete();
+        List<Pushed> orphaned;
         synchronized (this) {
+            if (conn.closeHandled) {
+                return;
+            }
+            conn.closeHandled = true;
+            conn.open = false;
             List<Conn> list = conns.get(conn.appId);
             if (list != null) {
                 list.remove(conn);
             }
+            // Events pushed on this socket and never answered are sent again as soon as a connection is there,
+            // oldest first and ahead of newer ones, instead of waiting out their ack timeout: the server knows
+            // the socket is gone, and per-chat order survives a client crash.
+            orphaned = byEventId.values().stream()
+                    .filter(p -> p.lastConn == conn && !p.done.isDone() && !p.callback && !p.awaitingRedelivery)
+                    .sorted(java.util.Comparator.comparingLong(p -> p.order)).toList();
+            orphaned.forEach(p -> p.awaitingRedelivery = true);
         }
+        orphaned.forEach(this::requeue);
         log.debug("long connection closed for {} (device {})", conn.appId, conn.deviceId);
     }
 
@@ -394,6 +415,23 @@ public final class LongConnectionGateway {
         return pushed.done;
     }
 
+    /** Puts an orphaned event back ahead of newer waiting ones, or pushes it now when a connection is open. */
+    private void requeue(Pushed pushed) {
+        synchronized (this) {
+            boolean live = conns.getOrDefault(pushed.appId, List.of()).stream().anyMatch(c -> c.open);
+            if (!live) {
+                Deque<Pushed> queue = waiting.computeIfAbsent(pushed.appId, k -> new ArrayDeque<>());
+                List<Pushed> all = new ArrayList<>(queue);
+                all.add(pushed);
+                all.sort(java.util.Comparator.comparingLong(p -> p.order));
+                queue.clear();
+                queue.addAll(all);
+                return;
+            }
+        }
+        push(pushed);
+    }
+
     private void push(Pushed pushed) {
         if (pushed.done.isDone()) {
             return;
@@ -408,6 +446,7 @@ public final class LongConnectionGateway {
             conn = live.get(ThreadLocalRandom.current().nextInt(live.size()));
             pushed.attempts++;
             pushed.awaitingRedelivery = false;
+            pushed.lastConn = conn;
             pushed.frameMessageId = Ids.hex(16);
             pushed.frameMessageIds.add(pushed.frameMessageId);
             byFrameMessageId.put(pushed.frameMessageId, pushed);

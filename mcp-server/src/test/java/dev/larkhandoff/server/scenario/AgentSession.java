@@ -36,7 +36,12 @@ final class AgentSession implements AutoCloseable {
 
     /** Starts a proxy for {@code home} as session {@code id} ({@code role} dispatcher or session) and initializes. */
     static AgentSession start(Path home, String id, String role, Map<String, String> meta) {
-        Map<String, String> env = new LinkedHashMap<>();
+        return start(home, id, role, meta, Map.of());
+    }
+
+    /** As {@link #start(Path, String, String, Map)}, with more environment for the proxy. */
+    static AgentSession start(Path home, String id, String role, Map<String, String> meta, Map<String, String> extraEnv) {
+        Map<String, String> env = new LinkedHashMap<>(extraEnv);
         env.put("LARK_HANDOFF_HOME", home.toString());
         env.put("LARK_HANDOFF_SESSION_ID", id);
         env.put("LARK_HANDOFF_ROLE", role);
@@ -47,7 +52,7 @@ final class AgentSession implements AutoCloseable {
         StdioClientTransport stdio = new StdioClientTransport(params, McpJsonDefaults.getMapper());
         stdio.setStdErrorHandler(line -> System.err.println("[proxy " + id + "] " + line));
         CapturingTransport transport = new CapturingTransport(stdio);
-        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60))
+        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(120))
                 .clientInfo(new McpSchema.Implementation("scenario-test", "1.0")).build();
         client.initialize();
         return new AgentSession(id, client, transport);

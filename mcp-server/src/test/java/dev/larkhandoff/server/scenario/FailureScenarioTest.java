@@ -1,0 +1,216 @@
+package dev.larkhandoff.server.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.server.Eventually;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.daemon.OwnershipTools;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * What must survive crashes: concurrent starts, a daemon killed with SIGKILL mid-stream, an owner's proxy killed
+ * with SIGKILL, and Lark dropping the long connection again and again. Real processes, real sockets, the emulator
+ * as Lark; every message checked for loss, duplication and order.
+ */
+@Timeout(value = 240, unit = TimeUnit.SECONDS)
+class FailureScenarioTest {
+
+    @TempDir
+    Path home;
+    private LarkWorld world;
+
+    @BeforeEach
+    void world() throws Exception {
+        world = new LarkWorld(home);
+    }
+
+    @AfterEach
+    void down() {
+        world.close();
+    }
+
+    @Test
+    void ten_proxies_started_at_the_same_instant_yield_one_daemon_and_none_fails() throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(10);
+        CountDownLatch go = new CountDownLatch(1);
+        List<CompletableFuture<AgentSession>> starts = new ArrayList<>();
+        for (int i = 0; i < 10; i++) {
+            String id = "tm-" + i;
+            starts.add(CompletableFuture.supplyAsync(() -> {
+                await(go);
+                return world.teammate(id, "worker-" + id);
+            }, pool));
+        }
+        go.countDown();
+        List<AgentSession> sessions = new ArrayList<>();
+        for (var f : starts) {
+            sessions.add(f.get(180, TimeUnit.SECONDS));
+        }
+        pool.shutdown();
+
+        JsonNode status = status(sessions.get(0));
+        assertThat(world.daemons()).hasSize(1);
+        assertThat(status.path("sessions")).hasSize(10);
+        assertThat(sessions).allSatisfy(s -> assertThat(s.call(OwnershipTools.STATUS, Map.of()).isError()).isFalse());
+    }
+
+    @Test
+    void kill_9_of_the_daemon_during_a_stream_of_1000_events_loses_and_repeats_nothing() throws Exception {
+        AgentSession owner = world.dispatcher("dispatcher-1");
+        long firstDaemon = daemonPid(owner);
+        List<String> sent = stream(1000, Duration.ofMillis(2));
+        List<String> received = new ArrayList<>();
+
+        AtomicBoolean killed = new AtomicBoolean();
+        receiveAll(owner, received, 1000, () -> {
+            if (received.size() == 300 && killed.compareAndSet(false, true)) {
+                ProcessHandle.of(firstDaemon).ifPresent(ProcessHandle::destroyForcibly);
+            }
+        });
+
+        assertThat(killed).isTrue();
+        assertThat(daemonPid(owner)).as("a new daemon took over").isNotEqualTo(firstDaemon);
+        assertThat(received).as("every event exactly once, in order").containsExactlyElementsOf(sent);
+        assertThat(owner.nextEvent(Duration.ofSeconds(1))).isNull();
+    }
+
+    @Test
+    void kill_9_of_the_owners_proxy_leaves_messages_pending_until_the_dispatcher_reclaims() throws Exception {
+        AgentSession dispatcher = world.dispatcher("dispatcher-1");
+        AgentSession tm = world.teammate("tm-1", "api-worker");
+        dispatcher.call(OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1"));
+        long tmPid = sessionPid(dispatcher, "session:tm-1");
+
+        ProcessHandle.of(tmPid).ifPresent(ProcessHandle::destroyForcibly);
+        Eventually.await(() -> status(dispatcher).path("sessions").size() == 1, "the killed proxy to be offline");
+        List<String> sent = stream(20, Duration.ZERO);
+        Eventually.await(() -> status(dispatcher).path("daemon").path("pending").asInt() == 20, "20 pending");
+        assertThat(dispatcher.drainEvents()).isEmpty();
+
+        dispatcher.call(OwnershipTools.RECLAIM, Map.of());
+        List<String> received = new ArrayList<>();
+        receiveAll(dispatcher, received, 20, () -> { });
+
+        assertThat(received).containsExactlyElementsOf(sent);
+        assertThat(status(dispatcher).path("daemon").path("pending").asInt()).isZero();
+    }
+
+    @Test
+    void lark_dropping_the_long_connection_every_two_seconds_during_a_stream_loses_and_repeats_nothing()
+            throws Exception {
+        AgentSession owner = world.dispatcher("dispatcher-1");
+        AtomicBoolean streaming = new AtomicBoolean(true);
+        Thread dropper = new Thread(() -> {
+            while (streaming.get()) {
+                try {
+                    Thread.sleep(2_000);
+                } catch (InterruptedException e) {
+                    return;
+                }
+                world.emulator.control().dropConnections();
+            }
+        });
+        dropper.start();
+        List<String> sent = stream(600, Duration.ofMillis(15));
+        List<String> received = new ArrayList<>();
+        try {
+            receiveAll(owner, received, 600, () -> { });
+        } finally {
+            streaming.set(false);
+            dropper.interrupt();
+        }
+
+        assertThat(world.emulator.gateway().connectionsOpened()).as("the connection was dropped and reopened")
+                .isGreaterThan(2);
+        assertThat(received).containsExactlyElementsOf(sent);
+        assertThat(owner.nextEvent(Duration.ofSeconds(1))).isNull();
+    }
+
+    /** Alice sends {@code n} numbered messages from a background thread, {@code gap} apart. */
+    private List<String> stream(int n, Duration gap) throws InterruptedException {
+        List<String> texts = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            texts.add(String.format("event %04d", i));
+        }
+        Thread sender = new Thread(() -> {
+            for (String t : texts) {
+                world.aliceSays(t);
+                if (!gap.isZero()) {
+                    try {
+                        Thread.sleep(gap.toMillis());
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }
+        }, "alice");
+        sender.start();
+        if (gap.isZero()) {
+            sender.join();
+        }
+        return texts;
+    }
+
+    /** Collects channel events until {@code n} arrived or nothing came for 60 s; runs {@code each} after each. */
+    private static void receiveAll(AgentSession session, List<String> into, int n, Runnable each)
+            throws InterruptedException {
+        while (into.size() < n) {
+            Map<String, Object> event = session.nextEvent(Duration.ofSeconds(60));
+            if (event == null) {
+                break;
+            }
+            into.add(String.valueOf(event.get("content")));
+            each.run();
+        }
+    }
+
+    private static JsonNode status(AgentSession s) {
+        return ServerJson.mapper().readTree(s.call(OwnershipTools.STATUS, Map.of()).text());
+    }
+
+    private static long daemonPid(AgentSession s) {
+        long[] pid = new long[1];
+        Eventually.await(() -> {
+            try {
+                pid[0] = status(s).path("daemon").path("pid").asLong();
+                return pid[0] > 0;
+            } catch (RuntimeException e) {
+                return false;
+            }
+        }, "the daemon to answer", Duration.ofSeconds(60));
+        return pid[0];
+    }
+
+    private static long sessionPid(AgentSession s, String sessionId) {
+        for (JsonNode entry : status(s).path("sessions")) {
+            if (sessionId.equals(entry.path("sessionId").asString())) {
+                return entry.path("pid").asLong();
+            }
+        }
+        throw new AssertionError("no session " + sessionId);
+    }
+
+    private static void await(CountDownLatch latch) {
+        try {
+            latch.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

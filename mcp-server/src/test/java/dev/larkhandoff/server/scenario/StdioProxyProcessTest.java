@@ -1,0 +1,197 @@
+package dev.larkhandoff.server.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.server.Eventually;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.daemon.DeliveryTools;
+import dev.larkhandoff.server.daemon.OwnershipTools;
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/** The stdio proxy as a process: what it does with bad input, the end of stdin, signals and a daemon restart. */
+class StdioProxyProcessTest {
+
+    @TempDir
+    Path home;
+    private LarkWorld world;
+    private Process raw;
+
+    @BeforeEach
+    void world() throws Exception {
+        world = new LarkWorld(home);
+    }
+
+    @AfterEach
+    void down() {
+        if (raw != null) {
+            raw.destroyForcibly();
+        }
+        world.close();
+    }
+
+    @Test
+    void a_malformed_stdin_line_gets_a_parse_error_and_the_session_goes_on() throws Exception {
+        RawProxy proxy = startRaw();
+
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        JsonNode init = proxy.nextWithId(1);
+        proxy.send("this is not json");
+        JsonNode parseError = proxy.next();
+        proxy.send("[1,2,3]");
+        JsonNode invalid = proxy.next();
+        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
+        JsonNode status = proxy.nextWithId(2);
+
+        assertThat(init.path("result").path("capabilities").path("experimental").has("claude/channel")).isTrue();
+        assertThat(init.path("result").path("instructions").asString()).contains("<channel", "reply");
+        assertThat(parseError.path("error").path("code").asInt()).isEqualTo(-32700);
+        assertThat(parseError.path("id").isNull()).isTrue();
+        assertThat(invalid.path("error").path("code").asInt()).isEqualTo(-32600);
+        assertThat(status.path("result").path("isError").asBoolean()).isFalse();
+        assertThat(status.path("result").path("content").get(0).path("text").asString()).contains("lease_epoch");
+    }
+
+    @Test
+    void the_proxy_exits_when_stdin_ends() throws Exception {
+        RawProxy proxy = startRaw();
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.nextWithId(1);
+
+        proxy.stdin.close();
+
+        assertThat(raw.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(raw.exitValue()).isZero();
+    }
+
+    @Test
+    void the_proxy_exits_on_sigterm() throws Exception {
+        RawProxy proxy = startRaw();
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.nextWithId(1);
+
+        raw.destroy();
+
+        assertThat(raw.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+    }
+
+    @Test
+    void after_the_daemon_is_killed_a_call_in_flight_fails_at_once_and_the_session_comes_back_under_its_id()
+            throws Exception {
+        AgentSession session = world.dispatcher("dispatcher-1");
+        long daemonPid = ServerJson.mapper().readTree(session.call(OwnershipTools.STATUS, Map.of()).text())
+                .path("daemon").path("pid").asLong();
+        CompletableFuture<AgentSession.Answer> waiting = CompletableFuture.supplyAsync(
+                () -> session.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 600)));
+        Eventually.await(() -> !waiting.isDone() && world.daemons().size() == 1, "the wait to be in flight");
+        Thread.sleep(300);
+
+        ProcessHandle.of(daemonPid).ifPresent(ProcessHandle::destroyForcibly);
+        AgentSession.Answer failed = waiting.get(30, TimeUnit.SECONDS);
+
+        assertThat(failed.isError()).isTrue();
+        assertThat(failed.text()).contains("closed while", "not retried");
+        Eventually.await(() -> {
+            AgentSession.Answer status = session.call(OwnershipTools.STATUS, Map.of());
+            return !status.isError() && status.text().contains("\"sessionId\": \"session:dispatcher-1\"")
+                    && !status.text().contains("\"pid\": " + daemonPid + ",");
+        }, "the proxy to register again with a new daemon", Duration.ofSeconds(60));
+        world.aliceSays("after the restart");
+        assertThat(session.nextEvent(Duration.ofSeconds(30))).extracting(e -> e.get("content"))
+                .isEqualTo("after the restart");
+    }
+
+    @Test
+    void a_pull_session_takes_its_messages_with_wait_for_reply_and_gets_no_notifications() throws Exception {
+        AgentSession session = AgentSession.start(home, "puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
+        try {
+            world.aliceSays("first");
+            world.aliceSays("second");
+            Eventually.await(() -> session.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 2"),
+                    "two pending");
+            AgentSession.Answer replies = session.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 5));
+            AgentSession.Answer nothing = session.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 0));
+
+            JsonNode r = ServerJson.mapper().readTree(replies.text());
+            assertThat(r.path("count").asInt()).isEqualTo(2);
+            assertThat(r.path("replies").get(0).path("content").asString()).isEqualTo("first");
+            assertThat(r.path("replies").get(1).path("content").asString()).isEqualTo("second");
+            assertThat(r.path("replies").get(0).path("meta").path("privilege").asString()).isEqualTo("owner");
+            assertThat(nothing.text()).isEqualTo("{\"timeout\":true}");
+            assertThat(session.drainEvents()).isEmpty();
+        } finally {
+            session.close();
+        }
+    }
+
+    private RawProxy startRaw() throws Exception {
+        List<String> cmd = ChildJvm.command("stdio");
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        pb.environment().put("LARK_HANDOFF_HOME", home.toString());
+        pb.environment().put("LARK_HANDOFF_SESSION_ID", "raw");
+        raw = pb.start();
+        return new RawProxy(raw);
+    }
+
+    /** A proxy driven line by line, without an MCP client, to send what no client would. */
+    private static final class RawProxy {
+        final OutputStream stdin;
+        final BlockingQueue<JsonNode> lines = new LinkedBlockingQueue<>();
+
+        RawProxy(Process p) {
+            this.stdin = p.getOutputStream();
+            Thread reader = new Thread(() -> {
+                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
+                        StandardCharsets.UTF_8))) {
+                    String line;
+                    while ((line = r.readLine()) != null) {
+                        lines.add(ServerJson.mapper().readTree(line));
+                    }
+                } catch (Exception ignored) {
+                    // process ended
+                }
+            });
+            reader.setDaemon(true);
+            reader.start();
+        }
+
+        void send(String line) throws Exception {
+            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        }
+
+        JsonNode next() throws InterruptedException {
+            JsonNode n = lines.poll(60, TimeUnit.SECONDS);
+            assertThat(n).as("a line on stdout").isNotNull();
+            return n;
+        }
+
+        JsonNode nextWithId(int id) throws InterruptedException {
+            while (true) {
+                JsonNode n = next();
+                if (n.path("id").asInt(-1) == id) {
+                    return n;
+                }
+            }
+        }
+    }
+}
