@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.channel;
 
+import static dev.larkhandoff.server.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.emulator.LarkEmulator;
@@ -26,6 +27,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -232,6 +234,29 @@ class ChannelMessagingToolsTest {
         assertThat(result.isError()).isTrue();
         assertThat(result.text()).startsWith("reply failed: Lark error 230002: Bot is not in the chat");
         assertThat(result.text()).doesNotContain(lark.app().appSecret());
+    }
+
+    @Test
+    void given_lark_refusing_a_later_card_of_a_long_reply_then_the_error_says_what_went_out_and_that_is_recorded() {
+        // One send per second in a chat, so the refusal can be armed between the first card and the second.
+        try (LarkClient paced = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(),
+                lark.app().appSecret()).withRateLimits(1, 50))) {
+            ToolCatalog pacedTools = ChannelMessagingTools.of(new ChannelMessaging(paced.messages(), store.chats()),
+                    new ReceivedIndicator(paced.messages(), new Random(1)));
+            CompletableFuture<ToolResult> reply = CompletableFuture.supplyAsync(() -> pacedTools.call("reply",
+                    ToolCall.of("s1", Map.of("chat_id", chat.chatId, "text", "Long notes.\n\n".repeat(3000)))));
+            await(() -> botMessages(chat.chatId).size() == 1, "the first card");
+            lark.control().failNext("POST", "/open-apis/im/v1/messages", 400, 230002, "Bot is not in the chat", 1);
+
+            ToolResult result = reply.join();
+
+            String first = botMessages(chat.chatId).get(0).messageId();
+            assertThat(result.isError()).isTrue();
+            assertThat(result.text()).startsWith("reply failed: sent 1 of 2 messages (" + first
+                    + "), then Lark error 230002: Bot is not in the chat");
+            assertThat(botMessages(chat.chatId)).hasSize(1);
+            assertThat(store.chats().isBotSent(first)).isTrue();
+        }
     }
 
     // ---- react ----

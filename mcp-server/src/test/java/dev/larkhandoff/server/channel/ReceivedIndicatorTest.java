@@ -2,6 +2,7 @@ package dev.larkhandoff.server.channel;
 
 import static dev.larkhandoff.server.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.model.EmuChat;
@@ -181,9 +182,9 @@ class ReceivedIndicatorTest {
         assertThat(lark.control().calls()).filteredOn(c -> c.path().startsWith(reactionsPath(id)))
                 .extracting(CallRecord::method, CallRecord::httpStatus)
                 .containsExactly(
-                        org.assertj.core.groups.Tuple.tuple("POST", 429),
-                        org.assertj.core.groups.Tuple.tuple("POST", 200),
-                        org.assertj.core.groups.Tuple.tuple("DELETE", 200));
+                        tuple("POST", 429),
+                        tuple("POST", 200),
+                        tuple("DELETE", 200));
     }
 
     @Test
