@@ -8,7 +8,10 @@ import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.ChannelAccess;
+import dev.larkhandoff.server.channel.ChannelMessaging;
+import dev.larkhandoff.server.channel.ChannelMessagingTools;
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.ReceivedIndicator;
 import dev.larkhandoff.server.routing.InboundRecorder;
 import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.routing.PullDeliveries;
@@ -93,11 +96,33 @@ public final class Daemon implements AutoCloseable {
         this.router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
         routerRef.set(router);
         this.pulls = new PullDeliveries(router);
+        ToolCatalog messagingTools;
+        if (lark != null) {
+            ReceivedIndicator indicator = new ReceivedIndicator(lark.messages(), new java.util.Random());
+            router.onHandedOver(e -> {
+                if ("im.message.receive_v1".equals(e.eventType()) && e.chatId() != null && e.messageId() != null) {
+                    indicator.received(e.chatId(), e.messageId());
+                }
+            });
+            messagingTools = ChannelMessagingTools.of(new ChannelMessaging(lark.messages(), store.chats()), indicator);
+        } else {
+            messagingTools = unconfigured(ChannelMessagingTools.of(null, null));
+        }
         this.tools = ToolCatalog.builder()
-                .addAll(OwnershipTools.of(ownership, this::facts, this::daemonBlock))
+                .addAll(messagingTools)
                 .addAll(DeliveryTools.of(pulls))
+                .addAll(OwnershipTools.of(ownership, this::facts, this::daemonBlock))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
+    }
+
+    /** The same tools, each answering that no Lark app is configured (so agents see them and learn why). */
+    private static ToolCatalog unconfigured(ToolCatalog tools) {
+        ToolCatalog.Builder b = ToolCatalog.builder();
+        tools.specs().forEach(spec -> b.add(spec, call -> ToolResult.error(spec.name()
+                + " needs a Lark app: run `lark-handoff init` (or set LARK_APP_ID and LARK_APP_SECRET) and restart "
+                + "the daemon")));
+        return b.build();
     }
 
     /**

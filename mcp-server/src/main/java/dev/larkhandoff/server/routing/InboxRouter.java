@@ -52,6 +52,7 @@ public final class InboxRouter {
     private final SessionRegistry registry;
     private final Function<InboxEvent, Verdict> gate;
     /** Per connection, the events already written to it and not yet acknowledged: a replay does not resend them. */
+    private volatile java.util.function.Consumer<InboxEvent> onHandedOver = e -> { };
     private final Map<SessionLink, Set<String>> sentOn = Collections.synchronizedMap(new WeakHashMap<>());
 
     public InboxRouter(InboxRepository inbox, BindingRepository bindings, ChannelOwnership ownership,
@@ -111,6 +112,8 @@ public final class InboxRouter {
                 sent.add(row.dedupeKey());
                 if (!entry.connection().send(deliverMessage(row, privilege))) {
                     sent.remove(row.dedupeKey());
+                } else {
+                    handedOver(event);
                 }
             }
         }
@@ -132,11 +135,28 @@ public final class InboxRouter {
             }
             out.add(deliverMessage(row, ((Verdict.Deliver) verdict).privilege()));
             taken.add(row.dedupeKey());
+            handedOver(row.event());
         }
         if (!taken.isEmpty()) {
             inbox.markAllDelivered(taken, sessionId);
         }
         return out;
+    }
+
+    /**
+     * Runs for each event as it is handed to a session (pushed, or taken by a pull): the "received" indicator
+     * goes on then. It may run more than once for one event (a replay to a new connection); it must not block.
+     */
+    public void onHandedOver(java.util.function.Consumer<InboxEvent> action) {
+        this.onHandedOver = action;
+    }
+
+    private void handedOver(InboxEvent event) {
+        try {
+            onHandedOver.accept(event);
+        } catch (RuntimeException e) {
+            log.warn("after handing over {}: {}", event.dedupeKey(), e.getMessage());
+        }
     }
 
     /** The session acknowledged an event: it is delivered (a second ack changes nothing). */
