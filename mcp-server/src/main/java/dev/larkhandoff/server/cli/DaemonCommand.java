@@ -30,6 +30,10 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--log-stderr", description = "Log to stderr instead of <home>/logs.")
     boolean logToStderr;
 
+    @Option(names = "--advertise-version", hidden = true,
+            description = "Claim another version in hello (to exercise upgrades of a running daemon).")
+    String advertisedVersion;
+
     @Override
     public Integer call() throws Exception {
         LarkHandoffConfig config = home.config();
@@ -37,7 +41,8 @@ final class DaemonCommand implements Callable<Integer> {
             LogSetup.daemonToFile(config.home());
         }
         Logger log = LoggerFactory.getLogger(DaemonCommand.class);
-        DaemonOptions options = DaemonOptions.of(config, BuildInfo.version()).withHttpPort(httpPort);
+        DaemonOptions options = DaemonOptions.of(config,
+                advertisedVersion == null ? BuildInfo.version() : advertisedVersion).withHttpPort(httpPort);
         Daemon daemon;
         try {
             daemon = Daemon.start(noHttp ? options.withoutHttp() : options);

@@ -27,7 +27,6 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", description = "Run everything against the built-in Lark emulator (no Lark app needed).")
 final class DemoCommand implements Callable<Integer> {
 
-    private static final String HTTP_TOKEN_FILE = "http.token";
 
     @Option(names = "--emulator-port", defaultValue = "9595", description = "Port of the Lark emulator (0 = any).")
     int emulatorPort;
@@ -75,7 +74,7 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   npx @modelcontextprotocol/inspector --cli -e LARK_HANDOFF_HOME=" + home + " " + String.join(" ", launcher)
                 + " stdio --method tools/call --tool-name feishu_channel_status");
         if (httpUrl != null) {
-            String token = Files.readString(home.resolve(HTTP_TOKEN_FILE)).strip();
+            String token = Files.readString(home.resolve(dev.larkhandoff.server.http.HttpToken.FILE_NAME)).strip();
             out.println("   npx @modelcontextprotocol/inspector --cli " + httpUrl + "/mcp --transport http --header \""
                     + "Authorization: Bearer " + token + "\" --method tools/list");
         }

@@ -8,6 +8,7 @@ import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.ChannelAccess;
+import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.channel.ChannelMessaging;
 import dev.larkhandoff.server.channel.ChannelMessagingTools;
 import dev.larkhandoff.server.channel.ChannelOwnership;
@@ -71,7 +72,7 @@ public final class Daemon implements AutoCloseable {
     private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
     private volatile LongConnection connection;
     private volatile Disposable subscription;
-    private volatile AutoCloseable httpFront;
+    private volatile HttpFront httpFront;
     private volatile Runnable onShutdownRequested = () -> { };
 
     private Daemon(DaemonOptions options, DaemonLock lock, Store store) {
@@ -230,6 +231,8 @@ public final class Daemon implements AutoCloseable {
         Instant last = lastEventAt.get();
         block.put("last_event_at", last == null ? null : last.toString());
         block.put("pending", store.inbox().pending().size());
+        HttpFront front = httpFront;
+        block.put("http_url", front == null ? null : front.url());
         return block;
     }
 
@@ -240,7 +243,8 @@ public final class Daemon implements AutoCloseable {
 
     /** The HTTP front's base URL ({@code http://127.0.0.1:<port>}), or null when it is off. */
     public String httpUrl() {
-        return httpFront instanceof HttpFrontStarter.Front f ? f.url() : null;
+        HttpFront front = httpFront;
+        return front == null ? null : front.url();
     }
 
     public SessionRegistry registry() {

@@ -1,17 +1,19 @@
 package dev.larkhandoff.server.daemon;
 
-/** Starts the daemon's HTTP MCP front (wired once the http package lands). */
-final class HttpFrontStarter {
+import dev.larkhandoff.server.http.HttpFront;
+import java.io.IOException;
 
-    /** A running front. */
-    interface Front extends AutoCloseable {
-        String url();
-    }
+/** Starts the daemon's HTTP MCP front on loopback and records where it listens in {@code <home>/http.json}. */
+final class HttpFrontStarter {
 
     private HttpFrontStarter() {
     }
 
-    static AutoCloseable start(Daemon daemon) {
-        return null;
+    static HttpFront start(Daemon daemon) throws IOException {
+        DaemonOptions o = daemon.options();
+        HttpFront front = HttpFront.start(o.config().home(), o.httpPort(), daemon.tools(), daemon.registry(),
+                daemon::sessionRegistered, o.version());
+        HttpEndpointFile.write(o.config().home(), front.url());
+        return front;
     }
 }

@@ -47,7 +47,7 @@ final class DaemonLink implements AutoCloseable {
     }
 
     /** Connects (starting or replacing the daemon as needed) and registers; throws when that cannot be done. */
-    void connect() throws IOException {
+    synchronized void connect() throws IOException {
         launcher.ensureRunning();
         DaemonClient c = open();
         String daemonVersion = c.daemonHello().path("version").asString("");
@@ -64,8 +64,11 @@ final class DaemonLink implements AutoCloseable {
     }
 
     private DaemonClient open() throws IOException {
-        return DaemonClient.connect(home, identity, version, ProcessHandle.current().pid(), onDeliver,
-                this::disconnected, HANDSHAKE);
+        java.util.concurrent.atomic.AtomicReference<DaemonClient> self = new java.util.concurrent.atomic.AtomicReference<>();
+        DaemonClient c = DaemonClient.connect(home, identity, version, ProcessHandle.current().pid(), onDeliver,
+                () -> disconnected(self.get()), HANDSHAKE);
+        self.set(c);
+        return c;
     }
 
     private void awaitGone() throws IOException {
@@ -91,8 +94,9 @@ final class DaemonLink implements AutoCloseable {
         return c.callTool(name, arguments, progress);
     }
 
-    private void disconnected() {
-        if (closed) {
+    /** Only the loss of the connection in use starts a reconnect; one closed on purpose (an old daemon) does not. */
+    private void disconnected(DaemonClient which) {
+        if (closed || which == null || which != client) {
             return;
         }
         log.warn("lost the connection to the lark-handoff daemon; reconnecting");

@@ -142,6 +142,60 @@ class FailureScenarioTest {
         assertThat(owner.nextEvent(Duration.ofSeconds(1))).isNull();
     }
 
+    @Test
+    void sigterm_closes_the_lark_connection_cleanly_and_the_next_daemon_delivers_the_rest_exactly_once()
+            throws Exception {
+        AgentSession owner = world.dispatcher("dispatcher-1");
+        long firstDaemon = daemonPid(owner);
+        List<String> sent = stream(300, Duration.ofMillis(5));
+        List<String> received = new ArrayList<>();
+        AtomicBoolean stopped = new AtomicBoolean();
+
+        receiveAll(owner, received, 300, () -> {
+            if (received.size() == 100 && stopped.compareAndSet(false, true)) {
+                ProcessHandle.of(firstDaemon).ifPresent(ProcessHandle::destroy);
+                ProcessHandle.of(firstDaemon).ifPresent(p -> p.onExit().join());
+                assertThat(world.emulator.gateway().lastCloseStatus()).as("a clean WebSocket close").isEqualTo(1000);
+            }
+        });
+
+        assertThat(stopped).isTrue();
+        assertThat(received).containsExactlyElementsOf(sent);
+    }
+
+    @Test
+    void a_newer_proxy_replaces_an_older_daemon_and_two_lark_connections_never_overlap() throws Exception {
+        Process old = new ProcessBuilder(ChildJvm.command("daemon", "--home", home.toString(),
+                "--advertise-version", "0.0.1")).redirectErrorStream(true)
+                .redirectOutput(home.resolve("old-daemon.out").toFile()).start();
+        Eventually.await(() -> world.emulator.gateway().liveConnections(world.emulator.app().appId()) == 1,
+                "the old daemon's Lark connection", Duration.ofSeconds(60));
+        AtomicBoolean watching = new AtomicBoolean(true);
+        int[] most = new int[1];
+        Thread watcher = new Thread(() -> {
+            while (watching.get()) {
+                most[0] = Math.max(most[0], world.emulator.gateway().liveConnections(world.emulator.app().appId()));
+                Thread.onSpinWait();
+            }
+        });
+        watcher.start();
+
+        AgentSession session = world.dispatcher("dispatcher-1");
+        JsonNode daemon = status(session).path("daemon");
+        Eventually.await(() -> world.emulator.gateway().liveConnections(world.emulator.app().appId()) == 1,
+                "the new daemon's Lark connection");
+        watching.set(false);
+        watcher.join();
+
+        assertThat(old.waitFor(30, TimeUnit.SECONDS)).as("the old daemon exited").isTrue();
+        assertThat(daemon.path("version").asString()).isNotEqualTo("0.0.1");
+        assertThat(daemon.path("pid").asLong()).isNotEqualTo(old.pid());
+        assertThat(most[0]).as("never two Lark connections at once").isEqualTo(1);
+        world.aliceSays("to the new daemon");
+        assertThat(session.nextEvent(Duration.ofSeconds(20))).extracting(e -> e.get("content"))
+                .isEqualTo("to the new daemon");
+    }
+
     /** Alice sends {@code n} numbered messages from a background thread, {@code gap} apart. */
     private List<String> stream(int n, Duration gap) throws InterruptedException {
         List<String> texts = new ArrayList<>();

@@ -1,0 +1,39 @@
+package dev.larkhandoff.server.daemon;
+
+import dev.larkhandoff.server.ServerJson;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.Optional;
+
+/** {@code <home>/http.json}: where the running daemon's HTTP MCP front listens, for clients and the CLI to find. */
+public final class HttpEndpointFile {
+
+    public static final String FILE_NAME = "http.json";
+
+    private HttpEndpointFile() {
+    }
+
+    static void write(Path home, String url) throws IOException {
+        Path tmp = Files.createTempFile(home, ".http-", ".json");
+        try {
+            Files.writeString(tmp, ServerJson.mapper().createObjectNode().put("url", url)
+                    .put("mcp", url + "/mcp").put("sse", url + "/sse").toString());
+            Files.move(tmp, home.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** The base URL ({@code http://127.0.0.1:<port>}) the daemon wrote, if any. */
+    public static Optional<String> read(Path home) {
+        try {
+            return Optional.of(ServerJson.mapper().readTree(Files.readString(home.resolve(FILE_NAME)))
+                    .path("url").asString());
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+}
