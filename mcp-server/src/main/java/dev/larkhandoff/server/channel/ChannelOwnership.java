@@ -153,6 +153,15 @@ public final class ChannelOwnership {
      * the facts the daemon adds), and the daemon block when given.
      */
     public String status(Function<String, SessionFacts> facts, Map<String, Object> daemon) {
+        return status(facts, List.of(), daemon);
+    }
+
+    /**
+     * The status document with {@code offline}: sessions not connected now that still matter (they own, dispatch,
+     * hold the grant, or have messages waiting), listed after the live ones under {@code offline_sessions}.
+     */
+    public String status(Function<String, SessionFacts> facts, List<Map<String, Object>> offline,
+            Map<String, Object> daemon) {
         ChannelState s = state.current();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("owner_session_id", s.ownerSessionId());
@@ -178,6 +187,9 @@ public final class ChannelOwnership {
             list.add(entry);
         }
         doc.put("sessions", list);
+        if (!offline.isEmpty()) {
+            doc.put("offline_sessions", offline);
+        }
         if (daemon != null) {
             doc.put("daemon", daemon);
         }

@@ -112,7 +112,7 @@ public final class Daemon implements AutoCloseable {
         this.tools = ToolCatalog.builder()
                 .addAll(messagingTools)
                 .addAll(DeliveryTools.of(pulls))
-                .addAll(OwnershipTools.of(ownership, this::facts, this::daemonBlock))
+                .addAll(OwnershipTools.of(ownership, this::facts, this::offlineSessions, this::daemonBlock))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
     }
@@ -219,6 +219,37 @@ public final class Daemon implements AutoCloseable {
                 .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
         return new ChannelOwnership.SessionFacts(live.isPresent(), mode, store.inbox().pendingFor(sessionId).size(),
                 record.map(SessionRecord::lastSeenAt).orElse(null));
+    }
+
+    /** Sessions not connected that still matter: they own, dispatch or hold the grant, or messages wait for them. */
+    private java.util.List<Map<String, Object>> offlineSessions() {
+        var state = ownership.current();
+        java.util.Set<String> named = new java.util.HashSet<>();
+        java.util.Collections.addAll(named, state.ownerSessionId(), state.dispatcherSessionId(),
+                state.grantedSessionId());
+        java.util.Map<String, Long> pendingBy = new java.util.HashMap<>();
+        store.inbox().pending().forEach(r -> {
+            if (r.event().targetSessionId() != null) {
+                pendingBy.merge(r.event().targetSessionId(), 1L, Long::sum);
+            }
+        });
+        java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
+        for (SessionRecord r : store.sessions().all()) {
+            if (registry.entry(r.sessionId()).isPresent()
+                    || !(named.contains(r.sessionId()) || pendingBy.containsKey(r.sessionId()))) {
+                continue;
+            }
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("sessionId", r.sessionId());
+            e.put("role", r.role().column());
+            e.put("metadata", ServerJson.mapper().readValue(r.metadataJson(), Map.class));
+            e.put("connected", false);
+            e.put("delivery_mode", r.deliveryMode().column());
+            e.put("pending", pendingBy.getOrDefault(r.sessionId(), 0L));
+            e.put("last_seen_at", r.lastSeenAt());
+            out.add(e);
+        }
+        return out;
     }
 
     private Map<String, Object> daemonBlock() {

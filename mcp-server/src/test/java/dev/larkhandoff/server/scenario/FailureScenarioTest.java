@@ -102,6 +102,10 @@ class FailureScenarioTest {
         List<String> sent = stream(20, Duration.ZERO);
         Eventually.await(() -> status(dispatcher).path("daemon").path("pending").asInt() == 20, "20 pending");
         assertThat(dispatcher.drainEvents()).isEmpty();
+        JsonNode gone = status(dispatcher).path("offline_sessions").get(0);
+        assertThat(gone.path("sessionId").asString()).isEqualTo("session:tm-1");
+        assertThat(gone.path("connected").asBoolean(true)).isFalse();
+        assertThat(gone.path("pending").asInt()).isEqualTo(20);
 
         dispatcher.call(OwnershipTools.RECLAIM, Map.of());
         List<String> received = new ArrayList<>();
