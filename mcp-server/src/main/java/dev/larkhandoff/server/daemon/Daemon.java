@@ -217,7 +217,7 @@ public final class Daemon implements AutoCloseable {
         Optional<SessionRecord> record = store.sessions().find(sessionId);
         String mode = live.map(e -> e.deliveryMode().column())
                 .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
-        return new ChannelOwnership.SessionFacts(live.isPresent(), mode, store.inbox().pendingFor(sessionId).size(),
+        return new ChannelOwnership.SessionFacts(live.isPresent(), mode, pendingBySession().getOrDefault(sessionId, 0L),
                 record.map(SessionRecord::lastSeenAt).orElse(null));
     }
 
@@ -227,12 +227,7 @@ public final class Daemon implements AutoCloseable {
         java.util.Set<String> named = new java.util.HashSet<>();
         java.util.Collections.addAll(named, state.ownerSessionId(), state.dispatcherSessionId(),
                 state.grantedSessionId());
-        java.util.Map<String, Long> pendingBy = new java.util.HashMap<>();
-        store.inbox().pending().forEach(r -> {
-            if (r.event().targetSessionId() != null) {
-                pendingBy.merge(r.event().targetSessionId(), 1L, Long::sum);
-            }
-        });
+        java.util.Map<String, Long> pendingBy = pendingBySession();
         java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
         for (SessionRecord r : store.sessions().all()) {
             if (registry.entry(r.sessionId()).isPresent()
@@ -249,6 +244,28 @@ public final class Daemon implements AutoCloseable {
             e.put("last_seen_at", r.lastSeenAt());
             out.add(e);
         }
+        return out;
+    }
+
+    /**
+     * Pending events by the session they wait for: the session bound to their chat, else the one they were
+     * routed to, else the channel's owner (rows for an offline owner are not routed yet).
+     */
+    private java.util.Map<String, Long> pendingBySession() {
+        String owner = ownership.current().ownerSessionId();
+        java.util.Map<String, Optional<dev.larkhandoff.store.handoff.Binding>> bindingOf = new java.util.HashMap<>();
+        java.util.Map<String, Long> out = new java.util.HashMap<>();
+        store.inbox().pending().forEach(r -> {
+            var e = r.event();
+            String session = e.chatId() == null ? null : bindingOf.computeIfAbsent(e.chatId(),
+                    store.bindings()::find).map(dev.larkhandoff.store.handoff.Binding::sessionId).orElse(null);
+            if (session == null) {
+                session = e.targetSessionId() != null ? e.targetSessionId() : owner;
+            }
+            if (session != null) {
+                out.merge(session, 1L, Long::sum);
+            }
+        });
         return out;
     }
 
