@@ -33,6 +33,15 @@ public final class ChannelMessagingTools {
     public static ToolCatalog of(ChannelMessaging messaging, ReceivedIndicator indicator) {
         Objects.requireNonNull(messaging, "messaging");
         Objects.requireNonNull(indicator, "indicator");
+        return catalog(messaging, indicator);
+    }
+
+    /** What the three tools look like to an agent, for a daemon that cannot run them yet (no Lark app). */
+    public static List<ToolSpec> specs() {
+        return catalog(null, null).specs();
+    }
+
+    private static ToolCatalog catalog(ChannelMessaging messaging, ReceivedIndicator indicator) {
         return ToolCatalog.builder()
                 .add(new ToolSpec(REPLY, "Send a message to the Lark/Feishu chat. The text is Markdown, rendered as "
                         + "an interactive card; <@open_id> (e.g. <@ou_123>) becomes a real @-mention, <@all> mentions "

@@ -107,7 +107,7 @@ public final class Daemon implements AutoCloseable {
             });
             messagingTools = ChannelMessagingTools.of(new ChannelMessaging(lark.messages(), store.chats()), indicator);
         } else {
-            messagingTools = unconfigured(ChannelMessagingTools.of(null, null));
+            messagingTools = unconfigured(ChannelMessagingTools.specs());
         }
         this.tools = ToolCatalog.builder()
                 .addAll(messagingTools)
@@ -118,9 +118,9 @@ public final class Daemon implements AutoCloseable {
     }
 
     /** The same tools, each answering that no Lark app is configured (so agents see them and learn why). */
-    private static ToolCatalog unconfigured(ToolCatalog tools) {
+    private static ToolCatalog unconfigured(java.util.List<ToolSpec> specs) {
         ToolCatalog.Builder b = ToolCatalog.builder();
-        tools.specs().forEach(spec -> b.add(spec, call -> ToolResult.error(spec.name()
+        specs.forEach(spec -> b.add(spec, call -> ToolResult.error(spec.name()
                 + " needs a Lark app: run `lark-handoff init` (or set LARK_APP_ID and LARK_APP_SECRET) and restart "
                 + "the daemon")));
         return b.build();
@@ -145,7 +145,14 @@ public final class Daemon implements AutoCloseable {
             lock.get().close();
             throw e;
         }
-        Daemon daemon = new Daemon(options, lock.get(), store);
+        Daemon daemon;
+        try {
+            daemon = new Daemon(options, lock.get(), store);
+        } catch (RuntimeException e) {
+            store.close();
+            lock.get().close();
+            throw e;
+        }
         try {
             daemon.serve();
         } catch (IOException | RuntimeException e) {

@@ -1,0 +1,49 @@
+package dev.larkhandoff.server.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.server.config.Environment;
+import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.store.session.DeliveryMode;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** A daemon with no Lark app configured yet: it serves sessions and tells agents what is missing. */
+class DaemonWithoutLarkTest {
+
+    @TempDir
+    Path home;
+
+    @Test
+    void given_no_lark_app_then_the_daemon_serves_ownership_and_the_lark_tools_say_what_to_do() throws Exception {
+        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
+        try (Daemon daemon = Daemon.start(DaemonOptions.of(config, "9.9.9").withoutHttp());
+             DaemonClient client = DaemonClient.connect(home, SessionIdentity.from(Environment.of(Map.of(
+                     "LARK_HANDOFF_SESSION_ID", "solo", "LARK_HANDOFF_ROLE", "dispatcher")), DeliveryMode.PUSH),
+                     "9.9.9", 1, (c, m) -> { }, () -> { }, Duration.ofSeconds(10))) {
+
+            ToolResult reply = client.callTool("reply", Map.of("chat_id", "oc_x", "text", "hi")).get(10, TimeUnit.SECONDS);
+            ToolResult status = client.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS);
+
+            assertThat(reply.isError()).isTrue();
+            assertThat(reply.text()).startsWith("reply needs a Lark app: run `lark-handoff init`");
+            assertThat(status.text()).contains("\"lark_connection\": \"not configured\"", "\"version\": \"9.9.9\"");
+            assertThat(client.tools()).extracting(ToolSpec::name).contains("reply", "react", "edit_message",
+                    "wait_for_reply", OwnershipTools.STATUS);
+        }
+    }
+
+    @Test
+    void given_a_daemon_already_serving_the_home_then_a_second_one_refuses_to_start() throws Exception {
+        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
+        try (Daemon first = Daemon.start(DaemonOptions.of(config, "1.0.0").withoutHttp())) {
+            org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(DaemonOptions.of(config, "1.0.0")
+                    .withoutHttp())).isInstanceOf(Daemon.AlreadyRunning.class).hasMessageContaining(home.toString());
+        }
+    }
+}
