@@ -522,7 +522,7 @@ public final class DaemonBench {
         boolean held;
         final int redelivered;
         final Latencies latency;
-        /** From the send to the daemon's ack reaching the emulator. */
+        /** From the send to the daemon's (first) ack reaching the emulator. */
         final Latencies stored;
         /** Latency of the events sent in each second of the phase. */
         final List<Latencies> bySecond;
@@ -916,10 +916,11 @@ public final class DaemonBench {
                 ### 1. Inbound event → channel notification, steady %d events/s
 
                 Method: one thread sends on a fixed schedule for %.0f s, after a %.0f s warm-up at the same rate. \
-                *Stored* is the part from the send to the daemon's ack reaching Lark (the event is durable in the \
-                inbox then); the rest is routing, the socket hop to the proxy and its stdout.
+                *Ack at Lark* runs from the send to the daemon's ack reaching the emulator: the daemon acks an event \
+                once it is stored in its inbox, before it routes it to the proxy. *Redelivered*: events Lark pushed \
+                again because their ack took longer than its 3 s.
 
-                | offered | sent | received once | lost | duplicated | p50 | p99 | max | stored: p50 | stored: p99 | redelivered by Lark |
+                | offered | sent | received once | lost | duplicated | p50 | p99 | max | ack at Lark: p50 | ack at Lark: p99 | redelivered by Lark |
                 |---|---|---|---|---|---|---|---|---|---|---|
                 | %d events/s (sent at %.0f/s) | %,d | %,d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d |
 
