@@ -363,6 +363,7 @@ public final class DaemonBench {
         }
         int from = nextSeq;
         int arrivedBefore = ledger.distinct.get();
+        Cpu cpuBefore = Cpu.of(mainDaemonPid, mainProxyPid);
         double periodNanos = 1e9 / rate;
         long start = System.nanoTime() + 1_000_000;
         long hardStop = start + (long) ((seconds * 2 + 5) * 1e9);
@@ -409,8 +410,11 @@ public final class DaemonBench {
         while (ledger.distinct.get() < nextSeq && System.nanoTime() < giveUp) {
             Thread.sleep(2);
         }
+        Cpu cpu = Cpu.of(mainDaemonPid, mainProxyPid).minus(cpuBefore);
         Thread.sleep(300); // a duplicate would come right behind
-        return Phase.measure(label, rate, from, sent, n, firstSend, lastSend, abort, ledger);
+        Phase p = Phase.measure(label, rate, from, sent, n, firstSend, lastSend, abort, ledger);
+        p.cpu = cpu;
+        return p;
     }
 
     /**
@@ -520,6 +524,8 @@ public final class DaemonBench {
         final int duplicates;
         /** Whether the step held when it was measured (see {@link #sustained}); kept when measured again. */
         boolean held;
+        /** CPU used from the first send until the events were in (or given up). */
+        Cpu cpu;
         final int redelivered;
         final Latencies latency;
         /** From the send to the daemon's (first) ack reaching the emulator. */
@@ -560,6 +566,7 @@ public final class DaemonBench {
         Phase remeasure(Ledger l) {
             Phase again = measure(label, rate, from, sent, planned, firstSend, lastSend, abort, l);
             again.held = held;
+            again.cpu = cpu;
             return again;
         }
 
@@ -629,10 +636,20 @@ public final class DaemonBench {
 
         String summary() {
             return String.format(Locale.ROOT, "%,d sent at %,.0f/s, %,d received, %d lost, %d duplicated, "
-                            + "p50 %.1f ms, p99 %.1f ms, max %.1f ms, drained %.0f ms after the last send, %,.0f events/s%s",
+                            + "p50 %.1f ms, p99 %.1f ms, max %.1f ms, drained %.0f ms after the last send, %,.0f events/s, "
+                            + "daemon CPU %.2f ms an event%s",
                     sent, sendRate(), received, lost, duplicates, latency.percentileMillis(50),
                     latency.percentileMillis(99), latency.maxMillis(), drainNanos / 1e6, throughput,
-                    abort == null ? "" : " — " + abort);
+                    daemonCpuPerEvent(), abort == null ? "" : " — " + abort);
+        }
+
+        double daemonCpuPerEvent() {
+            return cpu == null || sent == 0 ? Double.NaN : 1000 * cpu.daemon() / sent;
+        }
+
+        /** The daemon's CPU as a share of one core over the phase (first send to last read). */
+        double daemonCores() {
+            return cpu == null ? Double.NaN : cpu.daemon() / Math.max(1e-3, wallSeconds());
         }
     }
 
@@ -941,20 +958,21 @@ public final class DaemonBench {
                 **holds** when it was offered in full and, counted up to %d s after its last send, every event was \
                 read exactly once, the last one within %,d ms of that send (the backlog drained). A step stops \
                 sending early once more than %.0f s' worth of its events are outstanding. *Throughput* is events \
-                read over the time from the first send to the last read.
+                read over the time from the first send to the last read; *daemon CPU* is over that time too.
 
-                | offered | sent | sent at | lost | duplicated | p50 | p99 | max | last read after last send | throughput | holds |
-                |---|---|---|---|---|---|---|---|---|---|---|
+                | offered | sent | sent at | lost | duplicated | p50 | p99 | max | last read after last send | throughput | daemon CPU | holds |
+                |---|---|---|---|---|---|---|---|---|---|---|---|
                 """, STEP_SECONDS, FIRST_STEP_RATE, MIN_STEP_RATE, MAX_STEP_RATE, REFINEMENTS, GIVE_UP.toSeconds(),
                 DRAIN_BOUND.toMillis(), BEHIND_SECONDS));
         for (Phase p : r.steps()) {
             md.append(String.format(Locale.ROOT,
-                    "| %,d events/s | %,d%s | %,.0f/s | %d | %d | %.1f ms | %.1f ms | %.1f ms | %s | %,.0f events/s | %s |%n",
+                    "| %,d events/s | %,d%s | %,.0f/s | %d | %d | %.1f ms | %.1f ms | %.1f ms | %s | %,.0f events/s | %.0f%% of a core, %.2f ms an event | %s |%n",
                     p.rate, p.sent, p.sent < p.planned ? String.format(Locale.ROOT, " of %,d", p.planned) : "",
                     p.sendRate(), p.lost, p.duplicates, p.latency.percentileMillis(50),
                     p.latency.percentileMillis(99), p.latency.maxMillis(),
                     p.drainNanos < 0 ? "—" : String.format(Locale.ROOT, "%,.0f ms", p.drainNanos / 1e6),
-                    p.throughput, p.held ? "yes" : "**no**" + (p.abort == null ? "" : " (stopped early)")));
+                    p.throughput, 100 * p.daemonCores(), p.daemonCpuPerEvent(),
+                    p.held ? "yes" : "**no**" + (p.abort == null ? "" : " (stopped early)")));
         }
         Phase best = r.held();
         if (best == null) {
