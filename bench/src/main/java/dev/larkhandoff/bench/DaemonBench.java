@@ -980,7 +980,8 @@ public final class DaemonBench {
         } else {
             md.append(String.format(Locale.ROOT, """
 
-                    **Highest sustained rate: %,d events/s**%s, %,.0f events/s through end to end, p99 %.1f ms.
+                    **Highest sustained rate: %,d events/s** offered%s; %,.0f events/s delivered (from its first send \
+                    to its last read), p99 %.1f ms.
                     """, best.rate, best.rate * 2 > MAX_STEP_RATE ? " (the highest step tried)" : "", best.throughput,
                     best.latency.percentileMillis(99)));
         }
