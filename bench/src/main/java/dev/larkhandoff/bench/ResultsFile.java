@@ -24,7 +24,7 @@ final class ResultsFile {
     private static final String PREAMBLE = """
             # Benchmark results
 
-            Produced by `bench/run` (all harnesses; `bench/run lark` or `bench/run store` for one). Each harness \
+            Produced by `bench/run` (all harnesses; `bench/run lark`, `bench/run store` or `bench/run daemon` for one). Each harness \
             rewrites only its own section below, between its `<!-- bench:<name>:start/end -->` markers, so the \
             sections may come from different runs: each says when and where it was measured.
             """;
@@ -37,6 +37,7 @@ final class ResultsFile {
     private final long startNanos = System.nanoTime();
     private final long startBusyJiffies = busyJiffies();
     private final long startProcessCpuNanos = processCpuNanos();
+    private java.util.function.DoubleSupplier childrenCpuSeconds = () -> 0;
 
     private ResultsFile(Path file) {
         this.file = file;
@@ -45,6 +46,14 @@ final class ResultsFile {
 
     static ResultsFile open(Path file) {
         return new ResultsFile(file);
+    }
+
+    /**
+     * Counts the CPU seconds that processes the harness started used (since it opened this file) as its own, not
+     * as other processes' load.
+     */
+    void childrenCpu(java.util.function.DoubleSupplier seconds) {
+        this.childrenCpuSeconds = seconds;
     }
 
     /**
@@ -92,7 +101,10 @@ final class ResultsFile {
                 flags.isEmpty() ? "" : ", flags " + String.join(" ", flags), otherLoad());
     }
 
-    /** The CPU that everything but this JVM used since the start, as a share of all cores; empty when unknown. */
+    /**
+     * The CPU that everything but this JVM (and the processes it started, see {@link #childrenCpu}) used since the
+     * start, as a share of all cores; empty when unknown.
+     */
     private String otherLoad() {
         long busy = busyJiffies();
         if (busy < 0 || startBusyJiffies < 0) {
@@ -100,7 +112,7 @@ final class ResultsFile {
         }
         double wall = (System.nanoTime() - startNanos) / 1e9;
         double busySeconds = (busy - startBusyJiffies) / (double) JIFFIES_PER_SECOND;
-        double ours = (processCpuNanos() - startProcessCpuNanos) / 1e9;
+        double ours = (processCpuNanos() - startProcessCpuNanos) / 1e9 + childrenCpuSeconds.getAsDouble();
         double share = Math.max(0, busySeconds - ours) / (wall * Runtime.getRuntime().availableProcessors());
         return String.format(Locale.ROOT, " · **other processes** used %.0f%% of the CPU meanwhile", 100 * share);
     }
