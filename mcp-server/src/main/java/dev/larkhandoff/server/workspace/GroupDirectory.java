@@ -105,17 +105,16 @@ public final class GroupDirectory {
      */
     public StartOutcome start(Workspace workspace, StartRequest request) {
         Objects.requireNonNull(workspace, "workspace");
-        HandoffAgent agent = request.agent();
+        HandoffAgent agent = requireRegistered(request.agent());
         Optional<Binding> held = store.bindings().findBySession(agent.sessionId());
         if (held.isPresent()) {
             return new StartOutcome.AlreadyActive(held.get());
         }
-        List<Chat> chats = botChats();
         if (request.groupName() != null) {
-            return startNamed(request.groupName(), agent, chats);
+            return startNamed(request.groupName(), agent, botChats());
         }
         if (request.mode() != StartMode.NEW) {
-            List<WorkspaceGroup> groups = groupsOf(workspace, chats);
+            List<WorkspaceGroup> groups = groupsOf(workspace, botChats());
             for (WorkspaceGroup idle : groups.stream().filter(g -> !g.active()).toList()) {
                 Optional<StartOutcome.Ready> ready = claim(idle, agent, needMention(chat(idle.chatId())), false);
                 if (ready.isPresent()) {
@@ -136,7 +135,7 @@ public final class GroupDirectory {
      */
     public TakeoverOutcome takeover(String chatId, HandoffAgent agent, String expectedHolder) {
         ChatIds.require(chatId);
-        Objects.requireNonNull(agent, "agent");
+        requireRegistered(agent);
         Chat chat = chat(chatId);
         ClaimResult result = store.bindings().takeover(binding(chatId, agent, needMention(chat)), expectedHolder);
         if (result instanceof ClaimResult.Claimed claimed) {
@@ -151,7 +150,7 @@ public final class GroupDirectory {
      */
     public StartOutcome startSidecar(String chatId, HandoffAgent agent) {
         ChatIds.require(chatId);
-        Objects.requireNonNull(agent, "agent");
+        requireRegistered(agent);
         Optional<Binding> held = store.bindings().findBySession(agent.sessionId());
         if (held.isPresent()) {
             return new StartOutcome.AlreadyActive(held.get());
@@ -169,6 +168,16 @@ public final class GroupDirectory {
         WorkspaceGroup group = new WorkspaceGroup(chatId, chat.name(), chat.description(), null);
         return claim(group, agent, needMention(chat), false).<StartOutcome>map(r -> r)
                 .orElseGet(() -> new StartOutcome.Choose(withCurrentBindings(List.of(group))));
+    }
+
+    /** A binding names a registered session (the store insists), so an unknown one is refused before Lark is touched. */
+    private HandoffAgent requireRegistered(HandoffAgent agent) {
+        Objects.requireNonNull(agent, "agent");
+        if (store.sessions().find(agent.sessionId()).isEmpty()) {
+            throw new WorkspaceException(Problem.UNKNOWN_SESSION, "session " + agent.sessionId()
+                    + " is not registered with the daemon; it must connect before it can hand off");
+        }
+        return agent;
     }
 
     /**

@@ -11,6 +11,8 @@ public final class WorkspaceException extends RuntimeException {
         BAD_CHAT_ID,
         /** An argument other than a chat id is missing or malformed. */
         BAD_ARGUMENT,
+        /** The session is not registered with the daemon, so nothing can be bound to it. */
+        UNKNOWN_SESSION,
         /** Lark knows no such chat. */
         UNKNOWN_CHAT,
         /** The chat exists but the bot is not in it. */

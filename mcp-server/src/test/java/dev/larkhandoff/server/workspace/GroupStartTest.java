@@ -183,6 +183,17 @@ class GroupStartTest {
     }
 
     @Test
+    void given_a_session_the_daemon_does_not_know_when_starting_then_it_is_refused_before_anything_is_made() {
+        HandoffAgent ghost = new HandoffAgent("ghost", "opus", "Claude Code");
+
+        assertThatThrownBy(() -> directory.start(world.workspace, StartRequest.of(ghost, StartMode.NEW)))
+                .isInstanceOfSatisfying(WorkspaceException.class,
+                        e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_SESSION))
+                .hasMessageContaining("session ghost is not registered");
+        assertThat(world.lark.state().chats()).isEmpty();
+    }
+
+    @Test
     void given_inviting_the_operator_fails_after_create_then_the_group_is_dissolved_and_the_cause_reported() {
         world.lark.control().failNext("POST", "/open-apis/im/v1/chats/", 400, 232004, "no permission to add members", 1);
 
