@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.workspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuTab;
@@ -57,9 +58,9 @@ class ChatTabsTest {
         assertThat(opened).isPresent();
         assertThat(again).isEqualTo(opened);
         assertThat(tabsInLark()).extracting(EmuTab::tabType, EmuTab::tabName).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("message", null),
-                org.assertj.core.groups.Tuple.tuple("url", "claude-opus-4"),
-                org.assertj.core.groups.Tuple.tuple("url", "Docs"));
+                tuple("message", null),
+                tuple("url", "claude-opus-4"),
+                tuple("url", "Docs"));
         assertThat(tabsInLark().get(1).url()).isEqualTo(ChatTabs.DEFAULT_URL);
     }
 

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.workspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.emulator.model.EmuChat;
@@ -66,8 +67,8 @@ class GroupMembersTest {
         assertThat(added.change()).extracting(GroupMember::name).containsExactly("Bob", "Carol Ünïcødé 名前");
         assertThat(added.syncedToGroup()).isTrue();
         assertThat(config.members(group.chatId)).extracting(GroupMember::openId, GroupMember::role)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple(bob.openId(), MemberRole.GUEST),
-                        org.assertj.core.groups.Tuple.tuple(carol.openId(), MemberRole.GUEST));
+                .containsExactly(tuple(bob.openId(), MemberRole.GUEST),
+                        tuple(carol.openId(), MemberRole.GUEST));
         assertThat(world.store().chats().roleOf(group.chatId, carol.openId())).hasValue(MemberRole.GUEST);
         assertThat(world.store().chats().roleOf(group.chatId, world.operator.openId())).isEmpty();
         try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
