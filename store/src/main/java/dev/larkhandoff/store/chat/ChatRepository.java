@@ -6,8 +6,12 @@ import static dev.larkhandoff.store.jooq.Tables.SENT_MESSAGES;
 
 import dev.larkhandoff.store.Database;
 import java.time.Clock;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 /** What the store knows about a chat: its cached config, its guests and coowners, and what the bot sent there. */
 public final class ChatRepository {
@@ -79,6 +83,46 @@ public final class ChatRepository {
         return db.read(ctx -> ctx.select(CHAT_MEMBERS.ROLE).from(CHAT_MEMBERS)
                 .where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).and(CHAT_MEMBERS.OPEN_ID.eq(openId))
                 .fetchOptional(CHAT_MEMBERS.ROLE).map(MemberRole::of));
+    }
+
+    /**
+     * Makes the chat's guests and coowners exactly these, in one transaction (the group's pinned config card is
+     * the source of truth). People already present keep their {@code added_at}; newcomers are added now, in list
+     * order.
+     */
+    public void replaceMembers(String chatId, List<ChatMember> members) {
+        long now = clock.millis();
+        db.write(ctx -> {
+            Map<String, Long> since = new HashMap<>();
+            ctx.select(CHAT_MEMBERS.OPEN_ID, CHAT_MEMBERS.ADDED_AT).from(CHAT_MEMBERS)
+                    .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
+                    .forEach(r -> since.put(r.value1(), r.value2()));
+            ctx.deleteFrom(CHAT_MEMBERS).where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).execute();
+            Set<String> seen = new HashSet<>();
+            for (ChatMember m : members) {
+                if (!seen.add(m.openId())) {
+                    continue;
+                }
+                ctx.insertInto(CHAT_MEMBERS)
+                        .set(CHAT_MEMBERS.CHAT_ID, chatId)
+                        .set(CHAT_MEMBERS.OPEN_ID, m.openId())
+                        .set(CHAT_MEMBERS.NAME, m.name())
+                        .set(CHAT_MEMBERS.ROLE, m.role().column())
+                        // Newcomers get distinct times so members() keeps the order they were given in.
+                        .set(CHAT_MEMBERS.ADDED_AT, since.getOrDefault(m.openId(), now + seen.size()))
+                        .execute();
+            }
+            return null;
+        });
+    }
+
+    /** Forgets the chat's cached config and its guests and coowners (the group is gone); messages stay as history. */
+    public void forget(String chatId) {
+        db.write(ctx -> {
+            ctx.deleteFrom(CHAT_CONFIG).where(CHAT_CONFIG.CHAT_ID.eq(chatId)).execute();
+            ctx.deleteFrom(CHAT_MEMBERS).where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).execute();
+            return null;
+        });
     }
 
     /** Remembers a message the bot sent (a second record of the same id updates it, e.g. a patched card). */

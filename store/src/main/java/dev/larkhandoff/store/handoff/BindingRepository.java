@@ -87,6 +87,19 @@ public final class BindingRepository {
                 .execute() == 1);
     }
 
+    /**
+     * Ends whatever handoff the chat has (the chat was dissolved or forgotten), returning the binding that was
+     * removed so its session can be told.
+     */
+    public Optional<Binding> releaseChat(String chatId) {
+        return db.write(ctx -> {
+            Optional<Binding> held = ctx.selectFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                    .fetchOptional(BindingRepository::row);
+            held.ifPresent(b -> ctx.deleteFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId)).execute());
+            return held;
+        });
+    }
+
     /** Moves the consumed mark forward, never back; true when it moved (the session holds the chat and the time is newer). */
     public boolean markConsumed(String chatId, String sessionId, long messageTime) {
         return db.write(ctx -> ctx.update(HANDOFF_BINDINGS)

@@ -6,6 +6,7 @@ import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -58,6 +59,40 @@ class ChatRepositoryTest {
         assertThat(chats.removeMember("oc_1", "ou_g")).isTrue();
         assertThat(chats.roleOf("oc_1", "ou_g")).isEmpty();
         assertThat(chats.roleOf("oc_2", "ou_c")).isEmpty();
+    }
+
+    @Test
+    void given_members_when_replaced_by_a_list_then_the_chat_has_exactly_that_list_and_old_members_keep_their_time() {
+        chats.putMember("oc_1", "ou_old", "Old", MemberRole.GUEST);
+        chats.putMember("oc_1", "ou_gone", "Gone", MemberRole.GUEST);
+        chats.putMember("oc_2", "ou_other", "Other", MemberRole.GUEST);
+        long oldTime = clock.millis();
+        clock.advance(Duration.ofSeconds(5));
+
+        chats.replaceMembers("oc_1", List.of(
+                new ChatMember("oc_1", "ou_new", "New", MemberRole.COOWNER, 0),
+                new ChatMember("oc_1", "ou_old", "Old", MemberRole.COOWNER, 0),
+                new ChatMember("oc_1", "ou_new", "Twice", MemberRole.GUEST, 0)));
+
+        assertThat(chats.members("oc_1")).extracting(ChatMember::openId, ChatMember::role, ChatMember::name)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ou_old", MemberRole.COOWNER, "Old"),
+                        org.assertj.core.groups.Tuple.tuple("ou_new", MemberRole.COOWNER, "New"));
+        assertThat(chats.members("oc_1").get(0).addedAt()).isEqualTo(oldTime);
+        assertThat(chats.members("oc_2")).hasSize(1);
+    }
+
+    @Test
+    void given_a_configured_chat_when_forgotten_then_config_and_members_are_gone_and_sent_messages_stay() {
+        chats.saveConfig(new ChatConfig("oc_1", FilterLevel.VERBOSE, true, "{}", "om_pin", 0));
+        chats.putMember("oc_1", "ou_g", "Guest", MemberRole.GUEST);
+        chats.recordSent(new SentMessage("om_1", "oc_1", "s1", "message", null, "hi", 0));
+
+        chats.forget("oc_1");
+
+        assertThat(chats.config("oc_1")).isEqualTo(ChatConfig.defaults("oc_1"));
+        assertThat(chats.members("oc_1")).isEmpty();
+        assertThat(chats.isBotSent("om_1")).isTrue();
     }
 
     @Test

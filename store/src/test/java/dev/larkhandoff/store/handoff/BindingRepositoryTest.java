@@ -110,6 +110,18 @@ class BindingRepositoryTest {
     }
 
     @Test
+    void given_a_held_chat_when_the_chat_is_released_whoever_holds_it_then_the_removed_binding_is_returned() {
+        bindings.claim(Binding.of("oc_1", "s1").withAgent("opus", "claude"));
+
+        assertThat(bindings.releaseChat("oc_1")).hasValueSatisfying(b -> {
+            assertThat(b.sessionId()).isEqualTo("s1");
+            assertThat(b.model()).isEqualTo("opus");
+        });
+        assertThat(bindings.find("oc_1")).isEmpty();
+        assertThat(bindings.releaseChat("oc_1")).as("already free").isEmpty();
+    }
+
+    @Test
     void given_an_unknown_session_then_the_foreign_key_refuses_the_binding() {
         assertThatThrownBy(() -> bindings.claim(Binding.of("oc_1", "ghost")))
                 .isInstanceOf(StoreException.class)
