@@ -1,5 +1,7 @@
 package dev.larkhandoff.bench;
 
+import org.slf4j.LoggerFactory;
+
 import dev.larkhandoff.emulator.EmulatorOptions;
 import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.control.EmulatorControl;
@@ -142,8 +144,7 @@ public final class DaemonBench {
             results.writeSection("daemon", "Daemon end to end: stdio proxy, daemon and emulator (DaemonBench)",
                     section);
         } catch (Throwable e) {
-            System.err.println("DaemonBench failed:");
-            e.printStackTrace();
+            LoggerFactory.getLogger(DaemonBench.class).error("DaemonBench failed", e);
             bench.printLogs();
             status = 1;
         } finally {
