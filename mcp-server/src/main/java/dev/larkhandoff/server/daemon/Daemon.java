@@ -112,7 +112,7 @@ public final class Daemon implements AutoCloseable {
         this.tools = ToolCatalog.builder()
                 .addAll(messagingTools)
                 .addAll(DeliveryTools.of(pulls))
-                .addAll(OwnershipTools.of(ownership, this::facts, this::offlineSessions, this::daemonBlock))
+                .addAll(OwnershipTools.of(ownership, this::factsForOneStatus, this::offlineSessions, this::daemonBlock))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
     }
@@ -219,13 +219,17 @@ public final class Daemon implements AutoCloseable {
                 .subscribe(m -> { }, e -> log.warn("could not send a notice to {}: {}", chatId, e.getMessage()));
     }
 
-    private ChannelOwnership.SessionFacts facts(String sessionId) {
-        var live = registry.entry(sessionId);
-        Optional<SessionRecord> record = store.sessions().find(sessionId);
-        String mode = live.map(e -> e.deliveryMode().column())
-                .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
-        return new ChannelOwnership.SessionFacts(live.isPresent(), mode, pendingBySession().getOrDefault(sessionId, 0L),
-                record.map(SessionRecord::lastSeenAt).orElse(null));
+    /** Facts for every session of one status document, from one read of the pending rows. */
+    private java.util.function.Function<String, ChannelOwnership.SessionFacts> factsForOneStatus() {
+        java.util.Map<String, Long> pending = pendingBySession();
+        return sessionId -> {
+            var live = registry.entry(sessionId);
+            Optional<SessionRecord> record = store.sessions().find(sessionId);
+            String mode = live.map(e -> e.deliveryMode().column())
+                    .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
+            return new ChannelOwnership.SessionFacts(live.isPresent(), mode, pending.getOrDefault(sessionId, 0L),
+                    record.map(SessionRecord::lastSeenAt).orElse(null));
+        };
     }
 
     /** Sessions not connected that still matter: they own, dispatch or hold the grant, or messages wait for them. */

@@ -30,18 +30,22 @@ public final class OwnershipTools {
 
     public static ToolCatalog of(ChannelOwnership ownership,
             Function<String, ChannelOwnership.SessionFacts> facts, Supplier<Map<String, Object>> daemonBlock) {
-        return of(ownership, facts, List::of, daemonBlock);
+        return of(ownership, () -> facts, List::of, daemonBlock);
     }
 
-    /** As above, with the offline sessions that still matter listed in the status. */
-    public static ToolCatalog of(ChannelOwnership ownership, Function<String, ChannelOwnership.SessionFacts> facts,
+    /**
+     * As above, with the offline sessions that still matter listed in the status; {@code facts} is asked once per
+     * status call, so the facts of all sessions come from one read of the store.
+     */
+    public static ToolCatalog of(ChannelOwnership ownership,
+            Supplier<Function<String, ChannelOwnership.SessionFacts>> facts,
             Supplier<List<Map<String, Object>>> offline, Supplier<Map<String, Object>> daemonBlock) {
         return ToolCatalog.builder()
                 .add(new ToolSpec(STATUS, "Show who receives inbound Feishu/Lark channel messages: owner, dispatcher, "
                         + "pending grant, effective target, lease_epoch, every registered session (connected, "
                         + "delivery mode, pending count, last seen) and the daemon. Check it before and after "
                         + "any ownership change; never infer the owner from the latest connected session.", NO_ARGS),
-                        call -> ToolResult.ok(ownership.status(facts, offline.get(), daemonBlock.get())))
+                        call -> ToolResult.ok(ownership.status(facts.get(), offline.get(), daemonBlock.get())))
                 .add(new ToolSpec(GRANT, "Dispatcher only: allow one session (by session_id or metadata match) to "
                         + "take the channel with feishu_channel_acquire. Replaces any earlier grant; does not move "
                         + "the channel by itself.", SELECTOR),
