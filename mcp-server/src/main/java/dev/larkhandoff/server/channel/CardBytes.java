@@ -10,10 +10,10 @@ import tools.jackson.databind.JsonNode;
  * request's JSON, so its markdown is escaped twice: a quote costs four bytes, a newline three. Lark caps a
  * request at 30 KB; a card is kept under {@link #LIMIT} so the rest of the request always fits.
  */
-final class CardBytes {
+public final class CardBytes {
 
     /** 28 KB read as 28,000 bytes, so the bound holds whichever way "KB" is read. */
-    static final int LIMIT = 28_000;
+    public static final int LIMIT = 28_000;
 
     /** JSON escaping works character by character, so the cost of every ASCII character is a table lookup. */
     private static final int[] ASCII = new int[128];
@@ -28,7 +28,7 @@ final class CardBytes {
     }
 
     /** The bytes of this card's {@code content} string as it appears, quoted and escaped, in the request. */
-    static int of(JsonNode card) {
+    public static int of(JsonNode card) {
         String content = OutgoingMessage.interactive(card).content();
         return utf8(ServerJson.mapper().writeValueAsString(content));
     }

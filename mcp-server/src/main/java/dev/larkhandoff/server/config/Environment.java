@@ -15,6 +15,8 @@ public final class Environment {
     public static final String APP_ID = "LARK_APP_ID";
     public static final String APP_SECRET = "LARK_APP_SECRET";
     public static final String DOMAIN = "LARK_DOMAIN";
+    /** The operator's Lark login email: the person handoffs invite and listen to. */
+    public static final String OPERATOR_EMAIL = "LARK_HANDOFF_OPERATOR_EMAIL";
     public static final String SESSION_ID = "LARK_HANDOFF_SESSION_ID";
     public static final String ROLE = "LARK_HANDOFF_ROLE";
     public static final String DELIVERY = "LARK_HANDOFF_DELIVERY";

@@ -14,13 +14,24 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The program's settings: where its home is, and the Lark app it speaks for. {@code <home>/config.json}
+ * The program's settings: where its home is, the Lark app it speaks for, and the operator's Lark login email (the
+ * person handoffs invite and listen to). {@code <home>/config.json}
  * (kept 0600: it holds the app secret) with the environment overriding it. {@link #toString()} hides the secret.
  */
-public record LarkHandoffConfig(Path home, String appId, String appSecret, String domain) {
+public record LarkHandoffConfig(Path home, String appId, String appSecret, String domain, String operatorEmail) {
 
     public static final String FILE_NAME = "config.json";
     private static final JsonMapper JSON = ServerJson.mapper();
+
+    /** Settings without an operator (channel use only; handoffs need one). */
+    public LarkHandoffConfig(Path home, String appId, String appSecret, String domain) {
+        this(home, appId, appSecret, domain, null);
+    }
+
+    /** The same settings with the operator's email. */
+    public LarkHandoffConfig withOperatorEmail(String email) {
+        return new LarkHandoffConfig(home, appId, appSecret, domain, email);
+    }
 
     /** Reads the configuration for this environment; a missing config file means "nothing configured yet". */
     public static LarkHandoffConfig load(Environment env) {
@@ -31,7 +42,9 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
         return new LarkHandoffConfig(home,
                 env.get(Environment.APP_ID).orElse(text(file, "app_id")),
                 env.get(Environment.APP_SECRET).orElse(text(file, "app_secret")),
-                env.get(Environment.DOMAIN).orElse(Optional.ofNullable(text(file, "domain")).orElse("feishu")));
+                env.get(Environment.DOMAIN).orElse(Optional.ofNullable(text(file, "domain")).orElse("feishu")),
+                env.get(Environment.OPERATOR_EMAIL).orElse(Optional.ofNullable(text(file, "operator_email"))
+                        .orElse(text(file, "email"))));
     }
 
     /** Writes the Lark settings to {@code config.json}, readable by its owner only. */
@@ -42,6 +55,9 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
         json.put("app_id", appId);
         json.put("app_secret", appSecret);
         json.put("domain", domain);
+        if (operatorEmail != null && !operatorEmail.isBlank()) {
+            json.put("operator_email", operatorEmail);
+        }
         Path tmp = Files.createTempFile(home, ".config-", ".json");
         try {
             setOwnerOnly(tmp);
@@ -103,6 +119,6 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
     @Override
     public String toString() {
         return "LarkHandoffConfig[home=" + home + ", appId=" + appId + ", appSecret=" + (appSecret == null ? "unset" : "***")
-                + ", domain=" + domain + "]";
+                + ", domain=" + domain + ", operatorEmail=" + operatorEmail + "]";
     }
 }

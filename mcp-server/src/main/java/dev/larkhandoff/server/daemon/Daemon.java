@@ -13,7 +13,20 @@ import dev.larkhandoff.server.channel.ChannelMessaging;
 import dev.larkhandoff.server.channel.ChannelMessagingTools;
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.channel.ReceivedIndicator;
+import dev.larkhandoff.server.config.Environment;
+import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.handoff.HandoffClicks;
+import dev.larkhandoff.server.handoff.HandoffException;
+import dev.larkhandoff.server.handoff.HandoffInbox;
+import dev.larkhandoff.server.handoff.HandoffOutbox;
+import dev.larkhandoff.server.handoff.HandoffTools;
+import dev.larkhandoff.server.handoff.Handoffs;
+import dev.larkhandoff.server.handoff.MediaDownloads;
+import dev.larkhandoff.server.handoff.StopFlags;
 import dev.larkhandoff.server.routing.InboundRecorder;
+import dev.larkhandoff.server.workspace.GroupConfig;
+import dev.larkhandoff.server.workspace.GroupDirectory;
+import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.routing.PullDeliveries;
 import dev.larkhandoff.server.transport.FrameDecoder;
@@ -63,6 +76,8 @@ public final class Daemon implements AutoCloseable {
     private final InboxRouter router;
     private final PullDeliveries pulls;
     private final ToolCatalog tools;
+    private final HandoffInbox handoffInbox;
+    private final InboundRecorder.CardCallbacks cardCallbacks;
     private final ExecutorService toolRunner;
     private final Instant startedAt;
     private final LarkClient lark;
@@ -109,9 +124,32 @@ public final class Daemon implements AutoCloseable {
         } else {
             messagingTools = unconfigured(ChannelMessagingTools.specs());
         }
+        this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), router::replayPending);
+        ToolCatalog handoffTools;
+        DeliveryTools.HandoffWait handoffWait;
+        if (lark != null) {
+            StopFlags stopFlags = new StopFlags(store.settings(), options.clock());
+            GroupConfig groupConfig = new GroupConfig(lark, store.chats(), options.clock(), GroupConfig.DEFAULT_TTL);
+            GroupDirectoryOnDemand directory = new GroupDirectoryOnDemand(() -> new GroupDirectory(lark, store,
+                    groupConfig, operatorOpenId()));
+            Handoffs handoffs = new Handoffs(lark, store, directory, groupConfig, handoffInbox,
+                    new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags, options.clock()),
+                    stopFlags, new MediaDownloads(lark.resources(), options.config().home(),
+                            MediaDownloads.Limits.DEFAULT), options.clock(), machineName());
+            java.util.function.Function<String, Object> linkOf =
+                    sessionId -> registry.entry(sessionId).map(SessionRegistry.Entry::connection).orElse(null);
+            handoffTools = HandoffTools.of(handoffs, linkOf);
+            handoffWait = (call, timeout) -> HandoffTools.waitIfBound(handoffs, linkOf, call, timeout);
+            this.cardCallbacks = new HandoffClicks(stopFlags);
+        } else {
+            handoffTools = unconfigured(HandoffTools.specs());
+            handoffWait = DeliveryTools.HandoffWait.NONE;
+            this.cardCallbacks = InboundRecorder.CardCallbacks.NONE;
+        }
         this.tools = ToolCatalog.builder()
                 .addAll(messagingTools)
-                .addAll(DeliveryTools.of(pulls))
+                .addAll(DeliveryTools.of(pulls, handoffWait, HandoffTools.DEFAULT_TIMEOUT_SECONDS))
+                .addAll(handoffTools)
                 .addAll(OwnershipTools.of(ownership, this::factsForOneStatus, this::offlineSessions, this::daemonBlock))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
@@ -200,7 +238,7 @@ public final class Daemon implements AutoCloseable {
             lastEventAt.set(options.clock().instant());
             router.replayPending();
             wake();
-        });
+        }, this::placeInChat, cardCallbacks);
         connection = lark.longConnection(LongConnectionOptions.defaults());
         subscription = connection.events().publishOn(inbound).subscribe(recorder::accept,
                 e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
@@ -208,6 +246,47 @@ public final class Daemon implements AutoCloseable {
 
     private void wake() {
         pulls.wake();
+        handoffInbox.wake();
+    }
+
+    /** A reaction names only its message: it belongs to the chat the bot sent that message to. */
+    private InboxEvent placeInChat(InboxEvent event) {
+        if (event.chatId() != null || event.messageId() == null) {
+            return event;
+        }
+        return store.chats().lookupParent(event.messageId()).map(sent -> event.withChatId(sent.chatId()))
+                .orElse(event);
+    }
+
+    /** The operator's open_id, looked up in Lark by the configured email. */
+    private String operatorOpenId() {
+        String email = options.config().operatorEmail();
+        if (email == null || email.isBlank()) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "no operator is configured: set "
+                    + "operator_email in " + options.config().home().resolve(LarkHandoffConfig.FILE_NAME) + " (or "
+                    + Environment.OPERATOR_EMAIL + ") to your Lark login email and restart the daemon");
+        }
+        Optional<String> id;
+        try {
+            id = lark.contacts().openIdByEmail(email).block(Duration.ofSeconds(30));
+        } catch (RuntimeException e) {
+            throw new HandoffException(HandoffException.Problem.LARK_ERROR, "could not look up the operator "
+                    + email + " in Lark: " + e.getMessage(), e);
+        }
+        return id.orElseThrow(() -> new HandoffException(HandoffException.Problem.NOT_FOUND, "Lark has no user "
+                + "with the email " + email + " that this app can see (check the email, and that the app is "
+                + "available to that user with the contact scope)"));
+    }
+
+    /** This computer's short name, as handoff group names show it. */
+    private static String machineName() {
+        try {
+            String name = java.net.InetAddress.getLocalHost().getHostName();
+            int dot = name.indexOf('.');
+            return dot > 0 ? name.substring(0, dot) : name;
+        } catch (java.io.IOException e) {
+            return "localhost";
+        }
     }
 
     /** Sends a short notice to a chat without blocking the caller (pairing codes). */

@@ -8,8 +8,20 @@ import java.util.Map;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
-/** {@code wait_for_reply}: how a pull-mode session takes the Lark messages routed to it. */
+/**
+ * {@code wait_for_reply}: how a session in a handoff takes the replies of its group, and how a pull-mode session
+ * takes the Lark messages routed to it.
+ */
 public final class DeliveryTools {
+
+    /** The handoff loop's wait, for a caller that holds a handoff chat; empty when it holds none. */
+    @FunctionalInterface
+    public interface HandoffWait {
+        HandoffWait NONE = (call, timeout) -> java.util.Optional.empty();
+
+        java.util.Optional<ToolResult> waitIfBound(ToolCall call, Duration timeout);
+    }
+
 
     public static final String WAIT_FOR_REPLY = "wait_for_reply";
     static final int DEFAULT_TIMEOUT_SECONDS = 60;
@@ -19,20 +31,31 @@ public final class DeliveryTools {
     }
 
     public static ToolCatalog of(PullDeliveries deliveries) {
+        return of(deliveries, HandoffWait.NONE, DEFAULT_TIMEOUT_SECONDS);
+    }
+
+    /** @param handoffDefaultSeconds the wait's default in a handoff, where the agent has nothing else to do */
+    public static ToolCatalog of(PullDeliveries deliveries, HandoffWait handoff, int handoffDefaultSeconds) {
         return ToolCatalog.builder()
-                .add(new ToolSpec(WAIT_FOR_REPLY, "Pull-mode sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
-                        + "wait for the Lark messages routed to this session and return them, oldest first, as "
-                        + "{\"replies\": [{\"content\", \"meta\": {kind, chat_id, message_id, chat_type, sender_id, "
-                        + "privilege}}], \"count\"}, or {\"timeout\": true} when none came in time. Returns at once "
-                        + "if messages are already waiting. Answer them with `reply`.",
+                .add(new ToolSpec(WAIT_FOR_REPLY, "In a handoff (after handoff_start): wait for the user's replies "
+                        + "in the Lark group, returned as {\"replies\": [{text, msg_type, message_id, parent_id, "
+                        + "mentions, sender_id, sender_type, privilege, image_key, file_key, file_name, create_time, "
+                        + "target_message_id}], \"count\"}, {\"timeout\": true} (call it again, silently) or "
+                        + "{\"takeover\": true} (another session took the group: stop quietly); answer with "
+                        + "send_and_wait. Otherwise, for pull-mode sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
+                        + "the Lark messages routed to this session, oldest first, as {\"replies\": [{\"content\", "
+                        + "\"meta\": {kind, chat_id, message_id, chat_type, sender_id, privilege}}], \"count\"}, or "
+                        + "{\"timeout\": true}; answer them with `reply`. Returns at once if replies are waiting.",
                         ToolSpec.objectSchema(Map.of("timeout_seconds", Map.of("type", "integer", "minimum", 0,
                                 "maximum", MAX_TIMEOUT_SECONDS, "description", "How long to wait (default "
-                                        + DEFAULT_TIMEOUT_SECONDS + ", 0 = just look).")), List.of())),
-                        call -> waitForReply(deliveries, call))
+                                        + handoffDefaultSeconds + " in a handoff, " + DEFAULT_TIMEOUT_SECONDS
+                                        + " otherwise; 0 = just look).")), List.of())),
+                        call -> waitForReply(deliveries, handoff, handoffDefaultSeconds, call))
                 .build();
     }
 
-    private static ToolResult waitForReply(PullDeliveries deliveries, ToolCall call) {
+    private static ToolResult waitForReply(PullDeliveries deliveries, HandoffWait handoff, int handoffDefaultSeconds,
+            ToolCall call) {
         if (call.callerSessionId() == null) {
             return ToolResult.error("channel proxy is not registered");
         }
@@ -44,6 +67,10 @@ public final class DeliveryTools {
                         + ", got: " + raw);
             }
             seconds = n.longValue();
+        }
+        var inHandoff = handoff.waitIfBound(call, Duration.ofSeconds(raw == null ? handoffDefaultSeconds : seconds));
+        if (inHandoff.isPresent()) {
+            return inHandoff.get();
         }
         try {
             var replies = deliveries.await(call.callerSessionId(), Duration.ofSeconds(seconds), call.progress());

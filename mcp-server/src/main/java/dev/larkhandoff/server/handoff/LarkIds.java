@@ -6,6 +6,7 @@ import java.util.regex.Pattern;
 final class LarkIds {
 
     private static final Pattern MESSAGE_ID = Pattern.compile("om_[A-Za-z0-9_-]{1,128}");
+    private static final Pattern OPEN_ID = Pattern.compile("ou_[A-Za-z0-9_-]{1,128}");
     private static final Pattern RESOURCE_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,255}");
 
     private LarkIds() {
@@ -15,6 +16,14 @@ final class LarkIds {
         if (value == null || !MESSAGE_ID.matcher(value).matches()) {
             throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
                     argument + " " + quote(value) + " is not a Lark message id (om_…)");
+        }
+        return value;
+    }
+
+    static String openId(String value, String argument) {
+        if (value == null || !OPEN_ID.matcher(value).matches()) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
+                    argument + " " + quote(value) + " is not a Lark open_id (ou_…)");
         }
         return value;
     }

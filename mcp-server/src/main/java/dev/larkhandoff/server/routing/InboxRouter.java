@@ -27,8 +27,8 @@ import org.slf4j.LoggerFactory;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Sends stored inbound events to the session that should have them: the session bound to the chat by a handoff,
- * else the channel's effective target. Events whose session is offline stay pending and go out, in order, when
+ * Sends stored inbound events to the session that should have them: events of a chat bound by a handoff are
+ * assigned to its session and left for that session's wait loop; the rest go to the channel's effective target. Events whose session is offline stay pending and go out, in order, when
  * {@link #replayPending()} runs (on register, on ownership change, at start). An event is delivered when the
  * session acknowledges it, not when it is sent.
  */
@@ -88,8 +88,16 @@ public final class InboxRouter {
             InboxEvent event = row.event();
             Optional<Binding> binding = event.chatId() == null ? Optional.empty()
                     : bindingOf.computeIfAbsent(event.chatId(), bindings::find);
-            Optional<SessionRegistry.Entry> target = binding.isPresent()
-                    ? registry.entry(binding.get().sessionId()) : channelTarget;
+            if (binding.isPresent()) {
+                // A handoff chat: its session takes these in its wait loop, which applies the handoff's own
+                // filters (operator, guests, need-mention) and marks what it keeps back. Never pushed.
+                String holder = binding.get().sessionId();
+                if (!holder.equals(event.targetSessionId())) {
+                    inbox.assignTarget(row.dedupeKey(), holder);
+                }
+                continue;
+            }
+            Optional<SessionRegistry.Entry> target = channelTarget;
             if (target.isEmpty()) {
                 continue;
             }
@@ -128,6 +136,9 @@ public final class InboxRouter {
         List<ObjectNode> out = new java.util.ArrayList<>();
         List<String> taken = new java.util.ArrayList<>();
         for (InboxRow row : inbox.pendingFor(sessionId)) {
+            if (row.event().chatId() != null && bindings.find(row.event().chatId()).isPresent()) {
+                continue; // a handoff chat's rows wait for the handoff loop
+            }
             Verdict verdict = gate.apply(row.event());
             if (verdict instanceof Verdict.Withhold w) {
                 inbox.markFiltered(row.dedupeKey(), w.reason());

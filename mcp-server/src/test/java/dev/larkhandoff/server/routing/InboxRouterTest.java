@@ -168,7 +168,8 @@ class InboxRouterTest {
     }
 
     @Test
-    void given_a_handoff_binding_then_that_chat_goes_to_its_session_whoever_owns_the_channel() throws Exception {
+    void given_a_handoff_binding_then_that_chat_waits_for_its_sessions_loop_whoever_owns_the_channel()
+            throws Exception {
         Proxy dispatcher = new Proxy("disp", true, true);
         Proxy bound = new Proxy("tm-2", false, true);
         store.bindings().claim(Binding.of("oc_handoff", "session:tm-2"));
@@ -176,9 +177,11 @@ class InboxRouterTest {
         store("oc_handoff", "ou_op", "for the bound session");
         store("oc_other", "ou_op", "for the owner");
 
-        await(() -> store.inbox().pending().isEmpty(), "both delivered");
-        assertThat(bound.texts()).containsExactly("for the bound session");
+        await(() -> store.inbox().pending().size() == 1, "the owner's message delivered");
         assertThat(dispatcher.texts()).containsExactly("for the owner");
+        assertThat(bound.texts()).as("a handoff chat is never pushed: its session waits for it").isEmpty();
+        assertThat(store.inbox().pendingFor("session:tm-2")).singleElement()
+                .satisfies(r -> assertThat(r.event().normalizedText()).isEqualTo("for the bound session"));
     }
 
     @Test

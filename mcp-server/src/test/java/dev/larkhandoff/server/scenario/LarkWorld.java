@@ -37,7 +37,8 @@ final class LarkWorld implements AutoCloseable {
         this.emulator = LarkEmulator.start(options, null, null);
         this.alice = emulator.control().addUser("Alice", "alice@example.com");
         this.group = emulator.control().createGroup("scenario@test", alice);
-        new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl()).save();
+        new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl())
+                .withOperatorEmail(alice.email()).save();
         new AccessFile(home, Clock.systemUTC()).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
                 .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
     }

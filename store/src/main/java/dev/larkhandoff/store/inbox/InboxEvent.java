@@ -69,6 +69,12 @@ public record InboxEvent(
                 newSenderType, newMessageType, rawPayload, newNormalizedText, newCreateTime, targetSessionId);
     }
 
+    /** The event placed in a chat it does not name itself (a reaction, placed by the message it reacts to). */
+    public InboxEvent withChatId(String newChatId) {
+        return new InboxEvent(dedupeKey, eventId, eventType, messageId, newChatId, chatType, senderOpenId, senderType,
+                messageType, rawPayload, normalizedText, larkCreateTime, targetSessionId);
+    }
+
     public InboxEvent withTarget(String sessionId) {
         return new InboxEvent(dedupeKey, eventId, eventType, messageId, chatId, chatType, senderOpenId, senderType,
                 messageType, rawPayload, normalizedText, larkCreateTime, sessionId);

@@ -1,0 +1,62 @@
+package dev.larkhandoff.server.handoff;
+
+import dev.larkhandoff.lark.event.CardAction;
+import dev.larkhandoff.server.routing.InboundRecorder.CardCallbacks;
+import java.util.Optional;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Answers clicks on the handoff's cards as they arrive: a click by someone the card does not list as an approver
+ * is refused with a toast and never stored; Stop raises the chat's stop flag; any other answer is stored for the
+ * agent's wait and the card is replaced by one showing the choice.
+ */
+public final class HandoffClicks implements CardCallbacks {
+
+    private final StopFlags stopFlags;
+
+    public HandoffClicks(StopFlags stopFlags) {
+        this.stopFlags = stopFlags;
+    }
+
+    @Override
+    public Decision judge(CardAction action) {
+        Optional<HandoffReply> read = HandoffReply.fromEvent(action);
+        if (read.isEmpty()) {
+            return new Accept(null, () -> { });
+        }
+        HandoffReply reply = read.get();
+        boolean stop = HandoffReply.STOP_SIGNAL.equals(reply.msgType());
+        JsonNode value = action.action().value();
+        JsonNode approvers = value == null ? null : value.get("approvers");
+        if (approvers != null && approvers.isArray() && !approvers.isEmpty()) {
+            String who = reply.senderId();
+            boolean listed = false;
+            for (JsonNode a : approvers) {
+                listed |= a.isString() && a.stringValue().equals(who);
+            }
+            if (!listed) {
+                return new Reject(HandoffCards.notAllowed(stop));
+            }
+        }
+        String chatId = chatOf(action);
+        if (stop) {
+            return new Accept(HandoffCards.stopping(), () -> {
+                if (chatId != null) {
+                    stopFlags.raise(chatId);
+                }
+            });
+        }
+        if (reply.text().isBlank()) {
+            return new Accept(null, () -> { });
+        }
+        return new Accept(HandoffCards.answered(action, reply.text()), () -> { });
+    }
+
+    private static String chatOf(CardAction action) {
+        if (action.context() != null && action.context().openChatId() != null) {
+            return action.context().openChatId();
+        }
+        String fromValue = HandoffCards.textOf(action.action().value(), "chat_id", "");
+        return fromValue.isBlank() ? null : fromValue;
+    }
+}

@@ -1,0 +1,193 @@
+package dev.larkhandoff.server.handoff;
+
+import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.lark.card.CardDelivery;
+import dev.larkhandoff.lark.card.CardSender;
+import dev.larkhandoff.lark.card.WorkingCard;
+import dev.larkhandoff.lark.im.MessageApi;
+import dev.larkhandoff.lark.im.Reaction;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.channel.CardBytes;
+import dev.larkhandoff.store.SettingsRepository;
+import dev.larkhandoff.store.chat.ChatRepository;
+import dev.larkhandoff.store.chat.SentMessage;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import reactor.core.publisher.Mono;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Everything the agent posts to its handoff chat goes through here, so the chat reads as the seed's did: before a
+ * message, the THINKING reaction on the last reply is taken off and a running working card turns into "Done";
+ * every card sent is recorded (so replies to it and its own echoes are recognised) and cards over Lark's size are
+ * refused before anything is sent. The reaction and the working card are remembered in the store, so a restarted
+ * daemon still cleans them up.
+ */
+public final class HandoffOutbox {
+
+    private static final Logger log = LoggerFactory.getLogger(HandoffOutbox.class);
+    /** The seed's acknowledgement that a reply reached the agent. */
+    public static final String THINKING = "THINKING";
+    static final String WORKING_KIND = "working";
+    private static final Set<String> NO_THINKING_ON = Set.of(HandoffReply.REACTION, HandoffReply.STICKER,
+            HandoffReply.RELAY);
+    private static final String THINKING_KEY = "handoff.thinking:";
+    private static final String WORKING_KEY = "handoff.working:";
+    private static final Duration LARK_TIMEOUT = Duration.ofSeconds(30);
+
+    /** A message the bot posted. */
+    public record Sent(String messageId, String chatId) {
+    }
+
+    private final MessageApi messages;
+    private final CardSender cards;
+    private final ChatRepository chats;
+    private final SettingsRepository settings;
+    private final StopFlags stopFlags;
+    private final Clock clock;
+
+    public HandoffOutbox(MessageApi messages, ChatRepository chats, SettingsRepository settings, StopFlags stopFlags,
+            Clock clock) {
+        this.messages = messages;
+        this.cards = new CardSender(messages);
+        this.chats = chats;
+        this.settings = settings;
+        this.stopFlags = stopFlags;
+        this.clock = clock;
+    }
+
+    /**
+     * The agent answers: the reply's THINKING reaction goes, the working card becomes "Done", the stop flag is
+     * cleared, then the card is sent.
+     *
+     * @param kind  what the card is, recorded with it ({@code message}, {@code question}, {@code status} …)
+     * @param title its title for the record, may be null
+     * @param text  its text for the record (parent lookups answer with it)
+     */
+    public Sent post(String chatId, String sessionId, JsonNode card, String kind, String title, String text) {
+        requireFits(card);
+        clearThinking(chatId);
+        finishWorking(chatId);
+        stopFlags.clear(chatId);
+        return send(chatId, sessionId, card, kind, title, text);
+    }
+
+    /** Sends a card as is (start and hand-back cards, relays): no reaction or working-card bookkeeping. */
+    public Sent send(String chatId, String sessionId, JsonNode card, String kind, String title, String text) {
+        requireFits(card);
+        CardDelivery delivery = call("send a card to " + chatId, cards.sendToChat(chatId, card));
+        String id = delivery.message().messageId();
+        chats.recordSent(new SentMessage(id, chatId, sessionId, kind, title, text, clock.millis()));
+        return new Sent(id, chatId);
+    }
+
+    /**
+     * Shows the agent at work: the first call posts the grey working card with a Stop button (approvers: the
+     * operator and coowners), later calls update it in place with the elapsed time.
+     */
+    public Sent working(String chatId, String sessionId, String summary, List<String> approvers) {
+        clearThinking(chatId);
+        Optional<ObjectNode> active = settings.get(WORKING_KEY + chatId).map(ServerJson.mapper()::readTree)
+                .map(n -> (ObjectNode) n);
+        WorkingCard card = WorkingCard.of(summary, chatId).withApprovers(approvers);
+        if (active.isPresent()) {
+            String id = active.get().path("message_id").asString();
+            long started = active.get().path("started_at").asLong();
+            Duration elapsed = Duration.ofMillis(clock.millis() - started);
+            try {
+                call("update the working card", messages.patchCard(id, card.toJson(elapsed)));
+                return new Sent(id, chatId);
+            } catch (HandoffException e) {
+                log.info("working card {} could not be updated ({}); posting a new one", id, e.getMessage());
+            }
+        }
+        Sent sent = send(chatId, sessionId, card.toJson(Duration.ZERO), WORKING_KIND, "Working", summary);
+        settings.put(WORKING_KEY + chatId, ServerJson.mapper().createObjectNode().put("message_id", sent.messageId())
+                .put("started_at", clock.millis()).toString());
+        return sent;
+    }
+
+    /** Puts THINKING on the last reply of a batch (not on reactions, stickers or relays), to be taken off by the next post. */
+    public void thinking(String chatId, List<HandoffReply> replies) {
+        if (replies.isEmpty()) {
+            return;
+        }
+        HandoffReply last = replies.get(replies.size() - 1);
+        if (last.messageId().isEmpty() || NO_THINKING_ON.contains(last.msgType())) {
+            return;
+        }
+        clearThinking(chatId);
+        try {
+            Reaction r = call("react to " + last.messageId(), messages.addReaction(last.messageId(), THINKING));
+            settings.put(THINKING_KEY + chatId, ServerJson.mapper().createObjectNode()
+                    .put("message_id", last.messageId()).put("reaction_id", r.reactionId()).toString());
+        } catch (HandoffException e) {
+            // Only a courtesy to the person waiting; the replies are delivered all the same.
+            log.info("could not put THINKING on {}: {}", last.messageId(), e.getMessage());
+        }
+    }
+
+    /** Takes the THINKING reaction off, if one is on. */
+    public void clearThinking(String chatId) {
+        Optional<String> saved = settings.get(THINKING_KEY + chatId);
+        if (saved.isEmpty()) {
+            return;
+        }
+        settings.remove(THINKING_KEY + chatId);
+        JsonNode n = ServerJson.mapper().readTree(saved.get());
+        try {
+            call("remove THINKING", messages.deleteReaction(n.path("message_id").asString(),
+                    n.path("reaction_id").asString()));
+        } catch (HandoffException e) {
+            log.info("could not remove THINKING from {}: {}", n.path("message_id").asString(), e.getMessage());
+        }
+    }
+
+    /** Turns a running working card into "Done" with the time it ran. */
+    public void finishWorking(String chatId) {
+        Optional<String> saved = settings.get(WORKING_KEY + chatId);
+        if (saved.isEmpty()) {
+            return;
+        }
+        settings.remove(WORKING_KEY + chatId);
+        JsonNode n = ServerJson.mapper().readTree(saved.get());
+        Duration ran = Duration.ofMillis(clock.millis() - n.path("started_at").asLong());
+        try {
+            call("finish the working card", messages.patchCard(n.path("message_id").asString(),
+                    HandoffCards.done(ran)));
+        } catch (HandoffException e) {
+            log.info("could not turn the working card into Done: {}", e.getMessage());
+        }
+    }
+
+    /** The id of the running working card in the chat, if any. */
+    public Optional<String> workingCard(String chatId) {
+        return settings.get(WORKING_KEY + chatId).map(s -> ServerJson.mapper().readTree(s).path("message_id").asString());
+    }
+
+    private static void requireFits(JsonNode card) {
+        int bytes = CardBytes.of(card);
+        if (bytes > CardBytes.LIMIT) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "the card is " + bytes
+                    + " bytes as Lark receives it, over the " + CardBytes.LIMIT
+                    + "-byte limit; shorten the message or send the rest as a file");
+        }
+    }
+
+    static <T> T call(String what, Mono<T> call) {
+        try {
+            return call.block(LARK_TIMEOUT);
+        } catch (LarkException e) {
+            throw HandoffException.lark(what, e);
+        } catch (IllegalStateException e) {
+            throw new HandoffException(HandoffException.Problem.LARK_ERROR, "could not " + what + ": Lark did not "
+                    + "answer within " + LARK_TIMEOUT.toSeconds() + " s", e);
+        }
+    }
+}
