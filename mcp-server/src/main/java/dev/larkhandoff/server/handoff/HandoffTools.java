@@ -185,7 +185,7 @@ public final class HandoffTools {
                             : handoffs.send(who, card(in)), stop).toString();
                 }
                 case DOWNLOAD -> handoffs.download(who, in.required("message_id"), in.text("image_key"),
-                        in.text("file_key"), in.text("file_name")).toString();
+                        in.text("file_key"), bareFileName(in.text("file_name"))).toString();
                 case SEND_FILE -> handoffs.sendFile(who, Path.of(in.required("path")), in.flag("as_image")).toString();
                 case MESSAGE -> handoffs.message(who, in.required("message_id")).toString();
                 case HISTORY -> handoffs.history(who, in.integer("limit", 20, 1, 200)).toString();
@@ -225,6 +225,19 @@ public final class HandoffTools {
     @FunctionalInterface
     private interface Body {
         String run() throws InterruptedException;
+    }
+
+    /**
+     * The agent names a file, not a place: a name with a directory in it is refused rather than quietly cut, so the
+     * agent learns that the path it expects is not where the file goes.
+     */
+    private static String bareFileName(String name) {
+        if (name != null && (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals("."))) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "file_name "
+                    + LarkIds.quote(name) + " must be a bare file name without directories (downloads always go "
+                    + "into the downloads folder; the result gives the path)");
+        }
+        return name;
     }
 
     private static Handoffs.Caller caller(ToolCall call, Function<String, Object> linkOf) {
