@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.handoff;
 
+import dev.larkhandoff.server.routing.WakeSignal;
 import dev.larkhandoff.store.chat.ChatRepository;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.handoff.BindingRepository;
@@ -24,7 +25,6 @@ import org.slf4j.LoggerFactory;
 public final class HandoffInbox {
 
     private static final Logger log = LoggerFactory.getLogger(HandoffInbox.class);
-    private static final long PROGRESS_EVERY_MS = 5_000;
 
     /** How a wait ended. */
     public sealed interface Outcome {
@@ -44,12 +44,6 @@ public final class HandoffInbox {
         }
     }
 
-    /** Receives progress of a wait (the tool front turns it into MCP progress notifications). */
-    @FunctionalInterface
-    public interface Progress {
-        void report(double done, Double total, String message);
-    }
-
     /** What one wait handed to a session, and on which connection. */
     private record InFlight(Object link, List<String> keys) {
     }
@@ -58,8 +52,7 @@ public final class HandoffInbox {
     private final BindingRepository bindings;
     private final ChatRepository chats;
     private final Runnable route;
-    private final Object signal = new Object();
-    private long generation;
+    private final WakeSignal signal = new WakeSignal();
     private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
     private final Map<String, String> takenOver = new ConcurrentHashMap<>();
 
@@ -73,10 +66,7 @@ public final class HandoffInbox {
 
     /** Something was stored or a binding changed: waiting sessions look again. */
     public void wake() {
-        synchronized (signal) {
-            generation++;
-            signal.notifyAll();
-        }
+        signal.wake();
     }
 
     /** The session lost its chat to a takeover: its current or next wait answers {@link Outcome.TakenOver}. */
@@ -113,46 +103,24 @@ public final class HandoffInbox {
     }
 
     /** Waits up to {@code timeout} for replies in the session's chat. */
-    public Outcome await(String sessionId, Object link, Duration timeout, Progress progress)
+    public Outcome await(String sessionId, Object link, Duration timeout, WakeSignal.Progress progress)
             throws InterruptedException {
         seen(sessionId, link);
-        long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        long nextProgress = start + PROGRESS_EVERY_MS * 1_000_000;
-        while (true) {
-            long seenGeneration;
-            synchronized (signal) {
-                seenGeneration = generation;
-            }
-            String lost = takenOver.remove(sessionId);
-            if (lost != null) {
-                return new Outcome.TakenOver(lost);
-            }
-            Optional<Binding> binding = bindings.findBySession(sessionId);
-            if (binding.isEmpty()) {
-                return new Outcome.NotBound();
-            }
-            List<HandoffReply> ready = take(binding.get(), link);
-            if (!ready.isEmpty()) {
-                return new Outcome.Replies(binding.get(), ready);
-            }
-            long now = System.nanoTime();
-            if (now >= deadline) {
-                return new Outcome.TimedOut();
-            }
-            if (now >= nextProgress) {
-                long waitedMs = (now - start) / 1_000_000;
-                progress.report(waitedMs / 1000.0, timeout.toMillis() / 1000.0,
-                        "waiting for a reply in Lark (" + waitedMs / 1000 + " s)");
-                nextProgress = now + PROGRESS_EVERY_MS * 1_000_000;
-            }
-            long waitMs = Math.max(1, Math.min(deadline, nextProgress) - now) / 1_000_000 + 1;
-            synchronized (signal) {
-                if (generation == seenGeneration) {
-                    signal.wait(waitMs);
-                }
-            }
+        return signal.await(timeout, progress, "a reply in Lark", () -> look(sessionId, link), new Outcome.TimedOut());
+    }
+
+    /** What a wait finds now: a takeover, no chat, replies, or nothing yet (null). */
+    private Outcome look(String sessionId, Object link) {
+        String lost = takenOver.remove(sessionId);
+        if (lost != null) {
+            return new Outcome.TakenOver(lost);
         }
+        Optional<Binding> binding = bindings.findBySession(sessionId);
+        if (binding.isEmpty()) {
+            return new Outcome.NotBound();
+        }
+        List<HandoffReply> ready = take(binding.get(), link);
+        return ready.isEmpty() ? null : new Outcome.Replies(binding.get(), ready);
     }
 
     /** Screens the chat's pending rows: those kept back are marked filtered; the rest are handed out. */

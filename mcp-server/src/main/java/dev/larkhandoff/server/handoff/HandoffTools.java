@@ -6,6 +6,7 @@ import dev.larkhandoff.server.daemon.ToolCall;
 import dev.larkhandoff.server.daemon.ToolCatalog;
 import dev.larkhandoff.server.daemon.ToolResult;
 import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.routing.WakeSignal;
 import dev.larkhandoff.server.workspace.StartMode;
 import dev.larkhandoff.server.workspace.WorkspaceException;
 import java.nio.file.Path;
@@ -244,7 +245,7 @@ public final class HandoffTools {
         return new Handoffs.Caller(call.callerSessionId(), linkOf.apply(call.callerSessionId()));
     }
 
-    private static HandoffInbox.Progress progress(ToolCall call) {
+    private static WakeSignal.Progress progress(ToolCall call) {
         return (done, total, message) -> call.progress().report(done, total, message);
     }
 

@@ -5,6 +5,7 @@ import dev.larkhandoff.lark.im.Message;
 import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.im.ResourceApi;
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.routing.WakeSignal;
 import dev.larkhandoff.server.workspace.ChatIds;
 import dev.larkhandoff.server.workspace.ChatTabs;
 import dev.larkhandoff.server.workspace.ConfigWrite;
@@ -203,7 +204,7 @@ public final class Handoffs {
     // ---- the loop ----
 
     /** Waits for replies in the caller's chat. */
-    public ObjectNode await(Caller caller, Duration timeout, HandoffInbox.Progress progress) throws InterruptedException {
+    public ObjectNode await(Caller caller, Duration timeout, WakeSignal.Progress progress) throws InterruptedException {
         HandoffInbox.Outcome outcome = inbox.await(caller.sessionId(), caller.link(), timeout, progress);
         ObjectNode out = json();
         if (outcome instanceof HandoffInbox.Outcome.Replies r) {

@@ -12,11 +12,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class PullDeliveries {
 
-    private static final long PROGRESS_EVERY_MS = 5_000;
-
     private final InboxRouter router;
-    private final Object signal = new Object();
-    private long generation;
+    private final WakeSignal signal = new WakeSignal();
 
     public PullDeliveries(InboxRouter router) {
         this.router = router;
@@ -24,43 +21,15 @@ public final class PullDeliveries {
 
     /** Routing stored or re-targeted something: waiting sessions look again. */
     public void wake() {
-        synchronized (signal) {
-            generation++;
-            signal.notifyAll();
-        }
+        signal.wake();
     }
 
     /** The session's pending deliveries, waiting up to {@code timeout} for at least one. Empty on timeout. */
     public List<ObjectNode> await(String sessionId, Duration timeout, ToolCall.Progress progress)
             throws InterruptedException {
-        long start = System.nanoTime();
-        long deadline = start + timeout.toNanos();
-        long nextProgress = start + PROGRESS_EVERY_MS * 1_000_000;
-        while (true) {
-            long seen;
-            synchronized (signal) {
-                seen = generation;
-            }
+        return signal.await(timeout, progress::report, "Lark messages", () -> {
             List<ObjectNode> ready = router.takeFor(sessionId);
-            if (!ready.isEmpty()) {
-                return ready;
-            }
-            long now = System.nanoTime();
-            if (now >= deadline) {
-                return List.of();
-            }
-            if (now >= nextProgress) {
-                long waitedMs = (now - start) / 1_000_000;
-                progress.report(waitedMs / 1000.0, timeout.toMillis() / 1000.0,
-                        "waiting for Lark messages (" + waitedMs / 1000 + " s)");
-                nextProgress = now + PROGRESS_EVERY_MS * 1_000_000;
-            }
-            long waitMs = Math.max(1, Math.min(deadline, nextProgress) - now) / 1_000_000 + 1;
-            synchronized (signal) {
-                if (generation == seen) {
-                    signal.wait(waitMs);
-                }
-            }
-        }
+            return ready.isEmpty() ? null : ready;
+        }, List.of());
     }
 }
