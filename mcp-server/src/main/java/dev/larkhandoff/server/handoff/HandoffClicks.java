@@ -46,7 +46,9 @@ public final class HandoffClicks implements CardCallbacks {
                 }
             });
         }
-        if (reply.text().isBlank()) {
+        // Only the handoff's own question cards carry their chat in the button value; a click on any other card
+        // (a channel reply, another app's card) is stored and acknowledged but its card is left as it is.
+        if (reply.text().isBlank() || HandoffCards.textOf(value, "chat_id", "").isBlank()) {
             return new Accept(null, () -> { });
         }
         return new Accept(HandoffCards.answered(action, reply.text()), () -> { });

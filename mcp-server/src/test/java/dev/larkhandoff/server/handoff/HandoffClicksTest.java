@@ -1,0 +1,111 @@
+package dev.larkhandoff.server.handoff;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.lark.event.CardAction;
+import dev.larkhandoff.lark.event.EventDecoder;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.routing.InboundRecorder.CardCallbacks.Accept;
+import dev.larkhandoff.server.routing.InboundRecorder.CardCallbacks.Decision;
+import dev.larkhandoff.server.routing.InboundRecorder.CardCallbacks.Reject;
+import dev.larkhandoff.store.Store;
+import java.nio.file.Path;
+import java.time.Clock;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * The synchronous answers to card clicks (reference §3.6): who may decide, what the toast says, how the card is
+ * replaced, and Stop raising the chat's flag only once the click is stored.
+ */
+class HandoffClicksTest {
+
+    @TempDir
+    Path home;
+    Store store;
+    StopFlags flags;
+    HandoffClicks clicks;
+
+    @BeforeEach
+    void setUp() {
+        store = Store.open(home, Clock.systemUTC());
+        flags = new StopFlags(store.settings(), Clock.systemUTC());
+        clicks = new HandoffClicks(flags);
+    }
+
+    @AfterEach
+    void tearDown() {
+        store.close();
+    }
+
+    @Test
+    void given_a_question_card_when_the_answer_is_yes_then_the_toast_says_got_it_and_the_card_turns_green() {
+        Decision d = clicks.judge(click("ou_olivia", value("Yes").put("chat_id", "oc_1").put("title", "Deploy?")
+                .put("body", "to production")));
+        assertThat(d).isInstanceOfSatisfying(Accept.class, a -> {
+            assertThat(a.response().toast().type()).isEqualTo("success");
+            assertThat(a.response().toast().content()).isEqualTo("Got it: Yes");
+            String card = a.response().card().toString();
+            assertThat(card).contains("Deploy?", "to production", "Selected: **Yes**", "\"green\"");
+        });
+    }
+
+    @Test
+    void given_a_negative_answer_then_the_card_turns_red_and_the_toast_says_denied() {
+        Decision d = clicks.judge(click("ou_olivia", value("no").put("chat_id", "oc_1")));
+        assertThat(d).isInstanceOfSatisfying(Accept.class, a -> {
+            assertThat(a.response().toast().content()).isEqualTo("Denied: no");
+            assertThat(a.response().card().toString()).contains("\"red\"", "Confirmed");
+        });
+    }
+
+    @Test
+    void given_approvers_when_someone_else_clicks_then_the_click_is_refused_and_not_stored() {
+        ObjectNode v = value("y").put("chat_id", "oc_1");
+        v.putArray("approvers").add("ou_olivia").add("ou_colin");
+        assertThat(clicks.judge(click("ou_gina", v))).isInstanceOfSatisfying(Reject.class, r ->
+                assertThat(r.response().toast().content()).isEqualTo("Only the operator or coowners can decide"));
+        assertThat(clicks.judge(click("ou_colin", v))).isInstanceOf(Accept.class);
+    }
+
+    @Test
+    void given_the_stop_button_when_an_approver_clicks_then_the_flag_is_raised_after_the_click_is_stored() {
+        ObjectNode v = value("__stop__").put("chat_id", "oc_1");
+        v.putArray("approvers").add("ou_olivia");
+        assertThat(clicks.judge(click("ou_gina", v))).isInstanceOfSatisfying(Reject.class, r ->
+                assertThat(r.response().toast().content()).isEqualTo("Only the owner or coowners can stop"));
+
+        Accept stop = (Accept) clicks.judge(click("ou_olivia", v));
+        assertThat(stop.response().toast().content()).isEqualTo("Stopping...");
+        assertThat(flags.isRaised("oc_1")).as("not before the click is stored").isFalse();
+        stop.afterStore().run();
+        assertThat(flags.isRaised("oc_1")).isTrue();
+    }
+
+    @Test
+    void given_a_card_that_is_not_a_handoff_question_then_the_click_is_stored_and_its_card_left_alone() {
+        Decision d = clicks.judge(click("ou_olivia", value("open")));
+        assertThat(d).isInstanceOfSatisfying(Accept.class, a -> assertThat(a.response()).isNull());
+    }
+
+    private static ObjectNode value(String action) {
+        return ServerJson.mapper().createObjectNode().put("action", action);
+    }
+
+    private static CardAction click(String operator, ObjectNode value) {
+        ObjectNode root = ServerJson.mapper().createObjectNode().put("schema", "2.0");
+        root.putObject("header").put("event_id", "ev-" + System.nanoTime()).put("event_type", "card.action.trigger")
+                .put("create_time", "1760000000000").put("token", "t").put("app_id", "cli_x").put("tenant_key", "tk");
+        ObjectNode event = root.putObject("event");
+        event.putObject("operator").put("open_id", operator);
+        event.put("token", "c");
+        ObjectNode action = event.putObject("action");
+        action.set("value", value);
+        action.put("tag", "button");
+        event.putObject("context").put("open_message_id", "om_card").put("open_chat_id", "oc_1");
+        return (CardAction) EventDecoder.decode(root);
+    }
+}
