@@ -124,7 +124,8 @@ public final class Daemon implements AutoCloseable {
         } else {
             messagingTools = unconfigured(ChannelMessagingTools.specs());
         }
-        this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), router::replayPending);
+        this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), store.settings(),
+                router::replayPending);
         ToolCatalog handoffTools;
         DeliveryTools.HandoffWait handoffWait;
         if (lark != null) {
@@ -136,11 +137,9 @@ public final class Daemon implements AutoCloseable {
                     new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags, options.clock()),
                     stopFlags, new MediaDownloads(lark.resources(), options.config().home(),
                             MediaDownloads.Limits.DEFAULT), options.clock(), machineName());
-            java.util.function.Function<String, Object> linkOf =
-                    sessionId -> registry.entry(sessionId).map(SessionRegistry.Entry::connection).orElse(null);
-            handoffTools = HandoffTools.of(handoffs, linkOf);
-            handoffWait = (call, timeout) -> HandoffTools.waitIfBound(handoffs, linkOf, call, timeout);
-            this.cardCallbacks = new HandoffClicks(stopFlags);
+            handoffTools = HandoffTools.of(handoffs);
+            handoffWait = (call, timeout) -> HandoffTools.waitIfBound(handoffs, call, timeout);
+            this.cardCallbacks = new HandoffClicks(stopFlags, store.bindings(), store.chats());
         } else {
             handoffTools = unconfigured(HandoffTools.specs());
             handoffWait = DeliveryTools.HandoffWait.NONE;
@@ -249,12 +248,14 @@ public final class Daemon implements AutoCloseable {
         handoffInbox.wake();
     }
 
-    /** A reaction names only its message: it belongs to the chat the bot sent that message to. */
+    /** A reaction names only its message: it belongs to the chat that message was sent (by the bot) or received in. */
     private InboxEvent placeInChat(InboxEvent event) {
         if (event.chatId() != null || event.messageId() == null) {
             return event;
         }
-        return store.chats().lookupParent(event.messageId()).map(sent -> event.withChatId(sent.chatId()))
+        return store.chats().lookupParent(event.messageId()).map(sent -> sent.chatId())
+                .or(() -> store.inbox().chatOfMessage(event.messageId()))
+                .map(event::withChatId)
                 .orElse(event);
     }
 

@@ -42,7 +42,7 @@ public final class DeliveryTools {
                         + "mentions, sender_id, sender_type, privilege, image_key, file_key, file_name, create_time, "
                         + "target_message_id}], \"count\"}, {\"timeout\": true} (call it again, silently) or "
                         + "{\"takeover\": true} (another session took the group: stop quietly); answer with "
-                        + "send_and_wait. Otherwise, for pull-mode sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
+                        + "send_and_wait (replies not answered yet are returned again). Otherwise, for pull-mode sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
                         + "the Lark messages routed to this session, oldest first, as {\"replies\": [{\"content\", "
                         + "\"meta\": {kind, chat_id, message_id, chat_type, sender_id, privilege}}], \"count\"}, or "
                         + "{\"timeout\": true}; answer them with `reply`. Returns at once if replies are waiting.",

@@ -74,7 +74,7 @@ public final class HandoffCards {
         String body = textOf(value, "body", "");
         boolean negative = NEGATIVE.contains(text.strip().toLowerCase(Locale.ROOT));
         String shown = text.length() > 200 ? text.substring(0, 200) + "…" : text;
-        String markdown = (body.isBlank() ? "" : body + "\n\n") + "> Selected: **" + shown + "**";
+        String markdown = (body.isBlank() ? "" : body + "\n\n") + "> Selected: **" + escape(shown) + "**";
         return CardResponse.toast(negative ? "warning" : "success", (negative ? "Denied: " : "Got it: ") + shown)
                 .withCard(Cards.status(title, markdown, negative ? CardColor.RED : CardColor.GREEN));
     }
@@ -83,6 +83,30 @@ public final class HandoffCards {
     public static CardResponse stopping() {
         return CardResponse.toast("warning", "Stopping...").withCard(
                 Cards.status("Stopping...", "Stop requested. Waiting for current tool to finish...", CardColor.ORANGE));
+    }
+
+    /** The answer to a click on a question by someone who may not talk to the agent in that chat. */
+    public static CardResponse notAllowedToAnswer() {
+        return CardResponse.toast("error", "Only the operator, coowners and guests of this handoff can answer");
+    }
+
+    /**
+     * What a person typed, made inert in the bot's own card: markup ({@code <at id=all>}, links) is shown, not
+     * obeyed.
+     */
+    static String escape(String text) {
+        StringBuilder sb = new StringBuilder(text.length());
+        for (char c : text.toCharArray()) {
+            switch (c) {
+                case '<' -> sb.append("&#60;");
+                case '>' -> sb.append("&#62;");
+                case '[' -> sb.append("&#91;");
+                case ']' -> sb.append("&#93;");
+                case '*' -> sb.append("&#42;");
+                default -> sb.append(c);
+            }
+        }
+        return sb.toString();
     }
 
     /** The answer to a click by someone who may not decide; the card stays as it is. */

@@ -2,20 +2,30 @@ package dev.larkhandoff.server.handoff;
 
 import dev.larkhandoff.lark.event.CardAction;
 import dev.larkhandoff.server.routing.InboundRecorder.CardCallbacks;
+import dev.larkhandoff.store.chat.ChatMember;
+import dev.larkhandoff.store.chat.ChatRepository;
+import dev.larkhandoff.store.handoff.Binding;
+import dev.larkhandoff.store.handoff.BindingRepository;
+import java.util.List;
 import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Answers clicks on the handoff's cards as they arrive: a click by someone the card does not list as an approver
- * is refused with a toast and never stored; Stop raises the chat's stop flag; any other answer is stored for the
- * agent's wait and the card is replaced by one showing the choice.
+ * Answers clicks on the handoff's cards as they arrive: a click by someone the card does not list as an approver,
+ * or on a question by someone who may not talk to the agent in that chat, is refused with a toast and never stored
+ * (so a stranger cannot answer for the operator, nor close the question to them); Stop raises the chat's stop flag;
+ * any other answer is stored for the agent's wait and the card is replaced by one showing the choice.
  */
 public final class HandoffClicks implements CardCallbacks {
 
     private final StopFlags stopFlags;
+    private final BindingRepository bindings;
+    private final ChatRepository chats;
 
-    public HandoffClicks(StopFlags stopFlags) {
+    public HandoffClicks(StopFlags stopFlags, BindingRepository bindings, ChatRepository chats) {
         this.stopFlags = stopFlags;
+        this.bindings = bindings;
+        this.chats = chats;
     }
 
     @Override
@@ -51,7 +61,24 @@ public final class HandoffClicks implements CardCallbacks {
         if (reply.text().isBlank() || HandoffCards.textOf(value, "chat_id", "").isBlank()) {
             return new Accept(null, () -> { });
         }
+        if (chatId != null && !mayAnswer(chatId, reply.senderId())) {
+            return new Reject(HandoffCards.notAllowedToAnswer());
+        }
         return new Accept(HandoffCards.answered(action, reply.text()), () -> { });
+    }
+
+    /** In a bound chat, as the reply filters decide: the operator, or a guest or coowner; anyone when none is set. */
+    private boolean mayAnswer(String chatId, String openId) {
+        Optional<Binding> binding = bindings.find(chatId);
+        if (binding.isEmpty()) {
+            return true;
+        }
+        List<ChatMember> members = chats.members(chatId);
+        String operator = binding.get().operatorOpenId();
+        if (operator.isEmpty() && members.isEmpty()) {
+            return true;
+        }
+        return operator.equals(openId) || members.stream().anyMatch(m -> m.openId().equals(openId));
     }
 
     private static String chatOf(CardAction action) {

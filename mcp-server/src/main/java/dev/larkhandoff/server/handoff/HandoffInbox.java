@@ -1,30 +1,38 @@
 package dev.larkhandoff.server.handoff;
 
+import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.routing.WakeSignal;
+import dev.larkhandoff.store.SettingsRepository;
 import dev.larkhandoff.store.chat.ChatRepository;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.handoff.BindingRepository;
 import dev.larkhandoff.store.inbox.InboxRepository;
 import dev.larkhandoff.store.inbox.InboxRow;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The handoff's reply loop on the daemon side: a bound session's wait takes the pending rows of its chat, screens
  * them with {@link ReplyFilters} (rows kept back are marked filtered with the reason, so nothing is lost by
- * filtering), and returns the replies. A returned reply stays pending until the session calls again on the same
- * connection, which shows it read them; if the daemon or the session's proxy died in between, the next wait
- * returns it again (at least once, never lost). A takeover ends the previous holder's wait with
- * {@link Outcome.TakenOver}.
+ * filtering), and returns the replies. As in the seed, a reply counts as read when the agent answers (posts to its
+ * chat, or hands back): until then it stays pending and {@code wait_for_reply} returns it again, so a reply whose
+ * result never reached the agent (the daemon or proxy died, the call was cancelled) is not lost. Which replies
+ * were handed out, and which sessions lost their chat to a takeover and have not been told, are kept in the store,
+ * so a restarted daemon knows them too.
  */
 public final class HandoffInbox {
 
     private static final Logger log = LoggerFactory.getLogger(HandoffInbox.class);
+    private static final String UNANSWERED = "handoff.unanswered:";
+    private static final String LOST = "handoff.lost:";
+    /** How long a wait whose chat vanished waits for the takeover notice that explains it. */
+    private static final long LOST_NOTICE_GRACE_MS = 3_000;
 
     /** How a wait ended. */
     public sealed interface Outcome {
@@ -32,7 +40,7 @@ public final class HandoffInbox {
         record Replies(Binding binding, List<HandoffReply> replies) implements Outcome {
         }
 
-        /** Another session took the chat over; this one should stop quietly. */
+        /** Another session took the chat over, or it was dissolved; this one should stop quietly. */
         record TakenOver(String chatId) implements Outcome {
         }
 
@@ -44,23 +52,20 @@ public final class HandoffInbox {
         }
     }
 
-    /** What one wait handed to a session, and on which connection. */
-    private record InFlight(Object link, List<String> keys) {
-    }
-
     private final InboxRepository inbox;
     private final BindingRepository bindings;
     private final ChatRepository chats;
+    private final SettingsRepository settings;
     private final Runnable route;
     private final WakeSignal signal = new WakeSignal();
-    private final Map<String, InFlight> inFlight = new ConcurrentHashMap<>();
-    private final Map<String, String> takenOver = new ConcurrentHashMap<>();
 
     /** @param route assigns pending rows to the sessions holding their chats (the router's replay) */
-    public HandoffInbox(InboxRepository inbox, BindingRepository bindings, ChatRepository chats, Runnable route) {
+    public HandoffInbox(InboxRepository inbox, BindingRepository bindings, ChatRepository chats,
+            SettingsRepository settings, Runnable route) {
         this.inbox = inbox;
         this.bindings = bindings;
         this.chats = chats;
+        this.settings = settings;
         this.route = route;
     }
 
@@ -69,62 +74,90 @@ public final class HandoffInbox {
         signal.wake();
     }
 
-    /** The session lost its chat to a takeover: its current or next wait answers {@link Outcome.TakenOver}. */
-    public void takenOver(String sessionId, String chatId) {
-        takenOver.put(sessionId, chatId);
-        inFlight.remove(sessionId);
+    /**
+     * The session loses (or is about to lose) its chat to a takeover or a dissolve: what it was handed counts as
+     * its own, and its current or next wait, or send, is told {@link Outcome.TakenOver}.
+     */
+    public synchronized void lost(String sessionId, String chatId) {
+        answered(sessionId);
+        settings.put(LOST + sessionId, chatId);
         wake();
     }
 
-    /** The session handed back: what it was given counts as read, and no takeover is left to report. */
-    public void released(String sessionId) {
-        InFlight f = inFlight.remove(sessionId);
-        if (f != null) {
-            inbox.markAllDelivered(f.keys(), sessionId);
+    /** The chat the session lost and has not been told about yet, if any; telling it clears the notice. */
+    public synchronized Optional<String> takeLostNotice(String sessionId) {
+        Optional<String> chat = settings.get(LOST + sessionId);
+        chat.ifPresent(c -> settings.remove(LOST + sessionId));
+        return chat;
+    }
+
+    /** Whether the session lost its chat and has not been told. */
+    public boolean hasLostNotice(String sessionId) {
+        return settings.get(LOST + sessionId).isPresent();
+    }
+
+    /** The session answered in its chat: the replies it was handed count as read. */
+    public synchronized void answered(String sessionId) {
+        List<String> keys = unanswered(sessionId);
+        if (!keys.isEmpty()) {
+            inbox.markAllDelivered(keys, sessionId);
+            settings.remove(UNANSWERED + sessionId);
         }
-        takenOver.remove(sessionId);
+    }
+
+    /** The session handed back or starts afresh: its replies count as read and no old takeover is left to tell. */
+    public synchronized void released(String sessionId) {
+        answered(sessionId);
+        settings.remove(LOST + sessionId);
         wake();
     }
 
     /**
-     * The session calls again on {@code link}: what an earlier wait gave it on the same link counts as read. On
-     * another link (its proxy restarted) it does not, and the next wait returns it again.
+     * Waits up to {@code timeout} for replies in the session's chat. Replies handed out before and not answered
+     * since come first, again.
      */
-    public void seen(String sessionId, Object link) {
-        InFlight f = inFlight.get(sessionId);
-        if (f != null && f.link() == link && inFlight.remove(sessionId, f)) {
-            inbox.markAllDelivered(f.keys(), sessionId);
-        }
-    }
-
-    /** Whether an earlier wait's replies still wait to be read by the session. */
-    public boolean hasUnread(String sessionId) {
-        return inFlight.containsKey(sessionId);
-    }
-
-    /** Waits up to {@code timeout} for replies in the session's chat. */
-    public Outcome await(String sessionId, Object link, Duration timeout, WakeSignal.Progress progress)
+    public Outcome await(String sessionId, Duration timeout, WakeSignal.Progress progress)
             throws InterruptedException {
-        seen(sessionId, link);
-        return signal.await(timeout, progress, "a reply in Lark", () -> look(sessionId, link), new Outcome.TimedOut());
+        boolean boundAtStart = bindings.findBySession(sessionId).isPresent();
+        long[] unboundSince = {0};
+        return signal.await(timeout, progress, "a reply in Lark", () -> look(sessionId, boundAtStart, unboundSince),
+                new Outcome.TimedOut());
     }
 
     /** What a wait finds now: a takeover, no chat, replies, or nothing yet (null). */
-    private Outcome look(String sessionId, Object link) {
-        String lost = takenOver.remove(sessionId);
-        if (lost != null) {
-            return new Outcome.TakenOver(lost);
+    private Outcome look(String sessionId, boolean boundAtStart, long[] unboundSince) {
+        Optional<String> lost = takeLostNotice(sessionId);
+        if (lost.isPresent()) {
+            return new Outcome.TakenOver(lost.get());
         }
         Optional<Binding> binding = bindings.findBySession(sessionId);
         if (binding.isEmpty()) {
-            return new Outcome.NotBound();
+            if (!boundAtStart) {
+                return new Outcome.NotBound();
+            }
+            // The chat went while waiting: the notice saying why follows the swap in a moment.
+            long now = System.nanoTime();
+            if (unboundSince[0] == 0) {
+                unboundSince[0] = now;
+            }
+            return now - unboundSince[0] > LOST_NOTICE_GRACE_MS * 1_000_000 ? new Outcome.NotBound() : null;
         }
-        List<HandoffReply> ready = take(binding.get(), link);
+        List<HandoffReply> ready = take(binding.get());
         return ready.isEmpty() ? null : new Outcome.Replies(binding.get(), ready);
     }
 
+    private List<String> unanswered(String sessionId) {
+        return settings.get(UNANSWERED + sessionId)
+                .map(json -> {
+                    List<String> keys = new ArrayList<>();
+                    ServerJson.mapper().readTree(json).forEach(k -> keys.add(k.asString()));
+                    return keys;
+                })
+                .orElse(List.of());
+    }
+
     /** Screens the chat's pending rows: those kept back are marked filtered; the rest are handed out. */
-    private synchronized List<HandoffReply> take(Binding binding, Object link) {
+    private synchronized List<HandoffReply> take(Binding binding) {
         route.run();
         List<InboxRow> rows = inbox.pendingFor(binding.sessionId()).stream()
                 .filter(r -> binding.chatId().equals(r.event().chatId()))
@@ -140,8 +173,9 @@ public final class HandoffInbox {
         if (screening.kept().isEmpty()) {
             return List.of();
         }
-        List<String> keys = screening.kept().stream().map(k -> k.row().dedupeKey()).toList();
-        inFlight.put(binding.sessionId(), new InFlight(link, keys));
+        Set<String> keys = new LinkedHashSet<>(unanswered(binding.sessionId()));
+        screening.kept().forEach(k -> keys.add(k.row().dedupeKey()));
+        settings.put(UNANSWERED + binding.sessionId(), ServerJson.mapper().writeValueAsString(keys));
         long newest = screening.kept().stream().mapToLong(k -> k.reply().createTime()).max().orElse(0);
         if (newest > 0) {
             bindings.markConsumed(binding.chatId(), binding.sessionId(), newest);

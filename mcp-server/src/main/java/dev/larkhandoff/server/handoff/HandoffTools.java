@@ -16,7 +16,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -51,12 +50,9 @@ public final class HandoffTools {
     private HandoffTools() {
     }
 
-    /**
-     * The tools, for a daemon whose sessions reach it on the connections {@code linkOf} names (replies count as
-     * read per connection).
-     */
-    public static ToolCatalog of(Handoffs handoffs, Function<String, Object> linkOf) {
-        Adapter a = new Adapter(handoffs, linkOf);
+    /** The tools over the daemon's handoff workflow. */
+    public static ToolCatalog of(Handoffs handoffs) {
+        Adapter a = new Adapter(handoffs);
         ToolCatalog.Builder b = ToolCatalog.builder();
         for (ToolSpec spec : specs()) {
             b.add(spec, call -> a.call(spec.name(), call));
@@ -65,13 +61,12 @@ public final class HandoffTools {
     }
 
     /** The wait of a session that holds a handoff chat, for {@code wait_for_reply}; empty when it holds none. */
-    public static Optional<ToolResult> waitIfBound(Handoffs handoffs, Function<String, Object> linkOf, ToolCall call,
-            Duration timeout) {
+    public static Optional<ToolResult> waitIfBound(Handoffs handoffs, ToolCall call, Duration timeout) {
         if (call.callerSessionId() == null || !handoffs.isBound(call.callerSessionId())) {
             return Optional.empty();
         }
-        return Optional.of(new Adapter(handoffs, linkOf).guarded(WAIT_TOOL, () -> handoffs.await(
-                caller(call, linkOf), timeout, progress(call)).toString()));
+        return Optional.of(new Adapter(handoffs).guarded(WAIT_TOOL, () -> handoffs.await(
+                caller(call), timeout, progress(call)).toString()));
     }
 
     private static final String WAIT_TOOL = "wait_for_reply";
@@ -160,14 +155,14 @@ public final class HandoffTools {
     }
 
     /** Runs one tool with its arguments read and its failures turned into clear errors. */
-    private record Adapter(Handoffs handoffs, Function<String, Object> linkOf) {
+    private record Adapter(Handoffs handoffs) {
 
         ToolResult call(String tool, ToolCall call) {
             if (call.callerSessionId() == null) {
                 return ToolResult.error(tool + " needs a registered session (the proxy has not registered yet)");
             }
             Args in = new Args(call.arguments());
-            Handoffs.Caller who = caller(call, linkOf);
+            Handoffs.Caller who = caller(call);
             return guarded(tool, () -> switch (tool) {
                 case START -> handoffs.start(who, new Handoffs.StartArgs(StartMode.of(in.text("mode")),
                         in.text("group_name"), in.text("sidecar_chat_id"), in.text("takeover_chat_id"),
@@ -177,13 +172,13 @@ public final class HandoffTools {
                 case SEND_AND_WAIT -> {
                     // Read before the send, which clears it: Stop must reach the agent once.
                     boolean stop = handoffs.stopRequested(who.sessionId());
-                    handoffs.send(who, card(in));
+                    handoffs.send(who, card(in), true);
                     yield withStop(handoffs.await(who, timeout(in), progress(call)), stop).toString();
                 }
                 case SEND -> {
                     boolean stop = handoffs.stopRequested(who.sessionId());
                     yield withStop(in.flag("working") ? handoffs.working(who, in.required("message"))
-                            : handoffs.send(who, card(in)), stop).toString();
+                            : handoffs.send(who, card(in), false), stop).toString();
                 }
                 case DOWNLOAD -> handoffs.download(who, in.required("message_id"), in.text("image_key"),
                         in.text("file_key"), bareFileName(in.text("file_name"))).toString();
@@ -212,6 +207,9 @@ public final class HandoffTools {
         ToolResult guarded(String tool, Body body) {
             try {
                 return ToolResult.ok(body.run());
+            } catch (Handoffs.TakenOver e) {
+                // Not an error: the agent's cue to stop quietly, as a wait would have told it.
+                return ToolResult.ok(Handoffs.takeover().toString());
             } catch (HandoffException | WorkspaceException e) {
                 return ToolResult.error(tool + ": " + e.getMessage());
             } catch (IllegalArgumentException e) {
@@ -241,8 +239,8 @@ public final class HandoffTools {
         return name;
     }
 
-    private static Handoffs.Caller caller(ToolCall call, Function<String, Object> linkOf) {
-        return new Handoffs.Caller(call.callerSessionId(), linkOf.apply(call.callerSessionId()));
+    private static Handoffs.Caller caller(ToolCall call) {
+        return new Handoffs.Caller(call.callerSessionId());
     }
 
     private static WakeSignal.Progress progress(ToolCall call) {

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.handoff;
 
 import dev.larkhandoff.lark.LarkClient;
+import dev.larkhandoff.lark.im.Chat;
 import dev.larkhandoff.lark.im.Message;
 import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.im.ResourceApi;
@@ -57,8 +58,8 @@ public final class Handoffs {
 
     private static final Logger log = LoggerFactory.getLogger(Handoffs.class);
 
-    /** Who asks: the session, and the connection it asks on (replies count as read per connection). */
-    public record Caller(String sessionId, Object link) {
+    /** Who asks: the session. */
+    public record Caller(String sessionId) {
     }
 
     /** How {@link #start} was asked to pick its group. */
@@ -113,18 +114,30 @@ public final class Handoffs {
         GroupSettings settings;
         String groupName;
         ObjectNode out = json();
+        Optional<Binding> held = store.bindings().findBySession(caller.sessionId());
+        if (held.isPresent() && !held.get().chatId().equals(args.takeoverChatId())) {
+            return out.put("status", "already_active").put("chat_id", held.get().chatId())
+                    .put("hint", "this session already holds a chat; call wait_for_reply to continue, or "
+                            + "handoff_end first to move elsewhere");
+        }
+        // Whatever came before (a chat lost to a takeover, replies never answered) belongs to the old handoff.
+        inbox.released(caller.sessionId());
         if (args.takeoverChatId() != null) {
-            String expected = args.expectedHolder() != null ? args.expectedHolder()
-                    : store.bindings().find(ChatIds.require(args.takeoverChatId())).map(Binding::sessionId).orElse(null);
-            TakeoverOutcome outcome = groups.takeover(args.takeoverChatId(), agent, expected);
+            String chatId = ChatIds.require(args.takeoverChatId());
+            Optional<String> holder = store.bindings().find(chatId).map(Binding::sessionId);
+            String expected = args.expectedHolder() != null ? args.expectedHolder() : holder.orElse(null);
+            // The holder is told before the swap, so its wait never sees its chat vanish unexplained; should the
+            // swap be refused, the holder it names had lost the chat already.
+            holder.filter(h -> h.equals(expected) && !h.equals(caller.sessionId()))
+                    .ifPresent(h -> inbox.lost(h, chatId));
+            TakeoverOutcome outcome = groups.takeover(chatId, agent, expected);
             if (outcome instanceof TakeoverOutcome.Refused refused) {
-                return out.put("status", "refused").put("chat_id", args.takeoverChatId())
+                return out.put("status", "refused").put("chat_id", chatId)
                         .put("holder", refused.currentHolder())
                         .put("hint", "the group changed hands since you looked; call handoff_start again to see it");
             }
             TakeoverOutcome.TookOver took = (TakeoverOutcome.TookOver) outcome;
             if (took.previousHolder() != null && !took.previousHolder().equals(caller.sessionId())) {
-                inbox.takenOver(took.previousHolder(), took.binding().chatId());
                 out.put("previous_holder", took.previousHolder());
             }
             bound = took.binding();
@@ -157,6 +170,7 @@ public final class Handoffs {
             created = ready.created();
             settings = ready.settings();
             groupName = ready.group().name();
+            dropStale(bound.chatId());
         }
         String chatId = bound.chatId();
         inbox.wake();
@@ -180,6 +194,9 @@ public final class Handoffs {
     public ObjectNode end(Caller caller, String body, boolean dissolve) {
         Binding b = bound(caller);
         String chatId = b.chatId();
+        if (dissolve) {
+            requireHandoffGroup(chatId);
+        }
         outbox.finishWorking(chatId);
         outbox.clearThinking(chatId);
         ObjectNode out = json();
@@ -195,8 +212,13 @@ public final class Handoffs {
         inbox.released(caller.sessionId());
         out.put("status", "ended").put("chat_id", chatId);
         if (dissolve) {
-            DissolvedGroup gone = directory.get().dissolve(chatId);
-            out.put("dissolved", true).put("group_name", gone.name());
+            try {
+                DissolvedGroup gone = directory.get().dissolve(chatId);
+                out.put("dissolved", true).put("group_name", gone.name());
+            } catch (WorkspaceException e) {
+                // The handoff has ended either way; only the clean-up failed, and the agent should say so.
+                out.put("dissolved", false).put("dissolve_error", e.getMessage());
+            }
         }
         return out;
     }
@@ -205,7 +227,7 @@ public final class Handoffs {
 
     /** Waits for replies in the caller's chat. */
     public ObjectNode await(Caller caller, Duration timeout, WakeSignal.Progress progress) throws InterruptedException {
-        HandoffInbox.Outcome outcome = inbox.await(caller.sessionId(), caller.link(), timeout, progress);
+        HandoffInbox.Outcome outcome = inbox.await(caller.sessionId(), timeout, progress);
         ObjectNode out = json();
         if (outcome instanceof HandoffInbox.Outcome.Replies r) {
             outbox.thinking(r.binding().chatId(), r.replies());
@@ -218,7 +240,7 @@ public final class Handoffs {
             return out;
         }
         if (outcome instanceof HandoffInbox.Outcome.TakenOver) {
-            return out.put("takeover", true);
+            return takeover();
         }
         if (outcome instanceof HandoffInbox.Outcome.TimedOut) {
             return out.put("timeout", true);
@@ -226,12 +248,18 @@ public final class Handoffs {
         throw notBound();
     }
 
-    /** Posts a card to the caller's chat for the agent (its answer, a question, a status). */
-    public ObjectNode send(Caller caller, OutgoingCard card) {
+    /**
+     * Posts a card to the caller's chat for the agent (its answer, a question, a status); the replies it was handed
+     * count as read.
+     *
+     * @param answer whether this answers the user, so that where the bot must be @-mentioned the operator is
+     *               mentioned (as the seed's send_and_wait does); progress notes do not ping anyone
+     */
+    public ObjectNode send(Caller caller, OutgoingCard card, boolean answer) {
         Binding b = bound(caller);
-        inbox.seen(caller.sessionId(), caller.link());
-        HandoffOutbox.Sent sent = outbox.post(b.chatId(), caller.sessionId(), card.toJson(b.chatId(), mentionFor(b, card)),
-                card.kind(), card.title(), card.text());
+        inbox.answered(caller.sessionId());
+        HandoffOutbox.Sent sent = outbox.post(b.chatId(), caller.sessionId(),
+                card.toJson(b.chatId(), mentionFor(b, card, answer)), card.kind(), card.title(), card.text());
         return json().put("sent", true).put("message_id", sent.messageId());
     }
 
@@ -248,9 +276,9 @@ public final class Handoffs {
         return json().put("working_card", sent.messageId());
     }
 
-    /** Whether the session holds a handoff chat (its waits are the handoff loop's). */
+    /** Whether the session's waits are the handoff loop's: it holds a chat, or lost one and was not told yet. */
     public boolean isBound(String sessionId) {
-        return store.bindings().findBySession(sessionId).isPresent();
+        return store.bindings().findBySession(sessionId).isPresent() || inbox.hasLostNotice(sessionId);
     }
 
     /** Whether Stop was pressed in the caller's chat (the next tool call should stop). */
@@ -271,8 +299,10 @@ public final class Handoffs {
             throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "chat " + toChatId
                     + " has no active handoff; relays go to groups where an agent is waiting");
         }
-        String fromName = chatName(from.chatId());
-        Relay relay = new Relay(text, from.chatId(), fromName, null, clock.millis());
+        Optional<Chat> source = chat(from.chatId());
+        String fromName = source.map(Chat::name).orElse(from.chatId());
+        String fromWorkspace = source.flatMap(c -> Workspace.idIn(c.description())).orElse(null);
+        Relay relay = new Relay(text, from.chatId(), fromName, fromWorkspace, clock.millis());
         outbox.send(toChatId, caller.sessionId(), HandoffCards.relay(fromName, text), "relay", "relay", text);
         store.inbox().insertIfAbsent(relay.toInboxEvent(toChatId).withTarget(target.get().sessionId()));
         inbox.wake();
@@ -283,7 +313,7 @@ public final class Handoffs {
 
     /** Downloads an image or file of a message into the downloads folder and says where it is. */
     public ObjectNode download(Caller caller, String messageId, String imageKey, String fileKey, String fileName) {
-        bound(caller);
+        requireInChat(bound(caller), messageId);
         Path path;
         if (imageKey != null) {
             path = media.downloadImage(messageId, imageKey);
@@ -304,10 +334,8 @@ public final class Handoffs {
     /** Uploads a local image or file and sends it to the caller's chat. */
     public ObjectNode sendFile(Caller caller, Path file, boolean asImage) {
         Binding b = bound(caller);
-        inbox.seen(caller.sessionId(), caller.link());
-        if (!Files.isRegularFile(file)) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "no such file: " + file);
-        }
+        file = sendable(file);
+        inbox.answered(caller.sessionId());
         outbox.clearThinking(b.chatId());
         outbox.finishWorking(b.chatId());
         String name = file.getFileName().toString();
@@ -480,8 +508,13 @@ public final class Handoffs {
                 if (chatId == null) {
                     throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "dissolve needs chat_id");
                 }
+                requireHandoffGroup(ChatIds.require(chatId));
+                store.bindings().find(chatId).map(Binding::sessionId).filter(h -> !h.equals(caller.sessionId()))
+                        .ifPresent(h -> inbox.lost(h, chatId));
                 DissolvedGroup gone = groups.dissolve(chatId);
-                released(gone);
+                if (caller.sessionId().equals(gone.releasedHolder())) {
+                    inbox.released(caller.sessionId());
+                }
                 out.put("dissolved", gone.chatId()).put("name", gone.name());
             }
             case "clear" -> dissolution(out, groups.clear(workspaceOf(caller.sessionId(), projectDir), confirm));
@@ -506,12 +539,95 @@ public final class Handoffs {
     /** A dissolved group's holder loses its chat as if taken over: its wait ends quietly. */
     private void released(DissolvedGroup g) {
         if (g.releasedHolder() != null) {
-            inbox.takenOver(g.releasedHolder(), g.chatId());
+            inbox.lost(g.releasedHolder(), g.chatId());
         }
     }
 
+    /** The caller's binding; a caller that lost its chat is told so (once), else that it has none. */
     private Binding bound(Caller caller) {
-        return store.bindings().findBySession(caller.sessionId()).orElseThrow(Handoffs::notBound);
+        Optional<Binding> b = store.bindings().findBySession(caller.sessionId());
+        if (b.isPresent()) {
+            return b.get();
+        }
+        if (inbox.takeLostNotice(caller.sessionId()).isPresent()) {
+            throw new TakenOver();
+        }
+        throw notBound();
+    }
+
+    /** The caller's chat was taken over or dissolved; the tools answer {@code {"takeover": true}}. */
+    public static final class TakenOver extends RuntimeException {
+        TakenOver() {
+            super("another session took this handoff's group over", null, false, false);
+        }
+    }
+
+    /** What a session that lost its chat is told: stop quietly. */
+    public static ObjectNode takeover() {
+        return json().put("takeover", true);
+    }
+
+    /** Rows left pending in the chat from before this handoff (no session listened then) are not the agent's. */
+    private void dropStale(String chatId) {
+        long before = clock.millis() - 5_000;
+        for (InboxRow row : store.inbox().pending()) {
+            if (chatId.equals(row.event().chatId()) && row.receivedAt() < before) {
+                store.inbox().markFiltered(row.dedupeKey(), "before_handoff: received before this handoff started");
+            }
+        }
+    }
+
+    /** Only groups made for handoffs may be dissolved: an external (sidecar) group is the people's, not ours. */
+    private void requireHandoffGroup(String chatId) {
+        Chat c = chat(chatId).orElseThrow(() -> new HandoffException(HandoffException.Problem.NOT_FOUND,
+                "Lark knows no chat " + chatId));
+        if (Workspace.idIn(c.description()).isEmpty()) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "chat " + chatId + " (" + c.name()
+                    + ") is not a handoff group (its description carries no workspace tag); only groups made for "
+                    + "handoffs are dissolved");
+        }
+    }
+
+    /** Media are fetched only for messages of the caller's own chat, so no one reaches into another chat. */
+    private void requireInChat(Binding b, String messageId) {
+        LarkIds.messageId(messageId, "message_id");
+        boolean ours = store.inbox().chatOfMessage(messageId).map(b.chatId()::equals)
+                .or(() -> store.chats().lookupParent(messageId).map(m -> b.chatId().equals(m.chatId())))
+                .orElse(false);
+        if (!ours) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "message " + messageId
+                    + " is not a message of this handoff's chat");
+        }
+    }
+
+    /**
+     * A file the agent may post: an existing regular file given by absolute path, and not one of this program's
+     * own (its config holds the app secret, its token guards the HTTP front), links followed first.
+     */
+    private Path sendable(Path file) {
+        if (!file.isAbsolute()) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "path must be absolute, got " + file);
+        }
+        Path real;
+        try {
+            real = file.toRealPath();
+        } catch (java.io.IOException e) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "no such file: " + file);
+        }
+        if (!Files.isRegularFile(real)) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "not a regular file: " + file);
+        }
+        Path home = media.directory().getParent();
+        try {
+            home = home.toRealPath();
+        } catch (java.io.IOException e) {
+            // the home exists while the daemon runs; if not, the comparison below uses it as given
+        }
+        if (real.startsWith(home) && !real.startsWith(media.directory())) {
+            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "refusing to send " + file
+                    + ": it is one of lark-handoff's own files (" + home + " holds the app secret and tokens)");
+        }
+        return real;
     }
 
     private static HandoffException notBound() {
@@ -520,11 +636,11 @@ public final class Handoffs {
     }
 
     /** In a chat where the bot must be @-mentioned, answers @-mention the operator unless the agent names someone. */
-    private static String mentionFor(Binding b, OutgoingCard card) {
+    private static String mentionFor(Binding b, OutgoingCard card, boolean answer) {
         if (card.mentionOpenId() != null) {
             return LarkIds.openId(card.mentionOpenId(), "mention");
         }
-        return b.needMention() && !b.operatorOpenId().isEmpty() ? b.operatorOpenId() : null;
+        return answer && b.needMention() && !b.operatorOpenId().isEmpty() ? b.operatorOpenId() : null;
     }
 
     private Workspace workspaceOf(String sessionId, String projectDir) {
@@ -544,10 +660,14 @@ public final class Handoffs {
     }
 
     private String chatName(String chatId) {
+        return chat(chatId).map(Chat::name).orElse(chatId);
+    }
+
+    private Optional<Chat> chat(String chatId) {
         try {
-            return HandoffOutbox.call("read chat " + chatId, lark.chats().get(chatId)).name();
+            return Optional.of(HandoffOutbox.call("read chat " + chatId, lark.chats().get(chatId)));
         } catch (HandoffException e) {
-            return chatId;
+            return Optional.empty();
         }
     }
 

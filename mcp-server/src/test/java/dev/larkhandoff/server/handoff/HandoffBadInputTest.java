@@ -118,6 +118,47 @@ class HandoffBadInputTest {
     }
 
     @Test
+    void dissolving_an_external_group_is_refused_before_anything_changes() {
+        var bob = world.control.addUser("Bob");
+        var carol = world.control.addUser("Carol");
+        var team = world.control.createGroup("team room", world.operator, bob, carol);
+        agent.ok(HandoffTools.START, Map.of("sidecar_chat_id", team.chatId));
+        ToolResult r = agent.call(HandoffTools.END, Map.of("dissolve", true));
+        assertThat(r.isError()).isTrue();
+        assertThat(r.text()).contains("not a handoff group");
+        assertThat(world.lark.state().chat(team.chatId).orElseThrow().members).contains(world.operator.openId());
+        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).path("chat_id").asString()).isEqualTo(team.chatId);
+    }
+
+    @Test
+    void sending_lark_handoffs_own_files_or_a_relative_path_is_refused() throws Exception {
+        agent.start();
+        ToolResult config = agent.call(HandoffTools.SEND_FILE, Map.of("path", home.resolve("config.json").toString()));
+        assertThat(config.isError()).isTrue();
+        assertThat(config.text()).contains("lark-handoff's own files");
+        Path link = Files.createSymbolicLink(home.resolveSibling(home.getFileName() + "-link.json"),
+                home.resolve("config.json"));
+        try {
+            assertThat(agent.call(HandoffTools.SEND_FILE, Map.of("path", link.toString())).text())
+                    .contains("lark-handoff's own files");
+        } finally {
+            Files.deleteIfExists(link);
+        }
+        assertThat(agent.call(HandoffTools.SEND_FILE, Map.of("path", "config.json")).text())
+                .contains("path must be absolute");
+    }
+
+    @Test
+    void media_of_another_chat_are_refused() {
+        var elsewhere = world.control.createGroup("elsewhere", world.operator);
+        String foreign = world.control.sendFile(world.operator, elsewhere.chatId, "x".getBytes(), "x.txt").messageId();
+        agent.start();
+        ToolResult r = agent.call(HandoffTools.DOWNLOAD, Map.of("message_id", foreign, "file_key", "file_v2_abc"));
+        assertThat(r.isError()).isTrue();
+        assertThat(r.text()).contains("is not a message of this handoff's chat");
+    }
+
+    @Test
     void malformed_arguments_are_named() {
         agent.start();
         assertThat(agent.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 99_999)).text())

@@ -33,7 +33,7 @@ class HandoffClicksTest {
     void setUp() {
         store = Store.open(home, Clock.systemUTC());
         flags = new StopFlags(store.settings(), Clock.systemUTC());
-        clicks = new HandoffClicks(flags);
+        clicks = new HandoffClicks(flags, store.bindings(), store.chats());
     }
 
     @AfterEach
@@ -83,6 +83,29 @@ class HandoffClicksTest {
         assertThat(flags.isRaised("oc_1")).as("not before the click is stored").isFalse();
         stop.afterStore().run();
         assertThat(flags.isRaised("oc_1")).isTrue();
+    }
+
+    @Test
+    void given_a_bound_chat_when_a_stranger_answers_a_question_then_the_click_is_refused_and_a_guest_may_answer() {
+        store.sessions().register("session-1", dev.larkhandoff.store.session.Role.SESSION, "{}",
+                dev.larkhandoff.store.session.DeliveryMode.PULL, null, "test");
+        store.bindings().claim(dev.larkhandoff.store.handoff.Binding.of("oc_1", "session-1")
+                .withOperator("ou_olivia", "ou_bot"));
+        store.chats().putMember("oc_1", "ou_gina", "Gina", dev.larkhandoff.store.chat.MemberRole.GUEST);
+        ObjectNode question = value("Yes").put("chat_id", "oc_1").put("title", "Deploy?");
+
+        assertThat(clicks.judge(click("ou_sam", question))).isInstanceOfSatisfying(Reject.class, r ->
+                assertThat(r.response().toast().content())
+                        .isEqualTo("Only the operator, coowners and guests of this handoff can answer"));
+        assertThat(clicks.judge(click("ou_gina", question))).isInstanceOf(Accept.class);
+        assertThat(clicks.judge(click("ou_olivia", question))).isInstanceOf(Accept.class);
+    }
+
+    @Test
+    void given_an_answer_with_markup_then_the_card_shows_it_inert() {
+        Accept a = (Accept) clicks.judge(click("ou_olivia", value("<at id=all></at> [x](http://evil)")
+                .put("chat_id", "oc_1")));
+        assertThat(a.response().card().toString()).doesNotContain("<at id=all>").contains("&#60;at id=all&#62;");
     }
 
     @Test

@@ -26,6 +26,8 @@ class HandoffToolsTest {
 
     @TempDir
     Path home;
+    @TempDir
+    Path project;
     HandoffDaemon world;
     HandoffDaemon.Session agent;
 
@@ -71,6 +73,7 @@ class HandoffToolsTest {
         });
         String ask = world.control.sendText(world.operator, chat, "add @_user_1 as coowner", bob.openId()).messageId();
         agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10));
+        agent.ok(HandoffTools.SEND, Map.of("message", "adding Bob"));
 
         JsonNode added = agent.ok(HandoffTools.MEMBERS, Map.of("action", "add", "message_id", ask, "role", "coowner"));
         assertThat(added.path("members")).singleElement().satisfies(m -> {
@@ -81,6 +84,7 @@ class HandoffToolsTest {
         world.control.sendText(bob, chat, "ship it");
         assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10)).path("replies").get(0)
                 .path("privilege").asString()).isEqualTo("coowner");
+        agent.ok(HandoffTools.SEND, Map.of("message", "shipping"));
 
         JsonNode removed = agent.ok(HandoffTools.MEMBERS, Map.of("action", "remove", "open_ids", List.of(bob.openId())));
         assertThat(removed.path("members")).isEmpty();
@@ -110,14 +114,14 @@ class HandoffToolsTest {
     @Test
     void a_local_image_and_file_are_uploaded_and_posted_to_the_group() throws Exception {
         String chat = agent.start();
-        Path png = Files.write(home.resolve("shot.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
-        Path log = Files.writeString(home.resolve("build.log"), "BUILD SUCCESS\n");
+        Path png = Files.write(project.resolve("shot.png"), new byte[] {(byte) 0x89, 'P', 'N', 'G', 1, 2, 3});
+        Path log = Files.writeString(project.resolve("build.log"), "BUILD SUCCESS\n");
 
         agent.ok(HandoffTools.SEND_FILE, Map.of("path", png.toString(), "as_image", true));
         agent.ok(HandoffTools.SEND_FILE, Map.of("path", log.toString()));
 
         assertThat(world.control.botMessages(chat)).extracting(EmuMessage::msgType).contains("image", "file");
-        ToolResult missing = agent.call(HandoffTools.SEND_FILE, Map.of("path", home.resolve("nope.txt").toString()));
+        ToolResult missing = agent.call(HandoffTools.SEND_FILE, Map.of("path", project.resolve("nope.txt").toString()));
         assertThat(missing.isError()).isTrue();
         assertThat(missing.text()).contains("no such file");
     }

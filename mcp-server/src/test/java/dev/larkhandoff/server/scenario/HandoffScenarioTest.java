@@ -256,8 +256,8 @@ class HandoffScenarioTest {
         JsonNode again = ServerJson.mapper().readTree(answer.text());
         assertThat(again.path("replies").get(0).path("text").asString()).isEqualTo("do not lose me");
 
-        // Read on the same connection now: the next wait does not repeat it.
-        JsonNode quiet = ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 1));
+        // Answered now: the send counts it as read, and the wait that follows does not repeat it.
+        JsonNode quiet = ok(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "got it", "timeout_seconds", 1));
         assertThat(quiet.path("timeout").asBoolean()).isTrue();
     }
 

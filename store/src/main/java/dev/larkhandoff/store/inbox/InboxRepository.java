@@ -146,6 +146,15 @@ public final class InboxRepository {
                 .execute() == 1);
     }
 
+    /** The chat a received message was posted in, if the inbox has it. */
+    public Optional<String> chatOfMessage(String messageId) {
+        return db.read(ctx -> ctx.select(INBOX.CHAT_ID).from(INBOX)
+                .where(INBOX.MESSAGE_ID.eq(messageId)).and(INBOX.CHAT_ID.isNotNull())
+                .and(INBOX.EVENT_TYPE.eq("im.message.receive_v1"))
+                .limit(1)
+                .fetchOptional(INBOX.CHAT_ID));
+    }
+
     public Optional<InboxRow> find(String dedupeKey) {
         return db.read(ctx -> ctx.selectFrom(INBOX).where(INBOX.DEDUPE_KEY.eq(dedupeKey)).fetchOptional(InboxRepository::row));
     }
