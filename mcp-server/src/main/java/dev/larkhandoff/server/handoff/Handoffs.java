@@ -314,6 +314,7 @@ public final class Handoffs {
     /** Downloads an image or file of a message into the downloads folder and says where it is. */
     public ObjectNode download(Caller caller, String messageId, String imageKey, String fileKey, String fileName) {
         requireInChat(bound(caller), messageId);
+        media.prune(Duration.ofDays(1), clock.instant());
         Path path;
         if (imageKey != null) {
             path = media.downloadImage(messageId, imageKey);

@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -55,6 +56,33 @@ public final class MediaDownloads {
 
     public Path directory() {
         return directory;
+    }
+
+    /**
+     * Deletes downloads older than {@code maxAge}, as the seed did after a day: what people send may be private,
+     * and the agent has long since read it. Returns how many went; a file that cannot be deleted is left.
+     */
+    public int prune(Duration maxAge, java.time.Instant now) {
+        if (!Files.isDirectory(directory)) {
+            return 0;
+        }
+        java.time.Instant cutoff = now.minus(maxAge);
+        int deleted = 0;
+        try (var files = Files.list(directory)) {
+            for (Path f : (Iterable<Path>) files::iterator) {
+                try {
+                    if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                            && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff) && Files.deleteIfExists(f)) {
+                        deleted++;
+                    }
+                } catch (IOException e) {
+                    // Left for the next prune.
+                }
+            }
+        } catch (IOException e) {
+            return deleted;
+        }
+        return deleted;
     }
 
     /**

@@ -80,6 +80,21 @@ class MediaDownloadsTest {
     }
 
     @Test
+    void given_downloads_older_than_a_day_when_pruning_then_only_those_go() throws Exception {
+        java.nio.file.Files.createDirectories(downloads.directory());
+        Path old = java.nio.file.Files.writeString(downloads.directory().resolve("old.txt"), "old");
+        Path fresh = java.nio.file.Files.writeString(downloads.directory().resolve("fresh.txt"), "fresh");
+        java.time.Instant now = java.time.Instant.parse("2026-12-03T12:00:00Z");
+        java.nio.file.Files.setLastModifiedTime(old, java.nio.file.attribute.FileTime.from(now.minusSeconds(90_000)));
+        java.nio.file.Files.setLastModifiedTime(fresh, java.nio.file.attribute.FileTime.from(now.minusSeconds(3_600)));
+
+        assertThat(downloads.prune(java.time.Duration.ofDays(1), now)).isEqualTo(1);
+
+        assertThat(old).doesNotExist();
+        assertThat(fresh).exists();
+    }
+
+    @Test
     void given_an_image_then_it_is_saved_under_its_key_with_the_bytes_sent() throws IOException {
         String[] sent = imageSent(new byte[] {(byte) 0x89, 'P', 'N', 'G'}, "image/png");
 
