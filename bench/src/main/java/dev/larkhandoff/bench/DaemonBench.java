@@ -41,7 +41,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.locks.LockSupport;
-import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -113,15 +112,7 @@ public final class DaemonBench {
         ResultsFile results = ResultsFile.open(Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md"));
         Path launcher = Path.of(args.length > 1 ? args[1] : "lark-handoff");
         double steadySeconds = args.length > 2 ? Double.parseDouble(args[2]) : 10;
-        Path root = launcher.toAbsolutePath().getParent();
-        if (!Files.isRegularFile(launcher)) {
-            throw new IllegalArgumentException("no launcher at " + launcher.toAbsolutePath());
-        }
-        if (!Files.isRegularFile(root.resolve("lark-handoff.jar"))
-                && !Files.isRegularFile(root.resolve("mcp-server/target/lark-handoff.jar"))) {
-            throw new IllegalArgumentException("no shaded jar beside " + launcher + " or in mcp-server/target: build it "
-                    + "first (bench/run does)");
-        }
+        DaemonProcesses.requireLauncher(launcher);
         DaemonBench bench = new DaemonBench(launcher);
         results.childrenCpu(bench::childrenCpuSeconds);
         Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanUp, "daemon-bench-cleanup"));
@@ -164,10 +155,10 @@ public final class DaemonBench {
         log("starting the dispatcher's proxy (it spawns the daemon)");
         ProxyProcess proxy = startProxy(home, "bench-dispatcher", "dispatcher");
         mainProxyPid = proxy.pid();
-        mainDaemonPid = awaitDaemon(home);
+        mainDaemonPid = DaemonProcesses.awaitDaemon(home);
         long daemonPid = mainDaemonPid;
-        String proxyCommand = commandLine(proxy.pid(), home);
-        String daemonCommand = commandLine(daemonPid, home);
+        String proxyCommand = DaemonProcesses.commandLine(proxy.pid(), home, repoRoot);
+        String daemonCommand = DaemonProcesses.commandLine(daemonPid, home, repoRoot);
         Thread.sleep(2_000); // the daemon finishes connecting to Lark
         Memory idleDaemon = Memory.of(daemonPid);
         Memory idleProxy = Memory.of(proxy.pid());
@@ -334,20 +325,6 @@ public final class DaemonBench {
         httpClients.add(client);
         client.initialize();
         return client;
-    }
-
-    /** The pid of the one daemon serving {@code home}, once it runs. */
-    private static long awaitDaemon(Path home) throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        List<ProcessHandle> found = List.of();
-        while (System.nanoTime() < deadline) {
-            found = daemons(home.toString()::equals);
-            if (found.size() == 1) {
-                return found.get(0).pid();
-            }
-            Thread.sleep(20);
-        }
-        throw new IllegalStateException("expected one daemon for " + home + ", found " + found.size());
     }
 
     // ---- events ---------------------------------------------------------------------------------------------
@@ -684,66 +661,22 @@ public final class DaemonBench {
 
     // ---- processes ------------------------------------------------------------------------------------------
 
-    /** Daemon processes whose {@code --home} argument satisfies {@code home}, found by their command lines. */
-    private static List<ProcessHandle> daemons(Predicate<String> home) {
-        List<ProcessHandle> out = new ArrayList<>();
-        try (Stream<Path> dirs = Files.list(Path.of("/proc"))) {
-            for (Path dir : (Iterable<Path>) dirs::iterator) {
-                String name = dir.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit)) {
-                    continue;
-                }
-                List<String> args = cmdline(Long.parseLong(name));
-                int h = args.indexOf("--home");
-                if (args.contains("daemon") && h >= 0 && h + 1 < args.size() && home.test(args.get(h + 1))) {
-                    ProcessHandle.of(Long.parseLong(name)).filter(ProcessHandle::isAlive).ifPresent(out::add);
-                }
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-        return out;
-    }
-
-    private static List<String> cmdline(long pid) {
-        try {
-            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).split("\0"));
-        } catch (IOException gone) {
-            return List.of();
-        }
-    }
-
-    /** A process's command line for the report, with this checkout and the home made relative. */
-    private String commandLine(long pid, Path home) {
-        return String.join(" ", cmdline(pid)).replace(home.toString(), "<home>")
-                .replace(repoRoot.toString() + "/", "");
-    }
-
     /** SIGTERM to the daemons of {@code home} (they drain and close Lark), SIGKILL to any still there after 8 s. */
     private void stopDaemons(Path home) {
-        stop(daemons(home.toString()::equals));
+        stop(DaemonProcesses.daemons(home.toString()::equals));
     }
 
     private void stop(List<ProcessHandle> daemons) {
         for (ProcessHandle p : daemons) {
-            double cpu = cpuSeconds(p.pid());
+            double cpu = DaemonProcesses.cpuSeconds(p.pid());
             if (!Double.isNaN(cpu)) {
                 stoppedDaemonsCpu.add(cpu);
             }
             if (p.pid() == mainDaemonPid) {
                 mainDaemonPid = -1;
             }
-            p.destroy();
         }
-        for (ProcessHandle p : daemons) {
-            try {
-                p.onExit().get(8, TimeUnit.SECONDS);
-            } catch (Exception e) {
-                p.destroyForcibly();
-                System.err.println("DaemonBench: killed daemon " + p.pid() + " (still there 8 s after SIGTERM)");
-            }
-        }
+        DaemonProcesses.stop(daemons, "DaemonBench");
     }
 
     /**
@@ -761,7 +694,7 @@ public final class DaemonBench {
             // not Linux: the daemons' share only
         }
         for (long pid : new long[] {mainDaemonPid, mainProxyPid}) {
-            double c = pid < 0 ? Double.NaN : cpuSeconds(pid);
+            double c = pid < 0 ? Double.NaN : DaemonProcesses.cpuSeconds(pid);
             if (!Double.isNaN(c)) {
                 cpu += c;
             }
@@ -783,33 +716,18 @@ public final class DaemonBench {
             }
         });
         proxies.forEach(ProxyProcess::close);
-        stop(daemons(h -> h.startsWith(base.toString())));
+        stop(DaemonProcesses.daemons(h -> h.startsWith(base.toString())));
         try {
             emulator.close();
         } catch (RuntimeException ignored) {
             // best effort
         }
-        try (Stream<Path> paths = Files.walk(base)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        } catch (IOException | UncheckedIOException e) {
-            System.err.println("DaemonBench: could not delete " + base + ": " + e.getMessage());
-        }
+        DaemonProcesses.deleteTree(base, "DaemonBench");
     }
 
-    /** After a failure: the tail of each proxy's stderr and of the daemons' logs. */
+    /** After a failure: the tail of the proxies' stderr and of the daemons' logs. */
     private void printLogs() {
-        try (Stream<Path> files = Files.walk(base)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".stderr") || p.toString().endsWith(".log"))
-                    .toList()) {
-                List<String> lines = Files.readAllLines(f);
-                System.err.println("---- " + f + " (last 40 lines)");
-                lines.subList(Math.max(0, lines.size() - 40), lines.size()).forEach(System.err::println);
-            }
-        } catch (IOException | RuntimeException e) {
-            System.err.println("DaemonBench: could not read the logs: " + e.getMessage());
-        }
+        DaemonProcesses.printLogs(base, "DaemonBench");
     }
 
     // ---- memory and CPU -------------------------------------------------------------------------------------
@@ -877,22 +795,12 @@ public final class DaemonBench {
         }
     }
 
-    /** utime + stime of a process from /proc/<pid>/stat (clock ticks of 1/100 s), in seconds; NaN when gone. */
-    static double cpuSeconds(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return (Long.parseLong(f[11]) + Long.parseLong(f[12])) / 100.0;
-        } catch (IOException | RuntimeException e) {
-            return Double.NaN;
-        }
-    }
-
     /** CPU seconds used by the daemon, the proxy and this JVM (the emulator, the sender and the reader). */
     record Cpu(double daemon, double proxy, double bench) {
         static Cpu of(long daemonPid, long proxyPid) {
-            return new Cpu(cpuSeconds(daemonPid), cpuSeconds(proxyPid), ((com.sun.management.OperatingSystemMXBean)
-                    ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9);
+            return new Cpu(DaemonProcesses.cpuSeconds(daemonPid), DaemonProcesses.cpuSeconds(proxyPid),
+                    ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                            .getProcessCpuTime() / 1e9);
         }
 
         Cpu minus(Cpu o) {

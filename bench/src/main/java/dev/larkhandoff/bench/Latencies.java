@@ -18,6 +18,17 @@ final class Latencies {
         }
     }
 
+    /** Adds every value {@code other} holds (as far as there is room). */
+    void addAll(Latencies other) {
+        long[] copy;
+        synchronized (other) {
+            copy = Arrays.copyOf(other.values, other.size);
+        }
+        for (long v : copy) {
+            add(v);
+        }
+    }
+
     synchronized double percentileMillis(double p) {
         if (size == 0) {
             return Double.NaN;

@@ -24,7 +24,7 @@ final class ResultsFile {
     private static final String PREAMBLE = """
             # Benchmark results
 
-            Produced by `bench/run` (all harnesses; `bench/run lark`, `bench/run store` or `bench/run daemon` for one). Each harness \
+            Produced by `bench/run` (all harnesses; `bench/run lark`, `bench/run store`, `bench/run daemon` or `bench/run loop` for one). Each harness \
             rewrites only its own section below, between its `<!-- bench:<name>:start/end -->` markers, so the \
             sections may come from different runs: each says when and where it was measured.
             """;

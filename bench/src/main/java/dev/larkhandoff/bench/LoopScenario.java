@@ -1,0 +1,116 @@
+package dev.larkhandoff.bench;
+
+import dev.larkhandoff.emulator.openapi.OpenApiServer;
+import java.lang.management.ManagementFactory;
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * One scenario of LoopBench as measured: the latencies of its rounds by leg, how long they took, the CPU the
+ * processes used and the Lark calls the emulator answered meanwhile.
+ *
+ * @param acked       operator message → the daemon's ack of it reaches the emulator
+ * @param thinkingOn  operator message → THINKING seen on it
+ * @param reply       operator message → {@code send_and_wait} returns it
+ * @param turn        {@code send_and_wait} returned → the agent calls it again (its check and think time)
+ * @param thinkingOff {@code send_and_wait} called → THINKING seen gone
+ * @param lastCall    THINKING seen gone → the answer visible
+ * @param send        {@code send_and_wait} called → its answer visible in the emulator
+ * @param loop        operator message → the next answer visible, less the agent's turn when it thinks
+ * @param seconds     from the first round's operator message to the last round's answer
+ */
+record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn, Latencies reply, Latencies turn,
+        Latencies thinkingOff, Latencies lastCall, Latencies send, Latencies loop, double seconds, Usage used,
+        LarkCalls calls) {
+
+    /** How the operator and the agent behave in a scenario. */
+    record Plan(String label, Duration pause, Duration think) {
+    }
+
+    /**
+     * Rounds {@code from} to {@code to} (exclusive): round {@code n} runs from the operator's {@code q n} to the
+     * agent's {@code answer n+1}, which the agent's call {@code n+1} posted.
+     */
+    static LoopScenario of(Plan plan, int from, int to, LoopWatch watch, LoopAgent agent, Usage used,
+            LarkCalls calls) {
+        int n = to - from;
+        Latencies acked = new Latencies(n);
+        Latencies thinkingOn = new Latencies(n);
+        Latencies reply = new Latencies(n);
+        Latencies turn = new Latencies(n);
+        Latencies thinkingOff = new Latencies(n);
+        Latencies lastCall = new Latencies(n);
+        Latencies send = new Latencies(n);
+        Latencies loop = new Latencies(n);
+        for (int r = from; r < to; r++) {
+            long sent = watch.sentAt.get(r);
+            long returned = agent.returnAt.get(r);
+            long called = agent.callAt.get(r + 1);
+            long visible = watch.visibleAt.get(r + 1);
+            addIfSeen(acked, sent, watch.ackedAt.get(r));
+            addIfSeen(thinkingOn, sent, watch.thinkingOnAt.get(r));
+            reply.add(returned - sent);
+            turn.add(called - returned);
+            addIfSeen(thinkingOff, called, watch.thinkingOffAt.get(r));
+            addIfSeen(lastCall, watch.thinkingOffAt.get(r), visible);
+            send.add(visible - called);
+            // A thinking agent's think time is its own, not the loop's: leave it out.
+            loop.add(visible - sent - (plan.think().isZero() ? 0 : called - returned));
+        }
+        return new LoopScenario(plan, n, acked, thinkingOn, reply, turn, thinkingOff, lastCall, send, loop,
+                (watch.visibleAt.get(to) - watch.sentAt.get(from)) / 1e9, used, calls);
+    }
+
+    /** Adds {@code to - from} when both were seen. */
+    private static void addIfSeen(Latencies l, long from, long to) {
+        if (from != 0 && to != 0) {
+            l.add(to - from);
+        }
+    }
+
+    String summary() {
+        return String.format(Locale.ROOT, "%s: %d rounds; p50/p99 ms: ack %.1f/%.1f, reply %.1f/%.1f, send %.1f/%.1f, "
+                        + "loop %.1f/%.1f; %.2f rounds/s; %s", plan.label(), rounds,
+                acked.percentileMillis(50), acked.percentileMillis(99), reply.percentileMillis(50),
+                reply.percentileMillis(99), send.percentileMillis(50), send.percentileMillis(99),
+                loop.percentileMillis(50), loop.percentileMillis(99), rounds / seconds, calls);
+    }
+
+    /** CPU seconds of the daemon, the proxy and the bench JVM, and how many calls the emulator had answered. */
+    record Usage(double daemon, double proxy, double bench, int calls) {
+        static Usage now(long daemonPid, long proxyPid, int calls) {
+            return new Usage(DaemonProcesses.cpuSeconds(daemonPid), DaemonProcesses.cpuSeconds(proxyPid),
+                    ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                            .getProcessCpuTime() / 1e9, calls);
+        }
+
+        Usage minus(Usage o) {
+            return new Usage(daemon - o.daemon, proxy - o.proxy, bench - o.bench, calls - o.calls);
+        }
+    }
+
+    /** Lark calls by kind: message sends (the cards), reactions added, reactions removed, anything else. */
+    record LarkCalls(int sends, int reactionsAdded, int reactionsRemoved, int other) {
+        static final LarkCalls UNKNOWN = new LarkCalls(-1, -1, -1, -1);
+
+        static LarkCalls of(List<OpenApiServer.CallRecord> calls) {
+            int sends = 0;
+            int added = 0;
+            int removed = 0;
+            int other = 0;
+            for (OpenApiServer.CallRecord c : calls) {
+                if (c.method().equals("POST") && c.path().endsWith("/im/v1/messages")) {
+                    sends++;
+                } else if (c.method().equals("POST") && c.path().endsWith("/reactions")) {
+                    added++;
+                } else if (c.method().equals("DELETE") && c.path().contains("/reactions/")) {
+                    removed++;
+                } else {
+                    other++;
+                }
+            }
+            return new LarkCalls(sends, added, removed, other);
+        }
+    }
+}
