@@ -129,7 +129,8 @@ class HandoffLoopTest {
             assertThat(world.reactions(last)).containsExactly("THINKING");
 
             agent.ok(HandoffTools.SEND, Map.of("message", "on it"));
-            assertThat(world.reactions(last)).isEmpty();
+            dev.larkhandoff.server.Eventually.await(() -> world.reactions(last).isEmpty(),
+                    "THINKING to come off after the card");
         }
 
         @Test
@@ -250,7 +251,8 @@ class HandoffLoopTest {
             assertThat(second).isEqualTo(first);
             assertThat(world.control.message(first).orElseThrow().content()).contains("Running tests", "Stop");
             agent.ok(HandoffTools.SEND, Map.of("message", "All green."));
-            assertThat(world.control.message(first).orElseThrow().content()).contains("Done ✓");
+            dev.larkhandoff.server.Eventually.await(() -> world.control.message(first).orElseThrow().content()
+                    .contains("Done ✓"), "the working card to turn into Done");
         }
 
         @Test
