@@ -58,7 +58,8 @@ class BuiltPluginTest {
         ClientRun marketplace = claude("plugin", "validate", "--strict", ROOT.toString());
 
         assertThat(plugin.exitCode()).as("plugin" + plugin.diagnostics()).isZero();
-        assertThat(plugin.stdout()).contains("Validation passed", "lark-handoff:handoff", "lark-handoff:feishu-channel");
+        assertThat(plugin.stdout()).contains("Validation passed", "lark-handoff:handoff", "lark-handoff:feishu-channel",
+                "hooks: PreToolUse", "hooks: PermissionRequest");
         assertThat(marketplace.exitCode()).as("marketplace" + marketplace.diagnostics()).isZero();
         assertThat(Files.readString(PLUGIN.resolve(".claude-plugin/plugin.json")))
                 .as("the build's version, not the placeholder").doesNotContain("${").contains("\"version\"");
@@ -70,9 +71,7 @@ class BuiltPluginTest {
         lark = LarkEmulator.start();
         EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
         EmuChat chat = lark.control().createGroup("plugin-check", alice);
-        Files.writeString(larkHome.resolve("config.json"), "{\"app_id\": \"" + lark.app().appId()
-                + "\", \"app_secret\": \"" + lark.app().appSecret() + "\", \"domain\": \"" + lark.baseUrl()
-                + "\", \"operator_email\": \"alice@example.com\"}", StandardCharsets.UTF_8);
+        writeConfig();
 
         ClientRun list = claude("--plugin-dir", PLUGIN.toString(), "mcp", "list");
 
@@ -110,6 +109,64 @@ class BuiltPluginTest {
         assertThat(run.exitCode()).as("inspector" + run.diagnostics()).isZero();
         assertThat(run.stdout()).contains("\"handoff_start\"", "\"send_and_wait\"", "\"wait_for_reply\"",
                 "\"feishu_channel_status\"");
+    }
+
+    @Test
+    void the_plugins_hook_script_answers_through_the_daemons_http_front_and_says_nothing_without_a_handoff()
+            throws Exception {
+        lark = LarkEmulator.start();
+        EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
+        writeConfig();
+        String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
+                + "\"tool_input\":{\"command\":\"make\"}}";
+        assertThat(hookScript("PreToolUse", pre).stdout()).as("no daemon, no answer").isEmpty();
+
+        // A session of the plugin's own server starts a handoff and shows the working card (the daemon starts too).
+        ClientRun start = inspectorCall("handoff_start", "model=test-model", "tool=Inspector", "mode=new");
+        assertThat(start.stdout()).as("handoff_start" + start.diagnostics()).contains("started");
+        ClientRun working = inspectorCall("handoff_send", "message=Building", "working=true");
+        String card = working.stdout().replaceAll("(?s).*working_card\\\\?\":\\\\?\"(om_[A-Za-z0-9_-]+).*", "$1");
+        assertThat(card).as("the working card's id" + working.diagnostics()).startsWith("om_");
+        assertThat(Files.readAttributes(larkHome.resolve("hooks.curlrc"),
+                java.nio.file.attribute.PosixFileAttributes.class).permissions())
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+
+        assertThat(hookScript("PreToolUse", pre).stdout()).as("a handoff without Stop: no answer").isEmpty();
+        lark.control().clickButton(alice, card, "Stop");
+        ClientRun denied = hookScript("PreToolUse", pre);
+
+        assertThat(denied.exitCode()).isZero();
+        assertThat(denied.stdout()).as("PreToolUse while Stop is pressed" + denied.diagnostics())
+                .contains("\"permissionDecision\":\"deny\"", "Stopped by user from Lark");
+    }
+
+    private void writeConfig() throws IOException {
+        Files.writeString(larkHome.resolve("config.json"), "{\"app_id\": \"" + lark.app().appId()
+                + "\", \"app_secret\": \"" + lark.app().appSecret() + "\", \"domain\": \"" + lark.baseUrl()
+                + "\", \"operator_email\": \"alice@example.com\"}", StandardCharsets.UTF_8);
+    }
+
+    /** A tools/call through the plugin's launcher as session {@code inspector}, by the MCP Inspector CLI. */
+    private ClientRun inspectorCall(String tool, String... args) throws IOException, InterruptedException {
+        Path inspector = CLIENTS.resolve("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js");
+        List<String> command = new ArrayList<>(List.of("node", inspector.toString(), "--cli", "--format", "json",
+                "--connect-timeout", "60000", "-e", "LARK_HANDOFF_HOME=" + larkHome,
+                "-e", "LARK_HANDOFF_SESSION_ID=inspector", "-e", "CLAUDE_PROJECT_DIR=" + scratch,
+                PLUGIN.resolve("bin/lark-handoff").toString(), "stdio", "--method", "tools/call", "--tool-name", tool));
+        for (String a : args) {
+            command.add("--tool-arg");
+            command.add(a);
+        }
+        return ClientRun.run(scratch, Map.of("HOME", userHome.toString()), command);
+    }
+
+    /** The plugin's hook script as Claude Code runs it: the hook JSON on stdin, the session's environment. */
+    private ClientRun hookScript(String event, String input) throws IOException, InterruptedException {
+        Path in = Files.writeString(scratch.resolve("hook-input.json"), input);
+        return ClientRun.run(scratch, Map.of("HOME", userHome.toString(), "LARK_HANDOFF_HOME", larkHome.toString(),
+                "LARK_HANDOFF_SESSION_ID", "inspector"), List.of("sh", "-c",
+                "exec \"$0\" \"$1\" < \"$2\"", PLUGIN.resolve("bin/lark-handoff-hook").toString(), event, in.toString()));
     }
 
     /** {@code claude <args>} with a home of its own, no network beyond loopback, and no update checks. */

@@ -2,6 +2,7 @@ package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.Daemon;
+import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.daemon.DaemonOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -43,6 +44,15 @@ final class DaemonCommand implements Callable<Integer> {
         Logger log = LoggerFactory.getLogger(DaemonCommand.class);
         DaemonOptions options = DaemonOptions.of(config,
                 advertisedVersion == null ? BuildInfo.version() : advertisedVersion).withHttpPort(httpPort);
+        var timeout = Main.ENV.get(Environment.PERMISSION_TIMEOUT);
+        if (timeout.isPresent()) {
+            try {
+                options = options.withPermissionTimeout(java.time.Duration.ofSeconds(Long.parseLong(timeout.get())));
+            } catch (NumberFormatException e) {
+                System.err.println(Environment.PERMISSION_TIMEOUT + " must be a number of seconds, got: " + timeout.get());
+                return 2;
+            }
+        }
         Daemon daemon;
         try {
             daemon = Daemon.start(noHttp ? options.withoutHttp() : options);

@@ -23,6 +23,8 @@ import dev.larkhandoff.server.handoff.HandoffTools;
 import dev.larkhandoff.server.handoff.Handoffs;
 import dev.larkhandoff.server.handoff.MediaDownloads;
 import dev.larkhandoff.server.handoff.StopFlags;
+import dev.larkhandoff.server.hooks.Hooks;
+import dev.larkhandoff.server.hooks.PermissionBridge;
 import dev.larkhandoff.server.routing.InboundRecorder;
 import dev.larkhandoff.server.workspace.GroupConfig;
 import dev.larkhandoff.server.workspace.GroupDirectory;
@@ -78,6 +80,9 @@ public final class Daemon implements AutoCloseable {
     private final ToolCatalog tools;
     private final HandoffInbox handoffInbox;
     private final InboundRecorder.CardCallbacks cardCallbacks;
+    /** Null without a Lark app: hooks then have nothing to say. */
+    private final PermissionBridge permissions;
+    private final Hooks hooks;
     private final ExecutorService toolRunner;
     private final Instant startedAt;
     private final LarkClient lark;
@@ -133,14 +138,20 @@ public final class Daemon implements AutoCloseable {
             GroupConfig groupConfig = new GroupConfig(lark, store.chats(), options.clock(), GroupConfig.DEFAULT_TTL);
             GroupDirectoryOnDemand directory = new GroupDirectoryOnDemand(() -> new GroupDirectory(lark, store,
                     groupConfig, operatorOpenId()));
-            Handoffs handoffs = new Handoffs(lark, store, directory, groupConfig, handoffInbox,
-                    new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags, options.clock()),
+            HandoffOutbox outbox = new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags,
+                    options.clock());
+            Handoffs handoffs = new Handoffs(lark, store, directory, groupConfig, handoffInbox, outbox,
                     stopFlags, new MediaDownloads(lark.resources(), options.config().home(),
                             MediaDownloads.Limits.DEFAULT), options.clock(), machineName());
             handoffTools = HandoffTools.of(handoffs);
             handoffWait = (call, timeout) -> HandoffTools.waitIfBound(handoffs, call, timeout);
+            this.permissions = new PermissionBridge(store.inbox(), groupConfig, outbox, lark.messages(),
+                    store.settings(), options.clock(), options.permissionTimeout());
+            this.hooks = new Hooks(store.bindings(), stopFlags, permissions);
             this.cardCallbacks = new HandoffClicks(stopFlags, store.bindings(), store.chats());
         } else {
+            this.permissions = null;
+            this.hooks = null;
             handoffTools = unconfigured(HandoffTools.specs());
             handoffWait = DeliveryTools.HandoffWait.NONE;
             this.cardCallbacks = InboundRecorder.CardCallbacks.NONE;
@@ -209,6 +220,7 @@ public final class Daemon implements AutoCloseable {
             router.replayPending();
             wake();
         });
+        ipc.onHook(this::hook);
         ipc.onShutdownRequested(reason -> {
             log.info("asked to shut down: {}", reason);
             Thread t = new Thread(() -> onShutdownRequested.run(), "shutdown-request");
@@ -246,6 +258,15 @@ public final class Daemon implements AutoCloseable {
     private void wake() {
         pulls.wake();
         handoffInbox.wake();
+        if (permissions != null) {
+            permissions.wake();
+        }
+    }
+
+    /** Answers a Claude Code hook (empty: nothing to say, Claude Code carries on as usual). */
+    public java.util.Optional<ObjectNode> hook(String event, tools.jackson.databind.JsonNode input, Hooks.Caller caller)
+            throws InterruptedException {
+        return hooks == null ? java.util.Optional.empty() : hooks.handle(event, input, caller);
     }
 
     /** A reaction names only its message: it belongs to the chat that message was sent (by the bot) or received in. */

@@ -32,6 +32,7 @@ public final class DaemonClient implements AutoCloseable {
 
     private final IpcConnection connection;
     private final Map<String, CompletableFuture<ToolResult>> inFlight = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<JsonNode>> hooksInFlight = new ConcurrentHashMap<>();
     private final Map<String, ToolCall.Progress> progressOf = new ConcurrentHashMap<>();
     private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
     private final CompletableFuture<JsonNode> registered = new CompletableFuture<>();
@@ -136,6 +137,29 @@ public final class DaemonClient implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Asks the daemon to answer a Claude Code hook; completes with its output, or a missing node when it has
+     * nothing to say.
+     */
+    public CompletableFuture<JsonNode> hook(String event, JsonNode input, String explicitSessionId, String projectDir) {
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<JsonNode> result = new CompletableFuture<>();
+        hooksInFlight.put(id, result);
+        ObjectNode call = IpcConnection.message("hook").put("id", id).put("event", event);
+        call.set("input", input);
+        if (explicitSessionId != null) {
+            call.put("session_id", explicitSessionId);
+        }
+        if (projectDir != null) {
+            call.put("project_dir", projectDir);
+        }
+        if (!connection.send(call)) {
+            hooksInFlight.remove(id);
+            result.completeExceptionally(lost("the hook"));
+        }
+        return result;
+    }
+
     /** Tells the daemon a delivery reached the agent. */
     public boolean ack(String eventId) {
         return connection.send(IpcConnection.message("ack").put("event_id", eventId));
@@ -168,6 +192,12 @@ public final class DaemonClient implements AutoCloseable {
                 }
             }
             case "deliver" -> onDeliver.accept(this, m);
+            case "hook_result" -> {
+                CompletableFuture<JsonNode> f = hooksInFlight.remove(m.path("id").asString(""));
+                if (f != null) {
+                    f.complete(m.path("output"));
+                }
+            }
             default -> {
                 // newer daemons may send more; an older proxy ignores what it does not know
             }
@@ -177,6 +207,8 @@ public final class DaemonClient implements AutoCloseable {
     private void closed() {
         hello.completeExceptionally(new IOException("the daemon closed the connection"));
         registered.completeExceptionally(new IOException("the daemon closed the connection"));
+        hooksInFlight.values().forEach(f -> f.completeExceptionally(lost("the hook")));
+        hooksInFlight.clear();
         for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             it.remove();

@@ -48,6 +48,20 @@ public final class DaemonIpc {
         this.afterRegistered = afterRegistered;
     }
 
+    /** Answers a Claude Code hook for the {@code lark-handoff hook} command. */
+    @FunctionalInterface
+    public interface HookHandler {
+        java.util.Optional<ObjectNode> handle(String event, JsonNode input, dev.larkhandoff.server.hooks.Hooks.Caller caller)
+                throws InterruptedException;
+    }
+
+    private volatile HookHandler hooks = (event, input, caller) -> java.util.Optional.empty();
+
+    /** Where {@code hook} messages go. */
+    public void onHook(HookHandler handler) {
+        this.hooks = handler;
+    }
+
     /** What to do when a peer asks the daemon to make way (a newer version replacing it). */
     public void onShutdownRequested(java.util.function.Consumer<String> action) {
         this.onShutdownRequested = action;
@@ -63,6 +77,7 @@ public final class DaemonIpc {
         switch (m.path("type").asString()) {
             case "register" -> register(connection, m);
             case "tool" -> toolRunner.execute(() -> runTool(connection, m));
+            case "hook" -> toolRunner.execute(() -> runHook(connection, m));
             case "shutdown" -> {
                 connection.send(IpcConnection.message("shutting_down"));
                 onShutdownRequested.accept(m.path("reason").asString("asked by a peer"));
@@ -94,6 +109,22 @@ public final class DaemonIpc {
         registered.set("tools", JSON.valueToTree(tools.specs()));
         connection.send(registered);
         afterRegistered.run();
+    }
+
+    private void runHook(IpcConnection connection, JsonNode m) {
+        String id = m.path("id").asString("");
+        ObjectNode reply = IpcConnection.message("hook_result").put("id", id);
+        try {
+            hooks.handle(m.path("event").asString(""), m.path("input"), new dev.larkhandoff.server.hooks.Hooks.Caller(
+                    m.path("session_id").asString(null), m.path("project_dir").asString(null)))
+                    .ifPresent(out -> reply.set("output", out));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("hook {} failed: {}", m.path("event").asString(""), e.getMessage());
+            reply.put("error", e.getMessage());
+        }
+        connection.send(reply);
     }
 
     private void runTool(IpcConnection connection, JsonNode m) {

@@ -2,19 +2,31 @@ package dev.larkhandoff.server.daemon;
 
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import java.time.Clock;
+import java.time.Duration;
 
-/** How to run a daemon: its configuration (home, Lark app), clock, advertised version and HTTP port (0 = any). */
-public record DaemonOptions(LarkHandoffConfig config, Clock clock, String version, int httpPort, boolean http) {
+/**
+ * How to run a daemon: its configuration (home, Lark app), clock, advertised version, HTTP port (0 = any), and how
+ * long a permission request waits in Lark for an answer before it is denied.
+ */
+public record DaemonOptions(LarkHandoffConfig config, Clock clock, String version, int httpPort, boolean http,
+        Duration permissionTimeout) {
+
+    /** Long enough to walk back to a phone, short enough that a forgotten prompt does not hold a session for hours. */
+    public static final Duration DEFAULT_PERMISSION_TIMEOUT = Duration.ofMinutes(15);
 
     public static DaemonOptions of(LarkHandoffConfig config, String version) {
-        return new DaemonOptions(config, Clock.systemUTC(), version, 0, true);
+        return new DaemonOptions(config, Clock.systemUTC(), version, 0, true, DEFAULT_PERMISSION_TIMEOUT);
     }
 
     public DaemonOptions withHttpPort(int port) {
-        return new DaemonOptions(config, clock, version, port, http);
+        return new DaemonOptions(config, clock, version, port, http, permissionTimeout);
     }
 
     public DaemonOptions withoutHttp() {
-        return new DaemonOptions(config, clock, version, httpPort, false);
+        return new DaemonOptions(config, clock, version, httpPort, false, permissionTimeout);
+    }
+
+    public DaemonOptions withPermissionTimeout(Duration timeout) {
+        return new DaemonOptions(config, clock, version, httpPort, http, timeout);
     }
 }

@@ -27,6 +27,29 @@ public final class HttpEndpointFile {
         }
     }
 
+    /** Where the hook script finds the token for curl without it ever showing in a process list. */
+    public static final String CURL_CONFIG = "hooks.curlrc";
+
+    /**
+     * Writes {@code <home>/hooks.curlrc} (0600): a curl config with the bearer header, so the plugin's hook script
+     * passes the token to curl by file, not on its command line where any local user could read it.
+     */
+    static void writeCurlConfig(Path home, String token) throws IOException {
+        Path tmp = Files.createTempFile(home, ".hooks-", ".curlrc");
+        try {
+            try {
+                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system
+            }
+            Files.writeString(tmp, "header = \"Authorization: Bearer " + token + "\"\n");
+            Files.move(tmp, home.resolve(CURL_CONFIG), StandardCopyOption.REPLACE_EXISTING,
+                    StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /** The base URL ({@code http://127.0.0.1:<port>}) the daemon wrote, if any. */
     public static Optional<String> read(Path home) {
         try {

@@ -79,6 +79,15 @@ public final class HandoffCards {
                 .withCard(Cards.status(title, markdown, negative ? CardColor.RED : CardColor.GREEN));
     }
 
+    /** The answer to a click on a permission card: the card becomes the decision. */
+    public static CardResponse decided(String body, String action) {
+        boolean always = "always".equalsIgnoreCase(action.strip());
+        boolean deny = NEGATIVE.contains(action.strip().toLowerCase(Locale.ROOT));
+        String title = deny ? "Denied ✗" : always ? "Approved ✓ (always)" : "Approved ✓";
+        return CardResponse.toast(deny ? "warning" : "success", deny ? "Denied" : "Approved")
+                .withCard(Cards.status(title, body.isBlank() ? " " : body, deny ? CardColor.RED : CardColor.GREEN));
+    }
+
     /** The answer to the working card's Stop button. */
     public static CardResponse stopping() {
         return CardResponse.toast("warning", "Stopping...").withCard(

@@ -49,6 +49,11 @@ public final class HandoffClicks implements CardCallbacks {
             }
         }
         String chatId = chatOf(action);
+        String nonce = HandoffCards.textOf(value, "nonce", "");
+        if (nonce.startsWith("perm:")) {
+            // A permission card: the decision itself replaces it; the bridge waiting on the nonce takes the click.
+            return new Accept(HandoffCards.decided(HandoffCards.textOf(value, "body", ""), reply.text()), () -> { });
+        }
         if (stop) {
             return new Accept(HandoffCards.stopping(), () -> {
                 if (chatId != null) {

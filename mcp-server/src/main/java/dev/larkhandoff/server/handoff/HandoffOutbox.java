@@ -199,12 +199,16 @@ public final class HandoffOutbox {
         }
     }
 
-    static <T> T call(String what, Mono<T> call) {
+    /** Runs a Lark call to completion within the Lark timeout; a refusal becomes a {@link HandoffException}. */
+    public static <T> T call(String what, Mono<T> call) {
         try {
             return call.block(LARK_TIMEOUT);
         } catch (LarkException e) {
             throw HandoffException.lark(what, e);
         } catch (IllegalStateException e) {
+            if (e.getMessage() == null || !e.getMessage().startsWith("Timeout")) {
+                throw e;
+            }
             throw new HandoffException(HandoffException.Problem.LARK_ERROR, "could not " + what + ": Lark did not "
                     + "answer within " + LARK_TIMEOUT.toSeconds() + " s", e);
         }

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.http;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.daemon.DaemonIpc;
 import dev.larkhandoff.server.daemon.SessionRegistry;
 import dev.larkhandoff.server.daemon.ToolCatalog;
 import dev.larkhandoff.server.daemon.ToolCall;
@@ -86,11 +87,24 @@ public final class HttpFront implements AutoCloseable {
      */
     public static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
             Runnable afterRegistered, String version) throws IOException {
-        return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT);
+        return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, NO_HOOKS);
     }
+
+    /** As {@link #start(Path, int, ToolCatalog, SessionRegistry, Runnable, String)}, answering hooks at {@code /hooks/<Event>}. */
+    public static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
+            Runnable afterRegistered, String version, DaemonIpc.HookHandler hooks) throws IOException {
+        return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, hooks);
+    }
+
+    private static final DaemonIpc.HookHandler NO_HOOKS = (event, input, caller) -> java.util.Optional.empty();
 
     static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
             Runnable afterRegistered, String version, Timing timing) throws IOException {
+        return start(home, port, catalog, registry, afterRegistered, version, timing, NO_HOOKS);
+    }
+
+    static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
+            Runnable afterRegistered, String version, Timing timing, DaemonIpc.HookHandler hooks) throws IOException {
         HttpToken token = HttpToken.loadOrCreate(home);
         HttpSessions sessions = new HttpSessions(registry, afterRegistered, version);
         McpJsonMapper json = new JacksonMcpJsonMapper(ServerJson.mapper());
@@ -114,7 +128,7 @@ public final class HttpFront implements AutoCloseable {
         connector.setHost(LOOPBACK);
         connector.setPort(port);
         jetty.addConnector(connector);
-        jetty.setHandler(servlets(token, sessions, streamable, sse));
+        jetty.setHandler(servlets(token, sessions, streamable, sse, hooks));
         HttpFront front = new HttpFront(jetty, connector, servers, sessions);
         try {
             jetty.start();
@@ -187,7 +201,7 @@ public final class HttpFront implements AutoCloseable {
     }
 
     private static ServletContextHandler servlets(HttpToken token, HttpSessions sessions, HttpServlet streamable,
-            HttpServlet sse) {
+            HttpServlet sse, DaemonIpc.HookHandler hooks) {
         ServletContextHandler context = new ServletContextHandler("/");
         context.addFilter(asyncFilter(new BearerFilter(token)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(asyncFilter(new SessionScopeFilter(sessions)), "/*", EnumSet.of(DispatcherType.REQUEST));
@@ -198,6 +212,7 @@ public final class HttpFront implements AutoCloseable {
         sseHolder.setAsyncSupported(true);
         context.addServlet(sseHolder, SSE_PATH);
         context.addServlet(sseHolder, MESSAGE_PATH);
+        context.addServlet(new ServletHolder("hooks", new HookServlet(hooks)), HookServlet.PATH);
         return context;
     }
 

@@ -49,8 +49,16 @@ final class HandoffDaemon implements AutoCloseable {
     }
 
     void startDaemon() throws Exception {
+        startDaemon(DaemonOptions.DEFAULT_PERMISSION_TIMEOUT);
+    }
+
+    /** Starts the daemon with this permission timeout (and its HTTP front, for the hook endpoint). */
+    void startDaemon(java.time.Duration permissionTimeout) throws Exception {
+        if (daemon != null) {
+            stopDaemon();
+        }
         LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
-        daemon = Daemon.start(DaemonOptions.of(config, "test").withoutHttp());
+        daemon = Daemon.start(DaemonOptions.of(config, "test").withPermissionTimeout(permissionTimeout));
     }
 
     /** Stops the daemon (as a crash would, for the store: the next one starts from what is on disk). */
@@ -58,6 +66,7 @@ final class HandoffDaemon implements AutoCloseable {
         clients.forEach(DaemonClient::close);
         clients.clear();
         daemon.close();
+        daemon = null;
     }
 
     /** A session connected as a proxy would: {@code id} with the project directory {@code home}. */

@@ -6,12 +6,12 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** The command line that runs {@code lark-handoff} as a real child process from the test's classpath. */
-final class ChildJvm {
+public final class ChildJvm {
 
     private ChildJvm() {
     }
 
-    static List<String> command(String... args) {
+    public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:+UseSerialGC");

@@ -1,0 +1,208 @@
+package dev.larkhandoff.server.handoff;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.emulator.control.EmulatorControl;
+import dev.larkhandoff.emulator.model.EmuMessage;
+import dev.larkhandoff.emulator.model.EmuUser;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.daemon.DeliveryTools;
+import dev.larkhandoff.server.scenario.ChildJvm;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * The permission bridge and the Stop flag through the real hook entry point: Claude Code's documented hook input
+ * JSON is fed on stdin to a {@code lark-handoff hook <Event>} child process, which asks the running daemon; the
+ * emulator plays the operator (Olivia) and a guest (Gina); the exact JSON printed is checked.
+ */
+class PermissionHookTest {
+
+    /** A PermissionRequest as Claude Code documents it, with a suggestion for "always". */
+    private static final String BASH_REQUEST = """
+            {"session_id": "c0ffee", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",
+             "hook_event_name": "PermissionRequest", "permission_mode": "default",
+             "tool_name": "Bash",
+             "tool_input": {"command": "rm -rf build", "description": "Remove the build directory"},
+             "permission_suggestions": [{"type": "addRules", "rules": [{"toolName": "Bash", "ruleContent": "rm -rf build"}],
+                                         "behavior": "allow", "destination": "localSettings"}]}
+            """;
+
+    @TempDir
+    Path home;
+    HandoffDaemon world;
+    HandoffDaemon.Session agent;
+    String chat;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        world = new HandoffDaemon(home);
+        agent = world.session("agent");
+    }
+
+    @AfterEach
+    void tearDown() {
+        world.close();
+    }
+
+    @Test
+    void an_approve_click_allows() throws Exception {
+        chat = agent.start();
+        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+        assertThat(card.content()).contains("Remove the build directory", "rm -rf build");
+
+        EmulatorControl.CardCallback click = world.control.clickButton(world.operator, card.messageId(), "Approve");
+
+        assertThat(click.toast()).isEqualTo("Approved");
+        assertThat(json(hook.get(30, TimeUnit.SECONDS))).isEqualTo(json("""
+                {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}"""));
+        assertThat(world.control.message(card.messageId()).orElseThrow().content()).contains("Approved ✓");
+    }
+
+    @Test
+    void always_allows_with_the_suggestions_as_updated_permissions() throws Exception {
+        chat = agent.start();
+        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+
+        world.control.clickButton(world.operator, card.messageId(), "Approve All");
+
+        JsonNode out = json(hook.get(30, TimeUnit.SECONDS));
+        assertThat(out.path("hookSpecificOutput").path("decision").path("behavior").asString()).isEqualTo("allow");
+        assertThat(out.path("hookSpecificOutput").path("decision").path("updatedPermissions"))
+                .isEqualTo(json(BASH_REQUEST).path("permission_suggestions"));
+    }
+
+    @Test
+    void a_deny_click_denies_with_the_seeds_message() throws Exception {
+        chat = agent.start();
+        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+
+        world.control.clickButton(world.operator, card.messageId(), "Deny");
+
+        assertThat(json(hook.get(30, TimeUnit.SECONDS))).isEqualTo(json("""
+                {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":
+                 {"behavior":"deny","message":"Permission to use Bash was denied via Lark."}}}"""));
+        assertThat(world.control.message(card.messageId()).orElseThrow().content()).contains("Denied ✗");
+    }
+
+    @Test
+    void a_guests_click_is_ignored_and_told_so_and_the_operators_typed_yes_decides_without_reaching_the_agent()
+            throws Exception {
+        EmuUser guest = world.control.addUser("Gina");
+        chat = agent.start();
+        world.lark.state().withChat(chat, c -> {
+            c.members.add(guest.openId());
+            return c;
+        });
+        agent.ok(HandoffTools.MEMBERS, Map.of("action", "add", "open_ids", List.of(guest.openId())));
+        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+
+        EmulatorControl.CardCallback byGuest = world.control.clickButton(guest, card.messageId(), "Approve");
+        assertThat(byGuest.toast()).isEqualTo("Only the operator or coowners can decide");
+        world.control.sendText(guest, chat, "y").awaitAcks(Duration.ofSeconds(15));
+        Thread.sleep(300);
+        assertThat(hook).as("neither the guest's click nor their typed y decides").isNotDone();
+
+        world.control.sendText(world.operator, chat, " Yes ").awaitAcks(Duration.ofSeconds(15));
+
+        assertThat(json(hook.get(30, TimeUnit.SECONDS)).path("hookSpecificOutput").path("decision")
+                .path("behavior").asString()).isEqualTo("allow");
+        JsonNode replies = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 2)).path("replies");
+        assertThat(replies.findValuesAsString("text")).as("the operator's answer was for the prompt, not the agent")
+                .doesNotContain("Yes", " Yes ");
+    }
+
+    @Test
+    void with_autoapprove_on_the_request_is_allowed_at_once_and_noted_on_one_card() throws Exception {
+        chat = agent.start();
+        agent.ok(HandoffTools.SETTINGS, Map.of("autoapprove", true));
+
+        String first = hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS);
+        String second = hook("PermissionRequest", BASH_REQUEST.replace("Remove the build directory", "List the files"))
+                .get(30, TimeUnit.SECONDS);
+
+        assertThat(json(first).path("hookSpecificOutput").path("decision").path("behavior").asString()).isEqualTo("allow");
+        assertThat(json(second).path("hookSpecificOutput").path("decision").path("behavior").asString()).isEqualTo("allow");
+        List<EmuMessage> auto = world.control.botMessages(chat).stream()
+                .filter(m -> m.content().contains("Auto-approved")).toList();
+        assertThat(auto).as("one card, updated in place").hasSize(1);
+        assertThat(auto.get(0).content()).contains("Remove the build directory", "List the files");
+    }
+
+    @Test
+    void no_answer_within_the_timeout_denies() throws Exception {
+        world.startDaemon(Duration.ofSeconds(2));
+        agent = world.session("agent");
+        chat = agent.start();
+
+        String out = hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS);
+
+        assertThat(json(out).path("hookSpecificOutput").path("decision").path("message").asString())
+                .isEqualTo("Permission to use Bash was denied via Lark. (no answer within 2 s)");
+    }
+
+    @Test
+    void without_an_active_handoff_nothing_is_printed_so_the_terminal_prompt_shows() throws Exception {
+        assertThat(hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS)).isBlank();
+        assertThat(hook("PreToolUse", "{\"session_id\":\"c0ffee\",\"tool_name\":\"Bash\",\"tool_input\":{}}")
+                .get(30, TimeUnit.SECONDS)).isBlank();
+    }
+
+    @Test
+    void pre_tool_use_is_denied_while_stop_is_pressed_and_allowed_again_after_the_agents_next_message()
+            throws Exception {
+        chat = agent.start();
+        String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
+                + "\"tool_input\":{\"command\":\"make\"},\"tool_use_id\":\"t1\"}";
+        assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).isBlank();
+        String card = agent.ok(HandoffTools.SEND, Map.of("message", "Building", "working", true))
+                .path("working_card").asString();
+        world.control.clickButton(world.operator, card, "Stop");
+
+        assertThat(json(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS))).isEqualTo(json("""
+                {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny",
+                 "permissionDecisionReason":"Stopped by user from Lark. The user pressed Stop on the working card."}}"""));
+        agent.ok(HandoffTools.SEND, Map.of("message", "Stopped."));
+        assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).isBlank();
+    }
+
+    /** Runs {@code lark-handoff hook <event>} as Claude Code would: the input on stdin, the session's environment. */
+    private CompletableFuture<String> hook(String event, String input) {
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                ProcessBuilder pb = new ProcessBuilder(ChildJvm.command("hook", event));
+                pb.environment().put("LARK_HANDOFF_HOME", home.toString());
+                pb.environment().put("LARK_HANDOFF_SESSION_ID", "agent");
+                pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+                Process p = pb.start();
+                p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+                assertThat(p.exitValue()).as("a hook never fails the session").isZero();
+                return out;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
+    }
+
+    private static JsonNode json(String s) {
+        return ServerJson.mapper().readTree(s);
+    }
+}
