@@ -147,7 +147,7 @@ public final class Daemon implements AutoCloseable {
             handoffWait = (call, timeout) -> HandoffTools.waitIfBound(handoffs, call, timeout);
             this.permissions = new PermissionBridge(store.inbox(), groupConfig, outbox, lark.messages(),
                     store.settings(), options.clock(), options.permissionTimeout());
-            this.hooks = new Hooks(store.bindings(), stopFlags, permissions);
+            this.hooks = new Hooks(store.bindings(), stopFlags, permissions, groupConfig, outbox);
             this.cardCallbacks = new HandoffClicks(stopFlags, store.bindings(), store.chats());
         } else {
             this.permissions = null;

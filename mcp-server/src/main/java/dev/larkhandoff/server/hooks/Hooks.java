@@ -1,7 +1,12 @@
 package dev.larkhandoff.server.hooks;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.lark.card.MarkdownCard;
 import dev.larkhandoff.server.handoff.HandoffException;
+import dev.larkhandoff.server.handoff.HandoffOutbox;
+import dev.larkhandoff.server.workspace.GroupConfig;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import dev.larkhandoff.server.handoff.StopFlags;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.handoff.BindingRepository;
@@ -13,7 +18,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Claude Code's hooks as the daemon answers them, in Claude Code's own JSON: PreToolUse is denied while the user's
- * Stop is pending, PermissionRequest is asked in the handoff group. A hook of a session without a handoff gets no
+ * Stop is pending, PermissionRequest is asked in the handoff group, PostToolUse / PostToolUseFailure are shown in
+ * the group by its filter level (answered at once; the card follows). A hook of a session without a handoff gets no
  * answer (empty), which Claude Code reads as "carry on as usual": the terminal prompt, the tool call.
  */
 public final class Hooks {
@@ -28,11 +34,22 @@ public final class Hooks {
     private final BindingRepository bindings;
     private final StopFlags stopFlags;
     private final PermissionBridge permissions;
+    private final GroupConfig config;
+    private final HandoffOutbox outbox;
+    /** One thread: forwarded calls reach the group in the order they ran, and the hook answers at once. */
+    private final ExecutorService forwarding = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "hook-forwarding");
+        t.setDaemon(true);
+        return t;
+    });
 
-    public Hooks(BindingRepository bindings, StopFlags stopFlags, PermissionBridge permissions) {
+    public Hooks(BindingRepository bindings, StopFlags stopFlags, PermissionBridge permissions, GroupConfig config,
+            HandoffOutbox outbox) {
         this.bindings = bindings;
         this.stopFlags = stopFlags;
         this.permissions = permissions;
+        this.config = config;
+        this.outbox = outbox;
     }
 
     /** Answers one hook; empty when it has nothing to say. */
@@ -47,8 +64,36 @@ public final class Hooks {
             case "PreToolUse" -> stopFlags.isRaised(binding.get().chatId())
                     ? Optional.of(preToolUseDeny(STOPPED)) : Optional.empty();
             case "PermissionRequest" -> Optional.of(permission(binding.get(), input));
+            case "PostToolUse", "PostToolUseFailure" -> {
+                forward(binding.get(), input, event.equals("PostToolUseFailure"), projectDir);
+                yield Optional.empty();
+            }
             default -> Optional.empty();
         };
+    }
+
+    /** Shows the call in the group (or on the working card) in the background; a failure there is only logged. */
+    private void forward(Binding binding, JsonNode input, boolean failed, String projectDir) {
+        String chatId = binding.chatId();
+        forwarding.execute(() -> {
+            try {
+                if (stopFlags.isRaised(chatId)) {
+                    return; // the user asked to stop: no more tool chatter, as the seed did
+                }
+                ToolForwarding.Outcome outcome = ToolForwarding.decide(input, failed,
+                        config.settings(chatId).filter(), projectDir);
+                if (outcome instanceof ToolForwarding.Outcome.Working w) {
+                    outbox.working(chatId, binding.sessionId(), w.summary(),
+                            PermissionBridge.approvers(binding, config));
+                } else if (outcome instanceof ToolForwarding.Outcome.Post p) {
+                    MarkdownCard card = MarkdownCard.of(p.markdown());
+                    outbox.send(chatId, binding.sessionId(), (p.title() == null ? card : card.titled(p.title(),
+                            p.color())).toJson(), "tool", p.title(), p.markdown());
+                }
+            } catch (RuntimeException e) {
+                log.info("could not forward {} to {}: {}", input.path("tool_name").asString(""), chatId, e.getMessage());
+            }
+        });
     }
 
     private ObjectNode permission(Binding binding, JsonNode input) throws InterruptedException {

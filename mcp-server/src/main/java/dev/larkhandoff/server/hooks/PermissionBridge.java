@@ -109,8 +109,12 @@ public final class PermissionBridge {
         return answer;
     }
 
-    /** The operator and the coowners: who may decide. */
     private List<String> approvers(Binding binding) {
+        return approvers(binding, config);
+    }
+
+    /** The operator and the coowners: who may decide (and press Stop). */
+    static List<String> approvers(Binding binding, GroupConfig config) {
         List<String> out = new ArrayList<>();
         if (!binding.operatorOpenId().isEmpty()) {
             out.add(binding.operatorOpenId());

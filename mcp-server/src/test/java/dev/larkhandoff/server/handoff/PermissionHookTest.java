@@ -23,7 +23,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The permission bridge and the Stop flag through the real hook entry point: Claude Code's documented hook input
+ * The permission bridge, the Stop flag and tool forwarding through the real hook entry point: Claude Code's documented hook input
  * JSON is fed on stdin to a {@code lark-handoff hook <Event>} child process, which asks the running daemon; the
  * emulator plays the operator (Olivia) and a guest (Gina); the exact JSON printed is checked.
  */
@@ -179,6 +179,23 @@ class PermissionHookTest {
                  "permissionDecisionReason":"Stopped by user from Lark. The user pressed Stop on the working card."}}"""));
         agent.ok(HandoffTools.SEND, Map.of("message", "Stopped."));
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).isBlank();
+    }
+
+    @Test
+    void post_tool_use_puts_a_filtered_call_on_the_working_card_and_shows_it_in_verbose() throws Exception {
+        chat = agent.start();
+        String post = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PostToolUse\",\"tool_name\":\"Bash\","
+                + "\"tool_input\":{\"command\":\"mvn -q test\",\"description\":\"Run the tests\"},"
+                + "\"tool_response\":{\"stdout\":\"Tests run: 3\",\"stderr\":\"\"},\"tool_use_id\":\"t1\"}";
+
+        assertThat(hook("PostToolUse", post).get(30, TimeUnit.SECONDS)).as("answered at once, nothing to say").isBlank();
+        EmuMessage working = world.awaitBotMessage(chat, "Run the tests");
+        assertThat(working.content()).as("concise: the working card").contains("Stop");
+
+        agent.ok(HandoffTools.SETTINGS, Map.of("filter", "verbose"));
+        hook("PostToolUse", post.replace("Tests run: 3", "Tests run: 4")).get(30, TimeUnit.SECONDS);
+        EmuMessage shown = world.awaitBotMessage(chat, "Tests run: 4");
+        assertThat(shown.content()).contains("$ Run the tests");
     }
 
     /** Runs {@code lark-handoff hook <event>} as Claude Code would: the input on stdin, the session's environment. */
