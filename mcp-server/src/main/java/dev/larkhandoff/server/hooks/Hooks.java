@@ -1,6 +1,8 @@
 package dev.larkhandoff.server.hooks;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.lark.card.CardColor;
+import dev.larkhandoff.lark.card.Cards;
 import dev.larkhandoff.lark.card.MarkdownCard;
 import dev.larkhandoff.server.handoff.HandoffException;
 import dev.larkhandoff.server.handoff.HandoffOutbox;
@@ -64,12 +66,81 @@ public final class Hooks {
             case "PreToolUse" -> stopFlags.isRaised(binding.get().chatId())
                     ? Optional.of(preToolUseDeny(STOPPED)) : Optional.empty();
             case "PermissionRequest" -> Optional.of(permission(binding.get(), input));
+            case "SessionStart" -> Optional.of(sessionStart(binding.get()));
+            case "SessionEnd" -> {
+                sessionEnd(binding.get());
+                yield Optional.empty();
+            }
+            case "Notification" -> {
+                notification(binding.get(), input, projectDir);
+                yield Optional.empty();
+            }
+            case "PreCompact" -> {
+                post(binding.get(), Cards.status("Context compacting...", "auto".equals(text(input, "trigger"))
+                        ? "Context window is full. Auto-compacting conversation history."
+                        : "Compacting the conversation history, as asked.", CardColor.ORANGE), "Context compacting...");
+                yield Optional.empty();
+            }
             case "PostToolUse", "PostToolUseFailure" -> {
                 forward(binding.get(), input, event.equals("PostToolUseFailure"), projectDir);
                 yield Optional.empty();
             }
             default -> Optional.empty();
         };
+    }
+
+    /** A session that starts (or resumes) while it holds a handoff is told so, and how to go on. */
+    private static ObjectNode sessionStart(Binding binding) {
+        ObjectNode out = ServerJson.mapper().createObjectNode();
+        out.putObject("hookSpecificOutput").put("hookEventName", "SessionStart").put("additionalContext",
+                "[Handoff active] This session is handed off to the Lark group " + binding.chatId() + ": the user "
+                        + "talks to you there, not in the terminal. Resume the loop: call wait_for_reply (replies you "
+                        + "had not answered come again), answer each batch with send_and_wait, and on "
+                        + "{\"timeout\": true} call wait_for_reply again silently. Hand back with handoff_end only "
+                        + "when the user says so.");
+        return out;
+    }
+
+    /** The session ended: the handoff ends with it, and the group is told (nobody is listening any more). */
+    private void sessionEnd(Binding binding) {
+        try {
+            outbox.finishWorking(binding.chatId());
+            outbox.clearThinking(binding.chatId());
+            outbox.send(binding.chatId(), binding.sessionId(), Cards.status("Session Ended", "The Claude session has "
+                    + "ended. Start a new session and hand off again to reconnect.", CardColor.GREY), "status",
+                    "Session Ended", "session ended");
+        } catch (RuntimeException e) {
+            log.info("could not post the session-ended card to {}: {}", binding.chatId(), e.getMessage());
+        }
+        bindings.release(binding.chatId(), binding.sessionId());
+        stopFlags.clear(binding.chatId());
+    }
+
+    /** The seed's notifications worth a phone's attention; the rest (idle, permission prompts) send nothing. */
+    private void notification(Binding binding, JsonNode input, String projectDir) {
+        String type = text(input, "notification_type");
+        CardColor color = switch (type == null ? "" : type) {
+            case "elicitation_dialog" -> CardColor.PURPLE;
+            case "quota_exceeded" -> CardColor.RED;
+            case "usage_warning", "rate_limit" -> CardColor.ORANGE;
+            default -> null;
+        };
+        if (color == null) {
+            return;
+        }
+        String message = text(input, "message") == null ? "Claude Code needs your attention" : text(input, "message");
+        String worktree = projectDir == null ? "" : java.nio.file.Path.of(projectDir).getFileName().toString();
+        post(binding, Cards.status("[" + worktree + "] " + message, message, color), message);
+    }
+
+    private void post(Binding binding, ObjectNode card, String title) {
+        forwarding.execute(() -> {
+            try {
+                outbox.send(binding.chatId(), binding.sessionId(), card, "status", title, title);
+            } catch (RuntimeException e) {
+                log.info("could not post '{}' to {}: {}", title, binding.chatId(), e.getMessage());
+            }
+        });
     }
 
     /** Shows the call in the group (or on the working card) in the background; a failure there is only logged. */

@@ -23,11 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The permission bridge, the Stop flag and tool forwarding through the real hook entry point: Claude Code's documented hook input
+ * Claude Code's hooks through the real entry point (reference §8; test_permission_bridge.py, test_on_notification.py
+ * and the start/end hooks): the permission bridge, the Stop flag, tool forwarding and the session's own events: Claude Code's documented hook input
  * JSON is fed on stdin to a {@code lark-handoff hook <Event>} child process, which asks the running daemon; the
  * emulator plays the operator (Olivia) and a guest (Gina); the exact JSON printed is checked.
  */
-class PermissionHookTest {
+class HookEntryTest {
 
     /** A PermissionRequest as Claude Code documents it, with a suggestion for "always". */
     private static final String BASH_REQUEST = """
@@ -196,6 +197,46 @@ class PermissionHookTest {
         hook("PostToolUse", post.replace("Tests run: 3", "Tests run: 4")).get(30, TimeUnit.SECONDS);
         EmuMessage shown = world.awaitBotMessage(chat, "Tests run: 4");
         assertThat(shown.content()).contains("$ Run the tests");
+    }
+
+    @Test
+    void session_start_tells_a_resumed_session_its_handoff_is_active_and_how_to_go_on() throws Exception {
+        String start = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"SessionStart\",\"source\":\"resume\"}";
+        assertThat(hook("SessionStart", start).get(30, TimeUnit.SECONDS)).as("no handoff: nothing").isBlank();
+        chat = agent.start();
+
+        JsonNode out = json(hook("SessionStart", start).get(30, TimeUnit.SECONDS));
+
+        assertThat(out.path("hookSpecificOutput").path("hookEventName").asString()).isEqualTo("SessionStart");
+        assertThat(out.path("hookSpecificOutput").path("additionalContext").asString())
+                .startsWith("[Handoff active]").contains(chat, "wait_for_reply", "send_and_wait");
+    }
+
+    @Test
+    void session_end_posts_the_card_and_ends_the_handoff() throws Exception {
+        chat = agent.start();
+        hook("SessionEnd", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"SessionEnd\",\"reason\":\"other\"}")
+                .get(30, TimeUnit.SECONDS);
+        assertThat(world.awaitBotMessage(chat, "Session Ended")).isNotNull();
+        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).has("chat_id")).as("the handoff ended").isFalse();
+    }
+
+    @Test
+    void notifications_worth_attention_and_compaction_post_cards_and_idle_prompts_do_not() throws Exception {
+        chat = agent.start();
+        hook("Notification", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"Notification\","
+                + "\"notification_type\":\"idle_prompt\",\"message\":\"Claude is waiting for your input\"}")
+                .get(30, TimeUnit.SECONDS);
+        hook("Notification", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"Notification\","
+                + "\"notification_type\":\"rate_limit\",\"message\":\"Rate limited for 5 minutes\"}")
+                .get(30, TimeUnit.SECONDS);
+        hook("PreCompact", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreCompact\",\"trigger\":\"auto\"}")
+                .get(30, TimeUnit.SECONDS);
+
+        assertThat(world.awaitBotMessage(chat, "Rate limited for 5 minutes").content()).contains("orange");
+        assertThat(world.awaitBotMessage(chat, "Context compacting...").content())
+                .contains("Auto-compacting conversation history");
+        assertThat(world.control.botMessages(chat)).noneMatch(m -> m.content().contains("waiting for your input"));
     }
 
     /** Runs {@code lark-handoff hook <event>} as Claude Code would: the input on stdin, the session's environment. */
