@@ -221,6 +221,8 @@ public final class Daemon implements AutoCloseable {
             wake();
         });
         ipc.onHook(this::hook);
+        ipc.onPermissionRequest((sessionId, params) -> hooks == null ? Optional.empty()
+                : hooks.relayPermission(sessionId, params));
         ipc.onShutdownRequested(reason -> {
             log.info("asked to shut down: {}", reason);
             Thread t = new Thread(() -> onShutdownRequested.run(), "shutdown-request");

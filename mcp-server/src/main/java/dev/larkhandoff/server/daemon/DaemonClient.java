@@ -160,6 +160,23 @@ public final class DaemonClient implements AutoCloseable {
         return result;
     }
 
+    /**
+     * Asks the daemon to put Claude Code's channel permission request to the session's handoff group; completes
+     * with {@code allow} or {@code deny}, or empty when there is no decision to send.
+     */
+    public CompletableFuture<String> permissionRequest(JsonNode params) {
+        String id = UUID.randomUUID().toString();
+        CompletableFuture<JsonNode> result = new CompletableFuture<>();
+        hooksInFlight.put(id, result);
+        ObjectNode call = IpcConnection.message("permission_request").put("id", id);
+        call.set("params", params);
+        if (!connection.send(call)) {
+            hooksInFlight.remove(id);
+            return CompletableFuture.completedFuture("");
+        }
+        return result.thenApply(out -> out == null ? "" : out.path("behavior").asString(""));
+    }
+
     /** Tells the daemon a delivery reached the agent. */
     public boolean ack(String eventId) {
         return connection.send(IpcConnection.message("ack").put("event_id", eventId));
@@ -192,7 +209,7 @@ public final class DaemonClient implements AutoCloseable {
                 }
             }
             case "deliver" -> onDeliver.accept(this, m);
-            case "hook_result" -> {
+            case "hook_result", "permission_result" -> {
                 CompletableFuture<JsonNode> f = hooksInFlight.remove(m.path("id").asString(""));
                 if (f != null) {
                     f.complete(m.path("output"));

@@ -57,6 +57,19 @@ public final class DaemonIpc {
 
     private volatile HookHandler hooks = (event, input, caller) -> java.util.Optional.empty();
 
+    /** Decides a channel permission request for a registered session: {@code allow}, {@code deny}, or empty. */
+    @FunctionalInterface
+    public interface PermissionRelay {
+        java.util.Optional<String> decide(String sessionId, JsonNode params) throws InterruptedException;
+    }
+
+    private volatile PermissionRelay permissions = (session, params) -> java.util.Optional.empty();
+
+    /** Where {@code permission_request} messages go. */
+    public void onPermissionRequest(PermissionRelay relay) {
+        this.permissions = relay;
+    }
+
     /** Where {@code hook} messages go. */
     public void onHook(HookHandler handler) {
         this.hooks = handler;
@@ -78,6 +91,7 @@ public final class DaemonIpc {
             case "register" -> register(connection, m);
             case "tool" -> toolRunner.execute(() -> runTool(connection, m));
             case "hook" -> toolRunner.execute(() -> runHook(connection, m));
+            case "permission_request" -> toolRunner.execute(() -> relayPermission(connection, m));
             case "shutdown" -> {
                 connection.send(IpcConnection.message("shutting_down"));
                 onShutdownRequested.accept(m.path("reason").asString("asked by a peer"));
@@ -123,6 +137,22 @@ public final class DaemonIpc {
         } catch (RuntimeException e) {
             log.warn("hook {} failed: {}", m.path("event").asString(""), e.getMessage());
             reply.put("error", e.getMessage());
+        }
+        connection.send(reply);
+    }
+
+    private void relayPermission(IpcConnection connection, JsonNode m) {
+        ObjectNode reply = IpcConnection.message("permission_result").put("id", m.path("id").asString(""));
+        ObjectNode output = reply.putObject("output");
+        String session = registry.sessionOf(connection).orElse(null);
+        try {
+            if (session != null) {
+                permissions.decide(session, m.path("params")).ifPresent(b -> output.put("behavior", b));
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.warn("channel permission request failed: {}", e.getMessage());
         }
         connection.send(reply);
     }

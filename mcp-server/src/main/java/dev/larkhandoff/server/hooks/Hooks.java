@@ -89,6 +89,35 @@ public final class Hooks {
         };
     }
 
+    /**
+     * Claude Code's channel permission relay ({@code notifications/claude/channel/permission_request}) for a session
+     * holding a handoff: the same card and answers as the PermissionRequest hook. Empty when there is no handoff or
+     * no answer in time, so the terminal's dialog decides.
+     */
+    public Optional<String> relayPermission(String sessionId, JsonNode params) throws InterruptedException {
+        Optional<Binding> binding = bindings.findBySession(sessionId);
+        if (binding.isEmpty()) {
+            return Optional.empty();
+        }
+        JsonNode toolInput;
+        String preview = text(params, "input_preview");
+        try {
+            toolInput = preview == null ? ServerJson.mapper().createObjectNode() : ServerJson.mapper().readTree(preview);
+        } catch (RuntimeException e) {
+            toolInput = ServerJson.mapper().createObjectNode().put("input", preview);
+        }
+        if (toolInput.isObject() && text(params, "description") != null && !toolInput.has("description")) {
+            ((ObjectNode) toolInput).put("description", text(params, "description"));
+        }
+        try {
+            return permissions.ask(binding.get(), new PermissionBridge.Request(text(params, "tool_name"), toolInput))
+                    .map(a -> a == PermissionAnswer.DENY ? "deny" : "allow");
+        } catch (HandoffException e) {
+            log.warn("channel permission request could not be asked in Lark: {}", e.getMessage());
+            return Optional.empty();
+        }
+    }
+
     /** A session that starts (or resumes) while it holds a handoff is told so, and how to go on. */
     private static ObjectNode sessionStart(Binding binding) {
         ObjectNode out = ServerJson.mapper().createObjectNode();

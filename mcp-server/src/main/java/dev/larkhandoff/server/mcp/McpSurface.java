@@ -22,6 +22,13 @@ public final class McpSurface {
 
     public static final String SERVER_NAME = "lark-handoff";
     public static final String CHANNEL_NOTIFICATION = "notifications/claude/channel";
+    /**
+     * Claude Code's permission relay: with this capability declared it sends {@link #PERMISSION_REQUEST} for a tool
+     * approval and takes the first {@link #PERMISSION_ANSWER} (or the terminal's answer, whichever comes first).
+     */
+    public static final String PERMISSION_CAPABILITY = "claude/channel/permission";
+    public static final String PERMISSION_REQUEST = "notifications/claude/channel/permission_request";
+    public static final String PERMISSION_ANSWER = "notifications/claude/channel/permission";
 
     /** Goes into the agent's system prompt: what a channel event looks like and which tool answers it. */
     public static final String INSTRUCTIONS = """
@@ -46,7 +53,7 @@ public final class McpSurface {
     public static McpSchema.ServerCapabilities capabilities() {
         return McpSchema.ServerCapabilities.builder()
                 .tools(true)
-                .experimental(Map.of("claude/channel", Map.of()))
+                .experimental(Map.of("claude/channel", Map.of(), PERMISSION_CAPABILITY, Map.of()))
                 .build();
     }
 

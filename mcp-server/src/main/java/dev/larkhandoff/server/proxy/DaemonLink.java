@@ -94,6 +94,15 @@ final class DaemonLink implements AutoCloseable {
         return c.callTool(name, arguments, progress);
     }
 
+    /** Puts a channel permission request to the daemon; completes with {@code allow} / {@code deny}, or empty. */
+    CompletableFuture<String> permissionRequest(tools.jackson.databind.JsonNode params) {
+        DaemonClient c = client;
+        if (c == null || !c.isOpen()) {
+            return CompletableFuture.completedFuture("");
+        }
+        return c.permissionRequest(params);
+    }
+
     /** Only the loss of the connection in use starts a reconnect; one closed on purpose (an old daemon) does not. */
     private void disconnected(DaemonClient which) {
         if (closed || which == null || which != client) {

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.proxy;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.mcp.McpSurface;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -16,7 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
 /**
  * Stands between the client's stdin and the SDK: the SDK ends the whole session on a line it cannot parse, so
  * each line is checked here first; a malformed one is answered with a JSON-RPC error and goes no further. It
- * also notices the client's {@code notifications/initialized} (channel events wait for it) and stdin's end.
+ * also notices the client's {@code notifications/initialized} (channel events wait for it) and stdin's end, and takes
+ * Claude Code's channel permission requests out before the SDK, which drops notifications it does not know.
  */
 final class StdinFilter implements Runnable {
 
@@ -27,6 +29,9 @@ final class StdinFilter implements Runnable {
         void initialized();
 
         void endOfInput();
+
+        /** Claude Code asks for a tool approval over the channel (the SDK would drop this notification). */
+        void permissionRequest(JsonNode params);
     }
 
     private final InputStream in;
@@ -81,6 +86,10 @@ final class StdinFilter implements Runnable {
         if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asString(""))
                 || !(message.has("method") || message.has("result") || message.has("error"))) {
             reply(error(id, -32600, "Invalid Request: expected a JSON-RPC 2.0 object with a method, result or error"));
+            return;
+        }
+        if (McpSurface.PERMISSION_REQUEST.equals(message.path("method").asString(""))) {
+            listener.permissionRequest(message.path("params"));
             return;
         }
         toSdk.write((line + "\n").getBytes(StandardCharsets.UTF_8));

@@ -92,6 +92,11 @@ public final class StdioProxy {
             public void endOfInput() {
                 ended.countDown();
             }
+
+            @Override
+            public void permissionRequest(JsonNode params) {
+                relayPermission(params);
+            }
         }, MAX_LINE), "stdin-filter");
         filter.setDaemon(true);
         filter.start();
@@ -107,6 +112,31 @@ public final class StdioProxy {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             return ToolResult.error(cause.getMessage());
         }
+    }
+
+    /**
+     * Asks the daemon to put Claude Code's approval prompt to the handoff group; a decision is written back as the
+     * channel's permission answer. No decision (no handoff, no answer in time) writes nothing, so the terminal's
+     * own dialog decides.
+     */
+    private void relayPermission(JsonNode params) {
+        String requestId = params.path("request_id").asString("");
+        if (requestId.isEmpty()) {
+            return;
+        }
+        link.permissionRequest(params).whenComplete((behavior, error) -> {
+            if (error != null || behavior == null || behavior.isEmpty()) {
+                return;
+            }
+            ObjectNode answer = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0")
+                    .put("method", McpSurface.PERMISSION_ANSWER);
+            answer.putObject("params").put("request_id", requestId).put("behavior", behavior);
+            try {
+                stdout.writeLine(answer.toString());
+            } catch (IOException e) {
+                log.warn("could not write the permission answer for {}: {}", requestId, e.getMessage());
+            }
+        });
     }
 
     /** A delivery from the daemon: held until the client has initialized, then written once and acknowledged. */

@@ -69,6 +69,21 @@ final class AgentSession implements AutoCloseable {
         return new Answer(text.toString(), Boolean.TRUE.equals(r.isError()));
     }
 
+    /** Sends a notification as Claude Code would (the SDK client has no call for custom ones). */
+    void notify(String method, Map<String, Object> params) {
+        transport.sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, method, params)).block();
+    }
+
+    /** The next channel permission answer from the server, waiting up to {@code timeout}; null when none came. */
+    Map<String, Object> nextPermissionAnswer(Duration timeout) throws InterruptedException {
+        return transport.permissionAnswers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    /** The experimental capabilities the server declared. */
+    Map<String, Object> experimentalCapabilities() {
+        return client.getServerCapabilities().experimental();
+    }
+
     List<String> toolNames() {
         List<String> names = new ArrayList<>();
         client.listTools().tools().forEach(t -> names.add(t.name()));

@@ -19,6 +19,8 @@ final class CapturingTransport implements McpClientTransport {
 
     private final McpClientTransport delegate;
     final BlockingQueue<Map<String, Object>> channelEvents = new LinkedBlockingQueue<>();
+    /** The answers of Claude Code's channel permission relay the server sent. */
+    final BlockingQueue<Map<String, Object>> permissionAnswers = new LinkedBlockingQueue<>();
 
     CapturingTransport(McpClientTransport delegate) {
         this.delegate = delegate;
@@ -33,6 +35,10 @@ final class CapturingTransport implements McpClientTransport {
     private void record(McpSchema.JSONRPCMessage message) {
         if (message instanceof McpSchema.JSONRPCNotification n && "notifications/claude/channel".equals(n.method())) {
             channelEvents.add((Map<String, Object>) n.params());
+        }
+        if (message instanceof McpSchema.JSONRPCNotification n
+                && "notifications/claude/channel/permission".equals(n.method())) {
+            permissionAnswers.add((Map<String, Object>) n.params());
         }
     }
 

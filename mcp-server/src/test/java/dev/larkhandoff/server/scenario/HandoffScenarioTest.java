@@ -261,6 +261,23 @@ class HandoffScenarioTest {
         assertThat(quiet.path("timeout").asBoolean()).isTrue();
     }
 
+    @Test
+    void the_channel_permission_relay_round_trips_through_a_stdio_session() throws Exception {
+        AgentSession agent = world.teammate("agent-1", null);
+        assertThat(agent.experimentalCapabilities()).containsKeys("claude/channel", "claude/channel/permission");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m")).path("chat_id").asString();
+
+        agent.notify("notifications/claude/channel/permission_request", Map.of("request_id", "abcde",
+                "tool_name", "Bash", "description", "Remove the build directory",
+                "input_preview", "{\"command\": \"rm -rf build\"}"));
+        String card = awaitBotMessageContaining(chat, "Permission Request");
+        assertThat(lark.message(card).orElseThrow().content()).contains("Remove the build directory", "rm -rf build");
+        lark.clickButton(world.alice, card, "Approve");
+
+        Map<String, Object> answer = agent.nextPermissionAnswer(Duration.ofSeconds(20));
+        assertThat(answer).containsEntry("request_id", "abcde").containsEntry("behavior", "allow");
+    }
+
     // ---- helpers ----
 
     private static JsonNode ok(AgentSession session, String tool, Map<String, Object> args) {
