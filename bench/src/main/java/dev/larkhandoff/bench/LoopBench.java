@@ -153,7 +153,7 @@ public final class LoopBench {
         agentThread = new Thread(agent, "loop-agent");
         agentThread.setDaemon(true);
         agentThread.start();
-        watch.awaitAnswer(0, 0, null, agent::failure);
+        watch.awaitAnswer(0, 0, agent::failure);
 
         // The processes' own background work, for scale: the agent waits and nobody writes.
         LoopScenario.Usage idleFrom = usage();
@@ -190,12 +190,16 @@ public final class LoopBench {
 
     // ---- the loop -------------------------------------------------------------------------------------------
 
-    /** {@code count} rounds: wait {@code pause}, the operator writes {@code q n}, the agent's next answer shows. */
-    private void rounds(int count, Duration pause) throws InterruptedException {
+    /**
+     * {@code count} rounds: wait {@code pause}, the operator writes {@code q n}, the agent's next answer shows. A
+     * round ends when its answer is visible, whether or not THINKING is off yet: that is when a person would write
+     * again.
+     */
+    private void rounds(int count, Duration pause) {
         for (int i = 0; i < count; i++) {
             int n = nextRound++;
             if (!pause.isZero()) {
-                Thread.sleep(pause.toMillis());
+                watch.pause(pause, agent::failure);
             }
             // The answer to q n comes after every message in the chat now: look only there.
             int from = watch.messageCount();
@@ -203,8 +207,12 @@ public final class LoopBench {
             EmulatorControl.Sent sent = control.sendText(alice, chatId, LoopAgent.question(n));
             sent.deliveries().forEach(d -> d.whenComplete((ack, e) -> watch.ackedAt.compareAndSet(n, 0,
                     System.nanoTime())));
-            watch.awaitAnswer(n + 1, from, sent.messageId(), agent::failure);
+            watch.asked(n, sent.messageId());
+            watch.awaitAnswer(n + 1, from, agent::failure);
         }
+        // The daemon takes the last round's THINKING off after its answer: wait for it, so that a scenario's
+        // CPU and Lark calls hold all of its own rounds' work and none of the rounds before it.
+        watch.awaitThinkingOff(agent::failure);
     }
 
     private LoopScenario.Usage usage() {

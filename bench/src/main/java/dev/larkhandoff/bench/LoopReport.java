@@ -37,33 +37,38 @@ final class LoopReport {
                 Lark, and answers the wait through the proxy. **(a) reply** ends when `send_and_wait` returns in the \
                 agent thread with exactly one reply whose `text` is `q <n>` (checked every round). The agent then \
                 calls `send_and_wait` again with `answer <n+1>`, at once (p50 %s from the return to that call, the \
-                check of the reply included) or after its think time; the daemon takes THINKING off, posts the \
-                answer as a card and waits again. **(c) send leg** runs from that call to the answer being visible \
-                in the emulator, and **(b) full loop** from the operator's message to that same moment, less the \
-                agent's think time where it thinks. The emulator has no hook for stored messages or reactions, so \
-                the operator thread looks every %.0f ms (`LockSupport.parkNanos`, about 1.1 ms in practice) for a \
-                bot message containing `answer <n+1>` among the chat's messages, and at the reactions on `q <n>`: \
-                whatever is seen that way is late by up to one interval (about half of it on average). The next \
-                round starts only once the answer is visible. One clock throughout: `System.nanoTime` of the bench \
-                JVM. First %d rounds back to back warm the processes up: the launcher runs their JVMs with C1 only \
-                (`-XX:TieredStopAtLevel=1`), which compiles a method after about 200 calls, and much of the loop \
-                runs once a round. Then each scenario runs %d rounds that are not counted and %d that are (p99 of %d is its \
-                %s value).
+                check of the reply included) or after its think time; the daemon posts the answer as a card, then \
+                starts taking THINKING off `q <n>` without waiting for it, and waits again. **(c) send leg** runs \
+                from that call to the answer being visible in the emulator, and **(b) full loop** from the \
+                operator's message to that same moment, less the agent's think time where it thinks. The emulator \
+                has no hook for stored messages or reactions, so the operator thread looks every %.0f ms \
+                (`LockSupport.parkNanos`, about 1.1 ms in practice) for a bot message containing `answer <n+1>` \
+                among the chat's messages, and at the reactions on every `q` it has not yet seen THINKING come off, \
+                during its pauses too: whatever is seen that way is late by up to one interval (about half of it \
+                on average). The next round starts once the answer is visible (and the pause is over), whether or \
+                not THINKING is off by then; a scenario's measured rounds end once the last THINKING is seen gone \
+                as well, so its CPU and Lark calls are its own. One clock throughout: `System.nanoTime` of the \
+                bench JVM. First %d rounds back to back warm the processes up: the launcher runs their JVMs with \
+                C1 only (`-XX:TieredStopAtLevel=1`), which compiles a method after about 200 calls, and much of the \
+                loop runs once a round. Then each scenario runs %d rounds that are not counted and %d that are (p99 \
+                of %d is its %s value).
 
                 Rate limits: the emulator's own (HTTP 429 above 5 sends/s per chat or 50 calls/s per app) are \
                 **lifted** (`EmulatorOptions.withRateLimits(0, 0)`, also its default), so Lark never refuses a \
                 call. The daemon's Lark client still **paces itself** at Lark's limits less 5%%, as in production \
                 (nothing configures it): sends to one chat at least 210.5 ms apart, and any two calls of the app at \
-                least 21.05 ms apart. Every round makes three calls in a row, THINKING on, THINKING off and the \
-                card, so the card never goes out sooner than 21.05 ms after THINKING off, and THINKING off not \
-                sooner than 21.05 ms after THINKING on. The scenarios show what that does to the loop: in %s the \
-                operator writes %d ms after each answer became visible (slower than the per-chat pacing, so it \
-                never holds an answer back) and the agent answers at once; %s is the same with an agent that thinks \
-                %d ms first, as any real agent does and longer, so only the spacing between THINKING off and the \
-                card is left in its send leg; in %s the operator writes as soon as an answer is visible, faster \
-                than the 4.75 sends a second the daemon allows a chat, so each answer waits for its slot, and \
-                THINKING on for its own, 21.05 ms after the previous answer: that scenario measures the pacing, not \
-                the loop.
+                least 21.05 ms apart. Every round makes three calls: THINKING on, which the wait's return waits \
+                for; the card, which `send_and_wait` waits for; and THINKING off, which the daemon starts after the \
+                card and does not wait for. So the card goes out no sooner than 21.05 ms after THINKING on, \
+                THINKING off no sooner than 21.05 ms after the card, and the next round's THINKING on no sooner \
+                than 21.05 ms after that. The scenarios show what that does to the loop: in %s the operator writes \
+                %d ms after each answer became visible (slower than the per-chat pacing, so it never holds an \
+                answer back) and the agent answers at once, so its card waits for the app's slot after THINKING \
+                on; %s is the same with an agent that thinks %d ms first, as any real agent does and longer, by \
+                when that slot is long past; in %s the operator writes as soon as an answer is visible, faster than \
+                the 4.75 sends a second the daemon allows a chat, so each answer waits for its slot, and THINKING \
+                on for its own behind the previous round's THINKING off: that scenario measures the pacing, not the \
+                loop.
 
                 | scenario | leg | rounds | p50 | p99 | max |
                 |---|---|---|---|---|---|
@@ -87,17 +92,20 @@ final class LoopReport {
 
                 Where the time goes, p50 / p99 of each step as the emulator saw it: the daemon's ack of the \
                 operator's message reaching Lark, THINKING seen on the message, and (a), each from the operator's \
-                message; THINKING seen gone from the agent's next call; and from then to the answer being visible, \
-                which includes the client's 21.05 ms between the two calls.
+                message; the answer visible (c) and THINKING seen gone from `q <n>`, each from the agent's next \
+                call; from the answer being visible to THINKING seen gone (negative where THINKING went first); and \
+                in how many rounds THINKING was seen gone before the answer, in the same look (when a look comes \
+                late, which of the two came first is unknown) and after it.
 
-                | scenario | message → ack at Lark | message → THINKING on | (a) message → `send_and_wait` returns | next call → THINKING off | THINKING off → answer visible |
-                |---|---|---|---|---|---|
+                | scenario | message → ack at Lark | message → THINKING on | (a) message → `send_and_wait` returns | (c) next call → answer visible | next call → THINKING off | answer visible → THINKING off | THINKING off before / with / after the answer |
+                |---|---|---|---|---|---|---|---|
                 """);
         for (int i = 0; i < in.scenarios().size(); i++) {
             LoopScenario s = in.scenarios().get(i);
-            md.append(String.format(Locale.ROOT, "| %d. %s | %s | %s | %s | %s | %s |%n", i + 1, s.plan().label(),
-                    p50p99(s.acked(), s.rounds()), p50p99(s.thinkingOn(), s.rounds()), p50p99(s.reply(), s.rounds()),
-                    p50p99(s.thinkingOff(), s.rounds()), p50p99(s.lastCall(), s.rounds())));
+            md.append(String.format(Locale.ROOT, "| %d. %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    i + 1, s.plan().label(), p50p99(s.acked(), s.rounds()), p50p99(s.thinkingOn(), s.rounds()),
+                    p50p99(s.reply(), s.rounds()), p50p99(s.send(), s.rounds()),
+                    p50p99(s.thinkingOff(), s.rounds()), p50p99(s.offAfter(), s.rounds()), s.order()));
         }
 
         double idleSeconds = in.idleSpan().toNanos() / 1e9;
