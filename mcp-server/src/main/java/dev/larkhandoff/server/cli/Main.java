@@ -8,7 +8,8 @@ import picocli.CommandLine.Command;
 @Command(name = "lark-handoff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "Hand coding-agent conversations to Lark / Feishu and share one Lark channel between sessions.",
         subcommands = {DaemonCommand.class, StdioCommand.class, StatusCommand.class, DemoCommand.class,
-                VersionCommand.class, AccessCommand.class, HookCommand.class, InitCommand.class})
+                VersionCommand.class, AccessCommand.class, HookCommand.class, InitCommand.class,
+                DoctorCommand.class})
 public final class Main {
 
     /** The process environment, read once here and handed to the commands. */

@@ -33,11 +33,16 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
         return new LarkHandoffConfig(home, appId, appSecret, domain, email);
     }
 
-    /** Reads the configuration for this environment; a missing config file means "nothing configured yet". */
-    public static LarkHandoffConfig load(Environment env) {
-        Path home = env.get(Environment.HOME).map(Path::of)
+    /** The home directory this environment names, without reading anything there. */
+    public static Path homeOf(Environment env) {
+        return env.get(Environment.HOME).map(Path::of)
                 .orElseGet(() -> Path.of(env.get(Environment.USER_HOME).orElse(System.getProperty("user.home")),
                         ".lark-handoff"));
+    }
+
+    /** Reads the configuration for this environment; a missing config file means "nothing configured yet". */
+    public static LarkHandoffConfig load(Environment env) {
+        Path home = homeOf(env);
         JsonNode file = read(home.resolve(FILE_NAME));
         return new LarkHandoffConfig(home,
                 env.get(Environment.APP_ID).orElse(text(file, "app_id")),

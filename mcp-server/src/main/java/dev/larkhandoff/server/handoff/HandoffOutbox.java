@@ -23,8 +23,9 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Everything the agent posts to its handoff chat goes through here, so the chat reads as the seed's did: before a
- * message, the THINKING reaction on the last reply is taken off and a running working card turns into "Done";
+ * Everything the agent posts to its handoff chat goes through here, so the chat reads as the seed's did: with a
+ * message, the THINKING reaction on the last reply is taken off and a running working card turns into "Done" (just
+ * after the message, so Lark's pacing of calls does not hold the answer back);
  * every card sent is recorded (so replies to it and its own echoes are recognised) and cards over Lark's size are
  * refused before anything is sent. The reaction and the working card are remembered in the store, so a restarted
  * daemon still cleans them up.

@@ -1,0 +1,90 @@
+package dev.larkhandoff.server.cli;
+
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.doctor.Doctor;
+import dev.larkhandoff.server.doctor.Finding;
+import java.io.File;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import tools.jackson.databind.node.ArrayNode;
+
+/** {@code lark-handoff doctor}: what is wrong, most serious first, with the fix for each; exit 1 on any error. */
+@Command(name = "doctor", description = "Check the setup, the daemon, Lark and the plugin; say what to fix.")
+final class DoctorCommand implements Callable<Integer> {
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "--json", description = "Print the findings as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() {
+        Path dir = LarkHandoffConfig.homeOf(home.environment());
+        List<Finding> findings = new Doctor(dir, BuildInfo.version(), Clock.systemUTC(), DoctorCommand::claudePlugins)
+                .examine(h -> home.config());
+        if (json) {
+            ArrayNode list = ServerJson.mapper().createArrayNode();
+            findings.forEach(f -> list.addObject().put("check", f.check()).put("level", f.level().wire())
+                    .put("message", f.message()).put("fix", f.fix()));
+            System.out.println(list.toPrettyString());
+        } else {
+            for (Finding f : findings) {
+                String mark = switch (f.level()) {
+                    case ERROR -> "✘";
+                    case WARNING -> "!";
+                    case OK -> "✔";
+                };
+                System.out.println(mark + " " + f.check() + ": " + f.message());
+                if (!f.fix().isEmpty()) {
+                    System.out.println("    fix: " + f.fix());
+                }
+            }
+        }
+        return findings.stream().anyMatch(f -> f.level() == Finding.Level.ERROR) ? 1 : 0;
+    }
+
+    /** {@code claude plugin list}, when Claude Code's CLI is on the PATH. */
+    private static Optional<List<String>> claudePlugins() {
+        String path = System.getenv("PATH");
+        if (path == null) {
+            return Optional.empty();
+        }
+        for (String d : path.split(File.pathSeparator)) {
+            Path claude = Path.of(d, "claude");
+            if (Files.isExecutable(claude)) {
+                try {
+                    Path out = Files.createTempFile("lark-handoff-doctor", ".out");
+                    try {
+                        Process p = new ProcessBuilder(claude.toString(), "plugin", "list")
+                                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                        if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                            p.destroyForcibly();
+                            return Optional.empty();
+                        }
+                        return Optional.of(Files.readAllLines(out, StandardCharsets.UTF_8));
+                    } finally {
+                        Files.deleteIfExists(out);
+                    }
+                } catch (IOException e) {
+                    return Optional.empty();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return Optional.empty();
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,238 @@
+package dev.larkhandoff.server.doctor;
+
+import dev.larkhandoff.lark.LarkClient;
+import dev.larkhandoff.lark.LarkClientConfig;
+import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.daemon.DaemonClient;
+import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.daemon.ToolResult;
+import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.inbox.InboxRow;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermission;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import tools.jackson.databind.JsonNode;
+
+/**
+ * Looks at everything that has to be right for lark-handoff to work, in the order a person fixes things, and says
+ * for each what is wrong and the one thing to do: the config and its privacy, the app's credentials, the operator,
+ * the daemon (running, same version, connected to Lark, its socket private), the Claude Code plugin, the sessions'
+ * roles, and messages waiting too long (or for a session that cannot receive them).
+ */
+public final class Doctor {
+
+    /** Messages pending longer than this mean someone is not receiving them. */
+    static final Duration PENDING_TOO_LONG = Duration.ofMinutes(10);
+    private static final Duration LARK_TIMEOUT = Duration.ofSeconds(15);
+
+    private final Path home;
+    private final String version;
+    private final Clock clock;
+    private final Supplier<Optional<List<String>>> claudePlugins;
+
+    /**
+     * @param version       this program's version, which the daemon should run too
+     * @param claudePlugins the output lines of {@code claude plugin list}, empty when {@code claude} is not there
+     */
+    public Doctor(Path home, String version, Clock clock, Supplier<Optional<List<String>>> claudePlugins) {
+        this.home = home;
+        this.version = version;
+        this.clock = clock;
+        this.claudePlugins = claudePlugins;
+    }
+
+    /** Every finding, errors first. */
+    public List<Finding> examine(java.util.function.Function<Path, LarkHandoffConfig> loadConfig) {
+        List<Finding> out = new ArrayList<>();
+        Path configFile = home.resolve(LarkHandoffConfig.FILE_NAME);
+        boolean hasConfigFile = Files.exists(configFile);
+        // Looked at before loading: loading narrows a readable config to its owner.
+        out.add(privacy(configFile, hasConfigFile));
+        LarkHandoffConfig config = loadConfig.apply(home);
+        out.add(credentials(config));
+        out.add(operator(config));
+        JsonNode status = daemon(out);
+        out.add(socket());
+        out.add(plugin());
+        if (status != null) {
+            out.add(roles(status));
+        }
+        pending(out, status);
+        out.sort(Comparator.comparing(Finding::level));
+        return out;
+    }
+
+    private Finding privacy(Path configFile, boolean exists) {
+        if (!exists) {
+            return Finding.warning("config", "no " + configFile + " (the environment may still configure the app)",
+                    "run `lark-handoff init`");
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(configFile);
+            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                return Finding.error("config", configFile + " holds the app secret and others can read it ("
+                        + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")", "chmod 600 " + configFile);
+            }
+        } catch (IOException | UnsupportedOperationException e) {
+            return Finding.warning("config", "cannot read the permissions of " + configFile + ": " + e.getMessage(),
+                    "check that only you can read it");
+        }
+        return Finding.ok("config", configFile + " is present and private");
+    }
+
+    private Finding credentials(LarkHandoffConfig config) {
+        if (!config.hasCredentials()) {
+            return Finding.error("credentials", "no Lark app is configured", "run `lark-handoff init`");
+        }
+        try (LarkClient lark = LarkClient.create(LarkClientConfig.of(config.domain(), config.appId(),
+                config.appSecret()))) {
+            var bot = lark.bot().info().block(LARK_TIMEOUT);
+            return Finding.ok("credentials", "the app's credentials work; the bot is " + bot.appName());
+        } catch (LarkException e) {
+            return Finding.error("credentials", "Lark refused the app (" + e.getMessage() + ")",
+                    "copy the App ID and App Secret again and run `lark-handoff init`");
+        } catch (RuntimeException e) {
+            return Finding.error("credentials", "Lark did not answer at " + config.domain() + ": " + e.getMessage(),
+                    "check the domain and the network");
+        }
+    }
+
+    private Finding operator(LarkHandoffConfig config) {
+        if (config.operatorEmail() == null || config.operatorEmail().isBlank()) {
+            return Finding.error("operator", "no operator email: handoffs cannot invite or recognise you",
+                    "run `lark-handoff init` (or set operator_email in " + home.resolve(LarkHandoffConfig.FILE_NAME) + ")");
+        }
+        return Finding.ok("operator", "the operator is " + config.operatorEmail());
+    }
+
+    /** The daemon's own checks; its status document, or null when it does not run. */
+    private JsonNode daemon(List<Finding> out) {
+        try (DaemonClient client = DaemonClient.probe(home, Duration.ofSeconds(3))) {
+            String running = client.daemonHello().path("version").asString("");
+            out.add(running.equals(version) ? Finding.ok("daemon", "the daemon runs version " + running)
+                    : Finding.error("daemon", "the daemon runs version " + running + ", this is " + version,
+                            "restart it: the next session's proxy asks an older daemon to make way, or kill pid "
+                                    + client.daemonHello().path("pid").asLong()));
+            ToolResult r = client.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS);
+            JsonNode status = ServerJson.mapper().readTree(r.text());
+            JsonNode d = status.path("daemon");
+            String lark = d.path("lark_connection").asString("");
+            if (!"connected".equals(lark)) {
+                out.add(Finding.error("lark_connection", "the daemon's Lark connection is " + lark,
+                        "check the credentials and the network; the daemon log is " + home.resolve("logs/daemon.log")));
+            } else {
+                String last = d.path("last_event_at").asString(null);
+                out.add(Finding.ok("lark_connection", "connected to Lark" + (last == null ? ", no event yet"
+                        : ", last event at " + last)));
+            }
+            return status;
+        } catch (IOException e) {
+            out.add(Finding.warning("daemon", "no daemon runs for " + home,
+                    "nothing to do: the first agent session starts it (or run `lark-handoff daemon`)"));
+            return null;
+        } catch (Exception e) {
+            out.add(Finding.error("daemon", "the daemon did not answer its status: " + e.getMessage(),
+                    "restart it"));
+            return null;
+        }
+    }
+
+    private Finding socket() {
+        Path sock = home.resolve(DaemonSocket.FILE_NAME);
+        if (!Files.exists(sock, LinkOption.NOFOLLOW_LINKS)) {
+            return Finding.ok("socket", "no socket yet (no daemon)");
+        }
+        try {
+            Set<PosixFilePermission> perms = Files.getPosixFilePermissions(sock, LinkOption.NOFOLLOW_LINKS);
+            Set<PosixFilePermission> homePerms = Files.getPosixFilePermissions(home);
+            boolean open = perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))
+                    && homePerms.stream().anyMatch(p -> p.name().endsWith("EXECUTE") && !p.name().startsWith("OWNER"));
+            return open ? Finding.error("socket", sock + " can be reached by other users",
+                    "chmod 700 " + home + " and restart the daemon")
+                    : Finding.ok("socket", sock + " is reachable by you only");
+        } catch (IOException | UnsupportedOperationException e) {
+            return Finding.warning("socket", "cannot read the permissions of " + sock, "check that only you can reach it");
+        }
+    }
+
+    private Finding plugin() {
+        Optional<List<String>> listed = claudePlugins.get();
+        if (listed.isEmpty()) {
+            return Finding.warning("plugin", "Claude Code's `claude` is not on the PATH; the plugin could not be checked",
+                    "install it from the local marketplace (see `lark-handoff init`) where you run Claude Code");
+        }
+        boolean installed = listed.get().stream().anyMatch(l -> l.contains("lark-handoff@"));
+        return installed ? Finding.ok("plugin", "the Claude Code plugin is installed (hooks come with it)")
+                : Finding.warning("plugin", "the Claude Code plugin is not installed: no hooks, no permission cards",
+                        "claude plugin install lark-handoff@lark-handoff-local (after `claude plugin marketplace add`)");
+    }
+
+    private Finding roles(JsonNode status) {
+        List<String> dispatchers = new ArrayList<>();
+        status.path("sessions").forEach(s -> {
+            if ("dispatcher".equals(s.path("role").asString(""))) {
+                dispatchers.add(s.path("sessionId").asString(""));
+            }
+        });
+        if (dispatchers.size() > 1) {
+            return Finding.warning("roles", dispatchers.size() + " sessions say they are the dispatcher: "
+                    + String.join(", ", dispatchers), "set LARK_HANDOFF_ROLE=dispatcher for one session only");
+        }
+        return Finding.ok("roles", dispatchers.isEmpty() ? "no dispatcher is connected" : "one dispatcher: "
+                + dispatchers.get(0));
+    }
+
+    /** Messages that waited too long; and a push session they wait for, which may not have channels on. */
+    private void pending(List<Finding> out, JsonNode status) {
+        if (!Files.exists(home.resolve(Store.FILE_NAME))) {
+            return;
+        }
+        List<InboxRow> old = new ArrayList<>();
+        try (Store store = Store.open(home, clock)) {
+            long cutoff = clock.millis() - PENDING_TOO_LONG.toMillis();
+            // A handoff chat's replies stay pending until the agent answers: its own loop, not a delivery problem.
+            Set<String> handoffChats = new java.util.HashSet<>();
+            store.bindings().all().forEach(b -> handoffChats.add(b.chatId()));
+            store.inbox().pending().stream().filter(r -> r.receivedAt() < cutoff)
+                    .filter(r -> r.event().chatId() == null || !handoffChats.contains(r.event().chatId()))
+                    .forEach(old::add);
+        } catch (RuntimeException e) {
+            out.add(Finding.warning("pending", "cannot read the store: " + e.getMessage(), "check " + home));
+            return;
+        }
+        if (old.isEmpty()) {
+            out.add(Finding.ok("pending", "no message has waited longer than " + PENDING_TOO_LONG.toMinutes() + " min"));
+            return;
+        }
+        out.add(Finding.warning("pending", old.size() + " message(s) have waited longer than "
+                + PENDING_TOO_LONG.toMinutes() + " min", "see `lark-handoff status`: the session they wait for is "
+                + "offline, or (push mode) does not receive channel events"));
+        if (status == null) {
+            return;
+        }
+        status.path("sessions").forEach(s -> {
+            boolean push = "push".equals(s.path("delivery_mode").asString(""));
+            if (push && s.path("connected").asBoolean(false) && s.path("pending").asLong(0) > 0) {
+                out.add(Finding.warning("channel_delivery", "session " + s.path("sessionId").asString("")
+                        + " is connected in push mode but messages wait for it: its client may not have channels on",
+                        "start Claude Code with --channels (or --dangerously-load-development-channels), or set "
+                                + "LARK_HANDOFF_DELIVERY=pull and use wait_for_reply"));
+            }
+        });
+    }
+}
