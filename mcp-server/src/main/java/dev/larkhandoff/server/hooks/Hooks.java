@@ -63,7 +63,10 @@ public final class Hooks {
             return Optional.empty();
         }
         return switch (event) {
+            // The handoff's own tools stay allowed: the agent must still be able to tell the user it stopped
+            // (its next message is also what clears the flag).
             case "PreToolUse" -> stopFlags.isRaised(binding.get().chatId())
+                    && !ToolForwarding.isOwnTool(String.valueOf(text(input, "tool_name")))
                     ? Optional.of(preToolUseDeny(STOPPED)) : Optional.empty();
             case "PermissionRequest" -> Optional.of(permission(binding.get(), input));
             case "SessionStart" -> Optional.of(sessionStart(binding.get()));

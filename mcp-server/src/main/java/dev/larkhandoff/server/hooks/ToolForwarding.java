@@ -56,7 +56,7 @@ public final class ToolForwarding {
     public static Outcome decide(JsonNode input, boolean failed, FilterLevel level, String projectDir) {
         String tool = input.path("tool_name").asString("");
         JsonNode in = input.path("tool_input");
-        if (OWN_TOOL_PREFIXES.stream().anyMatch(tool::startsWith)) {
+        if (isOwnTool(tool)) {
             return new Outcome.Skip("the handoff's own tool");
         }
         if ("Bash".equals(tool) && isInfrastructure(in.path("command").asString(""),
@@ -75,6 +75,11 @@ public final class ToolForwarding {
             return failure(tool, in, input.path("error").asString(""), projectDir);
         }
         return success(tool, in, input.path("tool_response"), projectDir);
+    }
+
+    /** Whether a tool name is one of lark-handoff's own, as Claude Code names plugin and user-scope MCP tools. */
+    public static boolean isOwnTool(String toolName) {
+        return OWN_TOOL_PREFIXES.stream().anyMatch(toolName::startsWith);
     }
 
     /** The seed's one-line summary of a call, for the working card. */

@@ -178,6 +178,9 @@ class HookEntryTest {
         assertThat(json(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS))).isEqualTo(json("""
                 {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny",
                  "permissionDecisionReason":"Stopped by user from Lark. The user pressed Stop on the working card."}}"""));
+        String own = pre.replace("\"Bash\"", "\"mcp__plugin_lark-handoff_lark-handoff__handoff_send\"");
+        assertThat(hook("PreToolUse", own).get(30, TimeUnit.SECONDS))
+                .as("the handoff's own tools stay allowed, so the agent can say it stopped").isBlank();
         agent.ok(HandoffTools.SEND, Map.of("message", "Stopped."));
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).isBlank();
     }
