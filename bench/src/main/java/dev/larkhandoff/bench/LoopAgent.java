@@ -81,7 +81,7 @@ final class LoopAgent implements Runnable {
                 returnAt.set(n, System.nanoTime());
                 String text = onlyReply(result);
                 if (BYE.equals(text)) {
-                    check(client.callTool(new McpSchema.CallToolRequest(HandoffTools.END,
+                    HandoffRig.text(client.callTool(new McpSchema.CallToolRequest(HandoffTools.END,
                             Map.of("message", "bench over"))));
                     return;
                 }
@@ -98,19 +98,11 @@ final class LoopAgent implements Runnable {
 
     /** The text of the one reply a {@code send_and_wait} returned; anything else (a timeout, two replies) fails. */
     private static String onlyReply(McpSchema.CallToolResult result) {
-        JsonNode json = ServerJson.mapper().readTree(check(result));
+        JsonNode json = ServerJson.mapper().readTree(HandoffRig.text(result));
         JsonNode replies = json.path("replies");
         if (replies.size() != 1) {
             throw new IllegalStateException("send_and_wait did not return exactly one reply: " + json);
         }
         return replies.get(0).path("text").asString();
-    }
-
-    private static String check(McpSchema.CallToolResult result) {
-        if (Boolean.TRUE.equals(result.isError()) || result.content().isEmpty()
-                || !(result.content().get(0) instanceof McpSchema.TextContent text)) {
-            throw new IllegalStateException("the tool failed: " + result);
-        }
-        return text.text();
     }
 }

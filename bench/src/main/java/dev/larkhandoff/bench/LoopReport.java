@@ -10,7 +10,7 @@ final class LoopReport {
     /** Everything the section reports. */
     record Inputs(String proxyCommand, String daemonCommand, int warmUpRounds, int settleRounds, int rounds,
             long pollNanos,
-            Duration idleSpan, LoopScenario.Usage idle, List<LoopScenario> scenarios, int channelLines,
+            Duration idleSpan, ProcessUsage idle, List<LoopScenario> scenarios, int channelLines,
             double minutes) {
     }
 
@@ -73,7 +73,7 @@ final class LoopReport {
                 | scenario | leg | rounds | p50 | p99 | max |
                 |---|---|---|---|---|---|
                 """, in.proxyCommand(), in.daemonCommand(), Runtime.getRuntime().availableProcessors(),
-                LoopBench.OPERATOR_EMAIL, in.minutes(), LoopAgent.WAIT_SECONDS, agentTurn(in), in.pollNanos() / 1e6,
+                HandoffRig.OPERATOR_EMAIL, in.minutes(), LoopAgent.WAIT_SECONDS, agentTurn(in), in.pollNanos() / 1e6,
                 in.warmUpRounds(), in.settleRounds(), in.rounds(), in.rounds(),
                 ordinal(in.rounds() - (int) Math.ceil(0.99 * in.rounds()) + 1),
                 name(0), in.scenarios().get(0).plan().pause().toMillis(), name(1),
@@ -149,13 +149,13 @@ final class LoopReport {
                 l.count(), l.percentileMillis(50), l.percentileMillis(99), l.maxMillis());
     }
 
-    private static String calls(LoopScenario.LarkCalls c, int rounds) {
-        if (c.sends() < 0) {
+    private static String calls(LarkCalls c, int rounds) {
+        if (!c.known()) {
             return "unknown (the emulator's call log overflowed)";
         }
         return String.format(Locale.ROOT, "messages sent %s · reactions added %s · reactions removed %s · other %s",
                 perRound(c.sends(), rounds), perRound(c.reactionsAdded(), rounds),
-                perRound(c.reactionsRemoved(), rounds), perRound(c.other(), rounds));
+                perRound(c.reactionsRemoved(), rounds), perRound(c.patches() + c.other(), rounds));
     }
 
     private static String perRound(int count, int rounds) {
@@ -171,7 +171,7 @@ final class LoopReport {
     }
 
     /** "highest", "second-highest" … for the n-th highest value. */
-    private static String ordinal(int n) {
+    static String ordinal(int n) {
         return switch (n) {
             case 1 -> "highest";
             case 2 -> "second-highest";

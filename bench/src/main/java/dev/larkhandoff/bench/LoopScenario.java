@@ -1,9 +1,6 @@
 package dev.larkhandoff.bench;
 
-import dev.larkhandoff.emulator.openapi.OpenApiServer;
-import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.util.List;
 import java.util.Locale;
 
 /**
@@ -23,7 +20,7 @@ import java.util.Locale;
  */
 record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn, Latencies reply, Latencies turn,
         Latencies thinkingOff, Latencies send, Latencies offAfter, Order order, Latencies loop, double seconds,
-        Usage used, LarkCalls calls) {
+        ProcessUsage used, LarkCalls calls) {
 
     /** How the operator and the agent behave in a scenario. */
     record Plan(String label, Duration pause, Duration think) {
@@ -33,7 +30,7 @@ record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn
      * Rounds {@code from} to {@code to} (exclusive): round {@code n} runs from the operator's {@code q n} to the
      * agent's {@code answer n+1}, which the agent's call {@code n+1} posted.
      */
-    static LoopScenario of(Plan plan, int from, int to, LoopWatch watch, LoopAgent agent, Usage used,
+    static LoopScenario of(Plan plan, int from, int to, LoopWatch watch, LoopAgent agent, ProcessUsage used,
             LarkCalls calls) {
         int n = to - from;
         Latencies acked = new Latencies(n);
@@ -100,43 +97,6 @@ record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn
         @Override
         public String toString() {
             return before + " / " + with + " / " + after;
-        }
-    }
-
-    /** CPU seconds of the daemon, the proxy and the bench JVM, and how many calls the emulator had answered. */
-    record Usage(double daemon, double proxy, double bench, int calls) {
-        static Usage now(long daemonPid, long proxyPid, int calls) {
-            return new Usage(DaemonProcesses.cpuSeconds(daemonPid), DaemonProcesses.cpuSeconds(proxyPid),
-                    ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                            .getProcessCpuTime() / 1e9, calls);
-        }
-
-        Usage minus(Usage o) {
-            return new Usage(daemon - o.daemon, proxy - o.proxy, bench - o.bench, calls - o.calls);
-        }
-    }
-
-    /** Lark calls by kind: message sends (the cards), reactions added, reactions removed, anything else. */
-    record LarkCalls(int sends, int reactionsAdded, int reactionsRemoved, int other) {
-        static final LarkCalls UNKNOWN = new LarkCalls(-1, -1, -1, -1);
-
-        static LarkCalls of(List<OpenApiServer.CallRecord> calls) {
-            int sends = 0;
-            int added = 0;
-            int removed = 0;
-            int other = 0;
-            for (OpenApiServer.CallRecord c : calls) {
-                if (c.method().equals("POST") && c.path().endsWith("/im/v1/messages")) {
-                    sends++;
-                } else if (c.method().equals("POST") && c.path().endsWith("/reactions")) {
-                    added++;
-                } else if (c.method().equals("DELETE") && c.path().contains("/reactions/")) {
-                    removed++;
-                } else {
-                    other++;
-                }
-            }
-            return new LarkCalls(sends, added, removed, other);
         }
     }
 }

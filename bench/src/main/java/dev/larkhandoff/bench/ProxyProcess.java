@@ -70,13 +70,19 @@ final class ProxyProcess implements AutoCloseable {
      * {@code stderr}, and initializes an SDK client over it.
      */
     static ProxyProcess start(Path launcher, Path home, String sessionId, String role, Path stderr, ChannelSink sink) {
+        return start(launcher, home, home, sessionId, role, stderr, sink);
+    }
+
+    /** As {@link #start(Path, Path, String, String, Path, ChannelSink)}, in project directory {@code projectDir}. */
+    static ProxyProcess start(Path launcher, Path home, Path projectDir, String sessionId, String role, Path stderr,
+            ChannelSink sink) {
         ProcessBuilder pb = launcherCommand(launcher, "stdio")
                 .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Map<String, String> env = pb.environment();
         env.put("LARK_HANDOFF_HOME", home.toString());
         env.put("LARK_HANDOFF_SESSION_ID", sessionId);
         env.put("LARK_HANDOFF_ROLE", role);
-        env.put("CLAUDE_PROJECT_DIR", home.toString());
+        env.put("CLAUDE_PROJECT_DIR", projectDir.toString());
         long t0 = System.nanoTime();
         Process p;
         try {

@@ -24,9 +24,10 @@ final class ResultsFile {
     private static final String PREAMBLE = """
             # Benchmark results
 
-            Produced by `bench/run` (all harnesses; `bench/run lark`, `bench/run store`, `bench/run daemon` or `bench/run loop` for one). Each harness \
-            rewrites only its own section below, between its `<!-- bench:<name>:start/end -->` markers, so the \
-            sections may come from different runs: each says when and where it was measured.
+            Produced by `bench/run` (all harnesses; `bench/run lark`, `bench/run store`, `bench/run daemon`, \
+            `bench/run loop` or `bench/run hooks` for one). Each harness rewrites only its own section below, \
+            between its `<!-- bench:<name>:start/end -->` markers, so the sections may come from different runs: \
+            each says when and where it was measured.
             """;
 
     /** USER_HZ, the unit of /proc/stat: 100 on every Linux architecture Java runs on. */
