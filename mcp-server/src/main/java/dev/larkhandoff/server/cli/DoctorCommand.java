@@ -4,7 +4,6 @@ import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.doctor.Doctor;
 import dev.larkhandoff.server.doctor.Finding;
-import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -57,34 +56,28 @@ final class DoctorCommand implements Callable<Integer> {
 
     /** {@code claude plugin list}, when Claude Code's CLI is on the PATH. */
     private static Optional<List<String>> claudePlugins() {
-        String path = System.getenv("PATH");
-        if (path == null) {
+        Optional<Path> claude = Executables.onPath("claude");
+        if (claude.isEmpty()) {
             return Optional.empty();
         }
-        for (String d : path.split(File.pathSeparator)) {
-            Path claude = Path.of(d, "claude");
-            if (Files.isExecutable(claude)) {
-                try {
-                    Path out = Files.createTempFile("lark-handoff-doctor", ".out");
-                    try {
-                        Process p = new ProcessBuilder(claude.toString(), "plugin", "list")
-                                .redirectErrorStream(true).redirectOutput(out.toFile()).start();
-                        if (!p.waitFor(30, TimeUnit.SECONDS)) {
-                            p.destroyForcibly();
-                            return Optional.empty();
-                        }
-                        return Optional.of(Files.readAllLines(out, StandardCharsets.UTF_8));
-                    } finally {
-                        Files.deleteIfExists(out);
-                    }
-                } catch (IOException e) {
-                    return Optional.empty();
-                } catch (InterruptedException e) {
-                    Thread.currentThread().interrupt();
+        try {
+            Path out = Files.createTempFile("lark-handoff-doctor", ".out");
+            try {
+                Process p = new ProcessBuilder(claude.get().toString(), "plugin", "list")
+                        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                if (!p.waitFor(30, TimeUnit.SECONDS)) {
+                    p.destroyForcibly();
                     return Optional.empty();
                 }
+                return Optional.of(Files.readAllLines(out, StandardCharsets.UTF_8));
+            } finally {
+                Files.deleteIfExists(out);
             }
+        } catch (IOException e) {
+            return Optional.empty();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return Optional.empty();
         }
-        return Optional.empty();
     }
 }

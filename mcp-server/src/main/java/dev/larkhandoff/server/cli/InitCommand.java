@@ -159,7 +159,7 @@ final class InitCommand implements Callable<Integer> {
         String dir = marketplace.map(Path::toString).orElse("<lark-handoff>/plugin-manifest/target/plugin");
         List<String> add = List.of("claude", "plugin", "marketplace", "add", dir);
         List<String> install = List.of("claude", "plugin", "install", "lark-handoff@lark-handoff-local");
-        if (marketplace.isPresent() && onPath("claude")) {
+        if (marketplace.isPresent() && Executables.onPath("claude").isPresent()) {
             if (run(add) && run(install)) {
                 System.out.println("✔ Installed the Claude Code plugin. Start Claude Code with:\n"
                         + "    claude --dangerously-load-development-channels plugin:lark-handoff@lark-handoff-local");
@@ -187,19 +187,6 @@ final class InitCommand implements Callable<Integer> {
             // not run from a jar on disk
         }
         return Optional.empty();
-    }
-
-    private static boolean onPath(String command) {
-        String path = System.getenv("PATH");
-        if (path == null) {
-            return false;
-        }
-        for (String dir : path.split(java.io.File.pathSeparator)) {
-            if (Files.isExecutable(Path.of(dir, command))) {
-                return true;
-            }
-        }
-        return false;
     }
 
     private static boolean run(List<String> command) {

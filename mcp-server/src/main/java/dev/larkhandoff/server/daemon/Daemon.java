@@ -129,8 +129,7 @@ public final class Daemon implements AutoCloseable {
         } else {
             messagingTools = unconfigured(ChannelMessagingTools.specs());
         }
-        this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), store.settings(),
-                router::replayPending);
+        this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), store.settings());
         ToolCatalog handoffTools;
         DeliveryTools.HandoffWait handoffWait;
         if (lark != null) {

@@ -103,7 +103,7 @@ public final class HandoffCards {
      * What a person typed, made inert in the bot's own card: markup ({@code <at id=all>}, links) is shown, not
      * obeyed.
      */
-    static String escape(String text) {
+    public static String escape(String text) {
         StringBuilder sb = new StringBuilder(text.length());
         for (char c : text.toCharArray()) {
             switch (c) {

@@ -56,17 +56,14 @@ public final class HandoffInbox {
     private final BindingRepository bindings;
     private final ChatRepository chats;
     private final SettingsRepository settings;
-    private final Runnable route;
     private final WakeSignal signal = new WakeSignal();
 
-    /** @param route assigns pending rows to the sessions holding their chats (the router's replay) */
     public HandoffInbox(InboxRepository inbox, BindingRepository bindings, ChatRepository chats,
-            SettingsRepository settings, Runnable route) {
+            SettingsRepository settings) {
         this.inbox = inbox;
         this.bindings = bindings;
         this.chats = chats;
         this.settings = settings;
-        this.route = route;
     }
 
     /** Something was stored or a binding changed: waiting sessions look again. */
@@ -158,10 +155,9 @@ public final class HandoffInbox {
 
     /** Screens the chat's pending rows: those kept back are marked filtered; the rest are handed out. */
     private synchronized List<HandoffReply> take(Binding binding) {
-        route.run();
-        List<InboxRow> rows = inbox.pendingFor(binding.sessionId()).stream()
-                .filter(r -> binding.chatId().equals(r.event().chatId()))
-                .toList();
+        // A bound chat's pending rows are its holder's, whoever the router last assigned them to (a takeover, a
+        // row stored before the start): read by chat, not by target, so no replay of the whole inbox is needed.
+        List<InboxRow> rows = inbox.pendingIn(binding.chatId());
         if (rows.isEmpty()) {
             return List.of();
         }

@@ -74,27 +74,10 @@ public final class HandoffOutbox {
      */
     public Sent post(String chatId, String sessionId, JsonNode card, String kind, String title, String text) {
         requireFits(card);
-        Optional<String> thinking = settings.get(THINKING_KEY + chatId);
-        Optional<String> working = settings.get(WORKING_KEY + chatId);
         Sent sent = send(chatId, sessionId, card, kind, title, text);
         stopFlags.clear(chatId);
-        thinking.ifPresent(saved -> {
-            settings.remove(THINKING_KEY + chatId);
-            JsonNode n = ServerJson.mapper().readTree(saved);
-            messages.deleteReaction(n.path("message_id").asString(), n.path("reaction_id").asString())
-                    .timeout(LARK_TIMEOUT)
-                    .subscribe(ok -> { }, e -> log.info("could not remove THINKING from {}: {}",
-                            n.path("message_id").asString(), e.getMessage()));
-        });
-        working.ifPresent(saved -> {
-            settings.remove(WORKING_KEY + chatId);
-            JsonNode n = ServerJson.mapper().readTree(saved);
-            Duration ran = Duration.ofMillis(clock.millis() - n.path("started_at").asLong());
-            messages.patchCard(n.path("message_id").asString(), HandoffCards.done(ran))
-                    .timeout(LARK_TIMEOUT)
-                    .subscribe(ok -> { }, e -> log.info("could not turn the working card into Done: {}",
-                            e.getMessage()));
-        });
+        thinkingRemoval(chatId).ifPresent(HandoffOutbox::inBackground);
+        workingDone(chatId).ifPresent(HandoffOutbox::inBackground);
         return sent;
     }
 
@@ -155,40 +138,49 @@ public final class HandoffOutbox {
 
     /** Takes the THINKING reaction off, if one is on. */
     public void clearThinking(String chatId) {
-        Optional<String> saved = settings.get(THINKING_KEY + chatId);
-        if (saved.isEmpty()) {
-            return;
-        }
-        settings.remove(THINKING_KEY + chatId);
-        JsonNode n = ServerJson.mapper().readTree(saved.get());
-        try {
-            call("remove THINKING", messages.deleteReaction(n.path("message_id").asString(),
-                    n.path("reaction_id").asString()));
-        } catch (HandoffException e) {
-            log.info("could not remove THINKING from {}: {}", n.path("message_id").asString(), e.getMessage());
-        }
+        thinkingRemoval(chatId).ifPresent(HandoffOutbox::now);
     }
 
     /** Turns a running working card into "Done" with the time it ran. */
     public void finishWorking(String chatId) {
-        Optional<String> saved = settings.get(WORKING_KEY + chatId);
-        if (saved.isEmpty()) {
-            return;
-        }
-        settings.remove(WORKING_KEY + chatId);
-        JsonNode n = ServerJson.mapper().readTree(saved.get());
-        Duration ran = Duration.ofMillis(clock.millis() - n.path("started_at").asLong());
+        workingDone(chatId).ifPresent(HandoffOutbox::now);
+    }
+
+    /** A Lark call owed to the chat's look (a reaction to remove, a card to finish), and what it is for the log. */
+    private record Cleanup(String what, Mono<?> call) {
+    }
+
+    /** The THINKING reaction's removal, if one is on; the chat no longer counts it as on either way. */
+    private Optional<Cleanup> thinkingRemoval(String chatId) {
+        return settings.get(THINKING_KEY + chatId).map(saved -> {
+            settings.remove(THINKING_KEY + chatId);
+            JsonNode n = ServerJson.mapper().readTree(saved);
+            return new Cleanup("remove THINKING from " + n.path("message_id").asString(),
+                    messages.deleteReaction(n.path("message_id").asString(), n.path("reaction_id").asString()));
+        });
+    }
+
+    /** The running working card's turn into "Done", if one runs; it no longer counts as running either way. */
+    private Optional<Cleanup> workingDone(String chatId) {
+        return settings.get(WORKING_KEY + chatId).map(saved -> {
+            settings.remove(WORKING_KEY + chatId);
+            JsonNode n = ServerJson.mapper().readTree(saved);
+            Duration ran = Duration.ofMillis(clock.millis() - n.path("started_at").asLong());
+            return new Cleanup("turn the working card into Done",
+                    messages.patchCard(n.path("message_id").asString(), HandoffCards.done(ran)));
+        });
+    }
+
+    private static void now(Cleanup c) {
         try {
-            call("finish the working card", messages.patchCard(n.path("message_id").asString(),
-                    HandoffCards.done(ran)));
+            call(c.what(), c.call());
         } catch (HandoffException e) {
-            log.info("could not turn the working card into Done: {}", e.getMessage());
+            log.info("could not {}: {}", c.what(), e.getMessage());
         }
     }
 
-    /** The id of the running working card in the chat, if any. */
-    public Optional<String> workingCard(String chatId) {
-        return settings.get(WORKING_KEY + chatId).map(s -> ServerJson.mapper().readTree(s).path("message_id").asString());
+    private static void inBackground(Cleanup c) {
+        c.call().timeout(LARK_TIMEOUT).subscribe(ok -> { }, e -> log.info("could not {}: {}", c.what(), e.getMessage()));
     }
 
     private static void requireFits(JsonNode card) {

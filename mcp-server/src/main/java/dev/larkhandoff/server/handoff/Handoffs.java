@@ -571,8 +571,8 @@ public final class Handoffs {
     /** Rows left pending in the chat from before this handoff (no session listened then) are not the agent's. */
     private void dropStale(String chatId) {
         long before = clock.millis() - 5_000;
-        for (InboxRow row : store.inbox().pending()) {
-            if (chatId.equals(row.event().chatId()) && row.receivedAt() < before) {
+        for (InboxRow row : store.inbox().pendingIn(chatId)) {
+            if (row.receivedAt() < before) {
                 store.inbox().markFiltered(row.dedupeKey(), "before_handoff: received before this handoff started");
             }
         }

@@ -128,9 +128,9 @@ public final class PermissionBridge {
     private synchronized Optional<PermissionAnswer> answerIn(String chatId, String nonce, List<String> approvers,
             long askedAt) {
         Set<String> who = Set.copyOf(approvers);
-        for (InboxRow row : inbox.pending()) {
+        for (InboxRow row : inbox.pendingIn(chatId)) {
             var e = row.event();
-            if (!chatId.equals(e.chatId()) || row.receivedAt() < askedAt || !who.contains(e.senderOpenId())) {
+            if (row.receivedAt() < askedAt || !who.contains(e.senderOpenId())) {
                 continue;
             }
             Optional<PermissionAnswer> answer = Optional.empty();

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.hooks;
 
 import dev.larkhandoff.lark.card.CardColor;
+import dev.larkhandoff.server.handoff.HandoffCards;
 import dev.larkhandoff.store.chat.FilterLevel;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -127,7 +128,7 @@ public final class ToolForwarding {
             case "Write" -> {
                 String content = in.path("content").asString("");
                 long lines = content.isEmpty() ? 0 : content.lines().count();
-                return new Outcome.Post(null, CardColor.GREY, "**Write: " + inert(relative(
+                return new Outcome.Post(null, CardColor.GREY, "**Write: " + HandoffCards.escape(relative(
                         in.path("file_path").asString(""), projectDir)) + "**\nCreated file (" + lines + " lines)");
             }
             case "Bash" -> {
@@ -136,15 +137,15 @@ public final class ToolForwarding {
             case "TeamCreate" -> {
                 List<String> members = new ArrayList<>();
                 in.path("members").forEach(m -> members.add(m.isString() ? m.asString() : m.path("name").asString("")));
-                return new Outcome.Post(null, CardColor.GREY, "**Team created: " + inert(in.path("team_name")
+                return new Outcome.Post(null, CardColor.GREY, "**Team created: " + HandoffCards.escape(in.path("team_name")
                         .asString(in.path("name").asString(""))) + "**"
-                        + (members.isEmpty() ? "" : "\n" + inert(String.join(", ", members))));
+                        + (members.isEmpty() ? "" : "\n" + HandoffCards.escape(String.join(", ", members))));
             }
             case "SendMessage" -> {
                 String to = first(in.path("recipient").asString(""), in.path("to").asString(""));
                 String text = first(in.path("summary").asString(""), in.path("message").asString(""));
-                return new Outcome.Post(null, CardColor.GREY, to.isEmpty() ? "**Broadcast:** " + inert(cut(text, 300))
-                        : "→ " + inert(to) + ": " + inert(cut(text, 300)));
+                return new Outcome.Post(null, CardColor.GREY, to.isEmpty() ? "**Broadcast:** " + HandoffCards.escape(cut(text, 300))
+                        : "→ " + HandoffCards.escape(to) + ": " + HandoffCards.escape(cut(text, 300)));
             }
             case "TeamDelete" -> {
                 return new Outcome.Post(null, CardColor.GREY, "**Team dissolved**");
@@ -167,7 +168,7 @@ public final class ToolForwarding {
             return new Outcome.Skip("the edit changed nothing");
         }
         String lang = language(file);
-        StringBuilder md = new StringBuilder("**Edit: ").append(inert(relative(file, projectDir))).append("**");
+        StringBuilder md = new StringBuilder("**Edit: ").append(HandoffCards.escape(relative(file, projectDir))).append("**");
         if (!removed.isEmpty()) {
             md.append("\n<font color='red'>Removed:</font>\n").append(fence(cut(String.join("\n", removed),
                     MAX_OUTPUT / 2), lang));
@@ -187,7 +188,7 @@ public final class ToolForwarding {
         if (output.isBlank() && exit == 0) {
             return new Outcome.Skip("no output");
         }
-        String label = "**$ " + inert(cut(first(in.path("description").asString(""), in.path("command").asString("")),
+        String label = "**$ " + HandoffCards.escape(cut(first(in.path("description").asString(""), in.path("command").asString("")),
                 80)) + "**";
         String body;
         String plain = AnsiMarkdown.strip(output);
@@ -247,9 +248,5 @@ public final class ToolForwarding {
 
     static String cut(String s, int max) {
         return s.length() <= max ? s : s.substring(0, max) + "...";
-    }
-
-    private static String inert(String s) {
-        return s.replace("<", "&#60;").replace(">", "&#62;");
     }
 }

@@ -135,8 +135,10 @@ public final class InboxRouter {
         replayPending();
         List<ObjectNode> out = new java.util.ArrayList<>();
         List<String> taken = new java.util.ArrayList<>();
+        Map<String, Boolean> bound = new HashMap<>();
         for (InboxRow row : inbox.pendingFor(sessionId)) {
-            if (row.event().chatId() != null && bindings.find(row.event().chatId()).isPresent()) {
+            String chat = row.event().chatId();
+            if (chat != null && bound.computeIfAbsent(chat, c -> bindings.find(c).isPresent())) {
                 continue; // a handoff chat's rows wait for the handoff loop
             }
             Verdict verdict = gate.apply(row.event());

@@ -9,32 +9,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 
 /**
  * Bad input to the handoff tools: each is an {@code isError} result that names the problem, and nothing is left
  * half done (no group created and left behind, no card sent, no file written outside the downloads folder).
  */
-class HandoffBadInputTest {
-
-    @TempDir
-    Path home;
-    HandoffDaemon world;
-    HandoffDaemon.Session agent;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        world = new HandoffDaemon(home);
-        agent = world.session("agent");
-    }
-
-    @AfterEach
-    void tearDown() {
-        world.close();
-    }
+class HandoffBadInputTest extends HandoffDaemonTest {
 
     @Test
     void a_chat_id_that_does_not_match_larks_pattern_is_refused_before_lark_is_asked() {

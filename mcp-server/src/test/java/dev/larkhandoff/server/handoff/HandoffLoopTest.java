@@ -8,16 +8,12 @@ import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.daemon.DeliveryTools;
 import dev.larkhandoff.server.daemon.ToolResult;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -27,26 +23,11 @@ import tools.jackson.databind.JsonNode;
  * WorkingCardTest (WorkingCardAndStop). The filter chains of test_wait_for_reply.py, test_guest_whitelist.py and
  * test_need_mention_filters.py are in {@link ReplyFiltersTest}.
  */
-class HandoffLoopTest {
+class HandoffLoopTest extends HandoffDaemonTest {
 
     /** Until the daemon acknowledged an event to Lark, which it does once the event is stored. */
     static final java.time.Duration STORED = java.time.Duration.ofSeconds(15);
 
-    @TempDir
-    Path home;
-    HandoffDaemon world;
-    HandoffDaemon.Session agent;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        world = new HandoffDaemon(home);
-        agent = world.session("agent");
-    }
-
-    @AfterEach
-    void tearDown() {
-        world.close();
-    }
 
     @Nested
     class SendAndWait {

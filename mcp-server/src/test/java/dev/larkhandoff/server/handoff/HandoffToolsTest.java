@@ -12,8 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
@@ -22,25 +20,10 @@ import tools.jackson.databind.JsonNode;
  * The handoff tools around the loop, each through the daemon's socket as an agent calls them: relays between
  * groups, members from a message's mentions, settings in the pinned card, sending files, and the workspace admin.
  */
-class HandoffToolsTest {
+class HandoffToolsTest extends HandoffDaemonTest {
 
-    @TempDir
-    Path home;
     @TempDir
     Path project;
-    HandoffDaemon world;
-    HandoffDaemon.Session agent;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        world = new HandoffDaemon(home);
-        agent = world.session("agent");
-    }
-
-    @AfterEach
-    void tearDown() {
-        world.close();
-    }
 
     @Test
     void a_relay_reaches_the_other_groups_agent_as_a_relay_reply_and_is_shown_in_that_group() throws Exception {

@@ -10,16 +10,12 @@ import dev.larkhandoff.server.daemon.DeliveryTools;
 import dev.larkhandoff.server.scenario.ChildJvm;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -28,7 +24,7 @@ import tools.jackson.databind.JsonNode;
  * JSON is fed on stdin to a {@code lark-handoff hook <Event>} child process, which asks the running daemon; the
  * emulator plays the operator (Olivia) and a guest (Gina); the exact JSON printed is checked.
  */
-class HookEntryTest {
+class HookEntryTest extends HandoffDaemonTest {
 
     /** A PermissionRequest as Claude Code documents it, with a suggestion for "always". */
     private static final String BASH_REQUEST = """
@@ -40,22 +36,7 @@ class HookEntryTest {
                                          "behavior": "allow", "destination": "localSettings"}]}
             """;
 
-    @TempDir
-    Path home;
-    HandoffDaemon world;
-    HandoffDaemon.Session agent;
     String chat;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        world = new HandoffDaemon(home);
-        agent = world.session("agent");
-    }
-
-    @AfterEach
-    void tearDown() {
-        world.close();
-    }
 
     @Test
     void an_approve_click_allows() throws Exception {

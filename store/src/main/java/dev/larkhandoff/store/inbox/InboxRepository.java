@@ -107,6 +107,15 @@ public final class InboxRepository {
                 .fetch(InboxRepository::row));
     }
 
+    /** The pending events of one chat, oldest first (the inbox_by_chat index serves it). */
+    public List<InboxRow> pendingIn(String chatId) {
+        return db.read(ctx -> ctx.selectFrom(INBOX)
+                .where(INBOX.CHAT_ID.eq(chatId))
+                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                .orderBy(INBOX.SEQ)
+                .fetch(InboxRepository::row));
+    }
+
     /** Routes a pending event to a session (or to none with null); delivered events keep their history. */
     public boolean assignTarget(String dedupeKey, String sessionId) {
         return db.write(ctx -> ctx.update(INBOX)
