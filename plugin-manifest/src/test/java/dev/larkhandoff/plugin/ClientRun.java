@@ -24,13 +24,7 @@ record ClientRun(List<String> command, int exitCode, String stdout, String stder
         Path err = Files.createTempFile(dir, "run-", ".err");
         ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
-        Map<String, String> childEnv = pb.environment();
-        String path = childEnv.get("PATH");
-        String javaHome = System.getProperty("java.home");
-        childEnv.clear();
-        childEnv.put("PATH", Path.of(javaHome, "bin") + ":" + (path == null ? "/usr/bin:/bin" : path));
-        childEnv.put("JAVA_HOME", javaHome);
-        childEnv.putAll(env);
+        isolate(pb, env);
         Process p = pb.start();
         p.getOutputStream().close();
         if (!p.waitFor(BOUND.toSeconds(), TimeUnit.SECONDS)) {
@@ -40,6 +34,17 @@ record ClientRun(List<String> command, int exitCode, String stdout, String stder
         }
         return new ClientRun(command, p.isAlive() ? -1 : p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
+    }
+
+    /** Gives the child exactly {@code env}, plus a PATH that finds this JVM's java first (the launcher needs it). */
+    static void isolate(ProcessBuilder pb, Map<String, String> env) {
+        Map<String, String> childEnv = pb.environment();
+        String path = childEnv.get("PATH");
+        String javaHome = System.getProperty("java.home");
+        childEnv.clear();
+        childEnv.put("PATH", Path.of(javaHome, "bin") + ":" + (path == null ? "/usr/bin:/bin" : path));
+        childEnv.put("JAVA_HOME", javaHome);
+        childEnv.putAll(env);
     }
 
     /** Everything about the run, for a failed assertion. */

@@ -653,7 +653,7 @@ public final class Handoffs {
         }
         if (dir == null || dir.isBlank()) {
             throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "this session did not say which "
-                    + "project it works in (CLAUDE_PROJECT_DIR); pass project_dir");
+                    + "project it works in (CLAUDE_PROJECT_DIR, or LARK_HANDOFF_META_CWD for other clients); pass project_dir");
         }
         Path path = Path.of(dir);
         String worktree = path.getFileName() == null ? "root" : path.getFileName().toString().replace("@", "-");
