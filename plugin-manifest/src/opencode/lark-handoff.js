@@ -86,6 +86,7 @@ export const LarkHandoff = async ({ client, directory }) => {
             rules: permission.always.map((p) => ({ toolName: tool, ruleContent: p })) }]
         : [],
     });
+    asked.delete(permission.id); // only duplicates of a request still being asked are dropped
     const decision = answer?.hookSpecificOutput?.decision;
     if (!decision) return; // no handoff: OpenCode's own prompt decides
     const reply = decision.behavior !== "allow" ? "reject" : decision.updatedPermissions ? "always" : "once";
