@@ -44,9 +44,10 @@ export const LarkHandoff = async ({ client, directory }) => {
   const home = process.env.LARK_HANDOFF_HOME || join(homedir(), ".lark-handoff");
   // One OpenCode instance is one lark-handoff session. Its MCP server learns the id from the config hook below;
   // an id the user set in opencode.json wins.
-  let sessionId = process.env.LARK_HANDOFF_SESSION_ID || defaultSessionId(directory);
+  let sessionId = usableId(process.env.LARK_HANDOFF_SESSION_ID) ?? defaultSessionId(directory);
   const ownPrefixes = new Set([sanitize(SERVER_NAME) + "_"]);
-  const asked = new Set();
+  /** Requests being asked in Lark, by id: what aborts the ask when OpenCode's own prompt answered first. */
+  const asking = new Map();
 
   const log = (level, message) => {
     try {
@@ -57,7 +58,8 @@ export const LarkHandoff = async ({ client, directory }) => {
   };
 
   /** Posts one hook to the daemon; the daemon's answer, or null for no daemon, no handoff or any failure. */
-  const hook = (event, input) => postHook(home, event, { ...input, hook_event_name: event, cwd: directory }, sessionId)
+  const hook = (event, input, signal) => postHook(home, event, { ...input, hook_event_name: event, cwd: directory },
+    sessionId, signal)
     .catch((e) => {
       log("warn", `hook ${event} failed: ${e.message}`);
       return null;
@@ -73,11 +75,13 @@ export const LarkHandoff = async ({ client, directory }) => {
 
   /** Asks the daemon about one permission request and gives OpenCode the answer; silent when nobody answers. */
   const bridge = async (permission) => {
-    if (!permission?.id || asked.has(permission.id)) return;
-    asked.add(permission.id);
+    if (asking.has(permission.id)) return;
+    const abort = new AbortController();
+    asking.set(permission.id, abort);
     const tool = claudeTool(permission.tool);
     const answer = await hook("PermissionRequest", {
       session_id: permission.sessionID,
+      request_id: permission.id,
       tool_name: tool,
       tool_input: permission.input,
       // Only so that "Approve All" comes back as updatedPermissions, which is OpenCode's "always".
@@ -85,10 +89,10 @@ export const LarkHandoff = async ({ client, directory }) => {
         ? [{ type: "addRules", behavior: "allow", destination: "session",
             rules: permission.always.map((p) => ({ toolName: tool, ruleContent: p })) }]
         : [],
-    });
-    asked.delete(permission.id); // only duplicates of a request still being asked are dropped
+    }, abort.signal);
+    asking.delete(permission.id);
     const decision = answer?.hookSpecificOutput?.decision;
-    if (!decision) return; // no handoff: OpenCode's own prompt decides
+    if (!decision || abort.signal.aborted) return; // no handoff, or OpenCode's own prompt decided
     const reply = decision.behavior !== "allow" ? "reject" : decision.updatedPermissions ? "always" : "once";
     try {
       await answerPermission(client, permission, reply, decision.message);
@@ -108,13 +112,15 @@ export const LarkHandoff = async ({ client, directory }) => {
         // names its group after the project, so the server is told here.
         if (server.type === "remote") {
           const headers = (server.headers ??= {});
-          const declared = headers["X-Lark-Handoff-Session-Id"];
+          const key = Object.keys(headers).find((k) => k.toLowerCase() === "x-lark-handoff-session-id");
+          const declared = key && usableId(headers[key]);
           if (declared) sessionId = declared;
-          else headers["X-Lark-Handoff-Session-Id"] = sessionId;
+          else headers[key ?? "X-Lark-Handoff-Session-Id"] = sessionId;
           if (isHeaderSafe(directory)) headers["X-Lark-Handoff-Meta-Cwd"] ??= directory;
         } else {
           const env = (server.environment ??= {});
-          if (env.LARK_HANDOFF_SESSION_ID) sessionId = env.LARK_HANDOFF_SESSION_ID;
+          const declared = usableId(env.LARK_HANDOFF_SESSION_ID);
+          if (declared) sessionId = declared;
           else env.LARK_HANDOFF_SESSION_ID = sessionId;
           env.LARK_HANDOFF_META_CWD ??= directory;
           env.LARK_HANDOFF_DELIVERY ??= "pull"; // OpenCode shows no channel notifications
@@ -125,7 +131,19 @@ export const LarkHandoff = async ({ client, directory }) => {
     /** Permission prompts, in each shape OpenCode has published them. Never awaited: the prompt may wait long. */
     event: async ({ event }) => {
       const permission = permissionOf(event);
-      if (permission) void bridge(permission);
+      if (permission) {
+        bridge(permission).catch((e) => log("warn", `permission ${permission.id}: ${e.message}`));
+      } else if (event?.type === "permission.replied" || event?.type === "permission.v2.replied") {
+        // Answered in OpenCode itself (or by our own reply): if Lark is still being asked, the card is withdrawn,
+        // so nothing typed there later is taken for an answer to it.
+        const id = event.properties?.requestID ?? event.properties?.permissionID;
+        const pending = asking.get(id);
+        if (pending) {
+          pending.abort();
+          asking.delete(id);
+          void hook("PermissionWithdrawn", { session_id: event.properties?.sessionID, request_id: id });
+        }
+      }
     },
 
     /** The group's Stop: a tool call is refused while it is pressed (the handoff's own tools stay allowed). */
@@ -152,8 +170,12 @@ export const LarkHandoff = async ({ client, directory }) => {
       });
     },
 
-    "experimental.session.compacting": async (input) => {
-      await hook("PreCompact", { session_id: input.sessionID, trigger: "auto" });
+    /** The group is told; the summary keeps the handoff's instructions, as Claude Code's SessionStart does. */
+    "experimental.session.compacting": async (input, output) => {
+      await hook("PreCompact", { session_id: input.sessionID });
+      const resume = await hook("SessionStart", { session_id: input.sessionID, source: "compact" });
+      const context = resume?.hookSpecificOutput?.additionalContext;
+      if (context && Array.isArray(output?.context)) output.context.push(context);
     },
   };
 };
@@ -164,7 +186,7 @@ export const LarkHandoff = async ({ client, directory }) => {
  */
 function permissionOf(event) {
   const p = event?.properties;
-  if (!p?.id || !p.sessionID) return null;
+  if (typeof p?.id !== "string" || typeof p.sessionID !== "string") return null;
   switch (event.type) {
     case "permission.asked":
       return {
@@ -225,21 +247,27 @@ function toolResponse(tool, output) {
   return { title: output?.title ?? "", output: String(output?.output ?? "") };
 }
 
-/** Answers a request through the client OpenCode gave the plugin, with the API the request came from. */
+/**
+ * Answers a request through the client OpenCode gave the plugin (it reaches OpenCode in-process, whatever the
+ * server's address). That client is the v1 SDK, whose only permission call takes no message; but a reject without
+ * one ends the agent's turn, and in a handoff the agent must go on and hear why. So the call is pointed at the
+ * reply route of the request's API, which takes the message; the v1 route is the fallback.
+ */
 async function answerPermission(client, permission, reply, message) {
-  let result;
-  if (permission.api === "v2" && client?.v2?.session?.permission?.reply) {
-    result = await client.v2.session.permission.reply({ sessionID: permission.sessionID, requestID: permission.id,
-      reply, ...(message ? { message } : {}) });
-  } else if (client?.permission?.reply) {
-    result = await client.permission.reply({ requestID: permission.id, reply, ...(message ? { message } : {}) });
-  } else {
-    result = await client.postSessionIdPermissionsPermissionId({
-      path: { id: permission.sessionID, permissionID: permission.id },
-      body: { response: reply },
-    });
+  const body = { reply, ...(message ? { message } : {}) };
+  const routes = permission.api === "v2"
+    ? [{ url: "/api/session/{sessionID}/permission/{requestID}/reply",
+        path: { sessionID: permission.sessionID, requestID: permission.id }, body }]
+    : [{ url: "/permission/{requestID}/reply", path: { requestID: permission.id }, body },
+      { url: "/session/{id}/permissions/{permissionID}",
+        path: { id: permission.sessionID, permissionID: permission.id }, body: { response: reply } }];
+  let error;
+  for (const route of routes) {
+    const result = await client.postSessionIdPermissionsPermissionId(route);
+    if (!result?.error && (result?.response?.ok ?? true)) return;
+    error = new Error(`${route.url}: ${JSON.stringify(result?.error ?? result?.response?.status)}`);
   }
-  if (result?.error) throw new Error(JSON.stringify(result.error));
+  throw error;
 }
 
 function isLarkHandoff(name, server) {
@@ -253,13 +281,23 @@ function sanitize(name) {
   return name.replace(/[^a-zA-Z0-9_-]/g, "_");
 }
 
-/** Node refuses header values outside printable Latin-1; such a directory is simply not sent. */
+/** Node refuses header values outside printable ASCII here; such a directory is simply not sent. */
 function isHeaderSafe(value) {
   return typeof value === "string" && /^[\x20-\x7e]*$/.test(value);
 }
 
+/** A session id that can travel in a header, or undefined. */
+function usableId(value) {
+  return typeof value === "string" && /^[A-Za-z0-9._:@-]{1,128}$/.test(value) ? value : undefined;
+}
+
+/**
+ * The project and this process: two OpenCode instances in one project are two sessions (one id would make their
+ * MCP servers push each other off the daemon). A restarted OpenCode is a new session; handoff_start takes its
+ * group over.
+ */
 function defaultSessionId(directory) {
-  return "opencode-" + createHash("sha256").update(String(directory)).digest("hex").slice(0, 16);
+  return "opencode-" + createHash("sha256").update(String(directory)).digest("hex").slice(0, 12) + "-" + process.pid;
 }
 
 /** The daemon's URL and token, read on every call: the daemon may have restarted on another port. */
@@ -272,16 +310,19 @@ function daemon(home) {
   } catch {
     return null; // no daemon: no handoff
   }
-  return url && token ? { url, token } : null;
+  // Only ever to this machine's loopback: the token must not travel anywhere else.
+  return token && /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(url ?? "") ? { url, token } : null;
 }
 
 /**
- * POST /hooks/<event> with node:http, which has no response timeout of its own: a permission request waits as long
- * as the daemon's own timeout (15 minutes by default) for someone in Lark to answer.
+ * POST /hooks/<event> with node:http. A permission request waits as long as the daemon's own timeout (15 minutes by
+ * default) for someone in Lark to answer; every other hook holds up a tool call, so it gets ten seconds, as Claude
+ * Code gives the same hooks.
  */
-function postHook(home, event, input, sessionId) {
+function postHook(home, event, input, sessionId, signal) {
   const d = daemon(home);
   if (!d) return Promise.resolve(null);
+  const limit = event === "PermissionRequest" ? 3_700_000 : 10_000;
   const body = Buffer.from(JSON.stringify(input), "utf8");
   return new Promise((resolve, reject) => {
     const req = request(`${d.url}/hooks/${event}`, {
@@ -305,8 +346,15 @@ function postHook(home, event, input, sessionId) {
         }
       });
       res.on("error", reject);
+      res.on("aborted", () => reject(new Error("the daemon closed the connection")));
     });
-    req.on("error", (e) => (e.code === "ECONNREFUSED" ? resolve(null) : reject(e)));
+    req.setTimeout(limit, () => req.destroy(new Error(`no answer from the daemon within ${limit / 1000} s`)));
+    // By hand rather than the `signal` option, which not every runtime's node:http honours.
+    signal?.addEventListener("abort", () => {
+      resolve(null);
+      req.destroy();
+    }, { once: true });
+    req.on("error", (e) => (e.code === "ECONNREFUSED" || signal?.aborted ? resolve(null) : reject(e)));
     req.end(body);
   });
 }

@@ -141,12 +141,23 @@ class OpenCodePluginTest {
         assertThat(lark.control().card(card.messageId()).toString()).contains("Approved");
         awaitBotMessage(chat, "Say hello", "hello-from-opencode");
 
-        // Deny: the command never runs and the model is told.
+        // Deny: the command never runs, and the agent is told why and goes on (its turn is not cut off).
         CompletableFuture<JsonNode> denied = opencode.prompt(session, bash("touch denied-marker", "Make a marker"));
         lark.control().clickButton(alice, awaitBotMessage(chat, "Permission Request", "touch denied-marker")
                 .messageId(), "Deny");
-        assertThat(toolErrors(finish(denied))).anySatisfy(e -> assertThat(e).containsIgnoringCase("rejected"));
+        finish(denied);
         assertThat(project.resolve("denied-marker")).doesNotExist();
+        assertThat(model.lastResultOf("bash")).as("what the model is told" + model.transcript())
+                .hasValueSatisfying(r -> assertThat(r).contains("denied via Lark"));
+
+        // Answered in OpenCode's own prompt first: the card says so and stops waiting.
+        CompletableFuture<JsonNode> inTerminal = opencode.prompt(session, bash("printf answered-in-terminal", "Here"));
+        EmuMessage asked = awaitBotMessage(chat, "Permission Request", "printf answered-in-terminal");
+        opencode.replyPermission(first(uncheckedPending()).path("id").asString(), "once");
+        finish(inTerminal);
+        assertThat(model.lastResultOf("bash")).hasValueSatisfying(r -> assertThat(r).contains("answered-in-terminal"));
+        await(() -> lark.control().card(asked.messageId()).toString().contains("Answered in the terminal") ? true
+                : null, "the card marked as answered in the terminal");
 
         // Approve All is OpenCode's "always": the next command of the same kind is not asked again.
         CompletableFuture<JsonNode> always = opencode.prompt(session, bash("echo always-one", "First"));
@@ -170,17 +181,6 @@ class OpenCodePluginTest {
 
     private static String bash(String command, String description) {
         return "call bash {\"command\":\"" + command + "\",\"description\":\"" + description + "\"}";
-    }
-
-    /** The errors of the tool calls in OpenCode's answer to a prompt (its assistant message's tool parts). */
-    private static List<String> toolErrors(JsonNode answer) {
-        List<String> out = new java.util.ArrayList<>();
-        answer.path("parts").forEach(p -> {
-            if ("tool".equals(p.path("type").asString("")) && "error".equals(p.path("state").path("status").asString(""))) {
-                out.add(p.path("state").path("error").asString(""));
-            }
-        });
-        return out;
     }
 
     private JsonNode finish(CompletableFuture<JsonNode> prompt) throws Exception {

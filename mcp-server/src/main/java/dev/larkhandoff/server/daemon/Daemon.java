@@ -447,7 +447,12 @@ public final class Daemon implements AutoCloseable {
             s.dispose();
         }
         inbound.dispose();
-        closeQuietly(httpFront);
+        HttpFront front = httpFront;
+        if (front != null) {
+            // Gone with the front: a hook must not send the token to whoever takes the port next.
+            HttpEndpointFile.remove(options.config().home(), front.url());
+        }
+        closeQuietly(front);
         closeQuietly(lock);
         toolRunner.shutdownNow();
         closeQuietly(lark);

@@ -27,6 +27,17 @@ public final class HttpEndpointFile {
         }
     }
 
+    /** Removes {@code <home>/http.json} if it still names {@code url} (a newer daemon's file stays). */
+    static void remove(Path home, String url) {
+        if (read(home).filter(url::equals).isPresent()) {
+            try {
+                Files.deleteIfExists(home.resolve(FILE_NAME));
+            } catch (IOException e) {
+                // the next daemon overwrites it
+            }
+        }
+    }
+
     /** Where the hook script finds the token for curl without it ever showing in a process list. */
     public static final String CURL_CONFIG = "hooks.curlrc";
 

@@ -15,7 +15,7 @@ import java.util.Set;
  * Which of our sessions a Claude Code hook speaks for. A hook knows Claude's session id and the project directory;
  * the session's proxy derived its id from the same environment, as {@link SessionIdentity} does, but which inputs
  * it had (an explicit id, Claude's session id, only the directory) is not known here, so each way is tried, in the
- * order the proxy would have preferred them, and the first that holds a handoff wins.
+ * order the proxy would have preferred them, and the first that holds a handoff wins. An explicit id is taken alone.
  */
 final class HookSessions {
 
@@ -40,10 +40,13 @@ final class HookSessions {
 
     static Set<String> candidates(String explicitSessionId, String claudeSessionId, String projectDir) {
         Set<String> out = new LinkedHashSet<>();
+        if (explicitSessionId != null) {
+            // A caller that names its session is that session only: guessing on from the directory could find
+            // another client's handoff in the same project and answer for it.
+            out.add(id(Map.of(Environment.SESSION_ID, explicitSessionId), "session"));
+            return out;
+        }
         for (String role : new String[] {"session", "dispatcher"}) {
-            if (explicitSessionId != null) {
-                out.add(id(Map.of(Environment.SESSION_ID, explicitSessionId), role));
-            }
             if (claudeSessionId != null) {
                 Map<String, String> env = new LinkedHashMap<>();
                 env.put(Environment.CLAUDE_SESSION_ID, claudeSessionId);

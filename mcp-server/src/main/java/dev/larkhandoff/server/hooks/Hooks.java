@@ -68,7 +68,12 @@ public final class Hooks {
             case "PreToolUse" -> stopFlags.isRaised(binding.get().chatId())
                     && !ToolForwarding.isOwnTool(String.valueOf(text(input, "tool_name")))
                     ? Optional.of(preToolUseDeny(STOPPED)) : Optional.empty();
-            case "PermissionRequest" -> Optional.of(permission(binding.get(), input));
+            case "PermissionRequest" -> permission(binding.get(), input);
+            // Not Claude Code's: a client whose own prompt was answered first (the OpenCode plugin) says so.
+            case "PermissionWithdrawn" -> {
+                permissions.withdraw(binding.get(), text(input, "request_id"));
+                yield Optional.empty();
+            }
             case "SessionStart" -> Optional.of(sessionStart(binding.get()));
             case "SessionEnd" -> {
                 sessionEnd(binding.get());
@@ -79,9 +84,12 @@ public final class Hooks {
                 yield Optional.empty();
             }
             case "PreCompact" -> {
-                post(binding.get(), Cards.status("Context compacting...", "auto".equals(text(input, "trigger"))
-                        ? "Context window is full. Auto-compacting conversation history."
-                        : "Compacting the conversation history, as asked.", CardColor.ORANGE), "Context compacting...");
+                String trigger = String.valueOf(text(input, "trigger"));
+                post(binding.get(), Cards.status("Context compacting...", switch (trigger) {
+                    case "auto" -> "Context window is full. Auto-compacting conversation history.";
+                    case "manual" -> "Compacting the conversation history, as asked.";
+                    default -> "Compacting the conversation history."; // a client that does not say why
+                }, CardColor.ORANGE), "Context compacting...");
                 yield Optional.empty();
             }
             case "PostToolUse", "PostToolUseFailure" -> {
@@ -113,8 +121,10 @@ public final class Hooks {
             ((ObjectNode) toolInput).put("description", text(params, "description"));
         }
         try {
-            return permissions.ask(binding.get(), new PermissionBridge.Request(text(params, "tool_name"), toolInput))
-                    .map(a -> a == PermissionAnswer.DENY ? "deny" : "allow");
+            PermissionBridge.Outcome outcome = permissions.ask(binding.get(),
+                    new PermissionBridge.Request(text(params, "tool_name"), toolInput));
+            return outcome instanceof PermissionBridge.Outcome.Answered a
+                    ? Optional.of(a.answer() == PermissionAnswer.DENY ? "deny" : "allow") : Optional.empty();
         } catch (HandoffException e) {
             log.warn("channel permission request could not be asked in Lark: {}", e.getMessage());
             return Optional.empty();
@@ -199,20 +209,27 @@ public final class Hooks {
         });
     }
 
-    private ObjectNode permission(Binding binding, JsonNode input) throws InterruptedException {
+    /** Claude Code's decision for a request; empty when the client's own prompt was answered first. */
+    private Optional<ObjectNode> permission(Binding binding, JsonNode input) throws InterruptedException {
         String tool = text(input, "tool_name");
-        Optional<PermissionAnswer> answer;
+        PermissionBridge.Outcome outcome;
         try {
-            answer = permissions.ask(binding, new PermissionBridge.Request(tool, input.path("tool_input")));
+            outcome = permissions.ask(binding, new PermissionBridge.Request(tool, input.path("tool_input"),
+                    text(input, "request_id")));
         } catch (HandoffException e) {
             log.warn("permission request for {} could not be asked in Lark: {}", tool, e.getMessage());
-            return permissionDecision(deny(tool, "failed to send the permission request to Lark: " + e.getMessage()));
+            return Optional.of(permissionDecision(deny(tool, "failed to send the permission request to Lark: "
+                    + e.getMessage())));
         }
-        if (answer.isEmpty()) {
-            return permissionDecision(deny(tool, "no answer within " + permissions.timeout().toSeconds() + " s"));
+        if (outcome instanceof PermissionBridge.Outcome.Withdrawn) {
+            return Optional.empty();
+        }
+        if (!(outcome instanceof PermissionBridge.Outcome.Answered answered)) {
+            return Optional.of(permissionDecision(deny(tool, "no answer within " + permissions.timeout().toSeconds()
+                    + " s")));
         }
         ObjectNode decision = ServerJson.mapper().createObjectNode();
-        switch (answer.get()) {
+        switch (answered.answer()) {
             case ALLOW -> decision.put("behavior", "allow");
             case ALWAYS -> {
                 decision.put("behavior", "allow");
@@ -223,7 +240,7 @@ public final class Hooks {
             }
             case DENY -> decision = deny(tool, null);
         }
-        return permissionDecision(decision);
+        return Optional.of(permissionDecision(decision));
     }
 
     private static ObjectNode deny(String tool, String reason) {

@@ -25,6 +25,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -45,8 +47,29 @@ public final class PermissionBridge {
     private static final int AUTO_LINES = 10;
     private static final SecureRandom RANDOM = new SecureRandom();
 
-    /** A request as the PermissionRequest hook gives it. */
-    public record Request(String toolName, JsonNode toolInput) {
+    /**
+     * A request as the PermissionRequest hook gives it; {@code requestKey}, when the client has one, is how it later
+     * says the request was answered on its own side ({@link #withdraw}).
+     */
+    public record Request(String toolName, JsonNode toolInput, String requestKey) {
+        public Request(String toolName, JsonNode toolInput) {
+            this(toolName, toolInput, null);
+        }
+    }
+
+    /** How asking ended. */
+    public sealed interface Outcome {
+        /** Someone entitled to decide answered. */
+        record Answered(PermissionAnswer answer) implements Outcome {
+        }
+
+        /** Nobody answered within the timeout. */
+        record TimedOut() implements Outcome {
+        }
+
+        /** The client's own prompt was answered first; nothing is to be said. */
+        record Withdrawn() implements Outcome {
+        }
     }
 
     private final InboxRepository inbox;
@@ -57,6 +80,8 @@ public final class PermissionBridge {
     private final Clock clock;
     private final Duration timeout;
     private final WakeSignal signal = new WakeSignal();
+    /** Requests being asked that have a key, each with its "withdrawn" flag. */
+    private final Map<String, AtomicBoolean> asking = new ConcurrentHashMap<>();
 
     public PermissionBridge(InboxRepository inbox, GroupConfig config, HandoffOutbox outbox, MessageApi messages,
             SettingsRepository settings, Clock clock, Duration timeout) {
@@ -80,33 +105,68 @@ public final class PermissionBridge {
     }
 
     /**
-     * Asks the chat and waits for the answer; empty when no one answered in time.
+     * The client answered {@code requestKey} on its own side (its terminal prompt): the card stops waiting and says
+     * so, and nothing typed later is taken as its answer. Unknown or finished requests are ignored.
+     */
+    public void withdraw(Binding binding, String requestKey) {
+        AtomicBoolean flag = requestKey == null ? null : asking.get(key(binding, requestKey));
+        if (flag != null) {
+            flag.set(true);
+            signal.wake();
+        }
+    }
+
+    /**
+     * Asks the chat and waits for the answer.
      *
      * @throws HandoffException when the card cannot be posted (the caller denies, saying why)
      */
-    public Optional<PermissionAnswer> ask(Binding binding, Request request) throws InterruptedException {
+    public Outcome ask(Binding binding, Request request) throws InterruptedException {
         String chatId = binding.chatId();
         String description = describe(request);
         if (config.settings(chatId).autoapprove()) {
             noteAutoApproved(binding, request, description);
-            return Optional.of(PermissionAnswer.ALLOW);
+            return new Outcome.Answered(PermissionAnswer.ALLOW);
         }
-        List<String> approvers = approvers(binding);
-        String nonce = "perm:" + HexFormat.of().formatHex(randomBytes(6));
-        String body = "**Tool:** `" + inert(request.toolName()) + "`\n" + description;
-        long askedAt = clock.millis();
-        HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce, approvers),
-                "permission", "Permission Request", body);
-        Optional<PermissionAnswer> answer = Optional.ofNullable(signal.await(timeout, (d, t, m) -> { },
-                "a permission answer", () -> answerIn(chatId, nonce, approvers, askedAt).orElse(null), null));
-        PermissionAnswer shown = answer.orElse(PermissionAnswer.DENY);
-        String title = answer.isPresent() ? shown.title() : "Denied ✗ (no answer in time)";
-        // The click's own response recoloured the card already; a typed answer or a timeout needs it done here.
-        messages.patchCard(card.messageId(), Cards.status(title, body, shown == PermissionAnswer.DENY ? CardColor.RED
-                : CardColor.GREEN)).timeout(Duration.ofSeconds(30))
-                .subscribe(ok -> { }, e -> log.info("could not mark permission card {}: {}", card.messageId(),
-                        e.getMessage()));
-        return answer;
+        AtomicBoolean withdrawn = new AtomicBoolean();
+        String key = request.requestKey() == null ? null : key(binding, request.requestKey());
+        if (key != null) {
+            asking.put(key, withdrawn);
+        }
+        try {
+            List<String> approvers = approvers(binding);
+            String nonce = "perm:" + HexFormat.of().formatHex(randomBytes(6));
+            String body = "**Tool:** `" + inert(request.toolName()) + "`\n" + description;
+            long askedAt = clock.millis();
+            HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce, approvers),
+                    "permission", "Permission Request", body);
+            Outcome outcome = signal.await(timeout, (d, t, m) -> { }, "a permission answer",
+                    () -> withdrawn.get() ? new Outcome.Withdrawn()
+                            : answerIn(chatId, nonce, approvers, askedAt).<Outcome>map(Outcome.Answered::new).orElse(null),
+                    new Outcome.TimedOut());
+            // The click's own response recoloured the card already; anything else needs it done here.
+            ObjectNode decided;
+            if (outcome instanceof Outcome.Answered a) {
+                decided = Cards.status(a.answer().title(), body, a.answer() == PermissionAnswer.DENY ? CardColor.RED
+                        : CardColor.GREEN);
+            } else if (outcome instanceof Outcome.Withdrawn) {
+                decided = Cards.status("Answered in the terminal", body, CardColor.GREY);
+            } else {
+                decided = Cards.status("Denied ✗ (no answer in time)", body, CardColor.RED);
+            }
+            messages.patchCard(card.messageId(), decided).timeout(Duration.ofSeconds(30))
+                    .subscribe(ok -> { }, e -> log.info("could not mark permission card {}: {}", card.messageId(),
+                            e.getMessage()));
+            return outcome;
+        } finally {
+            if (key != null) {
+                asking.remove(key, withdrawn);
+            }
+        }
+    }
+
+    private static String key(Binding binding, String requestKey) {
+        return binding.sessionId() + "\n" + requestKey;
     }
 
     private List<String> approvers(Binding binding) {

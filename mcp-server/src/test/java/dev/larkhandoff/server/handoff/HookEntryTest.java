@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
+import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.daemon.DeliveryTools;
 import dev.larkhandoff.server.scenario.ChildJvm;
@@ -136,6 +137,21 @@ class HookEntryTest extends HandoffDaemonTest {
 
         assertThat(json(out).path("hookSpecificOutput").path("decision").path("message").asString())
                 .isEqualTo("Permission to use Bash was denied via Lark. (no answer within 2 s)");
+    }
+
+    @Test
+    void a_request_withdrawn_by_its_client_prints_nothing_and_its_card_says_it_was_answered_in_the_terminal()
+            throws Exception {
+        chat = agent.start();
+        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST.replace("\"session_id\": \"c0ffee\",",
+                "\"session_id\": \"c0ffee\", \"request_id\": \"per_1\","));
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+
+        assertThat(hook("PermissionWithdrawn", "{\"request_id\": \"per_1\"}").get(30, TimeUnit.SECONDS)).isBlank();
+
+        assertThat(hook.get(30, TimeUnit.SECONDS)).as("the client decided already: nothing to say").isBlank();
+        Eventually.await(() -> world.control.message(card.messageId()).orElseThrow().content()
+                .contains("Answered in the terminal"), "the card marked as answered in the terminal");
     }
 
     @Test
