@@ -653,7 +653,8 @@ public final class Handoffs {
         }
         if (dir == null || dir.isBlank()) {
             throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "this session did not say which "
-                    + "project it works in (CLAUDE_PROJECT_DIR, or LARK_HANDOFF_META_CWD for other clients); pass project_dir");
+                    + "project it works in (CLAUDE_PROJECT_DIR; LARK_HANDOFF_META_CWD or the X-Lark-Handoff-Meta-Cwd header for "
+                    + "other clients); pass project_dir");
         }
         Path path = Path.of(dir);
         String worktree = path.getFileName() == null ? "root" : path.getFileName().toString().replace("@", "-");

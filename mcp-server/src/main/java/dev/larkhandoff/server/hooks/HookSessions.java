@@ -43,7 +43,7 @@ final class HookSessions {
         if (explicitSessionId != null) {
             // A caller that names its session is that session only: guessing on from the directory could find
             // another client's handoff in the same project and answer for it.
-            out.add(id(Map.of(Environment.SESSION_ID, explicitSessionId), "session"));
+            out.add(explicitId(explicitSessionId));
             return out;
         }
         for (String role : new String[] {"session", "dispatcher"}) {
@@ -57,6 +57,11 @@ final class HookSessions {
             }
         }
         return out;
+    }
+
+    /** The session id a proxy registered under when it was given {@code LARK_HANDOFF_SESSION_ID}. */
+    static String explicitId(String explicitSessionId) {
+        return id(Map.of(Environment.SESSION_ID, explicitSessionId), "session");
     }
 
     private static String id(Map<String, String> env, String role) {

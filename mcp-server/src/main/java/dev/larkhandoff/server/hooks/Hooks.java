@@ -59,6 +59,13 @@ public final class Hooks {
         String projectDir = caller.projectDir() != null ? caller.projectDir() : text(input, "cwd");
         Optional<Binding> binding = HookSessions.binding(bindings, caller.explicitSessionId(),
                 text(input, "session_id"), projectDir);
+        if (event.equals("PermissionWithdrawn")) {
+            // Not Claude Code's: a client whose own prompt was answered first (the OpenCode plugin) says so. Taken
+            // even when the handoff has just ended, so the ask still waiting stops taking the chat's answers.
+            binding.map(Binding::sessionId).or(() -> Optional.ofNullable(caller.explicitSessionId())
+                    .map(HookSessions::explicitId)).ifPresent(id -> permissions.withdraw(id, text(input, "request_id")));
+            return Optional.empty();
+        }
         if (binding.isEmpty()) {
             return Optional.empty();
         }
@@ -69,11 +76,6 @@ public final class Hooks {
                     && !ToolForwarding.isOwnTool(String.valueOf(text(input, "tool_name")))
                     ? Optional.of(preToolUseDeny(STOPPED)) : Optional.empty();
             case "PermissionRequest" -> permission(binding.get(), input);
-            // Not Claude Code's: a client whose own prompt was answered first (the OpenCode plugin) says so.
-            case "PermissionWithdrawn" -> {
-                permissions.withdraw(binding.get(), text(input, "request_id"));
-                yield Optional.empty();
-            }
             case "SessionStart" -> Optional.of(sessionStart(binding.get()));
             case "SessionEnd" -> {
                 sessionEnd(binding.get());

@@ -26,7 +26,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -80,8 +80,12 @@ public final class PermissionBridge {
     private final Clock clock;
     private final Duration timeout;
     private final WakeSignal signal = new WakeSignal();
-    /** Requests being asked that have a key, each with its "withdrawn" flag. */
-    private final Map<String, AtomicBoolean> asking = new ConcurrentHashMap<>();
+    /**
+     * Keys of withdrawn requests, with when they were withdrawn. Kept for a timeout's length rather than removed by
+     * the ask: a withdrawal may arrive before its ask got here (they come on separate requests), and it must still
+     * count then.
+     */
+    private final Map<String, Long> withdrawn = new ConcurrentHashMap<>();
 
     public PermissionBridge(InboxRepository inbox, GroupConfig config, HandoffOutbox outbox, MessageApi messages,
             SettingsRepository settings, Clock clock, Duration timeout) {
@@ -105,15 +109,18 @@ public final class PermissionBridge {
     }
 
     /**
-     * The client answered {@code requestKey} on its own side (its terminal prompt): the card stops waiting and says
-     * so, and nothing typed later is taken as its answer. Unknown or finished requests are ignored.
+     * The client answered {@code requestKey} of session {@code sessionId} on its own side (its terminal prompt): the
+     * card stops waiting, or is never posted, and says so; nothing typed later is taken as its answer. A request that
+     * already ended is left as it is.
      */
-    public void withdraw(Binding binding, String requestKey) {
-        AtomicBoolean flag = requestKey == null ? null : asking.get(key(binding, requestKey));
-        if (flag != null) {
-            flag.set(true);
-            signal.wake();
+    public void withdraw(String sessionId, String requestKey) {
+        if (requestKey == null) {
+            return;
         }
+        long now = clock.millis();
+        withdrawn.values().removeIf(at -> now - at > timeout.toMillis() + 60_000);
+        withdrawn.put(key(sessionId, requestKey), now);
+        signal.wake();
     }
 
     /**
@@ -128,45 +135,39 @@ public final class PermissionBridge {
             noteAutoApproved(binding, request, description);
             return new Outcome.Answered(PermissionAnswer.ALLOW);
         }
-        AtomicBoolean withdrawn = new AtomicBoolean();
-        String key = request.requestKey() == null ? null : key(binding, request.requestKey());
-        if (key != null) {
-            asking.put(key, withdrawn);
+        String key = request.requestKey() == null ? null : key(binding.sessionId(), request.requestKey());
+        BooleanSupplier isWithdrawn = () -> key != null && withdrawn.containsKey(key);
+        if (isWithdrawn.getAsBoolean()) {
+            return new Outcome.Withdrawn(); // answered before it was asked here: no card at all
         }
-        try {
-            List<String> approvers = approvers(binding);
-            String nonce = "perm:" + HexFormat.of().formatHex(randomBytes(6));
-            String body = "**Tool:** `" + inert(request.toolName()) + "`\n" + description;
-            long askedAt = clock.millis();
-            HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce, approvers),
-                    "permission", "Permission Request", body);
-            Outcome outcome = signal.await(timeout, (d, t, m) -> { }, "a permission answer",
-                    () -> withdrawn.get() ? new Outcome.Withdrawn()
-                            : answerIn(chatId, nonce, approvers, askedAt).<Outcome>map(Outcome.Answered::new).orElse(null),
-                    new Outcome.TimedOut());
-            // The click's own response recoloured the card already; anything else needs it done here.
-            ObjectNode decided;
-            if (outcome instanceof Outcome.Answered a) {
-                decided = Cards.status(a.answer().title(), body, a.answer() == PermissionAnswer.DENY ? CardColor.RED
-                        : CardColor.GREEN);
-            } else if (outcome instanceof Outcome.Withdrawn) {
-                decided = Cards.status("Answered in the terminal", body, CardColor.GREY);
-            } else {
-                decided = Cards.status("Denied ✗ (no answer in time)", body, CardColor.RED);
-            }
-            messages.patchCard(card.messageId(), decided).timeout(Duration.ofSeconds(30))
-                    .subscribe(ok -> { }, e -> log.info("could not mark permission card {}: {}", card.messageId(),
-                            e.getMessage()));
-            return outcome;
-        } finally {
-            if (key != null) {
-                asking.remove(key, withdrawn);
-            }
+        List<String> approvers = approvers(binding);
+        String nonce = "perm:" + HexFormat.of().formatHex(randomBytes(6));
+        String body = "**Tool:** `" + inert(request.toolName()) + "`\n" + description;
+        long askedAt = clock.millis();
+        HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce, approvers),
+                "permission", "Permission Request", body);
+        Outcome outcome = signal.await(timeout, (d, t, m) -> { }, "a permission answer",
+                () -> isWithdrawn.getAsBoolean() ? new Outcome.Withdrawn()
+                        : answerIn(chatId, nonce, approvers, askedAt).<Outcome>map(Outcome.Answered::new).orElse(null),
+                new Outcome.TimedOut());
+        // The click's own response recoloured the card already; anything else needs it done here.
+        ObjectNode decided;
+        if (outcome instanceof Outcome.Answered a) {
+            decided = Cards.status(a.answer().title(), body, a.answer() == PermissionAnswer.DENY ? CardColor.RED
+                    : CardColor.GREEN);
+        } else if (outcome instanceof Outcome.Withdrawn) {
+            decided = Cards.status("Answered in the terminal", body, CardColor.GREY);
+        } else {
+            decided = Cards.status("Denied ✗ (no answer in time)", body, CardColor.RED);
         }
+        messages.patchCard(card.messageId(), decided).timeout(Duration.ofSeconds(30))
+                .subscribe(ok -> { }, e -> log.info("could not mark permission card {}: {}", card.messageId(),
+                        e.getMessage()));
+        return outcome;
     }
 
-    private static String key(Binding binding, String requestKey) {
-        return binding.sessionId() + "\n" + requestKey;
+    private static String key(String sessionId, String requestKey) {
+        return sessionId + "\n" + requestKey;
     }
 
     private List<String> approvers(Binding binding) {

@@ -155,6 +155,18 @@ class HookEntryTest extends HandoffDaemonTest {
     }
 
     @Test
+    void a_request_withdrawn_before_it_reached_the_daemon_posts_no_card_and_prints_nothing() throws Exception {
+        chat = agent.start();
+        assertThat(hook("PermissionWithdrawn", "{\"request_id\": \"per_2\"}").get(30, TimeUnit.SECONDS)).isBlank();
+
+        String answer = hook("PermissionRequest", BASH_REQUEST.replace("\"session_id\": \"c0ffee\",",
+                "\"session_id\": \"c0ffee\", \"request_id\": \"per_2\",")).get(30, TimeUnit.SECONDS);
+
+        assertThat(answer).isBlank();
+        assertThat(world.control.botMessages(chat)).noneMatch(m -> m.content().contains("Permission Request"));
+    }
+
+    @Test
     void without_an_active_handoff_nothing_is_printed_so_the_terminal_prompt_shows() throws Exception {
         assertThat(hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS)).isBlank();
         assertThat(hook("PreToolUse", "{\"session_id\":\"c0ffee\",\"tool_name\":\"Bash\",\"tool_input\":{}}")

@@ -12,16 +12,24 @@ import org.junit.jupiter.api.Test;
 class HookSessionsTest {
 
     @Test
-    void given_no_explicit_id_the_claude_session_and_the_project_directory_are_tried_as_the_proxy_would_derive_them() {
-        String fromDirectory = SessionIdentity.from(Environment.of(Map.of(Environment.CLAUDE_PROJECT_DIR, "/work/app")),
-                DeliveryMode.PUSH).sessionId();
-
-        assertThat(HookSessions.candidates(null, "c0ffee", "/work/app")).contains(fromDirectory).hasSizeGreaterThan(2);
+    void given_no_explicit_id_claudes_session_then_the_project_directory_are_tried_as_a_session_then_a_dispatcher() {
+        assertThat(HookSessions.candidates(null, "c0ffee", "/work/app")).containsExactly(
+                proxyId(Environment.CLAUDE_SESSION_ID, "c0ffee", "session"),
+                proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "session"),
+                proxyId(Environment.CLAUDE_SESSION_ID, "c0ffee", "dispatcher"),
+                proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "dispatcher"));
     }
 
     @Test
-    void given_an_explicit_id_only_that_session_is_tried_even_when_another_holds_a_handoff_in_the_same_directory() {
+    void given_an_explicit_id_only_that_session_is_a_candidate_never_one_derived_from_the_same_directory() {
         assertThat(HookSessions.candidates("opencode-1234", "ses_1", "/work/app"))
-                .containsExactly("session:opencode-1234");
+                .containsExactly(proxyId(Environment.SESSION_ID, "opencode-1234", "session"))
+                .doesNotContain(proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "session"));
+    }
+
+    /** The id a proxy registers under with this one variable (and a role) in its environment. */
+    private static String proxyId(String variable, String value, String role) {
+        return SessionIdentity.from(Environment.of(Map.of(variable, value, Environment.ROLE, role)), DeliveryMode.PUSH)
+                .sessionId();
     }
 }
