@@ -6,6 +6,7 @@ import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.daemon.HttpEndpointFile;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.io.IOException;
@@ -166,6 +167,22 @@ final class HandoffRig {
     }
 
     /** After a failure: the tail of the proxy's stderr and of the daemon's logs. */
+    /**
+     * Waits until the daemon wrote http.json and hooks.curlrc, which it does once its HTTP front listens: what the
+     * plugins' hooks need to reach it.
+     */
+    void awaitHookFiles() throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!Files.isReadable(home.resolve(HttpEndpointFile.FILE_NAME))
+                || !Files.isReadable(home.resolve(HttpEndpointFile.CURL_CONFIG))) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the daemon wrote no " + HttpEndpointFile.FILE_NAME + " and "
+                        + HttpEndpointFile.CURL_CONFIG + " in " + home + " within 10 s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
     void printLogs() {
         DaemonProcesses.printLogs(base, harness);
     }

@@ -12,7 +12,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.locks.LockSupport;
 import org.slf4j.Logger;
@@ -99,7 +98,7 @@ public final class HookBench {
         Files.createDirectories(project);
         log.info("starting the session's proxy (it spawns the daemon)");
         rig.start(SESSION_ID, project, (readNanos, line) -> { });
-        awaitHookFiles();
+        rig.awaitHookFiles();
         Map<String, String> env = Map.of("LARK_HANDOFF_HOME", rig.home.toString(), "LARK_HANDOFF_SESSION_ID",
                 SESSION_ID, "CLAUDE_PROJECT_DIR", project.toString());
         Path stderr = rig.base.resolve("hooks.stderr");
@@ -296,19 +295,6 @@ public final class HookBench {
 
     // ---- checks and helpers -------------------------------------------------------------------------------------
 
-    /** The daemon writes http.json and hooks.curlrc once its HTTP front listens; the script needs both. */
-    private void awaitHookFiles() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!Files.isReadable(rig.home.resolve(HttpEndpointFile.FILE_NAME))
-                || !Files.isReadable(rig.home.resolve(HttpEndpointFile.CURL_CONFIG))) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the daemon wrote no " + HttpEndpointFile.FILE_NAME + " and "
-                        + HttpEndpointFile.CURL_CONFIG + " in " + rig.home + " within 10 s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
     /**
      * The script says nothing when it cannot reach the daemon, the same as when the daemon has nothing to say: so
      * that case (b) measures a round trip to the daemon, not a script giving up early, the same request is made
@@ -360,7 +346,7 @@ public final class HookBench {
     }
 
     private static String fmt(double millis) {
-        return String.format(Locale.ROOT, "%.2f", millis);
+        return Latencies.fmt(millis);
     }
 
     /** Ends a permission hook still waiting (after a failure), then everything the rig started. */

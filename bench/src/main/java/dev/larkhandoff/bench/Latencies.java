@@ -1,12 +1,18 @@
 package dev.larkhandoff.bench;
 
 import java.util.Arrays;
+import java.util.Locale;
 
 /** Collected latencies in nanoseconds, summarised as percentiles in milliseconds. */
 final class Latencies {
 
     private final long[] values;
     private int size;
+
+    /** Milliseconds as the results show them: two decimals. */
+    static String fmt(double millis) {
+        return String.format(Locale.ROOT, "%.2f", millis);
+    }
 
     Latencies(int capacity) {
         values = new long[capacity];

@@ -1,7 +1,6 @@
 package dev.larkhandoff.bench;
 
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.HttpEndpointFile;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -67,7 +66,7 @@ public final class OpenCodeHookBench {
         Path project = Files.createDirectories(rig.base.resolve("project"));
         log.info("starting the session's proxy (it spawns the daemon)");
         rig.start(SESSION_ID, project, (readNanos, line) -> { });
-        awaitHttpFront();
+        rig.awaitHookFiles();
         List<Case> cases = new ArrayList<>();
         cases.add(measure("(a) baseline: the same two hooks, doing nothing", "none", project, rounds, false));
         cases.add(measure("(b) the plugin, no handoff active", PLUGIN, project, rounds, false));
@@ -123,16 +122,6 @@ public final class OpenCodeHookBench {
         return new Case(label, latency, larkCalls);
     }
 
-    private void awaitHttpFront() throws InterruptedException {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (HttpEndpointFile.read(rig.home).isEmpty()) {
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("the daemon wrote no " + HttpEndpointFile.FILE_NAME + " within 10 s");
-            }
-            Thread.sleep(20);
-        }
-    }
-
     private String render(List<Case> cases, int rounds, double minutes) throws IOException, InterruptedException {
         StringBuilder md = new StringBuilder();
         md.append("What the OpenCode plugin (`").append(PLUGIN).append("`) adds to one tool call: its `tool.execute."
@@ -163,6 +152,6 @@ public final class OpenCodeHookBench {
     }
 
     private static String fmt(double millis) {
-        return String.format(Locale.ROOT, "%.2f", millis);
+        return Latencies.fmt(millis);
     }
 }

@@ -6,7 +6,6 @@ import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -46,7 +45,7 @@ class BuiltPluginTest {
 
     @AfterEach
     void tearDown() {
-        daemonsOf(larkHome).forEach(ProcessHandle::destroyForcibly);
+        LarkHome.daemonsOf(larkHome).forEach(ProcessHandle::destroyForcibly);
         if (lark != null) {
             lark.close();
         }
@@ -69,16 +68,16 @@ class BuiltPluginTest {
     void claude_mcp_list_with_the_plugin_dir_connects_its_server_and_the_daemon_serves_the_emulators_lark()
             throws Exception {
         lark = LarkEmulator.start();
-        EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
+        EmuUser alice = lark.control().addUser("Alice", LarkHome.OPERATOR_EMAIL);
         EmuChat chat = lark.control().createGroup("plugin-check", alice);
-        writeConfig();
+        LarkHome.writeConfig(larkHome, lark);
 
         ClientRun list = claude("--plugin-dir", PLUGIN.toString(), "mcp", "list");
 
         assertThat(list.stdout()).as("mcp list" + list.diagnostics())
                 .containsPattern("plugin:lark-handoff:lark-handoff: .*/bin/lark-handoff stdio - ✔ Connected");
         // The daemon the plugin's proxy started holds the long connection: Lark's events are acknowledged.
-        assertThat(daemonsOf(larkHome)).as("the daemon the plugin started").hasSize(1);
+        assertThat(LarkHome.daemonsOf(larkHome)).as("the daemon the plugin started").hasSize(1);
         assertThat(lark.control().sendText(alice, chat.chatId, "ping").awaitAcks(Duration.ofSeconds(30)))
                 .as("the event acknowledged by the plugin's daemon").isNotEmpty()
                 .allSatisfy(ack -> assertThat(ack.code()).isEqualTo(200));
@@ -115,8 +114,8 @@ class BuiltPluginTest {
     void the_plugins_hook_script_answers_through_the_daemons_http_front_and_says_nothing_without_a_handoff()
             throws Exception {
         lark = LarkEmulator.start();
-        EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
-        writeConfig();
+        EmuUser alice = lark.control().addUser("Alice", LarkHome.OPERATOR_EMAIL);
+        LarkHome.writeConfig(larkHome, lark);
         String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
                 + "\"tool_input\":{\"command\":\"make\"}}";
         assertThat(hookScript("PreToolUse", pre).stdout()).as("no daemon, no answer").isEmpty();
@@ -139,12 +138,6 @@ class BuiltPluginTest {
         assertThat(denied.exitCode()).isZero();
         assertThat(denied.stdout()).as("PreToolUse while Stop is pressed" + denied.diagnostics())
                 .contains("\"permissionDecision\":\"deny\"", "Stopped by user from Lark");
-    }
-
-    private void writeConfig() throws IOException {
-        Files.writeString(larkHome.resolve("config.json"), "{\"app_id\": \"" + lark.app().appId()
-                + "\", \"app_secret\": \"" + lark.app().appSecret() + "\", \"domain\": \"" + lark.baseUrl()
-                + "\", \"operator_email\": \"alice@example.com\"}", StandardCharsets.UTF_8);
     }
 
     /** A tools/call through the plugin's launcher as session {@code inspector}, by the MCP Inspector CLI. */
@@ -180,14 +173,5 @@ class BuiltPluginTest {
         List<String> command = new ArrayList<>(List.of(CLAUDE.toString()));
         command.addAll(List.of(args));
         return ClientRun.run(scratch, env, command);
-    }
-
-    /** The daemons serving {@code home}, found by their command lines. */
-    private static List<ProcessHandle> daemonsOf(Path home) {
-        String homeArg = home.toString();
-        return ProcessHandle.allProcesses()
-                .filter(p -> p.info().arguments().map(a -> List.of(a).contains("daemon") && List.of(a).contains(homeArg))
-                        .orElse(false))
-                .toList();
     }
 }

@@ -7,7 +7,6 @@ import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -56,11 +55,9 @@ class OpenCodePluginTest {
         assumeThat(Files.isExecutable(OPENCODE)).as("OpenCode's linux-x64 binary (an optional npm package) is "
                 + "installed only on linux-x64").isTrue();
         lark = LarkEmulator.start();
-        alice = lark.control().addUser("Alice", "alice@example.com");
+        alice = lark.control().addUser("Alice", LarkHome.OPERATOR_EMAIL);
         larkHome = Files.createDirectories(scratch.resolve("lark-handoff-home"));
-        Files.writeString(larkHome.resolve("config.json"), "{\"app_id\": \"" + lark.app().appId()
-                + "\", \"app_secret\": \"" + lark.app().appSecret() + "\", \"domain\": \"" + lark.baseUrl()
-                + "\", \"operator_email\": \"alice@example.com\"}", StandardCharsets.UTF_8);
+        LarkHome.writeConfig(larkHome, lark);
         model = FakeModel.start(CLIENTS.resolve("fake-model.mjs"), scratch.resolve("model.log"));
 
         project = Files.createDirectories(scratch.resolve("project"));
@@ -104,9 +101,9 @@ class OpenCodePluginTest {
         if (model != null) {
             model.close();
         }
-        ProcessHandle.allProcesses().filter(p -> p.info().arguments()
-                .map(a -> List.of(a).contains("daemon") && List.of(a).contains(larkHome.toString())).orElse(false))
-                .forEach(ProcessHandle::destroyForcibly);
+        if (larkHome != null) {
+            LarkHome.daemonsOf(larkHome).forEach(ProcessHandle::destroyForcibly);
+        }
         if (lark != null) {
             lark.close();
         }
