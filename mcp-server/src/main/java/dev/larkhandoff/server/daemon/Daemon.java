@@ -392,6 +392,7 @@ public final class Daemon implements AutoCloseable {
         Instant last = lastEventAt.get();
         block.put("last_event_at", last == null ? null : last.toString());
         block.put("pending", store.inbox().pending().size());
+        block.put("running_calls", registry.calls().size());
         HttpFront front = httpFront;
         block.put("http_url", front == null ? null : front.url());
         return block;

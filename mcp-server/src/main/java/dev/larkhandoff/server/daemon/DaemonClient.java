@@ -120,14 +120,24 @@ public final class DaemonClient implements AutoCloseable {
         return callTool(name, arguments, ToolCall.Progress.NONE);
     }
 
-    /** Calls a daemon tool, passing the progress it reports while it runs to {@code progress}. */
+    /**
+     * Calls a daemon tool, passing the progress it reports while it runs to {@code progress}. Cancelling the future
+     * (or its completing by a timeout) cancels the call in the daemon. A result that hands over messages carries a
+     * receipt: settle it once the result was written to the agent, or not.
+     */
     public CompletableFuture<ToolResult> callTool(String name, Map<String, Object> arguments,
             ToolCall.Progress progress) {
         String id = UUID.randomUUID().toString();
         CompletableFuture<ToolResult> result = new CompletableFuture<>();
         inFlight.put(id, result);
         progressOf.put(id, progress);
-        result.whenComplete((r, e) -> progressOf.remove(id));
+        result.whenComplete((r, e) -> {
+            progressOf.remove(id);
+            if (e != null && inFlight.remove(id) != null) {
+                // Given up by the caller (cancelled, timed out): the daemon stops it, and drops what it would hold.
+                connection.send(IpcConnection.message("cancel").put("id", id));
+            }
+        });
         ObjectNode call = IpcConnection.message("tool").put("id", id).put("name", name);
         call.set("arguments", JSON.valueToTree(arguments == null ? Map.of() : arguments));
         if (!connection.send(call)) {
@@ -196,9 +206,13 @@ public final class DaemonClient implements AutoCloseable {
             case "hello" -> hello.complete(m);
             case "registered" -> registered.complete(m);
             case "tool_result" -> {
-                CompletableFuture<ToolResult> f = inFlight.remove(m.path("id").asString(""));
-                if (f != null) {
-                    f.complete(new ToolResult(m.path("text").asString(""), m.path("is_error").asBoolean(false)));
+                String id = m.path("id").asString("");
+                ToolResult result = new ToolResult(m.path("text").asString(""), m.path("is_error").asBoolean(false),
+                        m.path("receipt").asBoolean(false) ? receipt(id) : null);
+                CompletableFuture<ToolResult> f = inFlight.remove(id);
+                if (f == null || !f.complete(result)) {
+                    // Nobody takes this result any more: what it held goes back to waiting in the daemon.
+                    result.receipt().dropped();
                 }
             }
             case "tool_progress" -> {
@@ -219,6 +233,26 @@ public final class DaemonClient implements AutoCloseable {
                 // newer daemons may send more; an older proxy ignores what it does not know
             }
         }
+    }
+
+    /** Tells the daemon whether a result that handed over messages reached the agent; only the first word counts. */
+    private ToolResult.Receipt receipt(String id) {
+        java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+        return new ToolResult.Receipt() {
+            @Override
+            public void written() {
+                if (settled.compareAndSet(false, true)) {
+                    connection.send(IpcConnection.message("written").put("id", id));
+                }
+            }
+
+            @Override
+            public void dropped() {
+                if (settled.compareAndSet(false, true)) {
+                    connection.send(IpcConnection.message("dropped").put("id", id));
+                }
+            }
+        };
     }
 
     private void closed() {

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.daemon;
 
 import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.transport.FrameDecoder;
 import dev.larkhandoff.server.transport.IpcConnection;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
@@ -27,6 +28,9 @@ public final class DaemonIpc {
     private final SessionRegistry registry;
     private final ToolCatalog tools;
     private final ExecutorService toolRunner;
+    private final RunningCalls calls;
+    /** Results sent that hand over messages, by connection and call id, until the proxy says they were written. */
+    private final Map<String, ToolResult.Receipt> unsettled = new java.util.concurrent.ConcurrentHashMap<>();
     private final ObjectNode hello;
     private final BiConsumer<String, String> onAck;
     private final Runnable afterRegistered;
@@ -43,6 +47,7 @@ public final class DaemonIpc {
         this.registry = registry;
         this.tools = tools;
         this.toolRunner = toolRunner;
+        this.calls = registry.calls();
         this.hello = hello;
         this.onAck = onAck;
         this.afterRegistered = afterRegistered;
@@ -82,14 +87,38 @@ public final class DaemonIpc {
 
     /** Takes over a freshly accepted connection. */
     public void accept(IpcConnection connection) {
-        connection.start(message -> handle(connection, message), registry::disconnected);
+        connection.start(message -> handle(connection, message), this::closed);
         connection.send(hello.deepCopy().put("type", "hello"));
+    }
+
+    /** A connection closed: its calls stop (the registry sees to it), and unconfirmed results hand their messages back. */
+    private void closed(IpcConnection connection) {
+        String prefix = connection.name() + "\u0000";
+        for (var it = unsettled.entrySet().iterator(); it.hasNext(); ) {
+            var e = it.next();
+            if (e.getKey().startsWith(prefix)) {
+                it.remove();
+                e.getValue().dropped();
+            }
+        }
+        registry.disconnected(connection);
     }
 
     private void handle(IpcConnection connection, JsonNode m) {
         switch (m.path("type").asString()) {
             case "register" -> register(connection, m);
-            case "tool" -> toolRunner.execute(() -> runTool(connection, m));
+            case "tool" -> startTool(connection, m);
+            case "cancel" -> calls.cancel(connection, m.path("id").asString(""));
+            case "written", "dropped" -> {
+                ToolResult.Receipt receipt = unsettled.remove(connection.name() + "\u0000" + m.path("id").asString(""));
+                if (receipt != null) {
+                    if ("written".equals(m.path("type").asString())) {
+                        receipt.written();
+                    } else {
+                        receipt.dropped();
+                    }
+                }
+            }
             case "hook" -> toolRunner.execute(() -> runHook(connection, m));
             case "permission_request" -> toolRunner.execute(() -> relayPermission(connection, m));
             case "shutdown" -> {
@@ -157,12 +186,20 @@ public final class DaemonIpc {
         connection.send(reply);
     }
 
-    private void runTool(IpcConnection connection, JsonNode m) {
+    private void startTool(IpcConnection connection, JsonNode m) {
         String id = m.path("id").asString("");
         String name = m.path("name").asString("");
-        @SuppressWarnings("unchecked")
-        Map<String, Object> args = m.has("arguments") && m.get("arguments").isObject()
-                ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
+        Map<String, Object> args;
+        try {
+            @SuppressWarnings("unchecked")
+            Map<String, Object> parsed = m.has("arguments") && m.get("arguments").isObject()
+                    ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
+            args = parsed;
+        } catch (RuntimeException e) {
+            sendResult(connection, id, ToolResult.error("the arguments of " + name + " could not be read: "
+                    + e.getMessage()));
+            return;
+        }
         String caller = registry.sessionOf(connection).orElse(null);
         ToolCall.Progress progress = (done, total, text) -> {
             ObjectNode p = IpcConnection.message("tool_progress").put("id", id).put("progress", done);
@@ -174,8 +211,38 @@ public final class DaemonIpc {
             }
             connection.send(p);
         };
-        ToolResult result = tools.call(name, new ToolCall(caller, args, progress));
-        connection.send(IpcConnection.message("tool_result").put("id", id).put("text", result.text())
-                .put("is_error", result.isError()));
+        calls.start(toolRunner, connection, id, caller, name, () -> tools.call(name, new ToolCall(caller, args, progress)),
+                result -> sendResult(connection, id, result));
+    }
+
+    /**
+     * Sends a call's result. Every failure still answers: a result too large for a frame becomes an error saying
+     * so (what it held is handed out again), and a result that hands over messages waits for the proxy's
+     * {@code written} before they count as delivered.
+     */
+    private void sendResult(IpcConnection connection, String id, ToolResult result) {
+        ObjectNode reply = IpcConnection.message("tool_result").put("id", id).put("text", result.text())
+                .put("is_error", result.isError());
+        if (result.needsReceipt()) {
+            reply.put("receipt", true);
+            unsettled.put(connection.name() + "\u0000" + id, result.receipt());
+        }
+        IpcConnection.Sent sent = connection.trySend(reply);
+        if (sent == IpcConnection.Sent.TOO_LARGE) {
+            settleDropped(connection, id, result);
+            log.warn("a tool result of {} bytes does not fit in a frame; answering an error instead",
+                    JSON.writeValueAsBytes(reply).length);
+            connection.send(IpcConnection.message("tool_result").put("id", id).put("is_error", true).put("text",
+                    "the result was too large to send (over " + FrameDecoder.DEFAULT_MAX_FRAME / (1024 * 1024)
+                            + " MiB); nothing in it was consumed. Ask for less (a smaller limit) and call again."));
+        } else if (sent == IpcConnection.Sent.CLOSED) {
+            settleDropped(connection, id, result);
+        }
+    }
+
+    private void settleDropped(IpcConnection connection, String id, ToolResult result) {
+        if (result.needsReceipt() && unsettled.remove(connection.name() + "\u0000" + id) != null) {
+            result.receipt().dropped();
+        }
     }
 }

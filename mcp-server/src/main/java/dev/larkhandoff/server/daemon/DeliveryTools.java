@@ -45,7 +45,8 @@ public final class DeliveryTools {
                         + "send_and_wait (replies not answered yet are returned again). Otherwise, for pull-mode sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
                         + "the Lark messages routed to this session, oldest first, as {\"replies\": [{\"content\", "
                         + "\"meta\": {kind, chat_id, message_id, chat_type, sender_id, privilege}}], \"count\"}, or "
-                        + "{\"timeout\": true}; answer them with `reply`. Returns at once if replies are waiting.",
+                        + "{\"timeout\": true}; answer them with `reply`. Returns at once if replies are waiting; at most about 2 "
+                        + "MiB at a time, with \"more\": true when more are waiting (call again at once).",
                         ToolSpec.objectSchema(Map.of("timeout_seconds", Map.of("type", "integer", "minimum", 0,
                                 "maximum", MAX_TIMEOUT_SECONDS, "description", "How long to wait (default "
                                         + handoffDefaultSeconds + " in a handoff, " + DEFAULT_TIMEOUT_SECONDS
@@ -73,20 +74,34 @@ public final class DeliveryTools {
             return inHandoff.get();
         }
         try {
-            var replies = deliveries.await(call.callerSessionId(), Duration.ofSeconds(seconds), call.progress());
+            var page = deliveries.await(call.callerSessionId(), Duration.ofSeconds(seconds), call.progress());
             ObjectNode out = ServerJson.mapper().createObjectNode();
-            if (replies.isEmpty()) {
+            if (page.isEmpty()) {
                 return ToolResult.ok(out.put("timeout", true).toString());
             }
             ArrayNode list = out.putArray("replies");
-            replies.forEach(d -> {
+            page.deliveries().forEach(d -> {
                 ObjectNode r = list.addObject();
                 r.put("event_id", d.path("event_id").asString());
                 r.put("content", d.path("content").asString());
                 r.set("meta", d.path("meta"));
             });
-            out.put("count", replies.size());
-            return ToolResult.ok(out.toString());
+            out.put("count", page.deliveries().size());
+            if (page.more()) {
+                out.put("more", true);
+            }
+            String session = call.callerSessionId();
+            return ToolResult.ok(out.toString()).withReceipt(new ToolResult.Receipt() {
+                @Override
+                public void written() {
+                    deliveries.settle(session, page, true);
+                }
+
+                @Override
+                public void dropped() {
+                    deliveries.settle(session, page, false);
+                }
+            });
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return ToolResult.error("wait_for_reply was interrupted (the daemon is shutting down); call it again");

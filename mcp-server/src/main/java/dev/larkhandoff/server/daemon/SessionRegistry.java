@@ -27,6 +27,7 @@ public final class SessionRegistry implements LiveSessions {
 
     private final SessionRepository sessions;
     private final Map<String, Entry> live = new LinkedHashMap<>();
+    private final RunningCalls calls = new RunningCalls();
     private ChannelOwnership ownership;
 
     public SessionRegistry(SessionRepository sessions) {
@@ -47,6 +48,7 @@ public final class SessionRegistry implements LiveSessions {
         }
         if (previous != null && previous.connection() != connection) {
             log.info("session {} registered again; closing its previous connection", session.sessionId());
+            calls.cancelAll(previous.connection());
             previous.connection().close();
         }
         sessions.register(session.sessionId(), session.role(), metadataJson, mode, session.pid(), session.version());
@@ -58,6 +60,7 @@ public final class SessionRegistry implements LiveSessions {
 
     /** The connection closed: the session is offline from now on (unless it already registered again). */
     public void disconnected(SessionLink connection) {
+        calls.cancelAll(connection);
         String gone = null;
         synchronized (this) {
             for (var it = live.entrySet().iterator(); it.hasNext(); ) {
@@ -73,6 +76,11 @@ public final class SessionRegistry implements LiveSessions {
             sessions.markDisconnected(gone);
             log.info("session {} disconnected", gone);
         }
+    }
+
+    /** The tool calls running on the sessions' links. */
+    public RunningCalls calls() {
+        return calls;
     }
 
     public synchronized Optional<Entry> entry(String sessionId) {

@@ -33,11 +33,20 @@ public final class HandoffInbox {
     private static final String LOST = "handoff.lost:";
     /** How long a wait whose chat vanished waits for the takeover notice that explains it. */
     private static final long LOST_NOTICE_GRACE_MS = 3_000;
+    /**
+     * The JSON of one page of replies: a backlog (a long absence, Lark's 150 KB messages) must not make a result
+     * larger than the transports carry, which would lose or hang it. Transports escape it once more (at most
+     * doubling it), well under the 8 MiB socket frame.
+     */
+    public static final long PAGE_BYTES = 2L * 1024 * 1024;
 
     /** How a wait ended. */
     public sealed interface Outcome {
-        /** Replies from the chat, oldest first (never empty). */
-        record Replies(Binding binding, List<HandoffReply> replies) implements Outcome {
+        /**
+         * Replies from the chat, oldest first (never empty), at most a page of them ({@link #PAGE_BYTES});
+         * {@code more} when further replies wait behind them (they come once these are answered).
+         */
+        record Replies(Binding binding, List<HandoffReply> replies, boolean more) implements Outcome {
         }
 
         /** Another session took the chat over, or it was dissolved; this one should stop quietly. */
@@ -139,8 +148,7 @@ public final class HandoffInbox {
             }
             return now - unboundSince[0] > LOST_NOTICE_GRACE_MS * 1_000_000 ? new Outcome.NotBound() : null;
         }
-        List<HandoffReply> ready = take(binding.get());
-        return ready.isEmpty() ? null : new Outcome.Replies(binding.get(), ready);
+        return take(binding.get());
     }
 
     private List<String> unanswered(String sessionId) {
@@ -153,29 +161,43 @@ public final class HandoffInbox {
                 .orElse(List.of());
     }
 
-    /** Screens the chat's pending rows: those kept back are marked filtered; the rest are handed out. */
-    private synchronized List<HandoffReply> take(Binding binding) {
+    /**
+     * Screens the chat's pending rows: those kept back are marked filtered; the first page of the rest is handed
+     * out (null when there is nothing to hand out).
+     */
+    private synchronized Outcome.Replies take(Binding binding) {
         // A bound chat's pending rows are its holder's, whoever the router last assigned them to (a takeover, a
         // row stored before the start): read by chat, not by target, so no replay of the whole inbox is needed.
         List<InboxRow> rows = inbox.pendingIn(binding.chatId());
         if (rows.isEmpty()) {
-            return List.of();
+            return null;
         }
         Screening screening = ReplyFilters.forChat(binding, chats).screen(rows);
         for (Screening.Dropped d : screening.dropped()) {
             inbox.markFiltered(d.row().dedupeKey(), d.describe());
             log.info("{} in {} kept from the agent: {}", d.row().dedupeKey(), binding.chatId(), d.describe());
         }
-        if (screening.kept().isEmpty()) {
-            return List.of();
+        List<Screening.Kept> page = new ArrayList<>();
+        long bytes = 0;
+        for (Screening.Kept k : screening.kept()) {
+            long size = ServerJson.mapper().writeValueAsBytes(k.reply().toJson()).length;
+            if (!page.isEmpty() && bytes + size > PAGE_BYTES) {
+                break;
+            }
+            bytes += size;
+            page.add(k);
+        }
+        if (page.isEmpty()) {
+            return null;
         }
         Set<String> keys = new LinkedHashSet<>(unanswered(binding.sessionId()));
-        screening.kept().forEach(k -> keys.add(k.row().dedupeKey()));
+        page.forEach(k -> keys.add(k.row().dedupeKey()));
         settings.put(UNANSWERED + binding.sessionId(), ServerJson.mapper().writeValueAsString(keys));
-        long newest = screening.kept().stream().mapToLong(k -> k.reply().createTime()).max().orElse(0);
+        long newest = page.stream().mapToLong(k -> k.reply().createTime()).max().orElse(0);
         if (newest > 0) {
             bindings.markConsumed(binding.chatId(), binding.sessionId(), newest);
         }
-        return screening.replies();
+        return new Outcome.Replies(binding, page.stream().map(Screening.Kept::reply).toList(),
+                page.size() < screening.kept().size());
     }
 }

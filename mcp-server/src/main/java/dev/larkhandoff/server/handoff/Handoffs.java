@@ -234,6 +234,9 @@ public final class Handoffs {
             ArrayNode list = out.putArray("replies");
             r.replies().forEach(reply -> list.add(reply.toJson()));
             out.put("count", r.replies().size());
+            if (r.more()) {
+                out.put("more", true);
+            }
             if (stopFlags.isRaised(r.binding().chatId())) {
                 out.put("stop_requested", true);
             }
@@ -371,28 +374,51 @@ public final class Handoffs {
         return out;
     }
 
-    /** The chat's recent messages as the daemon stored them, filtered ones included with the reason. */
+    /**
+     * The chat's recent messages as the daemon stored them, filtered ones included with the reason: the newest
+     * {@code limit}, as many of them as fit in one page ({@link HandoffInbox#PAGE_BYTES}); {@code more} says older
+     * ones were left out for size.
+     */
     public ObjectNode history(Caller caller, int limit) {
         Binding b = bound(caller);
-        ArrayNode list = json().arrayNode();
-        for (InboxRow row : store.inbox().history(b.chatId(), limit)) {
-            ObjectNode o = list.addObject();
-            var e = row.event();
-            o.put("event_type", e.eventType());
-            if (e.messageId() != null) {
-                o.put("message_id", e.messageId());
+        List<InboxRow> rows = store.inbox().history(b.chatId(), limit);
+        java.util.Deque<ObjectNode> newestLast = new java.util.ArrayDeque<>();
+        long bytes = 0;
+        int left = 0;
+        for (int i = rows.size() - 1; i >= 0; i--) {
+            ObjectNode o = historyEntry(rows.get(i));
+            long size = ServerJson.mapper().writeValueAsBytes(o).length;
+            if (!newestLast.isEmpty() && bytes + size > HandoffInbox.PAGE_BYTES) {
+                left = i + 1;
+                break;
             }
-            o.put("sender_id", e.senderOpenId());
-            o.put("text", e.normalizedText());
-            o.put("state", row.state().column());
-            if (row.filterReason() != null) {
-                o.put("filter_reason", row.filterReason());
-            }
-            o.put("received_at", row.receivedAt());
+            bytes += size;
+            newestLast.addFirst(o);
         }
         ObjectNode out = json().put("chat_id", b.chatId());
-        out.set("messages", list);
+        ArrayNode list = out.putArray("messages");
+        newestLast.forEach(list::add);
+        if (left > 0) {
+            out.put("more", true).put("left_out", left);
+        }
         return out;
+    }
+
+    private ObjectNode historyEntry(InboxRow row) {
+        ObjectNode o = json();
+        var e = row.event();
+        o.put("event_type", e.eventType());
+        if (e.messageId() != null) {
+            o.put("message_id", e.messageId());
+        }
+        o.put("sender_id", e.senderOpenId());
+        o.put("text", e.normalizedText());
+        o.put("state", row.state().column());
+        if (row.filterReason() != null) {
+            o.put("filter_reason", row.filterReason());
+        }
+        o.put("received_at", row.receivedAt());
+        return o;
     }
 
     // ---- members and settings ----

@@ -20,13 +20,15 @@ final class EndObservingSession extends McpStreamableServerSession {
 
     private final McpStreamableServerSession delegate;
     private final Runnable onEnd;
+    private final HttpCalls calls;
     private final AtomicBoolean ended = new AtomicBoolean();
 
-    EndObservingSession(McpStreamableServerSession delegate, Runnable onEnd) {
+    EndObservingSession(McpStreamableServerSession delegate, Runnable onEnd, HttpCalls calls) {
         // The superclass state is never used: every method below goes to the delegate.
         super(delegate.getId(), null, null, Duration.ZERO, Map.of(), Map.of());
         this.delegate = delegate;
         this.onEnd = onEnd;
+        this.calls = calls;
     }
 
     /** Closes the SDK's session (its streams end) without reporting an end: the provider still holds it. */
@@ -121,11 +123,13 @@ final class EndObservingSession extends McpStreamableServerSession {
 
     @Override
     public Mono<Void> responseStream(McpSchema.JSONRPCRequest jsonrpcRequest, McpStreamableServerTransport transport) {
-        return delegate.responseStream(jsonrpcRequest, transport);
+        // Tool calls are stamped with their id and their response observed (see HttpCalls).
+        return delegate.responseStream(HttpCalls.stamp(jsonrpcRequest), calls.observe(getId(), transport));
     }
 
     @Override
     public Mono<Void> accept(McpSchema.JSONRPCNotification notification) {
+        calls.notification(getId(), notification);
         return delegate.accept(notification);
     }
 

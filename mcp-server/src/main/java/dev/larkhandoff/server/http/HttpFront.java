@@ -118,9 +118,11 @@ public final class HttpFront implements AutoCloseable {
                 .contextExtractor(HttpFront::identity)
                 .securityValidator(REBINDING).keepAliveInterval(timing.keepAlive())
                 .build();
-        List<McpServerFeatures.SyncToolSpecification> tools = tools(catalog, sessions);
+        HttpCalls calls = new HttpCalls((mcpSessionId, key) -> sessions.link(mcpSessionId)
+                .ifPresent(link -> registry.calls().cancel(link, key)));
+        List<McpServerFeatures.SyncToolSpecification> tools = tools(catalog, sessions, registry, calls);
         List<McpSyncServer> servers = List.of(
-                mcpServer(McpServer.sync(new ObservedStreamableProvider(streamable, sessions)), json, tools, version),
+                mcpServer(McpServer.sync(new ObservedStreamableProvider(streamable, sessions, calls)), json, tools, version),
                 mcpServer(McpServer.sync(new ObservedSseProvider(sse, sessions)), json, tools, version));
 
         Server jetty = new Server(threads());
@@ -179,10 +181,28 @@ public final class HttpFront implements AutoCloseable {
         return McpTransportContext.create(Map.of(HttpIdentity.CONTEXT_KEY, HttpIdentity.of(request)));
     }
 
-    private static List<McpServerFeatures.SyncToolSpecification> tools(ToolCatalog catalog, HttpSessions sessions) {
-        return catalog.specs().stream().map(spec -> McpSurface.tool(spec, (exchange, call) -> sessions
+    /**
+     * Each tool call runs tied to its MCP session and request, so that a cancel or the session's end stops it; a
+     * result that hands over messages is settled when the SDK writes its response (Streamable HTTP), or at once where
+     * the request cannot be matched to its response (legacy SSE).
+     */
+    private static List<McpServerFeatures.SyncToolSpecification> tools(ToolCatalog catalog, HttpSessions sessions,
+            SessionRegistry registry, HttpCalls calls) {
+        return catalog.specs().stream().map(spec -> McpSurface.tool(spec, (exchange, requestKey, call) -> sessions
                 .callerOf(exchange.sessionId(), exchange.transportContext())
-                .map(caller -> catalog.call(spec.name(), new ToolCall(caller, call.arguments(), call.progress())))
+                .flatMap(caller -> sessions.link(exchange.sessionId()).map(link -> {
+                    String key = requestKey != null ? requestKey : java.util.UUID.randomUUID().toString();
+                    ToolResult result = registry.calls().call(link, key, caller, spec.name(),
+                            () -> catalog.call(spec.name(), new ToolCall(caller, call.arguments(), call.progress())));
+                    if (result.needsReceipt()) {
+                        if (requestKey != null) {
+                            calls.awaitWrite(exchange.sessionId(), requestKey, result.receipt());
+                        } else {
+                            result.receipt().written();
+                        }
+                    }
+                    return result;
+                }))
                 .orElseGet(() -> ToolResult.error("This MCP session is no longer registered with the lark-handoff "
                         + "daemon; reconnect to start a new one."))))
                 .toList();

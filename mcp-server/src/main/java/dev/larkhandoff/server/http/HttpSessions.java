@@ -80,6 +80,12 @@ final class HttpSessions {
         return Optional.of(link.sessionId());
     }
 
+    /** The registry's link of an open MCP session. */
+    Optional<HttpSessionLink> link(String mcpSessionId) {
+        HttpSessionLink link = mcpSessionId == null ? null : links.get(mcpSessionId);
+        return link == null || !link.isOpen() ? Optional.empty() : Optional.of(link);
+    }
+
     /** An MCP session the daemon closed while the SDK still holds it: its requests are refused. */
     boolean closedByDaemon(String mcpSessionId) {
         HttpSessionLink link = mcpSessionId == null ? null : links.get(mcpSessionId);

@@ -7,16 +7,19 @@ import reactor.core.publisher.Mono;
 
 /**
  * The Streamable HTTP provider as the MCP server sees it: the SDK's own, except that each session it starts is
- * recorded (and registered) before the client hears its id, and wrapped so that its end is seen.
+ * recorded (and registered) before the client hears its id, and wrapped so that its end, its requests' cancels and
+ * its responses are seen.
  */
 final class ObservedStreamableProvider implements McpStreamableServerTransportProvider {
 
     private final McpStreamableServerTransportProvider delegate;
     private final HttpSessions sessions;
+    private final HttpCalls calls;
 
-    ObservedStreamableProvider(McpStreamableServerTransportProvider delegate, HttpSessions sessions) {
+    ObservedStreamableProvider(McpStreamableServerTransportProvider delegate, HttpSessions sessions, HttpCalls calls) {
         this.delegate = delegate;
         this.sessions = sessions;
+        this.calls = calls;
     }
 
     @Override
@@ -26,7 +29,10 @@ final class ObservedStreamableProvider implements McpStreamableServerTransportPr
             var init = factory.startSession(initializeRequest);
             String id = init.session().getId();
             HttpIdentity identity = RequestScope.currentIdentity();
-            EndObservingSession observed = new EndObservingSession(init.session(), () -> sessions.ended(id));
+            EndObservingSession observed = new EndObservingSession(init.session(), () -> {
+                calls.ended(id);
+                sessions.ended(id);
+            }, calls);
             return new McpStreamableServerSession.McpStreamableServerSessionInit(observed, init.initResult()
                     .doOnSuccess(result -> sessions.started(HttpSessions.STREAMABLE, id, identity,
                             observed::closeQuietly)));

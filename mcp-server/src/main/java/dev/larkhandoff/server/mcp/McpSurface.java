@@ -7,7 +7,6 @@ import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;
 import java.util.Map;
-import java.util.function.BiFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,6 +28,18 @@ public final class McpSurface {
     public static final String PERMISSION_CAPABILITY = "claude/channel/permission";
     public static final String PERMISSION_REQUEST = "notifications/claude/channel/permission_request";
     public static final String PERMISSION_ANSWER = "notifications/claude/channel/permission";
+    /**
+     * The {@code _meta} key under which a front stamps each {@code tools/call} with its JSON-RPC id (as JSON text)
+     * before the SDK sees it, so a call can be matched to the client's {@code notifications/cancelled} and to the
+     * line that carries its response.
+     */
+    public static final String REQUEST_KEY = "dev.larkhandoff/request";
+
+    /** Runs one tool call for a front: the exchange, the request's key ({@link #REQUEST_KEY}, or null), the call. */
+    @FunctionalInterface
+    public interface Handler {
+        ToolResult call(McpSyncServerExchange exchange, String requestKey, ToolCall call);
+    }
 
     /** Goes into the agent's system prompt: what a channel event looks like and which tool answers it. */
     public static final String INSTRUCTIONS = """
@@ -61,14 +72,18 @@ public final class McpSurface {
      * The SDK form of one daemon tool. {@code call} runs it for the exchange; progress the tool reports goes to the
      * client as progress notifications when the request carried a progress token.
      */
-    public static McpServerFeatures.SyncToolSpecification tool(ToolSpec spec,
-            BiFunction<McpSyncServerExchange, ToolCall, ToolResult> call) {
+    public static McpServerFeatures.SyncToolSpecification tool(ToolSpec spec, Handler call) {
         McpSchema.Tool tool = McpSchema.Tool.builder().name(spec.name()).description(spec.description())
                 .inputSchema(spec.inputSchema()).build();
         return McpServerFeatures.SyncToolSpecification.builder().tool(tool)
-                .callHandler((exchange, request) -> result(call.apply(exchange, new ToolCall(null,
-                        request.arguments(), progress(exchange, request)))))
+                .callHandler((exchange, request) -> result(call.call(exchange, requestKey(request),
+                        new ToolCall(null, request.arguments(), progress(exchange, request)))))
                 .build();
+    }
+
+    private static String requestKey(McpSchema.CallToolRequest request) {
+        Object key = request.meta() == null ? null : request.meta().get(REQUEST_KEY);
+        return key == null ? null : key.toString();
     }
 
     public static McpSchema.CallToolResult result(ToolResult r) {

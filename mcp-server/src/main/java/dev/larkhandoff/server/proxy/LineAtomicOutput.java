@@ -15,9 +15,16 @@ final class LineAtomicOutput extends OutputStream {
     private final OutputStream out;
     private final Object lock = new Object();
     private final ThreadLocal<ByteArrayOutputStream> pending = ThreadLocal.withInitial(ByteArrayOutputStream::new);
+    private final java.util.function.Consumer<byte[]> afterLine;
 
     LineAtomicOutput(OutputStream out) {
+        this(out, line -> { });
+    }
+
+    /** @param afterLine told of each line once it reached the stream (a response written settles its receipt) */
+    LineAtomicOutput(OutputStream out, java.util.function.Consumer<byte[]> afterLine) {
         this.out = out;
+        this.afterLine = afterLine;
     }
 
     @Override
@@ -55,5 +62,6 @@ final class LineAtomicOutput extends OutputStream {
             out.write(line);
             out.flush();
         }
+        afterLine.accept(line);
     }
 }

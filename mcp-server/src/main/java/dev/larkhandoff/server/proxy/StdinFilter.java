@@ -32,6 +32,9 @@ final class StdinFilter implements Runnable {
 
         /** Claude Code asks for a tool approval over the channel (the SDK would drop this notification). */
         void permissionRequest(JsonNode params);
+
+        /** The client cancelled the request with this id (JSON text); the SDK would not stop our call. */
+        void cancelled(String requestKey);
     }
 
     private final InputStream in;
@@ -91,6 +94,22 @@ final class StdinFilter implements Runnable {
         if (McpSurface.PERMISSION_REQUEST.equals(message.path("method").asString(""))) {
             listener.permissionRequest(message.path("params"));
             return;
+        }
+        String method = message.path("method").asString("");
+        if ("notifications/cancelled".equals(method)) {
+            JsonNode requestId = message.path("params").path("requestId");
+            if (requestId.isString() || requestId.isNumber()) {
+                listener.cancelled(requestId.toString());
+            }
+            return;
+        }
+        if ("tools/call".equals(method) && id != null && message.path("params").isObject()) {
+            // Stamped with its id, so the call can be cancelled and its response recognised when it is written.
+            ObjectNode params = (ObjectNode) message.get("params");
+            JsonNode meta = params.get("_meta");
+            ObjectNode stamped = meta != null && meta.isObject() ? (ObjectNode) meta : params.putObject("_meta");
+            stamped.put(McpSurface.REQUEST_KEY, id.toString());
+            line = message.toString();
         }
         toSdk.write((line + "\n").getBytes(StandardCharsets.UTF_8));
         toSdk.flush();

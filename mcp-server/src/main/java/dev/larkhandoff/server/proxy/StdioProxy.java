@@ -24,7 +24,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.CompletionException;
+import dev.larkhandoff.server.daemon.ToolCall;
+import java.util.concurrent.CancellationException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +48,11 @@ public final class StdioProxy {
     /** The SDK's own per-line bound, kept the same here. */
     static final int MAX_LINE = 16 * 1024 * 1024;
     private static final int REMEMBERED = 10_000;
+    /** A waiting tool's longest timeout, and the default of the longest-waiting tool (the handoff loop's). */
+    private static final long MAX_WAIT_SECONDS = 3_600;
+    private static final long DEFAULT_WAIT_SECONDS = 600;
+    /** Time for the daemon to answer once a wait has ended: Lark calls with their retries fit well within it. */
+    private static final long DEADLINE_MARGIN_SECONDS = 90;
 
     private final LineAtomicOutput stdout;
     private final DaemonLink link;
@@ -49,10 +60,14 @@ public final class StdioProxy {
     private final Set<String> written = new LinkedHashSet<>();
     private final List<Map.Entry<DaemonClient, JsonNode>> early = new ArrayList<>();
     private final CountDownLatch ended = new CountDownLatch(1);
+    /** Calls forwarded to the daemon and not answered yet, by their request key. */
+    private final Map<String, CompletableFuture<ToolResult>> calling = new ConcurrentHashMap<>();
+    /** Results that hand over messages, by request key, until the line carrying them reached stdout. */
+    private final Map<String, ToolResult.Receipt> awaitingWrite = new ConcurrentHashMap<>();
     private boolean initialized;
 
     private StdioProxy(OutputStream out, Path home, SessionIdentity identity, String version, Duration startTimeout) {
-        this.stdout = new LineAtomicOutput(out);
+        this.stdout = new LineAtomicOutput(out, this::lineWritten);
         this.link = new DaemonLink(home, identity, version, new DaemonLauncher(home, startTimeout), this::deliver);
     }
 
@@ -73,7 +88,7 @@ public final class StdioProxy {
         var provider = new StdioServerTransportProvider(McpJsonDefaults.getMapper(), sdkIn, stdout);
         List<McpServerFeatures.SyncToolSpecification> tools = new ArrayList<>();
         for (ToolSpec spec : link.tools()) {
-            tools.add(McpSurface.tool(spec, (exchange, call) -> forward(spec.name(), call)));
+            tools.add(McpSurface.tool(spec, (exchange, requestKey, call) -> forward(spec.name(), requestKey, call)));
         }
         McpSyncServer server = McpServer.sync(provider)
                 .serverInfo(McpSurface.SERVER_NAME, version)
@@ -97,6 +112,11 @@ public final class StdioProxy {
             public void permissionRequest(JsonNode params) {
                 relayPermission(params);
             }
+
+            @Override
+            public void cancelled(String requestKey) {
+                cancel(requestKey);
+            }
         }, MAX_LINE), "stdin-filter");
         filter.setDaemon(true);
         filter.start();
@@ -105,12 +125,83 @@ public final class StdioProxy {
         server.closeGracefully();
     }
 
-    private ToolResult forward(String name, dev.larkhandoff.server.daemon.ToolCall call) {
+    /**
+     * Forwards one call and waits for the daemon's answer, never longer than the call's own timeout plus a margin:
+     * a daemon that never answers cannot hang the agent. A result that hands over messages is settled when the
+     * line carrying it reaches stdout ({@link #lineWritten}), or dropped if the client cancelled meanwhile.
+     */
+    private ToolResult forward(String name, String requestKey, ToolCall call) {
+        CompletableFuture<ToolResult> pending = link.call(name, call.arguments(), call.progress());
+        if (requestKey != null) {
+            calling.put(requestKey, pending);
+        }
+        long deadline = deadlineSeconds(call.arguments());
         try {
-            return link.call(name, call.arguments(), call.progress()).join();
-        } catch (CompletionException e) {
+            ToolResult result = pending.get(deadline, TimeUnit.SECONDS);
+            if (result.needsReceipt()) {
+                if (requestKey == null) {
+                    result.receipt().written(); // cannot be matched to its line; the SDK writes it right away
+                } else {
+                    awaitingWrite.put(requestKey, result.receipt());
+                }
+            }
+            return result;
+        } catch (TimeoutException e) {
+            pending.cancel(true);
+            return ToolResult.error("the lark-handoff daemon did not answer " + name + " within " + deadline
+                    + " s; the call was cancelled there. Call it again.");
+        } catch (CancellationException e) {
+            return ToolResult.error(name + " was cancelled");
+        } catch (ExecutionException e) {
             Throwable cause = e.getCause() == null ? e : e.getCause();
             return ToolResult.error(cause.getMessage());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            pending.cancel(true);
+            return ToolResult.error(name + " was interrupted");
+        } finally {
+            if (requestKey != null) {
+                calling.remove(requestKey, pending);
+            }
+        }
+    }
+
+    /** How long the proxy waits for the daemon: a waiting tool's own timeout plus a margin, else a few minutes. */
+    static long deadlineSeconds(Map<String, Object> arguments) {
+        Object timeout = arguments == null ? null : arguments.get("timeout_seconds");
+        long own = timeout instanceof Number n && n.doubleValue() >= 0
+                ? Math.min(n.longValue(), MAX_WAIT_SECONDS) : DEFAULT_WAIT_SECONDS;
+        return own + DEADLINE_MARGIN_SECONDS;
+    }
+
+    /** The client gave up on a request: the daemon stops it, and a result not yet written hands its messages back. */
+    private void cancel(String requestKey) {
+        CompletableFuture<ToolResult> pending = calling.remove(requestKey);
+        if (pending != null) {
+            pending.cancel(true);
+        }
+        ToolResult.Receipt receipt = awaitingWrite.remove(requestKey);
+        if (receipt != null) {
+            receipt.dropped();
+        }
+    }
+
+    /** A line reached stdout: if it is the response a receipt waits for, the messages it carries are delivered. */
+    private void lineWritten(byte[] line) {
+        if (awaitingWrite.isEmpty()) {
+            return;
+        }
+        JsonNode id;
+        try {
+            id = ServerJson.mapper().readTree(line).path("id");
+        } catch (RuntimeException e) {
+            return;
+        }
+        if (id.isString() || id.isNumber()) {
+            ToolResult.Receipt receipt = awaitingWrite.remove(id.toString());
+            if (receipt != null) {
+                receipt.written();
+            }
         }
     }
 

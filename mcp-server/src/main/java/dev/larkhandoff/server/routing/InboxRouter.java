@@ -54,6 +54,10 @@ public final class InboxRouter {
     /** Per connection, the events already written to it and not yet acknowledged: a replay does not resend them. */
     private volatile java.util.function.Consumer<InboxEvent> onHandedOver = e -> { };
     private final Map<SessionLink, Set<String>> sentOn = Collections.synchronizedMap(new WeakHashMap<>());
+    /** Events in a pull result not yet settled, with when they were leased (guarded by this). */
+    private final Map<String, Long> leases = new HashMap<>();
+    /** Longer than any wait's result takes to reach its client; only a lost settlement ever waits this long. */
+    private static final long LEASE_LIMIT_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
 
     public InboxRouter(InboxRepository inbox, BindingRepository bindings, ChannelOwnership ownership,
             SessionRegistry registry, Function<InboxEvent, Verdict> gate) {
@@ -101,6 +105,9 @@ public final class InboxRouter {
             if (target.isEmpty()) {
                 continue;
             }
+            if (leases.containsKey(row.dedupeKey())) {
+                continue; // in a pull result on its way to its session: settled there, not sent twice
+            }
             SessionRegistry.Entry entry = target.get();
             Set<String> sent = sentOn.computeIfAbsent(entry.connection(), c -> ConcurrentHashMap.newKeySet());
             if (sent.contains(row.dedupeKey())) {
@@ -127,16 +134,33 @@ public final class InboxRouter {
         }
     }
 
+    /** One page of a pull session's deliveries; {@code keys} are leased to the call until it is settled. */
+    public record Page(List<ObjectNode> deliveries, List<String> keys, boolean more) {
+        public static final Page EMPTY = new Page(List.of(), List.of(), false);
+
+        public boolean isEmpty() {
+            return deliveries.isEmpty();
+        }
+    }
+
     /**
-     * For a pull session: the deliveries waiting for it, oldest first, each judged by the access rules now, and
-     * marked delivered as they are handed over (the caller returns them in its tool result).
+     * For a pull session: the deliveries waiting for it, oldest first, each judged by the access rules now, at most
+     * {@code maxBytes} of JSON and {@code maxItems} entries (always at least one, so a single large message still
+     * goes out). They are leased to the caller, not delivered: a concurrent wait does not take them again, and
+     * {@link #settle} marks them delivered once the result reached the agent, or hands them out again.
      */
-    public synchronized List<ObjectNode> takeFor(String sessionId) {
+    public synchronized Page takeFor(String sessionId, long maxBytes, int maxItems) {
         replayPending();
+        expireLeases();
         List<ObjectNode> out = new java.util.ArrayList<>();
         List<String> taken = new java.util.ArrayList<>();
         Map<String, Boolean> bound = new HashMap<>();
+        long bytes = 0;
+        boolean more = false;
         for (InboxRow row : inbox.pendingFor(sessionId)) {
+            if (leases.containsKey(row.dedupeKey())) {
+                continue; // in a result on its way to the agent
+            }
             String chat = row.event().chatId();
             if (chat != null && bound.computeIfAbsent(chat, c -> bindings.find(c).isPresent())) {
                 continue; // a handoff chat's rows wait for the handoff loop
@@ -146,14 +170,42 @@ public final class InboxRouter {
                 inbox.markFiltered(row.dedupeKey(), w.reason());
                 continue;
             }
-            out.add(deliverMessage(row, ((Verdict.Deliver) verdict).privilege()));
+            ObjectNode delivery = deliverMessage(row, ((Verdict.Deliver) verdict).privilege());
+            long size = sizeOf(delivery);
+            if (!out.isEmpty() && (bytes + size > maxBytes || out.size() >= maxItems)) {
+                more = true;
+                break;
+            }
+            bytes += size;
+            out.add(delivery);
             taken.add(row.dedupeKey());
             handedOver(row.event());
         }
-        if (!taken.isEmpty()) {
-            inbox.markAllDelivered(taken, sessionId);
+        long now = System.nanoTime();
+        taken.forEach(k -> leases.put(k, now));
+        return new Page(out, taken, more);
+    }
+
+    /**
+     * Ends the lease of a page: {@code written} marks its events delivered to the session, otherwise they are
+     * pending again for the session's next wait.
+     */
+    public synchronized void settle(String sessionId, List<String> keys, boolean written) {
+        keys.forEach(leases::remove);
+        if (written && !keys.isEmpty()) {
+            inbox.markAllDelivered(keys, sessionId);
         }
-        return out;
+    }
+
+    /** A lease nobody settled (a front that lost track of its call) must not hide its events for good. */
+    private void expireLeases() {
+        long cutoff = System.nanoTime() - LEASE_LIMIT_NANOS;
+        leases.values().removeIf(since -> since < cutoff);
+    }
+
+    /** The entry's size as JSON in the result, which is what the transports' limits count. */
+    private static long sizeOf(ObjectNode delivery) {
+        return dev.larkhandoff.server.ServerJson.mapper().writeValueAsBytes(delivery).length;
     }
 
     /**

@@ -11,6 +11,8 @@ import java.util.function.Supplier;
 public final class WakeSignal {
 
     private static final long PROGRESS_EVERY_MS = 5_000;
+    /** How soon a cancelled call notices; a wake is not sent on a cancel, so a cancellable wait looks this often. */
+    private static final long CANCEL_CHECK_MS = 200;
 
     /** Receives the progress of a wait (the tool front turns it into MCP progress notifications). */
     @FunctionalInterface
@@ -31,7 +33,9 @@ public final class WakeSignal {
 
     /**
      * Looks with {@code look} until it answers non-null (returned) or {@code timeout} passes ({@code onTimeout}
-     * returned).
+     * returned). Inside a cancellable call ({@link Cancellation}) a cancel ends the wait before the next look.
+     *
+     * @throws java.util.concurrent.CancellationException when the call was cancelled while waiting
      *
      * @param waitingFor what the progress messages say is awaited ("Lark messages")
      */
@@ -45,6 +49,7 @@ public final class WakeSignal {
             synchronized (lock) {
                 seen = generation;
             }
+            Cancellation.check();
             T found = look.get();
             if (found != null) {
                 return found;
@@ -60,6 +65,9 @@ public final class WakeSignal {
                 nextProgress = now + PROGRESS_EVERY_MS * 1_000_000;
             }
             long waitMs = Math.max(1, Math.min(deadline, nextProgress) - now) / 1_000_000 + 1;
+            if (Cancellation.active()) {
+                waitMs = Math.min(waitMs, CANCEL_CHECK_MS);
+            }
             synchronized (lock) {
                 if (generation == seen) {
                     lock.wait(waitMs);

@@ -82,23 +82,45 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
         }
     }
 
-    /** Sends one message; false when the connection is closed or the write failed (then it is closed). */
+    /** How a send ended. */
+    public enum Sent {
+        SENT,
+        /** The message is over the frame limit: nothing was written and the connection stays open. */
+        TOO_LARGE,
+        /** The connection is closed, or the write failed (then it is closed now). */
+        CLOSED
+    }
+
+    /** Sends one message; false when it was not sent (see {@link #trySend}). */
     @Override
     public boolean send(ObjectNode message) {
-        if (closed.get()) {
-            return false;
+        Sent sent = trySend(message);
+        if (sent == Sent.TOO_LARGE) {
+            log.warn("{}: a {} message over the frame limit was not sent", name, message.path("type").asString());
         }
-        ByteBuffer frame = FrameDecoder.encode(JSON.writeValueAsBytes(message), maxFrame);
+        return sent == Sent.SENT;
+    }
+
+    /** Sends one message, saying why when it was not sent. Safe from any thread. */
+    public Sent trySend(ObjectNode message) {
+        if (closed.get()) {
+            return Sent.CLOSED;
+        }
+        byte[] json = JSON.writeValueAsBytes(message);
+        if (json.length > maxFrame) {
+            return Sent.TOO_LARGE;
+        }
+        ByteBuffer frame = FrameDecoder.encode(json, maxFrame);
         synchronized (channel) {
             try {
                 while (frame.hasRemaining()) {
                     channel.write(frame);
                 }
-                return true;
+                return Sent.SENT;
             } catch (IOException e) {
                 log.debug("{} write failed: {}", name, e.toString());
                 close();
-                return false;
+                return Sent.CLOSED;
             }
         }
     }

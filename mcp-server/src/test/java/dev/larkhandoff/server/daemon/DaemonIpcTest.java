@@ -41,6 +41,20 @@ class DaemonIpcTest {
     private SessionRegistry registry;
     private ChannelOwnership ownership;
     private final CountDownLatch slowToolStarted = new CountDownLatch(1);
+    private final CountDownLatch waitStarted = new CountDownLatch(1);
+    private final CountDownLatch waitEnded = new CountDownLatch(1);
+    private final List<String> hugeSettled = new CopyOnWriteArrayList<>();
+    private final ToolResult.Receipt hugeReceipt = new ToolResult.Receipt() {
+        @Override
+        public void written() {
+            hugeSettled.add("written");
+        }
+
+        @Override
+        public void dropped() {
+            hugeSettled.add("dropped");
+        }
+    };
     private final List<String> acks = new CopyOnWriteArrayList<>();
     private final List<DaemonClient> clients = new CopyOnWriteArrayList<>();
 
@@ -59,6 +73,19 @@ class DaemonIpcTest {
                 Thread.currentThread().interrupt();
             }
             return ToolResult.ok("too late");
+        }).add(new ToolSpec("huge", "answers more than a frame holds", Map.of("type", "object")),
+                call -> ToolResult.ok("y".repeat(FrameDecoder.DEFAULT_MAX_FRAME + 1)).withReceipt(hugeReceipt))
+          .add(new ToolSpec("waits", "waits for a wake that never comes", Map.of("type", "object")), call -> {
+            waitStarted.countDown();
+            try {
+                return new dev.larkhandoff.server.routing.WakeSignal().await(Duration.ofSeconds(60),
+                        (d, t, m) -> { }, "nothing", () -> null, ToolResult.ok("timed out"));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return ToolResult.error("interrupted");
+            } finally {
+                waitEnded.countDown();
+            }
         }).build();
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242).put("generation", 1);
@@ -168,5 +195,42 @@ class DaemonIpcTest {
 
         await(() -> !acks.isEmpty(), "the ack");
         assertThat(acks).containsExactly("session:tm-1:evt_1");
+    }
+
+    @Test
+    void given_a_result_larger_than_a_frame_then_the_call_answers_an_error_and_hands_back_what_it_held()
+            throws Exception {
+        DaemonClient c = connect(Map.of("LARK_HANDOFF_SESSION_ID", "big-1"));
+
+        ToolResult r = call(c, "huge", Map.of());
+
+        assertThat(r.isError()).isTrue();
+        assertThat(r.text()).contains("too large", "nothing in it was consumed");
+        assertThat(hugeSettled).containsExactly("dropped");
+        assertThat(call(c, OwnershipTools.STATUS, Map.of()).isError()).as("the connection goes on").isFalse();
+    }
+
+    @Test
+    void given_a_call_its_caller_gave_up_on_then_the_daemon_stops_it() throws Exception {
+        DaemonClient c = connect(Map.of("LARK_HANDOFF_SESSION_ID", "quitter-1"));
+        var pending = c.callTool("waits", Map.of());
+        assertThat(waitStarted.await(5, TimeUnit.SECONDS)).isTrue();
+
+        pending.cancel(true);
+
+        assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
+        await(() -> registry.calls().size() == 0, "no call left running");
+    }
+
+    @Test
+    void given_a_connection_that_closes_during_a_call_then_the_daemon_stops_the_call() throws Exception {
+        DaemonClient c = connect(Map.of("LARK_HANDOFF_SESSION_ID", "vanisher-1"));
+        c.callTool("waits", Map.of());
+        assertThat(waitStarted.await(5, TimeUnit.SECONDS)).isTrue();
+
+        c.close();
+
+        assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
+        await(() -> registry.calls().size() == 0, "no call left running");
     }
 }

@@ -56,6 +56,11 @@ final class HttpFrontFixture implements AutoCloseable {
     }
 
     HttpFrontFixture(Path home, HttpFront.Timing timing) throws IOException {
+        this(home, timing, ToolCatalog.builder().build());
+    }
+
+    /** With {@code extra} tools besides the usual ones. */
+    HttpFrontFixture(Path home, HttpFront.Timing timing, ToolCatalog extra) throws IOException {
         this.home = home;
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
@@ -69,6 +74,7 @@ final class HttpFrontFixture implements AutoCloseable {
                         Map.of("text", Map.of("type", "string")), List.of("text"))),
                         call -> call.arguments().get("text") instanceof String s && !s.isEmpty()
                                 ? ToolResult.ok(s) : ToolResult.error(NEEDS_TEXT_ERROR))
+                .addAll(extra)
                 .build();
         front = HttpFront.start(home, 0, catalog, registry, registrations::incrementAndGet, "9.9.9", timing);
     }
