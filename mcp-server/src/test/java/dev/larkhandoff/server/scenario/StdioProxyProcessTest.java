@@ -12,6 +12,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -67,6 +68,47 @@ class StdioProxyProcessTest {
         assertThat(invalid.path("error").path("code").asInt()).isEqualTo(-32600);
         assertThat(status.path("result").path("isError").asBoolean()).isFalse();
         assertThat(status.path("result").path("content").get(0).path("text").asString()).contains("lease_epoch");
+    }
+
+    @Test
+    void each_json_valid_line_that_is_no_json_rpc_message_gets_invalid_request_and_the_next_call_succeeds()
+            throws Exception {
+        RawProxy proxy = startRaw();
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.nextWithId(1);
+        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        // Each line parses as JSON; the problem the refusal must name is on the right.
+        Map<String, String> oddLines = new LinkedHashMap<>();
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":{\"name\":\"ping\"}}", "\"method\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"result\":{}}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":\"x\"}", "\"error\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":\"x\",\"message\":\"m\"}}", "\"code\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"error\":{\"code\":1,\"message\":\"m\"}}",
+                "\"result\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":\"x\"}", "\"params\"");
+
+        int id = 100;
+        for (Map.Entry<String, String> odd : oddLines.entrySet()) {
+            proxy.send(odd.getKey());
+            JsonNode refusal = proxy.nextError();
+            proxy.send("{\"jsonrpc\":\"2.0\",\"id\":" + ++id + ",\"method\":\"tools/call\",\"params\":"
+                    + "{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
+            JsonNode next = proxy.nextWithId(id);
+
+            assertThat(refusal.path("error").path("code").asInt()).as(odd.getKey()).isEqualTo(-32600);
+            assertThat(refusal.path("error").path("message").asString()).as(odd.getKey())
+                    .startsWith("Invalid Request").contains(odd.getValue());
+            assertThat(next.path("result").path("isError").asBoolean(true)).as("the call after " + odd.getKey())
+                    .isFalse();
+        }
+        assertThat(raw.isAlive()).isTrue();
     }
 
     @Test
@@ -183,6 +225,16 @@ class StdioProxyProcessTest {
             JsonNode n = lines.poll(60, TimeUnit.SECONDS);
             assertThat(n).as("a line on stdout").isNotNull();
             return n;
+        }
+
+        /** The next error answer, past any notification the server sends meanwhile. */
+        JsonNode nextError() throws InterruptedException {
+            while (true) {
+                JsonNode n = next();
+                if (n.has("error")) {
+                    return n;
+                }
+            }
         }
 
         JsonNode nextWithId(int id) throws InterruptedException {
