@@ -10,6 +10,7 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
@@ -163,6 +164,34 @@ class StdioProxyProcessTest {
     }
 
     @Test
+    void after_daemon_sock_is_deleted_under_the_daemon_a_new_session_reaches_it_and_sees_no_stack_trace()
+            throws Exception {
+        AgentSession first = world.dispatcher("first");
+        long daemonPid = ServerJson.mapper().readTree(first.call(OwnershipTools.STATUS, Map.of()).text())
+                .path("daemon").path("pid").asLong();
+        Path sock = home.resolve("daemon.sock");
+
+        Files.delete(sock);
+        Eventually.await(() -> Files.exists(sock), "the socket to be back", Duration.ofSeconds(10));
+        Path stderr = Files.createTempFile("proxy", ".err");
+        RawProxy proxy = startRaw(ProcessBuilder.Redirect.to(stderr.toFile()));
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.nextWithId(1);
+        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\","
+                + "\"arguments\":{}}}");
+        JsonNode status = ServerJson.mapper().readTree(proxy.nextWithId(2).path("result").path("content").get(0)
+                .path("text").asString());
+
+        assertThat(status.path("daemon").path("pid").asLong()).as("the same daemon serves").isEqualTo(daemonPid);
+        assertThat(first.call(OwnershipTools.STATUS, Map.of()).text()).contains("\"sessionId\": \"session:raw\"");
+        assertThat(world.daemons()).hasSize(1);
+        assertThat(Files.readString(stderr)).doesNotContain("Exception", "\tat ");
+        Files.deleteIfExists(stderr);
+    }
+
+    @Test
     void a_pull_session_takes_its_messages_with_wait_for_reply_and_gets_no_notifications() throws Exception {
         AgentSession session = AgentSession.start(home, "puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
         try {
@@ -186,8 +215,12 @@ class StdioProxyProcessTest {
     }
 
     private RawProxy startRaw() throws Exception {
+        return startRaw(ProcessBuilder.Redirect.INHERIT);
+    }
+
+    private RawProxy startRaw(ProcessBuilder.Redirect stderr) throws Exception {
         List<String> cmd = ChildJvm.command("stdio");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr);
         pb.environment().put("LARK_HANDOFF_HOME", home.toString());
         pb.environment().put("LARK_HANDOFF_SESSION_ID", "raw");
         raw = pb.start();
