@@ -173,7 +173,7 @@ class StdioProxyProcessTest {
 
         Files.delete(sock);
         Eventually.await(() -> Files.exists(sock), "the socket to be back", Duration.ofSeconds(10));
-        Path stderr = Files.createTempFile("proxy", ".err");
+        Path stderr = home.resolve("raw-proxy.err");
         RawProxy proxy = startRaw(ProcessBuilder.Redirect.to(stderr.toFile()));
         proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
                 + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
@@ -188,7 +188,6 @@ class StdioProxyProcessTest {
         assertThat(first.call(OwnershipTools.STATUS, Map.of()).text()).contains("\"sessionId\": \"session:raw\"");
         assertThat(world.daemons()).hasSize(1);
         assertThat(Files.readString(stderr)).doesNotContain("Exception", "\tat ");
-        Files.deleteIfExists(stderr);
     }
 
     @Test
