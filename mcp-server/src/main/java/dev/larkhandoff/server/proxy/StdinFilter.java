@@ -85,10 +85,11 @@ final class StdinFilter implements Runnable {
             reply(error(null, -32700, "Parse error: " + e.getOriginalMessage()));
             return;
         }
-        JsonNode id = message.isObject() ? message.get("id") : null;
-        if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asString(""))
-                || !(message.has("method") || message.has("result") || message.has("error"))) {
-            reply(error(id, -32600, "Invalid Request: expected a JSON-RPC 2.0 object with a method, result or error"));
+        String problem = problem(message);
+        if (problem != null) {
+            // A response's id names one of the server's own requests: echoing it could settle that request wrongly.
+            JsonNode id = message.has("method") && validId(message.get("id")) ? message.get("id") : null;
+            reply(error(id, -32600, "Invalid Request: " + problem));
             return;
         }
         if (McpSurface.PERMISSION_REQUEST.equals(message.path("method").asString(""))) {
@@ -103,6 +104,7 @@ final class StdinFilter implements Runnable {
             }
             return;
         }
+        JsonNode id = message.get("id");
         if ("tools/call".equals(method) && id != null && message.path("params").isObject()) {
             // Stamped with its id, so the call can be cancelled and its response recognised when it is written.
             ObjectNode params = (ObjectNode) message.get("params");
@@ -116,6 +118,64 @@ final class StdinFilter implements Runnable {
         if ("notifications/initialized".equals(message.path("method").asString(""))) {
             listener.initialized();
         }
+    }
+
+    /**
+     * What makes a parsed line no JSON-RPC 2.0 message, or null when it is one. Checked here because the SDK ends
+     * the whole session on a message it cannot map, e.g. an id that is no string or long.
+     */
+    private static String problem(JsonNode message) {
+        if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asString(""))
+                || !(message.has("method") || message.has("result") || message.has("error"))) {
+            return "expected a JSON-RPC 2.0 object with a method, result or error";
+        }
+        JsonNode id = message.get("id");
+        if (message.has("method")) {
+            if (!message.get("method").isString()) {
+                return "\"method\" must be a string, not " + kind(message.get("method"));
+            }
+            if (id != null && !validId(id)) {
+                return badId(id);
+            }
+            JsonNode params = message.get("params");
+            if (params != null && !params.isObject() && !params.isArray()) {
+                return "\"params\" must be an object or an array, not " + kind(params);
+            }
+            return null;
+        }
+        if (id == null) {
+            return "a response needs the \"id\" of the request it answers";
+        }
+        if (!validId(id)) {
+            return badId(id);
+        }
+        if (message.has("result") == message.has("error")) {
+            return "a response carries exactly one of \"result\" and \"error\"";
+        }
+        JsonNode error = message.get("error");
+        if (error != null && !(error.isObject() && error.path("code").isIntegralNumber()
+                && error.path("code").canConvertToInt() && error.path("message").isString())) {
+            return "\"error\" must be an object with an integer \"code\" and a string \"message\"";
+        }
+        return null;
+    }
+
+    private static boolean validId(JsonNode id) {
+        return id != null && (id.isString() || id.isIntegralNumber() && id.canConvertToLong());
+    }
+
+    private static String badId(JsonNode id) {
+        return "\"id\" must be a string or an integer of at most 64 bits, not " + kind(id);
+    }
+
+    private static String kind(JsonNode node) {
+        return switch (node.getNodeType()) {
+            case NUMBER -> "the number " + node;
+            case OBJECT -> "an object";
+            case ARRAY -> "an array";
+            case NULL -> "null";
+            default -> "a " + node.getNodeType().name().toLowerCase();
+        };
     }
 
     private void reply(ObjectNode error) throws IOException {

@@ -2,21 +2,27 @@ package dev.larkhandoff.server.transport;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Cuts the daemon socket's byte stream into frames: a 4-byte big-endian length, then that many bytes of JSON.
  * Bytes may arrive in any chunks (a frame split over reads, several frames in one read). A length above the
- * maximum is refused before anything is buffered.
+ * maximum is refused before anything is buffered, and a body's buffer grows as its bytes arrive, so a peer that
+ * declares a large frame and sends little holds little memory.
  */
 public final class FrameDecoder {
 
     /** Large enough for a tool result with a long history, small enough that no peer can exhaust memory. */
     public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
+    private static final int INITIAL_BODY = 4 * 1024;
 
     private final int maxFrame;
     private final ByteBuffer header = ByteBuffer.allocate(4);
-    private ByteBuffer body;
+    /** The body read so far, or null between frames. */
+    private byte[] body;
+    private int bodyLength;
+    private int filled;
 
     public FrameDecoder(int maxFrame) {
         this.maxFrame = maxFrame;
@@ -44,18 +50,32 @@ public final class FrameDecoder {
                     throw new IpcProtocolException("frame of " + Integer.toUnsignedString(length)
                             + " bytes exceeds the limit of " + maxFrame);
                 }
-                body = ByteBuffer.allocate(length);
+                body = new byte[Math.min(length, INITIAL_BODY)];
+                bodyLength = length;
+                filled = 0;
             }
-            int n = Math.min(body.remaining(), chunk.remaining());
-            body.put(body.position(), chunk, chunk.position(), n);
-            body.position(body.position() + n);
-            chunk.position(chunk.position() + n);
-            if (!body.hasRemaining()) {
-                frames.add(body.array());
+            int n = Math.min(bodyLength - filled, chunk.remaining());
+            if (filled + n > body.length) {
+                body = Arrays.copyOf(body, Math.min(bodyLength, Math.max(filled + n, 2 * body.length)));
+            }
+            chunk.get(body, filled, n);
+            filled += n;
+            if (filled == bodyLength) {
+                frames.add(body);
                 body = null;
             }
         }
         return frames;
+    }
+
+    /** True when no frame is partly read: the peer has sent whole frames only. */
+    public boolean betweenFrames() {
+        return body == null && header.position() == 0;
+    }
+
+    /** The bytes held for the frame being read (for tests of the memory a slow peer costs). */
+    int bufferCapacity() {
+        return body == null ? 0 : body.length;
     }
 
     /** One frame as written on the socket. */

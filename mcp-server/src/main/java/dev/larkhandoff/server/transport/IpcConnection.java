@@ -3,6 +3,9 @@ package dev.larkhandoff.server.transport;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
@@ -30,11 +33,20 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
     private final AtomicBoolean closed = new AtomicBoolean();
     private volatile Consumer<IpcConnection> onClose = c -> { };
     private Thread reader;
+    /** Since when (System.nanoTime) a whole frame is owed: from connecting, or from a frame's first byte. */
+    private volatile long owingSince;
+    private volatile boolean owing = true;
 
     public IpcConnection(SocketChannel channel, String name, int maxFrame) {
         this.channel = channel;
         this.name = name;
         this.maxFrame = maxFrame;
+        this.owingSince = System.nanoTime();
+    }
+
+    /** How long the peer has owed a whole frame (never sent one, or is midway through one); empty between frames. */
+    Optional<Duration> owingFrameFor(long nowNanos) {
+        return owing ? Optional.of(Duration.ofNanos(nowNanos - owingSince)) : Optional.empty();
     }
 
     /** Starts reading; every message goes to {@code handler} on the reader thread, in order. */
@@ -56,7 +68,14 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
                     break;
                 }
                 buffer.flip();
-                for (byte[] frame : decoder.feed(buffer)) {
+                List<byte[]> frames = decoder.feed(buffer);
+                if (decoder.betweenFrames()) {
+                    owing = owing && frames.isEmpty();
+                } else if (!frames.isEmpty() || !owing) {
+                    owingSince = System.nanoTime();
+                    owing = true;
+                }
+                for (byte[] frame : frames) {
                     JsonNode message;
                     try {
                         message = JSON.readTree(frame);

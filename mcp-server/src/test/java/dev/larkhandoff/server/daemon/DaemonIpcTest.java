@@ -11,9 +11,14 @@ import dev.larkhandoff.server.transport.DaemonSocket;
 import dev.larkhandoff.server.transport.FrameDecoder;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.DeliveryMode;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -232,5 +237,45 @@ class DaemonIpcTest {
 
         assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
         await(() -> registry.calls().size() == 0, "no call left running");
+    }
+
+    @Test
+    void given_more_idle_peers_than_the_cap_each_declaring_an_8_mib_frame_then_a_proxy_still_registers_and_the_heap_stays_bounded()
+            throws Exception {
+        long before = usedHeapAfterGc();
+        List<SocketChannel> idle = new ArrayList<>();
+        try {
+            for (int i = 0; i < DaemonSocket.Limits.DEFAULT.maxPeers() + 20; i++) {
+                SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
+                ch.connect(UnixDomainSocketAddress.of(socket.path()));
+                ch.write(ByteBuffer.allocate(4 + 10).putInt(FrameDecoder.DEFAULT_MAX_FRAME).put(new byte[10]).flip());
+                idle.add(ch);
+            }
+            Thread.sleep(1000);
+
+            DaemonClient proxy = connect(Map.of("LARK_HANDOFF_SESSION_ID", "after-the-flood"));
+            ToolResult status;
+            try (DaemonClient probe = DaemonClient.probe(home, Duration.ofSeconds(5))) {
+                status = call(probe, OwnershipTools.STATUS, Map.of());
+            }
+            long grown = usedHeapAfterGc() - before;
+
+            assertThat(call(proxy, OwnershipTools.STATUS, Map.of()).text()).contains("session:after-the-flood");
+            assertThat(status.isError()).isFalse();
+            assertThat(grown).as("heap grown by %d MiB", grown >> 20).isLessThan(256L << 20);
+        } finally {
+            for (SocketChannel ch : idle) {
+                ch.close();
+            }
+        }
+    }
+
+    private static long usedHeapAfterGc() throws InterruptedException {
+        Runtime rt = Runtime.getRuntime();
+        for (int i = 0; i < 3; i++) {
+            System.gc();
+            Thread.sleep(100);
+        }
+        return rt.totalMemory() - rt.freeMemory();
     }
 }

@@ -2,11 +2,15 @@ package dev.larkhandoff.server.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.transport.DaemonSocket;
 import dev.larkhandoff.store.session.DeliveryMode;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -45,5 +49,38 @@ class DaemonWithoutLarkTest {
             org.assertj.core.api.Assertions.assertThatThrownBy(() -> Daemon.start(DaemonOptions.of(config, "1.0.0")
                     .withoutHttp())).isInstanceOf(Daemon.AlreadyRunning.class).hasMessageContaining(home.toString());
         }
+    }
+
+    @Test
+    void given_the_socket_file_is_deleted_or_replaced_under_a_running_daemon_then_it_is_back_within_seconds()
+            throws Exception {
+        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
+        Path sock = home.resolve(DaemonSocket.FILE_NAME);
+        try (Daemon daemon = Daemon.start(DaemonOptions.of(config, "9.9.9").withoutHttp());
+             DaemonClient before = session("before")) {
+
+            Files.delete(sock);
+            Eventually.await(() -> DaemonSocket.answers(sock), "the deleted socket to be back", Duration.ofSeconds(10));
+            try (DaemonClient afterDelete = session("after-delete")) {
+                assertThat(afterDelete.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS).text())
+                        .contains("session:before", "session:after-delete");
+            }
+            Files.delete(sock);
+            Files.writeString(sock, "not a socket");
+            Eventually.await(() -> DaemonSocket.answers(sock), "the replaced socket to be back", Duration.ofSeconds(10));
+            try (DaemonClient afterReplace = session("after-replace")) {
+                assertThat(afterReplace.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS).isError())
+                        .isFalse();
+            }
+
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(sock))).isEqualTo("rw-------");
+            assertThat(before.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS).text())
+                    .as("a connection made before stays up").contains("session:before");
+        }
+    }
+
+    private DaemonClient session(String id) throws Exception {
+        return DaemonClient.connect(home, SessionIdentity.from(Environment.of(Map.of("LARK_HANDOFF_SESSION_ID", id)),
+                DeliveryMode.PUSH), "9.9.9", 1, (c, m) -> { }, () -> { }, Duration.ofSeconds(10));
     }
 }

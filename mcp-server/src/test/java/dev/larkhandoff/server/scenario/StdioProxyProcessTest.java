@@ -10,8 +10,10 @@ import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.BlockingQueue;
@@ -70,6 +72,47 @@ class StdioProxyProcessTest {
     }
 
     @Test
+    void each_json_valid_line_that_is_no_json_rpc_message_gets_invalid_request_and_the_next_call_succeeds()
+            throws Exception {
+        RawProxy proxy = startRaw();
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.nextWithId(1);
+        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        // Each line parses as JSON; the problem the refusal must name is on the right.
+        Map<String, String> oddLines = new LinkedHashMap<>();
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":[1],\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":true,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":null,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":1.5,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":123456789012345678901234567890,\"method\":\"ping\"}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":5,\"method\":{\"name\":\"ping\"}}", "\"method\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"result\":{}}", "\"id\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":\"x\"}", "\"error\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":\"x\",\"message\":\"m\"}}", "\"code\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"error\":{\"code\":1,\"message\":\"m\"}}",
+                "\"result\"");
+        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":\"x\"}", "\"params\"");
+
+        int id = 100;
+        for (Map.Entry<String, String> odd : oddLines.entrySet()) {
+            proxy.send(odd.getKey());
+            JsonNode refusal = proxy.nextError();
+            proxy.send("{\"jsonrpc\":\"2.0\",\"id\":" + ++id + ",\"method\":\"tools/call\",\"params\":"
+                    + "{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
+            JsonNode next = proxy.nextWithId(id);
+
+            assertThat(refusal.path("error").path("code").asInt()).as(odd.getKey()).isEqualTo(-32600);
+            assertThat(refusal.path("error").path("message").asString()).as(odd.getKey())
+                    .startsWith("Invalid Request").contains(odd.getValue());
+            assertThat(next.path("result").path("isError").asBoolean(true)).as("the call after " + odd.getKey())
+                    .isFalse();
+        }
+        assertThat(raw.isAlive()).isTrue();
+    }
+
+    @Test
     void the_proxy_exits_when_stdin_ends() throws Exception {
         RawProxy proxy = startRaw();
         proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
@@ -121,6 +164,33 @@ class StdioProxyProcessTest {
     }
 
     @Test
+    void after_daemon_sock_is_deleted_under_the_daemon_a_new_session_reaches_it_and_sees_no_stack_trace()
+            throws Exception {
+        AgentSession first = world.dispatcher("first");
+        long daemonPid = ServerJson.mapper().readTree(first.call(OwnershipTools.STATUS, Map.of()).text())
+                .path("daemon").path("pid").asLong();
+        Path sock = home.resolve("daemon.sock");
+
+        Files.delete(sock);
+        Eventually.await(() -> Files.exists(sock), "the socket to be back", Duration.ofSeconds(10));
+        Path stderr = home.resolve("raw-proxy.err");
+        RawProxy proxy = startRaw(ProcessBuilder.Redirect.to(stderr.toFile()));
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.nextWithId(1);
+        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\","
+                + "\"arguments\":{}}}");
+        JsonNode status = ServerJson.mapper().readTree(proxy.nextWithId(2).path("result").path("content").get(0)
+                .path("text").asString());
+
+        assertThat(status.path("daemon").path("pid").asLong()).as("the same daemon serves").isEqualTo(daemonPid);
+        assertThat(first.call(OwnershipTools.STATUS, Map.of()).text()).contains("\"sessionId\": \"session:raw\"");
+        assertThat(world.daemons()).hasSize(1);
+        assertThat(Files.readString(stderr)).doesNotContain("Exception", "\tat ");
+    }
+
+    @Test
     void a_pull_session_takes_its_messages_with_wait_for_reply_and_gets_no_notifications() throws Exception {
         AgentSession session = AgentSession.start(home, "puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
         try {
@@ -144,8 +214,12 @@ class StdioProxyProcessTest {
     }
 
     private RawProxy startRaw() throws Exception {
+        return startRaw(ProcessBuilder.Redirect.INHERIT);
+    }
+
+    private RawProxy startRaw(ProcessBuilder.Redirect stderr) throws Exception {
         List<String> cmd = ChildJvm.command("stdio");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr);
         pb.environment().put("LARK_HANDOFF_HOME", home.toString());
         pb.environment().put("LARK_HANDOFF_SESSION_ID", "raw");
         raw = pb.start();
@@ -183,6 +257,16 @@ class StdioProxyProcessTest {
             JsonNode n = lines.poll(60, TimeUnit.SECONDS);
             assertThat(n).as("a line on stdout").isNotNull();
             return n;
+        }
+
+        /** The next error answer, past any notification the server sends meanwhile. */
+        JsonNode nextError() throws InterruptedException {
+            while (true) {
+                JsonNode n = next();
+                if (n.has("error")) {
+                    return n;
+                }
+            }
         }
 
         JsonNode nextWithId(int id) throws InterruptedException {

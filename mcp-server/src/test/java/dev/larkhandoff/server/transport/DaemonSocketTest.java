@@ -3,6 +3,7 @@ package dev.larkhandoff.server.transport;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.larkhandoff.server.Eventually;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
@@ -12,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -20,6 +22,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
@@ -150,5 +153,68 @@ class DaemonSocketTest {
             Thread.sleep(5);
         }
         assertThat(closedPeers).contains(name);
+    }
+
+    @Test
+    @Timeout(60)
+    void given_a_peer_that_completes_no_frame_in_time_then_it_is_closed_while_a_quiet_peer_that_spoke_stays()
+            throws Exception {
+        socket.close();
+        socket = DaemonSocket.bind(home, 1024, new DaemonSocket.Limits(16, Duration.ofSeconds(1)));
+        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.path("type").asString()),
+                closed -> closedPeers.add(closed.name())));
+        try (SocketChannel spoke = raw(); SocketChannel silent = raw(); SocketChannel half = raw()) {
+            write(spoke, frame("{\"type\":\"hello\"}"));
+            String spokeName = received.poll(5, TimeUnit.SECONDS).split(":")[0];
+            write(half, ByteBuffer.allocate(7).putInt(100).put(new byte[3]).array());
+
+            Eventually.await(() -> closedPeers.size() >= 2, "the two stalled peers to be closed", Duration.ofSeconds(15));
+            write(spoke, frame("{\"type\":\"still-here\"}"));
+
+            assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(spokeName + ":still-here");
+            assertThat(closedPeers).hasSize(2).doesNotContain(spokeName);
+            assertThat(silent.read(ByteBuffer.allocate(1))).as("the silent peer sees EOF").isEqualTo(-1);
+            assertThat(half.read(ByteBuffer.allocate(1))).as("the half-frame peer sees EOF").isEqualTo(-1);
+        }
+    }
+
+    @Test
+    @Timeout(60)
+    void given_as_many_peers_as_the_cap_then_a_newcomer_displaces_the_longest_silent_one_or_is_closed_when_all_spoke()
+            throws Exception {
+        socket.close();
+        socket = DaemonSocket.bind(home, 1024, new DaemonSocket.Limits(3, Duration.ofMinutes(1)));
+        List<String> accepted = new CopyOnWriteArrayList<>();
+        socket.acceptInBackground(c -> {
+            accepted.add(c.name());
+            c.start(m -> received.add(c.name() + ":" + m.path("type").asString()), closed -> closedPeers.add(closed.name()));
+        });
+        List<SocketChannel> peers = new java.util.ArrayList<>();
+        try {
+            for (int i = 1; i <= 3; i++) {
+                peers.add(raw());
+                int n = i;
+                Eventually.await(() -> accepted.size() == n, "peer " + n + " accepted");
+            }
+
+            peers.add(raw());
+            assertThat(peers.get(0).read(ByteBuffer.allocate(1))).as("the longest silent peer made way").isEqualTo(-1);
+            for (SocketChannel p : peers.subList(1, 4)) {
+                write(p, frame("{\"type\":\"hello\"}"));
+            }
+            for (int i = 0; i < 3; i++) {
+                assertThat(received.poll(5, TimeUnit.SECONDS)).endsWith(":hello");
+            }
+            SocketChannel newcomer = raw();
+            peers.add(newcomer);
+
+            assertThat(newcomer.read(ByteBuffer.allocate(1))).as("over the cap, with every peer busy").isEqualTo(-1);
+            write(peers.get(1), frame("{\"type\":\"still-here\"}"));
+            assertThat(received.poll(5, TimeUnit.SECONDS)).endsWith(":still-here");
+        } finally {
+            for (SocketChannel p : peers) {
+                p.close();
+            }
+        }
     }
 }

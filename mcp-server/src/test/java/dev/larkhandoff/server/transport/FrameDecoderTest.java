@@ -72,4 +72,24 @@ class FrameDecoderTest {
     void given_an_empty_frame_then_it_is_a_frame_of_zero_bytes() {
         assertThat(new FrameDecoder(10).feed(ByteBuffer.allocate(4))).singleElement().satisfies(b -> assertThat(b).isEmpty());
     }
+
+    @Test
+    void given_a_header_declaring_8_mib_and_a_few_bytes_then_the_decoder_holds_about_those_bytes_and_grows_as_more_arrive() {
+        FrameDecoder decoder = new FrameDecoder(FrameDecoder.DEFAULT_MAX_FRAME);
+        byte[] json = new byte[FrameDecoder.DEFAULT_MAX_FRAME];
+        java.util.Arrays.fill(json, (byte) 'x');
+        ByteBuffer wire = FrameDecoder.encode(json, FrameDecoder.DEFAULT_MAX_FRAME);
+
+        List<byte[]> early = decoder.feed(wire.slice(0, 4 + 10));
+        int heldAfterTenBytes = decoder.bufferCapacity();
+        List<byte[]> rest = new ArrayList<>();
+        for (int at = 14; at < wire.limit(); at += 64 * 1024) {
+            rest.addAll(decoder.feed(wire.slice(at, Math.min(64 * 1024, wire.limit() - at))));
+        }
+
+        assertThat(early).isEmpty();
+        assertThat(heldAfterTenBytes).isBetween(10, 64 * 1024);
+        assertThat(rest).singleElement().satisfies(frame -> assertThat(frame).isEqualTo(json));
+        assertThat(decoder.bufferCapacity()).as("nothing held between frames").isZero();
+    }
 }
