@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.http;
 
+import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.daemon.OwnershipTools;
 import dev.larkhandoff.server.daemon.SessionRegistry;
@@ -56,6 +57,14 @@ final class HttpFrontFixture implements AutoCloseable {
     }
 
     HttpFrontFixture(Path home, HttpFront.Timing timing) throws IOException {
+        this(home, timing, HttpLimits.DEFAULT);
+    }
+
+    HttpFrontFixture(Path home, HttpLimits limits) throws IOException {
+        this(home, HttpFront.Timing.DEFAULT, limits);
+    }
+
+    HttpFrontFixture(Path home, HttpFront.Timing timing, HttpLimits limits) throws IOException {
         this.home = home;
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
@@ -70,7 +79,9 @@ final class HttpFrontFixture implements AutoCloseable {
                         call -> call.arguments().get("text") instanceof String s && !s.isEmpty()
                                 ? ToolResult.ok(s) : ToolResult.error(NEEDS_TEXT_ERROR))
                 .build();
-        front = HttpFront.start(home, 0, catalog, registry, registrations::incrementAndGet, "9.9.9", timing);
+        front = HttpFront.start(home, 0, catalog, registry, registrations::incrementAndGet, "9.9.9", timing,
+                (event, input, caller) -> java.util.Optional.of(ServerJson.mapper().createObjectNode()
+                        .put("event", event).put("session", caller.explicitSessionId())), limits);
     }
 
     String token() throws IOException {
