@@ -300,18 +300,21 @@ function defaultSessionId(directory) {
   return "opencode-" + createHash("sha256").update(String(directory)).digest("hex").slice(0, 12) + "-" + process.pid;
 }
 
-/** The daemon's URL and token, read on every call: the daemon may have restarted on another port. */
+/**
+ * The daemon's hook socket and token, read on every call: the daemon may have restarted with a new token. Hooks go
+ * only to the owner-only Unix socket in the owner-only home, never to a TCP port: once the daemon is gone, a port
+ * named in a file may belong to another local user, who would get the token and could answer the hook. The token
+ * still travels, so that a socket someone else made cannot be used.
+ */
 function daemon(home) {
-  let url;
+  const socketPath = join(home, "http.sock");
   let token;
   try {
-    url = JSON.parse(readFileSync(join(home, "http.json"), "utf8")).url;
     token = readFileSync(join(home, "http.token"), "utf8").trim();
   } catch {
-    return null; // no daemon: no handoff
+    return null; // never started here: no handoff
   }
-  // Only ever to this machine's loopback: the token must not travel anywhere else.
-  return token && /^http:\/\/(127\.0\.0\.1|localhost|\[::1\]):\d+$/.test(url ?? "") ? { url, token } : null;
+  return token ? { socketPath, token } : null;
 }
 
 /**
@@ -325,7 +328,9 @@ function postHook(home, event, input, sessionId, signal) {
   const limit = event === "PermissionRequest" ? 3_700_000 : 10_000;
   const body = Buffer.from(JSON.stringify(input), "utf8");
   return new Promise((resolve, reject) => {
-    const req = request(`${d.url}/hooks/${event}`, {
+    const req = request({
+      socketPath: d.socketPath,
+      path: `/hooks/${event}`,
       method: "POST",
       headers: {
         Authorization: `Bearer ${d.token}`,
@@ -354,7 +359,9 @@ function postHook(home, event, input, sessionId, signal) {
       resolve(null);
       req.destroy();
     }, { once: true });
-    req.on("error", (e) => (e.code === "ECONNREFUSED" || signal?.aborted ? resolve(null) : reject(e)));
+    // No socket, or one nobody listens on: no daemon, so no handoff.
+    req.on("error", (e) => (e.code === "ECONNREFUSED" || e.code === "ENOENT" || signal?.aborted
+      ? resolve(null) : reject(e)));
     req.end(body);
   });
 }

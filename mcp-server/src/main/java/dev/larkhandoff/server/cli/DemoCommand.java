@@ -74,9 +74,10 @@ final class DemoCommand implements Callable<Integer> {
         out.println("   npx @modelcontextprotocol/inspector --cli -e LARK_HANDOFF_HOME=" + home + " " + String.join(" ", launcher)
                 + " stdio --method tools/call --tool-name feishu_channel_status");
         if (httpUrl != null) {
-            String token = Files.readString(home.resolve(dev.larkhandoff.server.http.HttpToken.FILE_NAME)).strip();
-            out.println("   npx @modelcontextprotocol/inspector --cli " + httpUrl + "/mcp --transport http --header \""
-                    + "Authorization: Bearer " + token + "\" --method tools/list");
+            // Not as an Inspector command: a header on a command line shows the token to every local user in ps.
+            out.println("   (HTTP clients: " + httpUrl + "/mcp with the header `Authorization: Bearer <contents of "
+                    + home.resolve(dev.larkhandoff.server.http.HttpToken.FILE_NAME) + ">`, set in the client's config "
+                    + "file, never on a command line)");
         }
         out.println();
         out.println("3) Be Alice on Lark (she is allowlisted): send a message to the demo group");

@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         description = "Hand coding-agent conversations to Lark / Feishu and share one Lark channel between sessions.",
         subcommands = {DaemonCommand.class, StdioCommand.class, StatusCommand.class, DemoCommand.class,
                 VersionCommand.class, AccessCommand.class, HookCommand.class, InitCommand.class,
-                DoctorCommand.class})
+                DoctorCommand.class, TokenCommand.class})
 public final class Main {
 
     /** The process environment, read once here and handed to the commands. */

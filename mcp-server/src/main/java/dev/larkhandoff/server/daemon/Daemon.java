@@ -187,6 +187,13 @@ public final class Daemon implements AutoCloseable {
         }
         Store store;
         try {
+            // Whatever the last daemon left in http.json is stale now; only this daemon may say where it listens.
+            HttpEndpointFile.forgetStale(home);
+        } catch (IOException e) {
+            lock.get().close();
+            throw e;
+        }
+        try {
             store = Store.open(home, options.clock());
         } catch (RuntimeException e) {
             lock.get().close();
@@ -451,7 +458,7 @@ public final class Daemon implements AutoCloseable {
         HttpFront front = httpFront;
         if (front != null) {
             // Gone with the front: a hook must not send the token to whoever takes the port next.
-            HttpEndpointFile.remove(options.config().home(), front.url());
+            HttpEndpointFile.remove(options.config().home(), front.url(), front.port());
         }
         closeQuietly(front);
         closeQuietly(lock);

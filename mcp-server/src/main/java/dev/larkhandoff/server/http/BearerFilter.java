@@ -10,19 +10,18 @@ import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Lets through only requests that carry {@code Authorization: Bearer <the daemon's token>}; the rest get 401. */
 final class BearerFilter implements Filter {
 
-    private static final Logger log = LoggerFactory.getLogger(BearerFilter.class);
     private static final String SCHEME = "Bearer ";
 
     private final HttpToken token;
+    private final RefusalLog refusals;
 
-    BearerFilter(HttpToken token) {
+    BearerFilter(HttpToken token, RefusalLog refusals) {
         this.token = token;
+        this.refusals = refusals;
     }
 
     @Override
@@ -34,7 +33,7 @@ final class BearerFilter implements Filter {
             return;
         }
         // The header's value is the secret or a guess at it: log only that it was missing or wrong.
-        log.info("refused {} {}: {} bearer token", request.getMethod(), request.getRequestURI(),
+        refusals.refused("refused {} {}: {} bearer token", request.getMethod(), request.getRequestURI(),
                 request.getHeader("Authorization") == null ? "no" : "wrong");
         HttpServletResponse response = (HttpServletResponse) res;
         response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);

@@ -22,7 +22,9 @@ import jakarta.servlet.Filter;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.EnumSet;
 import java.util.List;
@@ -33,6 +35,7 @@ import org.eclipse.jetty.ee11.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee11.servlet.ServletHolder;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.unixdomain.server.UnixDomainServerConnector;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -40,7 +43,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The daemon's MCP over HTTP, on loopback only: Streamable HTTP at {@code /mcp} and legacy SSE at {@code /sse} +
  * {@code /message}, behind the bearer token of {@code <home>/http.token} and Origin/Host checks against DNS
- * rebinding. Each MCP session is a registered pull session of the daemon while it lasts.
+ * rebinding. Each MCP session is a registered pull session of the daemon while it lasts. The same front is served on
+ * {@code <home>/http.sock} too, which is where hooks go: a TCP port named in a file may belong to another local user
+ * once the daemon is gone, the owner-only socket in the owner-only home cannot.
  */
 public final class HttpFront implements AutoCloseable {
 
@@ -50,6 +55,8 @@ public final class HttpFront implements AutoCloseable {
     public static final String SSE_PATH = "/sse";
     public static final String MESSAGE_PATH = "/message";
     static final String LOOPBACK = "127.0.0.1";
+    /** The Unix domain socket in the home that serves the same front; hook clients use only this. */
+    public static final String SOCKET_FILE = "http.sock";
 
     /** DNS rebinding: a page from elsewhere may reach 127.0.0.1, but it cannot pose as a local origin or host. */
     private static final ServerTransportSecurityValidator REBINDING = DefaultServerTransportSecurityValidator.builder()
@@ -68,13 +75,16 @@ public final class HttpFront implements AutoCloseable {
 
     private final Server jetty;
     private final ServerConnector connector;
+    private final Path socket;
     private final List<McpSyncServer> servers;
     private final HttpSessions sessions;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HttpFront(Server jetty, ServerConnector connector, List<McpSyncServer> servers, HttpSessions sessions) {
+    private HttpFront(Server jetty, ServerConnector connector, Path socket, List<McpSyncServer> servers,
+            HttpSessions sessions) {
         this.jetty = jetty;
         this.connector = connector;
+        this.socket = socket;
         this.servers = servers;
         this.sessions = sessions;
     }
@@ -105,18 +115,24 @@ public final class HttpFront implements AutoCloseable {
 
     static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
             Runnable afterRegistered, String version, Timing timing, DaemonIpc.HookHandler hooks) throws IOException {
+        return start(home, port, catalog, registry, afterRegistered, version, timing, hooks, HttpLimits.DEFAULT);
+    }
+
+    static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
+            Runnable afterRegistered, String version, Timing timing, DaemonIpc.HookHandler hooks, HttpLimits limits)
+            throws IOException {
         HttpToken token = HttpToken.loadOrCreate(home);
         HttpSessions sessions = new HttpSessions(registry, afterRegistered, version);
         McpJsonMapper json = new JacksonMcpJsonMapper(ServerJson.mapper());
         var streamable = HttpServletStreamableServerTransportProvider.builder()
                 .jsonMapper(json).mcpEndpoint(MCP_PATH).contextExtractor(HttpFront::identity)
                 .securityValidator(REBINDING).keepAliveInterval(timing.keepAlive())
-                .sessionSweepInterval(timing.sessionSweep())
+                .sessionSweepInterval(timing.sessionSweep()).maxRequestSize(limits.maxBody())
                 .build();
         var sse = HttpServletSseServerTransportProvider.builder()
                 .jsonMapper(json).sseEndpoint(SSE_PATH).messageEndpoint(MESSAGE_PATH)
                 .contextExtractor(HttpFront::identity)
-                .securityValidator(REBINDING).keepAliveInterval(timing.keepAlive())
+                .securityValidator(REBINDING).keepAliveInterval(timing.keepAlive()).maxRequestSize(limits.maxBody())
                 .build();
         HttpCalls calls = new HttpCalls((mcpSessionId, key) -> sessions.link(mcpSessionId)
                 .ifPresent(link -> registry.calls().cancel(link, key)));
@@ -129,11 +145,16 @@ public final class HttpFront implements AutoCloseable {
         ServerConnector connector = new ServerConnector(jetty);
         connector.setHost(LOOPBACK);
         connector.setPort(port);
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
         jetty.addConnector(connector);
-        jetty.setHandler(servlets(token, sessions, streamable, sse, hooks));
-        HttpFront front = new HttpFront(jetty, connector, servers, sessions);
+        Path socket = socketConnector(jetty, home, limits);
+        jetty.setHandler(servlets(token, sessions, streamable, sse, hooks, limits));
+        HttpFront front = new HttpFront(jetty, connector, socket, servers, sessions);
         try {
             jetty.start();
+            if (socket != null) {
+                ownerOnly(socket);
+            }
         } catch (Exception e) {
             front.close();
             if (e instanceof IOException io) {
@@ -141,8 +162,42 @@ public final class HttpFront implements AutoCloseable {
             }
             throw new IllegalStateException("cannot start the HTTP MCP front: " + e.getMessage(), e);
         }
-        log.info("HTTP MCP front listening on {}{} and {}{}", front.url(), MCP_PATH, front.url(), SSE_PATH);
+        log.info("HTTP MCP front listening on {}{} and {}{}, and on {}", front.url(), MCP_PATH, front.url(), SSE_PATH,
+                socket);
         return front;
+    }
+
+    /**
+     * {@code <home>/http.sock}, re-created: a socket file left by a daemon that died belongs to nobody, and this
+     * daemon holds the home's lock. Null (with a warning) when the path is too long for a Unix socket.
+     */
+    private static Path socketConnector(Server jetty, Path home, HttpLimits limits) throws IOException {
+        Path socket = home.resolve(SOCKET_FILE).toAbsolutePath();
+        if (socket.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length
+                > UnixDomainServerConnector.MAX_UNIX_DOMAIN_PATH_LENGTH) {
+            log.warn("{} is too long a path for a Unix socket; hooks cannot reach this daemon", socket);
+            return null;
+        }
+        Files.deleteIfExists(socket);
+        UnixDomainServerConnector connector = new UnixDomainServerConnector(jetty);
+        connector.setUnixDomainPath(socket);
+        connector.setIdleTimeout(limits.idleTimeout().toMillis());
+        jetty.addConnector(connector);
+        return socket;
+    }
+
+    /** The home is owner-only already; the socket is narrowed too, in case the home was opened up. */
+    private static void ownerOnly(Path socket) throws IOException {
+        try {
+            Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system
+        }
+    }
+
+    /** The Unix socket it serves on, or null when the home's path is too long for one. */
+    public Path socket() {
+        return socket;
     }
 
     /** The port it listens on (the one picked when started with 0). */
@@ -174,6 +229,13 @@ public final class HttpFront implements AutoCloseable {
             log.warn("stopping Jetty failed: {}", e.getMessage());
         }
         sessions.endAll();
+        if (socket != null) {
+            try {
+                Files.deleteIfExists(socket);
+            } catch (IOException e) {
+                // the next daemon re-creates it
+            }
+        }
     }
 
     /** Each request's identity headers, for the tool calls it carries. */
@@ -221,9 +283,12 @@ public final class HttpFront implements AutoCloseable {
     }
 
     private static ServletContextHandler servlets(HttpToken token, HttpSessions sessions, HttpServlet streamable,
-            HttpServlet sse, DaemonIpc.HookHandler hooks) {
+            HttpServlet sse, DaemonIpc.HookHandler hooks, HttpLimits limits) {
         ServletContextHandler context = new ServletContextHandler("/");
-        context.addFilter(asyncFilter(new BearerFilter(token)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        RefusalLog refusals = RefusalLog.perMinute(LoggerFactory.getLogger(RefusalLog.class));
+        context.addFilter(asyncFilter(new BearerFilter(token, refusals)), "/*", EnumSet.of(DispatcherType.REQUEST));
+        // After the token: a stranger's body is never read, the owner's is read whole (within bounds) before use.
+        context.addFilter(asyncFilter(new BodyFilter(limits, refusals)), "/*", EnumSet.of(DispatcherType.REQUEST));
         context.addFilter(asyncFilter(new SessionScopeFilter(sessions)), "/*", EnumSet.of(DispatcherType.REQUEST));
         ServletHolder streamableHolder = new ServletHolder("mcp-streamable", streamable);
         streamableHolder.setAsyncSupported(true);

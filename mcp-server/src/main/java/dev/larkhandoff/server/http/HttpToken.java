@@ -6,19 +6,23 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.util.Base64;
+import java.util.Objects;
 import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The bearer token every HTTP MCP request must carry, kept in {@code <home>/http.token} (owner-only) so that
- * clients on this machine can be configured with it and it survives daemon restarts.
+ * clients on this machine can be configured with it and it survives daemon restarts. A running daemon follows the
+ * file: once {@code lark-handoff token rotate} replaced it, the old token is refused.
  */
 public final class HttpToken {
 
@@ -28,37 +32,79 @@ public final class HttpToken {
     private static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     private static final int RANDOM_BYTES = 32;
 
-    private final byte[] token;
+    private final Path file;
+    private volatile Read current;
 
-    private HttpToken(String token) {
-        this.token = token.getBytes(StandardCharsets.UTF_8);
+    /** The token as last read, and which version of the file it came from. */
+    private record Read(byte[] token, Object fileKey, FileTime modified) {
+    }
+
+    private HttpToken(Path file, Read current) {
+        this.file = file;
+        this.current = current;
     }
 
     /** Reads the token file, first creating it (atomically, 0600) when it is missing or empty. */
     public static HttpToken loadOrCreate(Path home) throws IOException {
         Path file = home.resolve(FILE_NAME);
         if (Files.exists(file)) {
-            String existing = Files.readString(file, StandardCharsets.UTF_8).strip();
-            if (!existing.isEmpty()) {
+            Read existing = read(file);
+            if (existing.token().length > 0) {
                 narrowToOwner(file);
-                return new HttpToken(existing);
+                return new HttpToken(file, existing);
             }
             log.warn("{} is empty; writing a new token", file);
         }
-        String fresh = generate();
-        write(home, file, fresh);
+        write(home, file, generate());
         log.info("created {}", file);
-        return new HttpToken(fresh);
+        return new HttpToken(file, read(file));
+    }
+
+    /** Replaces the token file with a new token (atomically, 0600); a running daemon refuses the old one from now. */
+    public static HttpToken rotate(Path home) throws IOException {
+        Path file = home.resolve(FILE_NAME);
+        write(home, file, generate());
+        log.info("rotated {}", file);
+        return new HttpToken(file, read(file));
     }
 
     /** The token itself, for a client's configuration. Never log it. */
     public String value() {
-        return new String(token, StandardCharsets.UTF_8);
+        return new String(fresh().token(), StandardCharsets.UTF_8);
     }
 
-    /** Whether a presented token is this one, in time independent of where they differ. */
+    /** Whether a presented token is the file's current one, in time independent of where they differ. */
     public boolean matches(String presented) {
-        return presented != null && MessageDigest.isEqual(token, presented.getBytes(StandardCharsets.UTF_8));
+        return presented != null && MessageDigest.isEqual(fresh().token(), presented.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * The token, read again when the file was replaced. One stat per request is cheap next to HTTP; a missing or
+     * empty file keeps the last token, as a restart would write a new one anyway.
+     */
+    private Read fresh() {
+        Read last = current;
+        try {
+            BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
+            if (Objects.equals(now.fileKey(), last.fileKey()) && now.lastModifiedTime().equals(last.modified())) {
+                return last;
+            }
+            Read changed = read(file);
+            if (changed.token().length > 0) {
+                current = changed;
+                log.info("{} changed; only its new token is accepted from now on", file);
+                return changed;
+            }
+        } catch (IOException e) {
+            // gone or unreadable for a moment: the last token stands
+        }
+        return last;
+    }
+
+    private static Read read(Path file) throws IOException {
+        BasicFileAttributes attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        byte[] token = Files.readString(file, StandardCharsets.UTF_8).strip().getBytes(StandardCharsets.UTF_8);
+        return new Read(token, attributes.fileKey(), attributes.lastModifiedTime());
     }
 
     @Override

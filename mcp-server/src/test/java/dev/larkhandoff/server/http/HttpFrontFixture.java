@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.http;
 
+import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.daemon.OwnershipTools;
 import dev.larkhandoff.server.daemon.SessionRegistry;
@@ -56,11 +57,15 @@ final class HttpFrontFixture implements AutoCloseable {
     }
 
     HttpFrontFixture(Path home, HttpFront.Timing timing) throws IOException {
-        this(home, timing, ToolCatalog.builder().build());
+        this(home, timing, HttpLimits.DEFAULT, ToolCatalog.builder().build());
     }
 
-    /** With {@code extra} tools besides the usual ones. */
-    HttpFrontFixture(Path home, HttpFront.Timing timing, ToolCatalog extra) throws IOException {
+    HttpFrontFixture(Path home, HttpLimits limits) throws IOException {
+        this(home, HttpFront.Timing.DEFAULT, limits, ToolCatalog.builder().build());
+    }
+
+    /** With these limits, and {@code extra} tools besides the usual ones. */
+    HttpFrontFixture(Path home, HttpFront.Timing timing, HttpLimits limits, ToolCatalog extra) throws IOException {
         this.home = home;
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
@@ -76,7 +81,9 @@ final class HttpFrontFixture implements AutoCloseable {
                                 ? ToolResult.ok(s) : ToolResult.error(NEEDS_TEXT_ERROR))
                 .addAll(extra)
                 .build();
-        front = HttpFront.start(home, 0, catalog, registry, registrations::incrementAndGet, "9.9.9", timing);
+        front = HttpFront.start(home, 0, catalog, registry, registrations::incrementAndGet, "9.9.9", timing,
+                (event, input, caller) -> java.util.Optional.of(ServerJson.mapper().createObjectNode()
+                        .put("event", event).put("session", caller.explicitSessionId())), limits);
     }
 
     String token() throws IOException {

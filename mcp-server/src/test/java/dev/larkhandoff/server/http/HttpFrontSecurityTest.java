@@ -167,6 +167,46 @@ class HttpFrontSecurityTest {
     }
 
     @Test
+    void given_token_rotate_then_the_running_front_refuses_the_old_token_and_takes_the_new_one() throws Exception {
+        String old = daemon.token();
+        assertThat(daemon.send(daemon.mcpPost(INITIALIZE, null)).statusCode()).isEqualTo(200);
+
+        Process rotate = new ProcessBuilder(dev.larkhandoff.server.scenario.ChildJvm.command("token", "rotate",
+                "--home", home.toString())).redirectErrorStream(true).start();
+        String said = new String(rotate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(rotate.waitFor()).as(said).isZero();
+        String fresh = daemon.token();
+
+        assertThat(fresh).isNotEqualTo(old).matches("[A-Za-z0-9_-]{43}");
+        assertThat(said).contains("wrote a new token").doesNotContain(fresh).doesNotContain(old);
+        assertThat(Files.readString(home.resolve("hooks.curlrc"))).contains("Bearer " + fresh);
+        assertThat(Files.getPosixFilePermissions(home.resolve(HttpToken.FILE_NAME)))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(Files.getPosixFilePermissions(home.resolve("hooks.curlrc")))
+                .isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        assertThat(daemon.send(daemon.request(HttpFront.MCP_PATH).header("Authorization", "Bearer " + old)
+                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(INITIALIZE))).statusCode()).isEqualTo(401);
+        assertThat(daemon.send(daemon.mcpPost(INITIALIZE, null)).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void given_the_front_then_it_also_serves_on_an_owner_only_unix_socket_in_the_home() throws Exception {
+        Path socket = home.resolve(HttpFront.SOCKET_FILE);
+
+        assertThat(daemon.front.socket()).isEqualTo(socket.toAbsolutePath());
+        assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
+        Process curl = new ProcessBuilder("curl", "-sS", "--unix-socket", socket.toString(), "-H",
+                "Authorization: Bearer " + daemon.token(), "--data-binary", "{}", "http://localhost/hooks/PreToolUse")
+                .redirectErrorStream(true).start();
+        assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                .contains("\"event\":\"PreToolUse\"");
+
+        daemon.front.close();
+        assertThat(socket).doesNotExist();
+    }
+
+    @Test
     void given_the_port_is_taken_when_a_second_front_starts_there_then_it_fails_to_bind_and_the_first_serves_on()
             throws Exception {
         assertThatThrownBy(() -> HttpFront.start(home, daemon.front.port(), daemon.catalog, daemon.registry, () -> { },
