@@ -132,7 +132,9 @@ final class BodyFilter implements Filter {
                 slow.release();
             }
         }
-        chain.doFilter(new ReadBody(request, body.toByteArray()), res);
+        byte[] read = body.toByteArray();
+        HttpCalls.noteRequestKey(request, read);
+        chain.doFilter(new ReadBody(request, read), res);
     }
 
     private static boolean hasBody(HttpServletRequest request) {

@@ -118,13 +118,13 @@ final class EndObservingSession extends McpStreamableServerSession {
 
     @Override
     public McpStreamableServerSessionStream responseStream(McpStreamableServerTransport transport) {
-        return delegate.responseStream(transport);
+        // The stream of one POST: its response is observed, so a result is settled once written (see HttpCalls).
+        return delegate.responseStream(calls.observe(getId(), transport));
     }
 
     @Override
     public Mono<Void> responseStream(McpSchema.JSONRPCRequest jsonrpcRequest, McpStreamableServerTransport transport) {
-        // Tool calls are stamped with their id and their response observed (see HttpCalls).
-        return delegate.responseStream(HttpCalls.stamp(jsonrpcRequest), calls.observe(getId(), transport));
+        return delegate.responseStream(jsonrpcRequest, calls.observe(getId(), transport));
     }
 
     @Override

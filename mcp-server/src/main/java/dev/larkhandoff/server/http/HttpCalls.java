@@ -5,15 +5,14 @@ import dev.larkhandoff.server.daemon.ToolResult;
 import dev.larkhandoff.server.mcp.McpSurface;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStreamableServerTransport;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.BiConsumer;
 import reactor.core.publisher.Mono;
 
 /**
- * Ties the tool calls of Streamable HTTP sessions to their requests: each {@code tools/call} is stamped with its
- * JSON-RPC id before the SDK runs it, a client's {@code notifications/cancelled} reaches the call, and a result that
+ * Ties the tool calls of Streamable HTTP sessions to their requests: each {@code tools/call}'s JSON-RPC id is noted
+ * from its body before the SDK runs it, a client's {@code notifications/cancelled} reaches the call, and a result that
  * hands over messages counts as delivered only once the SDK has written the response carrying it.
  */
 final class HttpCalls {
@@ -28,25 +27,35 @@ final class HttpCalls {
         this.cancelCall = cancelCall;
     }
 
-    static String keyOf(Object jsonRpcId) {
-        return ServerJson.mapper().writeValueAsString(jsonRpcId);
+    private static final String REQUEST_ATTRIBUTE = HttpCalls.class.getName() + ".requestKey";
+
+    /**
+     * Notes the key of a {@code tools/call} request from its body (read whole before the SDK sees it), so the call
+     * can be matched to its cancel and its response: the SDK hands a tool neither the request nor its id.
+     */
+    static void noteRequestKey(jakarta.servlet.http.HttpServletRequest request, byte[] body) {
+        if (body.length == 0 || body[0] != '{' && !Character.isWhitespace(body[0])) {
+            return;
+        }
+        try {
+            tools.jackson.databind.JsonNode message = ServerJson.mapper().readTree(body);
+            tools.jackson.databind.JsonNode id = message.path("id");
+            if (McpSchema.METHOD_TOOLS_CALL.equals(message.path("method").asString(""))
+                    && (id.isString() || id.isIntegralNumber())) {
+                request.setAttribute(REQUEST_ATTRIBUTE, id.toString());
+            }
+        } catch (RuntimeException e) {
+            // Not JSON: the SDK answers it with its own error.
+        }
     }
 
-    /** The request, with {@code tools/call} stamped with its key in {@code _meta}; anything else unchanged. */
-    static McpSchema.JSONRPCRequest stamp(McpSchema.JSONRPCRequest request) {
-        if (!McpSchema.METHOD_TOOLS_CALL.equals(request.method()) || request.id() == null
-                || !(request.params() instanceof Map<?, ?> params)) {
-            return request;
-        }
-        Map<String, Object> stamped = new LinkedHashMap<>();
-        params.forEach((k, v) -> stamped.put(String.valueOf(k), v));
-        Map<String, Object> meta = new LinkedHashMap<>();
-        if (stamped.get("_meta") instanceof Map<?, ?> old) {
-            old.forEach((k, v) -> meta.put(String.valueOf(k), v));
-        }
-        meta.put(McpSurface.REQUEST_KEY, keyOf(request.id()));
-        stamped.put("_meta", meta);
-        return new McpSchema.JSONRPCRequest(request.jsonrpc(), request.method(), request.id(), stamped);
+    /** The key {@link #noteRequestKey} found for this request, if it carries a tool call. */
+    static java.util.Optional<String> requestKey(jakarta.servlet.http.HttpServletRequest request) {
+        return java.util.Optional.ofNullable((String) request.getAttribute(REQUEST_ATTRIBUTE));
+    }
+
+    static String keyOf(Object jsonRpcId) {
+        return ServerJson.mapper().writeValueAsString(jsonRpcId);
     }
 
     /** A notification from the client; a cancel stops its call and drops a result not written yet. */

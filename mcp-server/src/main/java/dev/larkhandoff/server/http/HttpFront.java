@@ -240,7 +240,10 @@ public final class HttpFront implements AutoCloseable {
 
     /** Each request's identity headers, for the tool calls it carries. */
     private static McpTransportContext identity(HttpServletRequest request) {
-        return McpTransportContext.create(Map.of(HttpIdentity.CONTEXT_KEY, HttpIdentity.of(request)));
+        Map<String, Object> context = new java.util.HashMap<>();
+        context.put(HttpIdentity.CONTEXT_KEY, HttpIdentity.of(request));
+        HttpCalls.requestKey(request).ifPresent(key -> context.put(McpSurface.REQUEST_KEY, key));
+        return McpTransportContext.create(context);
     }
 
     /**
@@ -253,13 +256,17 @@ public final class HttpFront implements AutoCloseable {
         return catalog.specs().stream().map(spec -> McpSurface.tool(spec, (exchange, requestKey, call) -> sessions
                 .callerOf(exchange.sessionId(), exchange.transportContext())
                 .flatMap(caller -> sessions.link(exchange.sessionId()).map(link -> {
-                    String key = requestKey != null ? requestKey : java.util.UUID.randomUUID().toString();
+                    Object fromBody = exchange.transportContext() == null ? null
+                            : exchange.transportContext().get(McpSurface.REQUEST_KEY);
+                    String known = requestKey != null ? requestKey : fromBody == null ? null : fromBody.toString();
+                    String key = known != null ? known : java.util.UUID.randomUUID().toString();
                     ToolResult result = registry.calls().call(link, key, caller, spec.name(),
                             () -> catalog.call(spec.name(), new ToolCall(caller, call.arguments(), call.progress())));
                     if (result.needsReceipt()) {
-                        if (requestKey != null) {
-                            calls.awaitWrite(exchange.sessionId(), requestKey, result.receipt());
+                        if (known != null && HttpSessions.STREAMABLE.equals(link.transport())) {
+                            calls.awaitWrite(exchange.sessionId(), known, result.receipt());
                         } else {
+                            // Legacy SSE answers on its event stream, where the response is not observed.
                             result.receipt().written();
                         }
                     }

@@ -61,7 +61,7 @@ class HttpCallsTest {
                             }
                         }))
                 .build();
-        fixture = new HttpFrontFixture(home, HttpFront.Timing.DEFAULT, extra);
+        fixture = new HttpFrontFixture(home, HttpFront.Timing.DEFAULT, HttpLimits.DEFAULT, extra);
     }
 
     @AfterEach
