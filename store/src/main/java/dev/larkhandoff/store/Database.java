@@ -11,11 +11,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.SQLException;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.concurrent.ArrayBlockingQueue;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.locks.ReentrantLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -29,30 +28,35 @@ import org.sqlite.SQLiteErrorCode;
 import org.sqlite.SQLiteException;
 
 /**
- * The SQLite file and its connections: one write connection behind a lock, so writers queue instead of meeting
- * {@code SQLITE_BUSY}, and a few read-only connections that WAL lets read while a write is in progress.
- * Repositories run each of their methods as one {@link #write} or {@link #read}.
+ * The SQLite file and its one connection, behind a lock so that callers queue instead of meeting
+ * {@code SQLITE_BUSY}. Repositories run each of their methods as one {@link #write} or {@link #read}.
+ *
+ * <p>The connection holds the file in exclusive locking mode from its first access: one process (the daemon,
+ * which holds the home's lock) uses the store at a time, and SQLite then keeps the WAL index in the heap instead
+ * of a memory-mapped {@code -shm} file. A mapped file on a full or read-only disk can fault the JVM with SIGBUS;
+ * a heap index cannot, so a disk that refuses writes is an error on the write, which {@link #health} reports
+ * until a later write succeeds.
  */
 public final class Database implements AutoCloseable {
 
     private static final byte[] SQLITE_HEADER = "SQLite format 3\0".getBytes(StandardCharsets.US_ASCII);
-    private static final int READERS = 4;
     private static final int BUSY_TIMEOUT_MILLIS = 10_000;
     private static final List<String> COMPANIONS = List.of("", "-wal", "-shm", "-journal");
 
     private final Path file;
+    private final Clock clock;
     private final Connection writer;
     private final DSLContext writeContext;
     private final ReentrantLock writeLock = new ReentrantLock(true);
-    private final BlockingQueue<Connection> readers = new ArrayBlockingQueue<>(READERS);
-    private final List<Connection> allReaders = new ArrayList<>();
     private final int schemaVersion;
+    private volatile StoreHealth health = StoreHealth.WRITABLE;
 
-    private Database(Path file) {
+    private Database(Path file, Clock clock) {
         this.file = file;
+        this.clock = clock;
         Connection w = null;
         try {
-            w = connect(false);
+            w = connect();
             // Nothing may write to the file before it is known to be intact and not newer than this program:
             // a file refused here must be left exactly as it was found (even switching it to WAL rewrites its
             // header).
@@ -63,14 +67,8 @@ public final class Database implements AutoCloseable {
             this.schemaVersion = migrate(w, migrations);
             this.writer = w;
             this.writeContext = DSL.using(writer, SQLDialect.SQLITE, settings());
-            for (int i = 0; i < READERS; i++) {
-                Connection r = connect(true);
-                allReaders.add(r);
-                readers.add(r);
-            }
         } catch (RuntimeException e) {
             closeQuietly(w);
-            allReaders.forEach(Database::closeQuietly);
             if (e instanceof Refused refused) {
                 // Worded once every connection is closed, so the files it names are the ones left on disk.
                 throw new StoreException(refused.wording.get(), refused.getCause());
@@ -83,7 +81,7 @@ public final class Database implements AutoCloseable {
      * Opens (creating if absent) and migrates the database at {@code file}. Never recreates an existing one, and
      * leaves a file it refuses (not SQLite, damaged, newer than this program) byte for byte as it found it.
      */
-    static Database open(Path file) {
+    static Database open(Path file, Clock clock) {
         Path dir = file.toAbsolutePath().getParent();
         if (Files.exists(dir) && !Files.isDirectory(dir)) {
             throw new StoreException("the home " + dir + " is not a directory (a file is there), so the database "
@@ -113,7 +111,7 @@ public final class Database implements AutoCloseable {
         } else {
             createPrivate(file);
         }
-        return new Database(file);
+        return new Database(file, clock);
     }
 
     public Path file() {
@@ -124,25 +122,39 @@ public final class Database implements AutoCloseable {
         return schemaVersion;
     }
 
-    /** Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction on the write connection. */
+    /**
+     * Runs {@code work} in one {@code BEGIN IMMEDIATE} transaction.
+     *
+     * @throws StoreUnwritableException when the disk refuses the write (full, read-only, immutable, I/O error)
+     */
     public <T> T write(Function<DSLContext, T> work) {
         writeLock.lock();
         try {
-            exec("BEGIN IMMEDIATE");
             T result;
             try {
-                result = work.apply(writeContext);
-            } catch (RuntimeException | Error e) {
-                rollback(e);
-                throw translate(e);
-            }
-            try {
-                exec("COMMIT");
-            } catch (RuntimeException e) {
-                // A failed COMMIT (SQLITE_BUSY, a full disk) can leave the transaction open on the one write
-                // connection, and every later BEGIN IMMEDIATE would then fail: end it here.
-                rollback(e);
+                exec("BEGIN IMMEDIATE");
+                try {
+                    result = work.apply(writeContext);
+                } catch (RuntimeException | Error e) {
+                    rollback(e);
+                    throw translate(e);
+                }
+                try {
+                    exec("COMMIT");
+                } catch (RuntimeException e) {
+                    // A failed COMMIT (SQLITE_BUSY, a full disk) can leave the transaction open on the one
+                    // connection, and every later BEGIN IMMEDIATE would then fail: end it here.
+                    rollback(e);
+                    throw e;
+                }
+            } catch (StoreUnwritableException e) {
+                if (health.writable()) {
+                    health = new StoreHealth(clock.instant(), e.problem());
+                }
                 throw e;
+            }
+            if (!health.writable()) {
+                health = StoreHealth.WRITABLE;
             }
             return result;
         } finally {
@@ -150,28 +162,42 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} on a read-only connection in one read transaction (a consistent snapshot). */
+    /** Runs {@code work} in one read transaction (a consistent snapshot). */
     public <T> T read(Function<DSLContext, T> work) {
-        Connection c;
+        writeLock.lock();
         try {
-            c = readers.take();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StoreException("interrupted while waiting for a database connection", e);
-        }
-        try {
-            DSLContext ctx = DSL.using(c, SQLDialect.SQLITE, settings());
-            ctx.execute("BEGIN DEFERRED");
+            exec("BEGIN DEFERRED");
             try {
-                return work.apply(ctx);
+                return work.apply(writeContext);
+            } catch (RuntimeException | Error e) {
+                throw translate(e);
             } finally {
-                ctx.execute("COMMIT");
+                exec("COMMIT");
             }
-        } catch (RuntimeException e) {
-            throw translate(e);
         } finally {
-            readers.add(c);
+            writeLock.unlock();
         }
+    }
+
+    /** Whether the last write reached the disk, and if not since when and why. */
+    public StoreHealth health() {
+        return health;
+    }
+
+    /**
+     * Tries one small real write (a row in {@code settings}) so that a store marked unwritable learns that the
+     * disk takes writes again without waiting for the next event; returns the health after it.
+     */
+    public StoreHealth probeWrite() {
+        long now = clock.millis();
+        try {
+            write(ctx -> ctx.execute("INSERT INTO settings (key, value, updated_at) VALUES ('store_probe', ?, ?)"
+                    + " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    String.valueOf(now), now));
+        } catch (StoreException e) {
+            // health() says what went wrong
+        }
+        return health;
     }
 
     private void exec(String sql) {
@@ -201,6 +227,10 @@ public final class Database implements AutoCloseable {
         if (root instanceof SQLiteException sqlite && isCorruption(sqlite.getResultCode())) {
             return new StoreException(damagedInUseMessage(file, sqlite.getMessage()), e);
         }
+        if (root instanceof SQLiteException sqlite && refusesWrites(sqlite.getResultCode())) {
+            String problem = writeRefusal(sqlite);
+            return new StoreUnwritableException("the database " + file + " refuses writes: " + problem, problem, e);
+        }
         if (e instanceof RuntimeException re && !(e instanceof DataAccessException)) {
             return re;
         }
@@ -211,8 +241,11 @@ public final class Database implements AutoCloseable {
         return new Settings().withExecuteLogging(false).withRenderSchema(false);
     }
 
-    private Connection connect(boolean readOnly) {
+    private Connection connect() {
         SQLiteConfig config = new SQLiteConfig();
+        // Set when the connection opens, before its first access to the file: only then does SQLite keep the
+        // WAL index in the heap (no -shm file is mapped). See https://sqlite.org/wal.html#noshm
+        config.setLockingMode(SQLiteConfig.LockingMode.EXCLUSIVE);
         // No journal mode here: opening must not write. The write connection switches the file to WAL once it
         // has checked it (enableWal), and WAL mode is a property of the file the readers then share.
         // NORMAL in WAL mode: a commit survives a crash of this process (the WAL is written before commit
@@ -222,11 +255,6 @@ public final class Database implements AutoCloseable {
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
         try {
             Connection c = config.createConnection("jdbc:sqlite:" + file);
-            if (readOnly) {
-                try (var s = c.createStatement()) {
-                    s.execute("PRAGMA query_only = 1");
-                }
-            }
             try (var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
                 rs.next();
             }
@@ -308,6 +336,24 @@ public final class Database implements AutoCloseable {
             return unusable(sqlite.getMessage(), e);
         }
         return new StoreException("cannot bring the database " + file + " up to date: " + e.getMessage(), e);
+    }
+
+    /** The disk, not the data, said no: full, read-only, immutable, gone, or an I/O error. */
+    private static boolean refusesWrites(SQLiteErrorCode code) {
+        int primary = code.code & 0xff;
+        return primary == SQLiteErrorCode.SQLITE_READONLY.code || primary == SQLiteErrorCode.SQLITE_FULL.code
+                || primary == SQLiteErrorCode.SQLITE_IOERR.code || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code
+                || primary == SQLiteErrorCode.SQLITE_PERM.code;
+    }
+
+    private static String writeRefusal(SQLiteException e) {
+        int primary = e.getResultCode().code & 0xff;
+        String what = primary == SQLiteErrorCode.SQLITE_FULL.code ? "the disk is full"
+                : primary == SQLiteErrorCode.SQLITE_READONLY.code || primary == SQLiteErrorCode.SQLITE_PERM.code
+                        ? "the file or its disk is read-only"
+                        : primary == SQLiteErrorCode.SQLITE_CANTOPEN.code ? "a file of the database cannot be opened"
+                                : "the disk refused a write (read-only, immutable or failing)";
+        return what + " (" + e.getResultCode().name() + ")";
     }
 
     private static boolean isCorruption(SQLiteErrorCode code) {
@@ -410,7 +456,6 @@ public final class Database implements AutoCloseable {
     public void close() {
         writeLock.lock();
         try {
-            allReaders.forEach(Database::closeQuietly);
             closeQuietly(writer);
         } finally {
             writeLock.unlock();

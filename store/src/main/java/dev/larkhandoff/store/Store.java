@@ -44,7 +44,7 @@ public final class Store implements AutoCloseable {
 
     /** Opens the database at exactly this path. */
     public static Store openFile(Path file, Clock clock) {
-        return new Store(Database.open(file), clock);
+        return new Store(Database.open(file, clock), clock);
     }
 
     public InboxRepository inbox() {
@@ -77,6 +77,16 @@ public final class Store implements AutoCloseable {
 
     public int schemaVersion() {
         return db.schemaVersion();
+    }
+
+    /** Whether the store takes writes, and if not since when and why. */
+    public StoreHealth health() {
+        return db.health();
+    }
+
+    /** One small real write that clears an unwritable state once the disk takes writes again. */
+    public StoreHealth probeWrite() {
+        return db.probeWrite();
     }
 
     public Path file() {

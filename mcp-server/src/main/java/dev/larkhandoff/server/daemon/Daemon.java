@@ -93,6 +93,7 @@ public final class Daemon implements AutoCloseable {
     private volatile LongConnection connection;
     private volatile Disposable subscription;
     private volatile HttpFront httpFront;
+    private volatile StoreWatch storeWatch;
     private volatile Runnable onShutdownRequested = () -> { };
 
     private Daemon(DaemonOptions options, DaemonLock lock, Store store) {
@@ -235,6 +236,10 @@ public final class Daemon implements AutoCloseable {
             t.start();
         });
         lock.socket().acceptInBackground(ipc::accept);
+        storeWatch = new StoreWatch(store, () -> {
+            router.replayPending();
+            wake();
+        });
         if (options.http()) {
             httpFront = HttpFrontStarter.start(this);
         }
@@ -400,6 +405,11 @@ public final class Daemon implements AutoCloseable {
         block.put("last_event_at", last == null ? null : last.toString());
         block.put("pending", store.inbox().pending().size());
         block.put("running_calls", registry.calls().size());
+        block.put("pending_over_10_min", StalePending.count(store, options.clock()));
+        StoreWatch watch = storeWatch;
+        if (watch != null) {
+            block.put("store", watch.status());
+        }
         HttpFront front = httpFront;
         block.put("http_url", front == null ? null : front.url());
         return block;
@@ -464,6 +474,7 @@ public final class Daemon implements AutoCloseable {
         closeQuietly(lock);
         toolRunner.shutdownNow();
         closeQuietly(lark);
+        closeQuietly(storeWatch);
         store.close();
         log.info("daemon stopped");
     }

@@ -7,10 +7,10 @@ import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.DaemonClient;
 import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.daemon.StalePending;
 import dev.larkhandoff.server.daemon.ToolResult;
 import dev.larkhandoff.server.transport.DaemonSocket;
 import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.inbox.InboxRow;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -37,7 +37,7 @@ import tools.jackson.databind.JsonNode;
 public final class Doctor {
 
     /** Messages pending longer than this mean someone is not receiving them. */
-    static final Duration PENDING_TOO_LONG = Duration.ofMinutes(10);
+    static final Duration PENDING_TOO_LONG = StalePending.TOO_LONG;
     private static final Duration LARK_TIMEOUT = Duration.ofSeconds(15);
 
     private final Path home;
@@ -70,6 +70,7 @@ public final class Doctor {
         out.add(socket());
         out.add(plugin());
         if (status != null) {
+            out.add(store(status));
             out.add(roles(status));
         }
         pending(out, status);
@@ -182,6 +183,19 @@ public final class Doctor {
                         "claude plugin install lark-handoff@lark-handoff-local (after `claude plugin marketplace add`)");
     }
 
+    /** Whether the running daemon's store takes writes: Lark events wait unacknowledged while it does not. */
+    private Finding store(JsonNode status) {
+        JsonNode s = status.path("daemon").path("store");
+        String file = s.path("file").asString(home.resolve(Store.FILE_NAME).toString());
+        if (s.path("writable").asBoolean(true)) {
+            return Finding.ok("store", file + " takes writes");
+        }
+        return Finding.error("store", file + " refuses writes since " + s.path("unwritable_since").asString("?")
+                + ": " + s.path("problem").asString("") + "; Lark events are not acknowledged (Lark pushes them"
+                + " again) until it takes writes again", "free space on its disk, or make it writable again (check"
+                + " `lsattr` and `mount` for an immutable file or a read-only disk); the daemon notices by itself");
+    }
+
     private Finding roles(JsonNode status) {
         List<String> dispatchers = new ArrayList<>();
         status.path("sessions").forEach(s -> {
@@ -199,27 +213,25 @@ public final class Doctor {
 
     /** Messages that waited too long; and a push session they wait for, which may not have channels on. */
     private void pending(List<Finding> out, JsonNode status) {
-        if (!Files.exists(home.resolve(Store.FILE_NAME))) {
+        long old;
+        if (status != null) {
+            // The running daemon holds the store exclusively: it counts for us.
+            old = status.path("daemon").path("pending_over_10_min").asLong(0);
+        } else if (!Files.exists(home.resolve(Store.FILE_NAME))) {
             return;
+        } else {
+            try (Store store = Store.open(home, clock)) {
+                old = StalePending.count(store, clock);
+            } catch (RuntimeException e) {
+                out.add(Finding.warning("pending", "cannot read the store: " + e.getMessage(), "check " + home));
+                return;
+            }
         }
-        List<InboxRow> old = new ArrayList<>();
-        try (Store store = Store.open(home, clock)) {
-            long cutoff = clock.millis() - PENDING_TOO_LONG.toMillis();
-            // A handoff chat's replies stay pending until the agent answers: its own loop, not a delivery problem.
-            Set<String> handoffChats = new java.util.HashSet<>();
-            store.bindings().all().forEach(b -> handoffChats.add(b.chatId()));
-            store.inbox().pending().stream().filter(r -> r.receivedAt() < cutoff)
-                    .filter(r -> r.event().chatId() == null || !handoffChats.contains(r.event().chatId()))
-                    .forEach(old::add);
-        } catch (RuntimeException e) {
-            out.add(Finding.warning("pending", "cannot read the store: " + e.getMessage(), "check " + home));
-            return;
-        }
-        if (old.isEmpty()) {
+        if (old == 0) {
             out.add(Finding.ok("pending", "no message has waited longer than " + PENDING_TOO_LONG.toMinutes() + " min"));
             return;
         }
-        out.add(Finding.warning("pending", old.size() + " message(s) have waited longer than "
+        out.add(Finding.warning("pending", old + " message(s) have waited longer than "
                 + PENDING_TOO_LONG.toMinutes() + " min", "see `lark-handoff status`: the session they wait for is "
                 + "offline, or (push mode) does not receive channel events"));
         if (status == null) {

@@ -36,6 +36,8 @@ final class DaemonLink implements AutoCloseable {
     private volatile DaemonClient client;
     private volatile boolean closed;
     private volatile List<ToolSpec> tools = List.of();
+    /** Why the last reconnect failed (a daemon failing at start says its cause and log), for calls meanwhile. */
+    private volatile String reconnectFailure;
 
     DaemonLink(Path home, SessionIdentity identity, String version, DaemonLauncher launcher,
             BiConsumer<DaemonClient, JsonNode> onDeliver) {
@@ -88,8 +90,10 @@ final class DaemonLink implements AutoCloseable {
     CompletableFuture<ToolResult> call(String name, Map<String, Object> arguments, ToolCall.Progress progress) {
         DaemonClient c = client;
         if (c == null || !c.isOpen()) {
+            String why = reconnectFailure;
             return CompletableFuture.failedFuture(new IllegalStateException(
-                    "the lark-handoff daemon is not connected (reconnecting now); call " + name + " again shortly"));
+                    "the lark-handoff daemon is not connected (reconnecting now); call " + name + " again shortly"
+                            + (why == null ? "" : ". Last attempt: " + why)));
         }
         return c.callTool(name, arguments, progress);
     }
@@ -120,9 +124,13 @@ final class DaemonLink implements AutoCloseable {
         while (!closed) {
             try {
                 connect();
+                reconnectFailure = null;
                 log.info("reconnected to the lark-handoff daemon as {}", identity.sessionId());
                 return;
             } catch (IOException | RuntimeException e) {
+                // The launcher paces respawns of a daemon that fails at start (StartFailures); this loop only
+                // paces the socket checks.
+                reconnectFailure = e.getMessage();
                 log.debug("reconnect failed: {}", e.getMessage());
             }
             pause(backoff);

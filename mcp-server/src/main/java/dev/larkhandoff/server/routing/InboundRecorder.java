@@ -3,6 +3,7 @@ package dev.larkhandoff.server.routing;
 import dev.larkhandoff.lark.event.CardAction;
 import dev.larkhandoff.lark.event.CardResponse;
 import dev.larkhandoff.lark.ws.InboundEvent;
+import dev.larkhandoff.store.StoreUnwritableException;
 import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.store.inbox.InboxRepository;
 import dev.larkhandoff.store.inbox.InsertResult;
@@ -85,6 +86,12 @@ public final class InboundRecorder {
         try {
             row = place.apply(InboxEvents.from(inbound.event()));
             result = inbox.insertIfAbsent(row);
+        } catch (StoreUnwritableException e) {
+            // Said once by the daemon's store watch; Lark pushes every few hundred ms until the disk recovers.
+            log.debug("the store refuses writes; answering 500 to event {} so Lark pushes it again: {}",
+                    inbound.event().eventId(), e.problem());
+            inbound.fail();
+            return;
         } catch (RuntimeException e) {
             log.error("could not store event {} ({}); answering 500 so Lark pushes it again: {}",
                     inbound.event().eventId(), inbound.event().eventType(), e.getMessage());
