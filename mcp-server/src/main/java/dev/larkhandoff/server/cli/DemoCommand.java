@@ -56,8 +56,9 @@ final class DemoCommand implements Callable<Integer> {
                 emulator.baseUrl());
         config.save();
         AccessFile access = new AccessFile(home);
+        // Alice only, in the group too, without an @-mention: no one else who joins the demo group gets in.
         AccessPolicy policy = AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
-                .withGroups(java.util.Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of())));
+                .withGroups(java.util.Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of(alice.openId()))));
         access.save(policy);
         Daemon daemon = Daemon.start(DaemonOptions.of(config, BuildInfo.version()).withHttpPort(httpPort));
         List<String> launcher = Launcher.command();
