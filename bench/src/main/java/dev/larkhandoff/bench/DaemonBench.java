@@ -24,7 +24,6 @@ import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -295,7 +294,7 @@ public final class DaemonBench {
     private void configure(Path home) throws IOException {
         Files.createDirectories(home);
         new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl()).save();
-        new AccessFile(home, Clock.systemUTC()).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
+        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
                 .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
     }
 

@@ -6,53 +6,70 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
-import java.time.Clock;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 import tools.jackson.core.JacksonException;
 import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
  * {@code <home>/access.json}: read for every inbound message so edits apply at once, written atomically and
- * readable by its owner only. A file that cannot be parsed is moved aside (never lost) and the defaults apply.
+ * readable by its owner only. A file that cannot be parsed is refused ({@link Invalid}) and left in place.
  */
 public final class AccessFile {
 
-    private static final Logger log = LoggerFactory.getLogger(AccessFile.class);
     public static final String FILE_NAME = "access.json";
     private static final JsonMapper JSON = ServerJson.mapper();
 
     private final Path file;
-    private final Clock clock;
 
-    public AccessFile(Path home, Clock clock) {
+    public AccessFile(Path home) {
         this.file = home.resolve(FILE_NAME);
-        this.clock = clock;
     }
 
     public Path path() {
         return file;
     }
 
-    /** The policy in the file; the defaults when there is none, or when it was unreadable (and moved aside). */
+    /** The file cannot be read as a policy: names the file and the parse error. The file is left as it is. */
+    public static final class Invalid extends IllegalStateException {
+        private final String problem;
+
+        Invalid(Path file, String problem, Throwable cause) {
+            super(file + " is not a valid access policy: " + problem, cause);
+            this.problem = problem;
+        }
+
+        /** The parse error alone, without the file's name. */
+        public String problem() {
+            return problem;
+        }
+    }
+
+    /**
+     * The policy in the file; the defaults when there is none.
+     *
+     * @throws Invalid when the file is not a valid policy: it stays where it is for its owner to fix, and nothing
+     *                 here replaces it (a fallback to the defaults would shut out everyone it lets in)
+     */
     public synchronized AccessPolicy load() {
         if (!Files.exists(file)) {
             return AccessPolicy.defaults();
         }
+        String text;
         try {
-            return JSON.readValue(Files.readString(file), AccessPolicy.class);
-        } catch (JacksonException e) {
-            Path aside = file.resolveSibling(FILE_NAME + ".corrupt-" + clock.millis());
-            try {
-                Files.move(file, aside);
-            } catch (IOException io) {
-                throw new IllegalStateException("access.json is unreadable and could not be moved aside: " + io.getMessage(), io);
-            }
-            log.error("access.json was unreadable ({}); moved to {} and started from defaults", e.getOriginalMessage(), aside);
-            return AccessPolicy.defaults();
+            text = Files.readString(file);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
+        }
+        try {
+            AccessPolicy policy = JSON.readValue(text, AccessPolicy.class);
+            if (policy == null) {
+                throw new Invalid(file, "the file holds no JSON object", null);
+            }
+            return policy;
+        } catch (JacksonException e) {
+            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
+                    + e.getLocation().getColumnNr() + ")";
+            throw new Invalid(file, e.getOriginalMessage() + where, e);
         }
     }
 

@@ -122,7 +122,12 @@ public final class AccessGate {
         }
         GroupRule rule = access.groups().get(m.chatId());
         if (rule != null) {
-            if (!rule.allowFrom().isEmpty() && !rule.allowFrom().contains(m.senderId())) {
+            // No list of its own means the global allowlist, never everyone: opening a group takes the wildcard.
+            if (rule.allowFrom().isEmpty()) {
+                if (!access.allowFrom().contains(m.senderId())) {
+                    return drop("sender not on allowlist (the group has no allowFrom of its own)", access, changed);
+                }
+            } else if (!rule.opensToAnyone() && !rule.allowFrom().contains(m.senderId())) {
                 return drop("sender not allowed in this group", access, changed);
             }
             if (rule.requireMention()) {
@@ -157,7 +162,7 @@ public final class AccessGate {
 
     /**
      * The operator approves a code: a DM code allows its sender, a group code configures its group (mention
-     * required, anyone may speak). Returns the new policy, or null when the code is unknown or expired.
+     * required, every member may speak: allowFrom is the wildcard, so the file says the group is open). Returns the new policy, or null when the code is unknown or expired.
      */
     public static AccessPolicy approve(AccessPolicy access, String code, long now) {
         PendingPairing p = access.pending().get(code);
@@ -175,7 +180,7 @@ public final class AccessGate {
             return next.withAllowFrom(allow);
         }
         Map<String, GroupRule> groups = new LinkedHashMap<>(next.groups());
-        groups.put(p.chatId(), new GroupRule(true, List.of()));
+        groups.put(p.chatId(), new GroupRule(true, List.of(GroupRule.ANYONE)));
         return next.withGroups(groups);
     }
 

@@ -26,11 +26,22 @@ public record AccessPolicy(DmPolicy dmPolicy, GroupPolicy groupPolicy, List<Stri
         @JsonProperty("block") BLOCK
     }
 
-    /** A configured group: whether the bot must be @-mentioned, and (when non-empty) who may speak. */
+    /**
+     * A configured group: whether the bot must be @-mentioned, and who may speak there: the open_ids listed; with
+     * none listed (empty or absent), the global allowlist; with {@value #ANYONE} listed, every member of the group.
+     */
     public record GroupRule(Boolean requireMention, List<String> allowFrom) {
+        /** In a group's allowFrom: every member of the group may reach the agents. */
+        public static final String ANYONE = "*";
+
         public GroupRule {
             requireMention = requireMention == null ? Boolean.TRUE : requireMention;
             allowFrom = allowFrom == null ? List.of() : List.copyOf(allowFrom);
+        }
+
+        /** Whether every member of the group may reach the agents (doctor warns about such groups). */
+        public boolean opensToAnyone() {
+            return allowFrom.contains(ANYONE);
         }
     }
 

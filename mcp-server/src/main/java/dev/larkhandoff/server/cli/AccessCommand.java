@@ -3,7 +3,6 @@ package dev.larkhandoff.server.cli;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessGate;
 import dev.larkhandoff.server.access.AccessPolicy;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -27,8 +26,13 @@ final class AccessCommand {
 
         @Override
         public Integer call() {
-            AccessFile file = new AccessFile(home.config().home(), Clock.systemUTC());
-            AccessPolicy current = file.load();
+            AccessFile file = new AccessFile(home.config().home());
+            AccessPolicy current;
+            try {
+                current = file.load();
+            } catch (AccessFile.Invalid e) {
+                return invalid(e);
+            }
             AccessPolicy approved = AccessGate.approve(current, code.trim(), System.currentTimeMillis());
             if (approved == null) {
                 System.err.println("unknown or expired pairing code: " + code
@@ -37,8 +41,9 @@ final class AccessCommand {
             }
             file.save(approved);
             var who = current.pending().get(code.trim());
-            System.out.println("approved " + who.kind().name().toLowerCase() + " "
-                    + (who.kind() == AccessPolicy.PendingPairing.Kind.DM ? who.senderId() : who.chatId()));
+            System.out.println(who.kind() == AccessPolicy.PendingPairing.Kind.DM ? "approved dm " + who.senderId()
+                    : "approved group " + who.chatId() + ": every member who @-mentions the bot gets in (its "
+                            + "allowFrom is [\"*\"]; list open_ids there instead to narrow it)");
             return 0;
         }
     }
@@ -54,8 +59,13 @@ final class AccessCommand {
 
         @Override
         public Integer call() {
-            AccessFile file = new AccessFile(home.config().home(), Clock.systemUTC());
-            AccessPolicy policy = file.load();
+            AccessFile file = new AccessFile(home.config().home());
+            AccessPolicy policy;
+            try {
+                policy = file.load();
+            } catch (AccessFile.Invalid e) {
+                return invalid(e);
+            }
             List<String> allow = new ArrayList<>(policy.allowFrom());
             for (String id : openIds) {
                 if (!id.startsWith("ou_")) {
@@ -80,11 +90,23 @@ final class AccessCommand {
 
         @Override
         public Integer call() {
-            AccessPolicy p = new AccessFile(home.config().home(), Clock.systemUTC()).load();
+            AccessPolicy p;
+            try {
+                p = new AccessFile(home.config().home()).load();
+            } catch (AccessFile.Invalid e) {
+                return invalid(e);
+            }
             System.out.println("dm policy: " + p.dmPolicy().name().toLowerCase() + ", group policy: "
                     + p.groupPolicy().name().toLowerCase() + "\nallowlist: " + String.join(", ", p.allowFrom())
                     + "\ngroups: " + p.groups().keySet() + "\npending pairings: " + p.pending().size());
             return 0;
         }
+    }
+
+    /** Nothing is written over a broken file: its owner's edit would be lost. */
+    private static int invalid(AccessFile.Invalid e) {
+        System.err.println(e.getMessage());
+        System.err.println("fix it (or move it away to start from the defaults), then run this again");
+        return 1;
     }
 }

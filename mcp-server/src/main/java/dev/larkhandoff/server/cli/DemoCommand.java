@@ -12,7 +12,6 @@ import dev.larkhandoff.server.daemon.DaemonOptions;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -56,9 +55,10 @@ final class DemoCommand implements Callable<Integer> {
         LarkHandoffConfig config = new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(),
                 emulator.baseUrl());
         config.save();
-        AccessFile access = new AccessFile(home, Clock.systemUTC());
+        AccessFile access = new AccessFile(home);
+        // Alice only, in the group too, without an @-mention: no one else who joins the demo group gets in.
         AccessPolicy policy = AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
-                .withGroups(java.util.Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of())));
+                .withGroups(java.util.Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of(alice.openId()))));
         access.save(policy);
         Daemon daemon = Daemon.start(DaemonOptions.of(config, BuildInfo.version()).withHttpPort(httpPort));
         List<String> launcher = Launcher.command();

@@ -77,6 +77,7 @@ public final class Daemon implements AutoCloseable {
     private final ChannelOwnership ownership;
     private final InboxRouter router;
     private final PullDeliveries pulls;
+    private final ChannelAccess access;
     private final ToolCatalog tools;
     private final HandoffInbox handoffInbox;
     private final InboundRecorder.CardCallbacks cardCallbacks;
@@ -113,8 +114,11 @@ public final class Daemon implements AutoCloseable {
         registry.ownership(ownership);
         this.lark = options.config().hasCredentials() ? LarkClient.create(LarkClientConfig.of(
                 options.config().domain(), options.config().appId(), options.config().appSecret())) : null;
-        ChannelAccess access = new ChannelAccess(new AccessFile(options.config().home(), options.clock()),
-                store.chats(), options.clock(), botOpenId::get, this::tellChat);
+        this.access = new ChannelAccess(new AccessFile(options.config().home()), store.chats(),
+                store.inbox(), options.clock(), botOpenId::get, this::tellChat, () -> inbound.schedule(() -> {
+                    routerRef.get().replayPending();
+                    wake();
+                }));
         this.router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
         routerRef.set(router);
         this.pulls = new PullDeliveries(router);
@@ -248,6 +252,8 @@ public final class Daemon implements AutoCloseable {
         } else {
             log.warn("no Lark app configured (run `lark-handoff init`); serving sessions without a Lark connection");
         }
+        // A fixed access.json lets through what its breakage held back without waiting for the next message.
+        inbound.schedulePeriodically(access::recheck, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
         router.replayPending();
         log.info("daemon {} serving {} (pid {})", options.version(), options.config().home(),
                 ProcessHandle.current().pid());

@@ -4,6 +4,8 @@ import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.access.AccessFile;
+import dev.larkhandoff.server.access.AccessPolicy;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.DaemonClient;
 import dev.larkhandoff.server.daemon.OwnershipTools;
@@ -31,8 +33,8 @@ import tools.jackson.databind.JsonNode;
 /**
  * Looks at everything that has to be right for lark-handoff to work, in the order a person fixes things, and says
  * for each what is wrong and the one thing to do: the config and its privacy, the app's credentials, the operator,
- * the daemon (running, same version, connected to Lark, its socket private), the Claude Code plugin, the sessions'
- * roles, and messages waiting too long (or for a session that cannot receive them).
+ * who gets in (access.json), the daemon (running, same version, connected to Lark, its socket private), the
+ * Claude Code plugin, the sessions' roles, and messages waiting too long (or for a session that cannot receive them).
  */
 public final class Doctor {
 
@@ -66,6 +68,7 @@ public final class Doctor {
         LarkHandoffConfig config = loadConfig.apply(home);
         out.add(credentials(config));
         out.add(operator(config));
+        out.add(access());
         JsonNode status = daemon(out);
         out.add(socket());
         out.add(plugin());
@@ -119,6 +122,38 @@ public final class Doctor {
                     "run `lark-handoff init` (or set operator_email in " + home.resolve(LarkHandoffConfig.FILE_NAME) + ")");
         }
         return Finding.ok("operator", "the operator is " + config.operatorEmail());
+    }
+
+    /**
+     * Who gets in: a broken access.json is an error (the daemon holds the last valid policy, or withholds every
+     * message when it never read one); a group whose allowFrom is the wildcard lets any member in, which is
+     * worth a second look.
+     */
+    private Finding access() {
+        AccessFile file = new AccessFile(home);
+        AccessPolicy policy;
+        try {
+            policy = file.load();
+        } catch (AccessFile.Invalid e) {
+            return Finding.error("access", e.getMessage() + " (the daemon keeps the last valid policy, or withholds "
+                    + "new messages if it never read one)", "fix the JSON in " + file.path()
+                    + ", or move it away to start from the defaults");
+        } catch (RuntimeException e) {
+            return Finding.error("access", e.getMessage(), "check " + file.path());
+        }
+        if (!Files.exists(file.path())) {
+            return Finding.ok("access", "no " + file.path() + ": the defaults (unknown senders get a pairing code)");
+        }
+        List<String> open = policy.groups().entrySet().stream().filter(g -> g.getValue().opensToAnyone())
+                .map(Map.Entry::getKey).sorted().toList();
+        if (!open.isEmpty()) {
+            return Finding.warning("access", "every member of " + String.join(", ", open) + " can reach your agents "
+                    + "(allowFrom: [\"" + AccessPolicy.GroupRule.ANYONE + "\"])", "if that is not meant, list who may "
+                    + "speak there as the group's allowFrom in " + file.path() + ", or leave it empty to use the "
+                    + "allowlist");
+        }
+        return Finding.ok("access", file.path() + " is valid; " + policy.allowFrom().size()
+                + " allowlisted, " + policy.groups().size() + " group(s), none open to every member");
     }
 
     /** The daemon's own checks; its status document, or null when it does not run. */

@@ -4,6 +4,7 @@ import dev.larkhandoff.lark.event.CardAction;
 import dev.larkhandoff.server.routing.InboundRecorder.CardCallbacks;
 import dev.larkhandoff.store.chat.ChatMember;
 import dev.larkhandoff.store.chat.ChatRepository;
+import dev.larkhandoff.store.chat.MemberRole;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.handoff.BindingRepository;
 import java.util.List;
@@ -11,8 +12,8 @@ import java.util.Optional;
 import tools.jackson.databind.JsonNode;
 
 /**
- * Answers clicks on the handoff's cards as they arrive: a click by someone the card does not list as an approver,
- * or on a question by someone who may not talk to the agent in that chat, is refused with a toast and never stored
+ * Answers clicks on the handoff's cards as they arrive: a Stop or permission click by anyone but the handoff's
+ * operator or the chat's coowners (as the store knows them, never as the card's value claims), or on a question by someone who may not talk to the agent in that chat, is refused with a toast and never stored
  * (so a stranger cannot answer for the operator, nor close the question to them); Stop raises the chat's stop flag;
  * any other answer is stored for the agent's wait and the card is replaced by one showing the choice.
  */
@@ -37,20 +38,13 @@ public final class HandoffClicks implements CardCallbacks {
         HandoffReply reply = read.get();
         boolean stop = HandoffReply.STOP_SIGNAL.equals(reply.msgType());
         JsonNode value = action.action().value();
-        JsonNode approvers = value == null ? null : value.get("approvers");
-        if (approvers != null && approvers.isArray() && !approvers.isEmpty()) {
-            String who = reply.senderId();
-            boolean listed = false;
-            for (JsonNode a : approvers) {
-                listed |= a.isString() && a.stringValue().equals(who);
-            }
-            if (!listed) {
-                return new Reject(HandoffCards.notAllowed(stop));
-            }
-        }
         String chatId = chatOf(action);
         String nonce = HandoffCards.textOf(value, "nonce", "");
-        if (nonce.startsWith("perm:")) {
+        boolean permission = nonce.startsWith("perm:");
+        if ((stop || permission) && !mayDecide(chatId, reply.senderId())) {
+            return new Reject(HandoffCards.notAllowed(stop));
+        }
+        if (permission) {
             // A permission card: the decision itself replaces it; the bridge waiting on the nonce takes the click.
             return new Accept(HandoffCards.decided(HandoffCards.textOf(value, "body", ""), reply.text()), () -> { });
         }
@@ -70,6 +64,22 @@ public final class HandoffClicks implements CardCallbacks {
             return new Reject(HandoffCards.notAllowedToAnswer());
         }
         return new Accept(HandoffCards.answered(action, reply.text()), () -> { });
+    }
+
+    /**
+     * Who may press Stop or decide a permission, as the store knows it now: the handoff's operator and the chat's
+     * coowners. Never what the card's button value says: a value is echoed back by the client, so it proves nothing.
+     */
+    private boolean mayDecide(String chatId, String openId) {
+        if (chatId == null || openId == null || openId.isEmpty()) {
+            return false;
+        }
+        Optional<Binding> binding = bindings.find(chatId);
+        if (binding.isEmpty()) {
+            return false; // no handoff in this chat: nothing is waiting for a decision
+        }
+        return openId.equals(binding.get().operatorOpenId()) || chats.members(chatId).stream()
+                .anyMatch(m -> m.role() == MemberRole.COOWNER && m.openId().equals(openId));
     }
 
     /** In a bound chat, as the reply filters decide: the operator, or a guest or coowner; anyone when none is set. */

@@ -30,7 +30,6 @@ import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
-import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -140,15 +139,14 @@ public final class PermissionBridge {
         if (isWithdrawn.getAsBoolean()) {
             return new Outcome.Withdrawn(); // answered before it was asked here: no card at all
         }
-        List<String> approvers = approvers(binding);
         String nonce = "perm:" + HexFormat.of().formatHex(randomBytes(6));
         String body = "**Tool:** `" + inert(request.toolName()) + "`\n" + description;
         long askedAt = clock.millis();
-        HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce, approvers),
+        HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce),
                 "permission", "Permission Request", body);
         Outcome outcome = signal.await(timeout, (d, t, m) -> { }, "a permission answer",
                 () -> isWithdrawn.getAsBoolean() ? new Outcome.Withdrawn()
-                        : answerIn(chatId, nonce, approvers, askedAt).<Outcome>map(Outcome.Answered::new).orElse(null),
+                        : answerIn(binding, nonce, askedAt).<Outcome>map(Outcome.Answered::new).orElse(null),
                 new Outcome.TimedOut());
         // The click's own response recoloured the card already; anything else needs it done here.
         ObjectNode decided;
@@ -170,10 +168,6 @@ public final class PermissionBridge {
         return sessionId + "\n" + requestKey;
     }
 
-    private List<String> approvers(Binding binding) {
-        return approvers(binding, config);
-    }
-
     /** The operator and the coowners: who may decide (and press Stop). */
     static List<String> approvers(Binding binding, GroupConfig config) {
         List<String> out = new ArrayList<>();
@@ -185,10 +179,13 @@ public final class PermissionBridge {
         return out.stream().distinct().sorted().toList();
     }
 
-    /** The first answer to this request in the chat since it was asked: a click on its card, or a typed one. */
-    private synchronized Optional<PermissionAnswer> answerIn(String chatId, String nonce, List<String> approvers,
-            long askedAt) {
-        Set<String> who = Set.copyOf(approvers);
+    /**
+     * The first answer to this request in the chat since it was asked, by someone who may decide as the store
+     * knows them now (a coowner removed meanwhile no longer counts): a click on its card, or a typed one.
+     */
+    private synchronized Optional<PermissionAnswer> answerIn(Binding binding, String nonce, long askedAt) {
+        String chatId = binding.chatId();
+        Set<String> who = Set.copyOf(approvers(binding, config));
         for (InboxRow row : inbox.pendingIn(chatId)) {
             var e = row.event();
             if (row.receivedAt() < askedAt || !who.contains(e.senderOpenId())) {
@@ -213,21 +210,20 @@ public final class PermissionBridge {
         return Optional.empty();
     }
 
-    private static ObjectNode card(String chatId, String body, String nonce, List<String> approvers) {
+    /** Who may decide is not in the buttons' values: the click handler asks the store, never the click. */
+    private static ObjectNode card(String chatId, String body, String nonce) {
         List<Button> buttons = List.of(
-                button("Approve", ButtonStyle.PRIMARY, "y", chatId, body, nonce, approvers),
-                button("Approve All", ButtonStyle.DEFAULT, "always", chatId, body, nonce, approvers),
-                button("Deny", ButtonStyle.DANGER, "n", chatId, body, nonce, approvers));
+                button("Approve", ButtonStyle.PRIMARY, "y", chatId, body, nonce),
+                button("Approve All", ButtonStyle.DEFAULT, "always", chatId, body, nonce),
+                button("Deny", ButtonStyle.DANGER, "n", chatId, body, nonce));
         return Cards.buttons("Permission Request", CardColor.ORANGE, body, buttons);
     }
 
     private static Button button(String label, ButtonStyle style, String action, String chatId, String body,
-            String nonce, List<String> approvers) {
+            String nonce) {
         ObjectNode value = ServerJson.mapper().createObjectNode().put("action", action).put("chat_id", chatId)
                 .put("nonce", nonce).put("title", "Permission Request")
                 .put("body", body.length() > 500 ? body.substring(0, 500) : body);
-        ArrayNode list = value.putArray("approvers");
-        approvers.forEach(list::add);
         return new Button(label, style, value);
     }
 

@@ -106,12 +106,36 @@ class AccessGateTest {
     void given_a_configured_group_then_its_allowlist_and_mention_rule_apply() {
         AccessPolicy p = policy(null, GroupPolicy.ALLOWLIST, null, Map.of(
                 "oc_strict", new GroupRule(true, List.of("ou_a")),
-                "oc_open", new GroupRule(false, List.of())));
+                "oc_open", new GroupRule(false, List.of("*"))));
 
         assertThat(gate(group("ou_b", "oc_strict", true), p).decision()).isEqualTo(new Decision.Drop("sender not allowed in this group"));
         assertThat(gate(group("ou_a", "oc_strict", false), p).decision()).isEqualTo(new Decision.Drop("bot not mentioned"));
         assertThat(gate(group("ou_a", "oc_strict", true), p).decision()).isEqualTo(new Decision.Deliver());
         assertThat(gate(group("ou_anyone", "oc_open", false), p).decision()).isEqualTo(new Decision.Deliver());
+    }
+
+    @Test
+    void given_a_group_rule_with_an_empty_or_absent_allowFrom_then_only_the_global_allowlist_speaks_there() {
+        AccessPolicy p = policy(null, GroupPolicy.ALLOWLIST, List.of("ou_owner"), Map.of(
+                "oc_empty", new GroupRule(false, List.of()),
+                "oc_absent", new GroupRule(false, null)));
+
+        for (String chat : List.of("oc_empty", "oc_absent")) {
+            assertThat(gate(group("ou_member", chat, true), p).decision()).as(chat)
+                    .isEqualTo(new Decision.Drop("sender not on allowlist (the group has no allowFrom of its own)"));
+            assertThat(gate(group("ou_owner", chat, false), p).decision()).as(chat).isEqualTo(new Decision.Deliver());
+        }
+    }
+
+    @Test
+    void given_a_group_rule_with_the_wildcard_then_every_member_speaks_there_and_the_rule_says_it_is_open() {
+        GroupRule open = new GroupRule(true, List.of("*"));
+        AccessPolicy p = policy(null, GroupPolicy.ALLOWLIST, List.of("ou_owner"), Map.of("oc_g", open));
+
+        assertThat(gate(group("ou_member", "oc_g", true), p).decision()).isEqualTo(new Decision.Deliver());
+        assertThat(gate(group("ou_member", "oc_g", false), p).decision()).isEqualTo(new Decision.Drop("bot not mentioned"));
+        assertThat(open.opensToAnyone()).isTrue();
+        assertThat(new GroupRule(true, List.of()).opensToAnyone()).isFalse();
     }
 
     @Test
@@ -125,7 +149,8 @@ class AccessGateTest {
         assertThat(again.decision()).isEqualTo(new Decision.Drop("group pairing already pending"));
 
         AccessPolicy approved = AccessGate.approve(first.access(), "code1", NOW);
-        assertThat(approved.groups()).containsKey("oc_new");
+        assertThat(approved.groups().get("oc_new")).as("the operator let the whole group in")
+                .isEqualTo(new GroupRule(true, List.of("*")));
         assertThat(approved.pending()).isEmpty();
         assertThat(gate(group("ou_b", "oc_new", true), approved).decision()).isEqualTo(new Decision.Deliver());
     }

@@ -156,7 +156,7 @@ class DoctorTest {
                             anHourAgo.toEpochMilli()));
         }
         // Alice and the group are let in, so the message is deliverable: it waits only for the session.
-        new dev.larkhandoff.server.access.AccessFile(home, Clock.systemUTC()).save(
+        new dev.larkhandoff.server.access.AccessFile(home).save(
                 dev.larkhandoff.server.access.AccessPolicy.defaults().withAllowFrom(List.of("ou_alice")).withGroups(
                         Map.of("oc_chat", new dev.larkhandoff.server.access.AccessPolicy.GroupRule(false, List.of()))));
         startDaemon("1.0.0");

@@ -63,18 +63,35 @@ class HandoffClicksTest {
     }
 
     @Test
-    void given_approvers_when_someone_else_clicks_then_the_click_is_refused_and_not_stored() {
-        ObjectNode v = value("y").put("chat_id", "oc_1");
-        v.putArray("approvers").add("ou_olivia").add("ou_colin");
+    void given_a_permission_card_then_only_the_operator_and_coowners_in_the_store_decide_whatever_the_value_claims() {
+        bind("oc_1", "ou_olivia");
+        store.chats().putMember("oc_1", "ou_colin", "Colin", dev.larkhandoff.store.chat.MemberRole.COOWNER);
+        store.chats().putMember("oc_1", "ou_gina", "Gina", dev.larkhandoff.store.chat.MemberRole.GUEST);
+        ObjectNode v = value("y").put("chat_id", "oc_1").put("nonce", "perm:abc");
+        v.putArray("approvers").add("ou_gina").add("ou_sam");
+
         assertThat(clicks.judge(click("ou_gina", v))).isInstanceOfSatisfying(Reject.class, r ->
                 assertThat(r.response().toast().content()).isEqualTo("Only the operator or coowners can decide"));
+        assertThat(clicks.judge(click("ou_sam", v))).as("a stranger named by the value").isInstanceOf(Reject.class);
         assertThat(clicks.judge(click("ou_colin", v))).isInstanceOf(Accept.class);
+        assertThat(clicks.judge(click("ou_olivia", v))).isInstanceOf(Accept.class);
     }
 
     @Test
-    void given_the_stop_button_when_an_approver_clicks_then_the_flag_is_raised_after_the_click_is_stored() {
-        ObjectNode v = value("__stop__").put("chat_id", "oc_1");
+    void given_a_chat_without_a_handoff_then_nobody_decides_a_permission_or_presses_stop() {
+        ObjectNode v = value("y").put("chat_id", "oc_1").put("nonce", "perm:abc");
         v.putArray("approvers").add("ou_olivia");
+
+        assertThat(clicks.judge(click("ou_olivia", v))).isInstanceOf(Reject.class);
+        assertThat(clicks.judge(click("ou_olivia", value("__stop__").put("chat_id", "oc_1"))))
+                .isInstanceOf(Reject.class);
+    }
+
+    @Test
+    void given_the_stop_button_when_the_operator_clicks_then_the_flag_is_raised_after_the_click_is_stored() {
+        bind("oc_1", "ou_olivia");
+        ObjectNode v = value("__stop__").put("chat_id", "oc_1");
+        v.putArray("approvers").add("ou_gina");
         assertThat(clicks.judge(click("ou_gina", v))).isInstanceOfSatisfying(Reject.class, r ->
                 assertThat(r.response().toast().content()).isEqualTo("Only the owner or coowners can stop"));
 
@@ -83,6 +100,13 @@ class HandoffClicksTest {
         assertThat(flags.isRaised("oc_1")).as("not before the click is stored").isFalse();
         stop.afterStore().run();
         assertThat(flags.isRaised("oc_1")).isTrue();
+    }
+
+    private void bind(String chat, String operator) {
+        store.sessions().register("session-1", dev.larkhandoff.store.session.Role.SESSION, "{}",
+                dev.larkhandoff.store.session.DeliveryMode.PULL, null, "test");
+        store.bindings().claim(dev.larkhandoff.store.handoff.Binding.of(chat, "session-1")
+                .withOperator(operator, "ou_bot"));
     }
 
     @Test

@@ -18,6 +18,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Claude Code's hooks through the real entry point (reference §8; test_permission_bridge.py, test_on_notification.py
@@ -108,6 +109,78 @@ class HookEntryTest extends HandoffDaemonTest {
         JsonNode replies = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 2)).path("replies");
         assertThat(replies.findValuesAsString("text")).as("the operator's answer was for the prompt, not the agent")
                 .doesNotContain("Yes", " Yes ");
+    }
+
+    @Test
+    void a_click_whose_value_forges_a_stranger_as_approver_is_ignored_and_the_operators_click_still_decides()
+            throws Exception {
+        EmuUser stranger = world.control.addUser("Sam");
+        chat = agent.start();
+        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+
+        EmulatorControl.CardCallback forged = world.control.interact(stranger, card.messageId(),
+                forgedClick(card.messageId(), "Approve", stranger));
+
+        assertThat(forged.toast()).isEqualTo("Only the operator or coowners can decide");
+        Thread.sleep(300);
+        assertThat(hook).as("the stranger's click decides nothing").isNotDone();
+        assertThat(world.control.message(card.messageId()).orElseThrow().content()).doesNotContain("Approved ✓");
+
+        world.control.clickButton(world.operator, card.messageId(), "Deny");
+
+        assertThat(json(hook.get(30, TimeUnit.SECONDS)).path("hookSpecificOutput").path("decision")
+                .path("behavior").asString()).isEqualTo("deny");
+    }
+
+    @Test
+    void a_stop_click_whose_value_forges_a_stranger_as_approver_does_not_stop_the_agent() throws Exception {
+        EmuUser stranger = world.control.addUser("Sam");
+        chat = agent.start();
+        String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
+                + "\"tool_input\":{\"command\":\"make\"},\"tool_use_id\":\"t1\"}";
+        String card = agent.ok(HandoffTools.SEND, Map.of("message", "Building", "working", true))
+                .path("working_card").asString();
+
+        EmulatorControl.CardCallback forged = world.control.interact(stranger, card, forgedClick(card, "Stop", stranger));
+
+        assertThat(forged.toast()).isEqualTo("Only the owner or coowners can stop");
+        assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).as("not stopped").isBlank();
+        world.control.clickButton(world.operator, card, "Stop");
+        assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).contains("Stopped by user from Lark");
+    }
+
+    /** A click on the button labelled {@code label} whose value claims {@code who} is the only approver. */
+    private ObjectNode forgedClick(String messageId, String label, EmuUser who) {
+        JsonNode button = findButton(world.control.card(messageId), label);
+        JsonNode callback = button.path("value");
+        for (JsonNode b : button.path("behaviors")) {
+            if ("callback".equals(b.path("type").asString(""))) {
+                callback = b.path("value");
+            }
+        }
+        ObjectNode value = ((ObjectNode) callback).deepCopy();
+        value.putArray("approvers").add(who.openId());
+        ObjectNode action = ServerJson.mapper().createObjectNode();
+        action.set("value", value);
+        action.put("tag", "button");
+        return action;
+    }
+
+    private static JsonNode findButton(JsonNode node, String label) {
+        if (node.isObject() && "button".equals(node.path("tag").asString(""))
+                && label.equals(node.path("text").path("content").asString(""))) {
+            return node;
+        }
+        for (JsonNode child : node) {
+            if (child.isContainer()) {
+                JsonNode found = findButton(child, label);
+                if (found != null) {
+                    return found;
+                }
+            }
+        }
+        return null;
     }
 
     @Test

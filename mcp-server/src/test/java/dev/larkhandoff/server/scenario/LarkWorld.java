@@ -9,7 +9,6 @@ import dev.larkhandoff.server.access.AccessPolicy;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +38,7 @@ final class LarkWorld implements AutoCloseable {
         this.group = emulator.control().createGroup("scenario@test", alice);
         new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl())
                 .withOperatorEmail(alice.email()).save();
-        new AccessFile(home, Clock.systemUTC()).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
+        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
                 .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
     }
 

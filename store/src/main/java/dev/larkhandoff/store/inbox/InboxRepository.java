@@ -155,6 +155,22 @@ public final class InboxRepository {
                 .execute() == 1);
     }
 
+    /**
+     * Puts back to pending every filtered event whose reason starts with {@code reasonPrefix}, so routing judges
+     * it again (it was withheld for a cause that has passed); returns how many. Their order is kept.
+     */
+    public int repend(String reasonPrefix) {
+        if (reasonPrefix == null || reasonPrefix.isEmpty()) {
+            throw new IllegalArgumentException("a reason prefix is required: an empty one would re-pend every filtered event");
+        }
+        return db.write(ctx -> ctx.update(INBOX)
+                .set(INBOX.DELIVERY_STATE, DeliveryState.PENDING.column())
+                .set(INBOX.FILTER_REASON, (String) null)
+                .where(INBOX.DELIVERY_STATE.eq(DeliveryState.FILTERED.column()))
+                .and(INBOX.FILTER_REASON.startsWith(reasonPrefix))
+                .execute());
+    }
+
     /** The chat a received message was posted in, if the inbox has it. */
     public Optional<String> chatOfMessage(String messageId) {
         return db.read(ctx -> ctx.select(INBOX.CHAT_ID).from(INBOX)

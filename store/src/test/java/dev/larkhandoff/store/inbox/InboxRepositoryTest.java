@@ -159,4 +159,25 @@ class InboxRepositoryTest {
         assertThat(inbox.history("oc", 10)).extracting(InboxRow::dedupeKey)
                 .containsExactly("event:old-pending", "event:new-delivered");
     }
+
+    @Test
+    void given_events_filtered_for_several_reasons_when_one_reason_passes_then_only_those_are_pending_again_in_order() {
+        for (String id : List.of("e1", "e2", "e3", "e4")) {
+            inbox.insertIfAbsent(message(id, "oc_a", id));
+        }
+        inbox.markFiltered("event:e1", "access.json is invalid: bad");
+        inbox.markFiltered("event:e2", "sender not on allowlist");
+        inbox.markFiltered("event:e3", "access.json is invalid: worse");
+        inbox.markDelivered("event:e4", "session:s");
+
+        int back = inbox.repend("access.json is invalid: ");
+
+        assertThat(back).isEqualTo(2);
+        assertThat(inbox.pending()).extracting(InboxRow::dedupeKey).containsExactly("event:e1", "event:e3");
+        assertThat(inbox.find("event:e1").orElseThrow().filterReason()).isNull();
+        assertThat(inbox.find("event:e2").orElseThrow().state()).isEqualTo(DeliveryState.FILTERED);
+        assertThat(inbox.repend("access.json is invalid: ")).as("nothing left to put back").isZero();
+        assertThatThrownBy(() -> inbox.repend("")).isInstanceOf(IllegalArgumentException.class);
+    }
+
 }
