@@ -49,6 +49,9 @@ class HttpFrontLimitsTest {
         }
     }
 
+    /** What one POST sent before the bound: the daemon grew from 0.27 to 4.9 GB reading it. */
+    private static final long STREAMED = 1536L * MIB;
+
     @Test
     void given_a_hook_body_streamed_past_the_mcp_bound_then_413_and_the_front_serves_on() throws Exception {
         daemon = new HttpFrontFixture(home);
@@ -58,12 +61,12 @@ class HttpFrontLimitsTest {
 
             @Override
             public int read() {
-                return sent++ < 64L * MIB ? ' ' : -1;
+                return sent++ < STREAMED ? ' ' : -1;
             }
 
             @Override
             public int read(byte[] b, int off, int len) {
-                if (sent >= 64L * MIB) {
+                if (sent >= STREAMED) {
                     return -1;
                 }
                 java.util.Arrays.fill(b, off, off + len, (byte) ' ');
@@ -115,6 +118,33 @@ class HttpFrontLimitsTest {
         for (Socket s : trickling.subList(0, trickling.size())) {
             if (!s.isClosed()) {
                 send(s, "\"a\":1}" + " ".repeat(994));
+            }
+        }
+    }
+
+    @Test
+    void given_250_trickling_bodies_at_the_default_limits_then_a_normal_request_and_a_hook_still_succeed()
+            throws Exception {
+        daemon = new HttpFrontFixture(home);
+        List<Socket> trickling = new ArrayList<>();
+        try {
+            for (int i = 0; i < 250; i++) {
+                Socket s = open();
+                send(s, "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
+                        + daemon.token() + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+                trickling.add(s);
+            }
+
+            HttpResponse<String> normal = daemon.send(daemon.mcpPost(INITIALIZE, null));
+            HttpResponse<String> hook = daemon.send(daemon.request("/hooks/PreToolUse")
+                    .header("Authorization", "Bearer " + daemon.token())
+                    .POST(HttpRequest.BodyPublishers.ofString("{}")));
+
+            assertThat(normal.statusCode()).isEqualTo(200);
+            assertThat(hook.statusCode()).isEqualTo(200);
+        } finally {
+            for (Socket s : trickling) {
+                s.close();
             }
         }
     }

@@ -6,6 +6,7 @@ import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.LarkClientConfig;
+import dev.larkhandoff.server.MovableClock;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
