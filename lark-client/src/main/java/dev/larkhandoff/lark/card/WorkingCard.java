@@ -2,7 +2,6 @@ package dev.larkhandoff.lark.card;
 
 import dev.larkhandoff.lark.LarkJson;
 import java.time.Duration;
-import java.util.List;
 import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -10,10 +9,12 @@ import tools.jackson.databind.node.ObjectNode;
  * The grey card that shows an agent is busy: a title that grows more emphatic the longer the turn runs,
  * a one-line summary of the latest tool call, and a Stop button. It is meant to be PATCHed in place.
  *
- * @param approvers open_ids allowed to press Stop; empty leaves the check to whoever handles the callback
+ * <p>The Stop button's value names only the action and the chat: who may press it is decided by whoever handles
+ * the callback, from what it knows, never from the card (a click carries the value back and can be forged).
+ *
  * @param stoppable false for a card without the Stop button
  */
-public record WorkingCard(String summary, String chatId, List<String> approvers, boolean stoppable) {
+public record WorkingCard(String summary, String chatId, boolean stoppable) {
 
     /** The {@code action} of the Stop button's value. */
     public static final String STOP_ACTION = "__stop__";
@@ -39,20 +40,14 @@ public record WorkingCard(String summary, String chatId, List<String> approvers,
     public WorkingCard {
         summary = summary == null ? "" : summary;
         chatId = chatId == null ? "" : chatId;
-        approvers = approvers == null ? List.of() : List.copyOf(approvers);
     }
 
     public static WorkingCard of(String summary, String chatId) {
-        return new WorkingCard(summary, chatId, List.of(), true);
-    }
-
-    /** The same card, with the open_ids allowed to press Stop carried in the button's value. */
-    public WorkingCard withApprovers(List<String> openIds) {
-        return new WorkingCard(summary, chatId, openIds, stoppable);
+        return new WorkingCard(summary, chatId, true);
     }
 
     public WorkingCard withoutStop() {
-        return new WorkingCard(summary, chatId, approvers, false);
+        return new WorkingCard(summary, chatId, false);
     }
 
     /** The title for a turn that has run this long (negative durations count as zero). */
@@ -69,10 +64,6 @@ public record WorkingCard(String summary, String chatId, List<String> approvers,
         ArrayNode elements = LarkJson.mapper().createArrayNode().add(Cards.markdownElement(oneLine(summary)));
         if (stoppable) {
             ObjectNode value = LarkJson.object().put("action", STOP_ACTION).put("chat_id", chatId);
-            if (!approvers.isEmpty()) {
-                ArrayNode ids = value.putArray("approvers");
-                approvers.forEach(ids::add);
-            }
             elements.add(Cards.buttonElement(new Button("Stop", ButtonStyle.DEFAULT, value)));
         }
         return Cards.card(Cards.header(title(elapsed), CardColor.GREY), elements);

@@ -4,7 +4,6 @@ import static dev.larkhandoff.lark.card.CardsTest.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;
-import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -66,13 +65,6 @@ class WorkingCardTest {
         assertThat(stop.at("/behaviors/0/value")).hasSize(2);
         assertThat(text(stop, "/behaviors/0/value/action")).isEqualTo("__stop__");
         assertThat(text(stop, "/behaviors/0/value/chat_id")).isEqualTo("oc_7");
-    }
-
-    @Test
-    void given_approvers_then_the_stop_value_lists_them() {
-        ObjectNode card = Cards.working("x", "oc_7").withApprovers(List.of("ou_a", "ou_b")).toJson(Duration.ZERO);
-
-        assertThat(text(card, "/body/elements/1/behaviors/0/value/approvers")).isEqualTo("[\"ou_a\",\"ou_b\"]");
     }
 
     @Test

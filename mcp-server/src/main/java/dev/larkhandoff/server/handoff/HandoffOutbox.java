@@ -91,14 +91,14 @@ public final class HandoffOutbox {
     }
 
     /**
-     * Shows the agent at work: the first call posts the grey working card with a Stop button (approvers: the
-     * operator and coowners), later calls update it in place with the elapsed time.
+     * Shows the agent at work: the first call posts the grey working card with a Stop button (which only the
+     * operator and coowners may press: see HandoffClicks), later calls update it in place with the elapsed time.
      */
-    public Sent working(String chatId, String sessionId, String summary, List<String> approvers) {
+    public Sent working(String chatId, String sessionId, String summary) {
         clearThinking(chatId);
         Optional<ObjectNode> active = settings.get(WORKING_KEY + chatId).map(ServerJson.mapper()::readTree)
                 .map(n -> (ObjectNode) n);
-        WorkingCard card = WorkingCard.of(summary, chatId).withApprovers(approvers);
+        WorkingCard card = WorkingCard.of(summary, chatId);
         if (active.isPresent()) {
             String id = active.get().path("message_id").asString();
             long started = active.get().path("started_at").asLong();

@@ -269,13 +269,7 @@ public final class Handoffs {
     /** The working card (grey, elapsed time, Stop): posted once, then updated in place; the next send makes it "Done". */
     public ObjectNode working(Caller caller, String summary) {
         Binding b = bound(caller);
-        List<String> approvers = new ArrayList<>();
-        if (!b.operatorOpenId().isEmpty()) {
-            approvers.add(b.operatorOpenId());
-        }
-        config.members(b.chatId()).stream().filter(m -> m.role() == MemberRole.COOWNER)
-                .forEach(m -> approvers.add(m.openId()));
-        HandoffOutbox.Sent sent = outbox.working(b.chatId(), caller.sessionId(), summary, approvers);
+        HandoffOutbox.Sent sent = outbox.working(b.chatId(), caller.sessionId(), summary);
         return json().put("working_card", sent.messageId());
     }
 

@@ -198,8 +198,7 @@ public final class Hooks {
                 ToolForwarding.Outcome outcome = ToolForwarding.decide(input, failed,
                         config.settings(chatId).filter(), projectDir);
                 if (outcome instanceof ToolForwarding.Outcome.Working w) {
-                    outbox.working(chatId, binding.sessionId(), w.summary(),
-                            PermissionBridge.approvers(binding, config));
+                    outbox.working(chatId, binding.sessionId(), w.summary());
                 } else if (outcome instanceof ToolForwarding.Outcome.Post p) {
                     MarkdownCard card = MarkdownCard.of(p.markdown());
                     outbox.send(chatId, binding.sessionId(), (p.title() == null ? card : card.titled(p.title(),
