@@ -11,7 +11,7 @@ import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessPolicy;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.HttpEndpointFile;
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.http.HttpToken;
 import io.modelcontextprotocol.client.McpClient;

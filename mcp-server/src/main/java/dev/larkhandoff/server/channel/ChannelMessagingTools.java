@@ -1,10 +1,10 @@
 package dev.larkhandoff.server.channel;
 
 import dev.larkhandoff.lark.LarkException;
-import dev.larkhandoff.server.daemon.ToolCall;
-import dev.larkhandoff.server.daemon.ToolCatalog;
-import dev.larkhandoff.server.daemon.ToolResult;
-import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;

@@ -1,5 +1,7 @@
 package dev.larkhandoff.server.channel;
 
+import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.LiveSessions;
 import dev.larkhandoff.store.channel.ChannelState;
 import dev.larkhandoff.store.channel.ChannelStateRepository;
 import dev.larkhandoff.store.channel.OwnershipChange;

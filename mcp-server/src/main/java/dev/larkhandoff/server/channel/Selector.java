@@ -1,5 +1,7 @@
 package dev.larkhandoff.server.channel;
 
+import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.LiveSessions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;

@@ -2,7 +2,7 @@ package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.Environment;
-import dev.larkhandoff.server.daemon.DaemonClient;
+import dev.larkhandoff.server.ipc.DaemonClient;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;

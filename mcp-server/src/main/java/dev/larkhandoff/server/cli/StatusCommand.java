@@ -1,9 +1,9 @@
 package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.DaemonClient;
-import dev.larkhandoff.server.daemon.OwnershipTools;
-import dev.larkhandoff.server.daemon.ToolResult;
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.tool.ToolResult;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

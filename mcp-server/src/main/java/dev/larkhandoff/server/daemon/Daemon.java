@@ -1,5 +1,12 @@
 package dev.larkhandoff.server.daemon;
 
+import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.ipc.DaemonIpc;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.im.OutgoingMessage;
@@ -26,12 +33,13 @@ import dev.larkhandoff.server.handoff.StopFlags;
 import dev.larkhandoff.server.hooks.Hooks;
 import dev.larkhandoff.server.hooks.PermissionBridge;
 import dev.larkhandoff.server.routing.InboundRecorder;
+import dev.larkhandoff.server.routing.StalePending;
 import dev.larkhandoff.server.workspace.GroupConfig;
 import dev.larkhandoff.server.workspace.GroupDirectory;
 import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.routing.PullDeliveries;
-import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.SessionRecord;
 import java.io.IOException;
@@ -111,7 +119,7 @@ public final class Daemon implements AutoCloseable {
                 wake();
             }
         });
-        registry.ownership(ownership);
+        registry.onRegistered(ownership::registered);
         this.lark = options.config().hasCredentials() ? LarkClient.create(LarkClientConfig.of(
                 options.config().domain(), options.config().appId(), options.config().appSecret())) : null;
         this.access = new ChannelAccess(new AccessFile(options.config().home()), store.chats(),

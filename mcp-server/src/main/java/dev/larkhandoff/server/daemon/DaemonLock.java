@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.daemon;
 
-import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.ipc.DaemonSocket;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;

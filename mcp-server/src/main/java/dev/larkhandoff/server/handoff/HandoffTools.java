@@ -2,10 +2,10 @@ package dev.larkhandoff.server.handoff;
 
 import dev.larkhandoff.lark.card.CardColor;
 import dev.larkhandoff.lark.card.FormField;
-import dev.larkhandoff.server.daemon.ToolCall;
-import dev.larkhandoff.server.daemon.ToolCatalog;
-import dev.larkhandoff.server.daemon.ToolResult;
-import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.routing.WakeSignal;
 import dev.larkhandoff.server.workspace.StartMode;
 import dev.larkhandoff.server.workspace.WorkspaceException;

@@ -1,7 +1,7 @@
 package dev.larkhandoff.server.http;
 
+import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.DaemonIpc;
 import dev.larkhandoff.server.hooks.Hooks;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -25,9 +25,9 @@ final class HookServlet extends HttpServlet {
     static final String PATH = "/hooks/*";
     private static final Pattern EVENT = Pattern.compile("[A-Za-z]{1,64}");
 
-    private final transient DaemonIpc.HookHandler hooks;
+    private final transient HookHandler hooks;
 
-    HookServlet(DaemonIpc.HookHandler hooks) {
+    HookServlet(HookHandler hooks) {
         this.hooks = hooks;
     }
 

@@ -1,7 +1,7 @@
 package dev.larkhandoff.server.http;
 
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.ToolResult;
+import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.mcp.McpSurface;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStreamableServerTransport;

@@ -1,11 +1,11 @@
 package dev.larkhandoff.server.http;
 
+import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.DaemonIpc;
-import dev.larkhandoff.server.daemon.SessionRegistry;
-import dev.larkhandoff.server.daemon.ToolCatalog;
-import dev.larkhandoff.server.daemon.ToolCall;
-import dev.larkhandoff.server.daemon.ToolResult;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.mcp.McpSurface;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -97,29 +97,29 @@ public final class HttpFront implements AutoCloseable {
      */
     public static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
             Runnable afterRegistered, String version) throws IOException {
-        return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, NO_HOOKS);
+        return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, HookHandler.NONE);
     }
 
     /** As {@link #start(Path, int, ToolCatalog, SessionRegistry, Runnable, String)}, answering hooks at {@code /hooks/<Event>}. */
     public static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, DaemonIpc.HookHandler hooks) throws IOException {
+            Runnable afterRegistered, String version, HookHandler hooks) throws IOException {
         return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, hooks);
     }
 
-    private static final DaemonIpc.HookHandler NO_HOOKS = (event, input, caller) -> java.util.Optional.empty();
+
 
     static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
             Runnable afterRegistered, String version, Timing timing) throws IOException {
-        return start(home, port, catalog, registry, afterRegistered, version, timing, NO_HOOKS);
+        return start(home, port, catalog, registry, afterRegistered, version, timing, HookHandler.NONE);
     }
 
     static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, Timing timing, DaemonIpc.HookHandler hooks) throws IOException {
+            Runnable afterRegistered, String version, Timing timing, HookHandler hooks) throws IOException {
         return start(home, port, catalog, registry, afterRegistered, version, timing, hooks, HttpLimits.DEFAULT);
     }
 
     static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, Timing timing, DaemonIpc.HookHandler hooks, HttpLimits limits)
+            Runnable afterRegistered, String version, Timing timing, HookHandler hooks, HttpLimits limits)
             throws IOException {
         HttpToken token = HttpToken.loadOrCreate(home);
         HttpSessions sessions = new HttpSessions(registry, afterRegistered, version);
@@ -290,7 +290,7 @@ public final class HttpFront implements AutoCloseable {
     }
 
     private static ServletContextHandler servlets(HttpToken token, HttpSessions sessions, HttpServlet streamable,
-            HttpServlet sse, DaemonIpc.HookHandler hooks, HttpLimits limits) {
+            HttpServlet sse, HookHandler hooks, HttpLimits limits) {
         ServletContextHandler context = new ServletContextHandler("/");
         RefusalLog refusals = RefusalLog.perMinute(LoggerFactory.getLogger(RefusalLog.class));
         context.addFilter(asyncFilter(new BearerFilter(token, refusals)), "/*", EnumSet.of(DispatcherType.REQUEST));

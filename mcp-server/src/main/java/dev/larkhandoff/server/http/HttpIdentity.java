@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.http;
 
-import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.session.LiveSession;
 import dev.larkhandoff.store.session.Role;
 import jakarta.servlet.http.HttpServletRequest;
 import java.util.Collections;

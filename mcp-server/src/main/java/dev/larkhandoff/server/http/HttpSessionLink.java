@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.http;
 
-import dev.larkhandoff.server.daemon.SessionLink;
+import dev.larkhandoff.server.session.SessionLink;
 import java.util.concurrent.atomic.AtomicBoolean;
 import tools.jackson.databind.node.ObjectNode;
 

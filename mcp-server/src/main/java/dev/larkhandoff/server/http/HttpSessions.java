@@ -1,8 +1,8 @@
 package dev.larkhandoff.server.http;
 
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.channel.LiveSession;
-import dev.larkhandoff.server.daemon.SessionRegistry;
+import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.store.session.DeliveryMode;
 import io.modelcontextprotocol.common.McpTransportContext;
 import java.util.List;

@@ -1,8 +1,8 @@
 package dev.larkhandoff.server.mcp;
 
-import dev.larkhandoff.server.daemon.ToolCall;
-import dev.larkhandoff.server.daemon.ToolResult;
-import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import io.modelcontextprotocol.server.McpServerFeatures;
 import io.modelcontextprotocol.server.McpSyncServerExchange;
 import io.modelcontextprotocol.spec.McpSchema;

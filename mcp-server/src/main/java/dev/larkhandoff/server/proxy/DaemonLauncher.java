@@ -1,7 +1,7 @@
 package dev.larkhandoff.server.proxy;
 
-import dev.larkhandoff.server.daemon.DaemonClient;
-import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.ipc.DaemonSocket;
 import java.io.File;
 import java.io.IOException;
 import java.nio.channels.FileChannel;

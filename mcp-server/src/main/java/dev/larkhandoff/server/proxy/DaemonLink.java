@@ -1,11 +1,11 @@
 package dev.larkhandoff.server.proxy;
 
 import dev.larkhandoff.server.config.SessionIdentity;
-import dev.larkhandoff.server.daemon.DaemonClient;
-import dev.larkhandoff.server.daemon.ToolCall;
-import dev.larkhandoff.server.daemon.ToolResult;
-import dev.larkhandoff.server.daemon.ToolSpec;
-import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.ipc.DaemonSocket;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,10 +1,9 @@
 package dev.larkhandoff.server.routing;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
-import dev.larkhandoff.server.channel.LiveSession;
-import dev.larkhandoff.server.daemon.SessionLink;
-import dev.larkhandoff.server.daemon.SessionRegistry;
-import dev.larkhandoff.server.transport.IpcConnection;
+import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.SessionLink;
+import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.handoff.BindingRepository;
 import dev.larkhandoff.store.inbox.InboxEvent;
@@ -234,7 +233,7 @@ public final class InboxRouter {
     /** The {@code deliver} message: the text the agent reads and the attributes of its channel tag. */
     static ObjectNode deliverMessage(InboxRow row, String privilege) {
         InboxEvent e = row.event();
-        ObjectNode m = IpcConnection.message("deliver").put("event_id", e.dedupeKey())
+        ObjectNode m = dev.larkhandoff.server.ServerJson.mapper().createObjectNode().put("type", "deliver").put("event_id", e.dedupeKey())
                 .put("content", e.normalizedText() == null ? "" : e.normalizedText());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("kind", e.eventType().equals("im.message.receive_v1") ? "message" : e.messageType() == null

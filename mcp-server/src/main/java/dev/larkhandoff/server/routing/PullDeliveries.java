@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.routing;
 
-import dev.larkhandoff.server.daemon.ToolCall;
+import dev.larkhandoff.server.tool.ToolCall;
 import java.time.Duration;
 
 /**

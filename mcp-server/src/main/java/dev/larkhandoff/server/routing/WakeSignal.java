@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.routing;
 
+import dev.larkhandoff.server.tool.Cancellation;
 import java.time.Duration;
 import java.util.function.Supplier;
 

@@ -7,13 +7,13 @@ import dev.larkhandoff.server.access.AccessPolicy.DmPolicy;
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
-import dev.larkhandoff.server.daemon.DaemonClient;
-import dev.larkhandoff.server.daemon.DaemonIpc;
-import dev.larkhandoff.server.daemon.OwnershipTools;
-import dev.larkhandoff.server.daemon.SessionRegistry;
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.ipc.DaemonIpc;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.routing.InboxRouter;
-import dev.larkhandoff.server.transport.DaemonSocket;
-import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.ipc.DaemonSocket;
+import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.inbox.DeliveryState;
 import dev.larkhandoff.store.inbox.InboxEvent;
@@ -65,7 +65,7 @@ class AccessFileRecoveryTest {
         SessionRegistry registry = new SessionRegistry(store.sessions());
         InboxRouter[] routerRef = new InboxRouter[1];
         ChannelOwnership ownership = new ChannelOwnership(store.channel(), registry, () -> routerRef[0].replayPending());
-        registry.ownership(ownership);
+        registry.onRegistered(ownership::registered);
         replays = Executors.newSingleThreadExecutor();
         access = new ChannelAccess(new AccessFile(home), store.chats(), store.inbox(),
                 Clock.systemUTC(), () -> "ou_bot", (chat, text) -> told.add(text),

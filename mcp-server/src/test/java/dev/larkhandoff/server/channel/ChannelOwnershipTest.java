@@ -1,5 +1,7 @@
 package dev.larkhandoff.server.channel;
 
+import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.LiveSessions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

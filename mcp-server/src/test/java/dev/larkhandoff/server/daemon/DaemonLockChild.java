@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.daemon;
 
-import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.ipc.FrameDecoder;
 import java.nio.file.Path;
 
 /** A child process for DaemonLockTest: tries to become the daemon, says "won" or "lost"; a winner holds on until its stdin closes. */

@@ -2,7 +2,7 @@ package dev.larkhandoff.server.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.ipc.FrameDecoder;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;

@@ -1,12 +1,16 @@
 package dev.larkhandoff.server.daemon;
 
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.tool.ToolResult;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.config.SessionIdentity;
-import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.nio.file.Files;
 import java.nio.file.Path;

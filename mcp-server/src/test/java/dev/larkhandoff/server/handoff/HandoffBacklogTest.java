@@ -2,7 +2,7 @@ package dev.larkhandoff.server.handoff;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.daemon.DeliveryTools;
+import dev.larkhandoff.server.routing.DeliveryTools;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;

@@ -3,8 +3,8 @@ package dev.larkhandoff.server.handoff;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.emulator.model.EmuChat;
-import dev.larkhandoff.server.daemon.DeliveryTools;
-import dev.larkhandoff.server.daemon.ToolResult;
+import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.tool.ToolResult;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;

@@ -3,9 +3,9 @@ package dev.larkhandoff.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
-import dev.larkhandoff.server.daemon.ToolCatalog;
-import dev.larkhandoff.server.daemon.ToolResult;
-import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.routing.WakeSignal;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;

@@ -2,11 +2,11 @@ package dev.larkhandoff.server.http;
 
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.ChannelOwnership;
-import dev.larkhandoff.server.daemon.OwnershipTools;
-import dev.larkhandoff.server.daemon.SessionRegistry;
-import dev.larkhandoff.server.daemon.ToolCatalog;
-import dev.larkhandoff.server.daemon.ToolResult;
-import dev.larkhandoff.server.daemon.ToolSpec;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.SessionRecord;
 import io.modelcontextprotocol.client.McpClient;
@@ -70,7 +70,7 @@ final class HttpFrontFixture implements AutoCloseable {
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry, () -> { });
-        registry.ownership(ownership);
+        registry.onRegistered(ownership::registered);
         catalog = ToolCatalog.builder()
                 .addAll(OwnershipTools.of(ownership, id -> null, () -> null))
                 .add(new ToolSpec(WHOAMI, "Echoes the caller.", ToolSpec.objectSchema(Map.of(), List.of())),

@@ -7,7 +7,7 @@ import static dev.larkhandoff.server.http.HttpFrontFixture.call;
 import static dev.larkhandoff.server.http.HttpFrontFixture.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.mcp.McpSurface;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;

@@ -6,7 +6,7 @@ import static dev.larkhandoff.server.http.HttpFrontFixture.call;
 import static dev.larkhandoff.server.http.HttpFrontFixture.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpStreamableServerSession;
 import java.lang.reflect.Method;

@@ -8,7 +8,7 @@ import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.cli.BuildInfo;
 import dev.larkhandoff.server.cli.Main;
-import dev.larkhandoff.server.channel.LiveSession;
+import dev.larkhandoff.server.session.LiveSession;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.Daemon;
 import dev.larkhandoff.server.daemon.DaemonOptions;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.server.MovableClock;
-import dev.larkhandoff.server.daemon.DaemonClient;
-import dev.larkhandoff.server.transport.DaemonSocket;
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.store.Store;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -6,12 +6,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
-import dev.larkhandoff.server.daemon.DaemonClient;
-import dev.larkhandoff.server.daemon.DaemonIpc;
-import dev.larkhandoff.server.daemon.OwnershipTools;
-import dev.larkhandoff.server.daemon.SessionRegistry;
-import dev.larkhandoff.server.transport.DaemonSocket;
-import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.ipc.DaemonIpc;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.ipc.DaemonSocket;
+import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.inbox.DeliveryState;
@@ -54,7 +54,7 @@ class InboxRouterTest {
         registry = new SessionRegistry(store.sessions());
         InboxRouter[] routerRef = new InboxRouter[1];
         ownership = new ChannelOwnership(store.channel(), registry, () -> routerRef[0].replayPending());
-        registry.ownership(ownership);
+        registry.onRegistered(ownership::registered);
         router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry,
                 e -> blockedSender.equals(e.senderOpenId()) ? new InboxRouter.Verdict.Withhold("sender not on allowlist")
                         : new InboxRouter.Verdict.Deliver("owner"));

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.DeliveryTools;
-import dev.larkhandoff.server.daemon.OwnershipTools;
-import dev.larkhandoff.server.transport.FrameDecoder;
+import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.ipc.FrameDecoder;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

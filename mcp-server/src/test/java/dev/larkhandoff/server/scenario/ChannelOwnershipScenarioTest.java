@@ -3,7 +3,7 @@ package dev.larkhandoff.server.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;

@@ -8,7 +8,7 @@ import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.DeliveryTools;
+import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.DeliveryTools;
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;

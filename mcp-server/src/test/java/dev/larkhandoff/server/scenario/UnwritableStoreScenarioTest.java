@@ -6,7 +6,7 @@ import dev.larkhandoff.emulator.ws.EventAck;
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ImmutableFiles;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.daemon.OwnershipTools;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.store.Store;
 import java.nio.file.Files;
 import java.nio.file.Path;

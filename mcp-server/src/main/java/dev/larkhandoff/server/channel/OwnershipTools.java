@@ -1,0 +1,76 @@
+package dev.larkhandoff.server.channel;
+
+import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.function.Supplier;
+
+/** The five channel-ownership tools under the seed's names, each a thin adapter over {@link ChannelOwnership}. */
+public final class OwnershipTools {
+
+    public static final String STATUS = "feishu_channel_status";
+    public static final String GRANT = "feishu_channel_grant";
+    public static final String ACQUIRE = "feishu_channel_acquire";
+    public static final String RETURN = "feishu_channel_return_to_dispatcher";
+    public static final String RECLAIM = "feishu_channel_reclaim";
+
+    private static final Map<String, Object> NO_ARGS = ToolSpec.objectSchema(Map.of(), List.of());
+    private static final Map<String, Object> SELECTOR = ToolSpec.objectSchema(Map.of(
+            "session_id", Map.of("type", "string",
+                    "description", "The session id of a live channel proxy (see feishu_channel_status)."),
+            "match", Map.of("type", "object", "additionalProperties", Map.of("type", "string"),
+                    "description", "Select the one live session whose metadata contains all these key/value "
+                            + "pairs, e.g. {\"teammate_name\": \"api-worker\"}. Pass session_id or match, not both.")),
+            List.of());
+
+    private OwnershipTools() {
+    }
+
+    public static ToolCatalog of(ChannelOwnership ownership,
+            Function<String, ChannelOwnership.SessionFacts> facts, Supplier<Map<String, Object>> daemonBlock) {
+        return of(ownership, () -> facts, List::of, daemonBlock);
+    }
+
+    /**
+     * As above, with the offline sessions that still matter listed in the status; {@code facts} is asked once per
+     * status call, so the facts of all sessions come from one read of the store.
+     */
+    public static ToolCatalog of(ChannelOwnership ownership,
+            Supplier<Function<String, ChannelOwnership.SessionFacts>> facts,
+            Supplier<List<Map<String, Object>>> offline, Supplier<Map<String, Object>> daemonBlock) {
+        return ToolCatalog.builder()
+                .add(new ToolSpec(STATUS, "Show who receives inbound Feishu/Lark channel messages: owner, dispatcher, "
+                        + "pending grant, effective target, lease_epoch, every registered session (connected, "
+                        + "delivery mode, pending count, last seen) and the daemon. Check it before and after "
+                        + "any ownership change; never infer the owner from the latest connected session.", NO_ARGS),
+                        call -> ToolResult.ok(ownership.status(facts.get(), offline.get(), daemonBlock.get())))
+                .add(new ToolSpec(GRANT, "Dispatcher only: allow one session (by session_id or metadata match) to "
+                        + "take the channel with feishu_channel_acquire. Replaces any earlier grant; does not move "
+                        + "the channel by itself.", SELECTOR),
+                        call -> refusable(() -> ownership.grant(call.callerSessionId(), call.arguments())))
+                .add(new ToolSpec(ACQUIRE, "Make a session the channel owner so inbound messages go to it. Without "
+                        + "arguments the caller acquires for itself (needs the dispatcher's grant unless the caller "
+                        + "is the dispatcher); the dispatcher may name any live session by session_id or match.",
+                        SELECTOR),
+                        call -> refusable(() -> ownership.acquire(call.callerSessionId(), call.arguments())))
+                .add(new ToolSpec(RETURN, "The current owner (or the dispatcher) gives the channel back to the "
+                        + "dispatcher when its work is done.", NO_ARGS),
+                        call -> refusable(() -> ownership.returnToDispatcher(call.callerSessionId())))
+                .add(new ToolSpec(RECLAIM, "Dispatcher only, for recovery: take the channel back from an owner that "
+                        + "is gone or stuck. Messages that waited for the old owner are delivered to the dispatcher "
+                        + "in order.", NO_ARGS),
+                        call -> refusable(() -> ownership.reclaim(call.callerSessionId())))
+                .build();
+    }
+
+    private static ToolResult refusable(Supplier<String> action) {
+        try {
+            return ToolResult.ok(action.get());
+        } catch (ChannelRefusal refusal) {
+            return ToolResult.error(refusal.getMessage());
+        }
+    }
+}

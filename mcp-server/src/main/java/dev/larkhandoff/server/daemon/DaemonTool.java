@@ -1,7 +1,0 @@
-package dev.larkhandoff.server.daemon;
-
-/** A tool the daemon runs for a registered session (the caller's id is how ownership rules know who asks). */
-@FunctionalInterface
-public interface DaemonTool {
-    ToolResult call(ToolCall call);
-}
