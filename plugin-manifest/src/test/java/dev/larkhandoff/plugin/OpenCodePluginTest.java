@@ -166,7 +166,7 @@ class OpenCodePluginTest {
         assertThat(model.lastResultOf("bash")).hasValueSatisfying(r -> assertThat(r).contains("always-two"));
         assertThat(permissionCards(chat)).as("no new permission card after Approve All").isEqualTo(cards);
 
-        // Stop on the working card: the next tool call is refused before it runs, with the seed's reason.
+        // Stop on the working card: the next tool call is refused before it runs, with the stop reason.
         finish(opencode.prompt(session, "call lark-handoff_handoff_send {\"message\":\"Building\",\"working\":true}"));
         String working = match(model.lastResultOf("lark-handoff_handoff_send"), "working_card\\\\?\"\\s*:\\s*\\\\?\"(om_[A-Za-z0-9_-]+)");
         lark.control().clickButton(alice, working, "Stop");

@@ -84,7 +84,7 @@ class LongConnectionTest {
     }
 
     @Test
-    void given_every_message_type_the_seeds_handle_then_each_decodes_to_its_record() {
+    void given_every_message_type_the_handoff_reads_then_each_decodes_to_its_record() {
         var post = EmuJson.object().put("title", "Plan");
         var para = post.putArray("content").addArray();
         para.addObject().put("tag", "text").put("text", "step ");

@@ -7,7 +7,7 @@ import java.util.Map;
 
 /**
  * Who may reach an agent: the policy for direct messages and for groups, the allowlist, per-group rules and the
- * pairing requests waiting for the operator. Stored as {@code <home>/access.json} in the seed's layout.
+ * pairing requests waiting for the operator. Stored as {@code <home>/access.json}, camelCase keys.
  */
 public record AccessPolicy(DmPolicy dmPolicy, GroupPolicy groupPolicy, List<String> allowFrom,
         Map<String, GroupRule> groups, Map<String, PendingPairing> pending) {

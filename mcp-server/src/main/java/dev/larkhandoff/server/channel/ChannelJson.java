@@ -8,7 +8,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 /**
  * JSON as the agent reads it in ownership tool results: compact in error texts, and pretty with two-space
- * indents and {@code "key": value} (no space before the colon) in status, the layout the seed's texts use.
+ * indents and {@code "key": value} (no space before the colon) in status, as JavaScript's JSON.stringify does.
  */
 final class ChannelJson {
 

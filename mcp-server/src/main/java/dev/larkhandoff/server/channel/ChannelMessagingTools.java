@@ -14,7 +14,7 @@ import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The channel's outbound tools under the seed's names ({@code reply}, {@code react}, {@code edit_message}). */
+/** The channel's outbound tools, under fixed names: {@code reply}, {@code react}, {@code edit_message}. */
 public final class ChannelMessagingTools {
 
     public static final String REPLY = "reply";

@@ -15,7 +15,7 @@ import java.util.Optional;
 import java.util.function.Function;
 
 /**
- * Who receives inbound Lark messages: the feishu-channel seed's ownership rules, texts and errors, with the
+ * Who receives inbound Lark messages: the ownership rules, texts and errors of docs/channel-ownership.md, with the
  * state persisted (a restart keeps the owner and never lowers the epoch) and every change in the audit log.
  * Knows nothing of MCP: tools call these methods and show the returned text, or the refusal's message.
  */

@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** The five channel-ownership tools under the seed's names, each a thin adapter over {@link ChannelOwnership}. */
+/** The five channel-ownership tools (docs/channel-ownership.md), each a thin adapter over {@link ChannelOwnership}. */
 public final class OwnershipTools {
 
     public static final String STATUS = "feishu_channel_status";

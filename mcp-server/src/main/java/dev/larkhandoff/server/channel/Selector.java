@@ -27,7 +27,7 @@ public sealed interface Selector {
     /**
      * Reads the tool arguments.
      *
-     * @throws ChannelRefusal with the seed's text for both selectors, or a malformed match
+     * @throws ChannelRefusal when both selectors are given, or the match is malformed
      */
     static Selector parse(Map<String, Object> args) {
         Object sessionId = args == null ? null : args.get("session_id");

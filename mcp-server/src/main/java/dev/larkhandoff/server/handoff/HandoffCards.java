@@ -17,8 +17,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The handoff's own cards (start, hand-back, relay, done, stopped) and the synchronous answers to clicks on its
- * question cards: a toast for the person who clicked and the card recoloured with the choice, as the seed's
- * worker answered them.
+ * question cards: a toast for the person who clicked and the card recoloured with the choice.
  */
 public final class HandoffCards {
 

@@ -20,7 +20,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The handoff's reply loop on the daemon side: a bound session's wait takes the pending rows of its chat, screens
  * them with {@link ReplyFilters} (rows kept back are marked filtered with the reason, so nothing is lost by
- * filtering), and returns the replies. As in the seed, a reply counts as read when the agent answers (posts to its
+ * filtering), and returns the replies. A reply counts as read when the agent answers (posts to its
  * chat, or hands back): until then it stays pending and {@code wait_for_reply} returns it again, so a reply whose
  * result never reached the agent (the daemon or proxy died, the call was cancelled) is not lost. Which replies
  * were handed out, and which sessions lost their chat to a takeover and have not been told, are kept in the store,

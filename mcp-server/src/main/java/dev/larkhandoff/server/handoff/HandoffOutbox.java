@@ -23,7 +23,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Everything the agent posts to its handoff chat goes through here, so the chat reads as the seed's did: with a
+ * Everything the agent posts to its handoff chat goes through here, so every post does the same: with a
  * message, the THINKING reaction on the last reply is taken off and a running working card turns into "Done" (just
  * after the message, so Lark's pacing of calls does not hold the answer back);
  * every card sent is recorded (so replies to it and its own echoes are recognised) and cards over Lark's size are
@@ -33,7 +33,7 @@ import tools.jackson.databind.node.ObjectNode;
 public final class HandoffOutbox {
 
     private static final Logger log = LoggerFactory.getLogger(HandoffOutbox.class);
-    /** The seed's acknowledgement that a reply reached the agent. */
+    /** The reaction that acknowledges a reply reached the agent. */
     public static final String THINKING = "THINKING";
     static final String WORKING_KIND = "working";
     private static final Set<String> NO_THINKING_ON = Set.of(HandoffReply.REACTION, HandoffReply.STICKER,

@@ -18,9 +18,9 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One thing a person did in a handoff chat, as the agent's wait returns it (the seed's reply object): a message of
- * any type, a reaction, a card button or form, or a relay from another handoff group. {@link #toJson()} writes the
- * seed's shape: {@code text}, {@code msg_type}, {@code message_id}, {@code sender_id}, {@code sender_type} and
+ * One thing a person did in a handoff chat, as the agent's wait returns it: a message of
+ * any type, a reaction, a card button or form, or a relay from another handoff group. {@link #toJson()} writes
+ * these fields: {@code text}, {@code msg_type}, {@code message_id}, {@code sender_id}, {@code sender_type} and
  * {@code create_time} (a millisecond string) always; the other fields only when they have a value.
  *
  * @param messageId       "" for reactions, card actions and relays, which are not messages
@@ -149,7 +149,7 @@ public record HandoffReply(
     }
 
     /**
-     * The seed's reading of a card callback, first match wins: a submitted form (one field: its value; several:
+     * How a card callback reads, first match wins: a submitted form (one field: its value; several:
      * the JSON of all), a select, an input, else the button's {@code action} value ({@code __cancel__} included).
      */
     private static HandoffReply cardAction(CardAction c) {
@@ -195,7 +195,7 @@ public record HandoffReply(
         return openId != null && !openId.isBlank() && mentions.stream().anyMatch(m -> openId.equals(m.id()));
     }
 
-    /** The seed's reply object. */
+    /** The reply object the agent receives: fields in this order, empty optional ones left out. */
     public ObjectNode toJson() {
         ObjectNode o = ServerJson.mapper().createObjectNode();
         o.put("text", text);

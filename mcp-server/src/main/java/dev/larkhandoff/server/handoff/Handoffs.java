@@ -256,7 +256,7 @@ public final class Handoffs {
      * count as read.
      *
      * @param answer whether this answers the user, so that where the bot must be @-mentioned the operator is
-     *               mentioned (as the seed's send_and_wait does); progress notes do not ping anyone
+     *               mentioned; progress notes do not ping anyone
      */
     public ObjectNode send(Caller caller, OutgoingCard card, boolean answer) {
         Binding b = bound(caller);

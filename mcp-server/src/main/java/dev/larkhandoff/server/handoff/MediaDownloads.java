@@ -24,7 +24,7 @@ import reactor.core.Exceptions;
  */
 public final class MediaDownloads {
 
-    /** The largest image and file this saves, in bytes; the seed's 10 MB and 50 MB by default. */
+    /** The largest image and file this saves, in bytes; 10 MB and 50 MB by default. */
     public record Limits(long maxImageBytes, long maxFileBytes) {
         public static final Limits DEFAULT = new Limits(10L * 1024 * 1024, 50L * 1024 * 1024);
 
@@ -59,7 +59,7 @@ public final class MediaDownloads {
     }
 
     /**
-     * Deletes downloads older than {@code maxAge}, as the seed did after a day: what people send may be private,
+     * Deletes downloads older than {@code maxAge} (a day for the handoff): what people send may be private,
      * and the agent has long since read it. Returns how many went; a file that cannot be deleted is left.
      */
     public int prune(Duration maxAge, java.time.Instant now) {

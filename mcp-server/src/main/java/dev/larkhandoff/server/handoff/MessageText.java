@@ -9,7 +9,7 @@ import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
- * What a message says, read from its type and content JSON by the seed's rules: a text as written, a post's title
+ * What a message says, read from its type and content JSON by these rules: a text as written, a post's title
  * and paragraphs with {@code [image]} where pictures stand, {@code [image]}, {@code [file: name]}, a card's title and
  * text (or {@code [card]}), {@code [merge_forward]}, and {@code [<type> message]} for the rest; plus the resource
  * keys a caller needs to download what the message carries.

@@ -9,7 +9,7 @@ import java.util.List;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * What the agent asks to post, and the card that becomes, by the seed's rules: two choices are buttons; three or
+ * What the agent asks to post, and the card that becomes, by these rules: two choices are buttons; three or
  * more a drop-down form (the choices also listed in the body, so they can be typed); an input box a form with
  * Submit and Cancel; several fields a form; a title alone a status card; else a markdown card.
  *

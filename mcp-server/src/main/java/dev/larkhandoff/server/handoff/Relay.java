@@ -37,7 +37,7 @@ public record Relay(String text, String fromChatId, String fromChatName, String 
                 .withMessage(null, toChatId, null, null, HandoffReply.RELAY, HandoffReply.RELAY, text, createTime);
     }
 
-    /** The reply the target session sees: the seed's relay object, with no sender and no message id. */
+    /** The reply the target session sees: a relay reply, with no sender and no message id. */
     public HandoffReply reply() {
         return new HandoffReply(text, HandoffReply.RELAY, "", null, List.of(), "", HandoffReply.RELAY, null, null, null,
                 null, createTime, null, fromChatId, fromChatName, fromWorkspace);

@@ -17,13 +17,13 @@ import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 /**
- * The seed's filter chain for a handoff chat, in its order: the bot's own messages; the sender (the operator, tagged
+ * The filter chain for a handoff chat, in order: the bot's own messages; the sender (the operator, tagged
  * {@code owner} even when also a guest, then guests and coowners with their role; relays always pass; with no
  * operator and no members everyone passes, untagged); then, where the bot must be @-mentioned, only what is
  * addressed to it (relays, reactions, stickers, card actions, messages that @-mention the bot, with every mention
  * key stripped from the text, and replies to a message the bot sent).
  *
- * <p>Unlike the seed, it runs before anything counts as consumed and reports every row it keeps back, so the
+ * <p>It runs before anything counts as consumed and reports every row it keeps back, so the
  * caller marks those filtered in the inbox rather than losing them. Pure: the rows are not changed, and the same
  * rows and store give the same answer.
  */
@@ -140,8 +140,8 @@ public final class ReplyFilters {
     }
 
     /**
-     * The text without mention keys ({@code @_user_1} …), runs of spaces collapsed. Line breaks are kept, unlike the
-     * seed, so a pasted snippet keeps its shape. Longer keys go first, so {@code @_user_1} cannot eat the start of
+     * The text without mention keys ({@code @_user_1} …), runs of spaces collapsed. Line breaks are kept,
+     * so a pasted snippet keeps its shape. Longer keys go first, so {@code @_user_1} cannot eat the start of
      * {@code @_user_10}.
      */
     static String stripMentions(HandoffReply reply) {

@@ -7,7 +7,7 @@ import java.time.Duration;
 /**
  * The working card's Stop button, as a flag per chat: raised by the click, seen by the agent's next tool call
  * (and by the PreToolUse hook), cleared by the agent's next message. Kept in the store so a hook process and a
- * restarted daemon see it; it lapses after five minutes, as the seed's did, so a forgotten flag cannot block an
+ * restarted daemon see it; it lapses after five minutes, so a forgotten flag cannot block an
  * agent for good.
  */
 public final class StopFlags {

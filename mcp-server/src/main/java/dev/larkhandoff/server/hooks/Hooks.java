@@ -160,7 +160,7 @@ public final class Hooks {
         stopFlags.clear(binding.chatId());
     }
 
-    /** The seed's notifications worth a phone's attention; the rest (idle, permission prompts) send nothing. */
+    /** The notifications worth a phone's attention; the rest (idle, permission prompts) send nothing. */
     private void notification(Binding binding, JsonNode input, String projectDir) {
         String type = text(input, "notification_type");
         CardColor color = switch (type == null ? "" : type) {
@@ -193,7 +193,7 @@ public final class Hooks {
         forwarding.execute(() -> {
             try {
                 if (stopFlags.isRaised(chatId)) {
-                    return; // the user asked to stop: no more tool chatter, as the seed did
+                    return; // the user asked to stop: no more tool chatter
                 }
                 ToolForwarding.Outcome outcome = ToolForwarding.decide(input, failed,
                         config.settings(chatId).filter(), projectDir);

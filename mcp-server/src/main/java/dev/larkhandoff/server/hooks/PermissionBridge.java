@@ -263,7 +263,7 @@ public final class PermissionBridge {
     }
 
     /**
-     * What the request is about, as the seed showed it: a command with its description, the file an edit touches,
+     * What the request is about: a command with its description, the file an edit touches,
      * or the first few arguments, each cut short and made inert so the card shows, never obeys, what is in it.
      */
     static String describe(Request request) {

@@ -12,10 +12,10 @@ import java.util.Set;
 import tools.jackson.databind.JsonNode;
 
 /**
- * What the group sees of a tool call the agent made (PostToolUse / PostToolUseFailure), by the chat's filter level
- * as the seed decided it: team tools always; under {@code concise} nothing else, under {@code important} all but
- * Bash, under {@code verbose} everything — a filtered call only updates the working card. Shown calls get the seed's
- * formatting: an edit as removed / added blocks, a write as a summary, a command with its output (terminal colours
+ * What the group sees of a tool call the agent made (PostToolUse / PostToolUseFailure), by the chat's filter level:
+ * team tools always; under {@code concise} nothing else, under {@code important} all but
+ * Bash, under {@code verbose} everything — a filtered call only updates the working card. Shown calls are laid out
+ * by kind: an edit as removed / added blocks, a write as a summary, a command with its output (terminal colours
  * kept as Lark colours), a failure in red. The handoff's own calls are never shown. Pure: the caller posts.
  */
 public final class ToolForwarding {
@@ -83,7 +83,7 @@ public final class ToolForwarding {
         return OWN_TOOL_PREFIXES.stream().anyMatch(toolName::startsWith);
     }
 
-    /** The seed's one-line summary of a call, for the working card. */
+    /** A one-line summary of a call, for the working card. */
     public static String summary(String tool, JsonNode in, String projectDir) {
         return switch (tool) {
             case "Bash" -> "$ " + cut(first(in.path("description").asString(""), in.path("command").asString("")), 80);

@@ -2,10 +2,10 @@ package dev.larkhandoff.server.workspace;
 
 import java.util.regex.Pattern;
 
-/** Checks chat ids before they reach Lark: {@code oc_} then the seed's id characters, at most 128 in all. */
+/** Checks chat ids before they reach Lark: {@code oc_} then letters, digits and {@code ._:@-}, at most 128 in all. */
 public final class ChatIds {
 
-    /** The handoff seed's id alphabet and length, with the {@code oc_} prefix every Lark chat id has. */
+    /** No slash, space, {@code ?} or {@code %}: the id goes into URL paths. {@code oc_} starts every Lark chat id. */
     private static final Pattern CHAT_ID = Pattern.compile("oc_[A-Za-z0-9._:@-]{1,125}");
     /** How much of a bad id an error repeats; a hostile argument must not flood the message. */
     private static final int SHOWN = 64;

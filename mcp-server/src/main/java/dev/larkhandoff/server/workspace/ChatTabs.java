@@ -12,14 +12,14 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The chat tab named after the model while a handoff is active, removed at hand-back. A tab is the handoff's when it
- * is a url tab opening the handoff's url (the seed's two urls count too, so tabs it left behind are tidied). Both
+ * is a url tab opening the handoff's url or one of the Python handoff skill's two (so its leftover tabs go too). Both
  * operations are idempotent and never fail the handoff: a Lark failure is logged and reported as nothing done.
  */
 public final class ChatTabs {
 
-    /** Where the model tab points; also one of the seed's own tab urls, so each recognises the other's tabs. */
+    /** Where the model tab points; also one of the Python handoff skill's, so each recognises the other's tabs. */
     public static final String DEFAULT_URL = "https://example.com";
-    private static final Set<String> SEED_URLS = Set.of("https://github.com/verneagent", "https://example.com");
+    private static final Set<String> PYTHON_SKILL_URLS = Set.of("https://github.com/verneagent", "https://example.com");
     /** The tab's name when the agent did not say which model it runs. */
     static final String UNNAMED_MODEL = "Handoff";
 
@@ -95,7 +95,7 @@ public final class ChatTabs {
             return false;
         }
         String u = tab.url().replaceAll("/+$", "");
-        return u.equals(url.replaceAll("/+$", "")) || SEED_URLS.contains(u);
+        return u.equals(url.replaceAll("/+$", "")) || PYTHON_SKILL_URLS.contains(u);
     }
 
     /** The message tab, then the model's tab, then the rest as they were. */

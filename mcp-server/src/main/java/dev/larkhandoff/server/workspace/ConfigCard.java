@@ -17,8 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The pinned {@code __handoff_config__} card that carries a group's settings across machines: a grey card 1.0 whose
- * body is the settings as JSON in a fenced block, with the seed's keys ({@code guests}, {@code autoapprove},
- * {@code filter}, {@code rules}) so groups configured by the seed's skill read the same.
+ * body is the settings as JSON in a fenced block, with the keys ({@code guests}, {@code autoapprove},
+ * {@code filter}, {@code rules}) the Python handoff skill writes, so groups it configured read the same.
  */
 final class ConfigCard {
 
@@ -128,7 +128,7 @@ final class ConfigCard {
     private static Map<String, String> rules(JsonNode rules) {
         Map<String, String> out = new LinkedHashMap<>();
         if (rules.isString() && !rules.asString().isBlank()) {
-            // The seed once kept one norm as a plain string; it reads as the "default" norm.
+            // Older cards kept one norm as a plain string; it reads as the "default" norm.
             out.put("default", rules.asString());
         } else if (rules.isObject()) {
             rules.properties().forEach(e -> {
@@ -147,7 +147,7 @@ final class ConfigCard {
             if (openId.isBlank()) {
                 continue;
             }
-            // A guest written without a role is a guest, as in the seed.
+            // A guest written without a role is a guest.
             MemberRole role = "coowner".equals(g.path("role").asString("")) ? MemberRole.COOWNER : MemberRole.GUEST;
             out.add(new GroupMember(openId, g.path("name").asString(""), role));
         }

@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The handoff's groups in Lark: finds a workspace's groups (the bot's groups whose description carries
- * {@code workspace:<id>} and that the operator is in), binds a session to one by the seed's start decision tree,
+ * {@code workspace:<id>} and that the operator is in), binds a session to one by the start decision tree,
  * creates a new one when needed (and dissolves it again if it cannot be set up), takes one over as a compare-and-swap,
  * binds to an external group as a sidecar, and dissolves, lists, sweeps and clears groups. Blocks on Lark: call it
  * from a worker thread.
@@ -99,7 +99,7 @@ public final class GroupDirectory {
     // ---- start, takeover, sidecar ----
 
     /**
-     * Binds the session to a group of the workspace, as the seed decides: the named group if one is named; else,
+     * Binds the session to a group of the workspace, in this order: the named group if one is named; else,
      * unless the mode is {@code new}, an idle group; else a new group, except in the default mode when groups exist
      * and all are held, which returns them as choices. The group's settings are re-read from its card.
      */
@@ -146,7 +146,7 @@ public final class GroupDirectory {
 
     /**
      * Binds the session to an existing external group (one that carries no workspace tag) that the operator is in.
-     * Whether the bot must be @-mentioned or replied to there is detected as the seed does.
+     * Whether the bot must be @-mentioned or replied to there is detected by {@link #needMention}.
      */
     public StartOutcome startSidecar(String chatId, HandoffAgent agent) {
         ChatIds.require(chatId);
@@ -181,7 +181,7 @@ public final class GroupDirectory {
     }
 
     /**
-     * Whether the bot must be @-mentioned or replied to in a chat, as the seed decides: not in a group the bot owns
+     * Whether the bot must be @-mentioned or replied to in a chat: not in a group the bot owns
      * or one of at most two people; otherwise yes.
      */
     boolean needMention(Chat chat) {
@@ -286,7 +286,7 @@ public final class GroupDirectory {
     // ---- dissolving and listing ----
 
     /**
-     * Dissolves one group: the operator is removed first, as the seed does, so the group leaves their list even if
+     * Dissolves one group: the operator is removed first, so the group leaves their list even if
      * Lark then refuses; then the group is dissolved and its local state (binding, cached config, members) deleted.
      */
     public DissolvedGroup dissolve(String chatId) {
@@ -454,7 +454,7 @@ public final class GroupDirectory {
 
     private boolean ownedByBot(Chat c) {
         if (c.ownerId() == null || c.ownerId().isBlank()) {
-            return true; // the seed's rule: a chat listed without an owner is one the bot made
+            return true; // a chat listed without an owner counts as one the bot made
         }
         return "app_id".equals(c.ownerIdType()) ? appId.equals(c.ownerId()) : c.ownerId().equals(botOpenId());
     }

@@ -9,7 +9,7 @@ public enum GroupScope {
     /** Every group the bot owns. */
     ALL;
 
-    /** The scope a tool argument names: {@code mine} (also the seed's {@code user}) or {@code all}; null is mine. */
+    /** The scope a tool argument names: {@code mine} (or its older name {@code user}) or {@code all}; null is mine. */
     public static GroupScope of(String value) {
         if (value == null || value.isBlank()) {
             return MINE;

@@ -2,7 +2,7 @@ package dev.larkhandoff.server.workspace;
 
 import java.util.Locale;
 
-/** How a handoff start picks its group, as the seed's {@code --mode}. */
+/** How a handoff start picks its group. */
 public enum StartMode {
     /** An idle group, else a new one when there are none, else the occupied groups as choices. */
     DEFAULT,

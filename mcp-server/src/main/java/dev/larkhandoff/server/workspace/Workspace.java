@@ -35,7 +35,7 @@ public record Workspace(String id, String worktree, String machine) {
     }
 
     /**
-     * The workspace of a project directory on a machine, with the seed's id: the machine name, a dash, then the
+     * The workspace of a project directory on a machine; its id is the machine name, a dash, then the
      * directory with every {@code /} turned into {@code -} and outer dashes dropped.
      */
     public static Workspace of(String worktree, String machine, Path projectDir) {

@@ -15,7 +15,7 @@ public record WorkspaceStatus(Workspace workspace, List<WorkspaceGroup> groups, 
         groups = List.copyOf(groups);
     }
 
-    /** The seed's pretty layout: the workspace, the count, then one line per group with its holder indented. */
+    /** The pretty layout: the workspace, the count, then one line per group with its holder indented. */
     public String text() {
         StringBuilder sb = new StringBuilder();
         sb.append("Workspace: ").append(workspace.id()).append('\n');

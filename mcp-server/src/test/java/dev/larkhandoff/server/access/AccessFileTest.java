@@ -30,7 +30,7 @@ class AccessFileTest {
     }
 
     @Test
-    void given_a_saved_policy_then_it_reads_back_in_the_seed_layout_and_is_private() throws Exception {
+    void given_a_saved_policy_then_it_reads_back_with_camel_case_keys_and_is_private() throws Exception {
         AccessFile file = new AccessFile(home);
         AccessPolicy policy = new AccessPolicy(DmPolicy.ALLOWLIST, GroupPolicy.FOLLOW_USER, List.of("ou_a"),
                 Map.of("oc_g", new GroupRule(false, List.of("ou_b"))),

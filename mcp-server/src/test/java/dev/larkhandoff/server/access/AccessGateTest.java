@@ -16,7 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.junit.jupiter.api.Test;
 
-/** The access gate as reference §5.2 specifies it, case by case. */
+/** The access gate's verdicts case by case: direct-message policies, pairing codes, group policies and rules. */
 class AccessGateTest {
 
     private static final String BOT = "ou_bot";

@@ -20,7 +20,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** The feishu-channel seed's ownership scenarios (reference §8.1), against a real store. */
+/** The ownership rules of docs/channel-ownership.md, scenario by scenario, against a real store. */
 class ChannelOwnershipTest {
 
     /** Sessions connected right now, as the daemon's registry would report them. */
@@ -212,7 +212,7 @@ class ChannelOwnershipTest {
     }
 
     @Test
-    void given_metadata_selectors_then_zero_one_and_two_matches_behave_as_the_seed_says() {
+    void given_metadata_selectors_then_one_match_is_taken_and_zero_or_two_are_errors_naming_the_match() {
         dispatcher();
         connect("tm-1", Role.SESSION, Map.of("teammate_name", "api-worker"));
         connect("tm-a", Role.SESSION, Map.of("teammate_name", "twin"));

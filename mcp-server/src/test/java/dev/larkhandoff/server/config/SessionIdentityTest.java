@@ -7,7 +7,7 @@ import dev.larkhandoff.store.session.Role;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** Session identity as reference §8.5 (stableProxySessionId, deriveProxyMetadata) and DESIGN §4 describe it. */
+/** A proxy's session id (stable across restarts, distinct per role) and metadata bag, read from its environment. */
 class SessionIdentityTest {
 
     private static SessionIdentity of(Map<String, String> env) {

@@ -18,7 +18,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The synchronous answers to card clicks (reference §3.6): who may decide, what the toast says, how the card is
+ * The synchronous answers to card clicks: who may decide, what the toast says, how the card is
  * replaced, and Stop raising the chat's flag only once the click is stored.
  */
 class HandoffClicksTest {

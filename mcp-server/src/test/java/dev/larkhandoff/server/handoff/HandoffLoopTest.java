@@ -17,11 +17,9 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * The reply loop and the start / end sequence through the daemon's tools. Nested groups mirror reference §12:
- * test_send_and_wait.py (SendAndWait), test_wait_for_reply.py's HandleResultTest and crash replay (WaitForReply),
- * test_start_end_scripts.py (StartAndEnd), and the working card and stop flag of test_handoff_ops_unit.py's
- * WorkingCardTest (WorkingCardAndStop). The filter chains of test_wait_for_reply.py, test_guest_whitelist.py and
- * test_need_mention_filters.py are in {@link ReplyFiltersTest}.
+ * The reply loop and the start / end sequence through the daemon's tools, in nested groups: sending and waiting
+ * (SendAndWait), a wait's results and their return after a crash (WaitForReply), start and end (StartAndEnd), and
+ * the working card and Stop flag (WorkingCardAndStop). The filter chain is in {@link ReplyFiltersTest}.
  */
 class HandoffLoopTest extends HandoffDaemonTest {
 
@@ -60,7 +58,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
         }
 
         @Test
-        void replies_come_back_with_the_seed_fields_and_the_answer_mentions_the_operator_where_the_bot_must_be_mentioned()
+        void replies_come_back_with_their_fields_and_the_answer_mentions_the_operator_where_the_bot_must_be_mentioned()
                 throws Exception {
             EmuUser bob = world.control.addUser("Bob");
             EmuUser carol = world.control.addUser("Carol");

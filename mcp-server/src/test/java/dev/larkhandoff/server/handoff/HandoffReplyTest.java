@@ -22,7 +22,7 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The seed's reply object (reference §6.1 "Reply object fields", content mapping of §7.3, card callbacks of §3.6)
+ * The reply object the agent's wait returns (its fields, each message type's text, card callbacks; docs/handoff.md)
  * built from inbox rows that the emulator's events left in a real store.
  */
 class HandoffReplyTest {
@@ -184,7 +184,7 @@ class HandoffReplyTest {
     class ExactShape {
 
         @Test
-        void a_text_reply_has_the_seeds_fields_in_the_seeds_order_and_nothing_empty() {
+        void a_text_reply_has_its_fields_in_the_fixed_order_and_nothing_empty() {
             String id = world.says(world.operator, "hi", world.bot);
 
             String json = ServerJson.mapper().writeValueAsString(stored(id).toJson());

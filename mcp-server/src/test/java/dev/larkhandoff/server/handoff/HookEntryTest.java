@@ -21,7 +21,7 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Claude Code's hooks through the real entry point (reference §8; test_permission_bridge.py, test_on_notification.py
+ * Claude Code's hooks through the real entry point (permission requests, notifications
  * and the start/end hooks): the permission bridge, the Stop flag, tool forwarding and the session's own events: Claude Code's documented hook input
  * JSON is fed on stdin to a {@code lark-handoff hook <Event>} child process, which asks the running daemon; the
  * emulator plays the operator (Olivia) and a guest (Gina); the exact JSON printed is checked.
@@ -70,7 +70,7 @@ class HookEntryTest extends HandoffDaemonTest {
     }
 
     @Test
-    void a_deny_click_denies_with_the_seeds_message() throws Exception {
+    void a_deny_click_denies_with_the_denial_message() throws Exception {
         chat = agent.start();
         CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");

@@ -23,8 +23,8 @@ import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * Downloads of what people send (reference §2.2 resources, §5.3 download-image / download-file, and the seed's
- * {@code safe_local_filename_blocks_traversal} of §12) from the emulator into {@code <home>/downloads}.
+ * Downloads of what people send (images and files, read as message resources; a file name cannot climb out of the
+ * directory) from the emulator into {@code <home>/downloads}.
  */
 class MediaDownloadsTest {
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Expanding a merge_forward (reference §2.2 get message, §5.3 {@code merge-forward}) against the emulator. */
+/** Expanding a merge_forward into its messages (read with Lark's get-message call) against the emulator. */
 class MergeForwardTest {
 
     @TempDir
@@ -62,7 +62,7 @@ class MergeForwardTest {
     }
 
     @Test
-    void given_a_child_then_its_json_has_the_seeds_merge_forward_fields() {
+    void given_a_child_then_its_json_has_exactly_the_merge_forward_fields() {
         String forward = forwarded(List.of(world.says(world.guest, "hi")));
 
         var json = forwards.expand(forward).get(0).toJson();

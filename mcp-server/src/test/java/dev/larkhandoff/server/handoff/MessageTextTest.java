@@ -15,8 +15,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The seed's text-extraction rules per message type (reference §5.3 {@code extract_message_text}, §7.3 content
- * mapping), on messages read back through Lark's read API from the emulator, as a parent lookup reads them.
+ * The text-extraction rules per message type (see {@link MessageText}),
+ * on messages read back through Lark's read API from the emulator, as a parent lookup reads them.
  */
 class MessageTextTest {
 

@@ -12,7 +12,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Parent lookup (reference §5.3 {@code parent-local} then {@code parent-api}) against the emulator and a real store. */
+/** Parent lookup (the local store first, then Lark's API) against the emulator and a real store. */
 class ParentLookupTest {
 
     @TempDir

@@ -21,10 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The seed's filter chain (reference §6.1) on events that went through the emulator and the daemon's recorder into
- * a real store. Nested groups mirror reference §12: test_guest_whitelist.py (GuestWhitelist, GuestsInTheStore,
- * GuestFilterChain), test_need_mention_filters.py and test_wait_for_reply.py (OperatorOnly, NeedMention,
- * OwnAndOtherBots, Relays, FilterChain), and the DB behaviour the seed got wrong (§11: NothingIsLost).
+ * The filter chain of {@link ReplyFilters} on events that went through the emulator and the daemon's recorder into
+ * a real store. Nested groups: the guest list (GuestWhitelist, GuestsInTheStore, GuestFilterChain), the sender and
+ * need-mention filters (OperatorOnly, NeedMention, OwnAndOtherBots, Relays, FilterChain), and that filtering loses
+ * nothing (NothingIsLost).
  */
 class ReplyFiltersTest {
 
@@ -679,7 +679,7 @@ class ReplyFiltersTest {
         }
     }
 
-    /** The seed filtered after acknowledging, so what it filtered was gone (reference §11); here it stays. */
+    /** Filtering happens before anything counts as consumed, so what is kept back stays in the inbox. */
     @Nested
     class NothingIsLost {
 

@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 import tools.jackson.databind.JsonNode;
 
 /**
- * What the group sees of each tool call (reference §8.4, test_on_post_tool_use.py): the filter levels, the skip
+ * What the group sees of each tool call (PostToolUse): the filter levels, the skip
  * rules, and each formatter; terminal colours in {@link AnsiMarkdownTest}.
  */
 class ToolForwardingTest {

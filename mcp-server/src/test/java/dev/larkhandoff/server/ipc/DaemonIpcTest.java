@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.json.JsonMapper;
 
-/** Proxies and the daemon over the real Unix socket, with ownership on a real store (reference §8.4). */
+/** Proxies and the daemon over the real Unix socket, with ownership on a real store. */
 class DaemonIpcTest {
 
     @TempDir

@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The feishu-channel seed's ownership scenarios, played by real {@code lark-handoff stdio} processes (driven by
+ * The ownership scenarios of docs/channel-ownership.md, played by real {@code lark-handoff stdio} processes (driven by
  * the MCP Java SDK client) against a real daemon they spawned, with the emulator as Lark.
  */
 class ChannelOwnershipScenarioTest {

@@ -15,8 +15,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reference §12 "start/end" for tabs (test_handoff_ops_unit is_handoff_tab_identifies_by_url,
- * stale_tab_cleanup_preserves_user_tabs, tabs_end_removes_all_handoff_tabs; §5.6 tabs-start / tabs-end): the model's
+ * The handoff's chat tabs (a tab is the handoff's by its url; stale ones go, user tabs stay; hand-back removes every
+ * handoff tab): the model's
  * tab while a handoff is active, gone at hand-back, idempotent, never fatal.
  */
 class ChatTabsTest {
@@ -77,7 +77,7 @@ class ChatTabsTest {
     @Test
     void given_hand_back_then_every_handoff_tab_goes_user_tabs_stay_and_a_second_close_is_harmless() {
         tabs.open(group.chatId, "claude-opus-4");
-        userTab("seed-left", "https://example.com/");
+        userTab("left-behind", "https://example.com/");
         userTab("Board", "https://board.example.org");
 
         List<String> removed = tabs.close(group.chatId);

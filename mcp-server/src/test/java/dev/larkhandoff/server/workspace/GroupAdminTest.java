@@ -17,10 +17,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reference §12 "start/end" for the end with dissolve (test_start_end_scripts dissolve_uses_chat_id_from_deactivate:
- * remove the operator, dissolve, clean up the sessions) and §5.4's maintenance: status (render_status_pretty_stable_shape),
- * list-groups mine / all, find-empty-groups, clear-project, each against the emulator and a real store. The seed's
- * dissolve path that called missing functions (§11) is the one tested here end to end.
+ * Ending a handoff with dissolve (remove the operator, dissolve, clean up the sessions) and the maintenance tools:
+ * status (in its pretty layout), list-groups mine / all, find-empty-groups, clear-project, each against the emulator
+ * and a real store. The dissolve path is tested end to end.
  */
 class GroupAdminTest {
 
@@ -156,7 +155,7 @@ class GroupAdminTest {
     }
 
     @Test
-    void given_active_and_idle_groups_then_status_shows_each_with_its_holder_in_the_seed_layout() {
+    void given_active_and_idle_groups_then_status_shows_each_with_its_holder_in_the_pretty_layout() {
         String held = startIn("s1").group().chatId();
         world.workspaceGroup("api2@mac");
 

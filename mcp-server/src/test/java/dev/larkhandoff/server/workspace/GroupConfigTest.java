@@ -21,8 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * Reference §12 "group config" (test_group_config: CardBuildParseTest, LoadConfigTest, SaveConfigTest,
- * PatchFallbackTest, ConvenienceHelpersTest, FindConfigPinTest) against the emulator and real stores: the settings
+ * A group's settings in its pinned config card (building and parsing the card, loading, saving, finding the pin, the
+ * fallback when a patch fails) against the emulator and real stores: the settings
  * travel in the pinned {@code __handoff_config__} card from one machine to another, the cache holds for its TTL on an
  * injected clock, a start forces a fresh read, and a failed patch re-pins a new card.
  */
@@ -178,7 +178,7 @@ class GroupConfigTest {
     }
 
     @Test
-    void given_a_card_the_seed_wrote_with_a_plain_string_rule_then_it_reads_as_the_default_norm_and_adding_keeps_it() {
+    void given_an_older_card_with_a_plain_string_rule_then_it_reads_as_the_default_norm_and_adding_keeps_it() {
         ObjectNode legacy = ServerJson.mapper().createObjectNode();
         legacy.putObject("header").putObject("title").put("tag", "plain_text").put("content", ConfigCard.TITLE);
         legacy.putArray("elements").addObject().put("tag", "div").putObject("text").put("tag", "lark_md")
@@ -196,7 +196,7 @@ class GroupConfigTest {
         assertThat(read.members()).containsExactly(new GroupMember("ou_g", "G", MemberRole.GUEST));
         assertThat(config.refresh(group.chatId).norms()).containsExactly(Map.entry("default", "Be kind."),
                 Map.entry("tone", "Short."));
-        assertThat(world.pinsOf(group.chatId)).as("the seed's card is patched, not replaced").containsExactly(id);
+        assertThat(world.pinsOf(group.chatId)).as("the older card is patched, not replaced").containsExactly(id);
     }
 
     @Test

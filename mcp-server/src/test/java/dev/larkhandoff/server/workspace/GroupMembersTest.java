@@ -19,8 +19,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reference §12 "guest whitelist" CRUD (test_guest_whitelist GuestCrudTest and test_group_config add_remove_guests /
- * get_member_roles) and §5.8's guest-add / guest-remove / guest-list: people named by a message's mentions become
+ * The guest list (guest-add / guest-remove / guest-list; a coowner stays one, a missing role reads as guest):
+ * people named by a message's mentions become
  * guests or coowners, kept in the store (where the access gate reads roles) and mirrored in the pinned card.
  */
 class GroupMembersTest {

@@ -20,10 +20,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reference §12 "start/end" (test_start_end_scripts, and enter_handoff's decision tree in §5.11): discovery of the
+ * Starting a handoff by the decision tree of {@link GroupDirectory#start}: discovery of the
  * workspace's groups, reuse of an idle group, creation of {@code <worktree>@<machine>} and numbered groups with the
  * operator invited, nothing left behind when setup fails, occupied groups returned as choices, and the claim race of
- * test_handoff_simulation.
+ * two sessions starting at once.
  */
 class GroupStartTest {
 

@@ -18,9 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reference §12 "DB behaviours" for takeover (test_handoff_db_unit takeover_chat_compare_and_swap,
- * takeover_chat_conflict_rejected, takeover_chat_without_expected_owner_is_strict; test_handoff_simulation
- * concurrent_takeover_only_one_wins) played through the directory against the emulator, plus §4.3's rule that the
+ * Takeover as a compare-and-swap (it wins only when the holder is the expected one, or there is none when none is
+ * expected; of concurrent takeovers one wins) played through the directory against the emulator, plus the rule that the
  * replaced holder is named so its wait can end with {@code takeover: true}.
  */
 class GroupTakeoverTest {

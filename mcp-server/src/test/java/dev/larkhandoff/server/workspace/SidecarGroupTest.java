@@ -14,8 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Reference §12 need-mention scenarios for the binding (test_need_mention_filters SessionBotFieldsTest:
- * register_session_stores_need_mention / bot_open_id / operator_open_id, takeover_preserves_bot_fields) and §5.2's
+ * What a binding keeps for the need-mention rule (the flag, the bot's and the operator's open ids; a takeover keeps
+ * them) and
  * sidecar detection: need-mention is off in a group the bot owns or of at most two people, on otherwise; discover-bot's
  * external groups (no workspace tag, operator a member).
  */

@@ -9,8 +9,8 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /**
- * Reference §10.4 (workspace id and group naming) and §12 test_handoff_ops_unit WorkspaceTagMatchTest; §5.1's chat id
- * check; the model name rule of session_tool_model_strips_prefix_before_slash.
+ * The workspace id and group naming, matching a group's workspace tag as a whole token, the chat id check, and the
+ * model name rule (a provider prefix before a slash is dropped).
  */
 class WorkspaceNamingTest {
 
@@ -57,7 +57,7 @@ class WorkspaceNamingTest {
     }
 
     @Test
-    void given_chat_ids_then_only_oc_ids_of_the_seed_alphabet_pass_and_errors_name_the_bad_id() {
+    void given_chat_ids_then_only_oc_ids_of_the_allowed_alphabet_pass_and_errors_name_the_bad_id() {
         assertThat(ChatIds.require("oc_0123abcd")).isEqualTo("oc_0123abcd");
         assertThat(ChatIds.isValid("oc_a.b:c@d-e_f")).isTrue();
         for (String bad : List.of("ou_0123", "oc_", "oc_a b", "oc_../../etc", "chat-1", "oc_" + "x".repeat(126))) {
