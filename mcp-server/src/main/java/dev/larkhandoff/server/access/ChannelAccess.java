@@ -35,7 +35,7 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
     private final Clock clock;
     private final Supplier<String> botOpenId;
     private final BiConsumer<String, String> tellChat;
-    private final Runnable rejudge;
+    private volatile Runnable rejudge = () -> { };
     private final SecureRandom random = new SecureRandom();
     /** The policy last read from a valid file; null until one was (the file was broken from the start). */
     private AccessPolicy lastGood;
@@ -50,18 +50,24 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
     /**
      * @param botOpenId the bot's open_id once known (null before), to recognise its own messages and @-mentions
      * @param tellChat  sends a short text to a chat (the pairing code); must not block
-     * @param rejudge   runs after rows withheld for a broken file were put back to pending: it must route them
-     *                  again soon, on another thread (it is called from inside a routing pass)
      */
     public ChannelAccess(AccessFile file, ChatRepository chats, InboxRepository inbox, Clock clock,
-            Supplier<String> botOpenId, BiConsumer<String, String> tellChat, Runnable rejudge) {
+            Supplier<String> botOpenId, BiConsumer<String, String> tellChat) {
         this.file = file;
         this.chats = chats;
         this.inbox = inbox;
         this.clock = clock;
         this.botOpenId = botOpenId;
         this.tellChat = tellChat;
-        this.rejudge = rejudge;
+    }
+
+    /**
+     * Who routes again after rows withheld for a broken file were put back to pending: it must do so soon, on another
+     * thread (it is called from inside a routing pass). Set at wiring, since the router itself asks this gate.
+     */
+    public ChannelAccess onRejudge(Runnable listener) {
+        this.rejudge = listener;
+        return this;
     }
 
     @Override

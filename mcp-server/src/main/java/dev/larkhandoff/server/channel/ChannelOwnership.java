@@ -27,16 +27,20 @@ public final class ChannelOwnership {
 
     private final ChannelStateRepository state;
     private final LiveSessions sessions;
-    private final Runnable onTargetChanged;
+    private volatile Runnable onTargetChanged = () -> { };
 
-    /**
-     * @param onTargetChanged called after a change of owner or dispatcher, either of which can change where
-     *                        messages go (the router replays pending messages)
-     */
-    public ChannelOwnership(ChannelStateRepository state, LiveSessions sessions, Runnable onTargetChanged) {
+    public ChannelOwnership(ChannelStateRepository state, LiveSessions sessions) {
         this.state = state;
         this.sessions = sessions;
-        this.onTargetChanged = onTargetChanged;
+    }
+
+    /**
+     * Who is told after a change of owner or dispatcher, either of which can change where messages go (the inbound
+     * pipeline routes pending messages again). Set at wiring, since the router itself reads ownership.
+     */
+    public ChannelOwnership onTargetChanged(Runnable listener) {
+        this.onTargetChanged = listener;
+        return this;
     }
 
     /**

@@ -1,54 +1,54 @@
 package dev.larkhandoff.server.daemon;
 
-import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.ipc.DaemonIpc;
-import dev.larkhandoff.server.session.SessionRegistry;
-import dev.larkhandoff.server.channel.OwnershipTools;
-import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.server.tool.ToolCatalog;
-import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.LarkClientConfig;
-import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.ChannelAccess;
-import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.channel.ChannelMessaging;
 import dev.larkhandoff.server.channel.ChannelMessagingTools;
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.ChatNotices;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.channel.ReceivedIndicator;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.handoff.HandoffClicks;
-import dev.larkhandoff.server.handoff.HandoffException;
 import dev.larkhandoff.server.handoff.HandoffInbox;
 import dev.larkhandoff.server.handoff.HandoffOutbox;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import dev.larkhandoff.server.handoff.Handoffs;
 import dev.larkhandoff.server.handoff.MediaDownloads;
+import dev.larkhandoff.server.handoff.OperatorLookup;
 import dev.larkhandoff.server.handoff.StopFlags;
 import dev.larkhandoff.server.hooks.Hooks;
 import dev.larkhandoff.server.hooks.PermissionBridge;
+import dev.larkhandoff.server.http.HttpFront;
+import dev.larkhandoff.server.ipc.DaemonIpc;
+import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.routing.InboundPipeline;
 import dev.larkhandoff.server.routing.InboundRecorder;
-import dev.larkhandoff.server.routing.StalePending;
-import dev.larkhandoff.server.workspace.GroupConfig;
-import dev.larkhandoff.server.workspace.GroupDirectory;
-import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.routing.PullDeliveries;
-import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.workspace.GroupConfig;
+import dev.larkhandoff.server.workspace.GroupDirectory;
+import dev.larkhandoff.server.workspace.MachineName;
 import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.session.SessionRecord;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
@@ -88,7 +88,8 @@ public final class Daemon implements AutoCloseable {
     private final ChannelAccess access;
     private final ToolCatalog tools;
     private final HandoffInbox handoffInbox;
-    private final InboundRecorder.CardCallbacks cardCallbacks;
+    private final InboundPipeline pipeline;
+    private final StatusReport status;
     /** Null without a Lark app: hooks then have nothing to say. */
     private final PermissionBridge permissions;
     private final Hooks hooks;
@@ -96,7 +97,6 @@ public final class Daemon implements AutoCloseable {
     private final Instant startedAt;
     private final LarkClient lark;
     private final AtomicReference<String> botOpenId = new AtomicReference<>();
-    private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
     private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
     private volatile LongConnection connection;
@@ -110,69 +110,61 @@ public final class Daemon implements AutoCloseable {
         this.lock = lock;
         this.store = store;
         this.startedAt = options.clock().instant();
-        this.registry = new SessionRegistry(store.sessions());
-        AtomicReference<InboxRouter> routerRef = new AtomicReference<>();
-        this.ownership = new ChannelOwnership(store.channel(), registry, () -> {
-            InboxRouter r = routerRef.get();
-            if (r != null) {
-                r.replayPending();
-                wake();
-            }
-        });
-        registry.onRegistered(ownership::registered);
         this.lark = options.config().hasCredentials() ? LarkClient.create(LarkClientConfig.of(
                 options.config().domain(), options.config().appId(), options.config().appSecret())) : null;
-        this.access = new ChannelAccess(new AccessFile(options.config().home()), store.chats(),
-                store.inbox(), options.clock(), botOpenId::get, this::tellChat, () -> inbound.schedule(() -> {
-                    routerRef.get().replayPending();
-                    wake();
-                }));
+        this.registry = new SessionRegistry(store.sessions());
+        this.ownership = new ChannelOwnership(store.channel(), registry);
+        this.access = new ChannelAccess(new AccessFile(options.config().home()), store.chats(), store.inbox(),
+                options.clock(), botOpenId::get, lark == null ? ChatNotices.NONE : new ChatNotices(lark.messages()));
         this.router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
-        routerRef.set(router);
         this.pulls = new PullDeliveries(router);
-        ToolCatalog messagingTools;
-        if (lark != null) {
-            ReceivedIndicator indicator = new ReceivedIndicator(lark.messages(), new java.util.Random());
-            router.onHandedOver(e -> {
-                if ("im.message.receive_v1".equals(e.eventType()) && e.chatId() != null && e.messageId() != null) {
-                    indicator.received(e.chatId(), e.messageId());
-                }
-            });
-            messagingTools = ChannelMessagingTools.of(new ChannelMessaging(lark.messages(), store.chats()), indicator);
-        } else {
-            messagingTools = unconfigured(ChannelMessagingTools.specs());
-        }
         this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), store.settings());
-        ToolCatalog handoffTools;
-        DeliveryTools.HandoffWait handoffWait;
+        ReceivedIndicator indicator = lark == null ? null : new ReceivedIndicator(lark.messages(), new Random());
+        Handoffs handoffs = null;
+        StopFlags stopFlags = lark == null ? null : new StopFlags(store.settings(), options.clock());
         if (lark != null) {
-            StopFlags stopFlags = new StopFlags(store.settings(), options.clock());
             GroupConfig groupConfig = new GroupConfig(lark, store.chats(), options.clock(), GroupConfig.DEFAULT_TTL);
+            OperatorLookup operator = new OperatorLookup(lark, options.config().operatorEmail(), "operator_email in "
+                    + options.config().home().resolve(LarkHandoffConfig.FILE_NAME) + " (or "
+                    + Environment.OPERATOR_EMAIL + ")");
             GroupDirectoryOnDemand directory = new GroupDirectoryOnDemand(() -> new GroupDirectory(lark, store,
-                    groupConfig, operatorOpenId()));
+                    groupConfig, operator.openId()));
             HandoffOutbox outbox = new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags,
                     options.clock());
-            Handoffs handoffs = new Handoffs(lark, store, directory, groupConfig, handoffInbox, outbox,
-                    stopFlags, new MediaDownloads(lark.resources(), options.config().home(),
-                            MediaDownloads.Limits.DEFAULT), options.clock(), machineName());
-            handoffTools = HandoffTools.of(handoffs);
-            handoffWait = (call, timeout) -> HandoffTools.waitIfBound(handoffs, call, timeout);
+            handoffs = new Handoffs(lark, store, directory, groupConfig, handoffInbox, outbox, stopFlags,
+                    new MediaDownloads(lark.resources(), options.config().home(), MediaDownloads.Limits.DEFAULT),
+                    options.clock(), MachineName.local());
             this.permissions = new PermissionBridge(store.inbox(), groupConfig, outbox, lark.messages(),
                     store.settings(), options.clock(), options.permissionTimeout());
             this.hooks = new Hooks(store.bindings(), stopFlags, permissions, groupConfig, outbox);
-            this.cardCallbacks = new HandoffClicks(stopFlags, store.bindings(), store.chats());
         } else {
             this.permissions = null;
             this.hooks = null;
-            handoffTools = unconfigured(HandoffTools.specs());
-            handoffWait = DeliveryTools.HandoffWait.NONE;
-            this.cardCallbacks = InboundRecorder.CardCallbacks.NONE;
         }
+        List<Runnable> waiters = new ArrayList<>(List.of(pulls::wake, handoffInbox::wake));
+        if (permissions != null) {
+            waiters.add(permissions::wake);
+        }
+        this.pipeline = new InboundPipeline(store.inbox(), store.chats(), router,
+                lark == null ? InboundRecorder.CardCallbacks.NONE
+                        : new HandoffClicks(stopFlags, store.bindings(), store.chats()),
+                indicator == null ? (chat, message) -> { } : indicator::received, waiters, options.clock());
+        // Listeners last: ownership and access read the router the pipeline drives.
+        registry.onRegistered(ownership::registered);
+        ownership.onTargetChanged(pipeline::reroute);
+        access.onRejudge(() -> inbound.schedule(pipeline::reroute));
+        this.status = new StatusReport(options, store, registry, ownership, startedAt, new StatusReport.Live(
+                () -> connection, pipeline::lastEventAt, () -> storeWatch, () -> httpFront));
+        Handoffs ready = handoffs;
         this.tools = ToolCatalog.builder()
-                .addAll(messagingTools)
-                .addAll(DeliveryTools.of(pulls, handoffWait, HandoffTools.DEFAULT_TIMEOUT_SECONDS))
-                .addAll(handoffTools)
-                .addAll(OwnershipTools.of(ownership, this::factsForOneStatus, this::offlineSessions, this::daemonBlock))
+                .addAll(indicator == null ? unconfigured(ChannelMessagingTools.specs())
+                        : ChannelMessagingTools.of(new ChannelMessaging(lark.messages(), store.chats()), indicator))
+                .addAll(DeliveryTools.of(pulls, ready == null ? DeliveryTools.HandoffWait.NONE
+                        : (call, timeout) -> HandoffTools.waitIfBound(ready, call, timeout),
+                        HandoffTools.DEFAULT_TIMEOUT_SECONDS))
+                .addAll(ready == null ? unconfigured(HandoffTools.specs()) : HandoffTools.of(ready))
+                .addAll(OwnershipTools.of(ownership, status::factsForOneStatus, status::offlineSessions,
+                        status::daemonBlock))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
     }
@@ -235,10 +227,7 @@ public final class Daemon implements AutoCloseable {
                 .put("version", options.version())
                 .put("pid", ProcessHandle.current().pid())
                 .put("started_at", startedAt.toString());
-        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, () -> {
-            router.replayPending();
-            wake();
-        });
+        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::reroute);
         ipc.onHook(this::hook);
         ipc.onPermissionRequest((sessionId, params) -> hooks == null ? Optional.empty()
                 : hooks.relayPermission(sessionId, params));
@@ -248,10 +237,7 @@ public final class Daemon implements AutoCloseable {
             t.start();
         });
         lock.socket().acceptInBackground(ipc::accept);
-        storeWatch = new StoreWatch(store, () -> {
-            router.replayPending();
-            wake();
-        });
+        storeWatch = new StoreWatch(store, pipeline::reroute);
         if (options.http()) {
             httpFront = HttpFrontStarter.start(this);
         }
@@ -262,7 +248,7 @@ public final class Daemon implements AutoCloseable {
         }
         // A fixed access.json lets through what its breakage held back without waiting for the next message.
         inbound.schedulePeriodically(access::recheck, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
-        router.replayPending();
+        pipeline.reroute();
         log.info("daemon {} serving {} (pid {})", options.version(), options.config().home(),
                 ProcessHandle.current().pid());
     }
@@ -272,161 +258,15 @@ public final class Daemon implements AutoCloseable {
             botOpenId.set(info.openId());
             log.info("bot is {} ({})", info.appName(), info.openId());
         }, e -> log.warn("could not read the bot's identity: {}", e.getMessage()));
-        InboundRecorder recorder = new InboundRecorder(store.inbox(), (row, result) -> {
-            lastEventAt.set(options.clock().instant());
-            router.replayPending();
-            wake();
-        }, this::placeInChat, cardCallbacks);
         connection = lark.longConnection(LongConnectionOptions.defaults());
-        subscription = connection.events().publishOn(inbound).subscribe(recorder::accept,
+        subscription = connection.events().publishOn(inbound).subscribe(pipeline::accept,
                 e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
-    }
-
-    private void wake() {
-        pulls.wake();
-        handoffInbox.wake();
-        if (permissions != null) {
-            permissions.wake();
-        }
     }
 
     /** Answers a Claude Code hook (empty: nothing to say, Claude Code carries on as usual). */
     public java.util.Optional<ObjectNode> hook(String event, tools.jackson.databind.JsonNode input, Hooks.Caller caller)
             throws InterruptedException {
         return hooks == null ? java.util.Optional.empty() : hooks.handle(event, input, caller);
-    }
-
-    /** A reaction names only its message: it belongs to the chat that message was sent (by the bot) or received in. */
-    private InboxEvent placeInChat(InboxEvent event) {
-        if (event.chatId() != null || event.messageId() == null) {
-            return event;
-        }
-        return store.chats().lookupParent(event.messageId()).map(sent -> sent.chatId())
-                .or(() -> store.inbox().chatOfMessage(event.messageId()))
-                .map(event::withChatId)
-                .orElse(event);
-    }
-
-    /** The operator's open_id, looked up in Lark by the configured email. */
-    private String operatorOpenId() {
-        String email = options.config().operatorEmail();
-        if (email == null || email.isBlank()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "no operator is configured: set "
-                    + "operator_email in " + options.config().home().resolve(LarkHandoffConfig.FILE_NAME) + " (or "
-                    + Environment.OPERATOR_EMAIL + ") to your Lark login email and restart the daemon");
-        }
-        Optional<String> id;
-        try {
-            id = lark.contacts().openIdByEmail(email).block(Duration.ofSeconds(30));
-        } catch (RuntimeException e) {
-            throw new HandoffException(HandoffException.Problem.LARK_ERROR, "could not look up the operator "
-                    + email + " in Lark: " + e.getMessage(), e);
-        }
-        return id.orElseThrow(() -> new HandoffException(HandoffException.Problem.NOT_FOUND, "Lark has no user "
-                + "with the email " + email + " that this app can see (check the email, and that the app is "
-                + "available to that user with the contact scope)"));
-    }
-
-    /** This computer's short name, as handoff group names show it. */
-    private static String machineName() {
-        try {
-            String name = java.net.InetAddress.getLocalHost().getHostName();
-            int dot = name.indexOf('.');
-            return dot > 0 ? name.substring(0, dot) : name;
-        } catch (java.io.IOException e) {
-            return "localhost";
-        }
-    }
-
-    /** Sends a short notice to a chat without blocking the caller (pairing codes). */
-    private void tellChat(String chatId, String text) {
-        if (lark == null || chatId == null) {
-            return;
-        }
-        lark.messages().sendToChat(chatId, OutgoingMessage.text(text))
-                .subscribe(m -> { }, e -> log.warn("could not send a notice to {}: {}", chatId, e.getMessage()));
-    }
-
-    /** Facts for every session of one status document, from one read of the pending rows. */
-    private java.util.function.Function<String, ChannelOwnership.SessionFacts> factsForOneStatus() {
-        java.util.Map<String, Long> pending = pendingBySession();
-        return sessionId -> {
-            var live = registry.entry(sessionId);
-            Optional<SessionRecord> record = store.sessions().find(sessionId);
-            String mode = live.map(e -> e.deliveryMode().column())
-                    .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
-            return new ChannelOwnership.SessionFacts(live.isPresent(), mode, pending.getOrDefault(sessionId, 0L),
-                    record.map(SessionRecord::lastSeenAt).orElse(null));
-        };
-    }
-
-    /** Sessions not connected that still matter: they own, dispatch or hold the grant, or messages wait for them. */
-    private java.util.List<Map<String, Object>> offlineSessions() {
-        var state = ownership.current();
-        java.util.Set<String> named = new java.util.HashSet<>();
-        java.util.Collections.addAll(named, state.ownerSessionId(), state.dispatcherSessionId(),
-                state.grantedSessionId());
-        java.util.Map<String, Long> pendingBy = pendingBySession();
-        java.util.List<Map<String, Object>> out = new java.util.ArrayList<>();
-        for (SessionRecord r : store.sessions().all()) {
-            if (registry.entry(r.sessionId()).isPresent()
-                    || !(named.contains(r.sessionId()) || pendingBy.containsKey(r.sessionId()))) {
-                continue;
-            }
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("sessionId", r.sessionId());
-            e.put("role", r.role().column());
-            e.put("metadata", ServerJson.mapper().readValue(r.metadataJson(), Map.class));
-            e.put("connected", false);
-            e.put("delivery_mode", r.deliveryMode().column());
-            e.put("pending", pendingBy.getOrDefault(r.sessionId(), 0L));
-            e.put("last_seen_at", r.lastSeenAt());
-            out.add(e);
-        }
-        return out;
-    }
-
-    /**
-     * Pending events by the session they wait for: the session bound to their chat, else the one they were
-     * routed to, else the channel's owner (rows for an offline owner are not routed yet).
-     */
-    private java.util.Map<String, Long> pendingBySession() {
-        String owner = ownership.current().ownerSessionId();
-        java.util.Map<String, Optional<dev.larkhandoff.store.handoff.Binding>> bindingOf = new java.util.HashMap<>();
-        java.util.Map<String, Long> out = new java.util.HashMap<>();
-        store.inbox().pending().forEach(r -> {
-            var e = r.event();
-            String session = e.chatId() == null ? null : bindingOf.computeIfAbsent(e.chatId(),
-                    store.bindings()::find).map(dev.larkhandoff.store.handoff.Binding::sessionId).orElse(null);
-            if (session == null) {
-                session = e.targetSessionId() != null ? e.targetSessionId() : owner;
-            }
-            if (session != null) {
-                out.merge(session, 1L, Long::sum);
-            }
-        });
-        return out;
-    }
-
-    private Map<String, Object> daemonBlock() {
-        Map<String, Object> block = new LinkedHashMap<>();
-        block.put("version", options.version());
-        block.put("pid", ProcessHandle.current().pid());
-        block.put("started_at", startedAt.toString());
-        block.put("home", options.config().home().toString());
-        block.put("lark_connection", connection == null ? "not configured" : connection.state().name().toLowerCase());
-        Instant last = lastEventAt.get();
-        block.put("last_event_at", last == null ? null : last.toString());
-        block.put("pending", store.inbox().pending().size());
-        block.put("running_calls", registry.calls().size());
-        block.put("pending_over_10_min", StalePending.count(store, options.clock()));
-        StoreWatch watch = storeWatch;
-        if (watch != null) {
-            block.put("store", watch.status());
-        }
-        HttpFront front = httpFront;
-        block.put("http_url", front == null ? null : front.url());
-        return block;
     }
 
     /** What a front needs to serve sessions: the tools, the registry, and the replay to run after a register. */
@@ -450,8 +290,7 @@ public final class Daemon implements AutoCloseable {
 
     /** Replays pending events and wakes waiting pull sessions (after a session registers). */
     public void sessionRegistered() {
-        router.replayPending();
-        wake();
+        pipeline.reroute();
     }
 
     public Store store() {

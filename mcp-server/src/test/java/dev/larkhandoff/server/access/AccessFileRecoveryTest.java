@@ -63,15 +63,14 @@ class AccessFileRecoveryTest {
     void startDaemon() throws Exception {
         store = Store.open(home, Clock.systemUTC());
         SessionRegistry registry = new SessionRegistry(store.sessions());
-        InboxRouter[] routerRef = new InboxRouter[1];
-        ChannelOwnership ownership = new ChannelOwnership(store.channel(), registry, () -> routerRef[0].replayPending());
-        registry.onRegistered(ownership::registered);
+        ChannelOwnership ownership = new ChannelOwnership(store.channel(), registry);
         replays = Executors.newSingleThreadExecutor();
         access = new ChannelAccess(new AccessFile(home), store.chats(), store.inbox(),
-                Clock.systemUTC(), () -> "ou_bot", (chat, text) -> told.add(text),
-                () -> replays.execute(() -> routerRef[0].replayPending()));
+                Clock.systemUTC(), () -> "ou_bot", (chat, text) -> told.add(text));
         router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
-        routerRef[0] = router;
+        registry.onRegistered(ownership::registered);
+        ownership.onTargetChanged(router::replayPending);
+        access.onRejudge(() -> replays.execute(router::replayPending));
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
         DaemonIpc ipc = new DaemonIpc(registry, OwnershipTools.of(ownership, id -> null, () -> null), toolRunner, hello,

@@ -44,7 +44,7 @@ class ChannelOwnershipTest {
     @BeforeEach
     void open() {
         store = Store.open(home, Clock.systemUTC());
-        channel = new ChannelOwnership(store.channel(), registry, replays::incrementAndGet);
+        channel = new ChannelOwnership(store.channel(), registry).onTargetChanged(replays::incrementAndGet);
     }
 
     @AfterEach
@@ -289,7 +289,7 @@ class ChannelOwnershipTest {
 
         store = Store.open(home, Clock.systemUTC());
         registry.live.clear();
-        channel = new ChannelOwnership(store.channel(), registry, replays::incrementAndGet);
+        channel = new ChannelOwnership(store.channel(), registry).onTargetChanged(replays::incrementAndGet);
         dispatcher();
         teammate("tm-1");
 

@@ -69,7 +69,7 @@ final class HttpFrontFixture implements AutoCloseable {
         this.home = home;
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
-        ownership = new ChannelOwnership(store.channel(), registry, () -> { });
+        ownership = new ChannelOwnership(store.channel(), registry);
         registry.onRegistered(ownership::registered);
         catalog = ToolCatalog.builder()
                 .addAll(OwnershipTools.of(ownership, id -> null, () -> null))

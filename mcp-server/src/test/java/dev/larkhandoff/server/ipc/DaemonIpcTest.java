@@ -70,7 +70,7 @@ class DaemonIpcTest {
     void startDaemon() throws Exception {
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
-        ownership = new ChannelOwnership(store.channel(), registry, () -> { });
+        ownership = new ChannelOwnership(store.channel(), registry);
         registry.onRegistered(ownership::registered);
         ToolCatalog tools = ToolCatalog.builder().addAll(OwnershipTools.of(ownership, id -> null, () -> null))
                 .add(new ToolSpec("slow", "sleeps", Map.of("type", "object")), call -> {

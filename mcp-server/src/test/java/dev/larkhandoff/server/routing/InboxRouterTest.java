@@ -52,13 +52,12 @@ class InboxRouterTest {
     void startDaemon() throws Exception {
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
-        InboxRouter[] routerRef = new InboxRouter[1];
-        ownership = new ChannelOwnership(store.channel(), registry, () -> routerRef[0].replayPending());
-        registry.onRegistered(ownership::registered);
+        ownership = new ChannelOwnership(store.channel(), registry);
         router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry,
                 e -> blockedSender.equals(e.senderOpenId()) ? new InboxRouter.Verdict.Withhold("sender not on allowlist")
                         : new InboxRouter.Verdict.Deliver("owner"));
-        routerRef[0] = router;
+        registry.onRegistered(ownership::registered);
+        ownership.onTargetChanged(router::replayPending);
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
         DaemonIpc ipc = new DaemonIpc(registry, OwnershipTools.of(ownership, id -> null, () -> null), toolRunner, hello,

@@ -1,0 +1,99 @@
+package dev.larkhandoff.server.routing;
+
+import dev.larkhandoff.lark.ws.InboundEvent;
+import dev.larkhandoff.store.chat.ChatRepository;
+import dev.larkhandoff.store.inbox.InboxEvent;
+import dev.larkhandoff.store.inbox.InboxRepository;
+import java.time.Clock;
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.BiConsumer;
+
+/**
+ * What happens to an inbound Lark event, every step in order (docs/architecture.md traces the same path):
+ * <ol>
+ *   <li><b>decode</b>: the long connection has already turned Lark's frames into a typed {@link InboundEvent};</li>
+ *   <li><b>judge a card click</b>: its synchronous answer (toast, card update) and whether it is stored at all;</li>
+ *   <li><b>place</b>: a reaction names only its message, so it gets the chat that message belongs to;</li>
+ *   <li><b>store</b>: the inbox row is written, durably;</li>
+ *   <li><b>ack</b>: only then does Lark hear 200 (500 when the store refused, so Lark sends the event again);</li>
+ *   <li><b>route</b>: each pending row goes to its session: a chat bound by a handoff to that session's handoff
+ *       inbox, any other chat to the channel's effective target;</li>
+ *   <li><b>judge access</b>: a row is judged by the access rules when it is about to be handed over;</li>
+ *   <li><b>hand over</b>: pushed to the session's link (the proxy writes a channel notification, then acks it) or
+ *       left for its pull wait (leased to one wait until its result was written);</li>
+ *   <li><b>indicate</b>: a message handed over gets the "received" reaction in Lark;</li>
+ *   <li><b>wake</b>: waiting pulls, handoff waits and permission prompts look again.</li>
+ * </ol>
+ * Steps 2 to 5 are {@link InboundRecorder}'s, 6 to 8 {@link InboxRouter}'s; this class names them and does the rest.
+ */
+public final class InboundPipeline {
+
+    private final InboundRecorder recorder;
+    private final InboxRouter router;
+    private final BiConsumer<String, String> received;
+    private final List<Runnable> waiters;
+    private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
+
+    /**
+     * @param received puts the "received" reaction on (chat id, message id); does nothing without a Lark app
+     * @param waiters  the wake-ups of everything that waits for inbound rows
+     */
+    public InboundPipeline(InboxRepository inbox, ChatRepository chats, InboxRouter router,
+            InboundRecorder.CardCallbacks cards, BiConsumer<String, String> received, List<Runnable> waiters,
+            Clock clock) {
+        this.router = router;
+        this.received = received;
+        this.waiters = List.copyOf(waiters);
+        this.recorder = new InboundRecorder(inbox, (row, result) -> {
+            lastEventAt.set(clock.instant());
+            reroute();
+        }, event -> place(event, inbox, chats), cards);
+        router.onHandedOver(this::indicate);
+    }
+
+    /** Steps 2 to 10 for one event from Lark. Runs on the inbound thread (the store writes to disk). */
+    public void accept(InboundEvent event) {
+        recorder.accept(event);
+    }
+
+    /**
+     * Steps 6 to 10 for every pending row: after an event was stored, and whenever who should have the rows may have
+     * changed (a session registered, ownership moved, access.json was fixed, the store recovered).
+     */
+    public void reroute() {
+        router.replayPending();
+        wake();
+    }
+
+    /** Step 10 alone: something the waits look at changed (a binding, a takeover, a settled lease). */
+    public void wake() {
+        waiters.forEach(Runnable::run);
+    }
+
+    /** When the last event from Lark was stored, if any was since the start. */
+    public Optional<Instant> lastEventAt() {
+        return Optional.ofNullable(lastEventAt.get());
+    }
+
+    /** Step 3: a reaction names only its message; it belongs to the chat that message was sent or received in. */
+    private static InboxEvent place(InboxEvent event, InboxRepository inbox, ChatRepository chats) {
+        if (event.chatId() != null || event.messageId() == null) {
+            return event;
+        }
+        return chats.lookupParent(event.messageId()).map(sent -> sent.chatId())
+                .or(() -> inbox.chatOfMessage(event.messageId()))
+                .map(event::withChatId)
+                .orElse(event);
+    }
+
+    /** Step 9: only a message gets the indicator, not a reaction or a click. */
+    private void indicate(InboxEvent event) {
+        if ("im.message.receive_v1".equals(event.eventType()) && event.chatId() != null
+                && event.messageId() != null) {
+            received.accept(event.chatId(), event.messageId());
+        }
+    }
+}
