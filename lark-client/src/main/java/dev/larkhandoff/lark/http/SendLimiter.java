@@ -1,5 +1,6 @@
 package dev.larkhandoff.lark.http;
 
+import dev.larkhandoff.lark.http.internal.TokenBucket;
 import dev.larkhandoff.lark.LarkException;
 import java.time.Duration;
 import java.util.HashMap;

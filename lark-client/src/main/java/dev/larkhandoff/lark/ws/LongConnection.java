@@ -1,5 +1,8 @@
 package dev.larkhandoff.lark.ws;
 
+import dev.larkhandoff.lark.ws.internal.Frame;
+import dev.larkhandoff.lark.ws.internal.FragmentAssembler;
+import dev.larkhandoff.lark.ws.internal.FrameCodec;
 import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.lark.LarkJson;

@@ -1,5 +1,6 @@
 package dev.larkhandoff.lark.http;
 
+import dev.larkhandoff.lark.http.internal.TokenBucket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.lark.LarkException;

@@ -16,14 +16,9 @@ public final class Main {
     static final Environment ENV = Environment.system();
 
     public static void main(String[] args) {
-        int code = new CommandLine(new Main()).execute(args);
-        if (code != 0 || !keepsRunning(args)) {
-            System.exit(code);
-        }
-    }
-
-    private static boolean keepsRunning(String[] args) {
-        return false;
+        // Every command has finished its work when execute returns (the daemon command blocks until shutdown);
+        // exiting also ends non-daemon threads a library may have left behind.
+        System.exit(new CommandLine(new Main()).execute(args));
     }
 
     /** Prints the build's version for {@code --version}. */

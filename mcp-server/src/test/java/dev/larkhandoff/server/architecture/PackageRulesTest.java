@@ -61,4 +61,12 @@ class PackageRulesTest {
                 .because("the daemon package only wires the features together")
                 .check(SERVER);
     }
+
+    @Test
+    void given_the_lark_clients_internals_then_the_server_does_not_use_them() {
+        noClasses().that().resideInAPackage("dev.larkhandoff.server..")
+                .should().dependOnClassesThat().resideInAPackage("dev.larkhandoff.lark..internal..")
+                .because("the Lark client's frame codec, fragment assembler and token bucket may change freely")
+                .check(SERVER);
+    }
 }

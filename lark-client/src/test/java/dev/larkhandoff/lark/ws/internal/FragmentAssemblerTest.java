@@ -1,4 +1,4 @@
-package dev.larkhandoff.lark.ws;
+package dev.larkhandoff.lark.ws.internal;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;

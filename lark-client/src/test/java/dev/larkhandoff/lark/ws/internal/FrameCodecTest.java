@@ -1,5 +1,6 @@
-package dev.larkhandoff.lark.ws;
+package dev.larkhandoff.lark.ws.internal;
 
+import dev.larkhandoff.lark.ws.MalformedFrameException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

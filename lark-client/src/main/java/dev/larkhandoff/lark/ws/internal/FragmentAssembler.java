@@ -1,5 +1,6 @@
-package dev.larkhandoff.lark.ws;
+package dev.larkhandoff.lark.ws.internal;
 
+import dev.larkhandoff.lark.ws.MalformedFrameException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Iterator;

@@ -1,5 +1,6 @@
-package dev.larkhandoff.lark.ws;
+package dev.larkhandoff.lark.ws.internal;
 
+import dev.larkhandoff.lark.ws.MalformedFrameException;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
 import java.io.ByteArrayOutputStream;

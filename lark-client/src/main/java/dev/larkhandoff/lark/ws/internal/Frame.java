@@ -1,4 +1,4 @@
-package dev.larkhandoff.lark.ws;
+package dev.larkhandoff.lark.ws.internal;
 
 import java.util.ArrayList;
 import java.util.List;

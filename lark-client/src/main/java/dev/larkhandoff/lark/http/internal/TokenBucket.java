@@ -1,4 +1,4 @@
-package dev.larkhandoff.lark.http;
+package dev.larkhandoff.lark.http.internal;
 
 import java.util.TreeSet;
 import java.util.function.LongSupplier;
@@ -25,7 +25,7 @@ public final class TokenBucket {
     }
 
     /** The earliest tick, not before {@code notBeforeNanos}, at least an interval from every booked slot. */
-    synchronized long earliest(long notBeforeNanos) {
+    public synchronized long earliest(long notBeforeNanos) {
         long now = ticker.getAsLong();
         booked.headSet(now - intervalNanos).clear();
         long t = Math.max(now, notBeforeNanos);
@@ -45,12 +45,12 @@ public final class TokenBucket {
     }
 
     /** Books the slot at {@code atNanos}, a value {@link #earliest} just returned. */
-    synchronized void take(long atNanos) {
+    public synchronized void take(long atNanos) {
         booked.add(atNanos);
     }
 
     /** True when nothing is booked from {@code nowNanos} on, so an idle per-chat bucket may be dropped. */
-    synchronized boolean idleAt(long nowNanos) {
+    public synchronized boolean idleAt(long nowNanos) {
         return booked.isEmpty() || booked.last() + intervalNanos < nowNanos;
     }
 }
