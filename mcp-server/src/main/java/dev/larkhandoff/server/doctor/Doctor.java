@@ -159,11 +159,11 @@ public final class Doctor {
     /** The daemon's own checks; its status document, or null when it does not run. */
     private JsonNode daemon(List<Finding> out) {
         try (DaemonClient client = DaemonClient.probe(home, Duration.ofSeconds(3))) {
-            String running = client.daemonHello().path("version").asString("");
+            String running = client.daemonHello().version();
             out.add(running.equals(version) ? Finding.ok("daemon", "the daemon runs version " + running)
                     : Finding.error("daemon", "the daemon runs version " + running + ", this is " + version,
                             "restart it: the next session's proxy asks an older daemon to make way, or kill pid "
-                                    + client.daemonHello().path("pid").asLong()));
+                                    + client.daemonHello().pid()));
             ToolResult r = client.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS);
             JsonNode status = ServerJson.mapper().readTree(r.text());
             JsonNode d = status.path("daemon");

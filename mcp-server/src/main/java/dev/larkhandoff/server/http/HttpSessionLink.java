@@ -1,8 +1,8 @@
 package dev.larkhandoff.server.http;
 
+import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.session.SessionLink;
 import java.util.concurrent.atomic.AtomicBoolean;
-import tools.jackson.databind.node.ObjectNode;
 
 /** The registry's handle on one HTTP MCP session: open until the MCP session ends or the daemon closes it. */
 final class HttpSessionLink implements SessionLink {
@@ -24,7 +24,7 @@ final class HttpSessionLink implements SessionLink {
      * nothing to send here.
      */
     @Override
-    public boolean send(ObjectNode message) {
+    public boolean deliver(Delivery delivery) {
         return false;
     }
 

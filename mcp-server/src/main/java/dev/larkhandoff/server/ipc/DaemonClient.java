@@ -1,13 +1,32 @@
 package dev.larkhandoff.server.ipc;
 
-import dev.larkhandoff.server.tool.ToolCall;
-import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.ipc.IpcMessage.Ack;
+import dev.larkhandoff.server.ipc.IpcMessage.Cancel;
+import dev.larkhandoff.server.ipc.IpcMessage.Deliver;
+import dev.larkhandoff.server.ipc.IpcMessage.Dropped;
+import dev.larkhandoff.server.ipc.IpcMessage.Hello;
+import dev.larkhandoff.server.ipc.IpcMessage.HookReply;
+import dev.larkhandoff.server.ipc.IpcMessage.HookRequest;
+import dev.larkhandoff.server.ipc.IpcMessage.PermissionReply;
+import dev.larkhandoff.server.ipc.IpcMessage.PermissionRequest;
+import dev.larkhandoff.server.ipc.IpcMessage.ProtocolError;
+import dev.larkhandoff.server.ipc.IpcMessage.Register;
+import dev.larkhandoff.server.ipc.IpcMessage.Registered;
+import dev.larkhandoff.server.ipc.IpcMessage.Shutdown;
+import dev.larkhandoff.server.ipc.IpcMessage.ShuttingDown;
+import dev.larkhandoff.server.ipc.IpcMessage.ToolProgress;
+import dev.larkhandoff.server.ipc.IpcMessage.ToolReply;
+import dev.larkhandoff.server.ipc.IpcMessage.ToolRequest;
+import dev.larkhandoff.server.ipc.IpcMessage.Unknown;
+import dev.larkhandoff.server.ipc.IpcMessage.Written;
+import dev.larkhandoff.server.session.Delivery;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -16,30 +35,29 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BiConsumer;
 import tools.jackson.databind.JsonNode;
-import dev.larkhandoff.server.ServerJson;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
+import tools.jackson.databind.node.MissingNode;
 
 /**
  * A session's connection to the daemon (what the stdio proxy holds): hello, register, tool calls matched by id,
- * deliveries in, acks out. When the connection drops, calls in flight fail at once; they are never replayed.
+ * deliveries in, acks out ({@link IpcMessage}). When the connection drops, calls in flight fail at once; they are
+ * never replayed.
  */
 public final class DaemonClient implements AutoCloseable {
-
-    private static final JsonMapper JSON = ServerJson.mapper();
 
     private final IpcConnection connection;
     private final Map<String, CompletableFuture<ToolResult>> inFlight = new ConcurrentHashMap<>();
     private final Map<String, CompletableFuture<JsonNode>> hooksInFlight = new ConcurrentHashMap<>();
+    private final Map<String, CompletableFuture<String>> permissionsInFlight = new ConcurrentHashMap<>();
     private final Map<String, ToolCall.Progress> progressOf = new ConcurrentHashMap<>();
-    private final CompletableFuture<JsonNode> hello = new CompletableFuture<>();
-    private final CompletableFuture<JsonNode> registered = new CompletableFuture<>();
-    private final BiConsumer<DaemonClient, JsonNode> onDeliver;
+    private final CompletableFuture<Hello> hello = new CompletableFuture<>();
+    private final CompletableFuture<Registered> registered = new CompletableFuture<>();
+    private final BiConsumer<DaemonClient, Delivery> onDeliver;
     private final Runnable onClosed;
 
-    private DaemonClient(IpcConnection connection, BiConsumer<DaemonClient, JsonNode> onDeliver, Runnable onClosed) {
+    private DaemonClient(IpcConnection connection, BiConsumer<DaemonClient, Delivery> onDeliver, Runnable onClosed) {
         this.connection = connection;
         this.onDeliver = onDeliver;
         this.onClosed = onClosed;
@@ -53,20 +71,14 @@ public final class DaemonClient implements AutoCloseable {
      * @throws IOException when no daemon answers on this home's socket, or it does not complete the handshake
      */
     public static DaemonClient connect(Path home, SessionIdentity identity, String version, long pid,
-            BiConsumer<DaemonClient, JsonNode> onDeliver, Runnable onClosed, Duration timeout) throws IOException {
+            BiConsumer<DaemonClient, Delivery> onDeliver, Runnable onClosed, Duration timeout) throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, identity.sessionId(), FrameDecoder.DEFAULT_MAX_FRAME);
         DaemonClient client = new DaemonClient(connection, onDeliver, onClosed);
-        connection.start(client::handle, c -> client.closed());
+        client.start();
         try {
             client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            ObjectNode register = IpcConnection.message("register")
-                    .put("session_id", identity.sessionId())
-                    .put("role", identity.role().column())
-                    .put("pid", pid)
-                    .put("version", version)
-                    .put("delivery", identity.deliveryMode().column());
-            register.set("metadata", JSON.valueToTree(identity.metadata()));
-            connection.send(register);
+            connection.send(new Register(identity.sessionId(), identity.role(), pid, version,
+                    identity.deliveryMode(), identity.metadata()));
             client.registered.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return client;
         } catch (InterruptedException e) {
@@ -86,7 +98,7 @@ public final class DaemonClient implements AutoCloseable {
     public static DaemonClient probe(Path home, Duration timeout) throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, "probe", FrameDecoder.DEFAULT_MAX_FRAME);
         DaemonClient client = new DaemonClient(connection, (c, m) -> { }, () -> { });
-        connection.start(client::handle, c -> client.closed());
+        client.start();
         try {
             client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return client;
@@ -100,19 +112,20 @@ public final class DaemonClient implements AutoCloseable {
         }
     }
 
-    /** The daemon's hello (version, pid, generation …). */
-    public JsonNode daemonHello() {
+    private void start() {
+        Inbound inbound = new Inbound();
+        connection.start(inbound::received, c -> closed());
+    }
+
+    /** The daemon's hello (its version, pid, start). */
+    public Hello daemonHello() {
         return hello.getNow(null);
     }
 
     /** The tools the daemon offers, as it listed them when this session registered. */
     public List<ToolSpec> tools() {
-        JsonNode r = registered.getNow(null);
-        List<ToolSpec> out = new ArrayList<>();
-        if (r != null && r.path("tools").isArray()) {
-            r.get("tools").forEach(t -> out.add(JSON.treeToValue(t, ToolSpec.class)));
-        }
-        return out;
+        Registered r = registered.getNow(null);
+        return r == null ? List.of() : r.tools();
     }
 
     /** Calls a daemon tool; completes exceptionally if the connection drops first. */
@@ -135,12 +148,10 @@ public final class DaemonClient implements AutoCloseable {
             progressOf.remove(id);
             if (e != null && inFlight.remove(id) != null) {
                 // Given up by the caller (cancelled, timed out): the daemon stops it, and drops what it would hold.
-                connection.send(IpcConnection.message("cancel").put("id", id));
+                connection.send(new Cancel(id));
             }
         });
-        ObjectNode call = IpcConnection.message("tool").put("id", id).put("name", name);
-        call.set("arguments", JSON.valueToTree(arguments == null ? Map.of() : arguments));
-        if (!connection.send(call)) {
+        if (!connection.send(new ToolRequest(id, name, arguments))) {
             inFlight.remove(id);
             result.completeExceptionally(lost(name));
         }
@@ -155,15 +166,7 @@ public final class DaemonClient implements AutoCloseable {
         String id = UUID.randomUUID().toString();
         CompletableFuture<JsonNode> result = new CompletableFuture<>();
         hooksInFlight.put(id, result);
-        ObjectNode call = IpcConnection.message("hook").put("id", id).put("event", event);
-        call.set("input", input);
-        if (explicitSessionId != null) {
-            call.put("session_id", explicitSessionId);
-        }
-        if (projectDir != null) {
-            call.put("project_dir", projectDir);
-        }
-        if (!connection.send(call)) {
+        if (!connection.send(new HookRequest(id, event, input, explicitSessionId, projectDir))) {
             hooksInFlight.remove(id);
             result.completeExceptionally(lost("the hook"));
         }
@@ -176,80 +179,120 @@ public final class DaemonClient implements AutoCloseable {
      */
     public CompletableFuture<String> permissionRequest(JsonNode params) {
         String id = UUID.randomUUID().toString();
-        CompletableFuture<JsonNode> result = new CompletableFuture<>();
-        hooksInFlight.put(id, result);
-        ObjectNode call = IpcConnection.message("permission_request").put("id", id);
-        call.set("params", params);
-        if (!connection.send(call)) {
-            hooksInFlight.remove(id);
+        CompletableFuture<String> result = new CompletableFuture<>();
+        permissionsInFlight.put(id, result);
+        if (!connection.send(new PermissionRequest(id, params))) {
+            permissionsInFlight.remove(id);
             return CompletableFuture.completedFuture("");
         }
-        return result.thenApply(out -> out == null ? "" : out.path("behavior").asString(""));
+        return result;
     }
 
     /** Tells the daemon a delivery reached the agent. */
     public boolean ack(String eventId) {
-        return connection.send(IpcConnection.message("ack").put("event_id", eventId));
+        return connection.send(new Ack(eventId));
     }
 
     /** Asks the daemon to make way for a newer version; it closes its Lark connection, then exits. */
     public boolean requestShutdown(String reason) {
-        return connection.send(IpcConnection.message("shutdown").put("reason", reason));
+        return connection.send(new Shutdown(reason));
     }
 
     public boolean isOpen() {
         return connection.isOpen();
     }
 
-    private void handle(JsonNode m) {
-        switch (m.path("type").asString()) {
-            case "hello" -> hello.complete(m);
-            case "registered" -> registered.complete(m);
-            case "tool_result" -> {
-                String id = m.path("id").asString("");
-                ToolResult result = new ToolResult(m.path("text").asString(""), m.path("is_error").asBoolean(false),
-                        m.path("receipt").asBoolean(false) ? receipt(id) : null);
-                CompletableFuture<ToolResult> f = inFlight.remove(id);
-                if (f == null || !f.complete(result)) {
-                    // Nobody takes this result any more: what it held goes back to waiting in the daemon.
-                    result.receipt().dropped();
-                }
+    /** What this client does with each message from the daemon, on the connection's reader thread. */
+    private final class Inbound implements IpcMessage.ToProxy.Handler {
+
+        void received(IpcMessage message) {
+            if (message instanceof IpcMessage.ToProxy m) {
+                m.dispatchTo(this);
             }
-            case "tool_progress" -> {
-                ToolCall.Progress p = progressOf.get(m.path("id").asString(""));
-                if (p != null) {
-                    p.report(m.path("progress").asDouble(0), m.has("total") ? m.get("total").asDouble() : null,
-                            m.has("message") ? m.get("message").asString() : null);
-                }
+            // else: a message only proxies send; the daemon never does, so there is nothing to do with it
+        }
+
+        @Override
+        public void hello(Hello m) {
+            hello.complete(m);
+        }
+
+        @Override
+        public void registered(Registered m) {
+            registered.complete(m);
+        }
+
+        @Override
+        public void toolProgress(ToolProgress m) {
+            ToolCall.Progress p = progressOf.get(m.id());
+            if (p != null) {
+                p.report(m.progress(), m.total(), m.message());
             }
-            case "deliver" -> onDeliver.accept(this, m);
-            case "hook_result", "permission_result" -> {
-                CompletableFuture<JsonNode> f = hooksInFlight.remove(m.path("id").asString(""));
-                if (f != null) {
-                    f.complete(m.path("output"));
-                }
+        }
+
+        @Override
+        public void toolReply(ToolReply m) {
+            ToolResult result = new ToolResult(m.text(), m.isError(), m.receipt() ? receipt(m.id()) : null);
+            CompletableFuture<ToolResult> f = inFlight.remove(m.id());
+            if (f == null || !f.complete(result)) {
+                // Nobody takes this result any more: what it held goes back to waiting in the daemon.
+                result.receipt().dropped();
             }
-            default -> {
-                // newer daemons may send more; an older proxy ignores what it does not know
+        }
+
+        @Override
+        public void deliver(Deliver m) {
+            onDeliver.accept(DaemonClient.this, m.delivery());
+        }
+
+        @Override
+        public void hookReply(HookReply m) {
+            CompletableFuture<JsonNode> f = hooksInFlight.remove(m.id());
+            if (f != null) {
+                f.complete(m.output() == null ? MissingNode.getInstance() : m.output());
             }
+        }
+
+        @Override
+        public void permissionReply(PermissionReply m) {
+            CompletableFuture<String> f = permissionsInFlight.remove(m.id());
+            if (f != null) {
+                f.complete(m.behavior() == null ? "" : m.behavior());
+            }
+        }
+
+        @Override
+        public void shuttingDown(ShuttingDown m) {
+            // the daemon is on its way out; the connection's close says the rest
+        }
+
+        @Override
+        public void protocolError(ProtocolError m) {
+            // the daemon refused what this client sent and closes the connection; a handshake waiting fails with why
+            registered.completeExceptionally(new IOException("the daemon refused the registration: " + m.error()));
+        }
+
+        @Override
+        public void unknown(Unknown m) {
+            // newer daemons may send more; an older proxy ignores what it does not know
         }
     }
 
     /** Tells the daemon whether a result that handed over messages reached the agent; only the first word counts. */
     private ToolResult.Receipt receipt(String id) {
-        java.util.concurrent.atomic.AtomicBoolean settled = new java.util.concurrent.atomic.AtomicBoolean();
+        AtomicBoolean settled = new AtomicBoolean();
         return new ToolResult.Receipt() {
             @Override
             public void written() {
                 if (settled.compareAndSet(false, true)) {
-                    connection.send(IpcConnection.message("written").put("id", id));
+                    connection.send(new Written(id));
                 }
             }
 
             @Override
             public void dropped() {
                 if (settled.compareAndSet(false, true)) {
-                    connection.send(IpcConnection.message("dropped").put("id", id));
+                    connection.send(new Dropped(id));
                 }
             }
         };
@@ -260,6 +303,8 @@ public final class DaemonClient implements AutoCloseable {
         registered.completeExceptionally(new IOException("the daemon closed the connection"));
         hooksInFlight.values().forEach(f -> f.completeExceptionally(lost("the hook")));
         hooksInFlight.clear();
+        permissionsInFlight.values().forEach(f -> f.completeExceptionally(lost("the hook")));
+        permissionsInFlight.clear();
         for (var it = inFlight.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
             it.remove();

@@ -1,29 +1,49 @@
 package dev.larkhandoff.server.ipc;
 
-import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.hooks.Hooks;
-import dev.larkhandoff.server.session.SessionRegistry;
-import dev.larkhandoff.server.session.RunningCalls;
-import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.ipc.IpcMessage.Ack;
+import dev.larkhandoff.server.ipc.IpcMessage.Cancel;
+import dev.larkhandoff.server.ipc.IpcMessage.Dropped;
+import dev.larkhandoff.server.ipc.IpcMessage.Hello;
+import dev.larkhandoff.server.ipc.IpcMessage.HookReply;
+import dev.larkhandoff.server.ipc.IpcMessage.HookRequest;
+import dev.larkhandoff.server.ipc.IpcMessage.PermissionReply;
+import dev.larkhandoff.server.ipc.IpcMessage.PermissionRequest;
+import dev.larkhandoff.server.ipc.IpcMessage.ProtocolError;
+import dev.larkhandoff.server.ipc.IpcMessage.Register;
+import dev.larkhandoff.server.ipc.IpcMessage.Registered;
+import dev.larkhandoff.server.ipc.IpcMessage.Shutdown;
+import dev.larkhandoff.server.ipc.IpcMessage.ShuttingDown;
+import dev.larkhandoff.server.ipc.IpcMessage.ToolProgress;
+import dev.larkhandoff.server.ipc.IpcMessage.ToolReply;
+import dev.larkhandoff.server.ipc.IpcMessage.ToolRequest;
+import dev.larkhandoff.server.ipc.IpcMessage.Unknown;
+import dev.larkhandoff.server.ipc.IpcMessage.Written;
 import dev.larkhandoff.server.session.LiveSession;
-import dev.larkhandoff.store.session.DeliveryMode;
-import dev.larkhandoff.store.session.Role;
-import java.util.LinkedHashMap;
+import dev.larkhandoff.server.session.RunningCalls;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
-import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The daemon's side of the socket protocol: greets each peer with {@code hello}, records {@code register},
- * runs {@code tool} calls (off the reader thread) and answers {@code tool_result}, and passes {@code ack}s on.
+ * The daemon's side of the socket protocol ({@link IpcMessage}): greets each peer with {@code hello}, records
+ * {@code register}, runs {@code tool} calls (off the reader thread) and answers {@code tool_result}, settles
+ * receipts, answers hooks and permission requests, and passes {@code ack}s on. {@link Peer} says what happens to
+ * each message a peer sends.
  */
 public final class DaemonIpc {
 
@@ -35,20 +55,21 @@ public final class DaemonIpc {
     private final ExecutorService toolRunner;
     private final RunningCalls calls;
     /** Results sent that hand over messages, by connection and call id, until the proxy says they were written. */
-    private final Map<String, ToolResult.Receipt> unsettled = new java.util.concurrent.ConcurrentHashMap<>();
-    private final ObjectNode hello;
+    private final Map<String, ToolResult.Receipt> unsettled = new ConcurrentHashMap<>();
+    private final Hello hello;
     private final BiConsumer<String, String> onAck;
     private final Runnable afterRegistered;
-    private volatile java.util.function.Consumer<String> onShutdownRequested = reason -> { };
+    private volatile Consumer<String> onShutdownRequested = reason -> { };
+    private volatile HookHandler hooks = HookHandler.NONE;
 
     /**
-     * @param hello the daemon's greeting fields (version, pid, generation, started_at)
+     * @param hello the daemon's greeting
      * @param onAck (session id, event id) for each delivery a session acknowledged
      * @param afterRegistered runs once a session's registration is confirmed to it (the router replays then, so
      *                        deliveries never overtake the confirmation)
      */
     public DaemonIpc(SessionRegistry registry, ToolCatalog tools, ExecutorService toolRunner,
-            ObjectNode hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
+            Hello hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
         this.registry = registry;
         this.tools = tools;
         this.toolRunner = toolRunner;
@@ -58,15 +79,19 @@ public final class DaemonIpc {
         this.afterRegistered = afterRegistered;
     }
 
-    private volatile HookHandler hooks = HookHandler.NONE;
+    /** As above, with the greeting's fields (version, pid, started_at) as JSON. */
+    public DaemonIpc(SessionRegistry registry, ToolCatalog tools, ExecutorService toolRunner,
+            ObjectNode hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
+        this(registry, tools, toolRunner, IpcCodec.hello(hello), onAck, afterRegistered);
+    }
 
     /** Decides a channel permission request for a registered session: {@code allow}, {@code deny}, or empty. */
     @FunctionalInterface
     public interface PermissionRelay {
-        java.util.Optional<String> decide(String sessionId, JsonNode params) throws InterruptedException;
+        Optional<String> decide(String sessionId, JsonNode params) throws InterruptedException;
     }
 
-    private volatile PermissionRelay permissions = (session, params) -> java.util.Optional.empty();
+    private volatile PermissionRelay permissions = (session, params) -> Optional.empty();
 
     /** Where {@code permission_request} messages go. */
     public void onPermissionRequest(PermissionRelay relay) {
@@ -79,17 +104,21 @@ public final class DaemonIpc {
     }
 
     /** What to do when a peer asks the daemon to make way (a newer version replacing it). */
-    public void onShutdownRequested(java.util.function.Consumer<String> action) {
+    public void onShutdownRequested(Consumer<String> action) {
         this.onShutdownRequested = action;
     }
 
     /** Takes over a freshly accepted connection. */
     public void accept(IpcConnection connection) {
-        connection.start(message -> handle(connection, message), this::closed);
-        connection.send(hello.deepCopy().put("type", "hello"));
+        Peer peer = new Peer(connection);
+        connection.start(peer::received, this::closed);
+        connection.send(hello);
     }
 
-    /** A connection closed: its calls stop (the registry sees to it), and unconfirmed results hand their messages back. */
+    /**
+     * A connection closed: its calls stop (the registry sees to it), and unconfirmed results hand their messages
+     * back.
+     */
     private void closed(IpcConnection connection) {
         String prefix = connection.name() + "\u0000";
         for (var it = unsettled.entrySet().iterator(); it.hasNext(); ) {
@@ -102,114 +131,130 @@ public final class DaemonIpc {
         registry.disconnected(connection);
     }
 
-    private void handle(IpcConnection connection, JsonNode m) {
-        switch (m.path("type").asString()) {
-            case "register" -> register(connection, m);
-            case "tool" -> startTool(connection, m);
-            case "cancel" -> calls.cancel(connection, m.path("id").asString(""));
-            case "written", "dropped" -> {
-                ToolResult.Receipt receipt = unsettled.remove(connection.name() + "\u0000" + m.path("id").asString(""));
-                if (receipt != null) {
-                    if ("written".equals(m.path("type").asString())) {
-                        receipt.written();
-                    } else {
-                        receipt.dropped();
-                    }
-                }
+    /** One connection's messages, on its reader thread; anything slow runs on the tool runner. */
+    private final class Peer implements IpcMessage.ToDaemon.Handler {
+        private final IpcConnection connection;
+
+        Peer(IpcConnection connection) {
+            this.connection = connection;
+        }
+
+        void received(IpcMessage message) {
+            if (message instanceof IpcMessage.ToDaemon m) {
+                m.dispatchTo(this);
+            } else {
+                log.debug("ignoring a {} message from {}: only the daemon sends it", message.type(),
+                        connection.name());
             }
-            case "hook" -> toolRunner.execute(() -> runHook(connection, m));
-            case "permission_request" -> toolRunner.execute(() -> relayPermission(connection, m));
-            case "shutdown" -> {
-                connection.send(IpcConnection.message("shutting_down"));
-                onShutdownRequested.accept(m.path("reason").asString("asked by a peer"));
+        }
+
+        @Override
+        public void register(Register m) {
+            DaemonIpc.this.register(connection, m);
+        }
+
+        @Override
+        public void toolRequest(ToolRequest m) {
+            startTool(connection, m);
+        }
+
+        @Override
+        public void cancel(Cancel m) {
+            calls.cancel(connection, m.id());
+        }
+
+        @Override
+        public void written(Written m) {
+            ToolResult.Receipt receipt = unsettled.remove(connection.name() + "\u0000" + m.id());
+            if (receipt != null) {
+                receipt.written();
             }
-            case "ack" -> registry.sessionOf(connection).ifPresent(s -> onAck.accept(s, m.path("event_id").asString()));
-            default -> log.debug("ignoring message of type {} from {}", m.path("type").asString(), connection.name());
+        }
+
+        @Override
+        public void dropped(Dropped m) {
+            ToolResult.Receipt receipt = unsettled.remove(connection.name() + "\u0000" + m.id());
+            if (receipt != null) {
+                receipt.dropped();
+            }
+        }
+
+        @Override
+        public void ack(Ack m) {
+            registry.sessionOf(connection).ifPresent(s -> onAck.accept(s, m.eventId()));
+        }
+
+        @Override
+        public void hookRequest(HookRequest m) {
+            toolRunner.execute(() -> runHook(connection, m));
+        }
+
+        @Override
+        public void permissionRequest(PermissionRequest m) {
+            toolRunner.execute(() -> relayPermission(connection, m));
+        }
+
+        @Override
+        public void shutdown(Shutdown m) {
+            connection.send(new ShuttingDown());
+            onShutdownRequested.accept(m.reason() == null ? "asked by a peer" : m.reason());
+        }
+
+        @Override
+        public void unknown(Unknown m) {
+            log.debug("ignoring message of type {} from {}", m.type(), connection.name());
         }
     }
 
-    private void register(IpcConnection connection, JsonNode m) {
-        String sessionId = m.path("session_id").asString("");
+    private void register(IpcConnection connection, Register m) {
+        String sessionId = m.sessionId();
         if (sessionId.isBlank()) {
-            connection.send(IpcConnection.message("error").put("error", "register needs a session_id"));
+            connection.send(new ProtocolError("register needs a session_id"));
             connection.close();
             return;
         }
-        Map<String, String> metadata = new LinkedHashMap<>();
-        m.path("metadata").properties().forEach(e -> {
-            if (e.getValue().isString()) {
-                metadata.put(e.getKey(), e.getValue().stringValue());
-            }
-        });
-        Role role = "dispatcher".equals(m.path("role").asString("")) ? Role.DISPATCHER : Role.SESSION;
-        DeliveryMode mode = "pull".equals(m.path("delivery").asString("")) ? DeliveryMode.PULL : DeliveryMode.PUSH;
-        LiveSession session = new LiveSession(sessionId, role, metadata, m.path("pid").asLong(0),
-                m.path("version").asString(""));
-        registry.register(session, mode, JSON.writeValueAsString(metadata), connection);
-        ObjectNode registered = IpcConnection.message("registered").put("session_id", sessionId);
-        registered.set("tools", JSON.valueToTree(tools.specs()));
-        connection.send(registered);
+        LiveSession session = new LiveSession(sessionId, m.role(), m.metadata(), m.pid(), m.version());
+        registry.register(session, m.delivery(), JSON.writeValueAsString(m.metadata()), connection);
+        connection.send(new Registered(sessionId, tools.specs()));
         afterRegistered.run();
     }
 
-    private void runHook(IpcConnection connection, JsonNode m) {
-        String id = m.path("id").asString("");
-        ObjectNode reply = IpcConnection.message("hook_result").put("id", id);
+    private void runHook(IpcConnection connection, HookRequest m) {
+        JsonNode output = null;
+        String error = null;
         try {
-            hooks.handle(m.path("event").asString(""), m.path("input"), new Hooks.Caller(
-                    m.path("session_id").asString(null), m.path("project_dir").asString(null)))
-                    .ifPresent(out -> reply.set("output", out));
+            output = hooks.handle(m.event(), m.input(), new Hooks.Caller(m.sessionId(), m.projectDir())).orElse(null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
-            log.warn("hook {} failed: {}", m.path("event").asString(""), e.getMessage());
-            reply.put("error", e.getMessage());
+            log.warn("hook {} failed: {}", m.event(), e.getMessage());
+            error = e.getMessage();
         }
-        connection.send(reply);
+        connection.send(new HookReply(m.id(), output, error));
     }
 
-    private void relayPermission(IpcConnection connection, JsonNode m) {
-        ObjectNode reply = IpcConnection.message("permission_result").put("id", m.path("id").asString(""));
-        ObjectNode output = reply.putObject("output");
+    private void relayPermission(IpcConnection connection, PermissionRequest m) {
+        String behavior = null;
         String session = registry.sessionOf(connection).orElse(null);
         try {
             if (session != null) {
-                permissions.decide(session, m.path("params")).ifPresent(b -> output.put("behavior", b));
+                behavior = permissions.decide(session, m.params()).orElse(null);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
             log.warn("channel permission request failed: {}", e.getMessage());
         }
-        connection.send(reply);
+        connection.send(new PermissionReply(m.id(), behavior));
     }
 
-    private void startTool(IpcConnection connection, JsonNode m) {
-        String id = m.path("id").asString("");
-        String name = m.path("name").asString("");
-        Map<String, Object> args;
-        try {
-            @SuppressWarnings("unchecked")
-            Map<String, Object> parsed = m.has("arguments") && m.get("arguments").isObject()
-                    ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
-            args = parsed;
-        } catch (RuntimeException e) {
-            sendResult(connection, id, ToolResult.error("the arguments of " + name + " could not be read: "
-                    + e.getMessage()));
-            return;
-        }
+    private void startTool(IpcConnection connection, ToolRequest m) {
+        String id = m.id();
+        String name = m.name();
         String caller = registry.sessionOf(connection).orElse(null);
-        ToolCall.Progress progress = (done, total, text) -> {
-            ObjectNode p = IpcConnection.message("tool_progress").put("id", id).put("progress", done);
-            if (total != null) {
-                p.put("total", total);
-            }
-            if (text != null) {
-                p.put("message", text);
-            }
-            connection.send(p);
-        };
-        calls.start(toolRunner, connection, id, caller, name, () -> tools.call(name, new ToolCall(caller, args, progress)),
+        ToolCall.Progress progress = (done, total, text) -> connection.send(new ToolProgress(id, done, total, text));
+        calls.start(toolRunner, connection, id, caller, name,
+                () -> tools.call(name, new ToolCall(caller, m.arguments(), progress)),
                 result -> sendResult(connection, id, result));
     }
 
@@ -219,20 +264,18 @@ public final class DaemonIpc {
      * {@code written} before they count as delivered.
      */
     private void sendResult(IpcConnection connection, String id, ToolResult result) {
-        ObjectNode reply = IpcConnection.message("tool_result").put("id", id).put("text", result.text())
-                .put("is_error", result.isError());
+        ToolReply reply = new ToolReply(id, result.text(), result.isError(), result.needsReceipt());
         if (result.needsReceipt()) {
-            reply.put("receipt", true);
             unsettled.put(connection.name() + "\u0000" + id, result.receipt());
         }
         IpcConnection.Sent sent = connection.trySend(reply);
         if (sent == IpcConnection.Sent.TOO_LARGE) {
             settleDropped(connection, id, result);
             log.warn("a tool result of {} bytes does not fit in a frame; answering an error instead",
-                    JSON.writeValueAsBytes(reply).length);
-            connection.send(IpcConnection.message("tool_result").put("id", id).put("is_error", true).put("text",
-                    "the result was too large to send (over " + FrameDecoder.DEFAULT_MAX_FRAME / (1024 * 1024)
-                            + " MiB); nothing in it was consumed. Ask for less (a smaller limit) and call again."));
+                    IpcCodec.toBytes(reply).length);
+            String text = "the result was too large to send (over " + FrameDecoder.DEFAULT_MAX_FRAME / (1024 * 1024)
+                    + " MiB); nothing in it was consumed. Ask for less (a smaller limit) and call again.";
+            connection.send(new ToolReply(id, text, true, false));
         } else if (sent == IpcConnection.Sent.CLOSED) {
             settleDropped(connection, id, result);
         }

@@ -10,22 +10,17 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.core.JacksonException;
-import tools.jackson.databind.JsonNode;
-import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.session.SessionLink;
-import tools.jackson.databind.json.JsonMapper;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
- * One peer on the daemon socket: a reader thread that turns frames into JSON messages for the handler, a
- * writer that is safe from any thread, and a close that fires once. Bad framing or bad JSON closes this
- * connection only.
+ * One peer on the daemon socket: a reader thread that turns frames into {@link IpcMessage}s for the handler, a
+ * writer that is safe from any thread, and a close that fires once. Bad framing, bad JSON or a message without a
+ * type closes this connection only.
  */
 public final class IpcConnection implements SessionLink, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(IpcConnection.class);
-    private static final JsonMapper JSON = ServerJson.mapper();
 
     private final SocketChannel channel;
     private final String name;
@@ -50,7 +45,7 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
     }
 
     /** Starts reading; every message goes to {@code handler} on the reader thread, in order. */
-    public IpcConnection start(Consumer<JsonNode> handler, Consumer<IpcConnection> closeHandler) {
+    public IpcConnection start(Consumer<IpcMessage> handler, Consumer<IpcConnection> closeHandler) {
         this.onClose = closeHandler;
         reader = new Thread(() -> readLoop(handler), "ipc-" + name);
         reader.setDaemon(true);
@@ -58,7 +53,7 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
         return this;
     }
 
-    private void readLoop(Consumer<JsonNode> handler) {
+    private void readLoop(Consumer<IpcMessage> handler) {
         FrameDecoder decoder = new FrameDecoder(maxFrame);
         ByteBuffer buffer = ByteBuffer.allocate(64 * 1024);
         try {
@@ -76,16 +71,7 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
                     owing = true;
                 }
                 for (byte[] frame : frames) {
-                    JsonNode message;
-                    try {
-                        message = JSON.readTree(frame);
-                    } catch (JacksonException e) {
-                        throw new IpcProtocolException("frame is not JSON: " + e.getOriginalMessage(), e);
-                    }
-                    if (!message.isObject() || !message.path("type").isString()) {
-                        throw new IpcProtocolException("message has no \"type\"");
-                    }
-                    handler.accept(message);
+                    handler.accept(IpcCodec.fromBytes(frame));
                 }
             }
         } catch (IpcProtocolException e) {
@@ -110,22 +96,27 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
         CLOSED
     }
 
-    /** Sends one message; false when it was not sent (see {@link #trySend}). */
+    /** Pushes one inbound event to the session on this connection ({@link IpcMessage.Deliver}). */
     @Override
-    public boolean send(ObjectNode message) {
+    public boolean deliver(Delivery delivery) {
+        return send(new IpcMessage.Deliver(delivery));
+    }
+
+    /** Sends one message; false when it was not sent (see {@link #trySend}). */
+    public boolean send(IpcMessage message) {
         Sent sent = trySend(message);
         if (sent == Sent.TOO_LARGE) {
-            log.warn("{}: a {} message over the frame limit was not sent", name, message.path("type").asString());
+            log.warn("{}: a {} message over the frame limit was not sent", name, message.type());
         }
         return sent == Sent.SENT;
     }
 
     /** Sends one message, saying why when it was not sent. Safe from any thread. */
-    public Sent trySend(ObjectNode message) {
+    public Sent trySend(IpcMessage message) {
         if (closed.get()) {
             return Sent.CLOSED;
         }
-        byte[] json = JSON.writeValueAsBytes(message);
+        byte[] json = IpcCodec.toBytes(message);
         if (json.length > maxFrame) {
             return Sent.TOO_LARGE;
         }
@@ -142,10 +133,6 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
                 return Sent.CLOSED;
             }
         }
-    }
-
-    public static ObjectNode message(String type) {
-        return JSON.createObjectNode().put("type", type);
     }
 
     @Override

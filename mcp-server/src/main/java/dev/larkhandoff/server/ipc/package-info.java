@@ -1,6 +1,11 @@
 /**
- * The daemon socket protocol: framing, one connection, the daemon's side (greeting, registration, tool calls, hooks, acknowledgements) and the proxy's side.
+ * The daemon socket protocol: framing ({@link dev.larkhandoff.server.ipc.FrameDecoder}), the messages and their
+ * conversation ({@link dev.larkhandoff.server.ipc.IpcMessage}, read and written only by
+ * {@link dev.larkhandoff.server.ipc.IpcCodec}), one connection, the daemon's side
+ * ({@link dev.larkhandoff.server.ipc.DaemonIpc}) and the proxy's side
+ * ({@link dev.larkhandoff.server.ipc.DaemonClient}).
  *
- * <p>May import tool, session, config and hooks (whose handler the daemon's side calls). See docs/architecture.md for the whole map; PackageRulesTest enforces it.
+ * <p>May import tool, session, config and hooks (whose handler the daemon's side calls). See docs/architecture.md for
+ * the whole map; PackageRulesTest enforces it.
  */
 package dev.larkhandoff.server.ipc;

@@ -6,6 +6,7 @@ import dev.larkhandoff.server.tool.ToolCall;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.ipc.DaemonSocket;
+import dev.larkhandoff.server.session.Delivery;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +33,7 @@ final class DaemonLink implements AutoCloseable {
     private final SessionIdentity identity;
     private final String version;
     private final DaemonLauncher launcher;
-    private final BiConsumer<DaemonClient, JsonNode> onDeliver;
+    private final BiConsumer<DaemonClient, Delivery> onDeliver;
     private volatile DaemonClient client;
     private volatile boolean closed;
     private volatile List<ToolSpec> tools = List.of();
@@ -40,7 +41,7 @@ final class DaemonLink implements AutoCloseable {
     private volatile String reconnectFailure;
 
     DaemonLink(Path home, SessionIdentity identity, String version, DaemonLauncher launcher,
-            BiConsumer<DaemonClient, JsonNode> onDeliver) {
+            BiConsumer<DaemonClient, Delivery> onDeliver) {
         this.home = home;
         this.identity = identity;
         this.version = version;
@@ -52,7 +53,7 @@ final class DaemonLink implements AutoCloseable {
     synchronized void connect() throws IOException {
         launcher.ensureRunning();
         DaemonClient c = open();
-        String daemonVersion = c.daemonHello().path("version").asString("");
+        String daemonVersion = c.daemonHello().version();
         if (!daemonVersion.isEmpty() && Versions.compare(daemonVersion, version) < 0) {
             log.info("daemon {} is older than this proxy ({}); replacing it", daemonVersion, version);
             c.requestShutdown("replaced by version " + version);
@@ -99,7 +100,7 @@ final class DaemonLink implements AutoCloseable {
     }
 
     /** Puts a channel permission request to the daemon; completes with {@code allow} / {@code deny}, or empty. */
-    CompletableFuture<String> permissionRequest(tools.jackson.databind.JsonNode params) {
+    CompletableFuture<String> permissionRequest(JsonNode params) {
         DaemonClient c = client;
         if (c == null || !c.isOpen()) {
             return CompletableFuture.completedFuture("");

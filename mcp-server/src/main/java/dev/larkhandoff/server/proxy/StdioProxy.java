@@ -2,6 +2,7 @@ package dev.larkhandoff.server.proxy;
 
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
@@ -58,7 +59,7 @@ public final class StdioProxy {
     private final DaemonLink link;
     private final Object deliveryLock = new Object();
     private final Set<String> written = new LinkedHashSet<>();
-    private final List<Map.Entry<DaemonClient, JsonNode>> early = new ArrayList<>();
+    private final List<Map.Entry<DaemonClient, Delivery>> early = new ArrayList<>();
     private final CountDownLatch ended = new CountDownLatch(1);
     /** Calls forwarded to the daemon and not answered yet, by their request key. */
     private final Map<String, CompletableFuture<ToolResult>> calling = new ConcurrentHashMap<>();
@@ -231,7 +232,7 @@ public final class StdioProxy {
     }
 
     /** A delivery from the daemon: held until the client has initialized, then written once and acknowledged. */
-    private void deliver(DaemonClient from, JsonNode message) {
+    private void deliver(DaemonClient from, Delivery message) {
         synchronized (deliveryLock) {
             if (!initialized) {
                 early.add(Map.entry(from, message));
@@ -249,8 +250,8 @@ public final class StdioProxy {
         }
     }
 
-    private void write(DaemonClient from, JsonNode message) {
-        String eventId = message.path("event_id").asString("");
+    private void write(DaemonClient from, Delivery message) {
+        String eventId = message.eventId();
         if (written.contains(eventId)) {
             // A replay of something the agent already has (the earlier ack was lost): confirm it again, no rewrite.
             from.ack(eventId);
@@ -272,16 +273,16 @@ public final class StdioProxy {
     }
 
     /** The JSON-RPC notification for one delivery; meta keys are kept to what Claude Code accepts. */
-    static ObjectNode notification(JsonNode message) {
+    static ObjectNode notification(Delivery message) {
         ObjectNode n = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0")
                 .put("method", McpSurface.CHANNEL_NOTIFICATION);
         ObjectNode params = n.putObject("params");
-        params.put("content", message.path("content").asString(""));
+        params.put("content", message.content());
         ObjectNode meta = params.putObject("meta");
         Map<String, String> clean = new LinkedHashMap<>();
-        message.path("meta").properties().forEach(e -> {
-            if (e.getKey().matches("[A-Za-z0-9_]+") && e.getValue().isValueNode()) {
-                clean.put(e.getKey(), e.getValue().asString());
+        message.meta().forEach((key, value) -> {
+            if (key.matches("[A-Za-z0-9_]+")) {
+                clean.put(key, value);
             }
         });
         clean.forEach(meta::put);

@@ -5,6 +5,7 @@ import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.session.Delivery;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -83,12 +84,7 @@ public final class DeliveryTools {
                 return ToolResult.ok(out.put("timeout", true).toString());
             }
             ArrayNode list = out.putArray("replies");
-            page.deliveries().forEach(d -> {
-                ObjectNode r = list.addObject();
-                r.put("event_id", d.path("event_id").asString());
-                r.put("content", d.path("content").asString());
-                r.set("meta", d.path("meta"));
-            });
+            page.deliveries().forEach(d -> list.add(reply(d)));
             out.put("count", page.deliveries().size());
             if (page.more()) {
                 out.put("more", true);
@@ -109,5 +105,15 @@ public final class DeliveryTools {
             Thread.currentThread().interrupt();
             return ToolResult.error("wait_for_reply was interrupted (the daemon is shutting down); call it again");
         }
+    }
+
+    /** One entry of {@code replies}: the event id the agent may cite, the text, and the channel tag's attributes. */
+    static ObjectNode reply(Delivery d) {
+        ObjectNode r = ServerJson.mapper().createObjectNode();
+        r.put("event_id", d.eventId());
+        r.put("content", d.content());
+        ObjectNode meta = r.putObject("meta");
+        d.meta().forEach(meta::put);
+        return r;
     }
 }

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.routing;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.session.LiveSession;
 import dev.larkhandoff.server.session.SessionLink;
 import dev.larkhandoff.server.session.SessionRegistry;
@@ -23,7 +24,6 @@ import java.util.WeakHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.node.ObjectNode;
 
 /**
  * Sends stored inbound events to the session that should have them: events of a chat bound by a handoff are
@@ -124,7 +124,7 @@ public final class InboxRouter {
             }
             if (entry.deliveryMode() == DeliveryMode.PUSH) {
                 sent.add(row.dedupeKey());
-                if (!entry.connection().send(deliverMessage(row, privilege))) {
+                if (!entry.connection().deliver(deliverMessage(row, privilege))) {
                     sent.remove(row.dedupeKey());
                 } else {
                     handedOver(event);
@@ -134,7 +134,7 @@ public final class InboxRouter {
     }
 
     /** One page of a pull session's deliveries; {@code keys} are leased to the call until it is settled. */
-    public record Page(List<ObjectNode> deliveries, List<String> keys, boolean more) {
+    public record Page(List<Delivery> deliveries, List<String> keys, boolean more) {
         public static final Page EMPTY = new Page(List.of(), List.of(), false);
 
         public boolean isEmpty() {
@@ -151,7 +151,7 @@ public final class InboxRouter {
     public synchronized Page takeFor(String sessionId, long maxBytes, int maxItems) {
         replayPending();
         expireLeases();
-        List<ObjectNode> out = new java.util.ArrayList<>();
+        List<Delivery> out = new java.util.ArrayList<>();
         List<String> taken = new java.util.ArrayList<>();
         Map<String, Boolean> bound = new HashMap<>();
         long bytes = 0;
@@ -169,7 +169,7 @@ public final class InboxRouter {
                 inbox.markFiltered(row.dedupeKey(), w.reason());
                 continue;
             }
-            ObjectNode delivery = deliverMessage(row, ((Verdict.Deliver) verdict).privilege());
+            Delivery delivery = deliverMessage(row, ((Verdict.Deliver) verdict).privilege());
             long size = sizeOf(delivery);
             if (!out.isEmpty() && (bytes + size > maxBytes || out.size() >= maxItems)) {
                 more = true;
@@ -203,8 +203,8 @@ public final class InboxRouter {
     }
 
     /** The entry's size as JSON in the result, which is what the transports' limits count. */
-    private static long sizeOf(ObjectNode delivery) {
-        return dev.larkhandoff.server.ServerJson.mapper().writeValueAsBytes(delivery).length;
+    private static long sizeOf(Delivery delivery) {
+        return dev.larkhandoff.server.ServerJson.mapper().writeValueAsBytes(DeliveryTools.reply(delivery)).length;
     }
 
     /**
@@ -230,11 +230,9 @@ public final class InboxRouter {
         }
     }
 
-    /** The {@code deliver} message: the text the agent reads and the attributes of its channel tag. */
-    static ObjectNode deliverMessage(InboxRow row, String privilege) {
+    /** What the session is sent for one event: the text the agent reads and the attributes of its channel tag. */
+    static Delivery deliverMessage(InboxRow row, String privilege) {
         InboxEvent e = row.event();
-        ObjectNode m = dev.larkhandoff.server.ServerJson.mapper().createObjectNode().put("type", "deliver").put("event_id", e.dedupeKey())
-                .put("content", e.normalizedText() == null ? "" : e.normalizedText());
         Map<String, String> meta = new LinkedHashMap<>();
         meta.put("kind", e.eventType().equals("im.message.receive_v1") ? "message" : e.messageType() == null
                 ? "event" : e.messageType());
@@ -243,9 +241,7 @@ public final class InboxRouter {
         putIf(meta, "chat_type", e.chatType());
         putIf(meta, "sender_id", e.senderOpenId());
         putIf(meta, "privilege", privilege);
-        ObjectNode metaNode = m.putObject("meta");
-        meta.forEach(metaNode::put);
-        return m;
+        return new Delivery(e.dedupeKey(), e.normalizedText() == null ? "" : e.normalizedText(), meta);
     }
 
     private static void putIf(Map<String, String> meta, String key, String value) {

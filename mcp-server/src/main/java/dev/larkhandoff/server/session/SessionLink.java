@@ -1,15 +1,13 @@
 package dev.larkhandoff.server.session;
 
-import tools.jackson.databind.node.ObjectNode;
-
 /**
  * How the daemon reaches one registered session: a socket connection for a stdio proxy, an HTTP MCP session for
- * OpenCode or the Inspector. Routing and the registry only need to send, close and name it.
+ * OpenCode or the Inspector. Routing and the registry only need to deliver to it, close and name it.
  */
 public interface SessionLink {
 
-    /** Sends a message; false when the link is already closed (the message was not sent). */
-    boolean send(ObjectNode message);
+    /** Pushes one inbound event to the session; false when it was not sent (the link is closed, or takes no pushes). */
+    boolean deliver(Delivery delivery);
 
     boolean isOpen();
 

@@ -94,8 +94,8 @@ class AccessFileRecoveryTest {
         dispatcher = DaemonClient.connect(home, SessionIdentity.from(Environment.of(Map.of(
                 "LARK_HANDOFF_SESSION_ID", "disp", "LARK_HANDOFF_ROLE", "dispatcher")), DeliveryMode.PUSH), "0.1.0", 1,
                 (self, d) -> {
-                    received.add(d.path("content").asString());
-                    self.ack(d.path("event_id").asString());
+                    received.add(d.content());
+                    self.ack(d.eventId());
                 }, () -> { }, Duration.ofSeconds(5));
     }
 

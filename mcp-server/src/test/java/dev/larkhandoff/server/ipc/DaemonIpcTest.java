@@ -96,7 +96,7 @@ class DaemonIpcTest {
             }
         }).build();
         toolRunner = Executors.newCachedThreadPool();
-        var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242).put("generation", 1);
+        var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242);
         DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event),
                 () -> { });
         socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
@@ -128,8 +128,8 @@ class DaemonIpcTest {
         DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "sess-A", "CLAUDEMUX_TEAMMATE_NAME", "api-worker",
                 "CLAUDE_PROJECT_DIR", "/ws/api"));
 
-        assertThat(tm.daemonHello().path("version").asString()).isEqualTo("0.1.0");
-        assertThat(tm.daemonHello().path("generation").asInt()).isEqualTo(1);
+        assertThat(tm.daemonHello().version()).isEqualTo("0.1.0");
+        assertThat(tm.daemonHello().pid()).isEqualTo(4242);
         assertThat(store.sessions().find("session:sess-A")).hasValueSatisfying(s -> {
             assertThat(s.connected()).isTrue();
             assertThat(s.pid()).isEqualTo(999L);

@@ -24,7 +24,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.JsonNodeFactory;
 
 /** The daemon socket over a real Unix domain socket: framing, isolation of bad peers, close notification. */
 class DaemonSocketTest {
@@ -41,7 +41,7 @@ class DaemonSocketTest {
     void bind() throws IOException {
         home = tmp.resolve("home");
         socket = DaemonSocket.bind(home, 1024);
-        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.path("type").asString()),
+        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.type()),
                 closed -> closedPeers.add(closed.name())));
     }
 
@@ -89,17 +89,17 @@ class DaemonSocketTest {
 
     @Test
     void given_a_client_then_messages_flow_both_ways_in_order() throws Exception {
-        BlockingQueue<JsonNode> replies = new LinkedBlockingQueue<>();
+        BlockingQueue<IpcMessage> replies = new LinkedBlockingQueue<>();
         socket.close();
         socket = DaemonSocket.bind(home, 1024);
-        socket.acceptInBackground(c -> c.start(m -> c.send(IpcConnection.message("echo").put("of", m.path("type").asString())),
+        socket.acceptInBackground(c -> c.start(m -> c.send(new IpcMessage.Unknown("echo", JsonNodeFactory.instance.objectNode().put("of", m.type()))),
                 x -> { }));
         try (IpcConnection client = DaemonSocket.connect(home, "client", 1024).start(replies::add, x -> { })) {
             for (int i = 0; i < 100; i++) {
-                client.send(IpcConnection.message("m" + i));
+                client.send(IpcMessage.Unknown.of("m" + i));
             }
             for (int i = 0; i < 100; i++) {
-                assertThat(replies.poll(5, TimeUnit.SECONDS).path("of").asString()).isEqualTo("m" + i);
+                assertThat(((IpcMessage.Unknown) replies.poll(5, TimeUnit.SECONDS)).fields().path("of").asString()).isEqualTo("m" + i);
             }
         }
     }
@@ -161,7 +161,7 @@ class DaemonSocketTest {
             throws Exception {
         socket.close();
         socket = DaemonSocket.bind(home, 1024, new DaemonSocket.Limits(16, Duration.ofSeconds(1)));
-        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.path("type").asString()),
+        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.type()),
                 closed -> closedPeers.add(closed.name())));
         try (SocketChannel spoke = raw(); SocketChannel silent = raw(); SocketChannel half = raw()) {
             write(spoke, frame("{\"type\":\"hello\"}"));
@@ -187,7 +187,7 @@ class DaemonSocketTest {
         List<String> accepted = new CopyOnWriteArrayList<>();
         socket.acceptInBackground(c -> {
             accepted.add(c.name());
-            c.start(m -> received.add(c.name() + ":" + m.path("type").asString()), closed -> closedPeers.add(closed.name()));
+            c.start(m -> received.add(c.name() + ":" + m.type()), closed -> closedPeers.add(closed.name()));
         });
         List<SocketChannel> peers = new java.util.ArrayList<>();
         try {

@@ -109,7 +109,7 @@ class DaemonLauncherTest {
 
     private long daemonPid() throws IOException {
         try (DaemonClient client = DaemonClient.probe(home, Duration.ofSeconds(5))) {
-            long pid = client.daemonHello().path("pid").asLong();
+            long pid = client.daemonHello().pid();
             daemons.add(pid);
             return pid;
         }

@@ -30,7 +30,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
+import dev.larkhandoff.server.session.Delivery;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Routing through the real daemon socket: ownership, handoff bindings, the access verdict, acks, replays. */
@@ -75,7 +75,7 @@ class InboxRouterTest {
 
     /** A connected proxy that records deliveries and (optionally) acknowledges them. */
     private final class Proxy {
-        final List<JsonNode> received = new CopyOnWriteArrayList<>();
+        final List<Delivery> received = new CopyOnWriteArrayList<>();
         final DaemonClient client;
 
         Proxy(String id, boolean dispatcher, boolean ack) throws Exception {
@@ -85,13 +85,13 @@ class InboxRouterTest {
                     (self, d) -> {
                         received.add(d);
                         if (ack) {
-                            self.ack(d.path("event_id").asString());
+                            self.ack(d.eventId());
                         }
                     }, () -> { }, Duration.ofSeconds(5));
         }
 
         List<String> texts() {
-            return received.stream().map(d -> d.path("content").asString()).toList();
+            return received.stream().map(Delivery::content).toList();
         }
     }
 
@@ -114,11 +114,11 @@ class InboxRouterTest {
 
         await(() -> store.inbox().pending().isEmpty(), "all delivered");
         assertThat(dispatcher.texts()).containsExactly("m0", "m1", "m2", "m3", "m4");
-        JsonNode first = dispatcher.received.get(0);
-        assertThat(first.path("meta").path("chat_id").asString()).isEqualTo("oc_a");
-        assertThat(first.path("meta").path("sender_id").asString()).isEqualTo("ou_alice");
-        assertThat(first.path("meta").path("kind").asString()).isEqualTo("message");
-        assertThat(first.path("meta").path("privilege").asString()).isEqualTo("owner");
+        Delivery first = dispatcher.received.get(0);
+        assertThat(first.meta().get("chat_id")).isEqualTo("oc_a");
+        assertThat(first.meta().get("sender_id")).isEqualTo("ou_alice");
+        assertThat(first.meta().get("kind")).isEqualTo("message");
+        assertThat(first.meta().get("privilege")).isEqualTo("owner");
         assertThat(store.inbox().history("oc_a", 10)).allSatisfy(r -> {
             assertThat(r.state()).isEqualTo(DeliveryState.DELIVERED);
             assertThat(r.deliveredToSession()).isEqualTo("session:disp");
