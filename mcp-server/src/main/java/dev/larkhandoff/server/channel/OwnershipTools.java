@@ -1,14 +1,20 @@
 package dev.larkhandoff.server.channel;
 
-import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSchema;
+import dev.larkhandoff.server.tool.ToolSpec;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
 import java.util.function.Supplier;
 
-/** The five channel-ownership tools (docs/channel-ownership.md), each a thin adapter over {@link ChannelOwnership}. */
+/**
+ * The five channel-ownership tools (rules and texts: docs/channel-ownership.md), each a spec plus one handler over
+ * {@link ChannelOwnership}. A refusal is a {@link ChannelRefusal}, read by its message alone (see
+ * {@link ToolCatalog}). {@link ChannelOwnership} reads the selector arguments itself, after it has checked the
+ * caller, so that a caller without the right is told so first.
+ */
 public final class OwnershipTools {
 
     public static final String STATUS = "feishu_channel_status";
@@ -17,14 +23,13 @@ public final class OwnershipTools {
     public static final String RETURN = "feishu_channel_return_to_dispatcher";
     public static final String RECLAIM = "feishu_channel_reclaim";
 
-    private static final Map<String, Object> NO_ARGS = ToolSpec.objectSchema(Map.of(), List.of());
-    private static final Map<String, Object> SELECTOR = ToolSpec.objectSchema(Map.of(
-            "session_id", Map.of("type", "string",
-                    "description", "The session id of a live channel proxy (see feishu_channel_status)."),
-            "match", Map.of("type", "object", "additionalProperties", Map.of("type", "string"),
-                    "description", "Select the one live session whose metadata contains all these key/value "
-                            + "pairs, e.g. {\"teammate_name\": \"api-worker\"}. Pass session_id or match, not both.")),
-            List.of());
+    private static final Map<String, Object> NO_ARGS = ToolSchema.none();
+    private static final Map<String, Object> SELECTOR = ToolSchema.object()
+            .optional("session_id", ToolSchema.string("The session id of a live channel proxy (see "
+                    + "feishu_channel_status)."))
+            .optional("match", ToolSchema.stringMap("Select the one live session whose metadata contains all these "
+                    + "key/value pairs, e.g. {\"teammate_name\": \"api-worker\"}. Pass session_id or match, not both."))
+            .build();
 
     private OwnershipTools() {
     }
@@ -50,27 +55,19 @@ public final class OwnershipTools {
                 .add(new ToolSpec(GRANT, "Dispatcher only: allow one session (by session_id or metadata match) to "
                         + "take the channel with feishu_channel_acquire. Replaces any earlier grant; does not move "
                         + "the channel by itself.", SELECTOR),
-                        call -> refusable(() -> ownership.grant(call.callerSessionId(), call.arguments())))
+                        call -> ToolResult.ok(ownership.grant(call.callerSessionId(), call.args().asMap())))
                 .add(new ToolSpec(ACQUIRE, "Make a session the channel owner so inbound messages go to it. Without "
                         + "arguments the caller acquires for itself (needs the dispatcher's grant unless the caller "
                         + "is the dispatcher); the dispatcher may name any live session by session_id or match.",
                         SELECTOR),
-                        call -> refusable(() -> ownership.acquire(call.callerSessionId(), call.arguments())))
+                        call -> ToolResult.ok(ownership.acquire(call.callerSessionId(), call.args().asMap())))
                 .add(new ToolSpec(RETURN, "The current owner (or the dispatcher) gives the channel back to the "
                         + "dispatcher when its work is done.", NO_ARGS),
-                        call -> refusable(() -> ownership.returnToDispatcher(call.callerSessionId())))
+                        call -> ToolResult.ok(ownership.returnToDispatcher(call.callerSessionId())))
                 .add(new ToolSpec(RECLAIM, "Dispatcher only, for recovery: take the channel back from an owner that "
                         + "is gone or stuck. Messages that waited for the old owner are delivered to the dispatcher "
                         + "in order.", NO_ARGS),
-                        call -> refusable(() -> ownership.reclaim(call.callerSessionId())))
+                        call -> ToolResult.ok(ownership.reclaim(call.callerSessionId())))
                 .build();
-    }
-
-    private static ToolResult refusable(Supplier<String> action) {
-        try {
-            return ToolResult.ok(action.get());
-        } catch (ChannelRefusal refusal) {
-            return ToolResult.error(refusal.getMessage());
-        }
     }
 }

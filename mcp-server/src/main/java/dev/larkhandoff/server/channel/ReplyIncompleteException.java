@@ -1,10 +1,14 @@
 package dev.larkhandoff.server.channel;
 
 import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.server.tool.ToolFailure;
 import java.util.List;
 
-/** A long reply that Lark refused part-way: the first messages were sent, the rest were not. */
-public final class ReplyIncompleteException extends RuntimeException {
+/**
+ * A long reply that Lark refused part-way: the first messages were sent, the rest were not. Reads as the tool's failure
+ * ({@code reply failed: sent 1 of 2 messages …}).
+ */
+public final class ReplyIncompleteException extends RuntimeException implements ToolFailure {
 
     private final List<String> sentMessageIds;
     private final int total;
@@ -24,6 +28,11 @@ public final class ReplyIncompleteException extends RuntimeException {
     /** How many messages the whole reply needed. */
     public int total() {
         return total;
+    }
+
+    @Override
+    public Reads reads() {
+        return Reads.AS_FAILURE;
     }
 
     @Override

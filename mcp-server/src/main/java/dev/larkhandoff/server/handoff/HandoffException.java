@@ -1,13 +1,14 @@
 package dev.larkhandoff.server.handoff;
 
 import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.server.tool.ToolFailure;
 
 /**
  * Why a handoff step failed, in words an agent can act on: which id, which limit, what Lark said. The one error
  * type of this package; {@link #problem()} tells the kinds apart. Never carries credentials or tokens (Lark's own
- * errors never do, and nothing here adds any).
+ * errors never do, and nothing here adds any). A tool answers it after its own name ({@code handoff_send: …}).
  */
-public final class HandoffException extends RuntimeException {
+public final class HandoffException extends RuntimeException implements ToolFailure {
 
     /** The kind of failure, for callers that answer each differently. */
     public enum Problem {
@@ -58,6 +59,11 @@ public final class HandoffException extends RuntimeException {
 
     public Problem problem() {
         return problem;
+    }
+
+    @Override
+    public Reads reads() {
+        return Reads.AFTER_TOOL_NAME;
     }
 
     /** Lark's error code when Lark refused, else null. */

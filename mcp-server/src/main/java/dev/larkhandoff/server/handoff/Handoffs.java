@@ -7,6 +7,7 @@ import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.im.ResourceApi;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.routing.WakeSignal;
+import dev.larkhandoff.server.tool.ToolFailure;
 import dev.larkhandoff.server.workspace.ChatIds;
 import dev.larkhandoff.server.workspace.ChatTabs;
 import dev.larkhandoff.server.workspace.ConfigWrite;
@@ -577,9 +578,20 @@ public final class Handoffs {
     }
 
     /** The caller's chat was taken over or dissolved; the tools answer {@code {"takeover": true}}. */
-    public static final class TakenOver extends RuntimeException {
+    public static final class TakenOver extends RuntimeException implements ToolFailure {
         TakenOver() {
             super("another session took this handoff's group over", null, false, false);
+        }
+
+        /** Not an error: the agent's cue to stop quietly, as a wait would have told it. */
+        @Override
+        public Reads reads() {
+            return Reads.AS_ANSWER;
+        }
+
+        @Override
+        public String text() {
+            return takeover().toString();
         }
     }
 

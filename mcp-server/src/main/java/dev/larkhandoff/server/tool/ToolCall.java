@@ -21,6 +21,11 @@ public record ToolCall(String callerSessionId, Map<String, Object> arguments, Pr
         progress = progress == null ? Progress.NONE : progress;
     }
 
+    /** The arguments, read and checked by name. */
+    public ToolArgs args() {
+        return new ToolArgs(arguments);
+    }
+
     public static ToolCall of(String caller, Map<String, Object> arguments) {
         return new ToolCall(caller, arguments, Progress.NONE);
     }

@@ -1,9 +1,13 @@
 package dev.larkhandoff.server.workspace;
 
+import dev.larkhandoff.server.tool.ToolFailure;
 import java.util.Objects;
 
-/** Why a group, config or tab operation of the handoff failed, with a message fit to show the agent (never a secret). */
-public final class WorkspaceException extends RuntimeException {
+/**
+ * Why a group, config or tab operation of the handoff failed, with a message fit to show the agent (never a secret);
+ * a tool answers it after its own name ({@code handoff_start: …}).
+ */
+public final class WorkspaceException extends RuntimeException implements ToolFailure {
 
     /** What kind of failure it was, so a caller can react without parsing the message. */
     public enum Problem {
@@ -46,5 +50,10 @@ public final class WorkspaceException extends RuntimeException {
 
     public Problem problem() {
         return problem;
+    }
+
+    @Override
+    public Reads reads() {
+        return Reads.AFTER_TOOL_NAME;
     }
 }

@@ -6,6 +6,7 @@ import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSchema;
 import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.SessionRecord;
@@ -73,10 +74,10 @@ final class HttpFrontFixture implements AutoCloseable {
         registry.onRegistered(ownership::registered);
         catalog = ToolCatalog.builder()
                 .addAll(OwnershipTools.of(ownership, id -> null, () -> null))
-                .add(new ToolSpec(WHOAMI, "Echoes the caller.", ToolSpec.objectSchema(Map.of(), List.of())),
+                .add(new ToolSpec(WHOAMI, "Echoes the caller.", ToolSchema.none()),
                         call -> ToolResult.ok(String.valueOf(call.callerSessionId())))
-                .add(new ToolSpec(NEEDS_TEXT, "Needs a text.", ToolSpec.objectSchema(
-                        Map.of("text", Map.of("type", "string")), List.of("text"))),
+                .add(new ToolSpec(NEEDS_TEXT, "Needs a text.", ToolSchema.object()
+                        .required("text", Map.of("type", "string")).build()),
                         call -> call.arguments().get("text") instanceof String s && !s.isEmpty()
                                 ? ToolResult.ok(s) : ToolResult.error(NEEDS_TEXT_ERROR))
                 .addAll(extra)
