@@ -1,7 +1,5 @@
 package dev.larkhandoff.bench;
 
-import org.slf4j.LoggerFactory;
-
 import dev.larkhandoff.emulator.EmulatorOptions;
 import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.control.EmulatorControl;
@@ -9,9 +7,9 @@ import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessPolicy;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.HttpEndpointFile;
-import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.http.HttpToken;
 import io.modelcontextprotocol.client.McpClient;
@@ -41,6 +39,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.concurrent.atomic.DoubleAdder;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
+import org.slf4j.LoggerFactory;
 
 /**
  * Measures the product end to end, as an agent sees it: a real {@code lark-handoff stdio} proxy process (started
@@ -59,6 +58,7 @@ public final class DaemonBench {
     static final double STEP_SECONDS = 4;
     /** Step 2 starts here and doubles while a step holds, or halves while it does not, within the bounds. */
     static final int FIRST_STEP_RATE = 200;
+
     static final int MIN_STEP_RATE = 25;
     static final int MAX_STEP_RATE = 6_400;
     /** Steps that halve the gap between the highest rate that held and the lowest that did not. */
@@ -69,6 +69,7 @@ public final class DaemonBench {
     static final Duration GIVE_UP = Duration.ofSeconds(15);
     /** A step stops sending early once this many seconds' worth of its events are outstanding. */
     static final double BEHIND_SECONDS = 2;
+
     static final int TOOL_WARM_UP = 200;
     static final int TOOL_CALLS = 500;
     static final int WARM_STARTS = 5;
@@ -91,6 +92,7 @@ public final class DaemonBench {
     private final List<McpSyncClient> httpClients = new CopyOnWriteArrayList<>();
     /** CPU of the daemons this run stopped, read just before each was stopped. */
     private final DoubleAdder stoppedDaemonsCpu = new DoubleAdder();
+
     private volatile long mainDaemonPid = -1;
     private volatile long mainProxyPid = -1;
     private int nextSeq;
@@ -115,24 +117,26 @@ public final class DaemonBench {
         DaemonBench bench = new DaemonBench(launcher);
         results.childrenCpu(bench::childrenCpuSeconds);
         Runtime.getRuntime().addShutdownHook(new Thread(bench::cleanUp, "daemon-bench-cleanup"));
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(TIME_LIMIT.toMillis());
-                System.err.println("DaemonBench: still running after " + TIME_LIMIT.toMinutes()
-                        + " min; giving up and ending every process it started");
-                bench.cleanUp();
-                Runtime.getRuntime().halt(3);
-            } catch (InterruptedException e) {
-                // finished in time
-            }
-        }, "daemon-bench-watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(TIME_LIMIT.toMillis());
+                        System.err.println("DaemonBench: still running after " + TIME_LIMIT.toMinutes()
+                                + " min; giving up and ending every process it started");
+                        bench.cleanUp();
+                        Runtime.getRuntime().halt(3);
+                    } catch (InterruptedException e) {
+                        // finished in time
+                    }
+                },
+                "daemon-bench-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         int status = 0;
         try {
             String section = bench.run(steadySeconds);
-            results.writeSection("daemon", "Daemon end to end: stdio proxy, daemon and emulator (DaemonBench)",
-                    section);
+            results.writeSection(
+                    "daemon", "Daemon end to end: stdio proxy, daemon and emulator (DaemonBench)", section);
         } catch (Throwable e) {
             LoggerFactory.getLogger(DaemonBench.class).error("DaemonBench failed", e);
             bench.printLogs();
@@ -190,8 +194,9 @@ public final class DaemonBench {
         long refused = reactionsRefused(home) - refusedBefore;
         log("(1) %s", steady.summary());
         log("(1) p50 in each second: %s", steady.p50BySecond());
-        log("under load: daemon %s, proxy %s; CPU daemon %.2f s, proxy %.2f s, bench %.2f s", loadDaemon, loadProxy,
-                cpu.daemon(), cpu.proxy(), cpu.bench());
+        log(
+                "under load: daemon %s, proxy %s; CPU daemon %.2f s, proxy %.2f s, bench %.2f s",
+                loadDaemon, loadProxy, cpu.daemon(), cpu.proxy(), cpu.bench());
         boolean quiet = awaitQuiet();
 
         // (2) stepped rates
@@ -243,9 +248,12 @@ public final class DaemonBench {
         log("(3) %s over stdio and HTTP", OwnershipTools.STATUS);
         ToolCalls stdioCalls = timeCalls(proxy.client());
         ToolCalls httpCalls = timeCalls(httpClient(home));
-        log("(3) stdio p50 %.2f ms p99 %.2f ms; HTTP p50 %.2f ms p99 %.2f ms",
-                stdioCalls.latency().percentileMillis(50), stdioCalls.latency().percentileMillis(99),
-                httpCalls.latency().percentileMillis(50), httpCalls.latency().percentileMillis(99));
+        log(
+                "(3) stdio p50 %.2f ms p99 %.2f ms; HTTP p50 %.2f ms p99 %.2f ms",
+                stdioCalls.latency().percentileMillis(50),
+                stdioCalls.latency().percentileMillis(99),
+                httpCalls.latency().percentileMillis(50),
+                httpCalls.latency().percentileMillis(99));
 
         // (4) cold starts
         List<Long> versionRuns = new ArrayList<>();
@@ -274,18 +282,42 @@ public final class DaemonBench {
                 stopDaemons(h);
             }
         }
-        log("(4) proxy start spawning the daemon: fresh homes %s; existing homes %s", millis(freshStarts),
-                millis(restartStarts));
+        log(
+                "(4) proxy start spawning the daemon: fresh homes %s; existing homes %s",
+                millis(freshStarts), millis(restartStarts));
 
         // Counted again at the end: an event read late still counts (it was not lost), and so does a late duplicate.
         steady = steady.remeasure(ledger);
         steps.replaceAll(p -> p.remeasure(ledger));
-        held = held == null ? null : steps.stream().filter(p -> p.held).max(Comparator.comparingInt(p -> p.rate))
-                .orElseThrow();
+        held = held == null
+                ? null
+                : steps.stream()
+                        .filter(p -> p.held)
+                        .max(Comparator.comparingInt(p -> p.rate))
+                        .orElseThrow();
         double minutes = (System.nanoTime() - started) / 60e9;
-        return report(new Report(steadySeconds, proxyCommand, daemonCommand, steady, steps, held, stdioCalls,
-                httpCalls, versionRuns, warmStarts, freshStarts, restartStarts, idleDaemon, idleProxy, loadDaemon,
-                loadProxy, cpu, reactions, reactionSeconds, refused, minutes));
+        return report(new Report(
+                steadySeconds,
+                proxyCommand,
+                daemonCommand,
+                steady,
+                steps,
+                held,
+                stdioCalls,
+                httpCalls,
+                versionRuns,
+                warmStarts,
+                freshStarts,
+                restartStarts,
+                idleDaemon,
+                idleProxy,
+                loadDaemon,
+                loadProxy,
+                cpu,
+                reactions,
+                reactionSeconds,
+                refused,
+                minutes));
     }
 
     // ---- setup ----------------------------------------------------------------------------------------------
@@ -294,13 +326,15 @@ public final class DaemonBench {
     private void configure(Path home) throws IOException {
         Files.createDirectories(home);
         new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl()).save();
-        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
-                .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
+        new AccessFile(home)
+                .save(AccessPolicy.defaults()
+                        .withAllowFrom(List.of(alice.openId()))
+                        .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
     }
 
     private ProxyProcess startProxy(Path home, String sessionId, String role) {
-        ProxyProcess p = ProxyProcess.start(launcher, home, sessionId, role,
-                base.resolve("proxy-" + sessionId + ".stderr"), ledger);
+        ProxyProcess p = ProxyProcess.start(
+                launcher, home, sessionId, role, base.resolve("proxy-" + sessionId + ".stderr"), ledger);
         proxies.add(p);
         return p;
     }
@@ -311,12 +345,14 @@ public final class DaemonBench {
     }
 
     private McpSyncClient httpClient(Path home) throws IOException {
-        String url = HttpEndpointFile.read(home).orElseThrow(() -> new IllegalStateException("no http.json in " + home));
-        String bearer = "Bearer " + Files.readString(home.resolve(HttpToken.FILE_NAME)).strip();
+        String url =
+                HttpEndpointFile.read(home).orElseThrow(() -> new IllegalStateException("no http.json in " + home));
+        String bearer =
+                "Bearer " + Files.readString(home.resolve(HttpToken.FILE_NAME)).strip();
         McpSyncClient client = McpClient.sync(HttpClientStreamableHttpTransport.builder(url)
                         .endpoint(HttpFront.MCP_PATH)
-                        .httpRequestCustomizer((builder, method, uri, body, context) ->
-                                builder.header("Authorization", bearer))
+                        .httpRequestCustomizer(
+                                (builder, method, uri, body, context) -> builder.header("Authorization", bearer))
                         .build())
                 .requestTimeout(Duration.ofSeconds(30))
                 .clientInfo(new McpSchema.Implementation("lark-handoff-bench", "1.0"))
@@ -358,12 +394,13 @@ public final class DaemonBench {
             long t = System.nanoTime();
             ledger.sentAt.set(seq, t);
             EmulatorControl.Sent s = control.sendText(alice, group.chatId, Ledger.TEXT_PREFIX + seq);
-            s.deliveries().forEach(d -> d.whenComplete((ack, e) -> {
-                ledger.ackedAt.compareAndSet(seq, 0, System.nanoTime());
-                if (ack != null) {
-                    ledger.attempts.set(seq, ack.attempts());
-                }
-            }));
+            s.deliveries()
+                    .forEach(d -> d.whenComplete((ack, e) -> {
+                        ledger.ackedAt.compareAndSet(seq, 0, System.nanoTime());
+                        if (ack != null) {
+                            ledger.attempts.set(seq, ack.attempts());
+                        }
+                    }));
             if (i == 0) {
                 firstSend = t;
             }
@@ -373,8 +410,12 @@ public final class DaemonBench {
             if (stopWhenBehind && (i & 31) == 0 && i > rate) {
                 long outstanding = sent - (ledger.distinct.get() - arrivedBefore);
                 if (outstanding > behindLimit) {
-                    abort = String.format(Locale.ROOT, "stopped sending after %,d: %,d outstanding (> %.0f s' worth)",
-                            sent, outstanding, BEHIND_SECONDS);
+                    abort = String.format(
+                            Locale.ROOT,
+                            "stopped sending after %,d: %,d outstanding (> %.0f s' worth)",
+                            sent,
+                            outstanding,
+                            BEHIND_SECONDS);
                     break;
                 }
                 if (t > hardStop) {
@@ -407,7 +448,8 @@ public final class DaemonBench {
             }
             Thread.sleep(20);
         }
-        log("not quiet after 30 s: %d events unacknowledged at Lark, %d not read from the proxy",
+        log(
+                "not quiet after 30 s: %d events unacknowledged at Lark, %d not read from the proxy",
                 emulator.gateway().unacknowledged(), nextSeq - ledger.distinct.get());
         return false;
     }
@@ -423,7 +465,8 @@ public final class DaemonBench {
     private static long reactionsRefused(Path home) {
         try (Stream<Path> logs = Files.list(home.resolve("logs"))) {
             long n = 0;
-            for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("daemon.")).toList()) {
+            for (Path log : logs.filter(p -> p.getFileName().toString().startsWith("daemon."))
+                    .toList()) {
                 try (Stream<String> lines = Files.lines(log, StandardCharsets.UTF_8)) {
                     n += lines.filter(l -> l.contains(REACTION_REFUSED)).count();
                 }
@@ -497,12 +540,14 @@ public final class DaemonBench {
         final int received;
         /** Events read exactly once. */
         final int once;
+
         final int lost;
         final int duplicates;
         /** Whether the step held when it was measured (see {@link #sustained}); kept when measured again. */
         boolean held;
         /** CPU used from the first send until the events were in (or given up). */
         Cpu cpu;
+
         final int redelivered;
         final Latencies latency;
         /** From the send to the daemon's (first) ack reaching the emulator. */
@@ -511,12 +556,28 @@ public final class DaemonBench {
         final List<Latencies> bySecond;
         /** Nanoseconds from the last send to the last first read; -1 when nothing arrived. */
         final long drainNanos;
+
         final double throughput;
 
-        private Phase(String label, int rate, int from, int sent, int planned, long firstSend, long lastSend,
-                double sendSeconds, String abort,
-                int received, int once, int duplicates, int redelivered, Latencies latency, Latencies stored,
-                List<Latencies> bySecond, long drainNanos, double throughput) {
+        private Phase(
+                String label,
+                int rate,
+                int from,
+                int sent,
+                int planned,
+                long firstSend,
+                long lastSend,
+                double sendSeconds,
+                String abort,
+                int received,
+                int once,
+                int duplicates,
+                int redelivered,
+                Latencies latency,
+                Latencies stored,
+                List<Latencies> bySecond,
+                long drainNanos,
+                double throughput) {
             this.label = label;
             this.rate = rate;
             this.from = from;
@@ -547,8 +608,16 @@ public final class DaemonBench {
             return again;
         }
 
-        static Phase measure(String label, int rate, int from, int sent, int planned, long firstSend, long lastSend,
-                String abort, Ledger l) {
+        static Phase measure(
+                String label,
+                int rate,
+                int from,
+                int sent,
+                int planned,
+                long firstSend,
+                long lastSend,
+                String abort,
+                Ledger l) {
             Latencies latency = new Latencies(Math.max(1, sent));
             Latencies stored = new Latencies(Math.max(1, sent));
             List<Latencies> bySecond = new ArrayList<>();
@@ -586,14 +655,33 @@ public final class DaemonBench {
             double sendSeconds = sent > 1 ? (lastSend - firstSend) / 1e9 : 0;
             long drain = lastRead == 0 ? -1 : lastRead - lastSend;
             double throughput = lastRead > firstSend ? received / ((lastRead - firstSend) / 1e9) : 0;
-            return new Phase(label, rate, from, sent, planned, firstSend, lastSend, sendSeconds, abort, received, once,
+            return new Phase(
+                    label,
+                    rate,
+                    from,
+                    sent,
+                    planned,
+                    firstSend,
+                    lastSend,
+                    sendSeconds,
+                    abort,
+                    received,
+                    once,
                     duplicates,
-                    redelivered, latency, stored, bySecond, drain, throughput);
+                    redelivered,
+                    latency,
+                    stored,
+                    bySecond,
+                    drain,
+                    throughput);
         }
 
         /** The rate was offered in full and every event arrived once, the last within the drain bound. */
         private boolean sustained() {
-            return abort == null && lost == 0 && duplicates == 0 && drainNanos >= 0
+            return abort == null
+                    && lost == 0
+                    && duplicates == 0
+                    && drainNanos >= 0
                     && drainNanos <= DRAIN_BOUND.toNanos();
         }
 
@@ -607,17 +695,32 @@ public final class DaemonBench {
         }
 
         String p50BySecond() {
-            return String.join(", ", bySecond.stream()
-                    .map(l -> String.format(Locale.ROOT, "%.1f", l.percentileMillis(50))).toList()) + " ms";
+            return String.join(
+                            ", ",
+                            bySecond.stream()
+                                    .map(l -> String.format(Locale.ROOT, "%.1f", l.percentileMillis(50)))
+                                    .toList())
+                    + " ms";
         }
 
         String summary() {
-            return String.format(Locale.ROOT, "%,d sent at %,.0f/s, %,d received, %d lost, %d duplicated, "
+            return String.format(
+                    Locale.ROOT,
+                    "%,d sent at %,.0f/s, %,d received, %d lost, %d duplicated, "
                             + "p50 %.1f ms, p99 %.1f ms, max %.1f ms, drained %.0f ms after the last send, %,.0f events/s, "
                             + "daemon CPU %.2f ms an event%s",
-                    sent, sendRate(), received, lost, duplicates, latency.percentileMillis(50),
-                    latency.percentileMillis(99), latency.maxMillis(), drainNanos / 1e6, throughput,
-                    daemonCpuPerEvent(), abort == null ? "" : " — " + abort);
+                    sent,
+                    sendRate(),
+                    received,
+                    lost,
+                    duplicates,
+                    latency.percentileMillis(50),
+                    latency.percentileMillis(99),
+                    latency.maxMillis(),
+                    drainNanos / 1e6,
+                    throughput,
+                    daemonCpuPerEvent(),
+                    abort == null ? "" : " — " + abort);
         }
 
         double daemonCpuPerEvent() {
@@ -633,8 +736,7 @@ public final class DaemonBench {
     // ---- tools ----------------------------------------------------------------------------------------------
 
     /** The latency of each measured call, and the calls per second they made one after the other. */
-    record ToolCalls(Latencies latency, double perSecond) {
-    }
+    record ToolCalls(Latencies latency, double perSecond) {}
 
     private static ToolCalls timeCalls(McpSyncClient client) {
         McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(OwnershipTools.STATUS, Map.of());
@@ -782,10 +884,14 @@ public final class DaemonBench {
         });
 
         RssSampler(long a, long b) {
-            timer.scheduleAtFixedRate(() -> {
-                peakA.accumulateAndGet(Memory.of(a).rssKiB(), Math::max);
-                peakB.accumulateAndGet(Memory.of(b).rssKiB(), Math::max);
-            }, 0, 100, TimeUnit.MILLISECONDS);
+            timer.scheduleAtFixedRate(
+                    () -> {
+                        peakA.accumulateAndGet(Memory.of(a).rssKiB(), Math::max);
+                        peakB.accumulateAndGet(Memory.of(b).rssKiB(), Math::max);
+                    },
+                    0,
+                    100,
+                    TimeUnit.MILLISECONDS);
         }
 
         @Override
@@ -797,9 +903,12 @@ public final class DaemonBench {
     /** CPU seconds used by the daemon, the proxy and this JVM (the emulator, the sender and the reader). */
     record Cpu(double daemon, double proxy, double bench) {
         static Cpu of(long daemonPid, long proxyPid) {
-            return new Cpu(DaemonProcesses.cpuSeconds(daemonPid), DaemonProcesses.cpuSeconds(proxyPid),
+            return new Cpu(
+                    DaemonProcesses.cpuSeconds(daemonPid),
+                    DaemonProcesses.cpuSeconds(proxyPid),
                     ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                            .getProcessCpuTime() / 1e9);
+                                    .getProcessCpuTime()
+                            / 1e9);
         }
 
         Cpu minus(Cpu o) {
@@ -810,17 +919,35 @@ public final class DaemonBench {
     // ---- report ---------------------------------------------------------------------------------------------
 
     /** Everything the section reports. */
-    record Report(double steadySeconds, String proxyCommand, String daemonCommand, Phase steady, List<Phase> steps,
-            Phase held, ToolCalls stdio, ToolCalls http, List<Long> versionRuns, List<Long> warmStarts,
-            List<Long> freshStarts, List<Long> restartStarts, Memory idleDaemon, Memory idleProxy,
-            Memory loadDaemon, Memory loadProxy, Cpu cpu, long reactions, double reactionSeconds,
-            long refusedReactions, double minutes) {
-    }
+    record Report(
+            double steadySeconds,
+            String proxyCommand,
+            String daemonCommand,
+            Phase steady,
+            List<Phase> steps,
+            Phase held,
+            ToolCalls stdio,
+            ToolCalls http,
+            List<Long> versionRuns,
+            List<Long> warmStarts,
+            List<Long> freshStarts,
+            List<Long> restartStarts,
+            Memory idleDaemon,
+            Memory idleProxy,
+            Memory loadDaemon,
+            Memory loadProxy,
+            Cpu cpu,
+            long reactions,
+            double reactionSeconds,
+            long refusedReactions,
+            double minutes) {}
 
     private String report(Report r) {
         Phase steady = r.steady();
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
                 Measured by dev.larkhandoff.bench.DaemonBench through real processes on loopback: the stdio proxy as \
                 the repository's `lark-handoff` launcher starts it (`%s`), the daemon that proxy spawned (`%s`), and \
                 the emulator as Lark inside the bench JVM, which also runs the MCP Java SDK client and a thread \
@@ -834,9 +961,15 @@ public final class DaemonBench {
                 once by then. The whole run \
                 took %.1f min. Figures from one run; on a shared 2-core machine they move with whatever else runs \
                 (see *other processes* above).
-                """, r.proxyCommand(), r.daemonCommand(), Runtime.getRuntime().availableProcessors(), r.minutes()));
+                """,
+                r.proxyCommand(),
+                r.daemonCommand(),
+                Runtime.getRuntime().availableProcessors(),
+                r.minutes()));
 
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 ### 1. Inbound event → channel notification, steady %d events/s
 
@@ -850,13 +983,27 @@ public final class DaemonBench {
                 | %d events/s (sent at %.0f/s) | %,d | %,d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d |
 
                 p50 of the events sent in each second: %s.
-                """, STEADY_RATE, r.steadySeconds(), WARM_UP_SECONDS, STEADY_RATE, steady.sendRate(), steady.sent,
-                steady.once, steady.lost, steady.duplicates,
-                steady.latency.percentileMillis(50), steady.latency.percentileMillis(99), steady.latency.maxMillis(),
-                steady.stored.percentileMillis(50), steady.stored.percentileMillis(99), steady.redelivered,
+                """,
+                STEADY_RATE,
+                r.steadySeconds(),
+                WARM_UP_SECONDS,
+                STEADY_RATE,
+                steady.sendRate(),
+                steady.sent,
+                steady.once,
+                steady.lost,
+                steady.duplicates,
+                steady.latency.percentileMillis(50),
+                steady.latency.percentileMillis(99),
+                steady.latency.maxMillis(),
+                steady.stored.percentileMillis(50),
+                steady.stored.percentileMillis(99),
+                steady.redelivered,
                 steady.p50BySecond()));
 
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 ### 2. Highest sustained rate with zero loss
 
@@ -870,31 +1017,54 @@ public final class DaemonBench {
 
                 | offered | sent | sent at | lost | duplicated | p50 | p99 | max | last read after last send | throughput | daemon CPU | holds |
                 |---|---|---|---|---|---|---|---|---|---|---|---|
-                """, STEP_SECONDS, FIRST_STEP_RATE, MIN_STEP_RATE, MAX_STEP_RATE, REFINEMENTS, GIVE_UP.toSeconds(),
-                DRAIN_BOUND.toMillis(), BEHIND_SECONDS));
+                """,
+                STEP_SECONDS,
+                FIRST_STEP_RATE,
+                MIN_STEP_RATE,
+                MAX_STEP_RATE,
+                REFINEMENTS,
+                GIVE_UP.toSeconds(),
+                DRAIN_BOUND.toMillis(),
+                BEHIND_SECONDS));
         for (Phase p : r.steps()) {
-            md.append(String.format(Locale.ROOT,
+            md.append(String.format(
+                    Locale.ROOT,
                     "| %,d events/s | %,d%s | %,.0f/s | %d | %d | %.1f ms | %.1f ms | %.1f ms | %s | %,.0f events/s | %.0f%% of a core, %.2f ms an event | %s |%n",
-                    p.rate, p.sent, p.sent < p.planned ? String.format(Locale.ROOT, " of %,d", p.planned) : "",
-                    p.sendRate(), p.lost, p.duplicates, p.latency.percentileMillis(50),
-                    p.latency.percentileMillis(99), p.latency.maxMillis(),
+                    p.rate,
+                    p.sent,
+                    p.sent < p.planned ? String.format(Locale.ROOT, " of %,d", p.planned) : "",
+                    p.sendRate(),
+                    p.lost,
+                    p.duplicates,
+                    p.latency.percentileMillis(50),
+                    p.latency.percentileMillis(99),
+                    p.latency.maxMillis(),
                     p.drainNanos < 0 ? "—" : String.format(Locale.ROOT, "%,.0f ms", p.drainNanos / 1e6),
-                    p.throughput, 100 * p.daemonCores(), p.daemonCpuPerEvent(),
+                    p.throughput,
+                    100 * p.daemonCores(),
+                    p.daemonCpuPerEvent(),
                     p.held ? "yes" : "**no**" + (p.abort == null ? "" : " (stopped early)")));
         }
         Phase best = r.held();
         if (best == null) {
             md.append(String.format(Locale.ROOT, "%n**No step held**, down to %d events/s.%n", MIN_STEP_RATE));
         } else {
-            md.append(String.format(Locale.ROOT, """
+            md.append(String.format(
+                    Locale.ROOT,
+                    """
 
                     **Highest sustained rate: %,d events/s** offered%s; %,.0f events/s delivered (from its first send \
                     to its last read), p99 %.1f ms.
-                    """, best.rate, best.rate * 2 > MAX_STEP_RATE ? " (the highest step tried)" : "", best.throughput,
+                    """,
+                    best.rate,
+                    best.rate * 2 > MAX_STEP_RATE ? " (the highest step tried)" : "",
+                    best.throughput,
                     best.latency.percentileMillis(99)));
         }
 
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 ### 3. Tool round trip: `%s`
 
@@ -907,13 +1077,24 @@ public final class DaemonBench {
                 |---|---|---|---|---|---|
                 | stdio (SDK client → proxy → daemon) | %d | %.2f ms | %.2f ms | %.2f ms | %,.0f |
                 | Streamable HTTP (SDK client → daemon) | %d | %.2f ms | %.2f ms | %.2f ms | %,.0f |
-                """, OwnershipTools.STATUS, TOOL_CALLS, TOOL_WARM_UP,
-                r.stdio().latency().count(), r.stdio().latency().percentileMillis(50),
-                r.stdio().latency().percentileMillis(99), r.stdio().latency().maxMillis(), r.stdio().perSecond(),
-                r.http().latency().count(), r.http().latency().percentileMillis(50),
-                r.http().latency().percentileMillis(99), r.http().latency().maxMillis(), r.http().perSecond()));
+                """,
+                OwnershipTools.STATUS,
+                TOOL_CALLS,
+                TOOL_WARM_UP,
+                r.stdio().latency().count(),
+                r.stdio().latency().percentileMillis(50),
+                r.stdio().latency().percentileMillis(99),
+                r.stdio().latency().maxMillis(),
+                r.stdio().perSecond(),
+                r.http().latency().count(),
+                r.http().latency().percentileMillis(50),
+                r.http().latency().percentileMillis(99),
+                r.http().latency().maxMillis(),
+                r.http().perSecond()));
 
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 ### 4. Proxy cold start to the `initialize` result
 
@@ -932,13 +1113,16 @@ public final class DaemonBench {
                 %s
                 %s
                 %s
-                """, startRow("daemon already running", r.warmStarts()),
+                """,
+                startRow("daemon already running", r.warmStarts()),
                 startRow("spawns the daemon, fresh home", r.freshStarts()),
                 startRow("spawns the daemon, existing home", r.restartStarts()),
                 startRow("`lark-handoff --version` (start to exit)", r.versionRuns())));
 
         double wall = steady.wallSeconds();
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 ### 5. Resident memory
 
@@ -960,18 +1144,34 @@ public final class DaemonBench {
                 every API call of the app at Lark's 50/s less a 5%% margin and refuses a call that would have to \
                 wait more than 30 s, so above about 47 messages/s the reactions queue up in the daemon, for up to \
                 30 s, in the same queue as every other call the daemon makes to Lark.
-                """, wall,
-                mib(r.idleDaemon().rssKiB()), mib(r.loadDaemon().rssKiB()), mib(r.loadDaemon().sampledPeakKiB()),
-                mib(r.loadDaemon().hwmKiB()), r.cpu().daemon(), 100 * r.cpu().daemon() / wall,
+                """,
+                wall,
+                mib(r.idleDaemon().rssKiB()),
+                mib(r.loadDaemon().rssKiB()),
+                mib(r.loadDaemon().sampledPeakKiB()),
+                mib(r.loadDaemon().hwmKiB()),
+                r.cpu().daemon(),
+                100 * r.cpu().daemon() / wall,
                 1000 * r.cpu().daemon() / steady.sent,
-                mib(r.idleProxy().rssKiB()), mib(r.loadProxy().rssKiB()), mib(r.loadProxy().sampledPeakKiB()),
-                mib(r.loadProxy().hwmKiB()), r.cpu().proxy(), 100 * r.cpu().proxy() / wall,
+                mib(r.idleProxy().rssKiB()),
+                mib(r.loadProxy().rssKiB()),
+                mib(r.loadProxy().sampledPeakKiB()),
+                mib(r.loadProxy().hwmKiB()),
+                r.cpu().proxy(),
+                100 * r.cpu().proxy() / wall,
                 1000 * r.cpu().proxy() / steady.sent,
-                r.cpu().bench(), 100 * r.cpu().bench() / wall, 1000 * r.cpu().bench() / steady.sent,
-                r.reactions(), r.reactions() / r.reactionSeconds(), steady.sent, r.refusedReactions()));
+                r.cpu().bench(),
+                100 * r.cpu().bench() / wall,
+                1000 * r.cpu().bench() / steady.sent,
+                r.reactions(),
+                r.reactions() / r.reactionSeconds(),
+                steady.sent,
+                r.refusedReactions()));
         if (ledger.foreign.get() > 0) {
-            md.append(String.format(Locale.ROOT, "%nThe proxy also wrote %d channel notifications the bench did not "
-                    + "send.%n", ledger.foreign.get()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "%nThe proxy also wrote %d channel notifications the bench did not " + "send.%n",
+                    ledger.foreign.get()));
         }
         return md.toString();
     }
@@ -979,13 +1179,23 @@ public final class DaemonBench {
     private static String startRow(String label, List<Long> nanos) {
         long[] sorted = nanos.stream().mapToLong(Long::longValue).sorted().toArray();
         long median = sorted[sorted.length / 2];
-        return String.format(Locale.ROOT, "| %s | %d | %,d ms | %,d ms | %,d ms | %s |", label, sorted.length,
-                median / 1_000_000, sorted[0] / 1_000_000, sorted[sorted.length - 1] / 1_000_000, millis(nanos));
+        return String.format(
+                Locale.ROOT,
+                "| %s | %d | %,d ms | %,d ms | %,d ms | %s |",
+                label,
+                sorted.length,
+                median / 1_000_000,
+                sorted[0] / 1_000_000,
+                sorted[sorted.length - 1] / 1_000_000,
+                millis(nanos));
     }
 
     private static String millis(List<Long> nanos) {
-        return String.join(", ", nanos.stream().map(n -> String.format(Locale.ROOT, "%,d", n / 1_000_000)).toList())
-                + " ms";
+        return String.join(
+                        ", ",
+                        nanos.stream()
+                                .map(n -> String.format(Locale.ROOT, "%,d", n / 1_000_000))
+                                .toList()) + " ms";
     }
 
     private static void log(String format, Object... args) {

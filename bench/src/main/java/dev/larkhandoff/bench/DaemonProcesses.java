@@ -20,8 +20,7 @@ import java.util.stream.Stream;
  */
 final class DaemonProcesses {
 
-    private DaemonProcesses() {
-    }
+    private DaemonProcesses() {}
 
     /** Fails unless {@code launcher} exists and the shaded jar is beside it or in mcp-server/target. */
     static void requireLauncher(Path launcher) {
@@ -48,7 +47,9 @@ final class DaemonProcesses {
                 List<String> args = cmdline(Long.parseLong(name));
                 int h = args.indexOf("--home");
                 if (args.contains("daemon") && h >= 0 && h + 1 < args.size() && home.test(args.get(h + 1))) {
-                    ProcessHandle.of(Long.parseLong(name)).filter(ProcessHandle::isAlive).ifPresent(out::add);
+                    ProcessHandle.of(Long.parseLong(name))
+                            .filter(ProcessHandle::isAlive)
+                            .ifPresent(out::add);
                 }
             }
         } catch (IOException e) {
@@ -89,8 +90,9 @@ final class DaemonProcesses {
 
     static List<String> cmdline(long pid) {
         try {
-            return List.of(new String(Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")),
-                    StandardCharsets.UTF_8).split("\0"));
+            return List.of(new String(
+                            Files.readAllBytes(Path.of("/proc", Long.toString(pid), "cmdline")), StandardCharsets.UTF_8)
+                    .split("\0"));
         } catch (IOException gone) {
             return List.of();
         }
@@ -98,8 +100,7 @@ final class DaemonProcesses {
 
     /** A process's command line for a report, with the checkout ({@code repoRoot}) and the home made relative. */
     static String commandLine(long pid, Path home, Path repoRoot) {
-        return String.join(" ", cmdline(pid)).replace(home.toString(), "<home>")
-                .replace(repoRoot.toString() + "/", "");
+        return String.join(" ", cmdline(pid)).replace(home.toString(), "<home>").replace(repoRoot.toString() + "/", "");
     }
 
     /** utime + stime of a process from /proc/<pid>/stat (clock ticks of 1/100 s), in seconds; NaN when gone. */
@@ -116,7 +117,8 @@ final class DaemonProcesses {
     /** After a failure: the tail of each proxy's stderr and of the daemons' logs under {@code base}. */
     static void printLogs(Path base, String harness) {
         try (Stream<Path> files = Files.walk(base)) {
-            for (Path f : files.filter(p -> p.toString().endsWith(".stderr") || p.toString().endsWith(".log"))
+            for (Path f : files.filter(p ->
+                            p.toString().endsWith(".stderr") || p.toString().endsWith(".log"))
                     .toList()) {
                 List<String> lines = Files.readAllLines(f);
                 System.err.println("---- " + f + " (last 40 lines)");

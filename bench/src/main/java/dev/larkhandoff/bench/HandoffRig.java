@@ -28,6 +28,7 @@ final class HandoffRig {
     final Path launcher;
     /** The temp directory of the run: the home, logs and whatever else the harness puts there; deleted at the end. */
     final Path base;
+
     final Path home;
     final LarkEmulator emulator;
     final EmulatorControl control;
@@ -47,7 +48,8 @@ final class HandoffRig {
         this.home = base.resolve("home");
         // No rate limits in the emulator (they are off by default; said here so nobody wonders): the daemon's own
         // Lark client paces its calls at Lark's limits anyway, and that pacing is part of what is measured.
-        this.emulator = LarkEmulator.start(EmulatorOptions.defaults().withPort(0).withRateLimits(0, 0), null, null);
+        this.emulator =
+                LarkEmulator.start(EmulatorOptions.defaults().withPort(0).withRateLimits(0, 0), null, null);
         this.control = emulator.control();
         this.alice = control.addUser("Alice", OPERATOR_EMAIL);
     }
@@ -60,9 +62,10 @@ final class HandoffRig {
             throws IOException, InterruptedException {
         Files.createDirectories(home);
         new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl())
-                .withOperatorEmail(OPERATOR_EMAIL).save();
-        proxy = ProxyProcess.start(launcher, home, projectDir, sessionId, "session", base.resolve("proxy.stderr"),
-                sink);
+                .withOperatorEmail(OPERATOR_EMAIL)
+                .save();
+        proxy = ProxyProcess.start(
+                launcher, home, projectDir, sessionId, "session", base.resolve("proxy.stderr"), sink);
         daemonPid = DaemonProcesses.awaitDaemon(home);
         proxyCommand = DaemonProcesses.commandLine(proxy.pid(), home, launcher.getParent());
         daemonCommand = DaemonProcesses.commandLine(daemonPid, home, launcher.getParent());
@@ -88,8 +91,8 @@ final class HandoffRig {
 
     /** Calls one of the daemon's tools through the proxy and returns its JSON answer; an error result fails. */
     JsonNode call(String tool, Map<String, Object> arguments) {
-        return ServerJson.mapper().readTree(text(proxy.client().callTool(new McpSchema.CallToolRequest(tool,
-                arguments))));
+        return ServerJson.mapper()
+                .readTree(text(proxy.client().callTool(new McpSchema.CallToolRequest(tool, arguments))));
     }
 
     /** {@code handoff_start} in a new group (Alice invited, bound to the session); returns the group's chat id. */
@@ -103,7 +106,8 @@ final class HandoffRig {
 
     /** The text of a tool's result; an error result, or one without text, fails. */
     static String text(McpSchema.CallToolResult result) {
-        if (Boolean.TRUE.equals(result.isError()) || result.content().isEmpty()
+        if (Boolean.TRUE.equals(result.isError())
+                || result.content().isEmpty()
                 || !(result.content().get(0) instanceof McpSchema.TextContent text)) {
             throw new IllegalStateException("the tool failed: " + result);
         }

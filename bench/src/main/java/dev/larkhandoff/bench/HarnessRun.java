@@ -14,28 +14,38 @@ final class HarnessRun {
 
     private static final Logger log = LoggerFactory.getLogger(HarnessRun.class);
 
-    private HarnessRun() {
-    }
+    private HarnessRun() {}
 
     /**
      * Runs {@code measure}, which returns the section's body, and writes it as section {@code section} of
      * {@code results} under {@code title}; {@code cleanUp} ends what the harness started (safe to call more than
      * once, from any thread). Exits the JVM: 0 on success, 1 on failure, 3 when the watchdog gave up.
      */
-    static void run(String harness, ResultsFile results, String section, String title, Duration limit,
-            Runnable cleanUp, Runnable printLogs, Callable<String> measure) {
+    static void run(
+            String harness,
+            ResultsFile results,
+            String section,
+            String title,
+            Duration limit,
+            Runnable cleanUp,
+            Runnable printLogs,
+            Callable<String> measure) {
         Runtime.getRuntime().addShutdownHook(new Thread(cleanUp, harness + "-cleanup"));
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(limit.toMillis());
-                log.error("{}: still running after {} s; giving up and ending every process it started", harness,
-                        limit.toSeconds());
-                cleanUp.run();
-                Runtime.getRuntime().halt(3);
-            } catch (InterruptedException e) {
-                // finished in time
-            }
-        }, harness + "-watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(limit.toMillis());
+                        log.error(
+                                "{}: still running after {} s; giving up and ending every process it started",
+                                harness,
+                                limit.toSeconds());
+                        cleanUp.run();
+                        Runtime.getRuntime().halt(3);
+                    } catch (InterruptedException e) {
+                        // finished in time
+                    }
+                },
+                harness + "-watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         int status = 0;

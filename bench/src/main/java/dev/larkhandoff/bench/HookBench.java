@@ -32,9 +32,11 @@ public final class HookBench {
 
     /** The session's explicit id: the proxy's and the hook's LARK_HANDOFF_SESSION_ID. */
     static final String SESSION_ID = "bench";
+
     static final String SCRIPT = "plugin-manifest/src/plugin/lark-handoff/bin/lark-handoff-hook";
     /** Unmeasured rounds before each PostToolUse case, at its pace: the same code paths once more to warm. */
     static final int WARM_UP_ROUNDS = 50;
+
     static final int PERMISSION_WARM_UP_ROUNDS = 5;
     /**
      * PostToolUse rounds start this far apart (start to start), in every case alike: wider than the 210.5 ms the
@@ -43,6 +45,7 @@ public final class HookBench {
     static final Duration PACE = Duration.ofMillis(250);
     /** Between a permission decision and the next request: past the per-chat pacing of the next card too. */
     static final Duration PERMISSION_PAUSE = Duration.ofMillis(300);
+
     static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     /** A Bash call as Claude Code reports it after it ran. */
@@ -50,12 +53,14 @@ public final class HookBench {
             {"session_id":"s","hook_event_name":"PostToolUse","tool_name":"Bash",\
             "tool_input":{"command":"make","description":"Build"},"tool_response":{"stdout":"ok","stderr":""},\
             "tool_use_id":"t1"}""";
+
     static final String PERMISSION_REQUEST = """
             {"session_id":"s","hook_event_name":"PermissionRequest","tool_name":"Bash",\
             "tool_input":{"command":"rm -rf build","description":"Remove build"},"permission_suggestions":[]}""";
     /** The one answer every permission round must print, whole. */
     static final String ALLOW = """
             {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}""";
+
     static final String ALLOW_MARKER = "\"behavior\":\"allow\"";
     static final String PERMISSION_TITLE = "Permission Request";
 
@@ -87,8 +92,14 @@ public final class HookBench {
         results.childrenCpu(bench.rig::childrenCpuSeconds);
         double expectedSeconds = 4 * (WARM_UP_ROUNDS + rounds) * PACE.toMillis() / 1000.0
                 + (PERMISSION_WARM_UP_ROUNDS + permissionRounds) * 1.0;
-        HarnessRun.run("HookBench", results, "hooks", "Hook overhead and the permission round trip (HookBench)",
-                Duration.ofSeconds(240 + 2 * (long) expectedSeconds), bench::cleanUp, bench.rig::printLogs,
+        HarnessRun.run(
+                "HookBench",
+                results,
+                "hooks",
+                "Hook overhead and the permission round trip (HookBench)",
+                Duration.ofSeconds(240 + 2 * (long) expectedSeconds),
+                bench::cleanUp,
+                bench.rig::printLogs,
                 () -> bench.run(rounds, permissionRounds));
     }
 
@@ -97,35 +108,57 @@ public final class HookBench {
         Path project = rig.base.resolve("project");
         Files.createDirectories(project);
         log.info("starting the session's proxy (it spawns the daemon)");
-        rig.start(SESSION_ID, project, (readNanos, line) -> { });
+        rig.start(SESSION_ID, project, (readNanos, line) -> {});
         rig.awaitHookFiles();
-        Map<String, String> env = Map.of("LARK_HANDOFF_HOME", rig.home.toString(), "LARK_HANDOFF_SESSION_ID",
-                SESSION_ID, "CLAUDE_PROJECT_DIR", project.toString());
+        Map<String, String> env = Map.of(
+                "LARK_HANDOFF_HOME",
+                rig.home.toString(),
+                "LARK_HANDOFF_SESSION_ID",
+                SESSION_ID,
+                "CLAUDE_PROJECT_DIR",
+                project.toString());
         Path stderr = rig.base.resolve("hooks.stderr");
         requireCurlReachesDaemon(env, stderr);
         HookProcess noop = new HookProcess(List.of("/bin/sh", "-c", "cat > /dev/null"), env, stderr);
         HookProcess postToolUse = new HookProcess(List.of("/bin/sh", script.toString(), "PostToolUse"), env, stderr);
-        HookProcess permission = new HookProcess(List.of("/bin/sh", script.toString(), "PermissionRequest"), env,
-                stderr);
+        HookProcess permission =
+                new HookProcess(List.of("/bin/sh", script.toString(), "PermissionRequest"), env, stderr);
 
         List<HookCase> cases = new ArrayList<>();
-        cases.add(postCase("(a) baseline: a command hook that does nothing (`sh -c 'cat > /dev/null'`)", noop, 0,
-                rounds));
+        cases.add(postCase(
+                "(a) baseline: a command hook that does nothing (`sh -c 'cat > /dev/null'`)", noop, 0, rounds));
         cases.add(postCase("(b) lark-handoff hook, no handoff active", postToolUse, 0, rounds));
         chatId = rig.startHandoff("bench", "Bench");
         log.info("handoff started in {}", chatId);
-        cases.add(postCase("(c) lark-handoff hook, handoff active, filter `concise` (the call updates the working "
-                + "card)", postToolUse, 1, rounds));
+        cases.add(postCase(
+                "(c) lark-handoff hook, handoff active, filter `concise` (the call updates the working " + "card)",
+                postToolUse,
+                1,
+                rounds));
         JsonNode settings = rig.call(HandoffTools.SETTINGS, Map.of("filter", "verbose"));
         log.info("handoff_settings: {}", settings);
-        cases.add(postCase("(d) lark-handoff hook, handoff active, filter `verbose` (the call is posted as a card)",
-                postToolUse, 1, rounds));
+        cases.add(postCase(
+                "(d) lark-handoff hook, handoff active, filter `verbose` (the call is posted as a card)",
+                postToolUse,
+                1,
+                rounds));
 
         PermissionRounds permissions = permissionRounds(permission, permissionRounds);
         double minutes = (System.nanoTime() - started) / 60e9;
-        return HookReport.render(new HookReport.Inputs(rig.proxyCommand(), rig.daemonCommand(), SCRIPT,
-                POST_TOOL_USE, PERMISSION_REQUEST, WARM_UP_ROUNDS, PACE, cases, PERMISSION_WARM_UP_ROUNDS,
-                PERMISSION_PAUSE, LoopWatch.POLL_NANOS, permissions, minutes));
+        return HookReport.render(new HookReport.Inputs(
+                rig.proxyCommand(),
+                rig.daemonCommand(),
+                SCRIPT,
+                POST_TOOL_USE,
+                PERMISSION_REQUEST,
+                WARM_UP_ROUNDS,
+                PACE,
+                cases,
+                PERMISSION_WARM_UP_ROUNDS,
+                PERMISSION_PAUSE,
+                LoopWatch.POLL_NANOS,
+                permissions,
+                minutes));
     }
 
     // ---- PostToolUse --------------------------------------------------------------------------------------------
@@ -135,10 +168,17 @@ public final class HookBench {
      * them is the JVMs still warming up, or the machine's load changing); {@code maxBacklog} is the most background
      * Lark calls outstanding at a round's start.
      */
-    record HookCase(String label, int rounds, Latencies latency, Latencies firstHalf, Latencies secondHalf,
-            int larkCallsPerRound, LarkCalls calls,
-            int maxBacklog, double drainMillis, ProcessUsage used) {
-    }
+    record HookCase(
+            String label,
+            int rounds,
+            Latencies latency,
+            Latencies firstHalf,
+            Latencies secondHalf,
+            int larkCallsPerRound,
+            LarkCalls calls,
+            int maxBacklog,
+            double drainMillis,
+            ProcessUsage used) {}
 
     /**
      * {@link #WARM_UP_ROUNDS} and then {@code rounds} measured runs of {@code hook} on a fixed schedule,
@@ -149,7 +189,11 @@ public final class HookBench {
     private HookCase postCase(String label, HookProcess hook, int larkCallsPerRound, int rounds)
             throws InterruptedException {
         awaitQuietLark();
-        log.info("{}: {} rounds to warm up, then {} measured, {} ms apart", label, WARM_UP_ROUNDS, rounds,
+        log.info(
+                "{}: {} rounds to warm up, then {} measured, {} ms apart",
+                label,
+                WARM_UP_ROUNDS,
+                rounds,
                 PACE.toMillis());
         byte[] input = POST_TOOL_USE.getBytes(StandardCharsets.UTF_8);
         int callsAtStart = callCount();
@@ -199,12 +243,20 @@ public final class HookBench {
         ProcessUsage used = usage().minus(before);
         // Warm-up calls included: the working card is posted by the first call of all, and updated after that.
         LarkCalls calls = LarkCalls.since(control, callsAtStart, callCount() - callsAtStart);
-        HookCase c = new HookCase(label, rounds, latency, firstHalf, secondHalf, larkCallsPerRound, calls,
-                maxBacklog, drainMillis, used);
-        log.info("{}: p50 {} ms (halves {} / {}), p99 {} ms, max {} ms; Lark calls {}; most outstanding at a start "
-                        + "{}; drained {} ms after the last exit", label, fmt(latency.percentileMillis(50)),
-                fmt(firstHalf.percentileMillis(50)), fmt(secondHalf.percentileMillis(50)),
-                fmt(latency.percentileMillis(99)), fmt(latency.maxMillis()), calls, maxBacklog, fmt(drainMillis));
+        HookCase c = new HookCase(
+                label, rounds, latency, firstHalf, secondHalf, larkCallsPerRound, calls, maxBacklog, drainMillis, used);
+        log.info(
+                "{}: p50 {} ms (halves {} / {}), p99 {} ms, max {} ms; Lark calls {}; most outstanding at a start "
+                        + "{}; drained {} ms after the last exit",
+                label,
+                fmt(latency.percentileMillis(50)),
+                fmt(firstHalf.percentileMillis(50)),
+                fmt(secondHalf.percentileMillis(50)),
+                fmt(latency.percentileMillis(99)),
+                fmt(latency.maxMillis()),
+                calls,
+                maxBacklog,
+                fmt(drainMillis));
         return c;
     }
 
@@ -215,9 +267,15 @@ public final class HookBench {
      * decision printed, click sent → the daemon's ack of the click back at the emulator, decision printed → stdout
      * closed (the hook ended).
      */
-    record PermissionRounds(int rounds, Latencies cardVisible, Latencies clickToDecision, Latencies startToDecision,
-            Latencies clickAck, Latencies decisionToEnd, ProcessUsage used, LarkCalls calls) {
-    }
+    record PermissionRounds(
+            int rounds,
+            Latencies cardVisible,
+            Latencies clickToDecision,
+            Latencies startToDecision,
+            Latencies clickAck,
+            Latencies decisionToEnd,
+            ProcessUsage used,
+            LarkCalls calls) {}
 
     private PermissionRounds permissionRounds(HookProcess hook, int rounds) throws InterruptedException {
         awaitQuietLark();
@@ -286,11 +344,15 @@ public final class HookBench {
         awaitQuietLark();
         ProcessUsage used = usage().minus(before);
         LarkCalls calls = LarkCalls.since(control, before.calls(), used.calls());
-        log.info("PermissionRequest: card visible p50 {} ms, click → decision p50 {} ms, start → decision p50 {} "
-                        + "ms; Lark calls {}", fmt(cardVisible.percentileMillis(50)),
-                fmt(clickToDecision.percentileMillis(50)), fmt(startToDecision.percentileMillis(50)), calls);
-        return new PermissionRounds(rounds, cardVisible, clickToDecision, startToDecision, clickAck, decisionToEnd,
-                used, calls);
+        log.info(
+                "PermissionRequest: card visible p50 {} ms, click → decision p50 {} ms, start → decision p50 {} "
+                        + "ms; Lark calls {}",
+                fmt(cardVisible.percentileMillis(50)),
+                fmt(clickToDecision.percentileMillis(50)),
+                fmt(startToDecision.percentileMillis(50)),
+                calls);
+        return new PermissionRounds(
+                rounds, cardVisible, clickToDecision, startToDecision, clickAck, decisionToEnd, used, calls);
     }
 
     // ---- checks and helpers -------------------------------------------------------------------------------------
@@ -302,10 +364,27 @@ public final class HookBench {
      */
     private void requireCurlReachesDaemon(Map<String, String> env, Path stderr) {
         String url = HttpEndpointFile.read(rig.home).orElseThrow();
-        HookProcess curl = new HookProcess(List.of("curl", "-sS", "-o", "/dev/null", "-w", "%{http_code}", "-K",
-                rig.home.resolve(HttpEndpointFile.CURL_CONFIG).toString(), "-X", "POST", "-H",
-                "Content-Type: application/json", "-H", "X-Lark-Handoff-Session-Id: " + SESSION_ID,
-                "--data-binary", "@-", url + "/hooks/PostToolUse"), env, stderr);
+        HookProcess curl = new HookProcess(
+                List.of(
+                        "curl",
+                        "-sS",
+                        "-o",
+                        "/dev/null",
+                        "-w",
+                        "%{http_code}",
+                        "-K",
+                        rig.home.resolve(HttpEndpointFile.CURL_CONFIG).toString(),
+                        "-X",
+                        "POST",
+                        "-H",
+                        "Content-Type: application/json",
+                        "-H",
+                        "X-Lark-Handoff-Session-Id: " + SESSION_ID,
+                        "--data-binary",
+                        "@-",
+                        url + "/hooks/PostToolUse"),
+                env,
+                stderr);
         HookProcess.Run run = curl.run(POST_TOOL_USE.getBytes(StandardCharsets.UTF_8));
         if (run.exitCode() != 0 || !"200".equals(run.stdout().strip())) {
             throw new IllegalStateException("curl to the daemon's /hooks/PostToolUse: exit " + run.exitCode()

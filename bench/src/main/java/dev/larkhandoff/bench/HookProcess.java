@@ -36,8 +36,10 @@ final class HookProcess {
     HookProcess(List<String> command, Map<String, String> environment, Path stderr) {
         this.builder = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Map<String, String> env = builder.environment();
-        env.keySet().removeIf(k -> k.startsWith("LARK_") || k.startsWith("CLAUDE")
-                || ProxyProcess.JVM_OPTION_VARIABLES.contains(k));
+        env.keySet()
+                .removeIf(k -> k.startsWith("LARK_")
+                        || k.startsWith("CLAUDE")
+                        || ProxyProcess.JVM_OPTION_VARIABLES.contains(k));
         env.putAll(environment);
     }
 
@@ -143,8 +145,8 @@ final class HookProcess {
                 }
                 long eof = System.nanoTime();
                 int code = awaitExit(process);
-                done.complete(new Run(startNanos, markerNanos, eof, System.nanoTime(), code,
-                        out.toString(StandardCharsets.UTF_8)));
+                done.complete(new Run(
+                        startNanos, markerNanos, eof, System.nanoTime(), code, out.toString(StandardCharsets.UTF_8)));
             } catch (IOException | RuntimeException e) {
                 done.completeExceptionally(e);
             }

@@ -10,19 +10,29 @@ import java.util.Locale;
 final class HookReport {
 
     /** Everything the section reports. */
-    record Inputs(String proxyCommand, String daemonCommand, String script, String postToolUse,
-            String permissionRequest, int warmUpRounds, Duration pace, List<HookBench.HookCase> cases,
-            int permissionWarmUp, Duration permissionPause, long pollNanos, HookBench.PermissionRounds permission,
-            double minutes) {
-    }
+    record Inputs(
+            String proxyCommand,
+            String daemonCommand,
+            String script,
+            String postToolUse,
+            String permissionRequest,
+            int warmUpRounds,
+            Duration pace,
+            List<HookBench.HookCase> cases,
+            int permissionWarmUp,
+            Duration permissionPause,
+            long pollNanos,
+            HookBench.PermissionRounds permission,
+            double minutes) {}
 
-    private HookReport() {
-    }
+    private HookReport() {}
 
     static String render(Inputs in) {
         StringBuilder md = new StringBuilder();
         int rounds = in.cases().get(0).rounds();
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
                 Measured by dev.larkhandoff.bench.HookBench through real processes on loopback: one agent \
                 session's stdio proxy as the repository's `lark-handoff` launcher starts it (`%s`, role `session`, \
                 `LARK_HANDOFF_SESSION_ID=bench`, `CLAUDE_PROJECT_DIR` a temp directory), the daemon that proxy \
@@ -60,19 +70,36 @@ final class HookReport {
 
                 | case | rounds | p50 | p99 | max | p50 over (a) | p50, first / second half of the rounds |
                 |---|---|---|---|---|---|---|
-                """, in.proxyCommand(), in.daemonCommand(), Runtime.getRuntime().availableProcessors(),
-                HandoffRig.OPERATOR_EMAIL, in.minutes(), in.script(),
-                in.postToolUse().getBytes(StandardCharsets.UTF_8).length, in.postToolUse(), in.warmUpRounds(),
-                rounds, rounds, LoopReport.ordinal(rounds - (int) Math.ceil(0.99 * rounds) + 1),
-                in.pace().toMillis(), in.pace().toMillis()));
+                """,
+                in.proxyCommand(),
+                in.daemonCommand(),
+                Runtime.getRuntime().availableProcessors(),
+                HandoffRig.OPERATOR_EMAIL,
+                in.minutes(),
+                in.script(),
+                in.postToolUse().getBytes(StandardCharsets.UTF_8).length,
+                in.postToolUse(),
+                in.warmUpRounds(),
+                rounds,
+                rounds,
+                LoopReport.ordinal(rounds - (int) Math.ceil(0.99 * rounds) + 1),
+                in.pace().toMillis(),
+                in.pace().toMillis()));
         double baseline = in.cases().get(0).latency().percentileMillis(50);
         for (int i = 0; i < in.cases().size(); i++) {
             HookBench.HookCase c = in.cases().get(i);
             Latencies l = c.latency();
-            md.append(String.format(Locale.ROOT, "| %s | %,d | %.2f ms | %.2f ms | %.2f ms | %s | %.2f / %.2f ms |%n",
-                    c.label(), l.count(), l.percentileMillis(50), l.percentileMillis(99), l.maxMillis(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %.2f ms | %.2f ms | %.2f ms | %s | %.2f / %.2f ms |%n",
+                    c.label(),
+                    l.count(),
+                    l.percentileMillis(50),
+                    l.percentileMillis(99),
+                    l.maxMillis(),
                     i == 0 ? "–" : String.format(Locale.ROOT, "**%+.2f ms**", l.percentileMillis(50) - baseline),
-                    c.firstHalf().percentileMillis(50), c.secondHalf().percentileMillis(50)));
+                    c.firstHalf().percentileMillis(50),
+                    c.secondHalf().percentileMillis(50)));
         }
 
         md.append("""
@@ -88,9 +115,14 @@ final class HookReport {
                 """);
         for (HookBench.HookCase c : in.cases()) {
             boolean background = c.larkCallsPerRound() > 0;
-            md.append(String.format(Locale.ROOT, "| %s | %.2f ms | %.2f ms | %.2f ms | %s | %s | %s |%n",
-                    c.label().substring(0, c.label().indexOf(')') + 1), 1000 * c.used().endedChildren() / c.rounds(),
-                    1000 * c.used().daemon() / c.rounds(), 1000 * c.used().bench() / c.rounds(), calls(c.calls()),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %.2f ms | %.2f ms | %.2f ms | %s | %s | %s |%n",
+                    c.label().substring(0, c.label().indexOf(')') + 1),
+                    1000 * c.used().endedChildren() / c.rounds(),
+                    1000 * c.used().daemon() / c.rounds(),
+                    1000 * c.used().bench() / c.rounds(),
+                    calls(c.calls()),
                     background ? Integer.toString(c.maxBacklog()) : "–",
                     background ? String.format(Locale.ROOT, "%.0f ms", c.drainMillis()) : "–"));
         }
@@ -98,7 +130,9 @@ final class HookReport {
         md.append(keptUp(in.cases()));
 
         HookBench.PermissionRounds p = in.permission();
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 **Permission round trip.** With the handoff still active, the script runs as the PermissionRequest \
                 hook with `%s`. The daemon posts a "Permission Request" card (Approve / Approve All / Deny) in the \
@@ -117,21 +151,32 @@ final class HookReport {
 
                 | leg | rounds | p50 | p99 | max |
                 |---|---|---|---|---|
-                """, in.permissionRequest(), in.pollNanos() / 1e6, in.permissionWarmUp(), p.rounds(), p.rounds(),
+                """,
+                in.permissionRequest(),
+                in.pollNanos() / 1e6,
+                in.permissionWarmUp(),
+                p.rounds(),
+                p.rounds(),
                 LoopReport.ordinal(p.rounds() - (int) Math.ceil(0.99 * p.rounds()) + 1),
                 in.permissionPause().toMillis()));
         md.append(row("(i) hook started → card visible in the emulator", p.cardVisible()));
         md.append(row("(ii) click sent → decision printed by the hook", p.clickToDecision()));
         md.append(row("**(iii) hook started → decision printed**", p.startToDecision()));
-        md.append(row("click sent → the daemon's ack of the click back at the emulator (`clickButton` returns)",
+        md.append(row(
+                "click sent → the daemon's ack of the click back at the emulator (`clickButton` returns)",
                 p.clickAck()));
         md.append(row("after (iii): decision printed → the hook's stdout closed (it ended)", p.decisionToEnd()));
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 Per measured permission round: hook processes %.2f ms of CPU, daemon %.2f ms, bench JVM %.2f ms; \
                 Lark calls %s.
-                """, 1000 * p.used().endedChildren() / p.rounds(), 1000 * p.used().daemon() / p.rounds(),
-                1000 * p.used().bench() / p.rounds(), perRound(p.calls(), p.rounds())));
+                """,
+                1000 * p.used().endedChildren() / p.rounds(),
+                1000 * p.used().daemon() / p.rounds(),
+                1000 * p.used().bench() / p.rounds(),
+                perRound(p.calls(), p.rounds())));
         return md.toString();
     }
 
@@ -145,21 +190,33 @@ final class HookReport {
             }
             String label = c.label().substring(0, c.label().indexOf(')') + 1);
             int total = c.calls().known() ? c.calls().total() : -1;
-            parts.add(String.format(Locale.ROOT, "in %s the daemon made %s Lark calls for its %,d hook calls (warm-up "
-                            + "included), the last one answered %.0f ms after the last hook exited, and %s", label,
+            parts.add(String.format(
+                    Locale.ROOT,
+                    "in %s the daemon made %s Lark calls for its %,d hook calls (warm-up "
+                            + "included), the last one answered %.0f ms after the last hook exited, and %s",
+                    label,
                     total < 0 ? "an unknown number of" : String.format(Locale.ROOT, "%,d", total),
-                    c.rounds() + HookBench.WARM_UP_ROUNDS, c.drainMillis(), c.maxBacklog() == 0
+                    c.rounds() + HookBench.WARM_UP_ROUNDS,
+                    c.drainMillis(),
+                    c.maxBacklog() == 0
                             ? "none was still outstanding when a measured round started"
                             : "up to " + c.maxBacklog() + " were still outstanding when a measured round started"));
         }
         boolean all = cases.stream().allMatch(c -> c.larkCallsPerRound() == 0 || c.maxBacklog() == 0);
-        return out.append(String.join("; ", parts)).append(all ? ": they kept up.\n" : ": they fell behind.\n")
+        return out.append(String.join("; ", parts))
+                .append(all ? ": they kept up.\n" : ": they fell behind.\n")
                 .toString();
     }
 
     private static String row(String leg, Latencies l) {
-        return String.format(Locale.ROOT, "| %s | %,d | %.2f ms | %.2f ms | %.2f ms |%n", leg, l.count(),
-                l.percentileMillis(50), l.percentileMillis(99), l.maxMillis());
+        return String.format(
+                Locale.ROOT,
+                "| %s | %,d | %.2f ms | %.2f ms | %.2f ms |%n",
+                leg,
+                l.count(),
+                l.percentileMillis(50),
+                l.percentileMillis(99),
+                l.maxMillis());
     }
 
     private static String calls(LarkCalls c) {
@@ -170,16 +227,24 @@ final class HookReport {
         if (total == 0) {
             return "none";
         }
-        return String.format(Locale.ROOT, "%,d: cards sent %,d · cards updated %,d%s", total, c.sends(),
-                c.patches(), total == c.sends() + c.patches() ? "" : " · other " + (total - c.sends() - c.patches()));
+        return String.format(
+                Locale.ROOT,
+                "%,d: cards sent %,d · cards updated %,d%s",
+                total,
+                c.sends(),
+                c.patches(),
+                total == c.sends() + c.patches() ? "" : " · other " + (total - c.sends() - c.patches()));
     }
 
     private static String perRound(LarkCalls c, int rounds) {
         if (!c.known()) {
             return "unknown (the emulator's call log overflowed)";
         }
-        return String.format(Locale.ROOT, "%.2f cards sent and %.2f cards updated a round, %d other in all",
-                c.sends() / (double) rounds, c.patches() / (double) rounds,
+        return String.format(
+                Locale.ROOT,
+                "%.2f cards sent and %.2f cards updated a round, %d other in all",
+                c.sends() / (double) rounds,
+                c.patches() / (double) rounds,
                 c.reactionsAdded() + c.reactionsRemoved() + c.other());
     }
 }

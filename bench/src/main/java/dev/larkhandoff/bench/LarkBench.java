@@ -30,8 +30,7 @@ import reactor.core.publisher.Flux;
  */
 public final class LarkBench {
 
-    private LarkBench() {
-    }
+    private LarkBench() {}
 
     public static void main(String[] args) throws Exception {
         ResultsFile results = ResultsFile.open(Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md"));
@@ -53,12 +52,16 @@ public final class LarkBench {
 
     /** N text messages pushed by the emulator; the consumer acks each; timed until the last ack reaches Lark. */
     static String eventsThroughLongConnection(int n, boolean fragmented) throws Exception {
-        try (LarkEmulator emulator = LarkEmulator.start(EmulatorOptions.defaults().withAckTimeout(Duration.ofSeconds(30)));
-                LarkClient client = LarkClient.create(LarkClientConfig.of(emulator.baseUrl(),
-                        emulator.app().appId(), emulator.app().appSecret()))) {
+        try (LarkEmulator emulator =
+                        LarkEmulator.start(EmulatorOptions.defaults().withAckTimeout(Duration.ofSeconds(30)));
+                LarkClient client = LarkClient.create(LarkClientConfig.of(
+                        emulator.baseUrl(),
+                        emulator.app().appId(),
+                        emulator.app().appSecret()))) {
             EmuUser alice = emulator.control().addUser("Alice");
             EmuChat chat = emulator.control().createGroup("bench", alice);
-            LongConnection connection = new LongConnection(client.http(), LongConnectionOptions.defaults().withQueueCapacity(n + 16));
+            LongConnection connection = new LongConnection(
+                    client.http(), LongConnectionOptions.defaults().withQueueCapacity(n + 16));
             Latencies latency = new Latencies(n);
             CountDownLatch received = new CountDownLatch(n);
             Disposable sub = connection.events().subscribe(e -> {
@@ -85,17 +88,24 @@ public final class LarkBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             sub.dispose();
             connection.close(Duration.ZERO);
-            return String.format(Locale.ROOT, "| long connection → consumer, burst%s | %,d events | %,.0f events/s | %.2f ms | %.2f ms |",
-                    fragmented ? " (3 fragments, out of order)" : "", n, n / seconds,
-                    latency.percentileMillis(50), latency.percentileMillis(99));
+            return String.format(
+                    Locale.ROOT,
+                    "| long connection → consumer, burst%s | %,d events | %,.0f events/s | %.2f ms | %.2f ms |",
+                    fragmented ? " (3 fragments, out of order)" : "",
+                    n,
+                    n / seconds,
+                    latency.percentileMillis(50),
+                    latency.percentileMillis(99));
         }
     }
 
     /** One event at a time: the next is published only when the previous reached the consumer. */
     static String eventLatencyOneAtATime(int n) throws Exception {
         try (LarkEmulator emulator = LarkEmulator.start();
-                LarkClient client = LarkClient.create(LarkClientConfig.of(emulator.baseUrl(),
-                        emulator.app().appId(), emulator.app().appSecret()))) {
+                LarkClient client = LarkClient.create(LarkClientConfig.of(
+                        emulator.baseUrl(),
+                        emulator.app().appId(),
+                        emulator.app().appSecret()))) {
             EmuUser alice = emulator.control().addUser("Alice");
             EmuChat chat = emulator.control().createGroup("bench", alice);
             LongConnection connection = new LongConnection(client.http(), LongConnectionOptions.defaults());
@@ -119,17 +129,24 @@ public final class LarkBench {
             double seconds = (System.nanoTime() - start) / 1e9;
             sub.dispose();
             connection.close(Duration.ZERO);
-            return String.format(Locale.ROOT, "| long connection → consumer, one event at a time | %,d events | %,.0f events/s | %.2f ms | %.2f ms |",
-                    n, n / seconds, latency.percentileMillis(50), latency.percentileMillis(99));
+            return String.format(
+                    Locale.ROOT,
+                    "| long connection → consumer, one event at a time | %,d events | %,.0f events/s | %.2f ms | %.2f ms |",
+                    n,
+                    n / seconds,
+                    latency.percentileMillis(50),
+                    latency.percentileMillis(99));
         }
     }
 
     /** N text sends spread over 32 chats with {@code concurrency} in flight, under a per-app limit. */
     static String sendsAgainstEmulator(int n, int concurrency, int perAppLimit) {
         try (LarkEmulator emulator = LarkEmulator.start();
-                LarkClient client = LarkClient.create(LarkClientConfig.of(emulator.baseUrl(),
-                        emulator.app().appId(), emulator.app().appSecret()).withRateLimits(
-                                perAppLimit >= 1000 ? 100_000 : 5, perAppLimit))) {
+                LarkClient client = LarkClient.create(LarkClientConfig.of(
+                                emulator.baseUrl(),
+                                emulator.app().appId(),
+                                emulator.app().appSecret())
+                        .withRateLimits(perAppLimit >= 1000 ? 100_000 : 5, perAppLimit))) {
             EmuUser alice = emulator.control().addUser("Alice");
             List<String> chats = new ArrayList<>();
             for (int i = 0; i < 32; i++) {
@@ -138,21 +155,31 @@ public final class LarkBench {
             Latencies latency = new Latencies(n);
             long start = System.nanoTime();
             Flux.range(0, n)
-                    .flatMap(i -> {
-                        long t0 = System.nanoTime();
-                        return client.messages().sendToChat(chats.get(i % chats.size()), OutgoingMessage.text("m" + i))
-                                .doOnSuccess(m -> latency.add(System.nanoTime() - t0));
-                    }, concurrency)
+                    .flatMap(
+                            i -> {
+                                long t0 = System.nanoTime();
+                                return client.messages()
+                                        .sendToChat(chats.get(i % chats.size()), OutgoingMessage.text("m" + i))
+                                        .doOnSuccess(m -> latency.add(System.nanoTime() - t0));
+                            },
+                            concurrency)
                     .blockLast(Duration.ofMinutes(5));
             double seconds = (System.nanoTime() - start) / 1e9;
             String limits = perAppLimit >= 1000 ? "limits lifted" : "Lark's limits (50/s per app, 5/s per chat)";
-            return String.format(Locale.ROOT, "| message sends, %d in flight, %s | %,d sends | %,.0f sends/s | %.2f ms | %.2f ms |",
-                    concurrency, limits, latency.count(), latency.count() / seconds,
-                    latency.percentileMillis(50), latency.percentileMillis(99));
+            return String.format(
+                    Locale.ROOT,
+                    "| message sends, %d in flight, %s | %,d sends | %,.0f sends/s | %.2f ms | %.2f ms |",
+                    concurrency,
+                    limits,
+                    latency.count(),
+                    latency.count() / seconds,
+                    latency.percentileMillis(50),
+                    latency.percentileMillis(99));
         }
     }
 
-    private static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout) throws InterruptedException {
+    private static void waitFor(java.util.function.BooleanSupplier condition, Duration timeout)
+            throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!condition.getAsBoolean()) {
             if (System.nanoTime() > deadline) {
@@ -165,8 +192,10 @@ public final class LarkBench {
     private static void write(ResultsFile results, List<String> rows) throws IOException {
         StringBuilder md = new StringBuilder();
         md.append("Measured by dev.larkhandoff.bench.LarkBench: the client and the emulator in one JVM, ")
-                .append("talking over real loopback sockets. Latency of events is from the emulator publishing an event to ")
-                .append("the consumer receiving it (in a burst it includes queueing behind the events published before it); latency of sends is one HTTP round trip including the client's own ")
+                .append(
+                        "talking over real loopback sockets. Latency of events is from the emulator publishing an event to ")
+                .append(
+                        "the consumer receiving it (in a burst it includes queueing behind the events published before it); latency of sends is one HTTP round trip including the client's own ")
                 .append("rate limiting. Figures from one run; expect noise of ±15% on a shared 2-core machine.\n\n");
         md.append("| scenario | volume | throughput | p50 latency | p99 latency |\n");
         md.append("|---|---|---|---|---|\n");

@@ -23,10 +23,12 @@ final class LoopAgent implements Runnable {
 
     /** {@link System#nanoTime} just before call {@code n} of {@code send_and_wait}, and as it returned. */
     final AtomicLongArray callAt;
+
     final AtomicLongArray returnAt;
     private final McpSyncClient client;
     /** How long the agent takes over each answer before it calls again; the operator thread sets it. */
     private volatile long thinkNanos;
+
     private volatile Throwable failure;
 
     LoopAgent(McpSyncClient client, int capacity) {
@@ -68,8 +70,8 @@ final class LoopAgent implements Runnable {
     public void run() {
         try {
             for (int n = 0; n < callAt.length(); n++) {
-                McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(HandoffTools.SEND_AND_WAIT,
-                        Map.of("message", answer(n), "timeout_seconds", WAIT_SECONDS));
+                McpSchema.CallToolRequest request = new McpSchema.CallToolRequest(
+                        HandoffTools.SEND_AND_WAIT, Map.of("message", answer(n), "timeout_seconds", WAIT_SECONDS));
                 if (n > 0) {
                     long until = returnAt.get(n - 1) + thinkNanos;
                     for (long left; (left = until - System.nanoTime()) > 0; ) {
@@ -81,13 +83,13 @@ final class LoopAgent implements Runnable {
                 returnAt.set(n, System.nanoTime());
                 String text = onlyReply(result);
                 if (BYE.equals(text)) {
-                    HandoffRig.text(client.callTool(new McpSchema.CallToolRequest(HandoffTools.END,
-                            Map.of("message", "bench over"))));
+                    HandoffRig.text(client.callTool(
+                            new McpSchema.CallToolRequest(HandoffTools.END, Map.of("message", "bench over"))));
                     return;
                 }
                 if (!question(n).equals(text)) {
-                    throw new IllegalStateException("send_and_wait " + n + " returned '" + text + "', expected '"
-                            + question(n) + "'");
+                    throw new IllegalStateException(
+                            "send_and_wait " + n + " returned '" + text + "', expected '" + question(n) + "'");
                 }
             }
             throw new IllegalStateException("more rounds than the agent has room for");

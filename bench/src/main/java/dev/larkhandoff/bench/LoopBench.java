@@ -32,11 +32,17 @@ public final class LoopBench {
     static final Duration OPERATOR_PAUSE = Duration.ofMillis(300);
     /** A think time past the 21.05 ms the daemon keeps between any two Lark calls, to see the send leg without it. */
     static final Duration AGENT_THINK = Duration.ofMillis(100);
+
     static final List<LoopScenario.Plan> PLANS = List.of(
-            new LoopScenario.Plan("operator pauses " + OPERATOR_PAUSE.toMillis() + " ms, agent answers at once",
-                    OPERATOR_PAUSE, Duration.ZERO),
-            new LoopScenario.Plan("operator pauses " + OPERATOR_PAUSE.toMillis() + " ms, agent thinks "
-                    + AGENT_THINK.toMillis() + " ms", OPERATOR_PAUSE, AGENT_THINK),
+            new LoopScenario.Plan(
+                    "operator pauses " + OPERATOR_PAUSE.toMillis() + " ms, agent answers at once",
+                    OPERATOR_PAUSE,
+                    Duration.ZERO),
+            new LoopScenario.Plan(
+                    "operator pauses " + OPERATOR_PAUSE.toMillis() + " ms, agent thinks " + AGENT_THINK.toMillis()
+                            + " ms",
+                    OPERATOR_PAUSE,
+                    AGENT_THINK),
             new LoopScenario.Plan("back to back: no pause, agent answers at once", Duration.ZERO, Duration.ZERO));
     /** How long the daemon's and the proxy's CPU are measured while the agent waits and nobody writes. */
     static final Duration IDLE = Duration.ofSeconds(3);
@@ -69,9 +75,14 @@ public final class LoopBench {
         DaemonProcesses.requireLauncher(launcher);
         LoopBench bench = new LoopBench(launcher);
         results.childrenCpu(bench.rig::childrenCpuSeconds);
-        HarnessRun.run("LoopBench", results, "loop",
+        HarnessRun.run(
+                "LoopBench",
+                results,
+                "loop",
                 "Handoff reply loop round trip: operator, send_and_wait, answer (LoopBench)",
-                Duration.ofSeconds(240 + 3L * rounds), bench.rig::close, bench.rig::printLogs,
+                Duration.ofSeconds(240 + 3L * rounds),
+                bench.rig::close,
+                bench.rig::printLogs,
                 () -> bench.run(rounds));
     }
 
@@ -106,8 +117,8 @@ public final class LoopBench {
             int from = nextRound;
             rounds(rounds, plan.pause());
             ProcessUsage used = usage().minus(before);
-            LoopScenario s = LoopScenario.of(plan, from, nextRound, watch, agent, used,
-                    LarkCalls.since(control, before.calls(), used.calls()));
+            LoopScenario s = LoopScenario.of(
+                    plan, from, nextRound, watch, agent, used, LarkCalls.since(control, before.calls(), used.calls()));
             log("%s", s.summary());
             scenarios.add(s);
         }
@@ -118,8 +129,18 @@ public final class LoopBench {
             throw new IllegalStateException("the agent failed after the last round", agent.failure());
         }
         double minutes = (System.nanoTime() - started) / 60e9;
-        return LoopReport.render(new LoopReport.Inputs(rig.proxyCommand(), rig.daemonCommand(), WARM_UP_ROUNDS,
-                SETTLE_ROUNDS, rounds, LoopWatch.POLL_NANOS, IDLE, idle, scenarios, channelLines.get(), minutes));
+        return LoopReport.render(new LoopReport.Inputs(
+                rig.proxyCommand(),
+                rig.daemonCommand(),
+                WARM_UP_ROUNDS,
+                SETTLE_ROUNDS,
+                rounds,
+                LoopWatch.POLL_NANOS,
+                IDLE,
+                idle,
+                scenarios,
+                channelLines.get(),
+                minutes));
     }
 
     // ---- the loop -------------------------------------------------------------------------------------------
@@ -139,8 +160,8 @@ public final class LoopBench {
             int from = watch.messageCount();
             watch.sentAt.set(n, System.nanoTime());
             EmulatorControl.Sent sent = control.sendText(alice, chatId, LoopAgent.question(n));
-            sent.deliveries().forEach(d -> d.whenComplete((ack, e) -> watch.ackedAt.compareAndSet(n, 0,
-                    System.nanoTime())));
+            sent.deliveries()
+                    .forEach(d -> d.whenComplete((ack, e) -> watch.ackedAt.compareAndSet(n, 0, System.nanoTime())));
             watch.asked(n, sent.messageId());
             watch.awaitAnswer(n + 1, from, agent::failure);
         }
@@ -150,7 +171,8 @@ public final class LoopBench {
     }
 
     private ProcessUsage usage() {
-        return ProcessUsage.now(rig.daemonPid(), rig.proxy().pid(), control.calls().size());
+        return ProcessUsage.now(
+                rig.daemonPid(), rig.proxy().pid(), control.calls().size());
     }
 
     static void log(String format, Object... args) {

@@ -8,18 +8,26 @@ import java.util.Locale;
 final class LoopReport {
 
     /** Everything the section reports. */
-    record Inputs(String proxyCommand, String daemonCommand, int warmUpRounds, int settleRounds, int rounds,
+    record Inputs(
+            String proxyCommand,
+            String daemonCommand,
+            int warmUpRounds,
+            int settleRounds,
+            int rounds,
             long pollNanos,
-            Duration idleSpan, ProcessUsage idle, List<LoopScenario> scenarios, int channelLines,
-            double minutes) {
-    }
+            Duration idleSpan,
+            ProcessUsage idle,
+            List<LoopScenario> scenarios,
+            int channelLines,
+            double minutes) {}
 
-    private LoopReport() {
-    }
+    private LoopReport() {}
 
     static String render(Inputs in) {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
                 Measured by dev.larkhandoff.bench.LoopBench through real processes on loopback: one agent session's \
                 stdio proxy as the repository's `lark-handoff` launcher starts it (`%s`, role `session`), the \
                 daemon that proxy spawned (`%s`), and the emulator as Lark inside the bench JVM, which also runs \
@@ -72,20 +80,36 @@ final class LoopReport {
 
                 | scenario | leg | rounds | p50 | p99 | max |
                 |---|---|---|---|---|---|
-                """, in.proxyCommand(), in.daemonCommand(), Runtime.getRuntime().availableProcessors(),
-                HandoffRig.OPERATOR_EMAIL, in.minutes(), LoopAgent.WAIT_SECONDS, agentTurn(in), in.pollNanos() / 1e6,
-                in.warmUpRounds(), in.settleRounds(), in.rounds(), in.rounds(),
+                """,
+                in.proxyCommand(),
+                in.daemonCommand(),
+                Runtime.getRuntime().availableProcessors(),
+                HandoffRig.OPERATOR_EMAIL,
+                in.minutes(),
+                LoopAgent.WAIT_SECONDS,
+                agentTurn(in),
+                in.pollNanos() / 1e6,
+                in.warmUpRounds(),
+                in.settleRounds(),
+                in.rounds(),
+                in.rounds(),
                 ordinal(in.rounds() - (int) Math.ceil(0.99 * in.rounds()) + 1),
-                name(0), in.scenarios().get(0).plan().pause().toMillis(), name(1),
-                in.scenarios().get(1).plan().think().toMillis(), name(2)));
+                name(0),
+                in.scenarios().get(0).plan().pause().toMillis(),
+                name(1),
+                in.scenarios().get(1).plan().think().toMillis(),
+                name(2)));
         for (int i = 0; i < in.scenarios().size(); i++) {
             LoopScenario s = in.scenarios().get(i);
             String label = (i + 1) + ". " + s.plan().label();
             md.append(row(label, "(a) operator message → `send_and_wait` returns", s.reply()));
             md.append(row(label, "(c) `send_and_wait` called → its answer visible (send leg)", s.send()));
-            md.append(row(label, s.plan().think().isZero()
-                    ? "**(b) operator message → next answer visible (full loop)**"
-                    : "(b) operator message → next answer visible, less the think time", s.loop()));
+            md.append(row(
+                    label,
+                    s.plan().think().isZero()
+                            ? "**(b) operator message → next answer visible (full loop)**"
+                            : "(b) operator message → next answer visible, less the think time",
+                    s.loop()));
         }
 
         md.append("""
@@ -102,14 +126,24 @@ final class LoopReport {
                 """);
         for (int i = 0; i < in.scenarios().size(); i++) {
             LoopScenario s = in.scenarios().get(i);
-            md.append(String.format(Locale.ROOT, "| %d. %s | %s | %s | %s | %s | %s | %s | %s |%n",
-                    i + 1, s.plan().label(), p50p99(s.acked(), s.rounds()), p50p99(s.thinkingOn(), s.rounds()),
-                    p50p99(s.reply(), s.rounds()), p50p99(s.send(), s.rounds()),
-                    p50p99(s.thinkingOff(), s.rounds()), p50p99(s.offAfter(), s.rounds()), s.order()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %d. %s | %s | %s | %s | %s | %s | %s | %s |%n",
+                    i + 1,
+                    s.plan().label(),
+                    p50p99(s.acked(), s.rounds()),
+                    p50p99(s.thinkingOn(), s.rounds()),
+                    p50p99(s.reply(), s.rounds()),
+                    p50p99(s.send(), s.rounds()),
+                    p50p99(s.thinkingOff(), s.rounds()),
+                    p50p99(s.offAfter(), s.rounds()),
+                    s.order()));
         }
 
         double idleSeconds = in.idleSpan().toNanos() / 1e9;
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 Per round of each scenario (its measured rounds, pauses included): how fast the rounds went, the CPU \
                 each process used (from `/proc/<pid>/stat`, 10 ms ticks), and the Lark calls the emulator answered. \
@@ -118,18 +152,30 @@ final class LoopReport {
 
                 | scenario | rounds/s | daemon CPU | proxy CPU | bench JVM CPU | Lark calls per round |
                 |---|---|---|---|---|---|
-                """, idleSeconds, 1000 * in.idle().daemon() / idleSeconds, 1000 * in.idle().proxy() / idleSeconds,
+                """,
+                idleSeconds,
+                1000 * in.idle().daemon() / idleSeconds,
+                1000 * in.idle().proxy() / idleSeconds,
                 10 / idleSeconds));
         for (int i = 0; i < in.scenarios().size(); i++) {
             LoopScenario s = in.scenarios().get(i);
-            md.append(String.format(Locale.ROOT, "| %d. %s | %.2f | %.1f ms | %.1f ms | %.1f ms | %s |%n", i + 1,
-                    s.plan().label(), s.rounds() / s.seconds(), 1000 * s.used().daemon() / s.rounds(),
-                    1000 * s.used().proxy() / s.rounds(), 1000 * s.used().bench() / s.rounds(),
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %d. %s | %.2f | %.1f ms | %.1f ms | %.1f ms | %s |%n",
+                    i + 1,
+                    s.plan().label(),
+                    s.rounds() / s.seconds(),
+                    1000 * s.used().daemon() / s.rounds(),
+                    1000 * s.used().proxy() / s.rounds(),
+                    1000 * s.used().bench() / s.rounds(),
                     calls(s.calls(), s.rounds())));
         }
         if (in.channelLines() > 0) {
-            md.append(String.format(Locale.ROOT, "%nThe proxy also wrote %d channel notifications, which a bound "
-                    + "handoff chat should not cause.%n", in.channelLines()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "%nThe proxy also wrote %d channel notifications, which a bound "
+                            + "handoff chat should not cause.%n",
+                    in.channelLines()));
         }
         return md.toString();
     }
@@ -140,32 +186,49 @@ final class LoopReport {
 
     /** "p50 / p99 ms", and how many rounds it covers when the watch missed some. */
     private static String p50p99(Latencies l, int rounds) {
-        return String.format(Locale.ROOT, "%.1f / %.1f ms%s", l.percentileMillis(50), l.percentileMillis(99),
+        return String.format(
+                Locale.ROOT,
+                "%.1f / %.1f ms%s",
+                l.percentileMillis(50),
+                l.percentileMillis(99),
                 l.count() == rounds ? "" : String.format(Locale.ROOT, " (%d of %d rounds)", l.count(), rounds));
     }
 
     private static String row(String scenario, String leg, Latencies l) {
-        return String.format(Locale.ROOT, "| %s | %s | %,d | %.2f ms | %.2f ms | %.2f ms |%n", scenario, leg,
-                l.count(), l.percentileMillis(50), l.percentileMillis(99), l.maxMillis());
+        return String.format(
+                Locale.ROOT,
+                "| %s | %s | %,d | %.2f ms | %.2f ms | %.2f ms |%n",
+                scenario,
+                leg,
+                l.count(),
+                l.percentileMillis(50),
+                l.percentileMillis(99),
+                l.maxMillis());
     }
 
     private static String calls(LarkCalls c, int rounds) {
         if (!c.known()) {
             return "unknown (the emulator's call log overflowed)";
         }
-        return String.format(Locale.ROOT, "messages sent %s · reactions added %s · reactions removed %s · other %s",
-                perRound(c.sends(), rounds), perRound(c.reactionsAdded(), rounds),
-                perRound(c.reactionsRemoved(), rounds), perRound(c.patches() + c.other(), rounds));
+        return String.format(
+                Locale.ROOT,
+                "messages sent %s · reactions added %s · reactions removed %s · other %s",
+                perRound(c.sends(), rounds),
+                perRound(c.reactionsAdded(), rounds),
+                perRound(c.reactionsRemoved(), rounds),
+                perRound(c.patches() + c.other(), rounds));
     }
 
     private static String perRound(int count, int rounds) {
-        return count % rounds == 0 ? Integer.toString(count / rounds)
+        return count % rounds == 0
+                ? Integer.toString(count / rounds)
                 : String.format(Locale.ROOT, "%.2f", count / (double) rounds);
     }
 
     /** The agent's own time between a return and its next call when it answers at once, p50. */
     private static String agentTurn(Inputs in) {
-        Latencies all = new Latencies(in.scenarios().stream().mapToInt(LoopScenario::rounds).sum());
+        Latencies all = new Latencies(
+                in.scenarios().stream().mapToInt(LoopScenario::rounds).sum());
         in.scenarios().stream().filter(s -> s.plan().think().isZero()).forEach(s -> all.addAll(s.turn()));
         return String.format(Locale.ROOT, "%.2f ms", all.percentileMillis(50));
     }

@@ -18,20 +18,31 @@ import java.util.Locale;
  * @param loop        operator message → the next answer visible, less the agent's turn when it thinks
  * @param seconds     from the first round's operator message to the last round's answer
  */
-record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn, Latencies reply, Latencies turn,
-        Latencies thinkingOff, Latencies send, Latencies offAfter, Order order, Latencies loop, double seconds,
-        ProcessUsage used, LarkCalls calls) {
+record LoopScenario(
+        Plan plan,
+        int rounds,
+        Latencies acked,
+        Latencies thinkingOn,
+        Latencies reply,
+        Latencies turn,
+        Latencies thinkingOff,
+        Latencies send,
+        Latencies offAfter,
+        Order order,
+        Latencies loop,
+        double seconds,
+        ProcessUsage used,
+        LarkCalls calls) {
 
     /** How the operator and the agent behave in a scenario. */
-    record Plan(String label, Duration pause, Duration think) {
-    }
+    record Plan(String label, Duration pause, Duration think) {}
 
     /**
      * Rounds {@code from} to {@code to} (exclusive): round {@code n} runs from the operator's {@code q n} to the
      * agent's {@code answer n+1}, which the agent's call {@code n+1} posted.
      */
-    static LoopScenario of(Plan plan, int from, int to, LoopWatch watch, LoopAgent agent, ProcessUsage used,
-            LarkCalls calls) {
+    static LoopScenario of(
+            Plan plan, int from, int to, LoopWatch watch, LoopAgent agent, ProcessUsage used, LarkCalls calls) {
         int n = to - from;
         Latencies acked = new Latencies(n);
         Latencies thinkingOn = new Latencies(n);
@@ -67,9 +78,21 @@ record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn
             // A thinking agent's think time is its own, not the loop's: leave it out.
             loop.add(visible - sent - (plan.think().isZero() ? 0 : called - returned));
         }
-        return new LoopScenario(plan, n, acked, thinkingOn, reply, turn, thinkingOff, send, offAfter,
-                new Order(offBefore, offWith, offLater), loop,
-                (watch.visibleAt.get(to) - watch.sentAt.get(from)) / 1e9, used, calls);
+        return new LoopScenario(
+                plan,
+                n,
+                acked,
+                thinkingOn,
+                reply,
+                turn,
+                thinkingOff,
+                send,
+                offAfter,
+                new Order(offBefore, offWith, offLater),
+                loop,
+                (watch.visibleAt.get(to) - watch.sentAt.get(from)) / 1e9,
+                used,
+                calls);
     }
 
     /** Adds {@code to - from} when both were seen (a time of 0 is one the watch never saw). */
@@ -80,13 +103,26 @@ record LoopScenario(Plan plan, int rounds, Latencies acked, Latencies thinkingOn
     }
 
     String summary() {
-        return String.format(Locale.ROOT, "%s: %d rounds; p50/p99 ms: ack %.1f/%.1f, reply %.1f/%.1f, "
+        return String.format(
+                Locale.ROOT,
+                "%s: %d rounds; p50/p99 ms: ack %.1f/%.1f, reply %.1f/%.1f, "
                         + "send %.1f/%.1f, THINKING off %.1f/%.1f, loop %.1f/%.1f; THINKING off before/with/after "
                         + "the answer %s; %.2f rounds/s; %s",
-                plan.label(), rounds, acked.percentileMillis(50), acked.percentileMillis(99),
-                reply.percentileMillis(50), reply.percentileMillis(99), send.percentileMillis(50),
-                send.percentileMillis(99), thinkingOff.percentileMillis(50), thinkingOff.percentileMillis(99),
-                loop.percentileMillis(50), loop.percentileMillis(99), order, rounds / seconds, calls);
+                plan.label(),
+                rounds,
+                acked.percentileMillis(50),
+                acked.percentileMillis(99),
+                reply.percentileMillis(50),
+                reply.percentileMillis(99),
+                send.percentileMillis(50),
+                send.percentileMillis(99),
+                thinkingOff.percentileMillis(50),
+                thinkingOff.percentileMillis(99),
+                loop.percentileMillis(50),
+                loop.percentileMillis(99),
+                order,
+                rounds / seconds,
+                calls);
     }
 
     /**

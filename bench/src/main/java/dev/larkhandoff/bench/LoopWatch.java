@@ -32,9 +32,11 @@ final class LoopWatch {
     final AtomicLongArray ackedAt;
     /** When THINKING was first seen on {@code q n}, and first seen gone again. */
     final AtomicLongArray thinkingOnAt;
+
     final AtomicLongArray thinkingOffAt;
     /** When {@code answer n} was first seen. */
     final AtomicLongArray visibleAt;
+
     private final LarkEmulator emulator;
     private final String chatId;
     /** Round → message id of the operator's questions THINKING has not been seen gone from yet, oldest first. */
@@ -104,15 +106,19 @@ final class LoopWatch {
             if (thinkingPending.isEmpty()) {
                 return;
             }
-            failIf(agentFailure, now > deadline, () -> "THINKING did not come off q " + thinkingPending.keySet()
-                    + " within " + TIMEOUT);
+            failIf(
+                    agentFailure,
+                    now > deadline,
+                    () -> "THINKING did not come off q " + thinkingPending.keySet() + " within " + TIMEOUT);
             LockSupport.parkNanos(POLL_NANOS);
         }
     }
 
     /** Notes THINKING seen on, and seen gone after it was on, for every pending question; drops those done. */
     private void lookAtThinking(long now) {
-        for (Iterator<Map.Entry<Integer, String>> it = thinkingPending.entrySet().iterator(); it.hasNext(); ) {
+        for (Iterator<Map.Entry<Integer, String>> it =
+                        thinkingPending.entrySet().iterator();
+                it.hasNext(); ) {
             Map.Entry<Integer, String> e = it.next();
             int round = e.getKey();
             boolean thinking = emulator.state().reactions(e.getValue()).stream()

@@ -10,13 +10,18 @@ import java.lang.management.ManagementFactory;
 record ProcessUsage(double daemon, double proxy, double bench, double endedChildren, int calls) {
 
     static ProcessUsage now(long daemonPid, long proxyPid, int calls) {
-        return new ProcessUsage(DaemonProcesses.cpuSeconds(daemonPid), DaemonProcesses.cpuSeconds(proxyPid),
+        return new ProcessUsage(
+                DaemonProcesses.cpuSeconds(daemonPid),
+                DaemonProcesses.cpuSeconds(proxyPid),
                 ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
-                        .getProcessCpuTime() / 1e9, HandoffRig.endedChildrenCpuSeconds(), calls);
+                                .getProcessCpuTime()
+                        / 1e9,
+                HandoffRig.endedChildrenCpuSeconds(),
+                calls);
     }
 
     ProcessUsage minus(ProcessUsage o) {
-        return new ProcessUsage(daemon - o.daemon, proxy - o.proxy, bench - o.bench, endedChildren - o.endedChildren,
-                calls - o.calls);
+        return new ProcessUsage(
+                daemon - o.daemon, proxy - o.proxy, bench - o.bench, endedChildren - o.endedChildren, calls - o.calls);
     }
 }

@@ -36,8 +36,8 @@ final class ProxyProcess implements AutoCloseable {
     /** How StdioProxy writes a channel notification: fields in this order, no spaces. */
     private static final String CHANNEL_PREFIX = "{\"jsonrpc\":\"2.0\",\"method\":\"" + CHANNEL_METHOD + "\"";
 
-    static final java.util.Set<String> JVM_OPTION_VARIABLES = java.util.Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS",
-            "_JAVA_OPTIONS");
+    static final java.util.Set<String> JVM_OPTION_VARIABLES =
+            java.util.Set.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS", "_JAVA_OPTIONS");
 
     /** Receives each channel notification line and the {@link System#nanoTime} at which it was read. */
     interface ChannelSink {
@@ -46,6 +46,7 @@ final class ProxyProcess implements AutoCloseable {
 
     /** {@link System#nanoTime} just before the process was started. */
     final long spawnNanos;
+
     private final Process process;
     private final OutputStream stdin;
     private final Object writeLock = new Object();
@@ -74,10 +75,10 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     /** As {@link #start(Path, Path, String, String, Path, ChannelSink)}, in project directory {@code projectDir}. */
-    static ProxyProcess start(Path launcher, Path home, Path projectDir, String sessionId, String role, Path stderr,
-            ChannelSink sink) {
-        ProcessBuilder pb = launcherCommand(launcher, "stdio")
-                .redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
+    static ProxyProcess start(
+            Path launcher, Path home, Path projectDir, String sessionId, String role, Path stderr, ChannelSink sink) {
+        ProcessBuilder pb =
+                launcherCommand(launcher, "stdio").redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Map<String, String> env = pb.environment();
         env.put("LARK_HANDOFF_HOME", home.toString());
         env.put("LARK_HANDOFF_SESSION_ID", sessionId);
@@ -100,8 +101,8 @@ final class ProxyProcess implements AutoCloseable {
             proxy.client.initialize();
         } catch (RuntimeException e) {
             proxy.close();
-            throw new IllegalStateException("the proxy for " + sessionId + " did not initialize (stderr in " + stderr
-                    + ")", e);
+            throw new IllegalStateException(
+                    "the proxy for " + sessionId + " did not initialize (stderr in " + stderr + ")", e);
         }
         return proxy;
     }
@@ -122,7 +123,8 @@ final class ProxyProcess implements AutoCloseable {
 
     /** Nanoseconds that {@code lark-handoff --version} takes from start to exit: the JVM's own start-up floor. */
     static long versionNanos(Path launcher) {
-        ProcessBuilder pb = launcherCommand(launcher, "--version").redirectErrorStream(true)
+        ProcessBuilder pb = launcherCommand(launcher, "--version")
+                .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD);
         long t0 = System.nanoTime();
         try {
@@ -157,8 +159,8 @@ final class ProxyProcess implements AutoCloseable {
     }
 
     private void readStdout() {
-        try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                StandardCharsets.UTF_8), 1 << 16)) {
+        try (BufferedReader in =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8), 1 << 16)) {
             for (String line; (line = in.readLine()) != null; ) {
                 long now = System.nanoTime();
                 if (line.startsWith(CHANNEL_PREFIX) || (line.contains(CHANNEL_METHOD) && isChannel(line))) {
@@ -177,8 +179,11 @@ final class ProxyProcess implements AutoCloseable {
                 }
                 var h = handler;
                 if (h != null) {
-                    h.apply(Mono.just(message)).subscribe(ignored -> { }, e -> System.err.println(
-                            "proxy " + process.pid() + ": the SDK client failed on a message: " + e));
+                    h.apply(Mono.just(message))
+                            .subscribe(
+                                    ignored -> {},
+                                    e -> System.err.println(
+                                            "proxy " + process.pid() + ": the SDK client failed on a message: " + e));
                 }
             }
         } catch (IOException e) {

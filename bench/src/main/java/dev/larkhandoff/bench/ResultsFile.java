@@ -62,8 +62,8 @@ final class ResultsFile {
      * {@code body}; appends the section when the file has none yet. Prints the section too.
      */
     void writeSection(String name, String title, String body) throws IOException {
-        String section = start(name) + "\n## " + title + "\n\n" + environment() + "\n\n" + body.strip() + "\n"
-                + end(name);
+        String section =
+                start(name) + "\n## " + title + "\n\n" + environment() + "\n\n" + body.strip() + "\n" + end(name);
         String existing = Files.exists(file) ? Files.readString(file) : "";
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, replaceSection(existing, name, section));
@@ -96,10 +96,16 @@ final class ResultsFile {
     private String environment() {
         long maxHeap = Runtime.getRuntime().maxMemory();
         List<String> flags = ManagementFactory.getRuntimeMXBean().getInputArguments();
-        return String.format(Locale.ROOT, "**Run** %s · **machine** %s · **Java** %s %s, max heap %.1f GiB%s%s",
-                DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(started), machine(), System.getProperty("java.vm.name"),
-                System.getProperty("java.runtime.version"), maxHeap / (1024.0 * 1024 * 1024),
-                flags.isEmpty() ? "" : ", flags " + String.join(" ", flags), otherLoad());
+        return String.format(
+                Locale.ROOT,
+                "**Run** %s · **machine** %s · **Java** %s %s, max heap %.1f GiB%s%s",
+                DateTimeFormatter.ISO_OFFSET_DATE_TIME.format(started),
+                machine(),
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.runtime.version"),
+                maxHeap / (1024.0 * 1024 * 1024),
+                flags.isEmpty() ? "" : ", flags " + String.join(" ", flags),
+                otherLoad());
     }
 
     /**
@@ -114,7 +120,8 @@ final class ResultsFile {
         double wall = (System.nanoTime() - startNanos) / 1e9;
         double busySeconds = (busy - startBusyJiffies) / (double) JIFFIES_PER_SECOND;
         double ours = (processCpuNanos() - startProcessCpuNanos) / 1e9 + childrenCpuSeconds.getAsDouble();
-        double share = Math.max(0, busySeconds - ours) / (wall * Runtime.getRuntime().availableProcessors());
+        double share =
+                Math.max(0, busySeconds - ours) / (wall * Runtime.getRuntime().availableProcessors());
         return String.format(Locale.ROOT, " · **other processes** used %.0f%% of the CPU meanwhile", 100 * share);
     }
 
@@ -122,7 +129,10 @@ final class ResultsFile {
     private static long busyJiffies() {
         try {
             String[] f = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
-            return Long.parseLong(f[1]) + Long.parseLong(f[2]) + Long.parseLong(f[3]) + Long.parseLong(f[6])
+            return Long.parseLong(f[1])
+                    + Long.parseLong(f[2])
+                    + Long.parseLong(f[3])
+                    + Long.parseLong(f[6])
                     + Long.parseLong(f[7]);
         } catch (IOException | RuntimeException e) {
             return -1;
@@ -138,15 +148,23 @@ final class ResultsFile {
         String cpu = "unknown CPU";
         try {
             cpu = Files.readAllLines(Path.of("/proc/cpuinfo")).stream()
-                    .filter(l -> l.startsWith("model name")).findFirst()
-                    .map(l -> l.substring(l.indexOf(':') + 1).trim()).orElse(cpu);
+                    .filter(l -> l.startsWith("model name"))
+                    .findFirst()
+                    .map(l -> l.substring(l.indexOf(':') + 1).trim())
+                    .orElse(cpu);
         } catch (IOException e) {
             // not Linux: keep "unknown CPU"
         }
         long memory = ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
                 .getTotalMemorySize();
-        return String.format(Locale.ROOT, "%d cores, %.0f GiB, %s, %s %s", Runtime.getRuntime().availableProcessors(),
-                memory / (1024.0 * 1024 * 1024), cpu, System.getProperty("os.name"), System.getProperty("os.version"));
+        return String.format(
+                Locale.ROOT,
+                "%d cores, %.0f GiB, %s, %s %s",
+                Runtime.getRuntime().availableProcessors(),
+                memory / (1024.0 * 1024 * 1024),
+                cpu,
+                System.getProperty("os.name"),
+                System.getProperty("os.version"));
     }
 
     private static String start(String name) {

@@ -33,8 +33,7 @@ public final class StoreBench {
     private static final int TARGET_BATCHED_ROWS_PER_SECOND = 5_000;
     private static final String SESSION = "sess-bench-dispatcher";
 
-    private StoreBench() {
-    }
+    private StoreBench() {}
 
     public static void main(String[] args) throws Exception {
         ResultsFile results = ResultsFile.open(Path.of(args.length > 0 ? args[0] : "bench/RESULTS.md"));
@@ -57,17 +56,32 @@ public final class StoreBench {
                 }
             }
             deleteRecursively(scratch);
-            measured.add(measure(base, "(a) one row per transaction: insertIfAbsent, then markDelivered", one,
-                    events, seconds, writers));
-            measured.add(measure(base, "(b) batched: insertAllIfAbsent of " + BATCH + " rows, then markAllDelivered"
-                    + " of them", batched, events, seconds, writers));
-            measured.add(measure(base, "(c) " + writers + " writer threads, each one row per transaction as in (a)",
-                    concurrent, events, seconds, writers));
+            measured.add(measure(
+                    base,
+                    "(a) one row per transaction: insertIfAbsent, then markDelivered",
+                    one,
+                    events,
+                    seconds,
+                    writers));
+            measured.add(measure(
+                    base,
+                    "(b) batched: insertAllIfAbsent of " + BATCH + " rows, then markAllDelivered" + " of them",
+                    batched,
+                    events,
+                    seconds,
+                    writers));
+            measured.add(measure(
+                    base,
+                    "(c) " + writers + " writer threads, each one row per transaction as in (a)",
+                    concurrent,
+                    events,
+                    seconds,
+                    writers));
         } finally {
             deleteRecursively(base);
         }
-        results.writeSection("store", "Store: inbox writes (StoreBench)",
-                report(measured, events, fileSystem, seconds, writers));
+        results.writeSection(
+                "store", "Store: inbox writes (StoreBench)", report(measured, events, fileSystem, seconds, writers));
     }
 
     /** A way of writing rows: store each and mark it delivered, recording every transaction's latency. */
@@ -115,15 +129,18 @@ public final class StoreBench {
         List<Thread> threads = new ArrayList<>();
         int share = (rows.size() + writers - 1) / writers;
         for (int w = 0; w < writers; w++) {
-            List<InboxEvent> mine = rows.subList(Math.min(rows.size(), w * share), Math.min(rows.size(), (w + 1) * share));
-            Thread t = new Thread(() -> {
-                try {
-                    start.await();
-                    onePerTransaction(inbox, mine, timings);
-                } catch (Throwable e) {
-                    failure.compareAndSet(null, e);
-                }
-            }, "store-bench-writer-" + w);
+            List<InboxEvent> mine =
+                    rows.subList(Math.min(rows.size(), w * share), Math.min(rows.size(), (w + 1) * share));
+            Thread t = new Thread(
+                    () -> {
+                        try {
+                            start.await();
+                            onePerTransaction(inbox, mine, timings);
+                        } catch (Throwable e) {
+                            failure.compareAndSet(null, e);
+                        }
+                    },
+                    "store-bench-writer-" + w);
             t.start();
             threads.add(t);
         }
@@ -140,8 +157,8 @@ public final class StoreBench {
      * Runs {@code workload} on a fresh database: first for {@link #WARM_UP_SECONDS} on that same file (page cache,
      * WAL in its steady state), which also tells how many rows make about {@code seconds}; then measured.
      */
-    private static Result measure(Path base, String label, Workload workload, Events events, double seconds,
-            int writers) throws Exception {
+    private static Result measure(
+            Path base, String label, Workload workload, Events events, double seconds, int writers) throws Exception {
         Path dir = Files.createTempDirectory(base, "scenario");
         int multiple = BATCH * writers;
         try (Store store = Store.openFile(dir.resolve(Store.FILE_NAME), Clock.systemUTC())) {
@@ -158,20 +175,25 @@ public final class StoreBench {
             long stored = inbox.count();
             int pending = inbox.pending().size();
             if (stored != warm.rows() + n || pending != 0) {
-                throw new IllegalStateException(label + ": " + stored + " rows stored, " + pending + " pending; expected "
-                        + (warm.rows() + n) + " and 0");
+                throw new IllegalStateException(label + ": " + stored + " rows stored, " + pending
+                        + " pending; expected " + (warm.rows() + n) + " and 0");
             }
             Result r = new Result(label, n, elapsed, timings);
-            System.err.printf(Locale.ROOT, "%s: %,d rows in %.1f s, %,.0f rows/s (warm-up %,.0f rows/s)%n",
-                    label, n, elapsed, r.rowsPerSecond(), warm.rowsPerSecond());
+            System.err.printf(
+                    Locale.ROOT,
+                    "%s: %,d rows in %.1f s, %,.0f rows/s (warm-up %,.0f rows/s)%n",
+                    label,
+                    n,
+                    elapsed,
+                    r.rowsPerSecond(),
+                    warm.rowsPerSecond());
             return r;
         } finally {
             deleteRecursively(dir);
         }
     }
 
-    record WarmUp(long rows, double rowsPerSecond) {
-    }
+    record WarmUp(long rows, double rowsPerSecond) {}
 
     /** Runs {@code workload} for {@link #WARM_UP_SECONDS} on chunks of fresh rows, timing only the workload. */
     private static WarmUp warmUp(InboxRepository inbox, Workload workload, Events events, int multiple)
@@ -230,7 +252,9 @@ public final class StoreBench {
 
     private static String report(List<Result> results, Events events, String fileSystem, double seconds, int writers) {
         StringBuilder md = new StringBuilder();
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
                 Measured by dev.larkhandoff.bench.StoreBench through the store's own API (`Store.openFile`, \
                 `InboxRepository`), each scenario on a fresh SQLite file in a temp directory on the local disk (%s), \
                 with the store's default settings: WAL, `synchronous=NORMAL`, one write connection behind a fair lock, \
@@ -245,14 +269,32 @@ public final class StoreBench {
 
                 | scenario | rows | time | throughput | transactions/s | p50 commit | p99 commit | max commit |
                 |---|---|---|---|---|---|---|---|
-                """, fileSystem, events.averagePayloadBytes(), events.minPayloadBytes(), events.maxPayloadBytes(),
-                Events.CHATS, Events.CHATS - Events.P2P_CHATS, Events.P2P_CHATS, Events.SENDERS, BATCH,
-                WARM_UP_SECONDS, seconds, writers));
+                """,
+                fileSystem,
+                events.averagePayloadBytes(),
+                events.minPayloadBytes(),
+                events.maxPayloadBytes(),
+                Events.CHATS,
+                Events.CHATS - Events.P2P_CHATS,
+                Events.P2P_CHATS,
+                Events.SENDERS,
+                BATCH,
+                WARM_UP_SECONDS,
+                seconds,
+                writers));
         for (Result r : results) {
             Latencies all = r.timings().all;
-            md.append(String.format(Locale.ROOT, "| %s | %,d | %.1f s | %,.0f rows/s | %,.0f | %.3f ms | %.3f ms | %.1f ms |%n",
-                    r.label(), r.rows(), r.seconds(), r.rowsPerSecond(), all.count() / r.seconds(),
-                    all.percentileMillis(50), all.percentileMillis(99), all.maxMillis()));
+            md.append(String.format(
+                    Locale.ROOT,
+                    "| %s | %,d | %.1f s | %,.0f rows/s | %,.0f | %.3f ms | %.3f ms | %.1f ms |%n",
+                    r.label(),
+                    r.rows(),
+                    r.seconds(),
+                    r.rowsPerSecond(),
+                    all.count() / r.seconds(),
+                    all.percentileMillis(50),
+                    all.percentileMillis(99),
+                    all.maxMillis()));
         }
         md.append("\nBy kind of transaction:\n\n");
         md.append("| scenario | transaction | count | p50 | p99 | max |\n|---|---|---|---|---|---|\n");
@@ -263,7 +305,9 @@ public final class StoreBench {
         }
         Result batched = results.get(1);
         boolean met = batched.rowsPerSecond() >= TARGET_BATCHED_ROWS_PER_SECOND;
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 **Target** (the issue's): at least %,d durable inserts/s batched on this 2-core machine: **%s**. \
                 Batched, %,.0f rows/s were stored and marked delivered (%.1fx the target); the insert transactions \
@@ -272,14 +316,25 @@ public final class StoreBench {
                 Durability here is the store's default: with WAL and `synchronous=NORMAL` a transaction is in the WAL \
                 file when its commit returns, so it survives the process crashing (kill -9, out of memory), but SQLite \
                 fsyncs only at checkpoints, so a power cut or a kernel crash may lose the last commits (never the file).
-                """, TARGET_BATCHED_ROWS_PER_SECOND, met ? "met" : "not met", batched.rowsPerSecond(),
-                batched.rowsPerSecond() / TARGET_BATCHED_ROWS_PER_SECOND, batched.insertRowsPerSecond()));
+                """,
+                TARGET_BATCHED_ROWS_PER_SECOND,
+                met ? "met" : "not met",
+                batched.rowsPerSecond(),
+                batched.rowsPerSecond() / TARGET_BATCHED_ROWS_PER_SECOND,
+                batched.insertRowsPerSecond()));
         return md.toString();
     }
 
     private static void kindRow(StringBuilder md, String scenario, String kind, Latencies l) {
-        md.append(String.format(Locale.ROOT, "| %s | %s | %,d | %.3f ms | %.3f ms | %.1f ms |%n", scenario, kind,
-                l.count(), l.percentileMillis(50), l.percentileMillis(99), l.maxMillis()));
+        md.append(String.format(
+                Locale.ROOT,
+                "| %s | %s | %,d | %.3f ms | %.3f ms | %.1f ms |%n",
+                scenario,
+                kind,
+                l.count(),
+                l.percentileMillis(50),
+                l.percentileMillis(99),
+                l.maxMillis()));
     }
 
     /**
@@ -291,11 +346,12 @@ public final class StoreBench {
         static final int P2P_CHATS = 3;
         static final int SENDERS = 60;
         private static final String[] WORDS = ("please can you check the failing build on main and tell me what broke "
-                + "the deploy to staging looks stuck since this morning retry it after the migration finishes then post "
-                + "the logs here review my pull request for the store module when you have a minute thanks also update "
-                + "the README with the new flags and run the benchmarks again on the quiet machine").split(" ");
-        private static final String[] CJK = ("请帮我 看一下 主分支 构建 失败 的原因 然后 重新 部署 到 测试环境 日志 在这里 "
-                + "谢谢 麻烦 更新 文档 运行 基准测试 合并 这个 请求").split(" ");
+                        + "the deploy to staging looks stuck since this morning retry it after the migration finishes then post "
+                        + "the logs here review my pull request for the store module when you have a minute thanks also update "
+                        + "the README with the new flags and run the benchmarks again on the quiet machine")
+                .split(" ");
+        private static final String[] CJK =
+                ("请帮我 看一下 主分支 构建 失败 的原因 然后 重新 部署 到 测试环境 日志 在这里 " + "谢谢 麻烦 更新 文档 运行 基准测试 合并 这个 请求").split(" ");
 
         private final SplittableRandom random;
         private final String tenantKey;
@@ -342,17 +398,28 @@ public final class StoreBench {
             String text = text(random.nextInt(4) == 0);
             String content = "{\"text\":\"" + (p2p ? "" : "@_user_1 ") + text + "\"}";
             String mentions = p2p ? "" : """
-                    ,"mentions":[{"key":"@_user_1","id":{"union_id":"%s","user_id":"","open_id":"%s"},"name":"lark-handoff","tenant_key":"%s"}]"""
-                    .formatted(botUnionId, botOpenId, tenantKey);
+                    ,"mentions":[{"key":"@_user_1","id":{"union_id":"%s","user_id":"","open_id":"%s"},"name":"lark-handoff","tenant_key":"%s"}]""".formatted(botUnionId, botOpenId, tenantKey);
             String payload = """
                     {"schema":"2.0","header":{"event_id":"%s","token":"","create_time":"%d","event_type":"im.message.receive_v1",\
                     "tenant_key":"%s","app_id":"%s"},"event":{"sender":{"sender_id":{"union_id":"%s","user_id":"%s",\
                     "open_id":"%s"},"sender_type":"user","tenant_key":"%s"},"message":{"message_id":"%s","root_id":"",\
                     "parent_id":"","create_time":"%d","update_time":"%d","chat_id":"%s","thread_id":"","chat_type":"%s",\
-                    "message_type":"text","content":"%s"%s}}}"""
-                    .formatted(eventId, createTime + 40, tenantKey, appId, sender[1], sender[2], sender[0], tenantKey,
-                            messageId, createTime, createTime, chats.get(chat), p2p ? "p2p" : "group",
-                            content.replace("\"", "\\\""), mentions);
+                    "message_type":"text","content":"%s"%s}}}""".formatted(
+                            eventId,
+                            createTime + 40,
+                            tenantKey,
+                            appId,
+                            sender[1],
+                            sender[2],
+                            sender[0],
+                            tenantKey,
+                            messageId,
+                            createTime,
+                            createTime,
+                            chats.get(chat),
+                            p2p ? "p2p" : "group",
+                            content.replace("\"", "\\\""),
+                            mentions);
             int bytes = payload.getBytes(StandardCharsets.UTF_8).length;
             made++;
             payloadBytes += bytes;
@@ -360,8 +427,15 @@ public final class StoreBench {
             maxPayload = Math.max(maxPayload, bytes);
             String normalized = p2p ? text : "@lark-handoff " + text;
             return InboxEvent.of(eventId, "im.message.receive_v1", payload)
-                    .withMessage(messageId, chats.get(chat), p2p ? "p2p" : "group", sender[0], "user", "text",
-                            normalized, createTime)
+                    .withMessage(
+                            messageId,
+                            chats.get(chat),
+                            p2p ? "p2p" : "group",
+                            sender[0],
+                            "user",
+                            "text",
+                            normalized,
+                            createTime)
                     .withTarget(SESSION);
         }
 

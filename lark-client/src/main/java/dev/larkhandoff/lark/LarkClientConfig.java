@@ -42,22 +42,43 @@ public record LarkClientConfig(
 
     /** Lark's documented limits and sensible waits, for the given domain setting and app. */
     public static LarkClientConfig of(String domain, String appId, String appSecret) {
-        return new LarkClientConfig(domain, new LarkCredentials(appId, appSecret), Clock.systemUTC(),
-                5, 50, Duration.ofSeconds(30), 3, Duration.ofSeconds(30));
+        return new LarkClientConfig(
+                domain,
+                new LarkCredentials(appId, appSecret),
+                Clock.systemUTC(),
+                5,
+                50,
+                Duration.ofSeconds(30),
+                3,
+                Duration.ofSeconds(30));
     }
 
     public LarkClientConfig withClock(Clock newClock) {
-        return new LarkClientConfig(baseUrl, credentials, newClock, sendsPerSecondPerChat, callsPerSecondPerApp,
-                maxRetryWait, maxRetries, requestTimeout);
-    }
-
-    public LarkClientConfig withRateLimits(int perChat, int perApp) {
-        return new LarkClientConfig(baseUrl, credentials, clock, perChat, perApp, maxRetryWait, maxRetries,
+        return new LarkClientConfig(
+                baseUrl,
+                credentials,
+                newClock,
+                sendsPerSecondPerChat,
+                callsPerSecondPerApp,
+                maxRetryWait,
+                maxRetries,
                 requestTimeout);
     }
 
+    public LarkClientConfig withRateLimits(int perChat, int perApp) {
+        return new LarkClientConfig(
+                baseUrl, credentials, clock, perChat, perApp, maxRetryWait, maxRetries, requestTimeout);
+    }
+
     public LarkClientConfig withRetries(int retries, Duration maxWait) {
-        return new LarkClientConfig(baseUrl, credentials, clock, sendsPerSecondPerChat, callsPerSecondPerApp,
-                maxWait, retries, requestTimeout);
+        return new LarkClientConfig(
+                baseUrl,
+                credentials,
+                clock,
+                sendsPerSecondPerChat,
+                callsPerSecondPerApp,
+                maxWait,
+                retries,
+                requestTimeout);
     }
 }

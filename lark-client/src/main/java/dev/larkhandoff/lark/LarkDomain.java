@@ -9,8 +9,7 @@ public final class LarkDomain {
     public static final String FEISHU = "https://open.feishu.cn";
     public static final String LARK = "https://open.larksuite.com";
 
-    private LarkDomain() {
-    }
+    private LarkDomain() {}
 
     /**
      * @param setting {@code feishu}, {@code lark}, or an {@code http(s)://host[:port]} URL (such as the emulator)

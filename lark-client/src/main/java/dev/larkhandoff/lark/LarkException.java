@@ -29,8 +29,9 @@ public class LarkException extends RuntimeException {
     }
 
     public static LarkException transport(String context, Throwable cause) {
-        String why = cause == null ? "unknown" : cause.getClass().getSimpleName()
-                + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
+        String why = cause == null
+                ? "unknown"
+                : cause.getClass().getSimpleName() + (cause.getMessage() == null ? "" : ": " + cause.getMessage());
         return new LarkException(TRANSPORT, why, null, 0, context, cause);
     }
 

@@ -35,7 +35,10 @@ public final class EmulatedLark implements BeforeEachCallback, AfterEachCallback
 
     /** The configuration of {@link #client()}: the emulator's URL and app, short retry waits for tests. */
     public LarkClientConfig config() {
-        return LarkClientConfig.of(emulator.baseUrl(), emulator.app().appId(), emulator.app().appSecret())
+        return LarkClientConfig.of(
+                        emulator.baseUrl(),
+                        emulator.app().appId(),
+                        emulator.app().appSecret())
                 .withClock(clock)
                 .withRetries(3, Duration.ofSeconds(5));
     }

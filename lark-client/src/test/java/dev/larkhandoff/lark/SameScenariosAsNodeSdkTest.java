@@ -41,8 +41,8 @@ import reactor.core.Disposable;
  */
 class SameScenariosAsNodeSdkTest {
 
-    private static final byte[] PNG = Base64.getDecoder().decode(
-            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+    private static final byte[] PNG = Base64.getDecoder()
+            .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
 
     @TempDir
     Path dir;
@@ -57,7 +57,8 @@ class SameScenariosAsNodeSdkTest {
 
     private void start(EmulatorOptions options) {
         emulator = LarkEmulator.start(options);
-        client = LarkClient.create(LarkClientConfig.of(emulator.baseUrl(), emulator.app().appId(), emulator.app().appSecret()));
+        client = LarkClient.create(LarkClientConfig.of(
+                emulator.baseUrl(), emulator.app().appId(), emulator.app().appSecret()));
         alice = emulator.control().addUser("Alice");
         group = emulator.control().createGroup("fidelity", alice);
         connection = new LongConnection(client.http(), LongConnectionOptions.defaults());
@@ -96,7 +97,10 @@ class SameScenariosAsNodeSdkTest {
         InboundEvent inbound = next();
         inbound.ack();
 
-        assertThat(((MessageContent.Text) ((MessageReceived) inbound.event()).message().content()).text()).isEqualTo(text);
+        assertThat(((MessageContent.Text)
+                                ((MessageReceived) inbound.event()).message().content())
+                        .text())
+                .isEqualTo(text);
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(10)).get(0);
         assertThat(ack.code()).isEqualTo(200);
         assertThat(ack.attempts()).isEqualTo(1);
@@ -104,18 +108,25 @@ class SameScenariosAsNodeSdkTest {
     }
 
     @Test
-    void given_a_card_sent_by_our_client_when_a_person_clicks_approve_then_our_toast_and_card_come_back_through_the_ack()
-            throws Exception {
+    void
+            given_a_card_sent_by_our_client_when_a_person_clicks_approve_then_our_toast_and_card_come_back_through_the_ack()
+                    throws Exception {
         start(EmulatorOptions.defaults());
         var card = LarkJson.object().put("schema", "2.0");
         var button = card.putObject("body").putArray("elements").addObject();
         button.put("tag", "button");
         button.putObject("text").put("tag", "plain_text").put("content", "Approve");
-        button.putArray("behaviors").addObject().put("type", "callback").putObject("value").put("action", "approve");
-        Message sent = client.messages().sendToChat(group.chatId, OutgoingMessage.interactive(card)).block();
+        button.putArray("behaviors")
+                .addObject()
+                .put("type", "callback")
+                .putObject("value")
+                .put("action", "approve");
+        Message sent = client.messages()
+                .sendToChat(group.chatId, OutgoingMessage.interactive(card))
+                .block();
 
-        CompletableFuture<CardCallback> click = CompletableFuture.supplyAsync(
-                () -> emulator.control().clickButton(alice, sent.messageId(), "Approve"));
+        CompletableFuture<CardCallback> click =
+                CompletableFuture.supplyAsync(() -> emulator.control().clickButton(alice, sent.messageId(), "Approve"));
         InboundEvent inbound = next();
         CardAction action = (CardAction) inbound.event();
         var replaced = LarkJson.object().put("schema", "2.0");
@@ -128,8 +139,8 @@ class SameScenariosAsNodeSdkTest {
         assertThat(callback.toast()).isEqualTo("Got it");
         assertThat(callback.response().path("toast").path("type").asString()).isEqualTo("success");
         assertThat(callback.response().path("card").path("type").asString()).isEqualTo("raw");
-        assertThat(emulator.control().card(sent.messageId())).isEqualTo(
-                dev.larkhandoff.emulator.EmuJson.read(LarkJson.write(replaced)));
+        assertThat(emulator.control().card(sent.messageId()))
+                .isEqualTo(dev.larkhandoff.emulator.EmuJson.read(LarkJson.write(replaced)));
     }
 
     @Test
@@ -139,19 +150,28 @@ class SameScenariosAsNodeSdkTest {
         Path png = dir.resolve("dot.png");
         Files.write(png, PNG);
 
-        String imageKey = client.resources().uploadImage(png, ResourceApi.ImageType.MESSAGE).block();
-        Message image = client.messages().sendToChat(group.chatId, OutgoingMessage.image(imageKey)).block();
-        Message text = client.messages().sendToChat(group.chatId, OutgoingMessage.text("hello from java")).block();
+        String imageKey = client.resources()
+                .uploadImage(png, ResourceApi.ImageType.MESSAGE)
+                .block();
+        Message image = client.messages()
+                .sendToChat(group.chatId, OutgoingMessage.image(imageKey))
+                .block();
+        Message text = client.messages()
+                .sendToChat(group.chatId, OutgoingMessage.text("hello from java"))
+                .block();
         Message readBack = client.messages().get(text.messageId()).block();
 
         assertThat(readBack.messageId()).isEqualTo(text.messageId());
         assertThat(LarkJson.read(readBack.content()).path("text").asString()).isEqualTo("hello from java");
-        assertThat(emulator.state().resource(imageKey)).hasValueSatisfying(r -> assertThat(r.bytes()).isEqualTo(PNG));
-        assertThat(emulator.control().botMessages(group.chatId)).extracting(EmuMessage::messageId)
+        assertThat(emulator.state().resource(imageKey))
+                .hasValueSatisfying(r -> assertThat(r.bytes()).isEqualTo(PNG));
+        assertThat(emulator.control().botMessages(group.chatId))
+                .extracting(EmuMessage::messageId)
                 .containsExactly(image.messageId(), text.messageId());
         assertThat(emulator.control().tokenFetches()).isEqualTo(1);
         List<CallRecord> rest = emulator.control().calls().stream()
-                .filter(c -> c.path().startsWith("/open-apis/im/")).toList();
+                .filter(c -> c.path().startsWith("/open-apis/im/"))
+                .toList();
         assertThat(rest).hasSize(4).allSatisfy(c -> {
             assertThat(c.httpStatus()).isEqualTo(200);
             assertThat(c.hadBearer()).isTrue();

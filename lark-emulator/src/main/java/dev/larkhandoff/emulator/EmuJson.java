@@ -13,8 +13,7 @@ public final class EmuJson {
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
 
-    private EmuJson() {
-    }
+    private EmuJson() {}
 
     public static JsonMapper mapper() {
         return MAPPER;

@@ -11,8 +11,7 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class EmulatorMain {
 
-    private EmulatorMain() {
-    }
+    private EmulatorMain() {}
 
     public static void main(String[] args) throws InterruptedException {
         // Named so it cannot clash with the logback.xml of a program that embeds the emulator.
@@ -53,10 +52,13 @@ public final class EmulatorMain {
         out.println("  control API: " + emulator.baseUrl() + "/_emulator/ (POST messages, cards/click, faults/…)");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            emulator.close();
-            stop.countDown();
-        }, "lark-emulator-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            emulator.close();
+                            stop.countDown();
+                        },
+                        "lark-emulator-shutdown"));
         stop.await();
     }
 
@@ -69,6 +71,7 @@ public final class EmulatorMain {
     }
 
     private static void usage(PrintStream out) {
-        out.println("usage: java -jar lark-emulator.jar [--port 9595] [--host 127.0.0.1] [--app-id cli_… --app-secret …]");
+        out.println(
+                "usage: java -jar lark-emulator.jar [--port 9595] [--host 127.0.0.1] [--app-id cli_… --app-secret …]");
     }
 }

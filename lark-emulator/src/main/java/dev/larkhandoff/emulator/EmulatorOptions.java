@@ -33,40 +33,101 @@ public record EmulatorOptions(
     }
 
     public EmulatorOptions withPort(int newPort) {
-        return new EmulatorOptions(host, newPort, pingIntervalSeconds, reconnectIntervalSeconds,
-                reconnectNonceSeconds, reconnectCount, ackTimeout, tokenTtl, sendsPerSecondPerChat,
+        return new EmulatorOptions(
+                host,
+                newPort,
+                pingIntervalSeconds,
+                reconnectIntervalSeconds,
+                reconnectNonceSeconds,
+                reconnectCount,
+                ackTimeout,
+                tokenTtl,
+                sendsPerSecondPerChat,
                 callsPerSecondPerApp);
     }
 
     public EmulatorOptions withHost(String newHost) {
-        return new EmulatorOptions(newHost, port, pingIntervalSeconds, reconnectIntervalSeconds,
-                reconnectNonceSeconds, reconnectCount, ackTimeout, tokenTtl, sendsPerSecondPerChat,
+        return new EmulatorOptions(
+                newHost,
+                port,
+                pingIntervalSeconds,
+                reconnectIntervalSeconds,
+                reconnectNonceSeconds,
+                reconnectCount,
+                ackTimeout,
+                tokenTtl,
+                sendsPerSecondPerChat,
                 callsPerSecondPerApp);
     }
 
     public EmulatorOptions withPingInterval(int seconds) {
-        return new EmulatorOptions(host, port, seconds, reconnectIntervalSeconds, reconnectNonceSeconds,
-                reconnectCount, ackTimeout, tokenTtl, sendsPerSecondPerChat, callsPerSecondPerApp);
+        return new EmulatorOptions(
+                host,
+                port,
+                seconds,
+                reconnectIntervalSeconds,
+                reconnectNonceSeconds,
+                reconnectCount,
+                ackTimeout,
+                tokenTtl,
+                sendsPerSecondPerChat,
+                callsPerSecondPerApp);
     }
 
     /** The reconnect part of the ClientConfig handed to clients. */
     public EmulatorOptions withReconnect(int count, int intervalSeconds, int nonceSeconds) {
-        return new EmulatorOptions(host, port, pingIntervalSeconds, intervalSeconds, nonceSeconds, count, ackTimeout,
-                tokenTtl, sendsPerSecondPerChat, callsPerSecondPerApp);
+        return new EmulatorOptions(
+                host,
+                port,
+                pingIntervalSeconds,
+                intervalSeconds,
+                nonceSeconds,
+                count,
+                ackTimeout,
+                tokenTtl,
+                sendsPerSecondPerChat,
+                callsPerSecondPerApp);
     }
 
     public EmulatorOptions withAckTimeout(Duration timeout) {
-        return new EmulatorOptions(host, port, pingIntervalSeconds, reconnectIntervalSeconds, reconnectNonceSeconds,
-                reconnectCount, timeout, tokenTtl, sendsPerSecondPerChat, callsPerSecondPerApp);
+        return new EmulatorOptions(
+                host,
+                port,
+                pingIntervalSeconds,
+                reconnectIntervalSeconds,
+                reconnectNonceSeconds,
+                reconnectCount,
+                timeout,
+                tokenTtl,
+                sendsPerSecondPerChat,
+                callsPerSecondPerApp);
     }
 
     public EmulatorOptions withTokenTtl(Duration ttl) {
-        return new EmulatorOptions(host, port, pingIntervalSeconds, reconnectIntervalSeconds, reconnectNonceSeconds,
-                reconnectCount, ackTimeout, ttl, sendsPerSecondPerChat, callsPerSecondPerApp);
+        return new EmulatorOptions(
+                host,
+                port,
+                pingIntervalSeconds,
+                reconnectIntervalSeconds,
+                reconnectNonceSeconds,
+                reconnectCount,
+                ackTimeout,
+                ttl,
+                sendsPerSecondPerChat,
+                callsPerSecondPerApp);
     }
 
     public EmulatorOptions withRateLimits(int perChat, int perApp) {
-        return new EmulatorOptions(host, port, pingIntervalSeconds, reconnectIntervalSeconds, reconnectNonceSeconds,
-                reconnectCount, ackTimeout, tokenTtl, perChat, perApp);
+        return new EmulatorOptions(
+                host,
+                port,
+                pingIntervalSeconds,
+                reconnectIntervalSeconds,
+                reconnectNonceSeconds,
+                reconnectCount,
+                ackTimeout,
+                tokenTtl,
+                perChat,
+                perApp);
     }
 }

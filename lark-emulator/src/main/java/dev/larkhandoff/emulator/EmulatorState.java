@@ -23,8 +23,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 public final class EmulatorState {
 
     /** A token handed to an app and when it stops working. */
-    public record IssuedToken(String value, String appId, long expiresAtMillis) {
-    }
+    public record IssuedToken(String value, String appId, long expiresAtMillis) {}
 
     private static final Duration FRESH_TOKEN_BELOW = Duration.ofMinutes(30);
 
@@ -95,7 +94,8 @@ public final class EmulatorState {
         }
         long now = clock.millis();
         IssuedToken current = currentTokenByApp.get(appId);
-        if (current != null && tokens.containsKey(current.value())
+        if (current != null
+                && tokens.containsKey(current.value())
                 && current.expiresAtMillis() - now > Math.min(FRESH_TOKEN_BELOW.toMillis(), tokenTtl.toMillis() / 2)) {
             return Optional.of(current);
         }
@@ -127,8 +127,16 @@ public final class EmulatorState {
     // ---- users ----
 
     public synchronized EmuUser addUser(String name, String email) {
-        EmuUser user = new EmuUser(Ids.openId(), Ids.unionId(), Ids.userId(), name, email, null,
-                apps.isEmpty() ? Ids.tenantKey() : apps.values().iterator().next().tenantKey());
+        EmuUser user = new EmuUser(
+                Ids.openId(),
+                Ids.unionId(),
+                Ids.userId(),
+                name,
+                email,
+                null,
+                apps.isEmpty()
+                        ? Ids.tenantKey()
+                        : apps.values().iterator().next().tenantKey());
         users.put(user.openId(), user);
         return user;
     }
@@ -143,11 +151,15 @@ public final class EmulatorState {
         if (direct != null) {
             return Optional.of(direct);
         }
-        return users.values().stream().filter(u -> id.equals(u.unionId()) || id.equals(u.userId())).findFirst();
+        return users.values().stream()
+                .filter(u -> id.equals(u.unionId()) || id.equals(u.userId()))
+                .findFirst();
     }
 
     public synchronized Optional<EmuUser> userByEmail(String email) {
-        return users.values().stream().filter(u -> email.equalsIgnoreCase(u.email())).findFirst();
+        return users.values().stream()
+                .filter(u -> email.equalsIgnoreCase(u.email()))
+                .findFirst();
     }
 
     public synchronized List<EmuUser> users() {
@@ -176,8 +188,8 @@ public final class EmulatorState {
     }
 
     /** Views of the chats that pass {@code filter}, in creation order, built under the lock (chats are mutable). */
-    public synchronized <T> List<T> mapChats(java.util.function.Predicate<EmuChat> filter,
-            java.util.function.Function<EmuChat, T> view) {
+    public synchronized <T> List<T> mapChats(
+            java.util.function.Predicate<EmuChat> filter, java.util.function.Function<EmuChat, T> view) {
         List<T> out = new ArrayList<>();
         for (EmuChat chat : chats.values()) {
             if (filter.test(chat)) {
@@ -203,7 +215,9 @@ public final class EmulatorState {
         boolean fresh = !messages.containsKey(message.messageId());
         messages.put(message.messageId(), message);
         if (fresh && message.chatId() != null && message.upperMessageId() == null) {
-            messagesByChat.computeIfAbsent(message.chatId(), id -> new ArrayList<>()).add(message.messageId());
+            messagesByChat
+                    .computeIfAbsent(message.chatId(), id -> new ArrayList<>())
+                    .add(message.messageId());
         }
         return message;
     }
@@ -244,10 +258,10 @@ public final class EmulatorState {
 
     // ---- reactions ----
 
-    public synchronized EmuReaction addReaction(String messageId, String emojiType, String operatorId,
-            String operatorType) {
-        EmuReaction reaction = new EmuReaction(Ids.reactionId(), messageId, emojiType, operatorId, operatorType,
-                clock.millis());
+    public synchronized EmuReaction addReaction(
+            String messageId, String emojiType, String operatorId, String operatorType) {
+        EmuReaction reaction =
+                new EmuReaction(Ids.reactionId(), messageId, emojiType, operatorId, operatorType, clock.millis());
         reactions.computeIfAbsent(messageId, id -> new ArrayList<>()).add(reaction);
         return reaction;
     }

@@ -1,7 +1,7 @@
 package dev.larkhandoff.emulator;
 
-import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.control.ControlHttpApi;
+import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.model.EmuApp;
 import dev.larkhandoff.emulator.openapi.ApiRoutes;
 import dev.larkhandoff.emulator.openapi.AuthRoutes;
@@ -35,13 +35,20 @@ public final class LarkEmulator implements AutoCloseable {
     private LarkEmulator(EmulatorOptions options, String appId, String appSecret) {
         Clock clock = Clock.systemUTC();
         this.state = new EmulatorState(clock, options.tokenTtl());
-        this.app = state.registerApp(appId == null ? Ids.appId() : appId,
-                appSecret == null ? Ids.appSecret() : appSecret, "lark-handoff-bot");
+        this.app = state.registerApp(
+                appId == null ? Ids.appId() : appId,
+                appSecret == null ? Ids.appSecret() : appSecret,
+                "lark-handoff-bot");
         this.openApi = new OpenApiServer(state, options, clock);
         this.gateway = new LongConnectionGateway(state, options);
         MessageRoutes messages = new MessageRoutes(state);
-        for (ApiRoutes routes : List.<ApiRoutes>of(new AuthRoutes(state), messages,
-                new ChatRoutes(state), new ChatTabRoutes(state), new PinRoutes(state), new BotRoutes(),
+        for (ApiRoutes routes : List.<ApiRoutes>of(
+                new AuthRoutes(state),
+                messages,
+                new ChatRoutes(state),
+                new ChatTabRoutes(state),
+                new PinRoutes(state),
+                new BotRoutes(),
                 new ContactRoutes(state))) {
             routes.register(openApi.router());
         }

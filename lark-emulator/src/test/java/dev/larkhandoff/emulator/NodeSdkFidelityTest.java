@@ -42,8 +42,8 @@ class NodeSdkFidelityTest {
 
     private static final Duration STEP = Duration.ofSeconds(15);
     /** The 1x1 PNG fidelity.js uploads. */
-    private static final byte[] PNG = Base64.getDecoder().decode(
-            "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
+    private static final byte[] PNG = Base64.getDecoder()
+            .decode("iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNkYPhfDwAChwGA60e6kgAAAABJRU5ErkJggg==");
 
     private static Path nodeDir;
 
@@ -56,12 +56,14 @@ class NodeSdkFidelityTest {
     static void locateTheStagedNodeProject() {
         String dir = System.getProperty("nodeFidelityDir");
         assertThat(dir)
-                .as("system property nodeFidelityDir (set by the Maven build, which stages src/test/node and runs npm ci)")
+                .as(
+                        "system property nodeFidelityDir (set by the Maven build, which stages src/test/node and runs npm ci)")
                 .isNotBlank();
         nodeDir = Path.of(dir);
         assertThat(nodeDir.resolve("fidelity.js")).as("staged fidelity.js").isRegularFile();
         assertThat(nodeDir.resolve("node_modules/@larksuiteoapi/node-sdk/package.json"))
-                .as("the official SDK installed by npm ci in " + nodeDir).isRegularFile();
+                .as("the official SDK installed by npm ci in " + nodeDir)
+                .isRegularFile();
     }
 
     @BeforeEach
@@ -88,8 +90,9 @@ class NodeSdkFidelityTest {
     }
 
     @Test
-    void given_an_event_split_into_fragments_delivered_out_of_order_when_the_node_ws_client_receives_it_then_the_handler_sees_the_text_and_the_emulator_records_one_200_ack()
-            throws Exception {
+    void
+            given_an_event_split_into_fragments_delivered_out_of_order_when_the_node_ws_client_receives_it_then_the_handler_sees_the_text_and_the_emulator_records_one_200_ack()
+                    throws Exception {
         String text = "Fragmented héllo 日本語 🚀 — the emulator reverses and swaps the pieces";
         try (NodeSdk node = NodeSdk.start(emulator, "message", "count=1")) {
             node.await("ready");
@@ -106,87 +109,122 @@ class NodeSdkFidelityTest {
             assertThat(seen.path("event_type").asString()).isEqualTo("im.message.receive_v1");
             assertThat(deliveryAcks).singleElement().satisfies(ack -> {
                 assertThat(ack.code()).as("ack code " + node.diagnostics()).isEqualTo(200);
-                assertThat(ack.attempts()).as("pushes of the event (1 = no redelivery)").isEqualTo(1);
+                assertThat(ack.attempts())
+                        .as("pushes of the event (1 = no redelivery)")
+                        .isEqualTo(1);
             });
             String eventId = seen.path("event_id").asString();
-            assertThat(emulator.gateway().acks()).filteredOn(a -> a.eventId().equals(eventId))
+            assertThat(emulator.gateway().acks())
+                    .filteredOn(a -> a.eventId().equals(eventId))
                     .singleElement()
                     .satisfies(ack -> {
                         assertThat(ack.ok()).isTrue();
                         assertThat(ack.attempts()).isEqualTo(1);
                     });
-            assertThat(node.awaitExit()).as("node exit code " + node.diagnostics()).isZero();
+            assertThat(node.awaitExit())
+                    .as("node exit code " + node.diagnostics())
+                    .isZero();
             assertThat(node.observed("message")).as("events the handler saw").hasSize(1);
             assertThat(emulator.gateway().unacknowledged()).isZero();
         }
     }
 
     @Test
-    void given_a_card_sent_by_the_node_client_when_a_person_clicks_approve_then_the_handlers_toast_and_card_come_back_through_the_ack()
-            throws Exception {
+    void
+            given_a_card_sent_by_the_node_client_when_a_person_clicks_approve_then_the_handlers_toast_and_card_come_back_through_the_ack()
+                    throws Exception {
         try (NodeSdk node = NodeSdk.start(emulator, "card", "chat_id=" + group.chatId)) {
             node.await("ready");
             String messageId = node.await("sent").path("message_id").asString();
-            assertThat(control.botMessages(group.chatId)).extracting(EmuMessage::messageId).containsExactly(messageId);
+            assertThat(control.botMessages(group.chatId))
+                    .extracting(EmuMessage::messageId)
+                    .containsExactly(messageId);
 
             CardCallback callback = control.clickButton(alice, messageId, "Approve");
             JsonNode seen = node.await("card");
 
             assertThat(seen.path("event_type").asString()).isEqualTo("card.action.trigger");
             assertThat(seen.path("action").path("tag").asString()).isEqualTo("button");
-            assertThat(seen.path("action").path("value").path("decision").asString()).isEqualTo("approve");
-            assertThat(seen.path("action").path("value").path("request").asString()).isEqualTo("r-42");
+            assertThat(seen.path("action").path("value").path("decision").asString())
+                    .isEqualTo("approve");
+            assertThat(seen.path("action").path("value").path("request").asString())
+                    .isEqualTo("r-42");
             assertThat(seen.path("operator_open_id").asString()).isEqualTo(alice.openId());
             assertThat(seen.path("open_message_id").asString()).isEqualTo(messageId);
             assertThat(seen.path("open_chat_id").asString()).isEqualTo(group.chatId);
-            assertThat(callback.ack().code()).as("card callback ack " + node.diagnostics()).isEqualTo(200);
+            assertThat(callback.ack().code())
+                    .as("card callback ack " + node.diagnostics())
+                    .isEqualTo(200);
             assertThat(callback.toast()).isEqualTo("Got it");
-            assertThat(callback.response().path("toast").path("type").asString()).isEqualTo("success");
+            assertThat(callback.response().path("toast").path("type").asString())
+                    .isEqualTo("success");
             JsonNode returnedCard = callback.response().path("card");
             assertThat(returnedCard.path("type").asString()).isEqualTo("raw");
-            assertThat(control.card(messageId)).as("the stored card after the callback")
+            assertThat(control.card(messageId))
+                    .as("the stored card after the callback")
                     .isEqualTo(returnedCard.path("data"));
             assertThat(control.card(messageId).toString()).contains("Approved by " + alice.openId());
-            assertThat(node.awaitExit()).as("node exit code " + node.diagnostics()).isZero();
+            assertThat(node.awaitExit())
+                    .as("node exit code " + node.diagnostics())
+                    .isZero();
         }
     }
 
     @Test
-    void given_the_node_client_when_it_uploads_an_image_sends_messages_and_reads_one_back_then_the_emulator_state_agrees()
-            throws Exception {
+    void
+            given_the_node_client_when_it_uploads_an_image_sends_messages_and_reads_one_back_then_the_emulator_state_agrees()
+                    throws Exception {
         try (NodeSdk node = NodeSdk.start(emulator, "rest", "chat_id=" + group.chatId)) {
             JsonNode rest = node.await("rest");
-            assertThat(node.awaitExit()).as("node exit code " + node.diagnostics()).isZero();
+            assertThat(node.awaitExit())
+                    .as("node exit code " + node.diagnostics())
+                    .isZero();
 
             String imageMessageId = rest.path("message_id").asString();
             String imageKey = rest.path("image_key").asString();
             assertThat(imageKey).startsWith("img_");
-            assertThat(emulator.state().resource(imageKey)).as("uploaded image " + imageKey)
-                    .get().extracting(EmuResource::bytes).isEqualTo(PNG);
+            assertThat(emulator.state().resource(imageKey))
+                    .as("uploaded image " + imageKey)
+                    .get()
+                    .extracting(EmuResource::bytes)
+                    .isEqualTo(PNG);
             assertThat(control.botMessages(group.chatId))
                     .extracting(EmuMessage::messageId, EmuMessage::msgType)
                     .containsExactly(
                             org.assertj.core.groups.Tuple.tuple(imageMessageId, "image"),
-                            org.assertj.core.groups.Tuple.tuple(rest.path("text_message_id").asString(), "text"));
-            assertThat(EmuJson.read(control.message(imageMessageId).orElseThrow().content()).path("image_key").asString())
+                            org.assertj.core.groups.Tuple.tuple(
+                                    rest.path("text_message_id").asString(), "text"));
+            assertThat(EmuJson.read(control.message(imageMessageId)
+                                    .orElseThrow()
+                                    .content())
+                            .path("image_key")
+                            .asString())
                     .isEqualTo(imageKey);
-            assertThat(EmuJson.read(control.message(rest.path("text_message_id").asString()).orElseThrow().content())
-                    .path("text").asString()).isEqualTo("hello from node");
+            assertThat(EmuJson.read(control.message(rest.path("text_message_id").asString())
+                                    .orElseThrow()
+                                    .content())
+                            .path("text")
+                            .asString())
+                    .isEqualTo("hello from node");
             JsonNode readBack = rest.path("read_back");
             assertThat(readBack.path("message_id").asString()).isEqualTo(imageMessageId);
             assertThat(readBack.path("msg_type").asString()).isEqualTo("image");
             assertThat(readBack.path("chat_id").asString()).isEqualTo(group.chatId);
             assertThat(readBack.path("sender_type").asString()).isEqualTo("app");
             assertThat(readBack.path("content").path("image_key").asString()).isEqualTo(imageKey);
-            assertThat(control.tokenFetches()).as("the SDK caches its tenant token").isEqualTo(1);
+            assertThat(control.tokenFetches())
+                    .as("the SDK caches its tenant token")
+                    .isEqualTo(1);
             List<CallRecord> apiCalls = control.calls().stream()
                     .filter(c -> c.path().startsWith("/open-apis/") && !c.path().startsWith("/open-apis/auth/"))
                     .toList();
-            assertThat(apiCalls).extracting(CallRecord::method, CallRecord::path).containsExactly(
-                    org.assertj.core.groups.Tuple.tuple("POST", "/open-apis/im/v1/images"),
-                    org.assertj.core.groups.Tuple.tuple("POST", "/open-apis/im/v1/messages"),
-                    org.assertj.core.groups.Tuple.tuple("POST", "/open-apis/im/v1/messages"),
-                    org.assertj.core.groups.Tuple.tuple("GET", "/open-apis/im/v1/messages/" + imageMessageId));
+            assertThat(apiCalls)
+                    .extracting(CallRecord::method, CallRecord::path)
+                    .containsExactly(
+                            org.assertj.core.groups.Tuple.tuple("POST", "/open-apis/im/v1/images"),
+                            org.assertj.core.groups.Tuple.tuple("POST", "/open-apis/im/v1/messages"),
+                            org.assertj.core.groups.Tuple.tuple("POST", "/open-apis/im/v1/messages"),
+                            org.assertj.core.groups.Tuple.tuple("GET", "/open-apis/im/v1/messages/" + imageMessageId));
             assertThat(apiCalls).allSatisfy(c -> {
                 assertThat(c.httpStatus()).isEqualTo(200);
                 assertThat(c.hadBearer()).isTrue();
@@ -195,8 +233,9 @@ class NodeSdkFidelityTest {
     }
 
     @Test
-    void given_a_connected_node_ws_client_when_it_idles_for_seconds_then_every_ping_gets_a_pong_and_it_does_not_ping_in_a_loop()
-            throws Exception {
+    void
+            given_a_connected_node_ws_client_when_it_idles_for_seconds_then_every_ping_gets_a_pong_and_it_does_not_ping_in_a_loop()
+                    throws Exception {
         // A one-second PingInterval, so that a pong which broke the SDK's timer (a missing or zero field makes
         // it ping in a busy loop) shows within the few seconds this test idles.
         EmulatorOptions options = EmulatorOptions.defaults().withPingInterval(1);
@@ -204,19 +243,29 @@ class NodeSdkFidelityTest {
         try (NodeSdk node = NodeSdk.start(emulator, "idle", "duration_ms=3000")) {
             node.await("ready");
             JsonNode config = node.await("ws_config");
-            assertThat(node.awaitExit()).as("node exit code " + node.diagnostics()).isZero();
+            assertThat(node.awaitExit())
+                    .as("node exit code " + node.diagnostics())
+                    .isZero();
 
             int pings = emulator.gateway().pings();
-            assertThat(pings).as("pings in ~3 s at PingInterval 1 s" + node.diagnostics()).isBetween(2, 5);
-            assertThat(config.path("pongs").asInt()).as("pongs the SDK read, of " + pings + " pings")
-                    .isGreaterThanOrEqualTo(pings - 1).isPositive();
-            assertThat(config.path("ping_interval_ms").asLong()).as("SDK's PingInterval after the pongs " + config)
+            assertThat(pings)
+                    .as("pings in ~3 s at PingInterval 1 s" + node.diagnostics())
+                    .isBetween(2, 5);
+            assertThat(config.path("pongs").asInt())
+                    .as("pongs the SDK read, of " + pings + " pings")
+                    .isGreaterThanOrEqualTo(pings - 1)
+                    .isPositive();
+            assertThat(config.path("ping_interval_ms").asLong())
+                    .as("SDK's PingInterval after the pongs " + config)
                     .isEqualTo(options.pingIntervalSeconds() * 1000L);
-            assertThat(config.path("reconnect_count").asLong()).as("ReconnectCount " + config)
+            assertThat(config.path("reconnect_count").asLong())
+                    .as("ReconnectCount " + config)
                     .isEqualTo(options.reconnectCount());
-            assertThat(config.path("reconnect_interval_ms").asLong()).as("ReconnectInterval " + config)
+            assertThat(config.path("reconnect_interval_ms").asLong())
+                    .as("ReconnectInterval " + config)
                     .isEqualTo(options.reconnectIntervalSeconds() * 1000L);
-            assertThat(config.path("reconnect_nonce_ms").asLong()).as("ReconnectNonce " + config)
+            assertThat(config.path("reconnect_nonce_ms").asLong())
+                    .as("ReconnectNonce " + config)
                     .isEqualTo(options.reconnectNonceSeconds() * 1000L);
         }
     }
@@ -243,10 +292,17 @@ class NodeSdkFidelityTest {
         }
 
         static NodeSdk start(LarkEmulator emulator, String scenario, String... options) throws IOException {
-            List<String> command = new ArrayList<>(List.of("node", "fidelity.js", emulator.baseUrl(),
-                    emulator.app().appId(), emulator.app().appSecret(), scenario, "timeout_ms=20000"));
+            List<String> command = new ArrayList<>(List.of(
+                    "node",
+                    "fidelity.js",
+                    emulator.baseUrl(),
+                    emulator.app().appId(),
+                    emulator.app().appSecret(),
+                    scenario,
+                    "timeout_ms=20000"));
             command.addAll(List.of(options));
-            Process process = new ProcessBuilder(command).directory(nodeDir.toFile()).start();
+            Process process =
+                    new ProcessBuilder(command).directory(nodeDir.toFile()).start();
             return new NodeSdk(process, command, Duration.ofSeconds(25));
         }
 
@@ -272,7 +328,9 @@ class NodeSdkFidelityTest {
         /** Observations of this kind so far. */
         List<JsonNode> observed(String event) {
             synchronized (seen) {
-                return seen.stream().filter(o -> o.path("event").asString().equals(event)).toList();
+                return seen.stream()
+                        .filter(o -> o.path("event").asString().equals(event))
+                        .toList();
             }
         }
 

@@ -14,8 +14,7 @@ public final class ServerJson {
             .disable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .build();
 
-    private ServerJson() {
-    }
+    private ServerJson() {}
 
     public static JsonMapper mapper() {
         return MAPPER;

@@ -6,8 +6,7 @@ import java.util.function.BooleanSupplier;
 /** Waits for something to become true in tests of asynchronous code, failing with what was awaited. */
 public final class Eventually {
 
-    private Eventually() {
-    }
+    private Eventually() {}
 
     public static void await(BooleanSupplier condition, String what) {
         await(condition, what, Duration.ofSeconds(15));

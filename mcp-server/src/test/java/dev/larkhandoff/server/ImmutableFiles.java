@@ -22,7 +22,8 @@ public final class ImmutableFiles {
 
     /** Skips the test, saying why, where {@code chattr +i} cannot be used in {@code dir}. */
     public static void assumeSupported(Path dir) throws IOException, InterruptedException {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        Assumptions.assumeTrue(
+                "root".equals(System.getProperty("user.name")),
                 "chattr +i needs root (CAP_LINUX_IMMUTABLE); running as " + System.getProperty("user.name"));
         Path probe = Files.createTempFile(dir, "chattr-probe", "");
         try {
@@ -70,8 +71,10 @@ public final class ImmutableFiles {
     }
 
     private static int chattr(String flag, Path file) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder("chattr", flag, file.toString()).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder("chattr", flag, file.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!p.waitFor(10, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return -1;

@@ -33,6 +33,7 @@ class BuiltPluginTest {
 
     @TempDir
     Path scratch;
+
     private Path userHome;
     private Path larkHome;
     private LarkEmulator lark;
@@ -57,11 +58,20 @@ class BuiltPluginTest {
         ClientRun marketplace = claude("plugin", "validate", "--strict", ROOT.toString());
 
         assertThat(plugin.exitCode()).as("plugin" + plugin.diagnostics()).isZero();
-        assertThat(plugin.stdout()).contains("Validation passed", "lark-handoff:handoff", "lark-handoff:feishu-channel",
-                "hooks: PreToolUse", "hooks: PermissionRequest");
-        assertThat(marketplace.exitCode()).as("marketplace" + marketplace.diagnostics()).isZero();
+        assertThat(plugin.stdout())
+                .contains(
+                        "Validation passed",
+                        "lark-handoff:handoff",
+                        "lark-handoff:feishu-channel",
+                        "hooks: PreToolUse",
+                        "hooks: PermissionRequest");
+        assertThat(marketplace.exitCode())
+                .as("marketplace" + marketplace.diagnostics())
+                .isZero();
         assertThat(Files.readString(PLUGIN.resolve(".claude-plugin/plugin.json")))
-                .as("the build's version, not the placeholder").doesNotContain("${").contains("\"version\"");
+                .as("the build's version, not the placeholder")
+                .doesNotContain("${")
+                .contains("\"version\"");
     }
 
     @Test
@@ -74,12 +84,16 @@ class BuiltPluginTest {
 
         ClientRun list = claude("--plugin-dir", PLUGIN.toString(), "mcp", "list");
 
-        assertThat(list.stdout()).as("mcp list" + list.diagnostics())
+        assertThat(list.stdout())
+                .as("mcp list" + list.diagnostics())
                 .containsPattern("plugin:lark-handoff:lark-handoff: .*/bin/lark-handoff stdio - ✔ Connected");
         // The daemon the plugin's proxy started holds the long connection: Lark's events are acknowledged.
-        assertThat(LarkHome.daemonsOf(larkHome)).as("the daemon the plugin started").hasSize(1);
+        assertThat(LarkHome.daemonsOf(larkHome))
+                .as("the daemon the plugin started")
+                .hasSize(1);
         assertThat(lark.control().sendText(alice, chat.chatId, "ping").awaitAcks(Duration.ofSeconds(30)))
-                .as("the event acknowledged by the plugin's daemon").isNotEmpty()
+                .as("the event acknowledged by the plugin's daemon")
+                .isNotEmpty()
                 .allSatisfy(ack -> assertThat(ack.code()).isEqualTo(200));
     }
 
@@ -91,23 +105,38 @@ class BuiltPluginTest {
 
         assertThat(add.exitCode()).as("marketplace add" + add.diagnostics()).isZero();
         assertThat(install.exitCode()).as("install" + install.diagnostics()).isZero();
-        assertThat(installed.stdout()).as("plugin list" + installed.diagnostics())
-                .contains("lark-handoff@lark-handoff-local").contains("enabled");
+        assertThat(installed.stdout())
+                .as("plugin list" + installed.diagnostics())
+                .contains("lark-handoff@lark-handoff-local")
+                .contains("enabled");
     }
 
     @Test
     void the_mcp_inspector_lists_the_tools_through_the_plugins_launcher() throws Exception {
-        Path inspector = CLIENTS.resolve("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js");
-        List<String> command = new ArrayList<>(List.of("node", inspector.toString(), "--cli", "--format", "json",
-                "--connect-timeout", "60000", "-e", "LARK_HANDOFF_HOME=" + larkHome,
-                "-e", "LARK_HANDOFF_SESSION_ID=inspector", PLUGIN.resolve("bin/lark-handoff").toString(), "stdio",
-                "--method", "tools/list"));
+        Path inspector =
+                CLIENTS.resolve("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js");
+        List<String> command = new ArrayList<>(List.of(
+                "node",
+                inspector.toString(),
+                "--cli",
+                "--format",
+                "json",
+                "--connect-timeout",
+                "60000",
+                "-e",
+                "LARK_HANDOFF_HOME=" + larkHome,
+                "-e",
+                "LARK_HANDOFF_SESSION_ID=inspector",
+                PLUGIN.resolve("bin/lark-handoff").toString(),
+                "stdio",
+                "--method",
+                "tools/list"));
 
         ClientRun run = ClientRun.run(scratch, Map.of("HOME", userHome.toString()), command);
 
         assertThat(run.exitCode()).as("inspector" + run.diagnostics()).isZero();
-        assertThat(run.stdout()).contains("\"handoff_start\"", "\"send_and_wait\"", "\"wait_for_reply\"",
-                "\"feishu_channel_status\"");
+        assertThat(run.stdout())
+                .contains("\"handoff_start\"", "\"send_and_wait\"", "\"wait_for_reply\"", "\"feishu_channel_status\"");
     }
 
     @Test
@@ -118,7 +147,9 @@ class BuiltPluginTest {
         LarkHome.writeConfig(larkHome, lark);
         String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
                 + "\"tool_input\":{\"command\":\"make\"}}";
-        assertThat(hookScript("PreToolUse", pre).stdout()).as("no daemon, no answer").isEmpty();
+        assertThat(hookScript("PreToolUse", pre).stdout())
+                .as("no daemon, no answer")
+                .isEmpty();
 
         // A session of the plugin's own server starts a handoff and shows the working card (the daemon starts too).
         ClientRun start = inspectorCall("handoff_start", "model=test-model", "tool=Inspector", "mode=new");
@@ -126,27 +157,49 @@ class BuiltPluginTest {
         ClientRun working = inspectorCall("handoff_send", "message=Building", "working=true");
         String card = working.stdout().replaceAll("(?s).*working_card\\\\?\":\\\\?\"(om_[A-Za-z0-9_-]+).*", "$1");
         assertThat(card).as("the working card's id" + working.diagnostics()).startsWith("om_");
-        assertThat(Files.readAttributes(larkHome.resolve("hooks.curlrc"),
-                java.nio.file.attribute.PosixFileAttributes.class).permissions())
-                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+        assertThat(Files.readAttributes(
+                                larkHome.resolve("hooks.curlrc"), java.nio.file.attribute.PosixFileAttributes.class)
+                        .permissions())
+                .containsExactlyInAnyOrder(
+                        java.nio.file.attribute.PosixFilePermission.OWNER_READ,
                         java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
 
-        assertThat(hookScript("PreToolUse", pre).stdout()).as("a handoff without Stop: no answer").isEmpty();
+        assertThat(hookScript("PreToolUse", pre).stdout())
+                .as("a handoff without Stop: no answer")
+                .isEmpty();
         lark.control().clickButton(alice, card, "Stop");
         ClientRun denied = hookScript("PreToolUse", pre);
 
         assertThat(denied.exitCode()).isZero();
-        assertThat(denied.stdout()).as("PreToolUse while Stop is pressed" + denied.diagnostics())
+        assertThat(denied.stdout())
+                .as("PreToolUse while Stop is pressed" + denied.diagnostics())
                 .contains("\"permissionDecision\":\"deny\"", "Stopped by user from Lark");
     }
 
     /** A tools/call through the plugin's launcher as session {@code inspector}, by the MCP Inspector CLI. */
     private ClientRun inspectorCall(String tool, String... args) throws IOException, InterruptedException {
-        Path inspector = CLIENTS.resolve("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js");
-        List<String> command = new ArrayList<>(List.of("node", inspector.toString(), "--cli", "--format", "json",
-                "--connect-timeout", "60000", "-e", "LARK_HANDOFF_HOME=" + larkHome,
-                "-e", "LARK_HANDOFF_SESSION_ID=inspector", "-e", "CLAUDE_PROJECT_DIR=" + scratch,
-                PLUGIN.resolve("bin/lark-handoff").toString(), "stdio", "--method", "tools/call", "--tool-name", tool));
+        Path inspector =
+                CLIENTS.resolve("node_modules/@modelcontextprotocol/inspector/clients/launcher/build/index.js");
+        List<String> command = new ArrayList<>(List.of(
+                "node",
+                inspector.toString(),
+                "--cli",
+                "--format",
+                "json",
+                "--connect-timeout",
+                "60000",
+                "-e",
+                "LARK_HANDOFF_HOME=" + larkHome,
+                "-e",
+                "LARK_HANDOFF_SESSION_ID=inspector",
+                "-e",
+                "CLAUDE_PROJECT_DIR=" + scratch,
+                PLUGIN.resolve("bin/lark-handoff").toString(),
+                "stdio",
+                "--method",
+                "tools/call",
+                "--tool-name",
+                tool));
         for (String a : args) {
             command.add("--tool-arg");
             command.add(a);
@@ -157,9 +210,22 @@ class BuiltPluginTest {
     /** The plugin's hook script as Claude Code runs it: the hook JSON on stdin, the session's environment. */
     private ClientRun hookScript(String event, String input) throws IOException, InterruptedException {
         Path in = Files.writeString(scratch.resolve("hook-input.json"), input);
-        return ClientRun.run(scratch, Map.of("HOME", userHome.toString(), "LARK_HANDOFF_HOME", larkHome.toString(),
-                "LARK_HANDOFF_SESSION_ID", "inspector"), List.of("sh", "-c",
-                "exec \"$0\" \"$1\" < \"$2\"", PLUGIN.resolve("bin/lark-handoff-hook").toString(), event, in.toString()));
+        return ClientRun.run(
+                scratch,
+                Map.of(
+                        "HOME",
+                        userHome.toString(),
+                        "LARK_HANDOFF_HOME",
+                        larkHome.toString(),
+                        "LARK_HANDOFF_SESSION_ID",
+                        "inspector"),
+                List.of(
+                        "sh",
+                        "-c",
+                        "exec \"$0\" \"$1\" < \"$2\"",
+                        PLUGIN.resolve("bin/lark-handoff-hook").toString(),
+                        event,
+                        in.toString()));
     }
 
     /** {@code claude <args>} with a home of its own, no network beyond loopback, and no update checks. */

@@ -18,12 +18,15 @@ record ClientRun(List<String> command, int exitCode, String stdout, String stder
     static final Duration BOUND = Duration.ofSeconds(120);
 
     /** Runs {@code command} in {@code dir} with exactly {@code env} (plus PATH), killing it and its children past the bound. */
-    static ClientRun run(Path dir, Map<String, String> env, List<String> command) throws IOException,
-            InterruptedException {
+    static ClientRun run(Path dir, Map<String, String> env, List<String> command)
+            throws IOException, InterruptedException {
         Path out = Files.createTempFile(dir, "run-", ".out");
         Path err = Files.createTempFile(dir, "run-", ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(dir.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile()).redirectInput(ProcessBuilder.Redirect.PIPE);
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile())
+                .redirectInput(ProcessBuilder.Redirect.PIPE);
         isolate(pb, env);
         Process p = pb.start();
         p.getOutputStream().close();
@@ -32,7 +35,10 @@ record ClientRun(List<String> command, int exitCode, String stdout, String stder
             p.destroyForcibly();
             p.waitFor(10, TimeUnit.SECONDS);
         }
-        return new ClientRun(command, p.isAlive() ? -1 : p.exitValue(), Files.readString(out, StandardCharsets.UTF_8),
+        return new ClientRun(
+                command,
+                p.isAlive() ? -1 : p.exitValue(),
+                Files.readString(out, StandardCharsets.UTF_8),
                 Files.readString(err, StandardCharsets.UTF_8));
     }
 

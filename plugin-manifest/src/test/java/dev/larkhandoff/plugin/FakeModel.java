@@ -30,14 +30,16 @@ final class FakeModel implements AutoCloseable {
     static FakeModel start(Path script, Path log) throws IOException {
         Files.writeString(log, "");
         Process p = new ProcessBuilder("node", script.toString(), log.toString())
-                .redirectError(ProcessBuilder.Redirect.INHERIT).start();
+                .redirectError(ProcessBuilder.Redirect.INHERIT)
+                .start();
         p.getOutputStream().close();
         String first = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8)).readLine();
         if (first == null) {
             p.destroyForcibly();
             throw new IllegalStateException("the fake model exited before listening");
         }
-        return new FakeModel(p, log, ServerJson.mapper().readTree(first).path("port").asInt());
+        return new FakeModel(
+                p, log, ServerJson.mapper().readTree(first).path("port").asInt());
     }
 
     /** The OpenAI-compatible base URL OpenCode's provider config points at. */

@@ -36,13 +36,15 @@ class OpenCodePluginTest {
 
     private static final Path CLIENTS = Path.of(System.getProperty("clientsDir", "target/clients"));
     private static final Path OPENCODE = CLIENTS.resolve("node_modules/opencode-linux-x64/bin/opencode");
-    private static final Path PLUGIN_FILE = Path.of(System.getProperty("openCodePlugin", "target/opencode/lark-handoff.js"));
-    private static final Path LAUNCHER = Path.of(System.getProperty("pluginRoot", "target/plugin"))
-            .resolve("lark-handoff/bin/lark-handoff");
+    private static final Path PLUGIN_FILE =
+            Path.of(System.getProperty("openCodePlugin", "target/opencode/lark-handoff.js"));
+    private static final Path LAUNCHER =
+            Path.of(System.getProperty("pluginRoot", "target/plugin")).resolve("lark-handoff/bin/lark-handoff");
     private static final Duration WAIT = Duration.ofSeconds(60);
 
     @TempDir
     Path scratch;
+
     private Path project;
     private Path larkHome;
     private LarkEmulator lark;
@@ -52,8 +54,9 @@ class OpenCodePluginTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        assumeThat(Files.isExecutable(OPENCODE)).as("OpenCode's linux-x64 binary (an optional npm package) is "
-                + "installed only on linux-x64").isTrue();
+        assumeThat(Files.isExecutable(OPENCODE))
+                .as("OpenCode's linux-x64 binary (an optional npm package) is " + "installed only on linux-x64")
+                .isTrue();
         lark = LarkEmulator.start();
         alice = lark.control().addUser("Alice", LarkHome.OPERATOR_EMAIL);
         larkHome = Files.createDirectories(scratch.resolve("lark-handoff-home"));
@@ -82,12 +85,20 @@ class OpenCodePluginTest {
         Map<String, String> env = new LinkedHashMap<>();
         env.put("HOME", home.toString());
         for (String xdg : List.of("CONFIG", "DATA", "CACHE", "STATE")) {
-            env.put("XDG_" + xdg + "_HOME", Files.createDirectories(home.resolve(xdg.toLowerCase())).toString());
+            env.put(
+                    "XDG_" + xdg + "_HOME",
+                    Files.createDirectories(home.resolve(xdg.toLowerCase())).toString());
         }
         env.put("LARK_HANDOFF_HOME", larkHome.toString());
         // Nothing beyond loopback: no model catalogue, updates, sharing, LSP downloads or Claude Code imports.
-        for (String off : List.of("MODELS_FETCH", "AUTOUPDATE", "DEFAULT_PLUGINS", "LSP_DOWNLOAD", "SHARE",
-                "CLAUDE_CODE", "EXTERNAL_SKILLS")) {
+        for (String off : List.of(
+                "MODELS_FETCH",
+                "AUTOUPDATE",
+                "DEFAULT_PLUGINS",
+                "LSP_DOWNLOAD",
+                "SHARE",
+                "CLAUDE_CODE",
+                "EXTERNAL_SKILLS")) {
             env.put("OPENCODE_DISABLE_" + off, "1");
         }
         opencode = OpenCodeServer.start(OPENCODE, project, scratch, env);
@@ -121,11 +132,13 @@ class OpenCodePluginTest {
         assertThat(pending.path("permission").asString()).isEqualTo("bash");
         opencode.replyPermission(pending.path("id").asString(), "once");
         finish(before);
-        assertThat(model.lastResultOf("bash")).hasValueSatisfying(r -> assertThat(r).contains("before-handoff"));
+        assertThat(model.lastResultOf("bash"))
+                .hasValueSatisfying(r -> assertThat(r).contains("before-handoff"));
 
         // The model starts a handoff through OpenCode's MCP client; the plugin named the server's session for it.
-        finish(opencode.prompt(session, "call lark-handoff_handoff_start "
-                + "{\"model\":\"fake/m\",\"tool\":\"OpenCode\",\"mode\":\"new\"}"));
+        finish(opencode.prompt(
+                session,
+                "call lark-handoff_handoff_start " + "{\"model\":\"fake/m\",\"tool\":\"OpenCode\",\"mode\":\"new\"}"));
         String chat = match(model.lastResultOf("lark-handoff_handoff_start"), "\"chat_id\"\\s*:\\s*\"(oc_[^\"]+)\"");
         finish(opencode.prompt(session, "call lark-handoff_handoff_settings {\"filter\":\"verbose\"}"));
 
@@ -134,17 +147,23 @@ class OpenCodePluginTest {
         EmuMessage card = awaitBotMessage(chat, "Permission Request", "echo hello-from-opencode");
         lark.control().clickButton(alice, card.messageId(), "Approve");
         finish(approved);
-        assertThat(model.lastResultOf("bash")).hasValueSatisfying(r -> assertThat(r).contains("hello-from-opencode"));
+        assertThat(model.lastResultOf("bash"))
+                .hasValueSatisfying(r -> assertThat(r).contains("hello-from-opencode"));
         assertThat(lark.control().card(card.messageId()).toString()).contains("Approved");
         awaitBotMessage(chat, "Say hello", "hello-from-opencode");
 
         // Deny: the command never runs, and the agent is told why and goes on (its turn is not cut off).
         CompletableFuture<JsonNode> denied = opencode.prompt(session, bash("touch denied-marker", "Make a marker"));
-        lark.control().clickButton(alice, awaitBotMessage(chat, "Permission Request", "touch denied-marker")
-                .messageId(), "Deny");
+        lark.control()
+                .clickButton(
+                        alice,
+                        awaitBotMessage(chat, "Permission Request", "touch denied-marker")
+                                .messageId(),
+                        "Deny");
         finish(denied);
         assertThat(project.resolve("denied-marker")).doesNotExist();
-        assertThat(model.lastResultOf("bash")).as("what the model is told" + model.transcript())
+        assertThat(model.lastResultOf("bash"))
+                .as("what the model is told" + model.transcript())
                 .hasValueSatisfying(r -> assertThat(r).contains("denied via Lark"));
 
         // Answered in OpenCode's own prompt first: the card says so and stops waiting.
@@ -152,26 +171,40 @@ class OpenCodePluginTest {
         EmuMessage asked = awaitBotMessage(chat, "Permission Request", "printf answered-in-terminal");
         opencode.replyPermission(first(uncheckedPending()).path("id").asString(), "once");
         finish(inTerminal);
-        assertThat(model.lastResultOf("bash")).hasValueSatisfying(r -> assertThat(r).contains("answered-in-terminal"));
-        await(() -> lark.control().card(asked.messageId()).toString().contains("Answered in the terminal") ? true
-                : null, "the card marked as answered in the terminal");
+        assertThat(model.lastResultOf("bash"))
+                .hasValueSatisfying(r -> assertThat(r).contains("answered-in-terminal"));
+        await(
+                () -> lark.control().card(asked.messageId()).toString().contains("Answered in the terminal")
+                        ? true
+                        : null,
+                "the card marked as answered in the terminal");
 
         // Approve All is OpenCode's "always": the next command of the same kind is not asked again.
         CompletableFuture<JsonNode> always = opencode.prompt(session, bash("echo always-one", "First"));
-        lark.control().clickButton(alice, awaitBotMessage(chat, "Permission Request", "echo always-one").messageId(),
-                "Approve All");
+        lark.control()
+                .clickButton(
+                        alice,
+                        awaitBotMessage(chat, "Permission Request", "echo always-one")
+                                .messageId(),
+                        "Approve All");
         finish(always);
         int cards = permissionCards(chat);
         finish(opencode.prompt(session, bash("echo always-two", "Second")));
-        assertThat(model.lastResultOf("bash")).hasValueSatisfying(r -> assertThat(r).contains("always-two"));
-        assertThat(permissionCards(chat)).as("no new permission card after Approve All").isEqualTo(cards);
+        assertThat(model.lastResultOf("bash"))
+                .hasValueSatisfying(r -> assertThat(r).contains("always-two"));
+        assertThat(permissionCards(chat))
+                .as("no new permission card after Approve All")
+                .isEqualTo(cards);
 
         // Stop on the working card: the next tool call is refused before it runs, with the stop reason.
         finish(opencode.prompt(session, "call lark-handoff_handoff_send {\"message\":\"Building\",\"working\":true}"));
-        String working = match(model.lastResultOf("lark-handoff_handoff_send"), "working_card\\\\?\"\\s*:\\s*\\\\?\"(om_[A-Za-z0-9_-]+)");
+        String working = match(
+                model.lastResultOf("lark-handoff_handoff_send"),
+                "working_card\\\\?\"\\s*:\\s*\\\\?\"(om_[A-Za-z0-9_-]+)");
         lark.control().clickButton(alice, working, "Stop");
         finish(opencode.prompt(session, bash("touch stopped-marker", "After stop")));
-        assertThat(model.lastResultOf("bash")).as("what the model is told" + model.transcript())
+        assertThat(model.lastResultOf("bash"))
+                .as("what the model is told" + model.transcript())
                 .hasValueSatisfying(r -> assertThat(r).contains("Stopped by user from Lark"));
         assertThat(project.resolve("stopped-marker")).doesNotExist();
     }
@@ -184,7 +217,8 @@ class OpenCodePluginTest {
         try {
             return prompt.get(3, TimeUnit.MINUTES);
         } catch (Exception e) {
-            throw new AssertionError("the prompt did not finish: " + e + model.transcript() + opencode.diagnostics(), e);
+            throw new AssertionError(
+                    "the prompt did not finish: " + e + model.transcript() + opencode.diagnostics(), e);
         }
     }
 
@@ -204,14 +238,18 @@ class OpenCodePluginTest {
     }
 
     private int permissionCards(String chat) {
-        return (int) lark.control().botMessages(chat).stream().filter(m -> m.content().contains("Permission Request"))
+        return (int) lark.control().botMessages(chat).stream()
+                .filter(m -> m.content().contains("Permission Request"))
                 .count();
     }
 
     /** The bot's message in {@code chat} containing every one of {@code parts}, once it is there. */
     private EmuMessage awaitBotMessage(String chat, String... parts) throws Exception {
-        return await(() -> lark.control().botMessages(chat).stream()
-                .filter(m -> List.of(parts).stream().allMatch(m.content()::contains)).findFirst().orElse(null),
+        return await(
+                () -> lark.control().botMessages(chat).stream()
+                        .filter(m -> List.of(parts).stream().allMatch(m.content()::contains))
+                        .findFirst()
+                        .orElse(null),
                 "a message in the group with " + String.join(" and ", parts));
     }
 

@@ -33,8 +33,10 @@ final class OpenCodeServer implements AutoCloseable {
     private final Path stderr;
     private final URI base;
     // HTTP/1.1: the JDK's default h2c upgrade offer on a POST leaves OpenCode's (Bun's) server never answering.
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-            .connectTimeout(Duration.ofSeconds(10)).build();
+    private final HttpClient http = HttpClient.newBuilder()
+            .version(HttpClient.Version.HTTP_1_1)
+            .connectTimeout(Duration.ofSeconds(10))
+            .build();
 
     private OpenCodeServer(Process process, Path stdout, Path stderr, URI base) {
         this.process = process;
@@ -44,18 +46,27 @@ final class OpenCodeServer implements AutoCloseable {
     }
 
     /** Starts {@code opencode serve} on a free port in {@code project}, with exactly {@code env}, and waits until it is healthy. */
-    static OpenCodeServer start(Path binary, Path project, Path logs, Map<String, String> env) throws IOException,
-            InterruptedException {
+    static OpenCodeServer start(Path binary, Path project, Path logs, Map<String, String> env)
+            throws IOException, InterruptedException {
         Path out = logs.resolve("opencode.out");
         Path err = logs.resolve("opencode.err");
         int port;
         try (java.net.ServerSocket probe = new java.net.ServerSocket(0)) {
             port = probe.getLocalPort(); // "--port 0" would mean OpenCode's default, 4096
         }
-        ProcessBuilder pb = new ProcessBuilder(binary.toString(), "serve", "--port", String.valueOf(port),
-                "--hostname", "127.0.0.1",
-                "--print-logs", "--log-level", "INFO").directory(project.toFile())
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+        ProcessBuilder pb = new ProcessBuilder(
+                        binary.toString(),
+                        "serve",
+                        "--port",
+                        String.valueOf(port),
+                        "--hostname",
+                        "127.0.0.1",
+                        "--print-logs",
+                        "--log-level",
+                        "INFO")
+                .directory(project.toFile())
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         ClientRun.isolate(pb, env);
         Process p = pb.start();
         p.getOutputStream().close();
@@ -110,10 +121,23 @@ final class OpenCodeServer implements AutoCloseable {
 
     /** Sends {@code text} as the user; completes when OpenCode has finished the turn (which may wait for a permission). */
     CompletableFuture<JsonNode> prompt(String sessionId, String text) {
-        String body = ServerJson.mapper().createObjectNode().set("parts", ServerJson.mapper().createArrayNode()
-                .add(ServerJson.mapper().createObjectNode().put("type", "text").put("text", text))).toString();
-        return http.sendAsync(post("session/" + sessionId + "/message", body).timeout(PROMPT_BOUND).build(),
-                HttpResponse.BodyHandlers.ofString()).thenApply(res -> {
+        String body = ServerJson.mapper()
+                .createObjectNode()
+                .set(
+                        "parts",
+                        ServerJson.mapper()
+                                .createArrayNode()
+                                .add(ServerJson.mapper()
+                                        .createObjectNode()
+                                        .put("type", "text")
+                                        .put("text", text)))
+                .toString();
+        return http.sendAsync(
+                        post("session/" + sessionId + "/message", body)
+                                .timeout(PROMPT_BOUND)
+                                .build(),
+                        HttpResponse.BodyHandlers.ofString())
+                .thenApply(res -> {
                     check(res, "the prompt '" + text + "'");
                     return ServerJson.mapper().readTree(res.body());
                 });
@@ -130,7 +154,8 @@ final class OpenCodeServer implements AutoCloseable {
 
     /** Answers a permission request the way OpenCode's terminal prompt does. */
     void replyPermission(String requestId, String reply) throws IOException, InterruptedException {
-        check(send(post("permission/" + requestId + "/reply", "{\"reply\":\"" + reply + "\"}")),
+        check(
+                send(post("permission/" + requestId + "/reply", "{\"reply\":\"" + reply + "\"}")),
                 "the reply to " + requestId);
     }
 
@@ -159,12 +184,16 @@ final class OpenCodeServer implements AutoCloseable {
     }
 
     private HttpRequest.Builder get(String path) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30)).GET();
+        return HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .GET();
     }
 
     private HttpRequest.Builder post(String path, String json) {
-        return HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(30))
-                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString(json));
+        return HttpRequest.newBuilder(base.resolve(path))
+                .timeout(Duration.ofSeconds(30))
+                .header("Content-Type", "application/json")
+                .POST(HttpRequest.BodyPublishers.ofString(json));
     }
 
     private HttpResponse<String> send(HttpRequest.Builder request) throws IOException, InterruptedException {

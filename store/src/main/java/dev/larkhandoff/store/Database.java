@@ -91,8 +91,12 @@ public final class Database implements AutoCloseable {
             Files.createDirectories(dir);
         } catch (FileSystemException e) {
             // e.getMessage() alone is just a path for some failures (FileAlreadyExistsException).
-            throw new StoreException("cannot create the directory " + dir + " for the database: " + e.getFile()
-                    + (e.getReason() != null ? ": " + e.getReason() : " (" + e.getClass().getSimpleName() + ")"), e);
+            throw new StoreException(
+                    "cannot create the directory " + dir + " for the database: " + e.getFile()
+                            + (e.getReason() != null
+                                    ? ": " + e.getReason()
+                                    : " (" + e.getClass().getSimpleName() + ")"),
+                    e);
         } catch (IOException e) {
             throw new StoreException("cannot create the directory " + dir + " for the database: " + e.getMessage(), e);
         }
@@ -191,9 +195,11 @@ public final class Database implements AutoCloseable {
     public StoreHealth probeWrite() {
         long now = clock.millis();
         try {
-            write(ctx -> ctx.execute("INSERT INTO settings (key, value, updated_at) VALUES ('store_probe', ?, ?)"
-                    + " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
-                    String.valueOf(now), now));
+            write(ctx -> ctx.execute(
+                    "INSERT INTO settings (key, value, updated_at) VALUES ('store_probe', ?, ?)"
+                            + " ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                    String.valueOf(now),
+                    now));
         } catch (StoreException e) {
             // health() says what went wrong
         }
@@ -255,7 +261,8 @@ public final class Database implements AutoCloseable {
         config.setBusyTimeout(BUSY_TIMEOUT_MILLIS);
         try {
             Connection c = config.createConnection("jdbc:sqlite:" + file);
-            try (var s = c.createStatement(); var rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
+            try (var s = c.createStatement();
+                    var rs = s.executeQuery("SELECT count(*) FROM sqlite_master")) {
                 rs.next();
             }
             return c;
@@ -277,7 +284,8 @@ public final class Database implements AutoCloseable {
      */
     private void verifyIntact(Connection c) {
         List<String> problems = new ArrayList<>();
-        try (var s = c.createStatement(); var rs = s.executeQuery("PRAGMA quick_check(3)")) {
+        try (var s = c.createStatement();
+                var rs = s.executeQuery("PRAGMA quick_check(3)")) {
             while (rs.next()) {
                 problems.add(rs.getString(1));
             }
@@ -290,7 +298,9 @@ public final class Database implements AutoCloseable {
             throw new StoreException("cannot check the database " + file + ": " + e.getMessage(), e);
         }
         if (!problems.equals(List.of("ok"))) {
-            String found = String.join("; ", problems).replace("*** in database main ***", "").strip();
+            String found = String.join("; ", problems)
+                    .replace("*** in database main ***", "")
+                    .strip();
             throw unusable("quick_check found: " + found.replaceAll("\\s*\\n\\s*", "; "), null);
         }
     }
@@ -305,7 +315,8 @@ public final class Database implements AutoCloseable {
 
     private void enableWal(Connection c) {
         String mode;
-        try (var s = c.createStatement(); var rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
+        try (var s = c.createStatement();
+                var rs = s.executeQuery("PRAGMA journal_mode = WAL")) {
             mode = rs.next() ? rs.getString(1) : null;
         } catch (SQLException e) {
             throw migrationFailure(e);
@@ -326,10 +337,13 @@ public final class Database implements AutoCloseable {
 
     private RuntimeException migrationFailure(SQLException e) {
         if (e instanceof SchemaMigrator.NewerSchemaException newer) {
-            return new Refused(() -> "the database " + file + " has schema version " + newer.databaseVersion()
-                    + ", newer than this program's " + newer.programVersion() + ". Nothing was changed. Run a newer"
-                    + " lark-handoff, or move the database aside to start with an empty store: "
-                    + moveAsideCommands(file), e);
+            return new Refused(
+                    () -> "the database " + file + " has schema version " + newer.databaseVersion()
+                            + ", newer than this program's " + newer.programVersion()
+                            + ". Nothing was changed. Run a newer"
+                            + " lark-handoff, or move the database aside to start with an empty store: "
+                            + moveAsideCommands(file),
+                    e);
         }
         Throwable cause = e.getCause() instanceof SQLiteException ? e.getCause() : e;
         if (cause instanceof SQLiteException sqlite && isCorruption(sqlite.getResultCode())) {
@@ -341,24 +355,30 @@ public final class Database implements AutoCloseable {
     /** The disk, not the data, said no: full, read-only, immutable, gone, or an I/O error. */
     private static boolean refusesWrites(SQLiteErrorCode code) {
         int primary = code.code & 0xff;
-        return primary == SQLiteErrorCode.SQLITE_READONLY.code || primary == SQLiteErrorCode.SQLITE_FULL.code
-                || primary == SQLiteErrorCode.SQLITE_IOERR.code || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code
+        return primary == SQLiteErrorCode.SQLITE_READONLY.code
+                || primary == SQLiteErrorCode.SQLITE_FULL.code
+                || primary == SQLiteErrorCode.SQLITE_IOERR.code
+                || primary == SQLiteErrorCode.SQLITE_CANTOPEN.code
                 || primary == SQLiteErrorCode.SQLITE_PERM.code;
     }
 
     private static String writeRefusal(SQLiteException e) {
         int primary = e.getResultCode().code & 0xff;
-        String what = primary == SQLiteErrorCode.SQLITE_FULL.code ? "the disk is full"
+        String what = primary == SQLiteErrorCode.SQLITE_FULL.code
+                ? "the disk is full"
                 : primary == SQLiteErrorCode.SQLITE_READONLY.code || primary == SQLiteErrorCode.SQLITE_PERM.code
                         ? "the file or its disk is read-only"
-                        : primary == SQLiteErrorCode.SQLITE_CANTOPEN.code ? "a file of the database cannot be opened"
+                        : primary == SQLiteErrorCode.SQLITE_CANTOPEN.code
+                                ? "a file of the database cannot be opened"
                                 : "the disk refused a write (read-only, immutable or failing)";
         return what + " (" + e.getResultCode().name() + ")";
     }
 
     private static boolean isCorruption(SQLiteErrorCode code) {
-        return code == SQLiteErrorCode.SQLITE_CORRUPT || code == SQLiteErrorCode.SQLITE_NOTADB
-                || code == SQLiteErrorCode.SQLITE_CORRUPT_INDEX || code == SQLiteErrorCode.SQLITE_CORRUPT_VTAB
+        return code == SQLiteErrorCode.SQLITE_CORRUPT
+                || code == SQLiteErrorCode.SQLITE_NOTADB
+                || code == SQLiteErrorCode.SQLITE_CORRUPT_INDEX
+                || code == SQLiteErrorCode.SQLITE_CORRUPT_VTAB
                 || code == SQLiteErrorCode.SQLITE_CORRUPT_SEQUENCE;
     }
 

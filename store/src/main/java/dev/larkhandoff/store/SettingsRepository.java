@@ -17,20 +17,27 @@ public final class SettingsRepository {
     }
 
     public Optional<String> get(String key) {
-        return db.read(ctx -> ctx.select(SETTINGS.VALUE).from(SETTINGS).where(SETTINGS.KEY.eq(key))
+        return db.read(ctx -> ctx.select(SETTINGS.VALUE)
+                .from(SETTINGS)
+                .where(SETTINGS.KEY.eq(key))
                 .fetchOptional(SETTINGS.VALUE));
     }
 
     public void put(String key, String value) {
         long now = clock.millis();
         db.write(ctx -> ctx.insertInto(SETTINGS)
-                .set(SETTINGS.KEY, key).set(SETTINGS.VALUE, value).set(SETTINGS.UPDATED_AT, now)
-                .onConflict(SETTINGS.KEY).doUpdate()
-                .set(SETTINGS.VALUE, value).set(SETTINGS.UPDATED_AT, now)
+                .set(SETTINGS.KEY, key)
+                .set(SETTINGS.VALUE, value)
+                .set(SETTINGS.UPDATED_AT, now)
+                .onConflict(SETTINGS.KEY)
+                .doUpdate()
+                .set(SETTINGS.VALUE, value)
+                .set(SETTINGS.UPDATED_AT, now)
                 .execute());
     }
 
     public boolean remove(String key) {
-        return db.write(ctx -> ctx.deleteFrom(SETTINGS).where(SETTINGS.KEY.eq(key)).execute() == 1);
+        return db.write(
+                ctx -> ctx.deleteFrom(SETTINGS).where(SETTINGS.KEY.eq(key)).execute() == 1);
     }
 }

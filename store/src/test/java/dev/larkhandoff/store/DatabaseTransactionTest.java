@@ -19,18 +19,24 @@ class DatabaseTransactionTest {
         try (Store store = Store.open(home, Clock.systemUTC())) {
             // A deferred foreign key is checked by COMMIT itself; SQLite then keeps the transaction open.
             assertThatThrownBy(() -> store.database().write(ctx -> {
-                ctx.execute("PRAGMA defer_foreign_keys = ON");
-                return ctx.execute("INSERT INTO handoff_bindings (chat_id, session_id, activated_at)"
-                        + " VALUES ('oc_chat', 'no-such-session', 0)");
-            })).isInstanceOf(StoreException.class).hasMessageContaining("FOREIGN KEY");
+                        ctx.execute("PRAGMA defer_foreign_keys = ON");
+                        return ctx.execute("INSERT INTO handoff_bindings (chat_id, session_id, activated_at)"
+                                + " VALUES ('oc_chat', 'no-such-session', 0)");
+                    }))
+                    .isInstanceOf(StoreException.class)
+                    .hasMessageContaining("FOREIGN KEY");
 
-            assertThat(store.inbox().insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}")).inserted())
+            assertThat(store.inbox()
+                            .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))
+                            .inserted())
                     .isTrue();
             Object bindings = store.database().read(ctx -> ctx.fetchValue("SELECT count(*) FROM handoff_bindings"));
             assertThat(bindings).isEqualTo(0);
         }
         try (Store store = Store.open(home, Clock.systemUTC())) {
-            assertThat(store.inbox().count()).as("the write after the failed commit was committed").isEqualTo(1);
+            assertThat(store.inbox().count())
+                    .as("the write after the failed commit was committed")
+                    .isEqualTo(1);
         }
     }
 }

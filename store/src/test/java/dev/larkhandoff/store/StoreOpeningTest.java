@@ -45,8 +45,9 @@ class StoreOpeningTest {
     // (a) something that is not SQLite at all
 
     @Test
-    void given_a_text_file_at_the_database_path_when_opened_then_it_is_refused_with_how_to_move_it_aside_and_left_as_is()
-            throws Exception {
+    void
+            given_a_text_file_at_the_database_path_when_opened_then_it_is_refused_with_how_to_move_it_aside_and_left_as_is()
+                    throws Exception {
         Files.writeString(db(), "hello");
         Snapshot before = Snapshot.of(home);
 
@@ -130,7 +131,8 @@ class StoreOpeningTest {
     void given_a_database_in_rollback_journal_mode_with_a_damaged_body_when_opened_then_not_even_its_header_changes()
             throws Exception {
         // A database from elsewhere (not in WAL mode): switching it to WAL would rewrite its header.
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db()); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+                Statement s = c.createStatement()) {
             s.execute("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)");
             s.execute("CREATE INDEX t_body ON t (body)");
             s.execute("BEGIN");
@@ -189,8 +191,9 @@ class StoreOpeningTest {
     }
 
     @Test
-    void given_a_database_file_moved_aside_but_its_wal_left_behind_when_opened_then_it_refuses_to_start_on_the_stale_wal()
-            throws Exception {
+    void
+            given_a_database_file_moved_aside_but_its_wal_left_behind_when_opened_then_it_refuses_to_start_on_the_stale_wal()
+                    throws Exception {
         Files.write(Path.of(db() + "-wal"), new byte[] {0x37, 0x7f, 0x06, (byte) 0x82, 0, 0, 0, 0});
         Snapshot before = Snapshot.of(home);
 
@@ -208,7 +211,8 @@ class StoreOpeningTest {
     void given_a_home_that_is_not_writable_when_opened_then_the_error_names_the_directory() throws Exception {
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("r-x------"));
         try {
-            Assumptions.assumeFalse(Files.isWritable(home),
+            Assumptions.assumeFalse(
+                    Files.isWritable(home),
                     "running as a user that ignores directory permissions (root): an unwritable directory cannot be made");
 
             assertThatThrownBy(() -> Store.open(home, CLOCK))
@@ -227,7 +231,8 @@ class StoreOpeningTest {
         fillAndClose(db(), 1);
         Files.setPosixFilePermissions(db(), PosixFilePermissions.fromString("r--------"));
         try {
-            Assumptions.assumeFalse(Files.isWritable(db()),
+            Assumptions.assumeFalse(
+                    Files.isWritable(db()),
                     "running as a user that ignores file permissions (root): an unwritable file cannot be made");
             Snapshot before = Snapshot.of(home);
 
@@ -275,7 +280,8 @@ class StoreOpeningTest {
     void given_a_database_with_a_newer_schema_when_opened_then_it_is_refused_naming_both_versions_and_left_as_is()
             throws Exception {
         fillAndClose(db(), 10);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db()); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+                Statement s = c.createStatement()) {
             s.execute("INSERT INTO schema_version VALUES (99, 'future', 0)");
         }
         Snapshot before = Snapshot.of(home);
@@ -293,7 +299,8 @@ class StoreOpeningTest {
     void given_a_newer_database_in_rollback_journal_mode_when_opened_then_not_even_its_header_changes()
             throws Exception {
         fillAndClose(db(), 10);
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db()); Statement s = c.createStatement()) {
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + db());
+                Statement s = c.createStatement()) {
             s.execute("PRAGMA journal_mode = DELETE");
             s.execute("INSERT INTO schema_version VALUES (99, 'future', 0)");
         }
@@ -315,7 +322,9 @@ class StoreOpeningTest {
 
         try (Store store = Store.open(home, CLOCK)) {
             assertThat(store.schemaVersion()).isEqualTo(1);
-            assertThat(store.inbox().insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}")).inserted())
+            assertThat(store.inbox()
+                            .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))
+                            .inserted())
                     .isTrue();
             Object journalMode = store.database().read(ctx -> ctx.fetchValue("PRAGMA journal_mode"));
             assertThat(journalMode).isEqualTo("wal");
@@ -374,15 +383,23 @@ class StoreOpeningTest {
             List<InboxEvent> events = new ArrayList<>();
             for (int i = 0; i < rows; i++) {
                 events.add(InboxEvent.of("e" + i, "im.message.receive_v1", "{\"text\":\"" + "x".repeat(200) + i + "\"}")
-                        .withMessage("om_" + i, "oc_chat" + (i % 7), "group", "ou_sender", "user", "text",
-                                "message " + i, 1_700_000_000_000L + i));
+                        .withMessage(
+                                "om_" + i,
+                                "oc_chat" + (i % 7),
+                                "group",
+                                "ou_sender",
+                                "user",
+                                "text",
+                                "message " + i,
+                                1_700_000_000_000L + i));
             }
             store.inbox().insertAllIfAbsent(events);
         }
     }
 
     private static List<List<Object>> query(Path file, String sql) throws SQLException {
-        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file); Statement s = c.createStatement();
+        try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + file);
+                Statement s = c.createStatement();
                 ResultSet rs = s.executeQuery(sql)) {
             List<List<Object>> rows = new ArrayList<>();
             int columns = rs.getMetaData().getColumnCount();
@@ -403,9 +420,10 @@ class StoreOpeningTest {
             try (Stream<Path> list = Files.list(dir)) {
                 List<String> out = new ArrayList<>();
                 for (Path p : list.sorted().toList()) {
-                    out.add(p.getFileName() + (Files.isRegularFile(p)
-                            ? " " + Files.size(p) + " bytes sha256 " + sha256(Files.readAllBytes(p))
-                            : " (not a regular file)"));
+                    out.add(p.getFileName()
+                            + (Files.isRegularFile(p)
+                                    ? " " + Files.size(p) + " bytes sha256 " + sha256(Files.readAllBytes(p))
+                                    : " (not a regular file)"));
                 }
                 return new Snapshot(out);
             }
@@ -413,7 +431,8 @@ class StoreOpeningTest {
 
         private static String sha256(byte[] bytes) {
             try {
-                return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
+                return HexFormat.of()
+                        .formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
             } catch (NoSuchAlgorithmException e) {
                 throw new IllegalStateException(e);
             }

@@ -20,13 +20,20 @@ class StoreSmokeTest {
             throws Exception {
         try (Store store = Store.open(home, Clock.systemUTC())) {
             assertThat(store.schemaVersion()).isEqualTo(1);
-            assertThat(store.inbox().insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}")).inserted()).isTrue();
+            assertThat(store.inbox()
+                            .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))
+                            .inserted())
+                    .isTrue();
         }
         Path db = home.resolve("lark-handoff.db");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db)))
+                .isEqualTo("rw-------");
         try (Store store = Store.open(home, Clock.systemUTC())) {
             assertThat(store.inbox().count()).isEqualTo(1);
-            assertThat(store.inbox().insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}")).inserted()).isFalse();
+            assertThat(store.inbox()
+                            .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))
+                            .inserted())
+                    .isFalse();
         }
     }
 }

@@ -1,7 +1,6 @@
 package dev.larkhandoff.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.store.inbox.InboxEvent;
 import java.io.IOException;
@@ -27,12 +26,14 @@ class UnwritableStoreTest {
 
     @TempDir
     Path dir;
+
     private Path mount;
     private boolean mounted;
 
     @BeforeEach
     void tinyDisk() throws Exception {
-        Assumptions.assumeTrue("root".equals(System.getProperty("user.name")),
+        Assumptions.assumeTrue(
+                "root".equals(System.getProperty("user.name")),
                 "mounting a tmpfs needs root; running as " + System.getProperty("user.name"));
         mount = Files.createDirectory(dir.resolve("disk"));
         int status = run("mount", "-t", "tmpfs", "-o", "size=2m,mode=0700", "tmpfs", mount.toString());
@@ -48,8 +49,9 @@ class UnwritableStoreTest {
     }
 
     @Test
-    void given_a_full_disk_when_events_are_written_then_each_write_is_refused_the_store_says_why_and_recovers_when_room_comes_back()
-            throws Exception {
+    void
+            given_a_full_disk_when_events_are_written_then_each_write_is_refused_the_store_says_why_and_recovers_when_room_comes_back()
+                    throws Exception {
         Instant now = Instant.parse("2025-03-01T10:00:00Z");
         try (Store store = Store.open(mount.resolve("home"), Clock.fixed(now, ZoneOffset.UTC))) {
             store.inbox().insertIfAbsent(event("before"));
@@ -71,11 +73,17 @@ class UnwritableStoreTest {
             assertThat(health.writable()).isFalse();
             assertThat(health.unwritableSince()).isEqualTo(now);
             assertThat(health.problem()).containsIgnoringCase("full");
-            assertThat(store.probeWrite().writable()).as("the probe still fails while the disk is full").isFalse();
-            assertThat(store.inbox().find("event:before")).as("reads still work").isPresent();
+            assertThat(store.probeWrite().writable())
+                    .as("the probe still fails while the disk is full")
+                    .isFalse();
+            assertThat(store.inbox().find("event:before"))
+                    .as("reads still work")
+                    .isPresent();
 
             Files.delete(ballast);
-            assertThat(store.probeWrite().writable()).as("the probe succeeds once there is room").isTrue();
+            assertThat(store.probeWrite().writable())
+                    .as("the probe succeeds once there is room")
+                    .isTrue();
             assertThat(store.health().problem()).isNull();
             assertThat(store.inbox().insertIfAbsent(event("after")).inserted()).isTrue();
         }
@@ -92,7 +100,8 @@ class UnwritableStoreTest {
             assertThat(store.inbox().find("event:one")).isPresent();
 
             assertThat(mount.resolve("home").resolve(Store.FILE_NAME + "-shm"))
-                    .as("the WAL index lives in the heap: nothing to SIGBUS on when the disk fills").doesNotExist();
+                    .as("the WAL index lives in the heap: nothing to SIGBUS on when the disk fills")
+                    .doesNotExist();
         }
     }
 
@@ -116,8 +125,10 @@ class UnwritableStoreTest {
     }
 
     private static int run(String... command) throws IOException, InterruptedException {
-        Process p = new ProcessBuilder(command).redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        Process p = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
         if (!p.waitFor(20, TimeUnit.SECONDS)) {
             p.destroyForcibly();
             return -1;

@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** How a card button looks: Lark's button {@code type}. */
 public enum ButtonStyle {
-    PRIMARY, DEFAULT, DANGER;
+    PRIMARY,
+    DEFAULT,
+    DANGER;
 
     /** The {@code type} value Lark expects. */
     public String wire() {

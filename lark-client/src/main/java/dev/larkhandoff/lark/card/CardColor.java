@@ -4,7 +4,18 @@ import java.util.Locale;
 
 /** A card header colour: Lark's {@code header.template} values, the same in card JSON 1.0 and 2.0. */
 public enum CardColor {
-    BLUE, WATHET, TURQUOISE, GREEN, YELLOW, ORANGE, RED, CARMINE, VIOLET, PURPLE, INDIGO, GREY;
+    BLUE,
+    WATHET,
+    TURQUOISE,
+    GREEN,
+    YELLOW,
+    ORANGE,
+    RED,
+    CARMINE,
+    VIOLET,
+    PURPLE,
+    INDIGO,
+    GREY;
 
     /** The {@code template} value Lark expects. */
     public String wire() {

@@ -21,24 +21,26 @@ public final class CardFallback {
     /** Card markdown mentions; text messages spell them {@code <at user_id="…"></at>}. */
     private static final Pattern CARD_MENTION = Pattern.compile("<at id=\"?([A-Za-z0-9_\\-]+)\"?></at>");
 
-    private CardFallback() {
-    }
+    private CardFallback() {}
 
     /** A 1.0 card: same title and colour, the card's text as one lark_md block, then the outage note. */
     public static ObjectNode toV1(JsonNode card) {
         CardText text = CardText.of(card);
         ObjectNode v1 = LarkJson.object();
         // Keep PATCHability: a working card that fell back must still be updatable in place.
-        boolean updateMulti = card != null && card.path("config").path("update_multi").asBoolean(false);
+        boolean updateMulti =
+                card != null && card.path("config").path("update_multi").asBoolean(false);
         v1.putObject("config").put("wide_screen_mode", true).put("update_multi", updateMulti);
         if (!text.title().isEmpty()) {
-            String template = card == null ? "" : CardText.string(card.path("header").get("template"));
+            String template =
+                    card == null ? "" : CardText.string(card.path("header").get("template"));
             v1.set("header", Cards.header(text.title(), CardColor.fromWire(template)));
         }
         ArrayNode elements = v1.putArray("elements");
         if (!text.body().isBlank()) {
-            elements.addObject().put("tag", "div").set("text",
-                    LarkJson.object().put("tag", "lark_md").put("content", text.body()));
+            elements.addObject()
+                    .put("tag", "div")
+                    .set("text", LarkJson.object().put("tag", "lark_md").put("content", text.body()));
         }
         elements.addObject().put("tag", "note").putArray("elements").add(Cards.plainText(V1_NOTE));
         return v1;

@@ -49,38 +49,44 @@ public final class CardSender {
         return deliver(card, uuid, (message, id) -> messages.reply(messageId, message, inThread, id));
     }
 
-    private Mono<CardDelivery> deliver(JsonNode card, String uuid,
-            BiFunction<OutgoingMessage, String, Mono<Message>> transport) {
+    private Mono<CardDelivery> deliver(
+            JsonNode card, String uuid, BiFunction<OutgoingMessage, String, Mono<Message>> transport) {
         Objects.requireNonNull(card, "card");
         boolean v2 = Cards.isV2(card);
-        Mono<CardDelivery> asBuilt = attempt(transport, OutgoingMessage.interactive(card), uuid, "",
-                v2 ? CardForm.CARD_V2 : CardForm.CARD_V1);
+        Mono<CardDelivery> asBuilt = attempt(
+                transport, OutgoingMessage.interactive(card), uuid, "", v2 ? CardForm.CARD_V2 : CardForm.CARD_V1);
         return asBuilt.onErrorResume(CardSender::isCardOutage, outage -> {
             log.warn("card refused with {} ({}); falling back", CARD_V2_UNAVAILABLE, outage.getMessage());
             Mono<CardDelivery> degraded = v2
-                    ? attempt(transport, OutgoingMessage.interactive(CardFallback.toV1(card)), uuid, "-v1",
+                    ? attempt(
+                            transport,
+                            OutgoingMessage.interactive(CardFallback.toV1(card)),
+                            uuid,
+                            "-v1",
                             CardForm.CARD_V1)
                     : Mono.error(outage);
-            return degraded
-                    .onErrorResume(LarkException.class, v1Failure -> {
-                        if (v1Failure != outage) {
-                            log.warn("1.0 fallback card refused ({}); sending text", v1Failure.getMessage());
-                        }
-                        return attempt(transport, OutgoingMessage.text(CardFallback.toText(card)), uuid, "-txt",
-                                CardForm.TEXT)
-                                .onErrorMap(LarkException.class, textFailure -> {
-                                    textFailure.addSuppressed(outage);
-                                    if (v1Failure != outage) {
-                                        textFailure.addSuppressed(v1Failure);
-                                    }
-                                    return textFailure;
-                                });
-                    });
+            return degraded.onErrorResume(LarkException.class, v1Failure -> {
+                if (v1Failure != outage) {
+                    log.warn("1.0 fallback card refused ({}); sending text", v1Failure.getMessage());
+                }
+                return attempt(transport, OutgoingMessage.text(CardFallback.toText(card)), uuid, "-txt", CardForm.TEXT)
+                        .onErrorMap(LarkException.class, textFailure -> {
+                            textFailure.addSuppressed(outage);
+                            if (v1Failure != outage) {
+                                textFailure.addSuppressed(v1Failure);
+                            }
+                            return textFailure;
+                        });
+            });
         });
     }
 
-    private static Mono<CardDelivery> attempt(BiFunction<OutgoingMessage, String, Mono<Message>> transport,
-            OutgoingMessage message, String uuid, String uuidSuffix, CardForm form) {
+    private static Mono<CardDelivery> attempt(
+            BiFunction<OutgoingMessage, String, Mono<Message>> transport,
+            OutgoingMessage message,
+            String uuid,
+            String uuidSuffix,
+            CardForm form) {
         String id = uuid == null ? null : uuid + uuidSuffix;
         return Mono.defer(() -> transport.apply(message, id)).map(m -> new CardDelivery(m, form));
     }

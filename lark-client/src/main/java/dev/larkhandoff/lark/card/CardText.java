@@ -15,8 +15,8 @@ import tools.jackson.databind.JsonNode;
 public record CardText(String title, String body) {
 
     /** 2.0 layout containers whose children a person still sees as part of the card. */
-    private static final Set<String> CONTAINERS = Set.of("form", "column_set", "column", "collapsible_panel",
-            "interactive_container");
+    private static final Set<String> CONTAINERS =
+            Set.of("form", "column_set", "column", "collapsible_panel", "interactive_container");
 
     public CardText {
         title = title == null ? "" : title;
@@ -45,7 +45,9 @@ public record CardText(String title, String body) {
         }
         for (JsonNode e : elements) {
             String tag = string(e.get("tag"));
-            String text = "markdown".equals(tag) ? string(e.get("content")) : string(e.path("text").get("content"));
+            String text = "markdown".equals(tag)
+                    ? string(e.get("content"))
+                    : string(e.path("text").get("content"));
             if ("markdown".equals(tag) || "div".equals(tag)) {
                 if (!text.isBlank()) {
                     blocks.add(text);

@@ -16,8 +16,7 @@ public final class Cards {
     /** Lark ids are ASCII word characters; anything else would let a caller inject card markup. */
     private static final Pattern OPEN_ID = Pattern.compile("[A-Za-z0-9_\\-]+");
 
-    private Cards() {
-    }
+    private Cards() {}
 
     /** A markdown card without a header; add one with {@link MarkdownCard#titled}. */
     public static MarkdownCard markdown(String markdown) {
@@ -114,7 +113,9 @@ public final class Cards {
 
     /** Buttons side by side: 2.0 has no {@code action} container, so each gets an auto-width column. */
     static ObjectNode buttonRow(List<Button> buttons) {
-        ObjectNode row = LarkJson.object().put("tag", "column_set").put("flex_mode", "flow")
+        ObjectNode row = LarkJson.object()
+                .put("tag", "column_set")
+                .put("flex_mode", "flow")
                 .put("horizontal_spacing", "8px");
         ArrayNode columns = row.putArray("columns");
         for (Button b : buttons) {

@@ -18,8 +18,15 @@ import tools.jackson.databind.node.ObjectNode;
  * @param cancelLabel the cancel button's label, null for no cancel button
  * @param chatId      carried in the callback values so the answer can be routed to its chat
  */
-public record FormCard(String title, CardColor color, String body, List<FormField> fields, String submitLabel,
-        ObjectNode submitExtra, String cancelLabel, String chatId) {
+public record FormCard(
+        String title,
+        CardColor color,
+        String body,
+        List<FormField> fields,
+        String submitLabel,
+        ObjectNode submitExtra,
+        String cancelLabel,
+        String chatId) {
 
     /** The {@code action} of the submit button's value. */
     public static final String SUBMIT_ACTION = "form_submit";
@@ -56,8 +63,8 @@ public record FormCard(String title, CardColor color, String body, List<FormFiel
     }
 
     public FormCard withCancel(String label) {
-        return new FormCard(title, color, body, fields, submitLabel, submitExtra, Cards.requireText(label, "cancel label"),
-                chatId);
+        return new FormCard(
+                title, color, body, fields, submitLabel, submitExtra, Cards.requireText(label, "cancel label"), chatId);
     }
 
     public FormCard withChatId(String newChatId) {
@@ -81,7 +88,9 @@ public record FormCard(String title, CardColor color, String body, List<FormFiel
         fields.stream().sorted(Comparator.comparingInt(FormCard::rank)).forEach(f -> inner.add(f.toElement()));
         inner.add(submitButton());
         if (cancelLabel != null) {
-            Button cancel = new Button(cancelLabel, ButtonStyle.DEFAULT,
+            Button cancel = new Button(
+                    cancelLabel,
+                    ButtonStyle.DEFAULT,
                     LarkJson.object().put("action", CANCEL_ACTION).put("chat_id", chatId));
             elements.add(Cards.buttonElement(cancel));
         }

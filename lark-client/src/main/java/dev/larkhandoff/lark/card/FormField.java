@@ -72,7 +72,8 @@ public sealed interface FormField permits FormField.Select, FormField.Checker, F
 
         @Override
         public ObjectNode toElement() {
-            ObjectNode e = LarkJson.object().put("tag", "checker").put("name", name).put("checked", checked);
+            ObjectNode e =
+                    LarkJson.object().put("tag", "checker").put("name", name).put("checked", checked);
             e.set("text", Cards.plainText(label));
             return e;
         }
@@ -98,7 +99,8 @@ public sealed interface FormField permits FormField.Select, FormField.Checker, F
 
     /** A drop-down whose options are labelled by their own value. */
     static Select select(String name, String label, String... choices) {
-        return new Select(name, label, Arrays.stream(choices).map(c -> new Option(c, c)).toList(), null);
+        return new Select(
+                name, label, Arrays.stream(choices).map(c -> new Option(c, c)).toList(), null);
     }
 
     static Checker checker(String name, String label, boolean checked) {

@@ -33,8 +33,7 @@ public final class ContactApi {
     /** The open_id of the person with this email, empty when Lark knows no such address. */
     public Mono<Optional<String>> openIdByEmail(String email) {
         String wanted = require(email, "email");
-        return userIdsByEmail(List.of(wanted), UserIdType.OPEN_ID)
-                .map(found -> Optional.ofNullable(found.get(wanted)));
+        return userIdsByEmail(List.of(wanted), UserIdType.OPEN_ID).map(found -> Optional.ofNullable(found.get(wanted)));
     }
 
     /**

@@ -8,8 +8,7 @@ import tools.jackson.databind.node.ObjectNode;
 public record CardResponse(Toast toast, JsonNode card) {
 
     /** A short message shown to the person who clicked; {@code type} is info, success, warning or error. */
-    public record Toast(String type, String content) {
-    }
+    public record Toast(String type, String content) {}
 
     public static CardResponse toast(String type, String content) {
         return new CardResponse(new Toast(type, content), null);

@@ -9,8 +9,7 @@ import tools.jackson.databind.JsonNode;
 /** Parses a received message's content string by type; content that does not match its type is kept as {@link MessageContent.Other}. */
 final class ContentParser {
 
-    private ContentParser() {
-    }
+    private ContentParser() {}
 
     static MessageContent parse(String type, String raw) {
         if ("merge_forward".equals(type)) {
@@ -29,8 +28,12 @@ final class ContentParser {
             case "image" -> new MessageContent.Image(str(c, "image_key"));
             case "file" -> new MessageContent.File(str(c, "file_key"), EventDecoder.text(c, "file_name"));
             case "audio" -> new MessageContent.Audio(str(c, "file_key"), number(c, "duration"));
-            case "media" -> new MessageContent.Media(str(c, "file_key"), EventDecoder.text(c, "image_key"),
-                    EventDecoder.text(c, "file_name"), number(c, "duration"));
+            case "media" ->
+                new MessageContent.Media(
+                        str(c, "file_key"),
+                        EventDecoder.text(c, "image_key"),
+                        EventDecoder.text(c, "file_name"),
+                        number(c, "duration"));
             case "sticker" -> new MessageContent.Sticker(str(c, "file_key"));
             case "interactive" -> new MessageContent.Interactive(c);
             default -> new MessageContent.Other(type, raw);
@@ -72,11 +75,13 @@ final class ContentParser {
                 String tag = str(el, "tag");
                 switch (tag) {
                     case "text", "a", "md", "code_block" -> line.append(str(el, "text"));
-                    case "at" -> line.append('@').append(str(el, "user_name").isEmpty() ? str(el, "user_id") : str(el, "user_name"));
+                    case "at" ->
+                        line.append('@')
+                                .append(str(el, "user_name").isEmpty() ? str(el, "user_id") : str(el, "user_name"));
                     case "img" -> images.add(str(el, "image_key"));
-                    case "emotion" -> line.append(':').append(str(el, "emoji_type")).append(':');
-                    default -> {
-                    }
+                    case "emotion" ->
+                        line.append(':').append(str(el, "emoji_type")).append(':');
+                    default -> {}
                 }
             }
             if (text.length() > 0) {

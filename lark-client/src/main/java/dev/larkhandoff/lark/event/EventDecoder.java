@@ -15,8 +15,7 @@ public final class EventDecoder {
     public static final String BOT_DELETED = "im.chat.member.bot.deleted_v1";
     public static final String CARD_ACTION = "card.action.trigger";
 
-    private EventDecoder() {
-    }
+    private EventDecoder() {}
 
     /** @throws MalformedEventException naming what is wrong with the payload */
     public static LarkEvent decode(byte[] payload) {
@@ -36,16 +35,30 @@ public final class EventDecoder {
         EventHeader header = header(root);
         JsonNode event = root.path("event");
         if (!event.isObject()) {
-            throw new MalformedEventException("event " + header.eventId() + " (" + header.eventType() + ") has no event object");
+            throw new MalformedEventException(
+                    "event " + header.eventId() + " (" + header.eventType() + ") has no event object");
         }
         return switch (header.eventType()) {
             case MESSAGE_RECEIVED -> messageReceived(header, event, root);
-            case REACTION_CREATED -> new ReactionCreated(header, required(event, "message_id", header),
-                    nonNull(text(event.path("reaction_type"), "emoji_type")), text(event, "operator_type"),
-                    userId(event.path("user_id")), text(event, "app_id"), millis(event, "action_time"), root);
-            case BOT_ADDED, BOT_DELETED -> new BotMembershipChanged(header, BOT_ADDED.equals(header.eventType()),
-                    required(event, "chat_id", header), userId(event.path("operator_id")),
-                    "true".equals(text(event, "external")), text(event, "name"), root);
+            case REACTION_CREATED ->
+                new ReactionCreated(
+                        header,
+                        required(event, "message_id", header),
+                        nonNull(text(event.path("reaction_type"), "emoji_type")),
+                        text(event, "operator_type"),
+                        userId(event.path("user_id")),
+                        text(event, "app_id"),
+                        millis(event, "action_time"),
+                        root);
+            case BOT_ADDED, BOT_DELETED ->
+                new BotMembershipChanged(
+                        header,
+                        BOT_ADDED.equals(header.eventType()),
+                        required(event, "chat_id", header),
+                        userId(event.path("operator_id")),
+                        "true".equals(text(event, "external")),
+                        text(event, "name"),
+                        root);
             case CARD_ACTION -> cardAction(header, event, root);
             default -> new UnknownEvent(header, root);
         };
@@ -59,8 +72,8 @@ public final class EventDecoder {
             if (id == null || id.isEmpty() || type == null || type.isEmpty()) {
                 throw new MalformedEventException("schema 2.0 event lacks header.event_id or header.event_type");
             }
-            return new EventHeader(id, type, millis(h, "create_time"), text(h, "token"), text(h, "app_id"),
-                    text(h, "tenant_key"));
+            return new EventHeader(
+                    id, type, millis(h, "create_time"), text(h, "token"), text(h, "app_id"), text(h, "tenant_key"));
         }
         // The 1.0 callback format: {uuid, token, ts, type: "event_callback", event: {type, …}}.
         String uuid = text(root, "uuid");
@@ -74,8 +87,13 @@ public final class EventDecoder {
         } catch (NumberFormatException e) {
             ts = 0;
         }
-        return new EventHeader(uuid, type, (long) (ts * 1000), text(root, "token"),
-                text(root.path("event"), "app_id"), text(root.path("event"), "tenant_key"));
+        return new EventHeader(
+                uuid,
+                type,
+                (long) (ts * 1000),
+                text(root, "token"),
+                text(root.path("event"), "app_id"),
+                text(root.path("event"), "tenant_key"));
     }
 
     private static MessageReceived messageReceived(EventHeader header, JsonNode event, JsonNode root) {
@@ -86,15 +104,27 @@ public final class EventDecoder {
         String rawContent = nonNull(text(m, "content"));
         List<MessageReceived.Mention> mentions = new ArrayList<>();
         for (JsonNode x : m.path("mentions")) {
-            mentions.add(new MessageReceived.Mention(text(x, "key"), userId(x.path("id")), text(x, "name"),
-                    text(x, "tenant_key")));
+            mentions.add(new MessageReceived.Mention(
+                    text(x, "key"), userId(x.path("id")), text(x, "name"), text(x, "tenant_key")));
         }
-        MessageReceived.Received received = new MessageReceived.Received(messageId, text(m, "root_id"),
-                text(m, "parent_id"), text(m, "thread_id"), millis(m, "create_time"), millis(m, "update_time"),
-                required(m, "chat_id", header), text(m, "chat_type"), type, rawContent,
-                ContentParser.parse(type, rawContent), mentions);
-        return new MessageReceived(header, new MessageReceived.Sender(userId(s.path("sender_id")),
-                text(s, "sender_type"), text(s, "tenant_key")), received, root);
+        MessageReceived.Received received = new MessageReceived.Received(
+                messageId,
+                text(m, "root_id"),
+                text(m, "parent_id"),
+                text(m, "thread_id"),
+                millis(m, "create_time"),
+                millis(m, "update_time"),
+                required(m, "chat_id", header),
+                text(m, "chat_type"),
+                type,
+                rawContent,
+                ContentParser.parse(type, rawContent),
+                mentions);
+        return new MessageReceived(
+                header,
+                new MessageReceived.Sender(userId(s.path("sender_id")), text(s, "sender_type"), text(s, "tenant_key")),
+                received,
+                root);
     }
 
     private static CardAction cardAction(EventHeader header, JsonNode event, JsonNode root) {
@@ -109,12 +139,23 @@ public final class EventDecoder {
             isChecked = Boolean.valueOf(checked.stringValue());
         }
         JsonNode formValue = a.get("form_value");
-        CardAction.Action action = new CardAction.Action(a.path("value"), text(a, "tag"), text(a, "option"),
-                text(a, "name"), formValue == null || formValue.isNull() ? null : formValue, text(a, "input_value"),
+        CardAction.Action action = new CardAction.Action(
+                a.path("value"),
+                text(a, "tag"),
+                text(a, "option"),
+                text(a, "name"),
+                formValue == null || formValue.isNull() ? null : formValue,
+                text(a, "input_value"),
                 isChecked);
-        return new CardAction(header, new CardAction.Operator(text(op, "open_id"), text(op, "user_id"),
-                text(op, "union_id"), text(op, "tenant_key")), text(event, "token"), action, text(event, "host"),
-                new CardAction.Context(text(ctx, "open_message_id"), text(ctx, "open_chat_id")), root);
+        return new CardAction(
+                header,
+                new CardAction.Operator(
+                        text(op, "open_id"), text(op, "user_id"), text(op, "union_id"), text(op, "tenant_key")),
+                text(event, "token"),
+                action,
+                text(event, "host"),
+                new CardAction.Context(text(ctx, "open_message_id"), text(ctx, "open_chat_id")),
+                root);
     }
 
     private static String nonNull(String s) {
@@ -137,7 +178,8 @@ public final class EventDecoder {
     private static String required(JsonNode node, String field, EventHeader header) {
         String v = text(node, field);
         if (v == null || v.isEmpty()) {
-            throw new MalformedEventException("event " + header.eventId() + " (" + header.eventType() + ") lacks " + field);
+            throw new MalformedEventException(
+                    "event " + header.eventId() + " (" + header.eventType() + ") lacks " + field);
         }
         return v;
     }

@@ -1,5 +1,4 @@
 package dev.larkhandoff.lark.event;
 
 /** A person's three ids as events carry them. */
-public record UserId(String openId, String unionId, String userId) {
-}
+public record UserId(String openId, String unionId, String userId) {}

@@ -39,6 +39,7 @@ public final class LarkHttp implements AutoCloseable {
 
     /** Tenant token missing / invalid: refetch the token and retry once. */
     static final Set<Integer> INVALID_TOKEN_CODES = Set.of(99991661, 99991663);
+
     static final int RATE_LIMITED = 99991400;
     static final String TOKEN_PATH = "/open-apis/auth/v3/tenant_access_token/internal";
     private static final String USER_AGENT = "lark-handoff/0.1";
@@ -63,8 +64,8 @@ public final class LarkHttp implements AutoCloseable {
                 .responseTimeout(config.requestTimeout())
                 .headers(h -> h.set(HttpHeaderNames.USER_AGENT, USER_AGENT));
         this.tokens = new TenantTokenProvider(config.clock(), this::fetchToken);
-        this.limiter = new SendLimiter(System::nanoTime, config.sendsPerSecondPerChat(), config.callsPerSecondPerApp(),
-                config.maxRetryWait());
+        this.limiter = new SendLimiter(
+                System::nanoTime, config.sendsPerSecondPerChat(), config.callsPerSecondPerApp(), config.maxRetryWait());
     }
 
     public LarkClientConfig config() {
@@ -99,8 +100,7 @@ public final class LarkHttp implements AutoCloseable {
     }
 
     /** What a download produced: the file, its size, and what Lark said about it. */
-    public record Download(Path file, long bytes, String contentType, String fileName) {
-    }
+    public record Download(Path file, long bytes, String contentType, String fileName) {}
 
     /**
      * Streams a binary answer into {@code target}, refusing more than {@code maxBytes}; a partial file
@@ -111,32 +111,35 @@ public final class LarkHttp implements AutoCloseable {
     }
 
     private Mono<JsonNode> attempt(ApiRequest request, int retries, boolean tokenRetried) {
-        return tokenFor(request).flatMap(token -> exchange(request, token)
-                .flatMap(answer -> {
-                    int code = answer.code();
-                    if (answer.status() == 429 || code == RATE_LIMITED) {
-                        return rateLimited(request, answer, retries, tokenRetried);
-                    }
-                    if (INVALID_TOKEN_CODES.contains(code) && request.authenticated() && !tokenRetried) {
-                        tokens.invalidate(token);
-                        return attempt(request, retries, true);
-                    }
-                    if (answer.status() >= 500 && request.idempotent() && retries < config.maxRetries()) {
-                        return Mono.delay(backoff(retries)).then(paced(request))
-                                .then(attempt(request, retries + 1, tokenRetried));
-                    }
-                    return answer.toResult(request);
-                })
-                // Only failures below the envelope land here: nested attempts already wrap theirs.
-                .onErrorResume(e -> !(e instanceof LarkException), e -> {
-                    LarkException failure = LarkException.transport(request.describe(), unwrap(e));
-                    if (request.idempotent() && retries < config.maxRetries()) {
-                        log.debug("retrying {} after {}", request.describe(), failure.larkMsg());
-                        return Mono.delay(backoff(retries)).then(paced(request))
-                                .then(attempt(request, retries + 1, tokenRetried));
-                    }
-                    return Mono.error(failure);
-                }));
+        return tokenFor(request)
+                .flatMap(token -> exchange(request, token)
+                        .flatMap(answer -> {
+                            int code = answer.code();
+                            if (answer.status() == 429 || code == RATE_LIMITED) {
+                                return rateLimited(request, answer, retries, tokenRetried);
+                            }
+                            if (INVALID_TOKEN_CODES.contains(code) && request.authenticated() && !tokenRetried) {
+                                tokens.invalidate(token);
+                                return attempt(request, retries, true);
+                            }
+                            if (answer.status() >= 500 && request.idempotent() && retries < config.maxRetries()) {
+                                return Mono.delay(backoff(retries))
+                                        .then(paced(request))
+                                        .then(attempt(request, retries + 1, tokenRetried));
+                            }
+                            return answer.toResult(request);
+                        })
+                        // Only failures below the envelope land here: nested attempts already wrap theirs.
+                        .onErrorResume(e -> !(e instanceof LarkException), e -> {
+                            LarkException failure = LarkException.transport(request.describe(), unwrap(e));
+                            if (request.idempotent() && retries < config.maxRetries()) {
+                                log.debug("retrying {} after {}", request.describe(), failure.larkMsg());
+                                return Mono.delay(backoff(retries))
+                                        .then(paced(request))
+                                        .then(attempt(request, retries + 1, tokenRetried));
+                            }
+                            return Mono.error(failure);
+                        }));
     }
 
     private Mono<JsonNode> rateLimited(ApiRequest request, Answer answer, int retries, boolean tokenRetried) {
@@ -185,68 +188,80 @@ public final class LarkHttp implements AutoCloseable {
                 json = LarkJson.mapper().writeValueAsBytes(request.jsonBody());
             } catch (JacksonException e) {
                 return Mono.error(new IllegalArgumentException(
-                        "request body of " + request.describe() + " cannot be written as JSON: " + e.getOriginalMessage(), e));
+                        "request body of " + request.describe() + " cannot be written as JSON: "
+                                + e.getOriginalMessage(),
+                        e));
             }
             receiver = sender.send(ByteBufFlux.fromInbound(Mono.just(json)));
         } else {
             receiver = sender;
         }
-        return receiver.responseSingle((response, body) -> body.asByteArray()
-                .defaultIfEmpty(new byte[0])
-                .map(bytes -> Answer.of(response, bytes)));
+        return receiver.responseSingle((response, body) ->
+                body.asByteArray().defaultIfEmpty(new byte[0]).map(bytes -> Answer.of(response, bytes)));
     }
 
-    private Mono<Download> downloadAttempt(ApiRequest request, Path target, long maxBytes, int retries,
-            boolean tokenRetried) {
-        return tokenFor(request).flatMap(token -> http
-                .headers(h -> {
-                    if (!token.isEmpty()) {
-                        h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
-                    }
-                })
-                .request(request.method())
-                .uri(request.uri())
-                .response((response, body) -> {
-                    if (response.status().code() != 200) {
-                        return body.aggregate().asByteArray().defaultIfEmpty(new byte[0])
-                                .map(bytes -> Answer.of(response, bytes));
-                    }
-                    long declared = response.responseHeaders().getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
-                    if (declared > maxBytes) {
-                        return Mono.error(tooLarge(request, maxBytes));
-                    }
-                    return streamToFile(request, response, body, target, maxBytes);
-                })
-                .single()
-                .onErrorResume(e -> !(e instanceof LarkException), e -> retries < config.maxRetries()
-                        // Downloads are reads: a broken transfer is simply started again.
-                        ? Mono.delay(backoff(retries)).then(paced(request))
-                                .then(downloadAttempt(request, target, maxBytes, retries + 1, tokenRetried))
-                        : Mono.error(LarkException.transport(request.describe(), unwrap(e))))
-                .flatMap(result -> {
-                    if (result instanceof Download d) {
-                        return Mono.just(d);
-                    }
-                    Answer answer = (Answer) result;
-                    if (INVALID_TOKEN_CODES.contains(answer.code()) && request.authenticated() && !tokenRetried) {
-                        tokens.invalidate(token);
-                        return downloadAttempt(request, target, maxBytes, retries, true);
-                    }
-                    boolean retryable = answer.status() == 429 || answer.code() == RATE_LIMITED
-                            || answer.status() >= 500 && request.idempotent();
-                    if (retryable && retries < config.maxRetries()) {
-                        Duration wait = answer.resetAfter().orElse(backoff(retries));
-                        if (wait.compareTo(config.maxRetryWait()) <= 0) {
-                            return Mono.delay(wait).then(paced(request))
-                                    .then(downloadAttempt(request, target, maxBytes, retries + 1, tokenRetried));
-                        }
-                    }
-                    return Mono.error(answer.error(request));
-                }));
+    private Mono<Download> downloadAttempt(
+            ApiRequest request, Path target, long maxBytes, int retries, boolean tokenRetried) {
+        return tokenFor(request)
+                .flatMap(token -> http.headers(h -> {
+                            if (!token.isEmpty()) {
+                                h.set(HttpHeaderNames.AUTHORIZATION, "Bearer " + token);
+                            }
+                        })
+                        .request(request.method())
+                        .uri(request.uri())
+                        .response((response, body) -> {
+                            if (response.status().code() != 200) {
+                                return body.aggregate()
+                                        .asByteArray()
+                                        .defaultIfEmpty(new byte[0])
+                                        .map(bytes -> Answer.of(response, bytes));
+                            }
+                            long declared = response.responseHeaders().getInt(HttpHeaderNames.CONTENT_LENGTH, -1);
+                            if (declared > maxBytes) {
+                                return Mono.error(tooLarge(request, maxBytes));
+                            }
+                            return streamToFile(request, response, body, target, maxBytes);
+                        })
+                        .single()
+                        .onErrorResume(
+                                e -> !(e instanceof LarkException),
+                                e -> retries < config.maxRetries()
+                                        // Downloads are reads: a broken transfer is simply started again.
+                                        ? Mono.delay(backoff(retries))
+                                                .then(paced(request))
+                                                .then(downloadAttempt(
+                                                        request, target, maxBytes, retries + 1, tokenRetried))
+                                        : Mono.error(LarkException.transport(request.describe(), unwrap(e))))
+                        .flatMap(result -> {
+                            if (result instanceof Download d) {
+                                return Mono.just(d);
+                            }
+                            Answer answer = (Answer) result;
+                            if (INVALID_TOKEN_CODES.contains(answer.code())
+                                    && request.authenticated()
+                                    && !tokenRetried) {
+                                tokens.invalidate(token);
+                                return downloadAttempt(request, target, maxBytes, retries, true);
+                            }
+                            boolean retryable = answer.status() == 429
+                                    || answer.code() == RATE_LIMITED
+                                    || answer.status() >= 500 && request.idempotent();
+                            if (retryable && retries < config.maxRetries()) {
+                                Duration wait = answer.resetAfter().orElse(backoff(retries));
+                                if (wait.compareTo(config.maxRetryWait()) <= 0) {
+                                    return Mono.delay(wait)
+                                            .then(paced(request))
+                                            .then(downloadAttempt(
+                                                    request, target, maxBytes, retries + 1, tokenRetried));
+                                }
+                            }
+                            return Mono.error(answer.error(request));
+                        }));
     }
 
-    private Mono<Object> streamToFile(ApiRequest request, HttpClientResponse response, ByteBufFlux body, Path target,
-            long maxBytes) {
+    private Mono<Object> streamToFile(
+            ApiRequest request, HttpClientResponse response, ByteBufFlux body, Path target, long maxBytes) {
         String contentType = response.responseHeaders().get(HttpHeaderNames.CONTENT_TYPE);
         String fileName = fileNameOf(response.responseHeaders());
         return Mono.using(
@@ -274,7 +289,8 @@ public final class LarkHttp implements AutoCloseable {
     }
 
     private static LarkException tooLarge(ApiRequest request, long maxBytes) {
-        return LarkException.clientLimit("download larger than the limit of " + maxBytes + " bytes", request.describe());
+        return LarkException.clientLimit(
+                "download larger than the limit of " + maxBytes + " bytes", request.describe());
     }
 
     /** A download in progress: the channel is closed and the part file removed unless committed. */
@@ -337,7 +353,11 @@ public final class LarkHttp implements AutoCloseable {
 
     private Mono<TenantTokenProvider.IssuedToken> fetchToken() {
         ApiRequest request = ApiRequest.post(TOKEN_PATH)
-                .json(Map.of("app_id", config.credentials().appId(), "app_secret", config.credentials().appSecret()))
+                .json(Map.of(
+                        "app_id",
+                        config.credentials().appId(),
+                        "app_secret",
+                        config.credentials().appSecret()))
                 .idempotent(true)
                 .unauthenticated()
                 .build();
@@ -391,7 +411,8 @@ public final class LarkHttp implements AutoCloseable {
                 return java.util.Optional.empty();
             }
             try {
-                return java.util.Optional.of(Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(reset.trim()) * 1000))));
+                return java.util.Optional.of(
+                        Duration.ofMillis(Math.max(0, (long) (Double.parseDouble(reset.trim()) * 1000))));
             } catch (NumberFormatException e) {
                 return java.util.Optional.empty();
             }
@@ -419,8 +440,12 @@ public final class LarkHttp implements AutoCloseable {
         LarkException error(ApiRequest request) {
             if (json == null) {
                 String text = new String(body, 0, Math.min(body.length, 200), StandardCharsets.UTF_8).strip();
-                return new LarkException(LarkException.TRANSPORT,
-                        "non-JSON answer" + (text.isEmpty() ? "" : ": " + text), logId(), status, request.describe());
+                return new LarkException(
+                        LarkException.TRANSPORT,
+                        "non-JSON answer" + (text.isEmpty() ? "" : ": " + text),
+                        logId(),
+                        status,
+                        request.describe());
             }
             int code = code();
             String msg = json.path("msg").asString("");

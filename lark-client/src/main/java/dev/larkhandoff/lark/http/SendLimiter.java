@@ -1,7 +1,7 @@
 package dev.larkhandoff.lark.http;
 
-import dev.larkhandoff.lark.http.internal.TokenBucket;
 import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.lark.http.internal.TokenBucket;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.Iterator;
@@ -20,6 +20,7 @@ public final class SendLimiter {
      * network jitter so a window never sees one call too many.
      */
     private static final double MARGIN = 0.95;
+
     private static final int MAX_CHATS_BEFORE_EVICTION = 10_000;
 
     private final LongSupplier ticker;
@@ -45,11 +46,16 @@ public final class SendLimiter {
         return Mono.defer(() -> {
             long waitNanos = reserve(chatId);
             if (waitNanos < 0) {
-                return Mono.error(LarkException.clientLimit((chatId == null ? "per-app rate limit"
-                        : "per-chat send limit (" + Math.round(perChat / MARGIN) + "/s)")
-                        + " would need a wait longer than " + maxWait.toSeconds() + " s", context));
+                return Mono.error(LarkException.clientLimit(
+                        (chatId == null
+                                        ? "per-app rate limit"
+                                        : "per-chat send limit (" + Math.round(perChat / MARGIN) + "/s)")
+                                + " would need a wait longer than " + maxWait.toSeconds() + " s",
+                        context));
             }
-            return waitNanos == 0 ? Mono.empty() : Mono.delay(Duration.ofNanos(waitNanos)).then();
+            return waitNanos == 0
+                    ? Mono.empty()
+                    : Mono.delay(Duration.ofNanos(waitNanos)).then();
         });
     }
 

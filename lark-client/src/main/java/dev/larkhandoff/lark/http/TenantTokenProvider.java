@@ -17,11 +17,9 @@ public final class TenantTokenProvider {
     static final Duration EARLY_REFRESH = Duration.ofSeconds(180);
 
     /** A token and how long Lark says it lives. */
-    public record IssuedToken(String value, Duration expiresIn) {
-    }
+    public record IssuedToken(String value, Duration expiresIn) {}
 
-    private record Cached(String value, Instant refreshAt) {
-    }
+    private record Cached(String value, Instant refreshAt) {}
 
     private final Clock clock;
     private final Supplier<Mono<IssuedToken>> fetcher;
@@ -63,7 +61,9 @@ public final class TenantTokenProvider {
         self.set(fetcher.get()
                 .map(issued -> {
                     synchronized (lock) {
-                        cached = new Cached(issued.value(), clock.instant().plus(issued.expiresIn()).minus(EARLY_REFRESH));
+                        cached = new Cached(
+                                issued.value(),
+                                clock.instant().plus(issued.expiresIn()).minus(EARLY_REFRESH));
                     }
                     return issued.value();
                 })

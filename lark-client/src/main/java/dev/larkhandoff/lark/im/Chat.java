@@ -27,7 +27,20 @@ public record Chat(
         Integer botCount) {
 
     Chat withChatId(String id) {
-        return new Chat(id, avatar, name, description, ownerId, ownerIdType, chatMode, chatType, chatTag, external,
-                tenantKey, chatStatus, userCount, botCount);
+        return new Chat(
+                id,
+                avatar,
+                name,
+                description,
+                ownerId,
+                ownerIdType,
+                chatMode,
+                chatType,
+                chatTag,
+                external,
+                tenantKey,
+                chatStatus,
+                userCount,
+                botCount);
     }
 }

@@ -86,7 +86,9 @@ public final class ChatApi {
 
     /** A chat's details with member counts; the bot must be in it. */
     public Mono<Chat> get(String chatId) {
-        return http.callData(ApiRequest.get(CHATS + "/:chat_id").pathParam("chat_id", chatId).build())
+        return http.callData(ApiRequest.get(CHATS + "/:chat_id")
+                        .pathParam("chat_id", chatId)
+                        .build())
                 // Lark does not echo the id in this answer, so the client puts it back.
                 .map(data -> LarkJson.convert(data, Chat.class).withChatId(chatId));
     }
@@ -111,7 +113,10 @@ public final class ChatApi {
 
     /** Dissolves a chat; Lark allows it only when the bot owns the chat. */
     public Mono<Void> dissolve(String chatId) {
-        return http.callData(ApiRequest.delete(CHATS + "/:chat_id").pathParam("chat_id", chatId).build()).then();
+        return http.callData(ApiRequest.delete(CHATS + "/:chat_id")
+                        .pathParam("chat_id", chatId)
+                        .build())
+                .then();
     }
 
     /** Adds people by open_id. */
@@ -160,7 +165,10 @@ public final class ChatApi {
                         .build())
                 .map(data -> {
                     Page<ChatMember> page = Pages.read(data, "items", ChatMember.class);
-                    return new MemberPage(page.items(), page.hasMore(), page.pageToken(),
+                    return new MemberPage(
+                            page.items(),
+                            page.hasMore(),
+                            page.pageToken(),
                             data.path("member_total").asInt(0));
                 });
     }

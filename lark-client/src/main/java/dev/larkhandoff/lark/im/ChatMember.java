@@ -1,5 +1,4 @@
 package dev.larkhandoff.lark.im;
 
 /** A person in a chat, as the member listing shows them (bots are never listed). */
-public record ChatMember(String memberIdType, String memberId, String name, String tenantKey) {
-}
+public record ChatMember(String memberIdType, String memberId, String name, String tenantKey) {}

@@ -10,12 +10,10 @@ package dev.larkhandoff.lark.im;
 public record ChatTab(String tabId, String tabName, String tabType, TabContent tabContent, TabConfig tabConfig) {
 
     /** A url tab's target. */
-    public record TabContent(String url) {
-    }
+    public record TabContent(String url) {}
 
     /** Whether Lark built the tab in (the message tab) and its icon. */
-    public record TabConfig(String iconKey, Boolean isBuiltIn) {
-    }
+    public record TabConfig(String iconKey, Boolean isBuiltIn) {}
 
     /** A url tab to create. */
     public static ChatTab url(String name, String url) {

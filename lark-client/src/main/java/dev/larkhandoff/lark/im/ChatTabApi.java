@@ -44,7 +44,9 @@ public final class ChatTabApi {
 
     /** Deletes tabs; the message tab cannot be deleted. */
     public Mono<List<ChatTab>> delete(String chatId, List<String> tabIds) {
-        return tabs(ApiRequest.delete(TABS + "/delete_tabs").pathParam("chat_id", chatId).json(tabIds(tabIds)));
+        return tabs(ApiRequest.delete(TABS + "/delete_tabs")
+                .pathParam("chat_id", chatId)
+                .json(tabIds(tabIds)));
     }
 
     /** Puts the given tabs first, in this order; the message tab stays first. */

@@ -9,8 +9,8 @@ import java.util.List;
  * @param notExistedIdList      well-formed ids of nobody (add only)
  * @param pendingApprovalIdList people waiting for an owner's approval (add only)
  */
-public record MemberChange(List<String> invalidIdList, List<String> notExistedIdList,
-        List<String> pendingApprovalIdList) {
+public record MemberChange(
+        List<String> invalidIdList, List<String> notExistedIdList, List<String> pendingApprovalIdList) {
 
     public MemberChange {
         invalidIdList = invalidIdList == null ? List.of() : List.copyOf(invalidIdList);

@@ -30,16 +30,13 @@ public record Message(
     }
 
     /** Who sent it: {@code idType} is {@code open_id} for people, {@code app_id} for bots. */
-    public record Sender(String id, String idType, String senderType, String tenantKey) {
-    }
+    public record Sender(String id, String idType, String senderType, String tenantKey) {}
 
     /** The content JSON string. */
-    public record Body(String content) {
-    }
+    public record Body(String content) {}
 
     /** An @-mention: the {@code @_user_N} key in the text and who it names. */
-    public record Mention(String key, String id, String idType, String name, String tenantKey) {
-    }
+    public record Mention(String key, String id, String idType, String name, String tenantKey) {}
 
     /** The raw content JSON string, empty when Lark sent none. */
     public String content() {

@@ -70,8 +70,8 @@ public final class MessageApi {
     public Mono<Message> get(String messageId) {
         return items(messageId).map(items -> {
             if (items.isEmpty()) {
-                throw new dev.larkhandoff.lark.LarkException(0, "message answer has no items", null, 200,
-                        "GET " + MESSAGES + "/:message_id");
+                throw new dev.larkhandoff.lark.LarkException(
+                        0, "message answer has no items", null, 200, "GET " + MESSAGES + "/:message_id");
             }
             return items.get(0);
         });
@@ -94,13 +94,17 @@ public final class MessageApi {
     public record MergeForward(Message container, List<Message> children, List<Message> descendants) {
         /** The direct children of a nested container among the descendants. */
         public List<Message> childrenOf(String containerId) {
-            return descendants.stream().filter(m -> containerId.equals(m.upperMessageId()))
-                    .sorted(Comparator.comparingLong(Message::createTime)).toList();
+            return descendants.stream()
+                    .filter(m -> containerId.equals(m.upperMessageId()))
+                    .sorted(Comparator.comparingLong(Message::createTime))
+                    .toList();
         }
     }
 
     private Mono<List<Message>> items(String messageId) {
-        return http.callData(ApiRequest.get(MESSAGES + "/:message_id").pathParam("message_id", messageId).build())
+        return http.callData(ApiRequest.get(MESSAGES + "/:message_id")
+                        .pathParam("message_id", messageId)
+                        .build())
                 .map(data -> Pages.read(data, "items", Message.class).items());
     }
 
@@ -127,7 +131,9 @@ public final class MessageApi {
 
     /** Recalls (deletes) a message the bot sent. */
     public Mono<Void> recall(String messageId) {
-        return http.callData(ApiRequest.delete(MESSAGES + "/:message_id").pathParam("message_id", messageId).build())
+        return http.callData(ApiRequest.delete(MESSAGES + "/:message_id")
+                        .pathParam("message_id", messageId)
+                        .build())
                 .then();
     }
 

@@ -14,8 +14,7 @@ public final class Pages {
     /** Stops a server that always says {@code has_more} from looping forever. */
     static final int MAX_PAGES = 1000;
 
-    private Pages() {
-    }
+    private Pages() {}
 
     public static <T> Page<T> read(JsonNode data, String itemsField, Class<T> type) {
         List<T> items = new ArrayList<>();
@@ -28,9 +27,10 @@ public final class Pages {
 
     /** Every item of every page, fetched one page after another. */
     public static <T> Flux<T> all(Function<String, Mono<Page<T>>> fetchPage) {
-        return fetchPage.apply(null)
-                .expand(page -> page.hasMore() && page.pageToken() != null
-                        ? fetchPage.apply(page.pageToken()) : Mono.empty())
+        return fetchPage
+                .apply(null)
+                .expand(page ->
+                        page.hasMore() && page.pageToken() != null ? fetchPage.apply(page.pageToken()) : Mono.empty())
                 .take(MAX_PAGES)
                 .concatMapIterable(Page::items);
     }

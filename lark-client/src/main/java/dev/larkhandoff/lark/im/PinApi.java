@@ -32,7 +32,9 @@ public final class PinApi {
 
     /** Unpins a message. */
     public Mono<Void> delete(String messageId) {
-        return http.callData(ApiRequest.delete(PINS + "/:message_id").pathParam("message_id", messageId).build())
+        return http.callData(ApiRequest.delete(PINS + "/:message_id")
+                        .pathParam("message_id", messageId)
+                        .build())
                 .then();
     }
 

@@ -21,13 +21,27 @@ public final class ResourceApi {
     public static final long MAX_FILE_BYTES = 30L * 1024 * 1024;
 
     /** What an uploaded image is for. */
-    public enum ImageType { MESSAGE, AVATAR }
+    public enum ImageType {
+        MESSAGE,
+        AVATAR
+    }
 
     /** Lark's {@code file_type} of an upload. */
-    public enum FileType { OPUS, MP4, PDF, DOC, XLS, PPT, STREAM }
+    public enum FileType {
+        OPUS,
+        MP4,
+        PDF,
+        DOC,
+        XLS,
+        PPT,
+        STREAM
+    }
 
     /** Which kind of resource a message key names. */
-    public enum ResourceType { IMAGE, FILE }
+    public enum ResourceType {
+        IMAGE,
+        FILE
+    }
 
     private final LarkHttp http;
 
@@ -39,8 +53,10 @@ public final class ResourceApi {
     public Mono<String> uploadImage(Path image, ImageType type) {
         checkUpload(image, MAX_IMAGE_BYTES, "image");
         return http.callData(ApiRequest.post("/open-apis/im/v1/images")
-                        .form(List.of(FormPart.text("image_type", type.name().toLowerCase(Locale.ROOT)),
-                                FormPart.file("image", image, image.getFileName().toString(), contentType(image))))
+                        .form(List.of(
+                                FormPart.text("image_type", type.name().toLowerCase(Locale.ROOT)),
+                                FormPart.file(
+                                        "image", image, image.getFileName().toString(), contentType(image))))
                         .build())
                 .map(data -> data.path("image_key").asString());
     }
@@ -50,12 +66,14 @@ public final class ResourceApi {
         checkUpload(file, MAX_FILE_BYTES, "file");
         List<FormPart> parts = new ArrayList<>();
         parts.add(FormPart.text("file_type", type.name().toLowerCase(Locale.ROOT)));
-        parts.add(FormPart.text("file_name", fileName == null ? file.getFileName().toString() : fileName));
+        parts.add(
+                FormPart.text("file_name", fileName == null ? file.getFileName().toString() : fileName));
         if (durationMillis != null) {
             parts.add(FormPart.text("duration", String.valueOf(durationMillis)));
         }
         parts.add(FormPart.file("file", file, file.getFileName().toString(), contentType(file)));
-        return http.callData(ApiRequest.post("/open-apis/im/v1/files").form(parts).build())
+        return http.callData(
+                        ApiRequest.post("/open-apis/im/v1/files").form(parts).build())
                 .map(data -> data.path("file_key").asString());
     }
 
@@ -63,13 +81,16 @@ public final class ResourceApi {
      * Streams a resource of a message (an image or file someone sent) into {@code target}. Fails with
      * {@code CLIENT_LIMIT} beyond {@code maxBytes}, leaving no partial file.
      */
-    public Mono<LarkHttp.Download> download(String messageId, String key, ResourceType type, Path target,
-            long maxBytes) {
-        return http.download(ApiRequest.get("/open-apis/im/v1/messages/:message_id/resources/:file_key")
-                .pathParam("message_id", messageId)
-                .pathParam("file_key", key)
-                .query("type", type.name().toLowerCase(Locale.ROOT))
-                .build(), target, maxBytes);
+    public Mono<LarkHttp.Download> download(
+            String messageId, String key, ResourceType type, Path target, long maxBytes) {
+        return http.download(
+                ApiRequest.get("/open-apis/im/v1/messages/:message_id/resources/:file_key")
+                        .pathParam("message_id", messageId)
+                        .pathParam("file_key", key)
+                        .query("type", type.name().toLowerCase(Locale.ROOT))
+                        .build(),
+                target,
+                maxBytes);
     }
 
     private static void checkUpload(Path path, long max, String what) {
@@ -79,8 +100,8 @@ public final class ResourceApi {
                 throw new IllegalArgumentException(what + " " + path.getFileName() + " is empty");
             }
             if (size > max) {
-                throw new IllegalArgumentException(what + " " + path.getFileName() + " is " + size
-                        + " bytes; Lark accepts at most " + max);
+                throw new IllegalArgumentException(
+                        what + " " + path.getFileName() + " is " + size + " bytes; Lark accepts at most " + max);
             }
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + what + " " + path, e);

@@ -41,7 +41,8 @@ public final class WebhookDecoder {
         this.verificationToken = verificationToken.getBytes(StandardCharsets.UTF_8);
         this.tokenForSignature = verificationToken;
         this.encryptKey = encryptKey == null || encryptKey.isBlank() ? null : encryptKey;
-        this.aesKey = this.encryptKey == null ? null
+        this.aesKey = this.encryptKey == null
+                ? null
                 : new SecretKeySpec(sha256(this.encryptKey.getBytes(StandardCharsets.UTF_8)), "AES");
     }
 
@@ -55,13 +56,13 @@ public final class WebhookDecoder {
         JsonNode body;
         if (outer.has("encrypt")) {
             if (aesKey == null) {
-                throw new WebhookException(Reason.ENCRYPTION_MISMATCH,
-                        "the body is encrypted but no encrypt key is configured");
+                throw new WebhookException(
+                        Reason.ENCRYPTION_MISMATCH, "the body is encrypted but no encrypt key is configured");
             }
             body = parse(decrypt(text(outer, "encrypt")).getBytes(StandardCharsets.UTF_8), "decrypted body");
         } else if (aesKey != null) {
-            throw new WebhookException(Reason.ENCRYPTION_MISMATCH,
-                    "an encrypt key is configured but the body is not encrypted");
+            throw new WebhookException(
+                    Reason.ENCRYPTION_MISMATCH, "an encrypt key is configured but the body is not encrypted");
         } else {
             body = outer;
         }
@@ -106,8 +107,10 @@ public final class WebhookDecoder {
             throw new WebhookException(Reason.MALFORMED_CIPHERTEXT, "encrypt is not valid base64");
         }
         if (all.length < 2 * BLOCK || all.length % BLOCK != 0) {
-            throw new WebhookException(Reason.MALFORMED_CIPHERTEXT, "encrypt must hold a 16-byte IV and whole 16-byte"
-                    + " AES blocks, but it decodes to " + all.length + " bytes");
+            throw new WebhookException(
+                    Reason.MALFORMED_CIPHERTEXT,
+                    "encrypt must hold a 16-byte IV and whole 16-byte" + " AES blocks, but it decodes to " + all.length
+                            + " bytes");
         }
         byte[] padded;
         try {
@@ -124,7 +127,8 @@ public final class WebhookDecoder {
             ok = (padded[padded.length - i] & 0xff) == pad;
         }
         if (!ok) {
-            throw new WebhookException(Reason.BAD_PADDING,
+            throw new WebhookException(
+                    Reason.BAD_PADDING,
                     "the decrypted body has no valid PKCS#7 padding (wrong encrypt key or altered ciphertext)");
         }
         return new String(padded, 0, padded.length - pad, StandardCharsets.UTF_8);
@@ -154,8 +158,8 @@ public final class WebhookDecoder {
         byte[] expected = HEX.formatHex(digest.digest()).getBytes(StandardCharsets.US_ASCII);
         byte[] given = h.signature().strip().toLowerCase(Locale.ROOT).getBytes(StandardCharsets.US_ASCII);
         if (!MessageDigest.isEqual(expected, given)) {
-            throw new WebhookException(Reason.BAD_SIGNATURE,
-                    WebhookHeaders.SIGNATURE + " does not match the body (" + algorithm + ")");
+            throw new WebhookException(
+                    Reason.BAD_SIGNATURE, WebhookHeaders.SIGNATURE + " does not match the body (" + algorithm + ")");
         }
     }
 

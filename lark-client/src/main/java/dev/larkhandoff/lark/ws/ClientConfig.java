@@ -7,8 +7,8 @@ import tools.jackson.databind.JsonNode;
  * The connection settings Lark hands out at endpoint discovery and may replace in a pong: all in seconds,
  * {@code reconnectCount} below zero meaning "forever".
  */
-public record ClientConfig(int reconnectCount, int reconnectIntervalSeconds, int reconnectNonceSeconds,
-        int pingIntervalSeconds) {
+public record ClientConfig(
+        int reconnectCount, int reconnectIntervalSeconds, int reconnectNonceSeconds, int pingIntervalSeconds) {
 
     /** What the official SDKs use before Lark says otherwise. */
     public static final ClientConfig DEFAULTS = new ClientConfig(-1, 120, 30, 120);
@@ -34,10 +34,14 @@ public record ClientConfig(int reconnectCount, int reconnectIntervalSeconds, int
             return this;
         }
         return new ClientConfig(
-                node.path("ReconnectCount").isNumber() ? node.get("ReconnectCount").asInt() : reconnectCount,
+                node.path("ReconnectCount").isNumber()
+                        ? node.get("ReconnectCount").asInt()
+                        : reconnectCount,
                 positive(node, "ReconnectInterval", reconnectIntervalSeconds),
-                node.path("ReconnectNonce").isNumber() && node.get("ReconnectNonce").asInt() >= 0
-                        ? node.get("ReconnectNonce").asInt() : reconnectNonceSeconds,
+                node.path("ReconnectNonce").isNumber()
+                                && node.get("ReconnectNonce").asInt() >= 0
+                        ? node.get("ReconnectNonce").asInt()
+                        : reconnectNonceSeconds,
                 positive(node, "PingInterval", pingIntervalSeconds));
     }
 

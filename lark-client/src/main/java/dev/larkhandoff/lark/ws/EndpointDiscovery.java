@@ -20,8 +20,7 @@ final class EndpointDiscovery {
     private static final Set<Integer> RETRYABLE = Set.of(1, 1000040343);
 
     /** Where to connect: the URL as Lark gave it and the service id every ping must carry. */
-    record Endpoint(URI url, int serviceId, String deviceId, ClientConfig config) {
-    }
+    record Endpoint(URI url, int serviceId, String deviceId, ClientConfig config) {}
 
     /** A failed discovery and whether another try may succeed. */
     static final class DiscoveryException extends LarkException {
@@ -46,13 +45,19 @@ final class EndpointDiscovery {
     }
 
     Mono<Endpoint> discover(ClientConfig current) {
-        byte[] body = LarkJson.mapper().writeValueAsBytes(java.util.Map.of(
-                "AppID", config.credentials().appId(), "AppSecret", config.credentials().appSecret()));
-        return http.headers(h -> h.set("locale", "zh").set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8"))
+        byte[] body = LarkJson.mapper()
+                .writeValueAsBytes(java.util.Map.of(
+                        "AppID",
+                        config.credentials().appId(),
+                        "AppSecret",
+                        config.credentials().appSecret()));
+        return http.headers(
+                        h -> h.set("locale", "zh").set(HttpHeaderNames.CONTENT_TYPE, "application/json; charset=utf-8"))
                 .post()
                 .uri(PATH)
                 .send(ByteBufFlux.fromInbound(Mono.just(body)))
-                .responseSingle((res, content) -> content.asByteArray().defaultIfEmpty(new byte[0])
+                .responseSingle((res, content) -> content.asByteArray()
+                        .defaultIfEmpty(new byte[0])
                         .map(bytes -> parse(res.status().code(), bytes, current)))
                 .onErrorMap(e -> !(e instanceof LarkException), e -> LarkException.transport("POST " + PATH, e));
     }
@@ -82,7 +87,8 @@ final class EndpointDiscovery {
         try {
             service = Integer.parseInt(serviceId);
         } catch (NumberFormatException e) {
-            throw new DiscoveryException(LarkException.TRANSPORT, "endpoint URL has no int32 service_id", status, false);
+            throw new DiscoveryException(
+                    LarkException.TRANSPORT, "endpoint URL has no int32 service_id", status, false);
         }
         return new Endpoint(uri, service, queryParam(uri, "device_id"), current.mergedWith(data.get("ClientConfig")));
     }

@@ -16,7 +16,11 @@ public final class HandshakeRejectedException extends LarkException {
     private final int authErrCode;
 
     public HandshakeRejectedException(int httpStatus, int handshakeStatus, String handshakeMsg, int authErrCode) {
-        super(handshakeStatus, handshakeMsg, null, httpStatus,
+        super(
+                handshakeStatus,
+                handshakeMsg,
+                null,
+                httpStatus,
                 "long connection handshake refused" + (authErrCode != 0 ? ", auth error " + authErrCode : ""));
         this.handshakeStatus = handshakeStatus;
         this.handshakeMsg = handshakeMsg;

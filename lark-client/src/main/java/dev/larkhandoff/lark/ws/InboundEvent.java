@@ -44,7 +44,8 @@ public final class InboundEvent {
     /** Answers a {@link CardAction}: the toast and card update travel back in the acknowledgement. */
     public void respond(CardResponse response) {
         if (!(event instanceof CardAction)) {
-            throw new IllegalStateException("only card.action.trigger events take a card response, not " + event.eventType());
+            throw new IllegalStateException(
+                    "only card.action.trigger events take a card response, not " + event.eventType());
         }
         answer(200, response.toJson());
     }

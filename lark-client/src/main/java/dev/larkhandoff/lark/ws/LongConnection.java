@@ -1,8 +1,5 @@
 package dev.larkhandoff.lark.ws;
 
-import dev.larkhandoff.lark.ws.internal.Frame;
-import dev.larkhandoff.lark.ws.internal.FragmentAssembler;
-import dev.larkhandoff.lark.ws.internal.FrameCodec;
 import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.lark.LarkJson;
@@ -11,6 +8,9 @@ import dev.larkhandoff.lark.event.LarkEvent;
 import dev.larkhandoff.lark.event.MalformedEventException;
 import dev.larkhandoff.lark.event.UnknownEvent;
 import dev.larkhandoff.lark.http.LarkHttp;
+import dev.larkhandoff.lark.ws.internal.FragmentAssembler;
+import dev.larkhandoff.lark.ws.internal.Frame;
+import dev.larkhandoff.lark.ws.internal.FrameCodec;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.http.HttpHeaders;
@@ -66,7 +66,14 @@ public final class LongConnection implements AutoCloseable {
     private static final Duration STABLE_AFTER = Duration.ofSeconds(10);
 
     /** Where the connection is in its life. */
-    public enum State { NEW, CONNECTING, CONNECTED, RECONNECTING, CLOSED, FAILED }
+    public enum State {
+        NEW,
+        CONNECTING,
+        CONNECTED,
+        RECONNECTING,
+        CLOSED,
+        FAILED
+    }
 
     /** Frames Lark is owed an answer for, per event id, while the consumer works on the event. */
     private static final class InFlight {
@@ -176,14 +183,16 @@ public final class LongConnection implements AutoCloseable {
         AtomicBoolean reachedOpen = new AtomicBoolean();
         AtomicBoolean ended = new AtomicBoolean();
         Session[] opened = new Session[1];
-        Disposable attemptSubscription = discovery.discover(clientConfig)
+        Disposable attemptSubscription = discovery
+                .discover(clientConfig)
                 .flatMap(endpoint -> {
                     clientConfig = endpoint.config();
                     Session s = new Session(endpoint);
                     opened[0] = s;
                     return session(s, reachedOpen);
                 })
-                .subscribe(null,
+                .subscribe(
+                        null,
                         error -> {
                             if (ended.compareAndSet(false, true)) {
                                 sessionEnded(error, attempt, opened[0]);
@@ -200,9 +209,13 @@ public final class LongConnection implements AutoCloseable {
         Mono.delay(connectTimeout).subscribe(x -> {
             if (!reachedOpen.get() && ended.compareAndSet(false, true)) {
                 attemptSubscription.dispose();
-                sessionEnded(LarkException.transport("long connection",
-                        new java.util.concurrent.TimeoutException("no open WebSocket after " + connectTimeout.toMillis() + " ms")),
-                        attempt, null);
+                sessionEnded(
+                        LarkException.transport(
+                                "long connection",
+                                new java.util.concurrent.TimeoutException(
+                                        "no open WebSocket after " + connectTimeout.toMillis() + " ms")),
+                        attempt,
+                        null);
             }
         });
     }
@@ -210,7 +223,9 @@ public final class LongConnection implements AutoCloseable {
     private Mono<Void> session(Session s, AtomicBoolean reachedOpen) {
         EndpointDiscovery.Endpoint endpoint = s.endpoint;
         return websocketClient
-                .websocket(WebsocketClientSpec.builder().maxFramePayloadLength(MAX_WS_FRAME).build())
+                .websocket(WebsocketClientSpec.builder()
+                        .maxFramePayloadLength(MAX_WS_FRAME)
+                        .build())
                 .uri(endpoint.url().toString())
                 .handle((in, out) -> {
                     in.withConnection(c -> s.netty = c);
@@ -221,10 +236,14 @@ public final class LongConnection implements AutoCloseable {
                     current = s;
                     state = State.CONNECTED;
                     counters.connects.incrementAndGet();
-                    log.info("Lark long connection open (device {}, service {})", endpoint.deviceId(), endpoint.serviceId());
+                    log.info(
+                            "Lark long connection open (device {}, service {})",
+                            endpoint.deviceId(),
+                            endpoint.serviceId());
                     Disposable pinger = pingLoop(s);
                     // aggregateFrames: a message split into continuation frames is one frame to us.
-                    Mono<Void> inbound = in.aggregateFrames(MAX_WS_FRAME).receiveFrames()
+                    Mono<Void> inbound = in.aggregateFrames(MAX_WS_FRAME)
+                            .receiveFrames()
                             .doOnNext(frame -> onFrame(s, frame))
                             .then()
                             .doFinally(signal -> {
@@ -235,8 +254,8 @@ public final class LongConnection implements AutoCloseable {
                                     current = null;
                                 }
                             });
-                    Mono<Void> outgoing = out.sendObject(s.out.asFlux()
-                            .map(bytes -> (WebSocketFrame) new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes))))
+                    Mono<Void> outgoing = out.sendObject(s.out.asFlux().map(bytes ->
+                                    (WebSocketFrame) new BinaryWebSocketFrame(Unpooled.wrappedBuffer(bytes))))
                             .then();
                     return Mono.when(inbound, outgoing);
                 })
@@ -250,8 +269,11 @@ public final class LongConnection implements AutoCloseable {
         }
         HttpHeaders h = e.response().headers();
         int status = e.response().status().code();
-        return new HandshakeRejectedException(status, parseInt(h.get("Handshake-Status"), status),
-                h.get("Handshake-Msg", e.response().status().reasonPhrase()), parseInt(h.get("Handshake-Autherrcode"), 0));
+        return new HandshakeRejectedException(
+                status,
+                parseInt(h.get("Handshake-Status"), status),
+                h.get("Handshake-Msg", e.response().status().reasonPhrase()),
+                parseInt(h.get("Handshake-Autherrcode"), 0));
     }
 
     private void sessionEnded(Throwable error, int attempt, Session session) {
@@ -276,23 +298,31 @@ public final class LongConnection implements AutoCloseable {
         ClientConfig cfg = clientConfig;
         if (noneAllowedAfterLoss || !wasOpen && cfg.reconnectCount() >= 0 && attempt >= cfg.reconnectCount()) {
             state = State.FAILED;
-            emitError(new LarkException(LarkException.TRANSPORT, "gave up after " + (noneAllowedAfterLoss ? 0 : attempt)
-                    + " reconnect attempts: " + (error == null ? "connection closed" : error.getMessage()),
-                    null, 0, "long connection", error));
+            emitError(new LarkException(
+                    LarkException.TRANSPORT,
+                    "gave up after " + (noneAllowedAfterLoss ? 0 : attempt) + " reconnect attempts: "
+                            + (error == null ? "connection closed" : error.getMessage()),
+                    null,
+                    0,
+                    "long connection",
+                    error));
             return;
         }
         // After a lost connection wait a random part of ReconnectNonce, so a fleet does not reconnect in step.
         // Between failed attempts back off from one second, doubling with jitter, up to ReconnectInterval
         // (whose default of 120 s would leave a user staring at a dead first start).
         Duration delay = wasOpen
-                ? Duration.ofMillis(ThreadLocalRandom.current().nextLong(cfg.reconnectNonce().toMillis() + 1))
+                ? Duration.ofMillis(ThreadLocalRandom.current()
+                        .nextLong(cfg.reconnectNonce().toMillis() + 1))
                 : backoff(attempt, cfg.reconnectInterval());
         if (wasOpen && shortSessionsInARow > 1) {
             Duration calm = backoff(shortSessionsInARow - 1, cfg.reconnectInterval());
             delay = calm.compareTo(delay) > 0 ? calm : delay;
         }
         int next = wasOpen ? 1 : attempt + 1;
-        log.warn("Lark long connection {}; reconnecting in {} ms", error == null ? "closed" : "failed: " + error.getMessage(),
+        log.warn(
+                "Lark long connection {}; reconnecting in {} ms",
+                error == null ? "closed" : "failed: " + error.getMessage(),
                 delay.toMillis());
         state = State.RECONNECTING;
         pending = Mono.delay(delay).subscribe(x -> connect(next));
@@ -318,7 +348,9 @@ public final class LongConnection implements AutoCloseable {
         return Mono.defer(() -> {
                     Duration interval = clientConfig.pingInterval();
                     if (System.nanoTime() - s.lastPongNanos > interval.toNanos() * MISSED_PONGS_BEFORE_RECONNECT) {
-                        log.warn("no pong from Lark for {} pings; dropping the connection", MISSED_PONGS_BEFORE_RECONNECT);
+                        log.warn(
+                                "no pong from Lark for {} pings; dropping the connection",
+                                MISSED_PONGS_BEFORE_RECONNECT);
                         s.connected = false;
                         Connection c = s.netty;
                         if (c != null) {
@@ -347,13 +379,16 @@ public final class LongConnection implements AutoCloseable {
     }
 
     private void handleFrame(Session s, WebSocketFrame wsFrame) {
-        if (wsFrame instanceof PingWebSocketFrame || wsFrame instanceof PongWebSocketFrame
+        if (wsFrame instanceof PingWebSocketFrame
+                || wsFrame instanceof PongWebSocketFrame
                 || wsFrame instanceof CloseWebSocketFrame) {
             return; // WebSocket-level control: Reactor Netty answers pings and handles the close
         }
         if (!(wsFrame instanceof BinaryWebSocketFrame)) {
             counters.malformedFrames.incrementAndGet();
-            log.warn("skipping a non-binary WebSocket message ({})", wsFrame.getClass().getSimpleName());
+            log.warn(
+                    "skipping a non-binary WebSocket message ({})",
+                    wsFrame.getClass().getSimpleName());
             return;
         }
         Frame frame;
@@ -420,7 +455,9 @@ public final class LongConnection implements AutoCloseable {
         } catch (RuntimeException e) {
             // Acknowledged so Lark does not push the same unreadable payload forever.
             counters.invalidPayloads.incrementAndGet();
-            log.warn("skipping event payload {}: {}", whole.messageId(),
+            log.warn(
+                    "skipping event payload {}: {}",
+                    whole.messageId(),
                     e instanceof MalformedEventException ? e.getMessage() : "unreadable event: " + e);
             sendAck(s, frame, 200, null, start);
             return;
@@ -504,10 +541,13 @@ public final class LongConnection implements AutoCloseable {
     private void sendAck(Session s, Frame frame, int code, JsonNode data, long startNanos) {
         var payload = LarkJson.object().put("code", code);
         if (data != null) {
-            payload.put("data", Base64.getEncoder().encodeToString(LarkJson.write(data).getBytes(StandardCharsets.UTF_8)));
+            payload.put(
+                    "data",
+                    Base64.getEncoder().encodeToString(LarkJson.write(data).getBytes(StandardCharsets.UTF_8)));
         }
         long bizRt = Duration.ofNanos(System.nanoTime() - startNanos).toMillis();
-        s.send(frame.ack(bizRt, LarkJson.write(payload).getBytes(StandardCharsets.UTF_8)).onService(s.endpoint.serviceId()));
+        s.send(frame.ack(bizRt, LarkJson.write(payload).getBytes(StandardCharsets.UTF_8))
+                .onService(s.endpoint.serviceId()));
     }
 
     // ---- closing ----
@@ -606,9 +646,19 @@ public final class LongConnection implements AutoCloseable {
         java.util.function.LongSupplier partialsDropped = () -> 0;
 
         LongConnectionStats snapshot() {
-            return new LongConnectionStats(connects.get(), pingsSent.get(), pongs.get(), eventsDelivered.get(),
-                    acked.get(), failedAcks.get(), duplicatesSkipped.get(), malformedFrames.get(),
-                    invalidPayloads.get(), unknownEvents.get(), oversizedPayloads.get(), partialsDropped.getAsLong(),
+            return new LongConnectionStats(
+                    connects.get(),
+                    pingsSent.get(),
+                    pongs.get(),
+                    eventsDelivered.get(),
+                    acked.get(),
+                    failedAcks.get(),
+                    duplicatesSkipped.get(),
+                    malformedFrames.get(),
+                    invalidPayloads.get(),
+                    unknownEvents.get(),
+                    oversizedPayloads.get(),
+                    partialsDropped.getAsLong(),
                     shedForFullQueue.get());
         }
     }

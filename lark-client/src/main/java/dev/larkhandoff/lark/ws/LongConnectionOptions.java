@@ -16,31 +16,36 @@ import java.time.Duration;
  * @param connectTimeout       endpoint discovery plus WebSocket upgrade must finish within this, or the
  *                             attempt counts as failed
  */
-public record LongConnectionOptions(long maxPayloadBytes, Duration fragmentTimeout, int queueCapacity,
-        int dedupeWindow, boolean deliverUnknownEvents, Duration connectTimeout) {
+public record LongConnectionOptions(
+        long maxPayloadBytes,
+        Duration fragmentTimeout,
+        int queueCapacity,
+        int dedupeWindow,
+        boolean deliverUnknownEvents,
+        Duration connectTimeout) {
 
     public static LongConnectionOptions defaults() {
-        return new LongConnectionOptions(4L * 1024 * 1024, Duration.ofSeconds(10), 4096, 8192, false,
-                Duration.ofSeconds(20));
+        return new LongConnectionOptions(
+                4L * 1024 * 1024, Duration.ofSeconds(10), 4096, 8192, false, Duration.ofSeconds(20));
     }
 
     public LongConnectionOptions withMaxPayloadBytes(long bytes) {
-        return new LongConnectionOptions(bytes, fragmentTimeout, queueCapacity, dedupeWindow, deliverUnknownEvents,
-                connectTimeout);
+        return new LongConnectionOptions(
+                bytes, fragmentTimeout, queueCapacity, dedupeWindow, deliverUnknownEvents, connectTimeout);
     }
 
     public LongConnectionOptions withQueueCapacity(int capacity) {
-        return new LongConnectionOptions(maxPayloadBytes, fragmentTimeout, capacity, dedupeWindow, deliverUnknownEvents,
-                connectTimeout);
+        return new LongConnectionOptions(
+                maxPayloadBytes, fragmentTimeout, capacity, dedupeWindow, deliverUnknownEvents, connectTimeout);
     }
 
     public LongConnectionOptions withDeliverUnknownEvents(boolean deliver) {
-        return new LongConnectionOptions(maxPayloadBytes, fragmentTimeout, queueCapacity, dedupeWindow, deliver,
-                connectTimeout);
+        return new LongConnectionOptions(
+                maxPayloadBytes, fragmentTimeout, queueCapacity, dedupeWindow, deliver, connectTimeout);
     }
 
     public LongConnectionOptions withConnectTimeout(Duration timeout) {
-        return new LongConnectionOptions(maxPayloadBytes, fragmentTimeout, queueCapacity, dedupeWindow,
-                deliverUnknownEvents, timeout);
+        return new LongConnectionOptions(
+                maxPayloadBytes, fragmentTimeout, queueCapacity, dedupeWindow, deliverUnknownEvents, timeout);
     }
 }

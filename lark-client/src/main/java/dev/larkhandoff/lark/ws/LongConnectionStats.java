@@ -14,5 +14,4 @@ public record LongConnectionStats(
         long unknownEvents,
         long oversizedPayloads,
         long partialPayloadsDropped,
-        long shedForFullQueue) {
-}
+        long shedForFullQueue) {}

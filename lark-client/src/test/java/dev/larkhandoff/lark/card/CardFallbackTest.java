@@ -12,8 +12,13 @@ import tools.jackson.databind.node.ObjectNode;
 
 class CardFallbackTest {
 
-    private static final ObjectNode BUTTONS = Cards.buttons("Alert", CardColor.RED, "Disk **full**", List.of(
-            Button.action("Retry", ButtonStyle.PRIMARY, "retry"), Button.action("Skip", ButtonStyle.DEFAULT, "skip")));
+    private static final ObjectNode BUTTONS = Cards.buttons(
+            "Alert",
+            CardColor.RED,
+            "Disk **full**",
+            List.of(
+                    Button.action("Retry", ButtonStyle.PRIMARY, "retry"),
+                    Button.action("Skip", ButtonStyle.DEFAULT, "skip")));
 
     @Test
     void given_v2_and_v1_cards_then_schema_detection_tells_them_apart() {
@@ -45,7 +50,8 @@ class CardFallbackTest {
 
     @Test
     void given_a_built_form_card_when_extracting_then_the_choices_survive() {
-        ObjectNode form = Cards.form("Choose", "Which?", List.of(FormField.select("db", "Database", "pg", "my"))).toJson();
+        ObjectNode form = Cards.form("Choose", "Which?", List.of(FormField.select("db", "Database", "pg", "my")))
+                .toJson();
 
         assertThat(CardText.of(form).body()).isEqualTo("Which?\n\n**Database:** pg · my");
     }
@@ -114,7 +120,8 @@ class CardFallbackTest {
 
     @Test
     void given_a_card_mention_when_degrading_to_text_then_it_uses_the_text_message_mention_syntax() {
-        String text = CardFallback.toText(Cards.markdown("look").mentioning("ou_x1").toJson());
+        String text =
+                CardFallback.toText(Cards.markdown("look").mentioning("ou_x1").toJson());
 
         assertThat(text).isEqualTo("<at user_id=\"ou_x1\"></at>\nlook\n(Lark Card V2 down)");
     }

@@ -39,13 +39,17 @@ class CardSenderTest {
     }
 
     private static ObjectNode question() {
-        return Cards.buttons("Deploy?", CardColor.ORANGE, "Ship **v2** to prod", List.of(
-                Button.action("Yes", ButtonStyle.PRIMARY, "y"), Button.action("No", ButtonStyle.DANGER, "n")));
+        return Cards.buttons(
+                "Deploy?",
+                CardColor.ORANGE,
+                "Ship **v2** to prod",
+                List.of(Button.action("Yes", ButtonStyle.PRIMARY, "y"), Button.action("No", ButtonStyle.DANGER, "n")));
     }
 
     private List<CallRecord> sends() {
         return lark.control().calls().stream()
-                .filter(c -> c.method().equals("POST") && c.path().startsWith(MESSAGES)).toList();
+                .filter(c -> c.method().equals("POST") && c.path().startsWith(MESSAGES))
+                .toList();
     }
 
     @Test
@@ -56,7 +60,9 @@ class CardSenderTest {
         assertThat(d.isText()).isFalse();
         JsonNode stored = lark.control().card(d.message().messageId());
         assertThat(stored.at("/schema").stringValue()).isEqualTo("2.0");
-        assertThat(stored.at("/body/elements/1/columns/0/elements/0/behaviors/0/value/action").stringValue()).isEqualTo("y");
+        assertThat(stored.at("/body/elements/1/columns/0/elements/0/behaviors/0/value/action")
+                        .stringValue())
+                .isEqualTo("y");
         assertThat(sends()).hasSize(1);
     }
 
@@ -104,8 +110,10 @@ class CardSenderTest {
                 .isInstanceOfSatisfying(LarkException.class, e -> {
                     assertThat(e.code()).isEqualTo(230099);
                     // block() adds its own suppressed marker; the earlier refusals are the LarkExceptions.
-                    assertThat(e.getSuppressed()).filteredOn(LarkException.class::isInstance)
-                            .extracting(t -> ((LarkException) t).code()).containsExactly(230099, 230099);
+                    assertThat(e.getSuppressed())
+                            .filteredOn(LarkException.class::isInstance)
+                            .extracting(t -> ((LarkException) t).code())
+                            .containsExactly(230099, 230099);
                 });
         assertThat(sends()).hasSize(3);
         assertThat(lark.control().botMessages(chat.chatId)).isEmpty();
@@ -126,8 +134,10 @@ class CardSenderTest {
 
     @Test
     void given_an_unknown_chat_when_sending_then_lark_error_surfaces_without_fallback() {
-        assertThatThrownBy(() -> sender.sendToChat("oc_doesnotexist", question()).block(WAIT))
-                .isInstanceOfSatisfying(LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
+        assertThatThrownBy(
+                        () -> sender.sendToChat("oc_doesnotexist", question()).block(WAIT))
+                .isInstanceOfSatisfying(
+                        LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
         assertThat(sends()).hasSize(1);
     }
 
@@ -136,7 +146,8 @@ class CardSenderTest {
         ObjectNode v1 = CardFallback.toV1(question());
         lark.control().failNext("POST", MESSAGES, 400, 230099, "card content failed", 1);
 
-        CardDelivery d = sender.send(ReceiveIdType.CHAT_ID, chat.chatId, v1, "caller-uuid-1").block(WAIT);
+        CardDelivery d = sender.send(ReceiveIdType.CHAT_ID, chat.chatId, v1, "caller-uuid-1")
+                .block(WAIT);
 
         assertThat(d.form()).isEqualTo(CardForm.TEXT);
         assertThat(sends()).hasSize(2);
@@ -144,7 +155,10 @@ class CardSenderTest {
 
     @Test
     void given_a_card_v2_outage_when_replying_then_the_reply_is_a_v1_card_under_the_parent() {
-        String parent = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.text("question")).block(WAIT)
+        String parent = lark.client()
+                .messages()
+                .sendToChat(chat.chatId, OutgoingMessage.text("question"))
+                .block(WAIT)
                 .messageId();
         lark.control().failCardsV2(1);
 
@@ -153,17 +167,24 @@ class CardSenderTest {
 
         assertThat(d.form()).isEqualTo(CardForm.CARD_V1);
         assertThat(d.message().parentId()).isEqualTo(parent);
-        assertThat(lark.control().card(d.message().messageId()).at("/header/title/content").stringValue())
+        assertThat(lark.control()
+                        .card(d.message().messageId())
+                        .at("/header/title/content")
+                        .stringValue())
                 .isEqualTo("Done ✓");
     }
 
     @Test
     void given_both_cards_fail_when_replying_then_the_reply_is_text() {
-        String parent = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.text("question")).block(WAIT)
+        String parent = lark.client()
+                .messages()
+                .sendToChat(chat.chatId, OutgoingMessage.text("question"))
+                .block(WAIT)
                 .messageId();
         lark.control().failNext("POST", MESSAGES + "/" + parent + "/reply", 400, 230099, "card content failed", 2);
 
-        CardDelivery d = sender.reply(parent, Cards.markdown("see above").toJson(), true, null).block(WAIT);
+        CardDelivery d = sender.reply(parent, Cards.markdown("see above").toJson(), true, null)
+                .block(WAIT);
 
         assertThat(d.form()).isEqualTo(CardForm.TEXT);
         assertThat(d.message().msgType()).isEqualTo("text");

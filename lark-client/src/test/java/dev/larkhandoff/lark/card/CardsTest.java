@@ -32,7 +32,10 @@ class CardsTest {
 
     @Test
     void given_title_colour_and_mention_when_building_markdown_then_header_and_at_prefix_are_set() {
-        ObjectNode card = Cards.markdown("please look").titled("Review", CardColor.PURPLE).mentioning("ou_abc").toJson();
+        ObjectNode card = Cards.markdown("please look")
+                .titled("Review", CardColor.PURPLE)
+                .mentioning("ou_abc")
+                .toJson();
 
         assertThat(text(card, "/header/title/tag")).isEqualTo("plain_text");
         assertThat(text(card, "/header/title/content")).isEqualTo("Review");
@@ -49,15 +52,29 @@ class CardsTest {
 
     @Test
     void given_each_colour_then_its_wire_name_is_lark_template_name() {
-        assertThat(List.of(CardColor.values())).extracting(CardColor::wire).containsExactly("blue", "wathet",
-                "turquoise", "green", "yellow", "orange", "red", "carmine", "violet", "purple", "indigo", "grey");
+        assertThat(List.of(CardColor.values()))
+                .extracting(CardColor::wire)
+                .containsExactly(
+                        "blue",
+                        "wathet",
+                        "turquoise",
+                        "green",
+                        "yellow",
+                        "orange",
+                        "red",
+                        "carmine",
+                        "violet",
+                        "purple",
+                        "indigo",
+                        "grey");
         assertThat(CardColor.fromWire("carmine")).isEqualTo(CardColor.CARMINE);
         assertThat(CardColor.fromWire("pink")).isNull();
     }
 
     @Test
     void given_status_when_building_then_header_has_title_and_colour_and_body_is_markdown() {
-        ObjectNode card = Cards.status("Handoff from Claude Code (opus)", "Handed off to Lark at 10:42.", CardColor.GREEN);
+        ObjectNode card =
+                Cards.status("Handoff from Claude Code (opus)", "Handed off to Lark at 10:42.", CardColor.GREEN);
 
         assertThat(text(card, "/schema")).isEqualTo("2.0");
         assertThat(text(card, "/header/title/content")).isEqualTo("Handoff from Claude Code (opus)");
@@ -73,10 +90,14 @@ class CardsTest {
 
     @Test
     void given_three_buttons_when_building_then_each_sits_in_a_column_with_its_callback_value_in_behaviors() {
-        ObjectNode card = Cards.buttons("Permission Request", CardColor.ORANGE, "**Tool:** `Bash`", List.of(
-                Button.action("Approve", ButtonStyle.PRIMARY, "y").with("nonce", "perm:1"),
-                Button.action("Approve All", ButtonStyle.DEFAULT, "always"),
-                Button.action("Deny", ButtonStyle.DANGER, "n")));
+        ObjectNode card = Cards.buttons(
+                "Permission Request",
+                CardColor.ORANGE,
+                "**Tool:** `Bash`",
+                List.of(
+                        Button.action("Approve", ButtonStyle.PRIMARY, "y").with("nonce", "perm:1"),
+                        Button.action("Approve All", ButtonStyle.DEFAULT, "always"),
+                        Button.action("Deny", ButtonStyle.DANGER, "n")));
 
         assertThat(text(card, "/header/template")).isEqualTo("orange");
         assertThat(text(card, "/body/elements/0/tag")).isEqualTo("markdown");
@@ -93,13 +114,19 @@ class CardsTest {
         assertThat(approve.has("value")).as("2.0 buttons carry no 1.0 value").isFalse();
         assertThat(text(card, "/body/elements/1/columns/1/elements/0/type")).isEqualTo("default");
         assertThat(text(card, "/body/elements/1/columns/2/elements/0/type")).isEqualTo("danger");
-        assertThat(text(card, "/body/elements/1/columns/2/elements/0/behaviors/0/value/action")).isEqualTo("n");
+        assertThat(text(card, "/body/elements/1/columns/2/elements/0/behaviors/0/value/action"))
+                .isEqualTo("n");
     }
 
     @Test
     void given_no_body_and_no_title_when_building_buttons_then_the_row_is_the_only_element() {
-        ObjectNode card = Cards.buttons(null, null, "", List.of(
-                Button.action("Yes", ButtonStyle.PRIMARY, "yes"), Button.action("No", ButtonStyle.DEFAULT, "no")));
+        ObjectNode card = Cards.buttons(
+                null,
+                null,
+                "",
+                List.of(
+                        Button.action("Yes", ButtonStyle.PRIMARY, "yes"),
+                        Button.action("No", ButtonStyle.DEFAULT, "no")));
 
         assertThat(card.has("header")).isFalse();
         assertThat(card.at("/body/elements").size()).isEqualTo(1);
@@ -108,7 +135,8 @@ class CardsTest {
 
     @Test
     void given_one_button_when_building_a_button_card_then_it_is_refused() {
-        assertThatThrownBy(() -> Cards.buttons("t", CardColor.BLUE, "b", List.of(Button.action("Ok", ButtonStyle.PRIMARY, "ok"))))
+        assertThatThrownBy(() -> Cards.buttons(
+                        "t", CardColor.BLUE, "b", List.of(Button.action("Ok", ButtonStyle.PRIMARY, "ok"))))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("at least two buttons");
     }

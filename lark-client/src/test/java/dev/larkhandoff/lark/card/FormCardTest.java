@@ -15,12 +15,17 @@ class FormCardTest {
     private static final List<FormField> FIELDS = List.of(
             FormField.input("reason", "Why?"),
             FormField.checker("notify", "Notify the team", true),
-            new FormField.Select("db", "Database", List.of(
-                    new FormField.Option("PostgreSQL", "pg"), new FormField.Option("MySQL", "my")), "my"));
+            new FormField.Select(
+                    "db",
+                    "Database",
+                    List.of(new FormField.Option("PostgreSQL", "pg"), new FormField.Option("MySQL", "my")),
+                    "my"));
 
     @Test
     void given_fields_when_building_then_body_then_form_at_root_with_selects_checkers_inputs_and_submit() {
-        ObjectNode card = Cards.form("Choose", "Which database?", FIELDS).withChatId("oc_1").toJson();
+        ObjectNode card = Cards.form("Choose", "Which database?", FIELDS)
+                .withChatId("oc_1")
+                .toJson();
 
         assertThat(text(card, "/schema")).isEqualTo("2.0");
         assertThat(text(card, "/header/title/content")).isEqualTo("Choose");
@@ -28,7 +33,9 @@ class FormCardTest {
         assertThat(text(card, "/body/elements/0/tag")).isEqualTo("markdown");
         assertThat(text(card, "/body/elements/1/tag")).isEqualTo("form");
         assertThat(text(card, "/body/elements/1/name")).isEqualTo("form");
-        assertThat(card.at("/body/elements").size()).as("no cancel button unless asked").isEqualTo(2);
+        assertThat(card.at("/body/elements").size())
+                .as("no cancel button unless asked")
+                .isEqualTo(2);
         JsonNode form = card.at("/body/elements/1/elements");
         assertThat(form.size()).isEqualTo(4);
         assertThat(List.of(form.get(0), form.get(1), form.get(2), form.get(3)))
@@ -62,8 +69,14 @@ class FormCardTest {
 
     @Test
     void given_checker_and_input_when_building_then_their_shapes_match_lark() {
-        JsonNode form = Cards.form("t", "", List.of(new FormField.Input("note", "Anything else?", true),
-                FormField.checker("ok", "Looks good", false))).toJson().at("/body/elements/0/elements");
+        JsonNode form = Cards.form(
+                        "t",
+                        "",
+                        List.of(
+                                new FormField.Input("note", "Anything else?", true),
+                                FormField.checker("ok", "Looks good", false)))
+                .toJson()
+                .at("/body/elements/0/elements");
 
         assertThat(text(form, "/0/tag")).isEqualTo("checker");
         assertThat(text(form, "/0/name")).isEqualTo("ok");
@@ -99,7 +112,10 @@ class FormCardTest {
 
     @Test
     void given_a_cancel_label_then_a_cancel_button_follows_the_form_outside_it() {
-        ObjectNode card = Cards.form("Choose", "b", FIELDS).withChatId("oc_1").withCancel("Never mind").toJson();
+        ObjectNode card = Cards.form("Choose", "b", FIELDS)
+                .withChatId("oc_1")
+                .withCancel("Never mind")
+                .toJson();
 
         assertThat(card.at("/body/elements").size()).isEqualTo(3);
         JsonNode cancel = card.at("/body/elements/2");

@@ -77,7 +77,8 @@ class WorkingCardTest {
 
     @Test
     void given_a_multi_line_or_long_summary_then_it_becomes_one_bounded_line() {
-        String summary = text(Cards.working("  line one\r\n   line two\nthree ", "c").toJson(Duration.ZERO),
+        String summary = text(
+                Cards.working("  line one\r\n   line two\nthree ", "c").toJson(Duration.ZERO),
                 "/body/elements/0/content");
         String longOne = text(Cards.working("y".repeat(1000), "c").toJson(Duration.ZERO), "/body/elements/0/content");
 

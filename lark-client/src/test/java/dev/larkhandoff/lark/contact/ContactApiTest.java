@@ -25,7 +25,10 @@ class ContactApiTest {
 
     @Test
     void given_bot_info_at_the_top_level_of_the_answer_then_it_is_parsed_from_there() {
-        JsonNode raw = lark.client().http().call(ApiRequest.get("/open-apis/bot/v3/info").build()).block(WAIT);
+        JsonNode raw = lark.client()
+                .http()
+                .call(ApiRequest.get("/open-apis/bot/v3/info").build())
+                .block(WAIT);
         assertThat(raw.has("bot")).isTrue();
         assertThat(raw.has("data")).isFalse();
 
@@ -42,7 +45,8 @@ class ContactApiTest {
     void given_a_known_address_when_looking_up_its_open_id_then_it_is_found() {
         EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
 
-        Optional<String> found = lark.client().contacts().openIdByEmail("alice@example.com").block(WAIT);
+        Optional<String> found =
+                lark.client().contacts().openIdByEmail("alice@example.com").block(WAIT);
 
         assertThat(found).contains(alice.openId());
     }
@@ -51,7 +55,8 @@ class ContactApiTest {
     void given_an_unknown_address_when_looking_it_up_then_the_answer_is_empty_not_an_error() {
         lark.control().addUser("Alice", "alice@example.com");
 
-        Optional<String> found = lark.client().contacts().openIdByEmail("nobody@example.com").block(WAIT);
+        Optional<String> found =
+                lark.client().contacts().openIdByEmail("nobody@example.com").block(WAIT);
 
         assertThat(found).isEmpty();
     }
@@ -61,12 +66,15 @@ class ContactApiTest {
         EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
         EmuUser bob = lark.control().addUser("Bob", "bob@example.com");
 
-        Map<String, String> found = lark.client().contacts()
-                .userIdsByEmail(List.of("Alice@Example.com", "ghost@example.com", "bob@example.com"), UserIdType.UNION_ID)
+        Map<String, String> found = lark.client()
+                .contacts()
+                .userIdsByEmail(
+                        List.of("Alice@Example.com", "ghost@example.com", "bob@example.com"), UserIdType.UNION_ID)
                 .block(WAIT);
 
-        assertThat(found).containsExactly(Map.entry("Alice@Example.com", alice.unionId()),
-                Map.entry("bob@example.com", bob.unionId()));
+        assertThat(found)
+                .containsExactly(
+                        Map.entry("Alice@Example.com", alice.unionId()), Map.entry("bob@example.com", bob.unionId()));
     }
 
     @Test
@@ -78,18 +86,24 @@ class ContactApiTest {
         }
         emails.add("last@example.com");
 
-        Map<String, String> found = lark.client().contacts().userIdsByEmail(emails, UserIdType.OPEN_ID).block(WAIT);
+        Map<String, String> found = lark.client()
+                .contacts()
+                .userIdsByEmail(emails, UserIdType.OPEN_ID)
+                .block(WAIT);
 
         assertThat(found).containsExactly(Map.entry("last@example.com", last.openId()));
         assertThat(lark.control().calls())
-                .filteredOn(c -> c.path().equals("/open-apis/contact/v3/users/batch_get_id")).hasSize(2);
+                .filteredOn(c -> c.path().equals("/open-apis/contact/v3/users/batch_get_id"))
+                .hasSize(2);
     }
 
     @Test
     void given_missing_addresses_then_lookups_fail_naming_the_argument() {
         assertThatThrownBy(() -> lark.client().contacts().openIdByEmail(" "))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("email");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("email");
         assertThatThrownBy(() -> lark.client().contacts().userIdsByEmail(List.of(), UserIdType.OPEN_ID))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("emails");
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("emails");
     }
 }

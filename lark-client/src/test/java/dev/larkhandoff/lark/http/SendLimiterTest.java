@@ -1,9 +1,9 @@
 package dev.larkhandoff.lark.http;
 
-import dev.larkhandoff.lark.http.internal.TokenBucket;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.lark.LarkException;
+import dev.larkhandoff.lark.http.internal.TokenBucket;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,7 +33,9 @@ class SendLimiterTest {
 
         assertThat(starts.get(0)).isZero();
         for (int i = 5; i < starts.size(); i++) {
-            assertThat(starts.get(i) - starts.get(i - 5)).as("call %d vs call %d", i, i - 5).isGreaterThan(1000);
+            assertThat(starts.get(i) - starts.get(i - 5))
+                    .as("call %d vs call %d", i, i - 5)
+                    .isGreaterThan(1000);
         }
     }
 
@@ -49,7 +51,8 @@ class SendLimiterTest {
 
     private static String outcome(Mono<Void> acquire) {
         // Subscribing is what reserves; a refusal errors at once, a grant completes after its (short) delay.
-        return acquire.then(Mono.just("granted")).onErrorResume(LarkException.class, e -> Mono.just(e.getMessage()))
+        return acquire.then(Mono.just("granted"))
+                .onErrorResume(LarkException.class, e -> Mono.just(e.getMessage()))
                 .block(Duration.ofSeconds(5));
     }
 
@@ -100,7 +103,8 @@ class SendLimiterTest {
         all.addAll(burst);
         all.sort(Long::compare);
         for (int i = 50; i < all.size(); i++) {
-            assertThat(all.get(i) - all.get(i - 50)).as("slots %d..%d span more than a second", i - 50, i)
+            assertThat(all.get(i) - all.get(i - 50))
+                    .as("slots %d..%d span more than a second", i - 50, i)
                     .isGreaterThan(1_000_000_000L - 2_000_000L);
         }
     }

@@ -57,11 +57,15 @@ class TenantTokenProviderTest {
 
     @Test
     void given_a_failed_fetch_then_the_next_caller_starts_a_new_one() {
-        TenantTokenProvider tokens = new TenantTokenProvider(clock, () -> fetches.incrementAndGet() == 1
-                ? Mono.error(new IllegalStateException("down"))
-                : Mono.just(new TenantTokenProvider.IssuedToken("t-ok", Duration.ofHours(2))));
+        TenantTokenProvider tokens = new TenantTokenProvider(
+                clock,
+                () -> fetches.incrementAndGet() == 1
+                        ? Mono.error(new IllegalStateException("down"))
+                        : Mono.just(new TenantTokenProvider.IssuedToken("t-ok", Duration.ofHours(2))));
 
-        var first = tokens.token().onErrorResume(e -> Mono.just("failed:" + e.getMessage())).block();
+        var first = tokens.token()
+                .onErrorResume(e -> Mono.just("failed:" + e.getMessage()))
+                .block();
         var second = tokens.token().block();
 
         assertThat(first).isEqualTo("failed:down");

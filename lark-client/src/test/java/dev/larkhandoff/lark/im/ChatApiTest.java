@@ -49,7 +49,8 @@ class ChatApiTest {
         EmuUser bob = lark.control().addUser("Bob");
 
         Chat created = chats().create(NewChat.group("handoff: repo", "Claude Code session")
-                .withUsers(List.of(alice.openId(), bob.openId()))).block(WAIT);
+                        .withUsers(List.of(alice.openId(), bob.openId())))
+                .block(WAIT);
 
         assertThat(created.chatId()).startsWith("oc_");
         assertThat(created.name()).isEqualTo("handoff: repo");
@@ -65,7 +66,8 @@ class ChatApiTest {
     @Test
     void given_a_chat_when_getting_it_then_id_is_filled_in_and_string_counts_are_numbers() {
         EmuUser alice = lark.control().addUser("Alice");
-        Chat created = chats().create(NewChat.group("g", "d").withUsers(List.of(alice.openId()))).block(WAIT);
+        Chat created = chats().create(NewChat.group("g", "d").withUsers(List.of(alice.openId())))
+                .block(WAIT);
 
         Chat read = chats().get(created.chatId()).block(WAIT);
 
@@ -82,7 +84,8 @@ class ChatApiTest {
     void given_a_user_owner_when_creating_then_that_user_owns_the_chat() {
         EmuUser alice = lark.control().addUser("Alice");
 
-        Chat created = chats().create(NewChat.group("g", "").withOwner(alice.openId())).block(WAIT);
+        Chat created =
+                chats().create(NewChat.group("g", "").withOwner(alice.openId())).block(WAIT);
 
         assertThat(created.ownerId()).isEqualTo(alice.openId());
         assertThat(created.ownerIdType()).isEqualTo("open_id");
@@ -126,23 +129,30 @@ class ChatApiTest {
         lark.emulator().state().withChat(chat.chatId, c -> c.botAppIds.remove(appId()));
 
         assertThatThrownBy(() -> chats().get(chat.chatId).block(WAIT))
-                .isInstanceOfSatisfying(LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
+                .isInstanceOfSatisfying(
+                        LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
     }
 
     @Test
     void given_missing_arguments_then_calls_fail_before_reaching_lark_naming_the_argument() {
-        assertThatThrownBy(() -> chats().create(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> chats().create(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chat");
-        assertThatThrownBy(() -> chats().get(" ")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> chats().get(" "))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chat_id");
-        assertThatThrownBy(() -> chats().update("oc_x", ChatUpdate.none())).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> chats().update("oc_x", ChatUpdate.none()))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("update");
-        assertThatThrownBy(() -> chats().addMembers("oc_x", List.of())).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> chats().addMembers("oc_x", List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("id_list");
         List<String> tooMany = IntStream.range(0, 51).mapToObj(i -> "ou_" + i).toList();
-        assertThatThrownBy(() -> chats().addMembers("oc_x", tooMany)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> chats().addMembers("oc_x", tooMany))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("id_list");
-        assertThatThrownBy(() -> chats().list(0, null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> chats().list(0, null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("page_size");
         assertThat(lark.control().calls()).isEmpty();
     }
@@ -203,10 +213,18 @@ class ChatApiTest {
         Chat chat = chats().create(NewChat.group("old", "old description")).block(WAIT);
         Path png = Files.createTempFile("avatar", ".png");
         Files.write(png, new byte[] {(byte) 0x89, 'P', 'N', 'G'});
-        String imageKey = lark.client().resources().uploadImage(png, ResourceApi.ImageType.AVATAR).block(WAIT);
+        String imageKey = lark.client()
+                .resources()
+                .uploadImage(png, ResourceApi.ImageType.AVATAR)
+                .block(WAIT);
 
-        chats().update(chat.chatId(), ChatUpdate.none().withName("new").withDescription("new description")
-                .withAvatar(imageKey)).block(WAIT);
+        chats().update(
+                        chat.chatId(),
+                        ChatUpdate.none()
+                                .withName("new")
+                                .withDescription("new description")
+                                .withAvatar(imageKey))
+                .block(WAIT);
 
         Chat read = chats().get(chat.chatId()).block(WAIT);
         assertThat(read.name()).isEqualTo("new");
@@ -217,9 +235,11 @@ class ChatApiTest {
     @Test
     void given_a_bot_owned_chat_when_transferring_ownership_then_the_member_owns_it() {
         EmuUser alice = lark.control().addUser("Alice");
-        Chat chat = chats().create(NewChat.group("g", "").withUsers(List.of(alice.openId()))).block(WAIT);
+        Chat chat = chats().create(NewChat.group("g", "").withUsers(List.of(alice.openId())))
+                .block(WAIT);
 
-        chats().update(chat.chatId(), ChatUpdate.none().withOwner(alice.openId())).block(WAIT);
+        chats().update(chat.chatId(), ChatUpdate.none().withOwner(alice.openId()))
+                .block(WAIT);
 
         Chat read = chats().get(chat.chatId()).block(WAIT);
         assertThat(read.ownerId()).isEqualTo(alice.openId());
@@ -234,7 +254,8 @@ class ChatApiTest {
 
         assertThat(lark.emulator().state().chat(chat.chatId())).isEmpty();
         assertThatThrownBy(() -> chats().get(chat.chatId()).block(WAIT))
-                .isInstanceOfSatisfying(LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
+                .isInstanceOfSatisfying(
+                        LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
     }
 
     @Test
@@ -259,14 +280,16 @@ class ChatApiTest {
         Chat chat = chats().create(NewChat.group("g", "")).block(WAIT);
         String unknown = "ou_00000000000000000000000000000000";
 
-        MemberChange change = chats().addMembers(chat.chatId(), List.of(alice.openId(), "bogus", unknown)).block(WAIT);
+        MemberChange change = chats().addMembers(chat.chatId(), List.of(alice.openId(), "bogus", unknown))
+                .block(WAIT);
 
         assertThat(change.invalidIdList()).containsExactly("bogus");
         assertThat(change.notExistedIdList()).containsExactly(unknown);
         assertThat(change.pendingApprovalIdList()).isEmpty();
         assertThat(change.complete()).isFalse();
         assertThat(chats().allMembers(chat.chatId()).collectList().block(WAIT))
-                .extracting(ChatMember::memberId).containsExactly(alice.openId());
+                .extracting(ChatMember::memberId)
+                .containsExactly(alice.openId());
     }
 
     @Test
@@ -281,7 +304,8 @@ class ChatApiTest {
 
         assertThat(change.invalidIdList()).containsExactly("ou_notamember");
         assertThat(chats().allMembers(chat.chatId()).collectList().block(WAIT))
-                .extracting(ChatMember::memberId).containsExactly(alice.openId());
+                .extracting(ChatMember::memberId)
+                .containsExactly(alice.openId());
     }
 
     @Test
@@ -290,31 +314,39 @@ class ChatApiTest {
         EmuUser bob = lark.control().addUser("Bob");
         EmuChat chat = lark.control().createGroup("alice's", alice, bob);
 
-        assertThatThrownBy(() -> chats().removeMembers(chat.chatId, List.of(bob.openId())).block(WAIT))
-                .isInstanceOfSatisfying(LarkException.class, e -> assertThat(e.code()).isEqualTo(232017));
+        assertThatThrownBy(() -> chats().removeMembers(chat.chatId, List.of(bob.openId()))
+                        .block(WAIT))
+                .isInstanceOfSatisfying(
+                        LarkException.class, e -> assertThat(e.code()).isEqualTo(232017));
     }
 
     @Test
     void given_120_members_when_listing_with_page_size_50_then_three_pages_hold_everyone_and_no_bot() {
         EmuUser owner = lark.control().addUser("Owner");
-        EmuUser[] people = IntStream.range(0, 120).mapToObj(i -> lark.control().addUser("Person " + i))
+        EmuUser[] people = IntStream.range(0, 120)
+                .mapToObj(i -> lark.control().addUser("Person " + i))
                 .toArray(EmuUser[]::new);
         EmuChat chat = lark.control().createGroup("big", owner, people);
 
         MemberPage first = chats().members(chat.chatId, 50, null).block(WAIT);
-        List<ChatMember> walked = Pages.all(token -> chats().members(chat.chatId, 50, token).map(MemberPage::page))
-                .collectList().block(WAIT);
+        List<ChatMember> walked = Pages.all(
+                        token -> chats().members(chat.chatId, 50, token).map(MemberPage::page))
+                .collectList()
+                .block(WAIT);
 
         assertThat(first.items()).hasSize(50);
         assertThat(first.hasMore()).isTrue();
         assertThat(first.memberTotal()).isEqualTo(121);
         assertThat(walked).hasSize(121);
-        assertThat(walked).extracting(ChatMember::memberId).doesNotHaveDuplicates()
+        assertThat(walked)
+                .extracting(ChatMember::memberId)
+                .doesNotHaveDuplicates()
                 .contains(owner.openId(), people[119].openId())
                 .doesNotContain(lark.emulator().app().botOpenId(), appId());
         assertThat(walked.get(1).name()).isEqualTo("Person 0");
         assertThat(walked.get(1).memberIdType()).isEqualTo("open_id");
-        assertThat(callsTo("GET", "/open-apis/im/v1/chats/" + chat.chatId + "/members")).hasSize(4);
+        assertThat(callsTo("GET", "/open-apis/im/v1/chats/" + chat.chatId + "/members"))
+                .hasSize(4);
         assertThat(chats().allMembers(chat.chatId).collectList().block(WAIT)).hasSize(121);
     }
 
@@ -323,7 +355,8 @@ class ChatApiTest {
         EmuUser alice = lark.control().addUser("Alice");
         EmuChat chat = lark.control().createGroup("g", alice);
 
-        MemberPage page = chats().members(chat.chatId, UserIdType.UNION_ID, 20, null).block(WAIT);
+        MemberPage page =
+                chats().members(chat.chatId, UserIdType.UNION_ID, 20, null).block(WAIT);
 
         assertThat(page.items()).singleElement().satisfies(m -> {
             assertThat(m.memberId()).isEqualTo(alice.unionId());
@@ -335,14 +368,20 @@ class ChatApiTest {
     void given_a_shuffled_order_of_adds_when_listing_then_members_keep_join_order() {
         EmuUser owner = lark.control().addUser("Owner");
         List<EmuUser> people = new ArrayList<>(IntStream.range(0, 5)
-                .mapToObj(i -> lark.control().addUser("P" + i)).toList());
+                .mapToObj(i -> lark.control().addUser("P" + i))
+                .toList());
         Collections.shuffle(people);
-        Chat chat = chats().create(NewChat.group("g", "").withOwner(owner.openId())).block(WAIT);
+        Chat chat =
+                chats().create(NewChat.group("g", "").withOwner(owner.openId())).block(WAIT);
 
-        chats().addMembers(chat.chatId(), people.stream().map(EmuUser::openId).toList()).block(WAIT);
+        chats().addMembers(chat.chatId(), people.stream().map(EmuUser::openId).toList())
+                .block(WAIT);
 
-        assertThat(chats().allMembers(chat.chatId()).collectList().block(WAIT)).extracting(ChatMember::memberId)
-                .containsExactlyElementsOf(java.util.stream.Stream.concat(java.util.stream.Stream.of(owner),
-                        people.stream()).map(EmuUser::openId).toList());
+        assertThat(chats().allMembers(chat.chatId()).collectList().block(WAIT))
+                .extracting(ChatMember::memberId)
+                .containsExactlyElementsOf(
+                        java.util.stream.Stream.concat(java.util.stream.Stream.of(owner), people.stream())
+                                .map(EmuUser::openId)
+                                .toList());
     }
 }

@@ -24,7 +24,11 @@ class ChatTabApiTest {
     }
 
     private String newChat() {
-        return lark.client().chats().create(NewChat.group("tabs", "")).block(WAIT).chatId();
+        return lark.client()
+                .chats()
+                .create(NewChat.group("tabs", ""))
+                .block(WAIT)
+                .chatId();
     }
 
     @Test
@@ -46,15 +50,21 @@ class ChatTabApiTest {
         EmuUser alice = lark.control().addUser("Alice");
         EmuChat chat = lark.control().createGroup("g", alice);
 
-        assertThat(tabs().list(chat.chatId).block(WAIT)).extracting(ChatTab::tabType).containsExactly("message");
+        assertThat(tabs().list(chat.chatId).block(WAIT))
+                .extracting(ChatTab::tabType)
+                .containsExactly("message");
     }
 
     @Test
     void given_url_tabs_when_creating_updating_sorting_and_deleting_then_each_answer_is_the_whole_tab_list() {
         String chatId = newChat();
 
-        List<ChatTab> created = tabs().create(chatId, List.of(ChatTab.url("Model: opus", "https://github.com/verneagent"),
-                ChatTab.url("Docs", "https://example.com"))).block(WAIT);
+        List<ChatTab> created = tabs().create(
+                        chatId,
+                        List.of(
+                                ChatTab.url("Model: opus", "https://github.com/verneagent"),
+                                ChatTab.url("Docs", "https://example.com")))
+                .block(WAIT);
         assertThat(created).extracting(ChatTab::tabType).containsExactly("message", "url", "url");
         assertThat(created).extracting(ChatTab::tabName).containsExactly(null, "Model: opus", "Docs");
         ChatTab message = created.get(0);
@@ -69,7 +79,8 @@ class ChatTabApiTest {
         assertThat(updated.get(1).tabName()).isEqualTo("Model: sonnet");
         assertThat(updated.get(1).url()).isEqualTo("https://example.com/m");
 
-        List<ChatTab> sorted = tabs().sort(chatId, List.of(message.tabId(), docs.tabId(), model.tabId())).block(WAIT);
+        List<ChatTab> sorted = tabs().sort(chatId, List.of(message.tabId(), docs.tabId(), model.tabId()))
+                .block(WAIT);
         assertThat(sorted).extracting(ChatTab::tabId).containsExactly(message.tabId(), docs.tabId(), model.tabId());
 
         List<ChatTab> afterDelete = tabs().delete(chatId, List.of(docs.tabId())).block(WAIT);
@@ -80,7 +91,8 @@ class ChatTabApiTest {
     @Test
     void given_the_message_tab_when_deleting_or_moving_it_then_lark_refuses_and_nothing_changes() {
         String chatId = newChat();
-        List<ChatTab> created = tabs().create(chatId, List.of(ChatTab.url("A", "https://example.com/a"))).block(WAIT);
+        List<ChatTab> created = tabs().create(chatId, List.of(ChatTab.url("A", "https://example.com/a")))
+                .block(WAIT);
         String messageTab = created.get(0).tabId();
         String a = created.get(1).tabId();
 
@@ -98,21 +110,30 @@ class ChatTabApiTest {
     void given_a_chat_the_bot_is_not_in_when_listing_tabs_then_lark_refuses() {
         EmuUser alice = lark.control().addUser("Alice");
         EmuChat chat = lark.control().createGroup("g", alice);
-        lark.emulator().state().withChat(chat.chatId, c -> c.botAppIds.remove(lark.emulator().app().appId()));
+        lark.emulator()
+                .state()
+                .withChat(
+                        chat.chatId,
+                        c -> c.botAppIds.remove(lark.emulator().app().appId()));
 
         assertThatThrownBy(() -> tabs().list(chat.chatId).block(WAIT))
-                .isInstanceOfSatisfying(LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
+                .isInstanceOfSatisfying(
+                        LarkException.class, e -> assertThat(e.code()).isEqualTo(232011));
     }
 
     @Test
     void given_missing_arguments_then_tab_calls_fail_naming_them() {
-        assertThatThrownBy(() -> tabs().create("oc_x", List.of())).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> tabs().create("oc_x", List.of()))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chat_tabs");
         assertThatThrownBy(() -> tabs().update("oc_x", List.of(ChatTab.url("n", "https://example.com"))))
-                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("tab_id");
-        assertThatThrownBy(() -> tabs().sort("oc_x", null)).isInstanceOf(IllegalArgumentException.class)
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("tab_id");
+        assertThatThrownBy(() -> tabs().sort("oc_x", null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("tab_ids");
-        assertThatThrownBy(() -> tabs().list(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> tabs().list(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chat_id");
     }
 }

@@ -28,7 +28,10 @@ class PinApiTest {
     void given_a_message_the_bot_sent_when_pinning_it_then_the_pin_names_chat_operator_and_time() {
         EmuUser alice = lark.control().addUser("Alice");
         EmuChat chat = lark.control().createGroup("g", alice);
-        Message config = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.text("config")).block(WAIT);
+        Message config = lark.client()
+                .messages()
+                .sendToChat(chat.chatId, OutgoingMessage.text("config"))
+                .block(WAIT);
 
         Pin pin = pins().create(config.messageId()).block(WAIT);
 
@@ -38,7 +41,8 @@ class PinApiTest {
         assertThat(pin.operatorIdType()).isEqualTo("app_id");
         assertThat(pin.createTime()).isPositive();
         assertThat(pins().listAll(chat.chatId).collectList().block(WAIT))
-                .extracting(Pin::messageId).containsExactly(config.messageId());
+                .extracting(Pin::messageId)
+                .containsExactly(config.messageId());
     }
 
     @Test
@@ -77,8 +81,13 @@ class PinApiTest {
     void given_a_message_in_a_chat_the_bot_left_when_pinning_it_then_lark_refuses() {
         EmuUser alice = lark.control().addUser("Alice");
         EmuChat chat = lark.control().createGroup("g", alice);
-        String messageId = lark.control().sendText(alice, chat.chatId, "not for the bot").messageId();
-        lark.emulator().state().withChat(chat.chatId, c -> c.botAppIds.remove(lark.emulator().app().appId()));
+        String messageId =
+                lark.control().sendText(alice, chat.chatId, "not for the bot").messageId();
+        lark.emulator()
+                .state()
+                .withChat(
+                        chat.chatId,
+                        c -> c.botAppIds.remove(lark.emulator().app().appId()));
 
         assertThatThrownBy(() -> pins().create(messageId).block(WAIT))
                 .isInstanceOfSatisfying(LarkException.class, e -> {
@@ -92,24 +101,32 @@ class PinApiTest {
     void given_an_unknown_or_recalled_message_when_pinning_then_lark_says_message_not_found() {
         EmuUser alice = lark.control().addUser("Alice");
         EmuChat chat = lark.control().createGroup("g", alice);
-        Message sent = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.text("gone")).block(WAIT);
+        Message sent = lark.client()
+                .messages()
+                .sendToChat(chat.chatId, OutgoingMessage.text("gone"))
+                .block(WAIT);
         lark.client().messages().recall(sent.messageId()).block(WAIT);
 
         for (String id : List.of("om_doesnotexist", sent.messageId())) {
             assertThatThrownBy(() -> pins().create(id).block(WAIT))
-                    .isInstanceOfSatisfying(LarkException.class, e -> assertThat(e.code()).isEqualTo(230011));
+                    .isInstanceOfSatisfying(
+                            LarkException.class, e -> assertThat(e.code()).isEqualTo(230011));
         }
     }
 
     @Test
     void given_missing_arguments_then_pin_calls_fail_naming_them() {
-        assertThatThrownBy(() -> pins().create(null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pins().create(null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("message_id");
-        assertThatThrownBy(() -> pins().delete("")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pins().delete(""))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("message_id");
-        assertThatThrownBy(() -> pins().list(null, 50, null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pins().list(null, 50, null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("chat_id");
-        assertThatThrownBy(() -> pins().list("oc_x", 51, null)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> pins().list("oc_x", 51, null))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("page_size");
     }
 }

@@ -63,17 +63,16 @@ class WebhookDecoderTest {
 
     private static String event(String token) {
         return "{\"schema\":\"2.0\",\"header\":{\"event_id\":\"ev_1\",\"event_type\":\"im.message.receive_v1\","
-                + "\"token\":\"" + token + "\",\"app_id\":\"cli_1\"},\"event\":{\"message\":{\"message_id\":\"om_1\"}}}";
+                + "\"token\":\"" + token
+                + "\",\"app_id\":\"cli_1\"},\"event\":{\"message\":{\"message_id\":\"om_1\"}}}";
     }
 
     private static void assertRejected(ThrowingCallable call, Reason reason, String messagePart) {
-        assertThatThrownBy(call)
-                .isInstanceOf(LarkException.class)
-                .isInstanceOfSatisfying(WebhookException.class, e -> {
-                    assertThat(e.reason()).isEqualTo(reason);
-                    assertThat(e.code()).isEqualTo(WebhookException.REJECTED);
-                    assertThat(e.getMessage()).contains(messagePart).doesNotContain(TOKEN, KEY, "Secret");
-                });
+        assertThatThrownBy(call).isInstanceOf(LarkException.class).isInstanceOfSatisfying(WebhookException.class, e -> {
+            assertThat(e.reason()).isEqualTo(reason);
+            assertThat(e.code()).isEqualTo(WebhookException.REJECTED);
+            assertThat(e.getMessage()).contains(messagePart).doesNotContain(TOKEN, KEY, "Secret");
+        });
     }
 
     // ---- decryption ----
@@ -82,7 +81,8 @@ class WebhookDecoderTest {
     void given_lark_documented_sample_when_decrypting_then_it_reads_hello_world() {
         WebhookDecoder sample = new WebhookDecoder("t", "test key");
 
-        assertThat(sample.decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=")).isEqualTo("hello world");
+        assertThat(sample.decrypt("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk="))
+                .isEqualTo("hello world");
     }
 
     @Test
@@ -132,8 +132,8 @@ class WebhookDecoderTest {
     @Test
     void given_an_encrypted_url_check_with_the_right_token_then_the_challenge_is_answered_without_signature()
             throws Exception {
-        byte[] raw = envelope(encrypt(KEY, "{\"challenge\":\"ch-1\",\"token\":\"" + TOKEN
-                + "\",\"type\":\"url_verification\"}"));
+        byte[] raw = envelope(
+                encrypt(KEY, "{\"challenge\":\"ch-1\",\"token\":\"" + TOKEN + "\",\"type\":\"url_verification\"}"));
 
         WebhookRequest r = encrypted.decodeEvent(WebhookHeaders.none(), raw);
 
@@ -145,21 +145,23 @@ class WebhookDecoderTest {
 
     @Test
     void given_a_plain_url_check_then_the_challenge_is_answered() {
-        byte[] raw = ("{\"challenge\":\"ch-2\",\"token\":\"" + TOKEN + "\",\"type\":\"url_verification\"}").getBytes(UTF_8);
+        byte[] raw =
+                ("{\"challenge\":\"ch-2\",\"token\":\"" + TOKEN + "\",\"type\":\"url_verification\"}").getBytes(UTF_8);
 
-        assertThat(plain.decodeEvent(WebhookHeaders.none(), raw))
-                .isEqualTo(new WebhookRequest.UrlVerification("ch-2"));
+        assertThat(plain.decodeEvent(WebhookHeaders.none(), raw)).isEqualTo(new WebhookRequest.UrlVerification("ch-2"));
         assertThat(plain.decodeCardAction(WebhookHeaders.none(), raw))
                 .isEqualTo(new WebhookRequest.UrlVerification("ch-2"));
     }
 
     @Test
     void given_a_url_check_with_a_wrong_or_missing_token_then_it_is_refused() throws Exception {
-        byte[] wrong = envelope(encrypt(KEY, "{\"challenge\":\"c\",\"token\":\"guess\",\"type\":\"url_verification\"}"));
+        byte[] wrong =
+                envelope(encrypt(KEY, "{\"challenge\":\"c\",\"token\":\"guess\",\"type\":\"url_verification\"}"));
         byte[] missing = "{\"challenge\":\"c\",\"type\":\"url_verification\"}".getBytes(UTF_8);
 
         assertRejected(() -> encrypted.decodeEvent(WebhookHeaders.none(), wrong), Reason.BAD_TOKEN, "does not match");
-        assertRejected(() -> plain.decodeEvent(WebhookHeaders.none(), missing), Reason.BAD_TOKEN, "no verification token");
+        assertRejected(
+                () -> plain.decodeEvent(WebhookHeaders.none(), missing), Reason.BAD_TOKEN, "no verification token");
     }
 
     // ---- events ----
@@ -180,8 +182,8 @@ class WebhookDecoderTest {
     void given_an_upper_case_signature_and_map_headers_of_any_case_then_the_event_is_accepted() throws Exception {
         byte[] raw = envelope(encrypt(KEY, event(TOKEN)));
         String sig = hex("SHA-256", TS + NONCE + KEY, raw).toUpperCase();
-        WebhookHeaders headers = WebhookHeaders.fromMap(Map.of("x-lark-request-timestamp", TS,
-                "X-LARK-REQUEST-NONCE", NONCE, "X-Lark-Signature", sig));
+        WebhookHeaders headers = WebhookHeaders.fromMap(
+                Map.of("x-lark-request-timestamp", TS, "X-LARK-REQUEST-NONCE", NONCE, "X-Lark-Signature", sig));
 
         assertThat(encrypted.decodeEvent(headers, raw)).isInstanceOf(WebhookRequest.Payload.class);
     }
@@ -191,7 +193,9 @@ class WebhookDecoderTest {
         byte[] signed = envelope(encrypt(KEY, event(TOKEN)));
         byte[] other = envelope(encrypt(KEY, event(TOKEN)));
 
-        assertRejected(() -> encrypted.decodeEvent(eventHeaders(signed), other), Reason.BAD_SIGNATURE,
+        assertRejected(
+                () -> encrypted.decodeEvent(eventHeaders(signed), other),
+                Reason.BAD_SIGNATURE,
                 "X-Lark-Signature does not match");
     }
 
@@ -200,19 +204,27 @@ class WebhookDecoderTest {
         byte[] raw = envelope(encrypt(KEY, event(TOKEN)));
         WebhookHeaders good = eventHeaders(raw);
 
-        assertRejected(() -> encrypted.decodeEvent(new WebhookHeaders("1700000001", NONCE, good.signature()), raw),
-                Reason.BAD_SIGNATURE, "does not match");
-        assertRejected(() -> encrypted.decodeEvent(new WebhookHeaders(TS, "other", good.signature()), raw),
-                Reason.BAD_SIGNATURE, "does not match");
+        assertRejected(
+                () -> encrypted.decodeEvent(new WebhookHeaders("1700000001", NONCE, good.signature()), raw),
+                Reason.BAD_SIGNATURE,
+                "does not match");
+        assertRejected(
+                () -> encrypted.decodeEvent(new WebhookHeaders(TS, "other", good.signature()), raw),
+                Reason.BAD_SIGNATURE,
+                "does not match");
     }
 
     @Test
     void given_an_event_without_signature_headers_then_it_names_the_missing_header() throws Exception {
         byte[] raw = envelope(encrypt(KEY, event(TOKEN)));
 
-        assertRejected(() -> encrypted.decodeEvent(WebhookHeaders.none(), raw), Reason.MISSING_SIGNATURE,
+        assertRejected(
+                () -> encrypted.decodeEvent(WebhookHeaders.none(), raw),
+                Reason.MISSING_SIGNATURE,
                 "X-Lark-Request-Timestamp is missing");
-        assertRejected(() -> encrypted.decodeEvent(new WebhookHeaders(TS, NONCE, null), raw), Reason.MISSING_SIGNATURE,
+        assertRejected(
+                () -> encrypted.decodeEvent(new WebhookHeaders(TS, NONCE, null), raw),
+                Reason.MISSING_SIGNATURE,
                 "X-Lark-Signature is missing");
     }
 
@@ -227,12 +239,15 @@ class WebhookDecoderTest {
     void given_no_encrypt_key_then_plain_events_are_checked_by_token_only() {
         byte[] v2 = event(TOKEN).getBytes(UTF_8);
         byte[] v1 = ("{\"uuid\":\"u\",\"token\":\"" + TOKEN + "\",\"ts\":\"1\",\"type\":\"event_callback\","
-                + "\"event\":{\"type\":\"message\"}}").getBytes(UTF_8);
+                        + "\"event\":{\"type\":\"message\"}}")
+                .getBytes(UTF_8);
 
         assertThat(plain.decodeEvent(WebhookHeaders.none(), v2)).isInstanceOf(WebhookRequest.Payload.class);
         assertThat(((WebhookRequest.Payload) plain.decodeEvent(WebhookHeaders.none(), v1)).eventType())
                 .isEqualTo("message");
-        assertRejected(() -> plain.decodeEvent(WebhookHeaders.none(), event("x").getBytes(UTF_8)), Reason.BAD_TOKEN,
+        assertRejected(
+                () -> plain.decodeEvent(WebhookHeaders.none(), event("x").getBytes(UTF_8)),
+                Reason.BAD_TOKEN,
                 "does not match");
     }
 
@@ -241,22 +256,34 @@ class WebhookDecoderTest {
         byte[] encryptedBody = envelope(encrypt(KEY, event(TOKEN)));
         byte[] plainBody = event(TOKEN).getBytes(UTF_8);
 
-        assertRejected(() -> plain.decodeEvent(WebhookHeaders.none(), encryptedBody), Reason.ENCRYPTION_MISMATCH,
+        assertRejected(
+                () -> plain.decodeEvent(WebhookHeaders.none(), encryptedBody),
+                Reason.ENCRYPTION_MISMATCH,
                 "no encrypt key is configured");
-        assertRejected(() -> encrypted.decodeEvent(eventHeaders(plainBody), plainBody), Reason.ENCRYPTION_MISMATCH,
+        assertRejected(
+                () -> encrypted.decodeEvent(eventHeaders(plainBody), plainBody),
+                Reason.ENCRYPTION_MISMATCH,
                 "not encrypted");
     }
 
     @Test
     void given_bodies_that_are_not_json_objects_then_they_are_refused() throws Exception {
-        assertRejected(() -> plain.decodeEvent(WebhookHeaders.none(), "{oops".getBytes(UTF_8)), Reason.MALFORMED_JSON,
+        assertRejected(
+                () -> plain.decodeEvent(WebhookHeaders.none(), "{oops".getBytes(UTF_8)),
+                Reason.MALFORMED_JSON,
                 "not valid JSON");
-        assertRejected(() -> plain.decodeEvent(WebhookHeaders.none(), "[1]".getBytes(UTF_8)), Reason.MALFORMED_JSON,
+        assertRejected(
+                () -> plain.decodeEvent(WebhookHeaders.none(), "[1]".getBytes(UTF_8)),
+                Reason.MALFORMED_JSON,
                 "not a JSON object");
-        assertRejected(() -> encrypted.decodeEvent(WebhookHeaders.none(), envelope(encrypt(KEY, "nope"))),
-                Reason.MALFORMED_JSON, "decrypted body is not valid JSON");
-        assertRejected(() -> encrypted.decodeEvent(WebhookHeaders.none(), envelope("%%%")),
-                Reason.MALFORMED_CIPHERTEXT, "base64");
+        assertRejected(
+                () -> encrypted.decodeEvent(WebhookHeaders.none(), envelope(encrypt(KEY, "nope"))),
+                Reason.MALFORMED_JSON,
+                "decrypted body is not valid JSON");
+        assertRejected(
+                () -> encrypted.decodeEvent(WebhookHeaders.none(), envelope("%%%")),
+                Reason.MALFORMED_CIPHERTEXT,
+                "base64");
     }
 
     // ---- card callbacks ----
@@ -264,13 +291,17 @@ class WebhookDecoderTest {
     @Test
     void given_an_old_card_callback_signed_with_sha1_then_it_is_accepted() throws Exception {
         byte[] raw = ("{\"open_id\":\"ou_1\",\"open_message_id\":\"om_1\",\"token\":\"c-update-token\","
-                + "\"action\":{\"value\":{\"action\":\"y\"},\"tag\":\"button\"}}").getBytes(UTF_8);
+                        + "\"action\":{\"value\":{\"action\":\"y\"},\"tag\":\"button\"}}")
+                .getBytes(UTF_8);
         WebhookHeaders headers = new WebhookHeaders(TS, NONCE, hex("SHA-1", TS + NONCE + TOKEN, raw));
 
         WebhookRequest r = encrypted.decodeCardAction(headers, raw);
 
-        assertThat(r).isInstanceOfSatisfying(WebhookRequest.Payload.class,
-                p -> assertThat(p.body().at("/action/value/action").stringValue()).isEqualTo("y"));
+        assertThat(r)
+                .isInstanceOfSatisfying(
+                        WebhookRequest.Payload.class,
+                        p -> assertThat(p.body().at("/action/value/action").stringValue())
+                                .isEqualTo("y"));
     }
 
     @Test
@@ -293,15 +324,18 @@ class WebhookDecoderTest {
 
         WebhookRequest r = encrypted.decodeCardAction(eventHeaders(raw), raw);
 
-        assertThat(r).isInstanceOfSatisfying(WebhookRequest.Payload.class,
-                p -> assertThat(p.eventType()).isEqualTo("card.action.trigger"));
-        assertRejected(() -> encrypted.decodeCardAction(WebhookHeaders.none(), raw), Reason.MISSING_SIGNATURE,
-                "missing");
+        assertThat(r)
+                .isInstanceOfSatisfying(
+                        WebhookRequest.Payload.class,
+                        p -> assertThat(p.eventType()).isEqualTo("card.action.trigger"));
+        assertRejected(
+                () -> encrypted.decodeCardAction(WebhookHeaders.none(), raw), Reason.MISSING_SIGNATURE, "missing");
     }
 
     @Test
     void given_no_verification_token_then_the_decoder_cannot_be_built() {
-        assertThatThrownBy(() -> new WebhookDecoder(" ", KEY)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> new WebhookDecoder(" ", KEY))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("verification token is required");
     }
 }

@@ -32,7 +32,9 @@ final class EventCollector implements AutoCloseable {
     InboundEvent next(Duration timeout) {
         try {
             InboundEvent e = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            assertThat(e).as("an event within %s (stream error: %s)", timeout, error.get()).isNotNull();
+            assertThat(e)
+                    .as("an event within %s (stream error: %s)", timeout, error.get())
+                    .isNotNull();
             return e;
         } catch (InterruptedException ex) {
             Thread.currentThread().interrupt();

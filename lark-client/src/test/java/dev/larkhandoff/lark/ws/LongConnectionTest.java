@@ -64,19 +64,28 @@ class LongConnectionTest {
 
     @Test
     void given_a_text_with_a_mention_when_acknowledged_then_typed_event_arrives_and_lark_gets_200_once() {
-        var sent = lark.control().sendText(alice, chat.chatId, "deploy please", lark.emulator().app().botOpenId());
+        var sent = lark.control()
+                .sendText(
+                        alice,
+                        chat.chatId,
+                        "deploy please",
+                        lark.emulator().app().botOpenId());
 
         InboundEvent inbound = events.next();
         sleep(300);
-        assertThat(lark.emulator().gateway().unacknowledged()).as("not acked before the consumer decides").isEqualTo(1);
+        assertThat(lark.emulator().gateway().unacknowledged())
+                .as("not acked before the consumer decides")
+                .isEqualTo(1);
         inbound.ack();
 
         MessageReceived m = (MessageReceived) inbound.event();
         assertThat(m.message().messageId()).isEqualTo(sent.messageId());
         assertThat(m.message().chatId()).isEqualTo(chat.chatId);
         assertThat(m.message().content()).isEqualTo(new MessageContent.Text("@_user_1 deploy please"));
-        assertThat(m.message().mentions()).singleElement()
-                .satisfies(x -> assertThat(x.id().openId()).isEqualTo(lark.emulator().app().botOpenId()));
+        assertThat(m.message().mentions())
+                .singleElement()
+                .satisfies(x -> assertThat(x.id().openId())
+                        .isEqualTo(lark.emulator().app().botOpenId()));
         assertThat(m.sender().senderId().openId()).isEqualTo(alice.openId());
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(5)).get(0);
         assertThat(ack.code()).isEqualTo(200);
@@ -96,8 +105,8 @@ class LongConnectionTest {
         var sticker = lark.control().sendSticker(alice, chat.chatId, "file_v3_sticker");
         var audio = lark.control().sendAudio(alice, chat.chatId, new byte[] {1, 2}, 3000);
         var media = lark.control().sendMedia(alice, chat.chatId, new byte[] {3}, new byte[] {4}, "clip.mp4", 9000);
-        var card = lark.control().sendInteractive(alice, chat.chatId,
-                (tools.jackson.databind.node.ObjectNode) EmuJson.read("{\"elements\":[{\"tag\":\"markdown\",\"content\":\"hi\"}]}"));
+        var card = lark.control().sendInteractive(alice, chat.chatId, (tools.jackson.databind.node.ObjectNode)
+                EmuJson.read("{\"elements\":[{\"tag\":\"markdown\",\"content\":\"hi\"}]}"));
         var forward = lark.control().mergeForward(alice, chat.chatId, List.of(text.messageId(), rich.messageId()));
 
         List<MessageContent> contents = new ArrayList<>();
@@ -111,13 +120,18 @@ class LongConnectionTest {
             assertThat(p.plainText()).isEqualTo("step one");
         });
         assertThat(contents.get(2)).isInstanceOf(MessageContent.Image.class);
-        assertThat(contents.get(3)).isInstanceOfSatisfying(MessageContent.File.class,
-                f -> assertThat(f.fileName()).isEqualTo("report.pdf"));
+        assertThat(contents.get(3))
+                .isInstanceOfSatisfying(
+                        MessageContent.File.class, f -> assertThat(f.fileName()).isEqualTo("report.pdf"));
         assertThat(contents.get(4)).isEqualTo(new MessageContent.Sticker("file_v3_sticker"));
-        assertThat(contents.get(5)).isInstanceOfSatisfying(MessageContent.Audio.class,
-                a -> assertThat(a.durationMillis()).isEqualTo(3000));
-        assertThat(contents.get(6)).isInstanceOfSatisfying(MessageContent.Media.class,
-                m -> assertThat(m.fileName()).isEqualTo("clip.mp4"));
+        assertThat(contents.get(5))
+                .isInstanceOfSatisfying(
+                        MessageContent.Audio.class,
+                        a -> assertThat(a.durationMillis()).isEqualTo(3000));
+        assertThat(contents.get(6))
+                .isInstanceOfSatisfying(
+                        MessageContent.Media.class,
+                        m -> assertThat(m.fileName()).isEqualTo("clip.mp4"));
         assertThat(contents.get(7)).isInstanceOf(MessageContent.Interactive.class);
         assertThat(contents.get(8)).isEqualTo(new MessageContent.MergeForward());
         assertThat(List.of(image, file, sticker, audio, media, card, forward))
@@ -152,8 +166,15 @@ class LongConnectionTest {
         var button = card.putObject("body").putArray("elements").addObject();
         button.put("tag", "button");
         button.putObject("text").put("tag", "plain_text").put("content", "Approve");
-        button.putArray("behaviors").addObject().put("type", "callback").putObject("value").put("action", "y");
-        var message = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.interactive(card)).block();
+        button.putArray("behaviors")
+                .addObject()
+                .put("type", "callback")
+                .putObject("value")
+                .put("action", "y");
+        var message = lark.client()
+                .messages()
+                .sendToChat(chat.chatId, OutgoingMessage.interactive(card))
+                .block();
 
         var click = java.util.concurrent.CompletableFuture.supplyAsync(
                 () -> lark.control().clickButton(alice, message.messageId(), "Approve"));
@@ -168,16 +189,28 @@ class LongConnectionTest {
 
         var callback = click.join();
         assertThat(callback.toast()).isEqualTo("Got it: y");
-        assertThat(lark.control().card(message.messageId()).path("header").path("title").path("content").asString())
+        assertThat(lark.control()
+                        .card(message.messageId())
+                        .path("header")
+                        .path("title")
+                        .path("content")
+                        .asString())
                 .isEqualTo("Approved");
     }
 
     @Test
     void given_a_form_card_when_a_person_submits_it_then_the_action_carries_every_field() throws Exception {
-        var card = dev.larkhandoff.lark.card.Cards.form("Deploy", "Pick a target",
-                List.of(new dev.larkhandoff.lark.card.FormField.Input("reason", "why?", true)))
-                .withCancel("Cancel").withChatId(chat.chatId).toJson();
-        var message = lark.client().messages().sendToChat(chat.chatId, OutgoingMessage.interactive(card)).block();
+        var card = dev.larkhandoff.lark.card.Cards.form(
+                        "Deploy",
+                        "Pick a target",
+                        List.of(new dev.larkhandoff.lark.card.FormField.Input("reason", "why?", true)))
+                .withCancel("Cancel")
+                .withChatId(chat.chatId)
+                .toJson();
+        var message = lark.client()
+                .messages()
+                .sendToChat(chat.chatId, OutgoingMessage.interactive(card))
+                .block();
         var form = EmuJson.object().put("reason", "hotfix");
 
         var submit = java.util.concurrent.CompletableFuture.supplyAsync(
@@ -189,15 +222,20 @@ class LongConnectionTest {
         assertThat(action.action().formValue().path("reason").asString()).isEqualTo("hotfix");
         assertThat(action.action().name()).isEqualTo("submit");
         assertThat(action.action().value().path("action").asString()).isEqualTo("form_submit");
-        assertThat(submit.get(10, java.util.concurrent.TimeUnit.SECONDS).toast()).isEqualTo("Got it");
+        assertThat(submit.get(10, java.util.concurrent.TimeUnit.SECONDS).toast())
+                .isEqualTo("Got it");
     }
 
     @Test
     void given_a_reply_in_a_thread_then_the_event_carries_parent_root_and_thread() {
         var question = lark.control().sendText(alice, chat.chatId, "question");
         events.nextAcked();
-        var answer = lark.control().sendTextReply(alice, chat.chatId, "follow-up",
-                new dev.larkhandoff.emulator.control.EmulatorControl.Reply(question.messageId(), true));
+        var answer = lark.control()
+                .sendTextReply(
+                        alice,
+                        chat.chatId,
+                        "follow-up",
+                        new dev.larkhandoff.emulator.control.EmulatorControl.Reply(question.messageId(), true));
 
         MessageReceived m = (MessageReceived) events.nextAcked();
 
@@ -274,8 +312,11 @@ class LongConnectionTest {
         long connectsBefore = connection.stats().connects();
         lark.control().dropConnections();
         // The client may be connected again before a poll sees it down: a new connect counts as seeing the drop.
-        await(() -> connection.state() != LongConnection.State.CONNECTED
-                || connection.stats().connects() > connectsBefore, Duration.ofSeconds(5), "the drop");
+        await(
+                () -> connection.state() != LongConnection.State.CONNECTED
+                        || connection.stats().connects() > connectsBefore,
+                Duration.ofSeconds(5),
+                "the drop");
         first.ack();
 
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
@@ -289,11 +330,19 @@ class LongConnectionTest {
     void given_bad_input_then_it_is_counted_and_skipped_and_the_stream_lives_on() throws Exception {
         lark.control().sendRawFrame(new byte[] {(byte) 0xFF, 0x01, 0x02});
         lark.control().sendRawFrame(new byte[] {0x08, 0x01});
-        EventAck invalidJson = lark.control().pushRawEvent("{not json".getBytes(StandardCharsets.UTF_8)).get();
-        var unknown = lark.control().pushEvent("im.chat.disbanded_v1", EmuJson.object().put("chat_id", chat.chatId)).get();
-        var noHeader = lark.control().pushRawEvent("{\"schema\":\"2.0\",\"event\":{}}".getBytes(StandardCharsets.UTF_8)).get();
-        byte[] huge = ("{\"schema\":\"2.0\",\"header\":{\"event_id\":\"big\",\"event_type\":\"im.message.receive_v1\"},\"pad\":\""
-                + "a".repeat(5 * 1024 * 1024) + "\"}").getBytes(StandardCharsets.UTF_8);
+        EventAck invalidJson = lark.control()
+                .pushRawEvent("{not json".getBytes(StandardCharsets.UTF_8))
+                .get();
+        var unknown = lark.control()
+                .pushEvent("im.chat.disbanded_v1", EmuJson.object().put("chat_id", chat.chatId))
+                .get();
+        var noHeader = lark.control()
+                .pushRawEvent("{\"schema\":\"2.0\",\"event\":{}}".getBytes(StandardCharsets.UTF_8))
+                .get();
+        byte[] huge =
+                ("{\"schema\":\"2.0\",\"header\":{\"event_id\":\"big\",\"event_type\":\"im.message.receive_v1\"},\"pad\":\""
+                                + "a".repeat(5 * 1024 * 1024) + "\"}")
+                        .getBytes(StandardCharsets.UTF_8);
         lark.control().planNext(DeliveryPlan.fragmented(8, false));
         EventAck oversized = lark.control().pushRawEvent(huge).get();
 
@@ -324,10 +373,13 @@ class LongConnectionTest {
         LarkEvent a = events.nextAcked();
         LarkEvent b = events.nextAcked();
 
-        assertThat(a).isInstanceOfSatisfying(MessageReceived.class,
-                m -> assertThat(m.message().createTime()).isZero());
-        assertThat(b).isInstanceOfSatisfying(CardAction.class,
-                c -> assertThat(c.action().checked()).isFalse());
+        assertThat(a)
+                .isInstanceOfSatisfying(
+                        MessageReceived.class,
+                        m -> assertThat(m.message().createTime()).isZero());
+        assertThat(b)
+                .isInstanceOfSatisfying(
+                        CardAction.class, c -> assertThat(c.action().checked()).isFalse());
         assertThat(List.of(first.get(), second.get())).allMatch(EventAck::ok);
         assertThat(connection.stats().connects()).isEqualTo(1);
     }
@@ -356,7 +408,8 @@ class LongConnectionTest {
             throws Exception {
         events.close();
         connection.close(Duration.ZERO);
-        try (java.net.ServerSocket silent = new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
+        try (java.net.ServerSocket silent =
+                new java.net.ServerSocket(0, 50, java.net.InetAddress.getLoopbackAddress())) {
             List<java.net.Socket> accepted = java.util.Collections.synchronizedList(new ArrayList<>());
             Thread acceptor = new Thread(() -> {
                 try {
@@ -370,8 +423,8 @@ class LongConnectionTest {
             acceptor.setDaemon(true);
             acceptor.start();
             lark.emulator().gateway().overrideEndpointUrl("ws://127.0.0.1:" + silent.getLocalPort() + "/ws/v2");
-            connection = new LongConnection(lark.client().http(),
-                    LongConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(700)));
+            connection = new LongConnection(
+                    lark.client().http(), LongConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(700)));
             events = new EventCollector(connection);
 
             await(() -> lark.emulator().gateway().endpointCalls() >= 3, Duration.ofSeconds(10), "a second try");
@@ -398,7 +451,10 @@ class LongConnectionTest {
     void given_the_consumer_cancels_its_subscription_then_the_connection_closes() {
         events.close();
 
-        await(() -> lark.emulator().gateway().liveConnections(appId()) == 0, Duration.ofSeconds(10), "the socket to close");
+        await(
+                () -> lark.emulator().gateway().liveConnections(appId()) == 0,
+                Duration.ofSeconds(10),
+                "the socket to close");
         await(() -> connection.state() == LongConnection.State.CLOSED, Duration.ofSeconds(5), "CLOSED");
     }
 
@@ -417,7 +473,10 @@ class LongConnectionTest {
         connection.close();
 
         await(events::completed, Duration.ofSeconds(5), "completion");
-        await(() -> lark.emulator().gateway().liveConnections(appId()) == 0, Duration.ofSeconds(5), "server-side close");
+        await(
+                () -> lark.emulator().gateway().liveConnections(appId()) == 0,
+                Duration.ofSeconds(5),
+                "server-side close");
         assertThat(connection.state()).isEqualTo(LongConnection.State.CLOSED);
     }
 
@@ -447,7 +506,7 @@ class LongConnectionTest {
         events.close();
         connection.close(Duration.ZERO);
         try (var strict = dev.larkhandoff.emulator.LarkEmulator.start(
-                dev.larkhandoff.emulator.EmulatorOptions.defaults().withReconnect(2, 2, 0));
+                        dev.larkhandoff.emulator.EmulatorOptions.defaults().withReconnect(2, 2, 0));
                 var client = dev.larkhandoff.lark.LarkClient.create(dev.larkhandoff.lark.LarkClientConfig.of(
                         strict.baseUrl(), strict.app().appId(), strict.app().appSecret()))) {
             connection = client.longConnection(LongConnectionOptions.defaults());
@@ -458,8 +517,12 @@ class LongConnectionTest {
             strict.control().dropConnections();
             Throwable error = events.awaitError(Duration.ofSeconds(20));
 
-            assertThat(error).isInstanceOf(LarkException.class).hasMessageContaining("gave up after 2 reconnect attempts");
-            assertThat(strict.gateway().endpointCalls()).as("the first connect and two attempts").isEqualTo(1 + 2);
+            assertThat(error)
+                    .isInstanceOf(LarkException.class)
+                    .hasMessageContaining("gave up after 2 reconnect attempts");
+            assertThat(strict.gateway().endpointCalls())
+                    .as("the first connect and two attempts")
+                    .isEqualTo(1 + 2);
             assertThat(connection.state()).isEqualTo(LongConnection.State.FAILED);
         }
     }
@@ -490,8 +553,10 @@ class LongConnectionTest {
         connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
         events = new EventCollector(connection);
 
-        assertThat(events.awaitError(Duration.ofSeconds(10))).isInstanceOfSatisfying(HandshakeRejectedException.class,
-                e -> assertThat(e.authErrCode()).isEqualTo(1000040350));
+        assertThat(events.awaitError(Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(
+                        HandshakeRejectedException.class,
+                        e -> assertThat(e.authErrCode()).isEqualTo(1000040350));
     }
 
     @Test
@@ -503,7 +568,10 @@ class LongConnectionTest {
         connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
         events = new EventCollector(connection);
 
-        await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(15), "connected after retries");
+        await(
+                () -> connection.state() == LongConnection.State.CONNECTED,
+                Duration.ofSeconds(15),
+                "connected after retries");
         var sent = lark.control().sendText(alice, chat.chatId, "made it");
         assertThat(((MessageReceived) events.nextAcked()).message().messageId()).isEqualTo(sent.messageId());
     }
@@ -517,8 +585,9 @@ class LongConnectionTest {
         connection = new LongConnection(bad.http(), LongConnectionOptions.defaults());
         events = new EventCollector(connection);
 
-        assertThat(events.awaitError(Duration.ofSeconds(10))).isInstanceOfSatisfying(LarkException.class,
-                e -> assertThat(e.code()).isEqualTo(514));
+        assertThat(events.awaitError(Duration.ofSeconds(10)))
+                .isInstanceOfSatisfying(
+                        LarkException.class, e -> assertThat(e.code()).isEqualTo(514));
         bad.close();
     }
 
@@ -527,7 +596,8 @@ class LongConnectionTest {
         events.close();
         connection.close(Duration.ZERO);
         lark.control().redeliveryDelay(Duration.ofMillis(200));
-        connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults().withQueueCapacity(2));
+        connection = new LongConnection(
+                lark.client().http(), LongConnectionOptions.defaults().withQueueCapacity(2));
         List<InboundEvent> taken = java.util.Collections.synchronizedList(new ArrayList<>());
         var subscriber = new reactor.core.publisher.BaseSubscriber<InboundEvent>() {
             @Override

@@ -8,18 +8,21 @@ import tools.jackson.databind.JsonNode;
 /** Finds buttons in card JSON 1.0 and 2.0, the way a person's eye finds them on screen. */
 final class Cards {
 
-    private Cards() {
-    }
+    private Cards() {}
 
     static Optional<JsonNode> findButton(JsonNode card, String label) {
-        return find(card, n -> "button".equals(EmuJson.text(n, "tag"))
-                && label.equals(n.path("text").path("content").asString(null)));
+        return find(
+                card,
+                n -> "button".equals(EmuJson.text(n, "tag"))
+                        && label.equals(n.path("text").path("content").asString(null)));
     }
 
     static Optional<JsonNode> findSubmit(JsonNode card) {
-        return find(card, n -> "button".equals(EmuJson.text(n, "tag"))
-                && ("submit".equals(EmuJson.text(n, "form_action_type"))
-                        || "form_submit".equals(EmuJson.text(n, "action_type"))));
+        return find(
+                card,
+                n -> "button".equals(EmuJson.text(n, "tag"))
+                        && ("submit".equals(EmuJson.text(n, "form_action_type"))
+                                || "form_submit".equals(EmuJson.text(n, "action_type"))));
     }
 
     /** 2.0 puts the callback value in {@code behaviors[type=callback].value}; 1.0 in {@code value}. */

@@ -43,26 +43,52 @@ public final class ControlHttpApi {
                 Map.entry("reactions", this::react),
                 Map.entry("cards/click", this::click),
                 Map.entry("cards/submit", this::submit),
-                Map.entry("bot/added", b -> ack(control.addBot(req(b, "chat_id"), user(b, "operator")).join())),
-                Map.entry("bot/removed", b -> ack(control.removeBot(req(b, "chat_id"), user(b, "operator")).join())),
+                Map.entry(
+                        "bot/added",
+                        b -> ack(control.addBot(req(b, "chat_id"), user(b, "operator"))
+                                .join())),
+                Map.entry(
+                        "bot/removed",
+                        b -> ack(control.removeBot(req(b, "chat_id"), user(b, "operator"))
+                                .join())),
                 Map.entry("chat_messages", b -> messages(control.messagesIn(req(b, "chat_id")))),
                 Map.entry("faults/drop", b -> done(control::dropConnections)),
                 Map.entry("faults/http", this::httpFault),
-                Map.entry("faults/rate_limit", b -> done(() -> control.rateLimitNext(req(b, "path_prefix"),
-                        b.path("reset_seconds").asInt(1), b.path("times").asInt(1)))),
-                Map.entry("faults/handshake", b -> done(() -> control.refuseHandshakes(b.path("status").asInt(514),
-                        b.path("msg").asString("refused"), b.path("auth_err_code").asInt(0), b.path("times").asInt(1)))),
-                Map.entry("faults/plan", b -> done(() -> control.planNext(new DeliveryPlan(b.path("fragments").asInt(1),
-                        b.path("shuffled").asBoolean(false), b.path("drop_after").asInt(-1))))),
-                Map.entry("faults/card_v2", b -> done(() -> control.failCardsV2(b.path("times").asInt(1)))),
+                Map.entry(
+                        "faults/rate_limit",
+                        b -> done(() -> control.rateLimitNext(
+                                req(b, "path_prefix"),
+                                b.path("reset_seconds").asInt(1),
+                                b.path("times").asInt(1)))),
+                Map.entry(
+                        "faults/handshake",
+                        b -> done(() -> control.refuseHandshakes(
+                                b.path("status").asInt(514),
+                                b.path("msg").asString("refused"),
+                                b.path("auth_err_code").asInt(0),
+                                b.path("times").asInt(1)))),
+                Map.entry(
+                        "faults/plan",
+                        b -> done(() -> control.planNext(new DeliveryPlan(
+                                b.path("fragments").asInt(1),
+                                b.path("shuffled").asBoolean(false),
+                                b.path("drop_after").asInt(-1))))),
+                Map.entry(
+                        "faults/card_v2",
+                        b -> done(() -> control.failCardsV2(b.path("times").asInt(1)))),
                 Map.entry("faults/revoke_tokens", b -> done(control::revokeTokens)),
-                Map.entry("faults/redelivery_delay", b -> done(() ->
-                        control.redeliveryDelay(Duration.ofMillis(b.path("millis").asLong(300))))));
+                Map.entry(
+                        "faults/redelivery_delay",
+                        b -> done(() -> control.redeliveryDelay(
+                                Duration.ofMillis(b.path("millis").asLong(300))))));
     }
 
     public Publisher<Void> handle(HttpServerRequest req, HttpServerResponse res) {
         String op = req.fullPath().substring(PREFIX.length());
-        return req.receive().aggregate().asByteArray().defaultIfEmpty(new byte[0])
+        return req.receive()
+                .aggregate()
+                .asByteArray()
+                .defaultIfEmpty(new byte[0])
                 .publishOn(Schedulers.boundedElastic())
                 .map(bytes -> {
                     if ("GET".equals(req.method().name()) && "app".equals(op)) {
@@ -129,15 +155,28 @@ public final class ControlHttpApi {
             mentionIds.add(m.asString());
         }
         EmulatorControl.Reply reply = b.has("parent_id")
-                ? new EmulatorControl.Reply(req(b, "parent_id"), b.path("in_thread").asBoolean(false)) : null;
+                ? new EmulatorControl.Reply(
+                        req(b, "parent_id"), b.path("in_thread").asBoolean(false))
+                : null;
         EmulatorControl.Sent sent;
         if ("image".equals(type) && content.has("base64")) {
-            sent = control.sendImage(sender, chatId, Base64.getDecoder().decode(content.get("base64").asString()));
+            sent = control.sendImage(
+                    sender,
+                    chatId,
+                    Base64.getDecoder().decode(content.get("base64").asString()));
         } else if ("file".equals(type) && content.has("base64")) {
-            sent = control.sendFile(sender, chatId, Base64.getDecoder().decode(content.get("base64").asString()),
+            sent = control.sendFile(
+                    sender,
+                    chatId,
+                    Base64.getDecoder().decode(content.get("base64").asString()),
                     content.path("file_name").asString("file.bin"));
         } else {
-            sent = control.send(sender, chatId, type, (ObjectNode) content, reply,
+            sent = control.send(
+                    sender,
+                    chatId,
+                    type,
+                    (ObjectNode) content,
+                    reply,
                     control.mentions(mentionIds.toArray(String[]::new)));
         }
         return EmuJson.object().put("message_id", sent.messageId());
@@ -148,11 +187,16 @@ public final class ControlHttpApi {
         for (JsonNode m : b.path("message_ids")) {
             ids.add(m.asString());
         }
-        return EmuJson.object().put("message_id", control.mergeForward(user(b, "sender"), req(b, "chat_id"), ids).messageId());
+        return EmuJson.object()
+                .put(
+                        "message_id",
+                        control.mergeForward(user(b, "sender"), req(b, "chat_id"), ids)
+                                .messageId());
     }
 
     private JsonNode react(JsonNode b) {
-        return ack(control.react(user(b, "user"), req(b, "message_id"), req(b, "emoji_type")).join());
+        return ack(control.react(user(b, "user"), req(b, "message_id"), req(b, "emoji_type"))
+                .join());
     }
 
     private JsonNode click(JsonNode b) {
@@ -168,8 +212,12 @@ public final class ControlHttpApi {
     }
 
     private JsonNode httpFault(JsonNode b) {
-        control.failNext(b.has("method") ? b.get("method").asString() : null, req(b, "path_prefix"),
-                b.path("status").asInt(500), b.path("code").asInt(1000040343), b.path("msg").asString("injected"),
+        control.failNext(
+                b.has("method") ? b.get("method").asString() : null,
+                req(b, "path_prefix"),
+                b.path("status").asInt(500),
+                b.path("code").asInt(1000040343),
+                b.path("msg").asString("injected"),
                 b.path("times").asInt(1));
         return EmuJson.object().put("ok", true);
     }
@@ -184,7 +232,10 @@ public final class ControlHttpApi {
     }
 
     private static JsonNode ack(dev.larkhandoff.emulator.ws.EventAck ack) {
-        return EmuJson.object().put("event_id", ack.eventId()).put("code", ack.code()).put("attempts", ack.attempts());
+        return EmuJson.object()
+                .put("event_id", ack.eventId())
+                .put("code", ack.code())
+                .put("attempts", ack.attempts());
     }
 
     private static JsonNode messages(List<EmuMessage> list) {

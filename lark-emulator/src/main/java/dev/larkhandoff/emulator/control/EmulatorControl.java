@@ -41,7 +41,8 @@ public final class EmulatorControl {
                 try {
                     out.add(f.get(timeout.toMillis(), TimeUnit.MILLISECONDS));
                 } catch (Exception e) {
-                    throw new IllegalStateException("event of " + message.messageId() + " not acknowledged in " + timeout, e);
+                    throw new IllegalStateException(
+                            "event of " + message.messageId() + " not acknowledged in " + timeout, e);
                 }
             }
             return out;
@@ -53,8 +54,7 @@ public final class EmulatorControl {
     }
 
     /** Where a person's message goes in a conversation: a reply to a parent, optionally in its thread. */
-    public record Reply(String parentId, boolean inThread) {
-    }
+    public record Reply(String parentId, boolean inThread) {}
 
     private final EmulatorState state;
     private final LongConnectionGateway gateway;
@@ -62,8 +62,12 @@ public final class EmulatorControl {
     private final MessageRoutes messages;
     private final EmuApp defaultApp;
 
-    public EmulatorControl(EmulatorState state, LongConnectionGateway gateway, OpenApiServer openApi,
-            MessageRoutes messages, EmuApp defaultApp) {
+    public EmulatorControl(
+            EmulatorState state,
+            LongConnectionGateway gateway,
+            OpenApiServer openApi,
+            MessageRoutes messages,
+            EmuApp defaultApp) {
         this.state = state;
         this.gateway = gateway;
         this.openApi = openApi;
@@ -117,8 +121,8 @@ public final class EmulatorControl {
             c.botAppIds.add(defaultApp.appId());
             return c;
         });
-        return gateway.publish(defaultApp.appId(),
-                EventFactory.botMembership(defaultApp, operator, chat, true, state.now()));
+        return gateway.publish(
+                defaultApp.appId(), EventFactory.botMembership(defaultApp, operator, chat, true, state.now()));
     }
 
     /** {@code operator} removes the bot; the app gets {@code im.chat.member.bot.deleted_v1}. */
@@ -128,8 +132,8 @@ public final class EmulatorControl {
             c.botAppIds.remove(defaultApp.appId());
             return c;
         });
-        return gateway.publish(defaultApp.appId(),
-                EventFactory.botMembership(defaultApp, operator, chat, false, state.now()));
+        return gateway.publish(
+                defaultApp.appId(), EventFactory.botMembership(defaultApp, operator, chat, false, state.now()));
     }
 
     // ---- people send messages ----
@@ -154,28 +158,36 @@ public final class EmulatorControl {
     }
 
     public Sent sendImage(EmuUser user, String chatId, byte[] png) {
-        EmuResource r = state.putResource(new EmuResource(Ids.imageKey(), "image", png, "image.png", null, "image/png"));
+        EmuResource r =
+                state.putResource(new EmuResource(Ids.imageKey(), "image", png, "image.png", null, "image/png"));
         return send(user, chatId, "image", EmuJson.object().put("image_key", r.key()), null, List.of());
     }
 
     public Sent sendFile(EmuUser user, String chatId, byte[] bytes, String fileName) {
-        EmuResource r = state.putResource(new EmuResource(Ids.fileKey(), "file", bytes, fileName, "stream",
-                "application/octet-stream"));
+        EmuResource r = state.putResource(
+                new EmuResource(Ids.fileKey(), "file", bytes, fileName, "stream", "application/octet-stream"));
         ObjectNode content = EmuJson.object().put("file_key", r.key()).put("file_name", fileName);
         return send(user, chatId, "file", content, null, List.of());
     }
 
     public Sent sendAudio(EmuUser user, String chatId, byte[] opus, long durationMillis) {
-        EmuResource r = state.putResource(new EmuResource(Ids.fileKey(), "file", opus, "audio.opus", "opus", "audio/opus"));
+        EmuResource r =
+                state.putResource(new EmuResource(Ids.fileKey(), "file", opus, "audio.opus", "opus", "audio/opus"));
         ObjectNode content = EmuJson.object().put("file_key", r.key()).put("duration", durationMillis);
         return send(user, chatId, "audio", content, null, List.of());
     }
 
-    public Sent sendMedia(EmuUser user, String chatId, byte[] mp4, byte[] coverPng, String fileName, long durationMillis) {
-        EmuResource video = state.putResource(new EmuResource(Ids.fileKey(), "file", mp4, fileName, "mp4", "video/mp4"));
-        EmuResource cover = state.putResource(new EmuResource(Ids.imageKey(), "image", coverPng, "cover.png", null, "image/png"));
-        ObjectNode content = EmuJson.object().put("file_key", video.key()).put("image_key", cover.key())
-                .put("file_name", fileName).put("duration", durationMillis);
+    public Sent sendMedia(
+            EmuUser user, String chatId, byte[] mp4, byte[] coverPng, String fileName, long durationMillis) {
+        EmuResource video =
+                state.putResource(new EmuResource(Ids.fileKey(), "file", mp4, fileName, "mp4", "video/mp4"));
+        EmuResource cover =
+                state.putResource(new EmuResource(Ids.imageKey(), "image", coverPng, "cover.png", null, "image/png"));
+        ObjectNode content = EmuJson.object()
+                .put("file_key", video.key())
+                .put("image_key", cover.key())
+                .put("file_name", fileName)
+                .put("duration", durationMillis);
         return send(user, chatId, "media", content, null, List.of());
     }
 
@@ -191,13 +203,27 @@ public final class EmulatorControl {
     /** Forwards these messages together into the chat as one merge_forward. */
     public Sent mergeForward(EmuUser user, String chatId, List<String> messageIds) {
         long now = state.nextMessageTime();
-        EmuMessage container = new EmuMessage(Ids.messageId(), null, null, null, "merge_forward",
-                dev.larkhandoff.emulator.openapi.Views.MERGE_FORWARD_BODY, now, now, false, false, chatId,
-                chatType(chatId), EmuSender.user(user), List.of(), null);
+        EmuMessage container = new EmuMessage(
+                Ids.messageId(),
+                null,
+                null,
+                null,
+                "merge_forward",
+                dev.larkhandoff.emulator.openapi.Views.MERGE_FORWARD_BODY,
+                now,
+                now,
+                false,
+                false,
+                chatId,
+                chatType(chatId),
+                EmuSender.user(user),
+                List.of(),
+                null);
         state.putMessage(container);
         for (String id : messageIds) {
-            copyInto(container.messageId(), state.message(id).orElseThrow(
-                    () -> new IllegalArgumentException("no message " + id)));
+            copyInto(
+                    container.messageId(),
+                    state.message(id).orElseThrow(() -> new IllegalArgumentException("no message " + id)));
         }
         return publishMessage(user, container);
     }
@@ -214,17 +240,33 @@ public final class EmulatorControl {
     }
 
     /** Any message type with raw content: the general form behind the helpers above. */
-    public Sent send(EmuUser user, String chatId, String msgType, ObjectNode content, Reply reply,
-            List<EmuMention> mentions) {
-        EmuMessage parent = reply == null ? null : state.message(reply.parentId())
-                .orElseThrow(() -> new IllegalArgumentException("no parent message " + reply.parentId()));
+    public Sent send(
+            EmuUser user, String chatId, String msgType, ObjectNode content, Reply reply, List<EmuMention> mentions) {
+        EmuMessage parent = reply == null
+                ? null
+                : state.message(reply.parentId())
+                        .orElseThrow(() -> new IllegalArgumentException("no parent message " + reply.parentId()));
         String rootId = parent == null ? null : parent.rootId() != null ? parent.rootId() : parent.messageId();
-        String threadId = parent == null ? null
+        String threadId = parent == null
+                ? null
                 : parent.threadId() != null ? parent.threadId() : reply.inThread() ? "omt_" + Ids.hex(8) : null;
         long now = state.nextMessageTime();
-        EmuMessage m = new EmuMessage(Ids.messageId(), rootId, parent == null ? null : parent.messageId(), threadId,
-                msgType, EmuJson.write(content), now, now, false, false, chatId, chatType(chatId),
-                EmuSender.user(user), mentions, null);
+        EmuMessage m = new EmuMessage(
+                Ids.messageId(),
+                rootId,
+                parent == null ? null : parent.messageId(),
+                threadId,
+                msgType,
+                EmuJson.write(content),
+                now,
+                now,
+                false,
+                false,
+                chatId,
+                chatType(chatId),
+                EmuSender.user(user),
+                mentions,
+                null);
         state.putMessage(m);
         return publishMessage(user, m);
     }
@@ -252,7 +294,8 @@ public final class EmulatorControl {
             String key = "@_user_" + (out.size() + 1);
             Optional<EmuApp> bot = state.appByBotOpenId(id);
             if (bot.isPresent()) {
-                out.add(new EmuMention(key, id, "", "", bot.get().name(), bot.get().tenantKey()));
+                out.add(new EmuMention(
+                        key, id, "", "", bot.get().name(), bot.get().tenantKey()));
             } else {
                 EmuUser u = state.user(id).orElseThrow(() -> new IllegalArgumentException("no user " + id));
                 out.add(new EmuMention(key, u.openId(), u.unionId(), u.userId(), u.name(), u.tenantKey()));
@@ -262,9 +305,11 @@ public final class EmulatorControl {
     }
 
     public CompletableFuture<EventAck> react(EmuUser user, String messageId, String emojiType) {
-        EmuMessage m = state.message(messageId).orElseThrow(() -> new IllegalArgumentException("no message " + messageId));
+        EmuMessage m =
+                state.message(messageId).orElseThrow(() -> new IllegalArgumentException("no message " + messageId));
         state.addReaction(messageId, emojiType, user.openId(), "user");
-        return gateway.publish(defaultApp.appId(),
+        return gateway.publish(
+                defaultApp.appId(),
                 EventFactory.reactionCreated(defaultApp, user, m.messageId(), emojiType, state.now()));
     }
 
@@ -313,9 +358,11 @@ public final class EmulatorControl {
 
     /** Sends any card action and applies the card update the app answers with. */
     public CardCallback interact(EmuUser user, String messageId, ObjectNode action) {
-        EmuMessage card = state.message(messageId).orElseThrow(() -> new IllegalArgumentException("no message " + messageId));
-        EventAck ack = gateway.publish(defaultApp.appId(),
-                EventFactory.cardAction(defaultApp, user, card, action, state.now())).join();
+        EmuMessage card =
+                state.message(messageId).orElseThrow(() -> new IllegalArgumentException("no message " + messageId));
+        EventAck ack = gateway.publish(
+                        defaultApp.appId(), EventFactory.cardAction(defaultApp, user, card, action, state.now()))
+                .join();
         JsonNode response = ack.data();
         if (response != null && response.has("card")) {
             JsonNode data = response.get("card").get("data");
@@ -345,7 +392,8 @@ public final class EmulatorControl {
 
     /** The current JSON of a card message (after every PATCH and callback update). */
     public JsonNode card(String messageId) {
-        EmuMessage m = state.message(messageId).orElseThrow(() -> new IllegalArgumentException("no message " + messageId));
+        EmuMessage m =
+                state.message(messageId).orElseThrow(() -> new IllegalArgumentException("no message " + messageId));
         if (!"interactive".equals(m.msgType())) {
             throw new IllegalArgumentException(messageId + " is a " + m.msgType() + ", not a card");
         }
@@ -369,8 +417,16 @@ public final class EmulatorControl {
 
     /** Answers the next {@code times} calls under {@code pathPrefix} with 429 / 99991400 and this reset. */
     public void rateLimitNext(String pathPrefix, int resetSeconds, int times) {
-        openApi.faults().add(new Faults.Fault(null, pathPrefix, 429, ApiError.RATE_LIMITED,
-                "request trigger frequency limit", resetSeconds), times);
+        openApi.faults()
+                .add(
+                        new Faults.Fault(
+                                null,
+                                pathPrefix,
+                                429,
+                                ApiError.RATE_LIMITED,
+                                "request trigger frequency limit",
+                                resetSeconds),
+                        times);
     }
 
     public void failCardsV2(int times) {
@@ -428,7 +484,9 @@ public final class EmulatorControl {
     }
 
     private String chatType(String chatId) {
-        return state.chat(chatId).map(c -> "p2p".equals(c.chatMode) ? "p2p" : "group").orElse("group");
+        return state.chat(chatId)
+                .map(c -> "p2p".equals(c.chatMode) ? "p2p" : "group")
+                .orElse("group");
     }
 
     private static void requireChat(EmuChat c, String chatId) {

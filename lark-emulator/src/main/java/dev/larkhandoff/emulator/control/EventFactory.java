@@ -13,8 +13,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** Builds schema 2.0 event envelopes exactly as the platform pushes them. */
 final class EventFactory {
 
-    private EventFactory() {
-    }
+    private EventFactory() {}
 
     static ObjectNode envelope(EmuApp app, String eventType, long createTime) {
         ObjectNode root = EmuJson.object();

@@ -18,6 +18,7 @@ public final class EmuChat {
     public String avatar;
     /** open_id of a user owner, or the app id when a bot owns the chat. */
     public String ownerId;
+
     public String ownerIdType;
     public String chatType = "private";
     public boolean external;

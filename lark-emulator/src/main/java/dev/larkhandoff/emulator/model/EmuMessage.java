@@ -30,17 +30,59 @@ public record EmuMessage(
     }
 
     public EmuMessage withContent(String newContent, long now) {
-        return new EmuMessage(messageId, rootId, parentId, threadId, msgType, newContent, createTime, now, deleted,
-                true, chatId, chatType, sender, mentions, upperMessageId);
+        return new EmuMessage(
+                messageId,
+                rootId,
+                parentId,
+                threadId,
+                msgType,
+                newContent,
+                createTime,
+                now,
+                deleted,
+                true,
+                chatId,
+                chatType,
+                sender,
+                mentions,
+                upperMessageId);
     }
 
     public EmuMessage recalled(long now) {
-        return new EmuMessage(messageId, rootId, parentId, threadId, msgType, content, createTime, now, true, updated,
-                chatId, chatType, sender, mentions, upperMessageId);
+        return new EmuMessage(
+                messageId,
+                rootId,
+                parentId,
+                threadId,
+                msgType,
+                content,
+                createTime,
+                now,
+                true,
+                updated,
+                chatId,
+                chatType,
+                sender,
+                mentions,
+                upperMessageId);
     }
 
     public EmuMessage asChildOf(String upper, String newId) {
-        return new EmuMessage(newId, rootId, parentId, threadId, msgType, content, createTime, updateTime, deleted,
-                updated, chatId, chatType, sender, mentions, upper);
+        return new EmuMessage(
+                newId,
+                rootId,
+                parentId,
+                threadId,
+                msgType,
+                content,
+                createTime,
+                updateTime,
+                deleted,
+                updated,
+                chatId,
+                chatType,
+                sender,
+                mentions,
+                upper);
     }
 }

@@ -1,5 +1,4 @@
 package dev.larkhandoff.emulator.model;
 
 /** A chat tab: the built-in {@code message} tab or a {@code url} tab. */
-public record EmuTab(String tabId, String tabName, String tabType, String url) {
-}
+public record EmuTab(String tabId, String tabName, String tabType, String url) {}

@@ -12,8 +12,7 @@ final class ChatAccess {
     /** Only the chat owner may do this (dissolve, transfer ownership, remove others) [code not confirmed]. */
     static final int NOT_CHAT_OWNER = 232017;
 
-    private ChatAccess() {
-    }
+    private ChatAccess() {}
 
     /** Runs {@code action} on the chat under the state lock, after the existence and membership checks. */
     static <T> T withBotChat(EmulatorState state, ApiCall call, String chatId, Function<EmuChat, T> action) {

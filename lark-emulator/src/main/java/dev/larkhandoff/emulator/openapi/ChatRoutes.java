@@ -23,6 +23,7 @@ public final class ChatRoutes implements ApiRoutes {
     private static final String CHATS = "/open-apis/im/v1/chats";
     /** Lark takes at most 50 users or 5 bots in one create or member call. */
     static final int MAX_USERS_PER_CALL = 50;
+
     static final int MAX_BOTS_PER_CALL = 5;
 
     private final EmulatorState state;
@@ -154,12 +155,13 @@ public final class ChatRoutes implements ApiRoutes {
     }
 
     /** A chat as the listing shows it, and when it last saw a message (for ByActiveTimeDesc). */
-    private record ListedChat(ObjectNode view, long lastActive) {
-    }
+    private record ListedChat(ObjectNode view, long lastActive) {}
 
     private long lastActive(EmuChat c) {
         List<EmuMessage> messages = state.messagesIn(c.chatId);
-        return messages.isEmpty() ? c.createTime : Math.max(c.createTime, messages.get(messages.size() - 1).createTime());
+        return messages.isEmpty()
+                ? c.createTime
+                : Math.max(c.createTime, messages.get(messages.size() - 1).createTime());
     }
 
     private ObjectNode listItem(EmuChat c, ApiCall call, String idType) {
@@ -211,8 +213,10 @@ public final class ChatRoutes implements ApiRoutes {
         String description = EmuJson.text(body, "description");
         String avatar = avatarUrl(EmuJson.text(body, "avatar"));
         String newOwner = EmuJson.text(body, "owner_id");
-        EmuUser owner = newOwner == null || newOwner.isEmpty() ? null : UserIds.find(state, idType, newOwner)
-                .orElseThrow(() -> ApiError.badRequest("owner_id " + newOwner + " is not a known " + idType));
+        EmuUser owner = newOwner == null || newOwner.isEmpty()
+                ? null
+                : UserIds.find(state, idType, newOwner)
+                        .orElseThrow(() -> ApiError.badRequest("owner_id " + newOwner + " is not a known " + idType));
         ChatAccess.withBotChat(state, call, call.param("chat_id"), c -> {
             if (owner != null) {
                 if (!ChatAccess.ownedByCaller(c, call)) {
@@ -279,8 +283,8 @@ public final class ChatRoutes implements ApiRoutes {
                         notExisted.add(id);
                     }
                 } else {
-                    UserIds.find(state, idType, id).ifPresentOrElse(u -> c.members.add(u.openId()),
-                            () -> notExisted.add(id));
+                    UserIds.find(state, idType, id)
+                            .ifPresentOrElse(u -> c.members.add(u.openId()), () -> notExisted.add(id));
                 }
             }
             ObjectNode o = EmuJson.object();
@@ -296,7 +300,8 @@ public final class ChatRoutes implements ApiRoutes {
         String idType = UserIds.type(call, "member_id_type", true);
         List<String> ids = idList(call, idType);
         ObjectNode data = ChatAccess.withBotChat(state, call, call.param("chat_id"), c -> {
-            boolean onlySelf = "app_id".equals(idType) && ids.stream().allMatch(call.app().appId()::equals);
+            boolean onlySelf =
+                    "app_id".equals(idType) && ids.stream().allMatch(call.app().appId()::equals);
             if (!onlySelf && !ChatAccess.ownedByCaller(c, call)) {
                 // A bot may always leave; removing anyone else is the owner's right.
                 throw ChatAccess.notOwner("remove members");
@@ -333,14 +338,18 @@ public final class ChatRoutes implements ApiRoutes {
             }
             return out;
         });
-        ObjectNode data = Pages.page(members, call, u -> {
-            ObjectNode o = EmuJson.object();
-            o.put("member_id_type", idType);
-            o.put("member_id", UserIds.idOf(u, idType));
-            o.put("name", u.name());
-            o.put("tenant_key", u.tenantKey());
-            return o;
-        }, "items");
+        ObjectNode data = Pages.page(
+                members,
+                call,
+                u -> {
+                    ObjectNode o = EmuJson.object();
+                    o.put("member_id_type", idType);
+                    o.put("member_id", UserIds.idOf(u, idType));
+                    o.put("name", u.name());
+                    o.put("tenant_key", u.tenantKey());
+                    return o;
+                },
+                "items");
         data.put("member_total", members.size());
         return ApiResult.data(data);
     }

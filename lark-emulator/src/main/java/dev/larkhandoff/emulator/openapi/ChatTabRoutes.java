@@ -22,6 +22,7 @@ public final class ChatTabRoutes implements ApiRoutes {
     private static final String TABS = "/open-apis/im/v1/chats/:chat_id/chat_tabs";
     /** Lark caps a chat's tabs (the message tab included). */
     static final int MAX_TABS = 20;
+
     private static final String MESSAGE = "message";
     private static final String URL = "url";
 
@@ -33,7 +34,7 @@ public final class ChatTabRoutes implements ApiRoutes {
 
     @Override
     public void register(ApiRouter r) {
-        r.get(TABS + "/list_tabs", call -> answer(call, c -> { }));
+        r.get(TABS + "/list_tabs", call -> answer(call, c -> {}));
         r.post(TABS, this::create);
         r.post(TABS + "/update_tabs", this::update);
         r.delete(TABS + "/delete_tabs", this::delete);
@@ -41,8 +42,7 @@ public final class ChatTabRoutes implements ApiRoutes {
     }
 
     /** A tab as the request describes it; {@code tabId} is null on create. */
-    private record TabSpec(String tabId, String name, String type, String url) {
-    }
+    private record TabSpec(String tabId, String name, String type, String url) {}
 
     private ApiResult create(ApiCall call) {
         List<TabSpec> specs = specs(call, false);

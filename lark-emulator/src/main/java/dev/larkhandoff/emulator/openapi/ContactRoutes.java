@@ -46,7 +46,9 @@ public final class ContactRoutes implements ApiRoutes {
         for (String mobile : mobiles) {
             ObjectNode entry = list.addObject();
             entry.put("mobile", mobile);
-            Optional<EmuUser> user = state.users().stream().filter(u -> mobile.equals(u.mobile())).findFirst();
+            Optional<EmuUser> user = state.users().stream()
+                    .filter(u -> mobile.equals(u.mobile()))
+                    .findFirst();
             user.ifPresent(u -> describe(entry, u, idType));
         }
         return ApiResult.data(data);

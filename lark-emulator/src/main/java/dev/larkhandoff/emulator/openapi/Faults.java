@@ -8,8 +8,7 @@ import java.util.List;
 public final class Faults {
 
     /** Answer the next {@code times} calls whose path starts with {@code pathPrefix} with this error. */
-    public record Fault(String method, String pathPrefix, int httpStatus, int code, String msg, Integer resetSeconds) {
-    }
+    public record Fault(String method, String pathPrefix, int httpStatus, int code, String msg, Integer resetSeconds) {}
 
     private static final class Armed {
         final Fault fault;
@@ -35,7 +34,8 @@ public final class Faults {
     synchronized Fault take(String method, String path) {
         for (Iterator<Armed> it = armed.iterator(); it.hasNext(); ) {
             Armed a = it.next();
-            if ((a.fault.method() == null || a.fault.method().equals(method)) && path.startsWith(a.fault.pathPrefix())) {
+            if ((a.fault.method() == null || a.fault.method().equals(method))
+                    && path.startsWith(a.fault.pathPrefix())) {
                 if (--a.remaining <= 0) {
                     it.remove();
                 }

@@ -26,10 +26,11 @@ import tools.jackson.databind.node.ObjectNode;
 /** {@code /open-apis/im/v1/messages…}, reactions, resources and uploads. */
 public final class MessageRoutes implements ApiRoutes {
 
-    static final Set<String> SENDABLE = Set.of("text", "post", "image", "file", "audio", "media", "sticker",
-            "interactive", "share_chat", "share_user");
+    static final Set<String> SENDABLE = Set.of(
+            "text", "post", "image", "file", "audio", "media", "sticker", "interactive", "share_chat", "share_user");
     static final Set<String> FILE_TYPES = Set.of("opus", "mp4", "pdf", "doc", "xls", "ppt", "stream");
-    private static final Pattern AT = Pattern.compile("<at (?:user_id|id|open_id)=\\\\?\"?([^\"\\\\>]*)\\\\?\"?>([^<]*)</at>");
+    private static final Pattern AT =
+            Pattern.compile("<at (?:user_id|id|open_id)=\\\\?\"?([^\"\\\\>]*)\\\\?\"?>([^<]*)</at>");
     private static final int MAX_IMAGE = 10 * 1024 * 1024;
     private static final int MAX_FILE = 30 * 1024 * 1024;
 
@@ -70,7 +71,8 @@ public final class MessageRoutes implements ApiRoutes {
 
     private String sendChat(ApiCall call) {
         return "chat_id".equals(call.query("receive_id_type")) && call.body() != null
-                ? EmuJson.text(call.body(), "receive_id") : null;
+                ? EmuJson.text(call.body(), "receive_id")
+                : null;
     }
 
     private String replyChat(ApiCall call) {
@@ -120,7 +122,8 @@ public final class MessageRoutes implements ApiRoutes {
                         .orElseThrow(() -> ApiError.badRequest("receive_id " + receiveId + " is not a known user"));
                 return p2pChat(app, user);
             }
-            default -> throw ApiError.badRequest("receive_id_type must be chat_id, open_id, union_id, user_id or email");
+            default ->
+                throw ApiError.badRequest("receive_id_type must be chat_id, open_id, union_id, user_id or email");
         }
     }
 
@@ -167,12 +170,26 @@ public final class MessageRoutes implements ApiRoutes {
         List<EmuMention> mentions = new ArrayList<>();
         String stored = normalise(msgType, (ObjectNode) content, mentions);
         String rootId = parent == null ? null : (parent.rootId() != null ? parent.rootId() : parent.messageId());
-        String threadId = parent == null ? null
+        String threadId = parent == null
+                ? null
                 : (parent.threadId() != null ? parent.threadId() : inThread ? "omt_" + Ids.hex(8) : null);
         long now = state.nextMessageTime();
-        return new EmuMessage(Ids.messageId(), rootId, parent == null ? null : parent.messageId(), threadId,
-                msgType, stored, now, now, false, false, chat.chatId, "p2p".equals(chat.chatMode) ? "p2p" : "group",
-                EmuSender.app(call.app()), mentions, null);
+        return new EmuMessage(
+                Ids.messageId(),
+                rootId,
+                parent == null ? null : parent.messageId(),
+                threadId,
+                msgType,
+                stored,
+                now,
+                now,
+                false,
+                false,
+                chat.chatId,
+                "p2p".equals(chat.chatMode) ? "p2p" : "group",
+                EmuSender.app(call.app()),
+                mentions,
+                null);
     }
 
     /** Validates content per type and stores it the way Lark returns it (mentions as @_user_N). */
@@ -187,7 +204,8 @@ public final class MessageRoutes implements ApiRoutes {
                     String key = "all".equals(id) ? "@_all" : "@_user_" + (mentions.size() + 1);
                     if (!"all".equals(id)) {
                         String name = m.group(2).isEmpty()
-                                ? state.user(id).map(EmuUser::name).orElse("") : m.group(2);
+                                ? state.user(id).map(EmuUser::name).orElse("")
+                                : m.group(2);
                         mentions.add(new EmuMention(key, id, null, null, name, ""));
                     }
                     m.appendReplacement(sb, Matcher.quoteReplacement(key));
@@ -210,14 +228,15 @@ public final class MessageRoutes implements ApiRoutes {
             }
             case "image" -> {
                 String key = requireField(content, "image_key", msgType);
-                state.resource(key).orElseThrow(() -> new ApiError(400, ApiError.MESSAGE_FORMAT, "unknown image_key " + key));
+                state.resource(key)
+                        .orElseThrow(() -> new ApiError(400, ApiError.MESSAGE_FORMAT, "unknown image_key " + key));
                 return EmuJson.write(content);
             }
             case "file", "audio", "media", "sticker" -> {
                 String key = requireField(content, "file_key", msgType);
                 if (!"sticker".equals(msgType)) {
-                    EmuResource r = state.resource(key).orElseThrow(
-                            () -> new ApiError(400, ApiError.MESSAGE_FORMAT, "unknown file_key " + key));
+                    EmuResource r = state.resource(key)
+                            .orElseThrow(() -> new ApiError(400, ApiError.MESSAGE_FORMAT, "unknown file_key " + key));
                     if ("file".equals(msgType) && !content.has("file_name") && r.fileName() != null) {
                         content.put("file_name", r.fileName());
                     }
@@ -225,7 +244,8 @@ public final class MessageRoutes implements ApiRoutes {
                 return EmuJson.write(content);
             }
             case "interactive" -> {
-                if ("2.0".equals(EmuJson.text(content, "schema")) && cardV2Outages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                if ("2.0".equals(EmuJson.text(content, "schema"))
+                        && cardV2Outages.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                     throw new ApiError(400, ApiError.CARD_CONTENT, "card content failed: schema 2.0 unavailable");
                 }
                 if (!content.has("elements") && !content.has("body") && !content.has("type")) {
@@ -274,7 +294,9 @@ public final class MessageRoutes implements ApiRoutes {
             state.chat(container).orElseThrow(() -> chatNotFound(container));
             all = new ArrayList<>(state.messagesIn(container));
         } else {
-            all = new ArrayList<>(state.allMessages().stream().filter(m -> container.equals(m.threadId())).toList());
+            all = new ArrayList<>(state.allMessages().stream()
+                    .filter(m -> container.equals(m.threadId()))
+                    .toList());
         }
         String start = call.query("start_time");
         String end = call.query("end_time");
@@ -296,7 +318,8 @@ public final class MessageRoutes implements ApiRoutes {
         EmuMessage m = ownMessage(call);
         String msgType = call.requireText("msg_type");
         if (!msgType.equals(m.msgType()) || !(msgType.equals("text") || msgType.equals("post"))) {
-            throw new ApiError(400, ApiError.MESSAGE_FORMAT, "only text and post messages can be edited, keeping their type");
+            throw new ApiError(
+                    400, ApiError.MESSAGE_FORMAT, "only text and post messages can be edited, keeping their type");
         }
         JsonNode content = EmuJson.read(call.requireText("content"));
         String stored = normalise(msgType, (ObjectNode) content, new ArrayList<>());
@@ -375,7 +398,8 @@ public final class MessageRoutes implements ApiRoutes {
         existing(messageId);
         String type = call.query("reaction_type");
         List<EmuReaction> list = state.reactions(messageId).stream()
-                .filter(r -> type == null || type.equals(r.emojiType())).toList();
+                .filter(r -> type == null || type.equals(r.emojiType()))
+                .toList();
         return Pages.of(list, call, Views::reaction);
     }
 
@@ -389,7 +413,9 @@ public final class MessageRoutes implements ApiRoutes {
             throw ApiError.badRequest("type must be image or file");
         }
         if (m.upperMessageId() != null || "interactive".equals(m.msgType())) {
-            throw new ApiError(400, ApiError.RESOURCE_NOT_DOWNLOADABLE,
+            throw new ApiError(
+                    400,
+                    ApiError.RESOURCE_NOT_DOWNLOADABLE,
                     "resources of merge_forward children and cards cannot be downloaded");
         }
         if (!m.content().contains(key)) {
@@ -419,8 +445,13 @@ public final class MessageRoutes implements ApiRoutes {
         if (image.bytes().length > MAX_IMAGE) {
             throw ApiError.badRequest("image is larger than 10 MB");
         }
-        EmuResource r = state.putResource(new EmuResource(Ids.imageKey(), "image", image.bytes(), image.fileName(),
-                null, image.contentType() == null ? "image/png" : image.contentType()));
+        EmuResource r = state.putResource(new EmuResource(
+                Ids.imageKey(),
+                "image",
+                image.bytes(),
+                image.fileName(),
+                null,
+                image.contentType() == null ? "image/png" : image.contentType()));
         ObjectNode data = EmuJson.object();
         data.put("image_key", r.key());
         return ApiResult.data(data);
@@ -442,8 +473,13 @@ public final class MessageRoutes implements ApiRoutes {
         if (file.bytes().length > MAX_FILE) {
             throw ApiError.badRequest("file is larger than 30 MB");
         }
-        EmuResource r = state.putResource(new EmuResource(Ids.fileKey(), "file", file.bytes(), fileName.text(),
-                fileType.text(), file.contentType() == null ? "application/octet-stream" : file.contentType()));
+        EmuResource r = state.putResource(new EmuResource(
+                Ids.fileKey(),
+                "file",
+                file.bytes(),
+                fileName.text(),
+                fileType.text(),
+                file.contentType() == null ? "application/octet-stream" : file.contentType()));
         ObjectNode data = EmuJson.object();
         data.put("file_key", r.key());
         return ApiResult.data(data);

@@ -41,8 +41,7 @@ public final class OpenApiServer {
     private static final int MAX_CALL_LOG = 10_000;
 
     /** One call as the emulator answered it, for tests that check what a client did. */
-    public record CallRecord(String method, String path, int httpStatus, int code, boolean hadBearer) {
-    }
+    public record CallRecord(String method, String path, int httpStatus, int code, boolean hadBearer) {}
 
     private final ApiRouter router = new ApiRouter();
     private final EmulatorState state;
@@ -92,7 +91,8 @@ public final class OpenApiServer {
         if (contentType.startsWith("multipart/form-data")) {
             body = readForm(req).map(form -> new Object[] {null, form});
         } else {
-            body = req.receive().asByteArray()
+            body = req.receive()
+                    .asByteArray()
                     .reduce(new java.io.ByteArrayOutputStream(), (buffer, chunk) -> {
                         if (buffer.size() + chunk.length > MAX_BODY_BYTES) {
                             throw ApiError.badRequest("request body is larger than " + MAX_BODY_BYTES + " bytes");
@@ -112,7 +112,8 @@ public final class OpenApiServer {
                             if (parts[0] instanceof ApiError refused) {
                                 throw refused;
                             }
-                            throw ApiError.badRequest("unreadable request body: " + ((Throwable) parts[0]).getMessage());
+                            throw ApiError.badRequest(
+                                    "unreadable request body: " + ((Throwable) parts[0]).getMessage());
                         }
                         @SuppressWarnings("unchecked")
                         Map<String, FormField> form = (Map<String, FormField>) parts[1];
@@ -126,14 +127,24 @@ public final class OpenApiServer {
                         error = new ApiError(500, ApiError.INTERNAL, "internal error: " + e);
                     }
                     boolean bearer = req.requestHeaders().contains(HttpHeaderNames.AUTHORIZATION);
-                    record(new CallRecord(method, path, error == null ? 200 : error.httpStatus(),
-                            error == null ? 0 : error.code(), bearer));
+                    record(new CallRecord(
+                            method,
+                            path,
+                            error == null ? 200 : error.httpStatus(),
+                            error == null ? 0 : error.code(),
+                            bearer));
                     return Mono.from(error == null ? send(res, logId, result) : sendError(res, logId, error));
                 });
     }
 
-    private ApiResult invoke(ApiRouter.Match match, HttpServerRequest req, String method, String path,
-            QueryStringDecoder qs, byte[] rawBody, Map<String, FormField> form) {
+    private ApiResult invoke(
+            ApiRouter.Match match,
+            HttpServerRequest req,
+            String method,
+            String path,
+            QueryStringDecoder qs,
+            byte[] rawBody,
+            Map<String, FormField> form) {
         EmuApp app = null;
         if (match.authenticated()) {
             app = authenticate(req.requestHeaders().get(HttpHeaderNames.AUTHORIZATION));
@@ -177,21 +188,31 @@ public final class OpenApiServer {
 
     private EmuApp authenticate(String authorization) {
         if (authorization == null || !authorization.startsWith("Bearer ") || authorization.length() <= 7) {
-            throw new ApiError(400, ApiError.MISSING_TOKEN,
+            throw new ApiError(
+                    400,
+                    ApiError.MISSING_TOKEN,
                     "Missing access token for authorization. Please make a request with token attached.");
         }
-        return state.appForToken(authorization.substring(7).trim()).orElseThrow(() -> new ApiError(400,
-                ApiError.INVALID_TOKEN, "Invalid access token for authorization. Please make a request with token attached."));
+        return state.appForToken(authorization.substring(7).trim())
+                .orElseThrow(() -> new ApiError(
+                        400,
+                        ApiError.INVALID_TOKEN,
+                        "Invalid access token for authorization. Please make a request with token attached."));
     }
 
     private Publisher<Void> send(HttpServerResponse res, String logId, ApiResult result) {
         res.header("X-Tt-Logid", logId);
         if (result instanceof ApiResult.Binary binary) {
-            res.status(200).header(HttpHeaderNames.CONTENT_TYPE,
-                    binary.contentType() == null ? "application/octet-stream" : binary.contentType());
+            res.status(200)
+                    .header(
+                            HttpHeaderNames.CONTENT_TYPE,
+                            binary.contentType() == null ? "application/octet-stream" : binary.contentType());
             if (binary.fileName() != null) {
-                res.header("Content-Disposition", "attachment; filename=\"" + binary.fileName().replace("\"", "")
-                        + "\"; filename*=UTF-8''" + URLEncoder.encode(binary.fileName(), StandardCharsets.UTF_8).replace("+", "%20"));
+                res.header(
+                        "Content-Disposition",
+                        "attachment; filename=\"" + binary.fileName().replace("\"", "") + "\"; filename*=UTF-8''"
+                                + URLEncoder.encode(binary.fileName(), StandardCharsets.UTF_8)
+                                        .replace("+", "%20"));
             }
             res.header(HttpHeaderNames.CONTENT_LENGTH, String.valueOf(binary.bytes().length));
             return res.sendByteArray(Mono.just(binary.bytes()));
@@ -233,8 +254,14 @@ public final class OpenApiServer {
                 .collect(LinkedHashMap<String, FormField>::new, (map, data) -> {
                     try {
                         if (data instanceof FileUpload file) {
-                            map.put(file.getName(), new FormField(file.getName(), file.get(), file.getFilename(),
-                                    file.getContentType(), true));
+                            map.put(
+                                    file.getName(),
+                                    new FormField(
+                                            file.getName(),
+                                            file.get(),
+                                            file.getFilename(),
+                                            file.getContentType(),
+                                            true));
                         } else if (data instanceof Attribute attr) {
                             // Raw bytes, not getValue(): a part without a filename may still be binary
                             // (the Node SDK sends a Buffer that way), and decoding it as text corrupts it.

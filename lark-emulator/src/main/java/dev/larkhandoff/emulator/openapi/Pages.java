@@ -10,8 +10,7 @@ import tools.jackson.databind.node.ObjectNode;
 /** Lark's pagination: {@code page_size}, an opaque {@code page_token}, {@code has_more}. */
 final class Pages {
 
-    private Pages() {
-    }
+    private Pages() {}
 
     static <T> ApiResult of(List<T> all, ApiCall call, Function<T, JsonNode> view) {
         return ApiResult.data(page(all, call, view, "items"));
@@ -23,7 +22,8 @@ final class Pages {
         String token = call.query("page_token");
         if (token != null && !token.isEmpty()) {
             try {
-                from = Integer.parseInt(new String(java.util.Base64.getUrlDecoder().decode(token)));
+                from = Integer.parseInt(
+                        new String(java.util.Base64.getUrlDecoder().decode(token)));
             } catch (IllegalArgumentException e) {
                 throw ApiError.badRequest("page_token is invalid");
             }
@@ -36,8 +36,13 @@ final class Pages {
         }
         boolean more = to < all.size();
         data.put("has_more", more);
-        data.put("page_token", more ? java.util.Base64.getUrlEncoder().withoutPadding()
-                .encodeToString(String.valueOf(to).getBytes()) : "");
+        data.put(
+                "page_token",
+                more
+                        ? java.util.Base64.getUrlEncoder()
+                                .withoutPadding()
+                                .encodeToString(String.valueOf(to).getBytes())
+                        : "");
         return data;
     }
 }

@@ -30,8 +30,7 @@ public final class PinRoutes implements ApiRoutes {
     }
 
     /** One pin as Lark shows it: the message, its chat, who pinned it and when (millisecond string). */
-    private record Pin(String messageId, String chatId, long time) {
-    }
+    private record Pin(String messageId, String chatId, long time) {}
 
     private ApiResult create(ApiCall call) {
         EmuMessage m = pinnable(call.requireText("message_id"));
@@ -86,7 +85,8 @@ public final class PinRoutes implements ApiRoutes {
             throw ApiError.notFound(ApiError.MESSAGE_NOT_FOUND, "message was recalled: " + messageId);
         }
         if (m.chatId() == null || m.upperMessageId() != null) {
-            throw ApiError.badRequest("message " + messageId + " is not in a chat (merge_forward children cannot be pinned)");
+            throw ApiError.badRequest(
+                    "message " + messageId + " is not in a chat (merge_forward children cannot be pinned)");
         }
         return m;
     }

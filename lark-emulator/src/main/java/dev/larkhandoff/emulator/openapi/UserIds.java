@@ -13,8 +13,7 @@ final class UserIds {
 
     static final Set<String> USER_TYPES = Set.of("open_id", "union_id", "user_id");
 
-    private UserIds() {
-    }
+    private UserIds() {}
 
     /** The id type named by query parameter {@code name} (default open_id); app_id only where Lark takes bots. */
     static String type(ApiCall call, String name, boolean allowAppId) {
@@ -47,8 +46,10 @@ final class UserIds {
         }
         return switch (type) {
             case "open_id" -> state.user(id);
-            case "union_id" -> state.users().stream().filter(u -> id.equals(u.unionId())).findFirst();
-            case "user_id" -> state.users().stream().filter(u -> id.equals(u.userId())).findFirst();
+            case "union_id" ->
+                state.users().stream().filter(u -> id.equals(u.unionId())).findFirst();
+            case "user_id" ->
+                state.users().stream().filter(u -> id.equals(u.userId())).findFirst();
             default -> Optional.empty();
         };
     }

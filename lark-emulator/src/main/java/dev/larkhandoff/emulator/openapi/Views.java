@@ -14,8 +14,7 @@ public final class Views {
     /** The placeholder body Lark shows for a merge_forward container. */
     public static final String MERGE_FORWARD_BODY = "Merged and Forwarded Message";
 
-    private Views() {
-    }
+    private Views() {}
 
     /** The message object of REST answers: times are millisecond strings, content a JSON string. */
     public static ObjectNode message(EmuMessage m) {

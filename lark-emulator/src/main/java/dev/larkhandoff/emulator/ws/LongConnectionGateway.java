@@ -63,17 +63,16 @@ public final class LongConnectionGateway {
     private static final int MAX_ATTEMPTS = 50;
 
     /** A handshake refusal a test armed: status and the three Handshake-* headers. */
-    public record HandshakeRefusal(int status, String msg, int authErrCode) {
-    }
+    public record HandshakeRefusal(int status, String msg, int authErrCode) {}
 
-    private record Ticket(String appId, String deviceId, int serviceId, long issuedMillis) {
-    }
+    private record Ticket(String appId, String deviceId, int serviceId, long issuedMillis) {}
 
     /** Tickets in endpoint URLs are good for one connection, within this long. */
     private static final long TICKET_LIFETIME_MILLIS = 5 * 60 * 1000;
 
     /** One event on its way to the app, across pushes. */
-    private static final java.util.concurrent.atomic.AtomicLong PUBLISHED = new java.util.concurrent.atomic.AtomicLong();
+    private static final java.util.concurrent.atomic.AtomicLong PUBLISHED =
+            new java.util.concurrent.atomic.AtomicLong();
 
     private static final class Pushed {
         final String eventId;
@@ -85,6 +84,7 @@ public final class LongConnectionGateway {
         int attempts;
         /** A non-200 ack came for the current push; its ack timeout must not push it a second time. */
         boolean awaitingRedelivery;
+
         String frameMessageId;
         /** Every frame message id this event was pushed under, so acks of any push resolve it. */
         final List<String> frameMessageIds = new ArrayList<>();
@@ -106,6 +106,7 @@ public final class LongConnectionGateway {
     private final class Conn {
         /** Guarded by the gateway: the close bookkeeping ran. */
         boolean closeHandled;
+
         final String appId;
         final String deviceId;
         final int serviceId;
@@ -130,7 +131,8 @@ public final class LongConnectionGateway {
             if (open) {
                 int half = Math.max(1, frame.length / 2);
                 out.tryEmitNext(new BinaryWebSocketFrame(false, 0, Unpooled.wrappedBuffer(frame, 0, half)));
-                out.tryEmitNext(new ContinuationWebSocketFrame(true, 0, Unpooled.wrappedBuffer(frame, half, frame.length - half)));
+                out.tryEmitNext(new ContinuationWebSocketFrame(
+                        true, 0, Unpooled.wrappedBuffer(frame, half, frame.length - half)));
             }
         }
 
@@ -218,15 +220,18 @@ public final class LongConnectionGateway {
         }
         String ticketId = Ids.hex(12);
         int serviceId = 1000 + ThreadLocalRandom.current().nextInt(9000);
-        String deviceId = String.valueOf(7_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1L << 40));
+        String deviceId = String.valueOf(
+                7_000_000_000_000_000L + ThreadLocalRandom.current().nextLong(1L << 40));
         tickets.put(ticketId, new Ticket(app.appId(), deviceId, serviceId, state.now()));
         root.put("code", 0);
         root.put("msg", "ok");
         // fpid comes first: the Node SDK's query parsing spoils the first key.
-        String url = "ws://" + host + ":" + port + WS_PATH + "?fpid=1&aid=1&device_id=" + deviceId
-                + "&access_key=" + Ids.hex(8) + "&service_id=" + serviceId + "&ticket=" + ticketId;
+        String url = "ws://" + host + ":" + port + WS_PATH + "?fpid=1&aid=1&device_id=" + deviceId + "&access_key="
+                + Ids.hex(8) + "&service_id=" + serviceId + "&ticket=" + ticketId;
         String override = endpointUrlOverride;
-        data.put("URL", override != null ? override + "?fpid=1&device_id=" + deviceId + "&service_id=" + serviceId : url);
+        data.put(
+                "URL",
+                override != null ? override + "?fpid=1&device_id=" + deviceId + "&service_id=" + serviceId : url);
         data.set("ClientConfig", clientConfig());
         return new ApiResult.TopLevel(root);
     }
@@ -264,17 +269,19 @@ public final class LongConnectionGateway {
                     .send();
         }
         Conn conn = new Conn(ticket);
-        return res.sendWebsocket((in, out) -> {
-            in.withConnection(c -> conn.netty = c);
-            in.receiveCloseStatus().subscribe(status -> lastCloseStatus = status.code());
-            open(conn);
-            Mono<Void> inbound = in.receiveFrames()
-                    .doOnNext(frame -> receive(conn, frame))
-                    .then()
-                    .doFinally(s -> close(conn));
-            Mono<Void> outbound = out.sendObject(conn.out.asFlux()).then();
-            return Mono.when(inbound, outbound).onErrorResume(e -> Mono.empty());
-        }, WebsocketServerSpec.builder().maxFramePayloadLength(MAX_FRAME).build());
+        return res.sendWebsocket(
+                (in, out) -> {
+                    in.withConnection(c -> conn.netty = c);
+                    in.receiveCloseStatus().subscribe(status -> lastCloseStatus = status.code());
+                    open(conn);
+                    Mono<Void> inbound = in.receiveFrames()
+                            .doOnNext(frame -> receive(conn, frame))
+                            .then()
+                            .doFinally(s -> close(conn));
+                    Mono<Void> outbound = out.sendObject(conn.out.asFlux()).then();
+                    return Mono.when(inbound, outbound).onErrorResume(e -> Mono.empty());
+                },
+                WebsocketServerSpec.builder().maxFramePayloadLength(MAX_FRAME).build());
     }
 
     private void open(Conn conn) {
@@ -308,7 +315,8 @@ public final class LongConnectionGateway {
             // the socket is gone, and per-chat order survives a client crash.
             orphaned = byEventId.values().stream()
                     .filter(p -> p.lastConn == conn && !p.done.isDone() && !p.callback && !p.awaitingRedelivery)
-                    .sorted(java.util.Comparator.comparingLong(p -> p.order)).toList();
+                    .sorted(java.util.Comparator.comparingLong(p -> p.order))
+                    .toList();
             orphaned.forEach(p -> p.awaitingRedelivery = true);
         }
         orphaned.forEach(this::requeue);
@@ -333,8 +341,16 @@ public final class LongConnectionGateway {
         String type = f.header("type");
         if (f.method() == WireFrame.CONTROL && "ping".equals(type)) {
             pings.incrementAndGet();
-            conn.send(WireFrameCodec.encode(new WireFrame(0, 0, conn.serviceId, WireFrame.CONTROL,
-                    WireFrame.headers("type", "pong"), null, null, EmuJson.bytes(clientConfig()), null)));
+            conn.send(WireFrameCodec.encode(new WireFrame(
+                    0,
+                    0,
+                    conn.serviceId,
+                    WireFrame.CONTROL,
+                    WireFrame.headers("type", "pong"),
+                    null,
+                    null,
+                    EmuJson.bytes(clientConfig()),
+                    null)));
         } else if (f.method() == WireFrame.DATA) {
             acknowledged(f);
         }
@@ -438,7 +454,9 @@ public final class LongConnectionGateway {
         }
         Conn conn;
         synchronized (this) {
-            List<Conn> live = conns.getOrDefault(pushed.appId, List.of()).stream().filter(c -> c.open).toList();
+            List<Conn> live = conns.getOrDefault(pushed.appId, List.of()).stream()
+                    .filter(c -> c.open)
+                    .toList();
             if (live.isEmpty()) {
                 waiting.computeIfAbsent(pushed.appId, k -> new ArrayDeque<>()).add(pushed);
                 return;
@@ -513,11 +531,28 @@ public final class LongConnectionGateway {
             int from = Math.min(payload.length, i * chunk);
             int to = Math.min(payload.length, from + chunk);
             byte[] part = java.util.Arrays.copyOfRange(payload, from, to);
-            out.add(WireFrameCodec.encode(new WireFrame(seqId, logId, conn.serviceId, WireFrame.DATA,
-                    WireFrame.headers("type", "event", "message_id", pushed.frameMessageId, "sum", String.valueOf(n),
-                            "seq", String.valueOf(i), "trace_id", traceId,
-                            "timestamp", String.valueOf(state.now())),
-                    null, null, part, null)));
+            out.add(WireFrameCodec.encode(new WireFrame(
+                    seqId,
+                    logId,
+                    conn.serviceId,
+                    WireFrame.DATA,
+                    WireFrame.headers(
+                            "type",
+                            "event",
+                            "message_id",
+                            pushed.frameMessageId,
+                            "sum",
+                            String.valueOf(n),
+                            "seq",
+                            String.valueOf(i),
+                            "trace_id",
+                            traceId,
+                            "timestamp",
+                            String.valueOf(state.now())),
+                    null,
+                    null,
+                    part,
+                    null)));
         }
         return out;
     }
@@ -591,7 +626,9 @@ public final class LongConnectionGateway {
     }
 
     public synchronized int liveConnections(String appId) {
-        return (int) conns.getOrDefault(appId, List.of()).stream().filter(c -> c.open).count();
+        return (int) conns.getOrDefault(appId, List.of()).stream()
+                .filter(c -> c.open)
+                .count();
     }
 
     /** Events pushed but not yet acknowledged with 200 (including those waiting for a connection). */
@@ -631,5 +668,4 @@ public final class LongConnectionGateway {
         all.forEach(Conn::drop);
         timer.shutdownNow();
     }
-
 }

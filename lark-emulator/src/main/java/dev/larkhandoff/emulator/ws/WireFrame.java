@@ -4,8 +4,16 @@ import java.util.ArrayList;
 import java.util.List;
 
 /** A pbbp2 {@code Frame} as the platform writes and reads it. */
-public record WireFrame(long seqId, long logId, int service, int method, List<String[]> headers,
-        String payloadEncoding, String payloadType, byte[] payload, String logIdNew) {
+public record WireFrame(
+        long seqId,
+        long logId,
+        int service,
+        int method,
+        List<String[]> headers,
+        String payloadEncoding,
+        String payloadType,
+        byte[] payload,
+        String logIdNew) {
 
     public static final int CONTROL = 0;
     public static final int DATA = 1;
@@ -24,8 +32,8 @@ public record WireFrame(long seqId, long logId, int service, int method, List<St
     }
 
     public WireFrame withPayload(byte[] newPayload, List<String[]> newHeaders) {
-        return new WireFrame(seqId, logId, service, method, newHeaders, payloadEncoding, payloadType, newPayload,
-                logIdNew);
+        return new WireFrame(
+                seqId, logId, service, method, newHeaders, payloadEncoding, payloadType, newPayload, logIdNew);
     }
 
     public static List<String[]> headers(String... keyValues) {

@@ -13,12 +13,12 @@ import java.util.List;
  */
 public final class WireFrameCodec {
 
-    private WireFrameCodec() {
-    }
+    private WireFrameCodec() {}
 
     public static byte[] encode(WireFrame f) {
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(64 + (f.payload() == null ? 0 : f.payload().length));
+            ByteArrayOutputStream bytes =
+                    new ByteArrayOutputStream(64 + (f.payload() == null ? 0 : f.payload().length));
             CodedOutputStream out = CodedOutputStream.newInstance(bytes);
             out.writeUInt64(1, f.seqId());
             out.writeUInt64(2, f.logId());

@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.access;
 
+import dev.larkhandoff.server.ServerJson;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
@@ -7,7 +8,6 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import tools.jackson.core.JacksonException;
-import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -67,8 +67,10 @@ public final class AccessFile {
             }
             return policy;
         } catch (JacksonException e) {
-            String where = e.getLocation() == null ? "" : " (line " + e.getLocation().getLineNr() + ", column "
-                    + e.getLocation().getColumnNr() + ")";
+            String where = e.getLocation() == null
+                    ? ""
+                    : " (line " + e.getLocation().getLineNr() + ", column "
+                            + e.getLocation().getColumnNr() + ")";
             throw new Invalid(file, e.getOriginalMessage() + where, e);
         }
     }

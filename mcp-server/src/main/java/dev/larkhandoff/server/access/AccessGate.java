@@ -21,8 +21,14 @@ public final class AccessGate {
     public static final Duration PAIRING_TTL = Duration.ofHours(1);
 
     /** What the gate needs to know about a message. {@code botOpenId} may be null while the bot is unknown. */
-    public record Message(String senderId, String senderType, String chatId, String chatType,
-            List<String> mentionedOpenIds, String botOpenId, Set<String> observedBotIds) {
+    public record Message(
+            String senderId,
+            String senderType,
+            String chatId,
+            String chatType,
+            List<String> mentionedOpenIds,
+            String botOpenId,
+            Set<String> observedBotIds) {
         public Message {
             mentionedOpenIds = mentionedOpenIds == null ? List.of() : List.copyOf(mentionedOpenIds);
             observedBotIds = observedBotIds == null ? Set.of() : Set.copyOf(observedBotIds);
@@ -31,23 +37,18 @@ public final class AccessGate {
 
     /** The verdict. */
     public sealed interface Decision {
-        record Deliver() implements Decision {
-        }
+        record Deliver() implements Decision {}
 
-        record Drop(String reason) implements Decision {
-        }
+        record Drop(String reason) implements Decision {}
 
         /** Send {@code code} to the sender (or group) so the operator can approve it. */
-        record Pair(String code, boolean isResend, PendingPairing.Kind kind) implements Decision {
-        }
+        record Pair(String code, boolean isResend, PendingPairing.Kind kind) implements Decision {}
     }
 
     /** The verdict and the policy after it (pruned, or with a new pairing); {@code changed} says to save it. */
-    public record Result(Decision decision, AccessPolicy access, boolean changed) {
-    }
+    public record Result(Decision decision, AccessPolicy access, boolean changed) {}
 
-    private AccessGate() {
-    }
+    private AccessGate() {}
 
     public static Result gate(Message m, AccessPolicy access, long now, Supplier<String> newCode) {
         Map<String, PendingPairing> pending = new LinkedHashMap<>(access.pending());
@@ -66,13 +67,19 @@ public final class AccessGate {
         return drop("unsupported chat type: " + m.chatType(), pruned, changed);
     }
 
-    private static Result direct(Message m, AccessPolicy access, Map<String, PendingPairing> pending, boolean changed,
-            long now, Supplier<String> newCode) {
+    private static Result direct(
+            Message m,
+            AccessPolicy access,
+            Map<String, PendingPairing> pending,
+            boolean changed,
+            long now,
+            Supplier<String> newCode) {
         switch (access.dmPolicy()) {
             case DISABLED:
                 return drop("direct messages disabled", access, changed);
             case ALLOWLIST:
-                return access.allowFrom().contains(m.senderId()) ? deliver(access, changed)
+                return access.allowFrom().contains(m.senderId())
+                        ? deliver(access, changed)
                         : drop("sender not on allowlist", access, changed);
             default:
                 break;
@@ -86,23 +93,32 @@ public final class AccessGate {
                 if (p.replies() >= MAX_PAIRING_REPLIES) {
                     return drop("pairing reply cap reached", access, changed);
                 }
-                pending.put(e.getKey(), new PendingPairing(p.kind(), p.senderId(), p.chatId(), p.createdAt(),
-                        p.expiresAt(), p.replies() + 1));
-                return new Result(new Decision.Pair(e.getKey(), true, PendingPairing.Kind.DM),
-                        access.withPending(pending), true);
+                pending.put(
+                        e.getKey(),
+                        new PendingPairing(
+                                p.kind(), p.senderId(), p.chatId(), p.createdAt(), p.expiresAt(), p.replies() + 1));
+                return new Result(
+                        new Decision.Pair(e.getKey(), true, PendingPairing.Kind.DM), access.withPending(pending), true);
             }
         }
         if (pending.size() >= MAX_PENDING) {
             return drop("too many pending pairings", access, changed);
         }
         String code = newCode.get();
-        pending.put(code, new PendingPairing(PendingPairing.Kind.DM, m.senderId(), m.chatId(), now,
-                now + PAIRING_TTL.toMillis(), 1));
+        pending.put(
+                code,
+                new PendingPairing(
+                        PendingPairing.Kind.DM, m.senderId(), m.chatId(), now, now + PAIRING_TTL.toMillis(), 1));
         return new Result(new Decision.Pair(code, false, PendingPairing.Kind.DM), access.withPending(pending), true);
     }
 
-    private static Result group(Message m, AccessPolicy access, Map<String, PendingPairing> pending, boolean changed,
-            long now, Supplier<String> newCode) {
+    private static Result group(
+            Message m,
+            AccessPolicy access,
+            Map<String, PendingPairing> pending,
+            boolean changed,
+            long now,
+            Supplier<String> newCode) {
         if (access.groupPolicy() == GroupPolicy.BLOCK) {
             return drop("group messages are blocked (groupPolicy: block)", access, changed);
         }
@@ -117,7 +133,8 @@ public final class AccessGate {
             }
             boolean trustedBot = ("bot".equals(m.senderType()) || "app".equals(m.senderType()))
                     && m.observedBotIds().contains(m.senderId());
-            return access.allowFrom().contains(m.senderId()) || trustedBot ? deliver(access, changed)
+            return access.allowFrom().contains(m.senderId()) || trustedBot
+                    ? deliver(access, changed)
                     : drop("sender not on allowlist", access, changed);
         }
         GroupRule rule = access.groups().get(m.chatId());
@@ -147,7 +164,8 @@ public final class AccessGate {
             return drop("unconfigured group; bot not mentioned", access, changed);
         }
         boolean alreadyPending = pending.values().stream()
-                .anyMatch(p -> p.kind() == PendingPairing.Kind.GROUP && m.chatId().equals(p.chatId()));
+                .anyMatch(
+                        p -> p.kind() == PendingPairing.Kind.GROUP && m.chatId().equals(p.chatId()));
         if (alreadyPending) {
             return drop("group pairing already pending", access, changed);
         }
@@ -155,8 +173,10 @@ public final class AccessGate {
             return drop("too many pending pairings", access, changed);
         }
         String code = newCode.get();
-        pending.put(code, new PendingPairing(PendingPairing.Kind.GROUP, m.senderId(), m.chatId(), now,
-                now + PAIRING_TTL.toMillis(), 1));
+        pending.put(
+                code,
+                new PendingPairing(
+                        PendingPairing.Kind.GROUP, m.senderId(), m.chatId(), now, now + PAIRING_TTL.toMillis(), 1));
         return new Result(new Decision.Pair(code, false, PendingPairing.Kind.GROUP), access.withPending(pending), true);
     }
 

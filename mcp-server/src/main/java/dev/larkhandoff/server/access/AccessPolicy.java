@@ -9,21 +9,31 @@ import java.util.Map;
  * Who may reach an agent: the policy for direct messages and for groups, the allowlist, per-group rules and the
  * pairing requests waiting for the operator. Stored as {@code <home>/access.json}, camelCase keys.
  */
-public record AccessPolicy(DmPolicy dmPolicy, GroupPolicy groupPolicy, List<String> allowFrom,
-        Map<String, GroupRule> groups, Map<String, PendingPairing> pending) {
+public record AccessPolicy(
+        DmPolicy dmPolicy,
+        GroupPolicy groupPolicy,
+        List<String> allowFrom,
+        Map<String, GroupRule> groups,
+        Map<String, PendingPairing> pending) {
 
     /** Direct messages: pair unknown senders, allow only the allowlist, or refuse all. */
     public enum DmPolicy {
-        @JsonProperty("pairing") PAIRING,
-        @JsonProperty("allowlist") ALLOWLIST,
-        @JsonProperty("disabled") DISABLED
+        @JsonProperty("pairing")
+        PAIRING,
+        @JsonProperty("allowlist")
+        ALLOWLIST,
+        @JsonProperty("disabled")
+        DISABLED
     }
 
     /** Groups: configured groups only, any group the allowlisted user speaks in, or none. */
     public enum GroupPolicy {
-        @JsonProperty("allowlist") ALLOWLIST,
-        @JsonProperty("follow-user") FOLLOW_USER,
-        @JsonProperty("block") BLOCK
+        @JsonProperty("allowlist")
+        ALLOWLIST,
+        @JsonProperty("follow-user")
+        FOLLOW_USER,
+        @JsonProperty("block")
+        BLOCK
     }
 
     /**
@@ -46,11 +56,14 @@ public record AccessPolicy(DmPolicy dmPolicy, GroupPolicy groupPolicy, List<Stri
     }
 
     /** A pairing code waiting for the operator's approval. */
-    public record PendingPairing(Kind kind, String senderId, String chatId, long createdAt, long expiresAt, int replies) {
+    public record PendingPairing(
+            Kind kind, String senderId, String chatId, long createdAt, long expiresAt, int replies) {
         /** What approving the code allows: a person's direct messages, or a group. */
         public enum Kind {
-            @JsonProperty("dm") DM,
-            @JsonProperty("group") GROUP
+            @JsonProperty("dm")
+            DM,
+            @JsonProperty("group")
+            GROUP
         }
 
         public PendingPairing {

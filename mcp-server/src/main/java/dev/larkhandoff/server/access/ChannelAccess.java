@@ -35,7 +35,7 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
     private final Clock clock;
     private final Supplier<String> botOpenId;
     private final BiConsumer<String, String> tellChat;
-    private volatile Runnable rejudge = () -> { };
+    private volatile Runnable rejudge = () -> {};
     private final SecureRandom random = new SecureRandom();
     /** The policy last read from a valid file; null until one was (the file was broken from the start). */
     private AccessPolicy lastGood;
@@ -51,8 +51,13 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
      * @param botOpenId the bot's open_id once known (null before), to recognise its own messages and @-mentions
      * @param tellChat  sends a short text to a chat (the pairing code); must not block
      */
-    public ChannelAccess(AccessFile file, ChatRepository chats, InboxRepository inbox, Clock clock,
-            Supplier<String> botOpenId, BiConsumer<String, String> tellChat) {
+    public ChannelAccess(
+            AccessFile file,
+            ChatRepository chats,
+            InboxRepository inbox,
+            Clock clock,
+            Supplier<String> botOpenId,
+            BiConsumer<String, String> tellChat) {
         this.file = file;
         this.chats = chats;
         this.inbox = inbox;
@@ -83,11 +88,22 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
         }
         boolean fileIsValid = problem == null;
         if (!"im.message.receive_v1".equals(event.eventType())) {
-            return sender != null && policy.allowFrom().contains(sender) ? new Verdict.Deliver(privilege(policy, event))
+            return sender != null && policy.allowFrom().contains(sender)
+                    ? new Verdict.Deliver(privilege(policy, event))
                     : new Verdict.Withhold("sender not on allowlist");
         }
-        AccessGate.Result result = AccessGate.gate(new AccessGate.Message(sender, event.senderType(), event.chatId(),
-                event.chatType(), mentionedOpenIds(event), bot, Set.of()), policy, clock.millis(), this::newCode);
+        AccessGate.Result result = AccessGate.gate(
+                new AccessGate.Message(
+                        sender,
+                        event.senderType(),
+                        event.chatId(),
+                        event.chatType(),
+                        mentionedOpenIds(event),
+                        bot,
+                        Set.of()),
+                policy,
+                clock.millis(),
+                this::newCode);
         AccessGate.Decision decision = result.decision();
         if (!fileIsValid && decision instanceof AccessGate.Decision.Pair) {
             // A code can only be kept in the file, and writing it would overwrite the owner's broken edit.
@@ -134,9 +150,12 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
             policy = file.load();
         } catch (AccessFile.Invalid e) {
             if (!e.problem().equals(problem)) {
-                log.error("{}; {} until it is fixed", e.getMessage(), lastGood == null
-                        ? "new messages are withheld (they are judged again once it is valid)"
-                        : "the last valid policy stays in force");
+                log.error(
+                        "{}; {} until it is fixed",
+                        e.getMessage(),
+                        lastGood == null
+                                ? "new messages are withheld (they are judged again once it is valid)"
+                                : "the last valid policy stays in force");
             }
             problem = e.problem();
             owesRejudge |= lastGood == null;

@@ -24,8 +24,7 @@ public final class CardBytes {
         }
     }
 
-    private CardBytes() {
-    }
+    private CardBytes() {}
 
     /** The bytes of this card's {@code content} string as it appears, quoted and escaped, in the request. */
     public static int of(JsonNode card) {

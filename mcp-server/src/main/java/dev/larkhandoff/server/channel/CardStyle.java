@@ -15,14 +15,14 @@ final class CardStyle {
 
     /** A single card this heavy (UTF-8 bytes of markdown) counts as long. */
     static final int LONG_BYTES = 600;
+
     static final String PANEL_TITLE = "**回复详情**";
 
     /** A Markdown table's delimiter row, such as {@code |---|:--:|}. */
-    private static final Pattern TABLE_DELIMITER = Pattern.compile(
-            "(?m)^ {0,3}\\|?[ \\t]*:?-+:?[ \\t]*(\\|[ \\t]*:?-+:?[ \\t]*)*\\|[ \\t]*:?-*:?[ \\t]*$");
+    private static final Pattern TABLE_DELIMITER =
+            Pattern.compile("(?m)^ {0,3}\\|?[ \\t]*:?-+:?[ \\t]*(\\|[ \\t]*:?-+:?[ \\t]*)*\\|[ \\t]*:?-*:?[ \\t]*$");
 
-    private CardStyle() {
-    }
+    private CardStyle() {}
 
     /** The card styled for a reply of {@code parts} cards, of which this one shows {@code markdown}. */
     static ObjectNode apply(ObjectNode card, String markdown, int parts) {

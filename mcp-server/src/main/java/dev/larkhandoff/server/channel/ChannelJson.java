@@ -1,9 +1,9 @@
 package dev.larkhandoff.server.channel;
 
+import dev.larkhandoff.server.ServerJson;
 import tools.jackson.core.util.DefaultIndenter;
 import tools.jackson.core.util.DefaultPrettyPrinter;
 import tools.jackson.core.util.Separators;
-import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -14,14 +14,13 @@ final class ChannelJson {
 
     private static final JsonMapper MAPPER = ServerJson.mapper();
     private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter(Separators.createDefaultInstance()
-            .withObjectNameValueSpacing(Separators.Spacing.AFTER)
-            .withObjectEmptySeparator("")
-            .withArrayEmptySeparator(""))
+                    .withObjectNameValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("")
+                    .withArrayEmptySeparator(""))
             .withObjectIndenter(new DefaultIndenter("  ", "\n"))
             .withArrayIndenter(new DefaultIndenter("  ", "\n"));
 
-    private ChannelJson() {
-    }
+    private ChannelJson() {}
 
     static String compact(Object value) {
         return MAPPER.writeValueAsString(value);

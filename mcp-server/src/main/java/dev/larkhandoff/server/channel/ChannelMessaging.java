@@ -74,8 +74,8 @@ public final class ChannelMessaging {
             if (landedIn == null) {
                 landedIn = blank(message.chatId()) ? chatId : message.chatId();
             }
-            record(new SentMessage(message.messageId(), landedIn, sessionId, KIND, null, card.markdown(),
-                    message.createTime()));
+            record(new SentMessage(
+                    message.messageId(), landedIn, sessionId, KIND, null, card.markdown(), message.createTime()));
             sent.add(message.messageId());
         }
         return new ReplySent(landedIn, sent);
@@ -104,8 +104,15 @@ public final class ChannelMessaging {
         ReplyCard card = ReplyCards.renderOne(markdown);
         messages.patchCard(messageId, card.json()).block();
         try {
-            chats.lookupParent(messageId).ifPresent(before -> record(new SentMessage(messageId, before.chatId(),
-                    before.sessionId(), before.kind(), before.title(), card.markdown(), before.sentAt())));
+            chats.lookupParent(messageId)
+                    .ifPresent(before -> record(new SentMessage(
+                            messageId,
+                            before.chatId(),
+                            before.sessionId(),
+                            before.kind(),
+                            before.title(),
+                            card.markdown(),
+                            before.sentAt())));
         } catch (RuntimeException e) {
             log.warn("could not look up edited message {} in the store: {}", messageId, e.toString());
         }

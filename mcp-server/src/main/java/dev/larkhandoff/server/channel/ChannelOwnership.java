@@ -22,12 +22,11 @@ import java.util.function.Function;
 public final class ChannelOwnership {
 
     /** What status shows about a session beyond its registration (the daemon fills it from the store). */
-    public record SessionFacts(boolean connected, String deliveryMode, long pending, Long lastSeenAt) {
-    }
+    public record SessionFacts(boolean connected, String deliveryMode, long pending, Long lastSeenAt) {}
 
     private final ChannelStateRepository state;
     private final LiveSessions sessions;
-    private volatile Runnable onTargetChanged = () -> { };
+    private volatile Runnable onTargetChanged = () -> {};
 
     public ChannelOwnership(ChannelStateRepository state, LiveSessions sessions) {
         this.state = state;
@@ -51,10 +50,10 @@ public final class ChannelOwnership {
         if (!session.isDispatcher()) {
             return;
         }
-        Transition t = state.transition(new OwnershipChange("register", session.sessionId(), "dispatcher registered"),
-                s -> {
-                    boolean takeOwnership = s.ownerSessionId() == null
-                            || s.ownerSessionId().equals(s.dispatcherSessionId());
+        Transition t =
+                state.transition(new OwnershipChange("register", session.sessionId(), "dispatcher registered"), s -> {
+                    boolean takeOwnership =
+                            s.ownerSessionId() == null || s.ownerSessionId().equals(s.dispatcherSessionId());
                     ChannelState next = s.withDispatcher(session.sessionId());
                     return takeOwnership ? next.withOwner(session.sessionId()) : next;
                 });
@@ -75,7 +74,8 @@ public final class ChannelOwnership {
         if (target.isDispatcher()) {
             throw new ChannelRefusal("dispatcher already owns the default channel target");
         }
-        state.transition(new OwnershipChange("grant", callerId, "granted " + target.sessionId()),
+        state.transition(
+                new OwnershipChange("grant", callerId, "granted " + target.sessionId()),
                 s -> s.withGranted(target.sessionId()));
         return "Feishu channel acquire grant issued to " + target.sessionId() + ".";
     }
@@ -91,7 +91,10 @@ public final class ChannelOwnership {
         if (!caller.isDispatcher() && !target.sessionId().equals(caller.sessionId())) {
             throw new ChannelRefusal("only the dispatcher may assign channel ownership to another session");
         }
-        Transition t = state.transition(new OwnershipChange("acquire", callerId,
+        Transition t = state.transition(
+                new OwnershipChange(
+                        "acquire",
+                        callerId,
                         caller.isDispatcher() ? "assigned by the dispatcher" : "acquired with the dispatcher's grant"),
                 s -> {
                     if (!caller.isDispatcher() && !caller.sessionId().equals(s.grantedSessionId())) {
@@ -101,8 +104,8 @@ public final class ChannelOwnership {
                     return target.sessionId().equals(s.grantedSessionId()) ? next.withGranted(null) : next;
                 });
         afterTransition(t);
-        return "Feishu channel owner is now " + target.sessionId() + " (" + target.role().column() + ", epoch "
-                + t.after().leaseEpoch() + ").";
+        return "Feishu channel owner is now " + target.sessionId() + " ("
+                + target.role().column() + ", epoch " + t.after().leaseEpoch() + ").";
     }
 
     /** The owner (or the dispatcher) hands the channel back to the live dispatcher; the grant is cleared. */
@@ -166,14 +169,16 @@ public final class ChannelOwnership {
      * The status document with {@code offline}: sessions not connected now that still matter (they own, dispatch,
      * hold the grant, or have messages waiting), listed after the live ones under {@code offline_sessions}.
      */
-    public String status(Function<String, SessionFacts> facts, List<Map<String, Object>> offline,
-            Map<String, Object> daemon) {
+    public String status(
+            Function<String, SessionFacts> facts, List<Map<String, Object>> offline, Map<String, Object> daemon) {
         ChannelState s = state.current();
         Map<String, Object> doc = new LinkedHashMap<>();
         doc.put("owner_session_id", s.ownerSessionId());
         doc.put("dispatcher_session_id", s.dispatcherSessionId());
         doc.put("granted_session_id", s.grantedSessionId());
-        doc.put("effective_target_session_id", effectiveTarget(s).map(LiveSession::sessionId).orElse(null));
+        doc.put(
+                "effective_target_session_id",
+                effectiveTarget(s).map(LiveSession::sessionId).orElse(null));
         doc.put("lease_epoch", s.leaseEpoch());
         List<Map<String, Object>> list = new ArrayList<>();
         for (LiveSession live : sessions.live()) {
@@ -211,14 +216,17 @@ public final class ChannelOwnership {
     }
 
     private LiveSession liveDispatcher(ChannelState s) {
-        return Optional.ofNullable(s.dispatcherSessionId()).flatMap(sessions::find)
+        return Optional.ofNullable(s.dispatcherSessionId())
+                .flatMap(sessions::find)
                 .filter(LiveSession::isDispatcher)
                 .orElseThrow(() -> new ChannelRefusal("no live dispatcher channel proxy is registered"));
     }
 
     private void afterTransition(Transition t) {
-        if (t.ownerChanged() || (t.changed() && !Objects.equals(t.before().dispatcherSessionId(),
-                t.after().dispatcherSessionId()))) {
+        if (t.ownerChanged()
+                || (t.changed()
+                        && !Objects.equals(
+                                t.before().dispatcherSessionId(), t.after().dispatcherSessionId()))) {
             onTargetChanged.run();
         }
     }

@@ -12,7 +12,7 @@ public final class ChatNotices implements BiConsumer<String, String> {
     private static final Logger log = LoggerFactory.getLogger(ChatNotices.class);
 
     /** For a daemon without a Lark app: notices go nowhere. */
-    public static final BiConsumer<String, String> NONE = (chatId, text) -> { };
+    public static final BiConsumer<String, String> NONE = (chatId, text) -> {};
 
     private final MessageApi messages;
 
@@ -26,6 +26,6 @@ public final class ChatNotices implements BiConsumer<String, String> {
             return;
         }
         messages.sendToChat(chatId, OutgoingMessage.text(text))
-                .subscribe(m -> { }, e -> log.warn("could not send a notice to {}: {}", chatId, e.getMessage()));
+                .subscribe(m -> {}, e -> log.warn("could not send a notice to {}: {}", chatId, e.getMessage()));
     }
 }

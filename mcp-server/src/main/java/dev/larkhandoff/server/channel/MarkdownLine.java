@@ -15,7 +15,11 @@ record MarkdownLine(String text, Kind kind, String opener, String closer) {
 
     /** What a line is: prose, a blank line, or part of a fenced code block. */
     enum Kind {
-        TEXT, BLANK, FENCE_OPEN, CODE, FENCE_CLOSE;
+        TEXT,
+        BLANK,
+        FENCE_OPEN,
+        CODE,
+        FENCE_CLOSE;
 
         /** Whether a fence is open right before a line of this kind. */
         boolean fenceOpenBefore() {
@@ -30,6 +34,7 @@ record MarkdownLine(String text, Kind kind, String opener, String closer) {
 
     /** CommonMark fences: up to three spaces of indent, then three or more backticks or tildes. */
     private static final Pattern OPENING = Pattern.compile("^( {0,3})(`{3,}|~{3,})(.*)$");
+
     private static final Pattern CLOSING = Pattern.compile("^ {0,3}(`{3,}|~{3,})[ \\t]*$");
 
     /** Splits text on {@code \n} (so joining the lines with {@code \n} gives the text back) and tracks fences. */
@@ -42,7 +47,8 @@ record MarkdownLine(String text, Kind kind, String opener, String closer) {
             if (opener == null) {
                 Matcher open = OPENING.matcher(line);
                 // A backtick fence's info string may not contain a backtick, or it would be inline code.
-                if (open.matches() && !(open.group(2).charAt(0) == '`' && open.group(3).contains("`"))) {
+                if (open.matches()
+                        && !(open.group(2).charAt(0) == '`' && open.group(3).contains("`"))) {
                     opener = line;
                     marker = open.group(2);
                     closer = open.group(1) + marker;
@@ -52,7 +58,8 @@ record MarkdownLine(String text, Kind kind, String opener, String closer) {
                 }
             } else {
                 Matcher close = CLOSING.matcher(line);
-                boolean closes = close.matches() && close.group(1).charAt(0) == marker.charAt(0)
+                boolean closes = close.matches()
+                        && close.group(1).charAt(0) == marker.charAt(0)
                         && close.group(1).length() >= marker.length();
                 lines.add(new MarkdownLine(line, closes ? Kind.FENCE_CLOSE : Kind.CODE, opener, closer));
                 if (closes) {

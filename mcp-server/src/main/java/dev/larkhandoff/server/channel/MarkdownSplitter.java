@@ -21,6 +21,7 @@ final class MarkdownSplitter {
 
     /** How good a place to cut is, from worst to best. */
     private static final int INSIDE_LINE = 0;
+
     private static final int INSIDE_FENCE = 1;
     private static final int LINE = 2;
     private static final int PARAGRAPH = 3;
@@ -34,9 +35,13 @@ final class MarkdownSplitter {
     private final int newline;
 
     /** A run of a line: the whole line, or one of the pieces of a line too heavy for a part. */
-    private record Piece(String text, MarkdownLine line, boolean fenceOpenBefore, boolean fenceOpenAfter,
-            boolean joinsNext, int cost) {
-    }
+    private record Piece(
+            String text,
+            MarkdownLine line,
+            boolean fenceOpenBefore,
+            boolean fenceOpenAfter,
+            boolean joinsNext,
+            int cost) {}
 
     /**
      * @param budget the most a part may weigh, including any fence lines added to close or reopen a block
@@ -109,7 +114,10 @@ final class MarkdownSplitter {
 
         /** The weight of a part holding pieces [from, to), with the fence lines it would need. */
         long weight(int from, int to) {
-            return reopenCost(pieces.get(from)) + upTo[to] - upTo[from] - separator(pieces, to - 1)
+            return reopenCost(pieces.get(from))
+                    + upTo[to]
+                    - upTo[from]
+                    - separator(pieces, to - 1)
                     + closeCost(pieces.get(to - 1));
         }
 
@@ -146,12 +154,15 @@ final class MarkdownSplitter {
         }
         if (before.fenceOpenAfter()) {
             // Right after the opening line or right before the closing one would leave an empty block behind.
-            boolean betweenCode = before.line().kind() == Kind.CODE && after.line().kind() == Kind.CODE;
+            boolean betweenCode =
+                    before.line().kind() == Kind.CODE && after.line().kind() == Kind.CODE;
             return betweenCode ? INSIDE_FENCE : INSIDE_LINE;
         }
         Kind b = before.line().kind();
         Kind a = after.line().kind();
-        boolean paragraph = b == Kind.BLANK || b == Kind.FENCE_CLOSE || a == Kind.FENCE_OPEN
+        boolean paragraph = b == Kind.BLANK
+                || b == Kind.FENCE_CLOSE
+                || a == Kind.FENCE_OPEN
                 || a == Kind.TEXT && HEADING.matcher(after.text()).matches();
         return paragraph ? PARAGRAPH : LINE;
     }
@@ -193,8 +204,8 @@ final class MarkdownSplitter {
         List<Piece> pieces = new ArrayList<>();
         for (MarkdownLine line : lines) {
             Kind kind = line.kind();
-            int fenceLines = line.isCode()
-                    ? cost.applyAsInt(line.opener()) + cost.applyAsInt(line.closer()) + 2 * newline : 0;
+            int fenceLines =
+                    line.isCode() ? cost.applyAsInt(line.opener()) + cost.applyAsInt(line.closer()) + 2 * newline : 0;
             int max = budget - fenceLines;
             int weight = cost.applyAsInt(line.text());
             if (weight <= max || max <= 0) {
@@ -206,8 +217,13 @@ final class MarkdownSplitter {
             for (int k = 0; k < cuts.size(); k++) {
                 boolean lastCut = k == cuts.size() - 1;
                 String text = cuts.get(k);
-                pieces.add(new Piece(text, line, k == 0 ? kind.fenceOpenBefore() : code,
-                        lastCut ? kind.fenceOpenAfter() : code, !lastCut, cost.applyAsInt(text)));
+                pieces.add(new Piece(
+                        text,
+                        line,
+                        k == 0 ? kind.fenceOpenBefore() : code,
+                        lastCut ? kind.fenceOpenAfter() : code,
+                        !lastCut,
+                        cost.applyAsInt(text)));
             }
         }
         return pieces;
@@ -258,7 +274,8 @@ final class MarkdownSplitter {
             while (next < tags.size() && tags.get(next)[0] < i) {
                 next++;
             }
-            int end = next < tags.size() && tags.get(next)[0] == i ? tags.get(next)[1]
+            int end = next < tags.size() && tags.get(next)[0] == i
+                    ? tags.get(next)[1]
                     : withEmojiSequence(text, i, graphemes.following(i));
             atoms.add(new int[] {i, end});
             i = end;
@@ -274,8 +291,11 @@ final class MarkdownSplitter {
         boolean flag = end - start == 2 && isRegionalIndicator(text.codePointAt(start));
         while (end < text.length()) {
             int cp = text.codePointAt(end);
-            boolean continues = cp == ZWJ || cp >= 0xFE00 && cp <= 0xFE0F || cp >= 0x1F3FB && cp <= 0x1F3FF
-                    || cp >= 0xE0020 && cp <= 0xE007F || text.codePointBefore(end) == ZWJ
+            boolean continues = cp == ZWJ
+                    || cp >= 0xFE00 && cp <= 0xFE0F
+                    || cp >= 0x1F3FB && cp <= 0x1F3FF
+                    || cp >= 0xE0020 && cp <= 0xE007F
+                    || text.codePointBefore(end) == ZWJ
                     || flag && isRegionalIndicator(cp);
             if (!continues) {
                 break;

@@ -25,17 +25,22 @@ public final class OwnershipTools {
 
     private static final Map<String, Object> NO_ARGS = ToolSchema.none();
     private static final Map<String, Object> SELECTOR = ToolSchema.object()
-            .optional("session_id", ToolSchema.string("The session id of a live channel proxy (see "
-                    + "feishu_channel_status)."))
-            .optional("match", ToolSchema.stringMap("Select the one live session whose metadata contains all these "
-                    + "key/value pairs, e.g. {\"teammate_name\": \"api-worker\"}. Pass session_id or match, not both."))
+            .optional(
+                    "session_id",
+                    ToolSchema.string("The session id of a live channel proxy (see " + "feishu_channel_status)."))
+            .optional(
+                    "match",
+                    ToolSchema.stringMap(
+                            "Select the one live session whose metadata contains all these "
+                                    + "key/value pairs, e.g. {\"teammate_name\": \"api-worker\"}. Pass session_id or match, not both."))
             .build();
 
-    private OwnershipTools() {
-    }
+    private OwnershipTools() {}
 
-    public static ToolCatalog of(ChannelOwnership ownership,
-            Function<String, ChannelOwnership.SessionFacts> facts, Supplier<Map<String, Object>> daemonBlock) {
+    public static ToolCatalog of(
+            ChannelOwnership ownership,
+            Function<String, ChannelOwnership.SessionFacts> facts,
+            Supplier<Map<String, Object>> daemonBlock) {
         return of(ownership, () -> facts, List::of, daemonBlock);
     }
 
@@ -43,30 +48,53 @@ public final class OwnershipTools {
      * As above, with the offline sessions that still matter listed in the status; {@code facts} is asked once per
      * status call, so the facts of all sessions come from one read of the store.
      */
-    public static ToolCatalog of(ChannelOwnership ownership,
+    public static ToolCatalog of(
+            ChannelOwnership ownership,
             Supplier<Function<String, ChannelOwnership.SessionFacts>> facts,
-            Supplier<List<Map<String, Object>>> offline, Supplier<Map<String, Object>> daemonBlock) {
+            Supplier<List<Map<String, Object>>> offline,
+            Supplier<Map<String, Object>> daemonBlock) {
         return ToolCatalog.builder()
-                .add(new ToolSpec(STATUS, "Show who receives inbound Feishu/Lark channel messages: owner, dispatcher, "
-                        + "pending grant, effective target, lease_epoch, every registered session (connected, "
-                        + "delivery mode, pending count, last seen) and the daemon. Check it before and after "
-                        + "any ownership change; never infer the owner from the latest connected session.", NO_ARGS),
+                .add(
+                        new ToolSpec(
+                                STATUS,
+                                "Show who receives inbound Feishu/Lark channel messages: owner, dispatcher, "
+                                        + "pending grant, effective target, lease_epoch, every registered session (connected, "
+                                        + "delivery mode, pending count, last seen) and the daemon. Check it before and after "
+                                        + "any ownership change; never infer the owner from the latest connected session.",
+                                NO_ARGS),
                         call -> ToolResult.ok(ownership.status(facts.get(), offline.get(), daemonBlock.get())))
-                .add(new ToolSpec(GRANT, "Dispatcher only: allow one session (by session_id or metadata match) to "
-                        + "take the channel with feishu_channel_acquire. Replaces any earlier grant; does not move "
-                        + "the channel by itself.", SELECTOR),
-                        call -> ToolResult.ok(ownership.grant(call.callerSessionId(), call.args().asMap())))
-                .add(new ToolSpec(ACQUIRE, "Make a session the channel owner so inbound messages go to it. Without "
-                        + "arguments the caller acquires for itself (needs the dispatcher's grant unless the caller "
-                        + "is the dispatcher); the dispatcher may name any live session by session_id or match.",
-                        SELECTOR),
-                        call -> ToolResult.ok(ownership.acquire(call.callerSessionId(), call.args().asMap())))
-                .add(new ToolSpec(RETURN, "The current owner (or the dispatcher) gives the channel back to the "
-                        + "dispatcher when its work is done.", NO_ARGS),
+                .add(
+                        new ToolSpec(
+                                GRANT,
+                                "Dispatcher only: allow one session (by session_id or metadata match) to "
+                                        + "take the channel with feishu_channel_acquire. Replaces any earlier grant; does not move "
+                                        + "the channel by itself.",
+                                SELECTOR),
+                        call -> ToolResult.ok(ownership.grant(
+                                call.callerSessionId(), call.args().asMap())))
+                .add(
+                        new ToolSpec(
+                                ACQUIRE,
+                                "Make a session the channel owner so inbound messages go to it. Without "
+                                        + "arguments the caller acquires for itself (needs the dispatcher's grant unless the caller "
+                                        + "is the dispatcher); the dispatcher may name any live session by session_id or match.",
+                                SELECTOR),
+                        call -> ToolResult.ok(ownership.acquire(
+                                call.callerSessionId(), call.args().asMap())))
+                .add(
+                        new ToolSpec(
+                                RETURN,
+                                "The current owner (or the dispatcher) gives the channel back to the "
+                                        + "dispatcher when its work is done.",
+                                NO_ARGS),
                         call -> ToolResult.ok(ownership.returnToDispatcher(call.callerSessionId())))
-                .add(new ToolSpec(RECLAIM, "Dispatcher only, for recovery: take the channel back from an owner that "
-                        + "is gone or stuck. Messages that waited for the old owner are delivered to the dispatcher "
-                        + "in order.", NO_ARGS),
+                .add(
+                        new ToolSpec(
+                                RECLAIM,
+                                "Dispatcher only, for recovery: take the channel back from an owner that "
+                                        + "is gone or stuck. Messages that waited for the old owner are delivered to the dispatcher "
+                                        + "in order.",
+                                NO_ARGS),
                         call -> ToolResult.ok(ownership.reclaim(call.callerSessionId())))
                 .build();
     }

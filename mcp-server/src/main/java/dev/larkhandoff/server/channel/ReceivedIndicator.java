@@ -87,9 +87,10 @@ public final class ReceivedIndicator {
             emoji = EMOJIS.get(random.nextInt(EMOJIS.size()));
         }
         try {
-            messages.addReaction(messageId, emoji).subscribe(
-                    reaction -> added(messageId, mark, reaction),
-                    failure -> addFailed(messageId, mark, failure));
+            messages.addReaction(messageId, emoji)
+                    .subscribe(
+                            reaction -> added(messageId, mark, reaction),
+                            failure -> addFailed(messageId, mark, failure));
         } catch (RuntimeException e) {
             addFailed(messageId, mark, e);
         }
@@ -162,13 +163,17 @@ public final class ReceivedIndicator {
     private CompletableFuture<Void> remove(String messageId, String reactionId) {
         CompletableFuture<Void> done = new CompletableFuture<>();
         try {
-            messages.deleteReaction(messageId, reactionId).subscribe(
-                    removed -> done.complete(null),
-                    failure -> {
-                        log.warn("could not remove the received reaction from {}: {}", messageId, failure.toString());
-                        done.complete(null);
-                    },
-                    () -> done.complete(null));
+            messages.deleteReaction(messageId, reactionId)
+                    .subscribe(
+                            removed -> done.complete(null),
+                            failure -> {
+                                log.warn(
+                                        "could not remove the received reaction from {}: {}",
+                                        messageId,
+                                        failure.toString());
+                                done.complete(null);
+                            },
+                            () -> done.complete(null));
         } catch (RuntimeException e) {
             log.warn("could not remove the received reaction from {}: {}", messageId, e.toString());
             done.complete(null);

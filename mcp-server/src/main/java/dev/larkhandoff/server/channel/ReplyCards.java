@@ -18,15 +18,17 @@ public final class ReplyCards {
     public static final int MAX_CARD_BYTES = CardBytes.LIMIT;
 
     /** {@code <@id>} outside code; an inline code span is matched first so that a mention inside it is skipped. */
-    private static final Pattern MENTION_OR_CODE = Pattern.compile(
-            "(?<code>(`+).+?(?<!`)\\2(?!`))|<@(?<id>[A-Za-z0-9_\\-]+)>");
+    private static final Pattern MENTION_OR_CODE =
+            Pattern.compile("(?<code>(`+).+?(?<!`)\\2(?!`))|<@(?<id>[A-Za-z0-9_\\-]+)>");
 
     /** The budget for markdown is what a card may weigh minus the heaviest empty card (the panel-wrapped one). */
     private static final MarkdownSplitter SPLITTER = new MarkdownSplitter(
-            MAX_CARD_BYTES - 1 - CardBytes.of(CardStyle.inPanel(Cards.markdown("").toJson())), CardBytes::ofText);
+            MAX_CARD_BYTES
+                    - 1
+                    - CardBytes.of(CardStyle.inPanel(Cards.markdown("").toJson())),
+            CardBytes::ofText);
 
-    private ReplyCards() {
-    }
+    private ReplyCards() {}
 
     /**
      * The cards for this text, in reading order.

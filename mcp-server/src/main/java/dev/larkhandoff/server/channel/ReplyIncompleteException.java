@@ -14,8 +14,10 @@ public final class ReplyIncompleteException extends RuntimeException implements 
     private final int total;
 
     public ReplyIncompleteException(List<String> sentMessageIds, int total, LarkException cause) {
-        super("sent " + sentMessageIds.size() + " of " + total + " messages (" + String.join(", ", sentMessageIds)
-                + "), then " + cause.getMessage(), cause);
+        super(
+                "sent " + sentMessageIds.size() + " of " + total + " messages (" + String.join(", ", sentMessageIds)
+                        + "), then " + cause.getMessage(),
+                cause);
         this.sentMessageIds = List.copyOf(sentMessageIds);
         this.total = total;
     }

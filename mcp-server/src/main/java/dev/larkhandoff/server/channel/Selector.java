@@ -15,14 +15,11 @@ import java.util.stream.Collectors;
 public sealed interface Selector {
 
     /** No selector given. */
-    record None() implements Selector {
-    }
+    record None() implements Selector {}
 
-    record BySessionId(String sessionId) implements Selector {
-    }
+    record BySessionId(String sessionId) implements Selector {}
 
-    record ByMatch(Map<String, String> match) implements Selector {
-    }
+    record ByMatch(Map<String, String> match) implements Selector {}
 
     /**
      * Reads the tool arguments.

@@ -11,7 +11,9 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
 
 /** {@code lark-handoff access}: who may reach the agents (pairing approvals and the allowlist in access.json). */
-@Command(name = "access", description = "Manage who may reach your agents through Lark.",
+@Command(
+        name = "access",
+        description = "Manage who may reach your agents through Lark.",
         subcommands = {AccessCommand.Pair.class, AccessCommand.Allow.class, AccessCommand.Show.class})
 final class AccessCommand {
 
@@ -41,9 +43,11 @@ final class AccessCommand {
             }
             file.save(approved);
             var who = current.pending().get(code.trim());
-            System.out.println(who.kind() == AccessPolicy.PendingPairing.Kind.DM ? "approved dm " + who.senderId()
-                    : "approved group " + who.chatId() + ": every member who @-mentions the bot gets in (its "
-                            + "allowFrom is [\"*\"]; list open_ids there instead to narrow it)");
+            System.out.println(
+                    who.kind() == AccessPolicy.PendingPairing.Kind.DM
+                            ? "approved dm " + who.senderId()
+                            : "approved group " + who.chatId() + ": every member who @-mentions the bot gets in (its "
+                                    + "allowFrom is [\"*\"]; list open_ids there instead to narrow it)");
             return 0;
         }
     }
@@ -98,7 +102,8 @@ final class AccessCommand {
             }
             System.out.println("dm policy: " + p.dmPolicy().name().toLowerCase() + ", group policy: "
                     + p.groupPolicy().name().toLowerCase() + "\nallowlist: " + String.join(", ", p.allowFrom())
-                    + "\ngroups: " + p.groups().keySet() + "\npending pairings: " + p.pending().size());
+                    + "\ngroups: " + p.groups().keySet() + "\npending pairings: "
+                    + p.pending().size());
             return 0;
         }
     }

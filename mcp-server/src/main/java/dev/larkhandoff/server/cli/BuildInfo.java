@@ -9,8 +9,7 @@ public final class BuildInfo {
 
     private static final String VERSION = load();
 
-    private BuildInfo() {
-    }
+    private BuildInfo() {}
 
     public static String version() {
         return VERSION;

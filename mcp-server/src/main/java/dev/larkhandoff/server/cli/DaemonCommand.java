@@ -1,8 +1,8 @@
 package dev.larkhandoff.server.cli;
 
+import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.Daemon;
-import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.daemon.DaemonOptions;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -22,7 +22,11 @@ final class DaemonCommand implements Callable<Integer> {
     @Mixin
     HomeOption home;
 
-    @Option(names = "--http-port", defaultValue = "0", description = "Port of the HTTP MCP front on 127.0.0.1 (0 = any free port; the URL is in <home>/http.json).")
+    @Option(
+            names = "--http-port",
+            defaultValue = "0",
+            description =
+                    "Port of the HTTP MCP front on 127.0.0.1 (0 = any free port; the URL is in <home>/http.json).")
     int httpPort;
 
     @Option(names = "--no-http", description = "Serve the socket only.")
@@ -31,7 +35,9 @@ final class DaemonCommand implements Callable<Integer> {
     @Option(names = "--log-stderr", description = "Log to stderr instead of <home>/logs.")
     boolean logToStderr;
 
-    @Option(names = "--advertise-version", hidden = true,
+    @Option(
+            names = "--advertise-version",
+            hidden = true,
             description = "Claim another version in hello (to exercise upgrades of a running daemon).")
     String advertisedVersion;
 
@@ -42,14 +48,16 @@ final class DaemonCommand implements Callable<Integer> {
             LogSetup.daemonToFile(config.home());
         }
         Logger log = LoggerFactory.getLogger(DaemonCommand.class);
-        DaemonOptions options = DaemonOptions.of(config,
-                advertisedVersion == null ? BuildInfo.version() : advertisedVersion).withHttpPort(httpPort);
+        DaemonOptions options = DaemonOptions.of(
+                        config, advertisedVersion == null ? BuildInfo.version() : advertisedVersion)
+                .withHttpPort(httpPort);
         var timeout = Main.ENV.get(Environment.PERMISSION_TIMEOUT);
         if (timeout.isPresent()) {
             try {
                 options = options.withPermissionTimeout(java.time.Duration.ofSeconds(Long.parseLong(timeout.get())));
             } catch (NumberFormatException e) {
-                System.err.println(Environment.PERMISSION_TIMEOUT + " must be a number of seconds, got: " + timeout.get());
+                System.err.println(
+                        Environment.PERMISSION_TIMEOUT + " must be a number of seconds, got: " + timeout.get());
                 return 2;
             }
         }
@@ -62,10 +70,13 @@ final class DaemonCommand implements Callable<Integer> {
             return ALREADY_RUNNING;
         }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            daemon.close();
-            stopped.countDown();
-        }, "daemon-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            daemon.close();
+                            stopped.countDown();
+                        },
+                        "daemon-shutdown"));
         daemon.onShutdownRequested(() -> System.exit(0));
         stopped.await();
         return 0;

@@ -26,7 +26,6 @@ import picocli.CommandLine.Option;
 @Command(name = "demo", description = "Run everything against the built-in Lark emulator (no Lark app needed).")
 final class DemoCommand implements Callable<Integer> {
 
-
     @Option(names = "--emulator-port", defaultValue = "9595", description = "Port of the Lark emulator (0 = any).")
     int emulatorPort;
 
@@ -52,27 +51,29 @@ final class DemoCommand implements Callable<Integer> {
         EmuUser alice = emulator.control().addUser("Alice", "alice@example.com");
         EmuChat group = emulator.control().createGroup("demo@emulator", alice);
         Path home = Files.createTempDirectory("lark-handoff-demo-");
-        LarkHandoffConfig config = new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(),
-                emulator.baseUrl());
+        LarkHandoffConfig config = new LarkHandoffConfig(
+                home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl());
         config.save();
         AccessFile access = new AccessFile(home);
         // Alice only, in the group too, without an @-mention: no one else who joins the demo group gets in.
-        AccessPolicy policy = AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
+        AccessPolicy policy = AccessPolicy.defaults()
+                .withAllowFrom(List.of(alice.openId()))
                 .withGroups(java.util.Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of(alice.openId()))));
         access.save(policy);
-        Daemon daemon = Daemon.start(DaemonOptions.of(config, BuildInfo.version()).withHttpPort(httpPort));
+        Daemon daemon =
+                Daemon.start(DaemonOptions.of(config, BuildInfo.version()).withHttpPort(httpPort));
         List<String> launcher = Launcher.command();
         String httpUrl = daemon.httpUrl();
         PrintStream out = System.out;
-        out.println("lark-handoff demo " + BuildInfo.version() + " — emulator at " + emulator.baseUrl()
-                + ", home " + home);
+        out.println(
+                "lark-handoff demo " + BuildInfo.version() + " — emulator at " + emulator.baseUrl() + ", home " + home);
         out.println();
         out.println("1) Connect Claude Code: put this in .mcp.json");
         out.println(mcpJson(launcher, home));
         out.println();
         out.println("2) Or the MCP Inspector:");
-        out.println("   npx @modelcontextprotocol/inspector --cli -e LARK_HANDOFF_HOME=" + home + " " + String.join(" ", launcher)
-                + " stdio --method tools/call --tool-name feishu_channel_status");
+        out.println("   npx @modelcontextprotocol/inspector --cli -e LARK_HANDOFF_HOME=" + home + " "
+                + String.join(" ", launcher) + " stdio --method tools/call --tool-name feishu_channel_status");
         if (httpUrl != null) {
             // Not as an Inspector command: a header on a command line shows the token to every local user in ps.
             out.println("   (HTTP clients: " + httpUrl + "/mcp with the header `Authorization: Bearer <contents of "
@@ -88,11 +89,14 @@ final class DemoCommand implements Callable<Integer> {
         out.println("Ctrl-C to stop.");
         out.flush();
         CountDownLatch stop = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            daemon.close();
-            emulator.close();
-            stop.countDown();
-        }, "demo-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            daemon.close();
+                            emulator.close();
+                            stop.countDown();
+                        },
+                        "demo-shutdown"));
         stop.await();
         return 0;
     }

@@ -35,8 +35,11 @@ final class DoctorCommand implements Callable<Integer> {
                 .examine(h -> home.config());
         if (json) {
             ArrayNode list = ServerJson.mapper().createArrayNode();
-            findings.forEach(f -> list.addObject().put("check", f.check()).put("level", f.level().wire())
-                    .put("message", f.message()).put("fix", f.fix()));
+            findings.forEach(f -> list.addObject()
+                    .put("check", f.check())
+                    .put("level", f.level().wire())
+                    .put("message", f.message())
+                    .put("fix", f.fix()));
             System.out.println(list.toPrettyString());
         } else {
             for (Finding f : findings) {
@@ -64,7 +67,9 @@ final class DoctorCommand implements Callable<Integer> {
             Path out = Files.createTempFile("lark-handoff-doctor", ".out");
             try {
                 Process p = new ProcessBuilder(claude.get().toString(), "plugin", "list")
-                        .redirectErrorStream(true).redirectOutput(out.toFile()).start();
+                        .redirectErrorStream(true)
+                        .redirectOutput(out.toFile())
+                        .start();
                 if (!p.waitFor(30, TimeUnit.SECONDS)) {
                     p.destroyForcibly();
                     return Optional.empty();

@@ -8,8 +8,7 @@ import java.util.Optional;
 /** Finds a program on the PATH, as a shell would (the first executable of that name). */
 final class Executables {
 
-    private Executables() {
-    }
+    private Executables() {}
 
     static Optional<Path> onPath(String name) {
         String path = System.getenv("PATH");

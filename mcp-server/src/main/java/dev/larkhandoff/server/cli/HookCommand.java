@@ -42,8 +42,12 @@ final class HookCommand implements Callable<Integer> {
         }
         Path dir = home.config().home();
         try (DaemonClient client = DaemonClient.probe(dir, Duration.ofSeconds(3))) {
-            JsonNode out = client.hook(event, input, Main.ENV.get(Environment.SESSION_ID).orElse(null),
-                    Main.ENV.get(Environment.CLAUDE_PROJECT_DIR).orElse(null)).get();
+            JsonNode out = client.hook(
+                            event,
+                            input,
+                            Main.ENV.get(Environment.SESSION_ID).orElse(null),
+                            Main.ENV.get(Environment.CLAUDE_PROJECT_DIR).orElse(null))
+                    .get();
             if (out != null && out.isObject()) {
                 System.out.println(out);
             }

@@ -24,8 +24,10 @@ import picocli.CommandLine.Option;
  * email) and explains what to fix when one fails; writes {@code config.json} (0600) only when all passed; prints
  * the Lark console checklist; installs the Claude Code plugin when {@code claude} is on the PATH.
  */
-@Command(name = "init", description = "Set up the Lark app and the operator, check them live, write the config "
-        + "and install the Claude Code plugin.")
+@Command(
+        name = "init",
+        description = "Set up the Lark app and the operator, check them live, write the config "
+                + "and install the Claude Code plugin.")
 final class InitCommand implements Callable<Integer> {
 
     private static final Duration LARK_TIMEOUT = Duration.ofSeconds(20);
@@ -39,17 +41,23 @@ final class InitCommand implements Callable<Integer> {
     @Option(names = "--app-id", description = "The app's App ID (cli_…), from Credentials & Basic Info.")
     String appId;
 
-    @Option(names = "--app-secret", description = "The app's App Secret. Asked without echo when left out in a terminal.")
+    @Option(
+            names = "--app-secret",
+            description = "The app's App Secret. Asked without echo when left out in a terminal.")
     String appSecret;
 
-    @Option(names = "--email", description = "Your Lark login email: you are invited to handoff groups and answer there.")
+    @Option(
+            names = "--email",
+            description = "Your Lark login email: you are invited to handoff groups and answer there.")
     String email;
 
     @Option(names = "--no-plugin", description = "Do not install the Claude Code plugin.")
     boolean noPlugin;
 
-    @Option(names = "--plugin-dir", description = "The plugin marketplace to install from (default: the one beside "
-            + "this jar, or the build's plugin-manifest/target/plugin).")
+    @Option(
+            names = "--plugin-dir",
+            description = "The plugin marketplace to install from (default: the one beside "
+                    + "this jar, or the build's plugin-manifest/target/plugin).")
     Path pluginDir;
 
     @Override
@@ -61,9 +69,10 @@ final class InitCommand implements Callable<Integer> {
         appSecret = ask(console, "App Secret", appSecret, existing.appSecret(), true);
         email = ask(console, "Your Lark login email", email, existing.operatorEmail(), false);
         if (domain == null || appId == null || appSecret == null || email == null) {
-            System.err.println("init: missing " + (domain == null ? "--domain " : "") + (appId == null ? "--app-id " : "")
-                    + (appSecret == null ? "--app-secret " : "") + (email == null ? "--email" : "")
-                    + " (no terminal to ask; pass them as options)");
+            System.err.println(
+                    "init: missing " + (domain == null ? "--domain " : "") + (appId == null ? "--app-id " : "")
+                            + (appSecret == null ? "--app-secret " : "") + (email == null ? "--email" : "")
+                            + " (no terminal to ask; pass them as options)");
             return 2;
         }
         System.out.println("Checking with Lark …");
@@ -74,7 +83,8 @@ final class InitCommand implements Callable<Integer> {
             return 1;
         }
         new LarkHandoffConfig(existing.home(), appId, appSecret, domain, email).save();
-        System.out.println("✔ Wrote " + existing.home().resolve(LarkHandoffConfig.FILE_NAME) + " (readable by you only)");
+        System.out.println(
+                "✔ Wrote " + existing.home().resolve(LarkHandoffConfig.FILE_NAME) + " (readable by you only)");
         System.out.println(CHECKLIST);
         if (!noPlugin) {
             installPlugin();
@@ -99,11 +109,12 @@ final class InitCommand implements Callable<Integer> {
             try {
                 user = lark.contacts().openIdByEmail(email).block(LARK_TIMEOUT);
             } catch (LarkException e) {
-                return Optional.of(e.code() == 99991672 || e.code() == 99991679
-                        ? "the app may not look users up by email: add the scope contact:user.id:readonly "
-                                + "(Permissions & Scopes), publish a new version, then run init again (Lark: "
-                                + e.getMessage() + ")"
-                        : "looking up " + email + " failed: " + e.getMessage());
+                return Optional.of(
+                        e.code() == 99991672 || e.code() == 99991679
+                                ? "the app may not look users up by email: add the scope contact:user.id:readonly "
+                                        + "(Permissions & Scopes), publish a new version, then run init again (Lark: "
+                                        + e.getMessage() + ")"
+                                : "looking up " + email + " failed: " + e.getMessage());
             }
             if (user == null || user.isEmpty()) {
                 return Optional.of("no Lark user with the email " + email + " is visible to this app: check it is "
@@ -131,8 +142,7 @@ final class InitCommand implements Callable<Integer> {
         return "Lark refused the app: " + e.getMessage();
     }
 
-    private String ask(Console console, String label, String given, String current, boolean secret)
-            throws IOException {
+    private String ask(Console console, String label, String given, String current, boolean secret) throws IOException {
         if (given != null && !given.isBlank()) {
             return given.strip();
         }
@@ -175,10 +185,16 @@ final class InitCommand implements Callable<Integer> {
             return Optional.of(pluginDir.toAbsolutePath());
         }
         try {
-            Path jar = Path.of(InitCommand.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(InitCommand.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             // In the plugin: <marketplace>/lark-handoff/lib/lark-handoff.jar; in the source tree: mcp-server/target.
-            for (Path candidate : new Path[] {jar.getParent().getParent().getParent(),
-                    jar.getParent().getParent().getParent().resolve("plugin-manifest/target/plugin")}) {
+            for (Path candidate : new Path[] {
+                jar.getParent().getParent().getParent(),
+                jar.getParent().getParent().getParent().resolve("plugin-manifest/target/plugin")
+            }) {
                 if (Files.isRegularFile(candidate.resolve(".claude-plugin/marketplace.json"))) {
                     return Optional.of(candidate);
                 }

@@ -8,16 +8,20 @@ import java.util.List;
 /** How to start this program again from outside (for the snippets {@code demo} prints). */
 final class Launcher {
 
-    private Launcher() {
-    }
+    private Launcher() {}
 
     /** The {@code lark-handoff} script beside the jar if there is one, else {@code java -jar <jar>}; as argv. */
     static List<String> command() {
         List<String> argv = new ArrayList<>();
         try {
-            Path jar = Path.of(Launcher.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path jar = Path.of(Launcher.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             Path script = jar.resolveSibling("lark-handoff");
-            Path inSourceTree = jar.getParent() == null || jar.getParent().getParent() == null ? script
+            Path inSourceTree = jar.getParent() == null || jar.getParent().getParent() == null
+                    ? script
                     : jar.getParent().getParent().resolveSibling("lark-handoff");
             if (!Files.isExecutable(script) && jar.toString().endsWith("mcp-server/target/lark-handoff.jar")) {
                 script = inSourceTree;
@@ -25,11 +29,14 @@ final class Launcher {
             if (Files.isExecutable(script)) {
                 argv.add(script.toString());
             } else if (jar.toString().endsWith(".jar")) {
-                argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar",
-                        jar.toString()));
+                argv.addAll(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-jar", jar.toString()));
             } else {
-                argv.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-cp",
-                        System.getProperty("java.class.path"), Main.class.getName()));
+                argv.addAll(List.of(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        Main.class.getName()));
             }
         } catch (Exception e) {
             argv.add("lark-handoff");

@@ -14,8 +14,7 @@ import org.slf4j.LoggerFactory;
 /** Sends the daemon's logs to a rotating file under {@code <home>/logs}: it has no terminal, and stdout is nobody's. */
 final class LogSetup {
 
-    private LogSetup() {
-    }
+    private LogSetup() {}
 
     static void daemonToFile(Path home) {
         if (!(LoggerFactory.getILoggerFactory() instanceof LoggerContext context)) {

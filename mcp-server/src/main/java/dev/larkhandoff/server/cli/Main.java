@@ -5,11 +5,23 @@ import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
 /** The {@code lark-handoff} command: one entry point for the daemon, the stdio proxy and the operator's commands. */
-@Command(name = "lark-handoff", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
+@Command(
+        name = "lark-handoff",
+        mixinStandardHelpOptions = true,
+        versionProvider = Main.Version.class,
         description = "Hand coding-agent conversations to Lark / Feishu and share one Lark channel between sessions.",
-        subcommands = {DaemonCommand.class, StdioCommand.class, StatusCommand.class, DemoCommand.class,
-                VersionCommand.class, AccessCommand.class, HookCommand.class, InitCommand.class,
-                DoctorCommand.class, TokenCommand.class})
+        subcommands = {
+            DaemonCommand.class,
+            StdioCommand.class,
+            StatusCommand.class,
+            DemoCommand.class,
+            VersionCommand.class,
+            AccessCommand.class,
+            HookCommand.class,
+            InitCommand.class,
+            DoctorCommand.class,
+            TokenCommand.class
+        })
 public final class Main {
 
     /** The process environment, read once here and handed to the commands. */

@@ -1,8 +1,8 @@
 package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.tool.ToolResult;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -47,7 +47,8 @@ final class StatusCommand implements Callable<Integer> {
         }
         if (!store.path("writable").asBoolean(true)) {
             System.err.println("the store " + store.path("file").asString("") + " is unwritable since "
-                    + store.path("unwritable_since").asString("?") + ": " + store.path("problem").asString("")
+                    + store.path("unwritable_since").asString("?") + ": "
+                    + store.path("problem").asString("")
                     + ". Lark events wait unacknowledged (Lark pushes them again) until it takes writes again.");
         }
     }

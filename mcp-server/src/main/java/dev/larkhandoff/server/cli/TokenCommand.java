@@ -9,7 +9,9 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 
 /** {@code lark-handoff token rotate}: replaces the HTTP bearer token when it may have leaked. */
-@Command(name = "token", description = "Manage the bearer token of the daemon's HTTP front (<home>/http.token).",
+@Command(
+        name = "token",
+        description = "Manage the bearer token of the daemon's HTTP front (<home>/http.token).",
         subcommands = TokenCommand.Rotate.class)
 final class TokenCommand implements Callable<Integer> {
 
@@ -20,8 +22,10 @@ final class TokenCommand implements Callable<Integer> {
     }
 
     /** Writes a new token and the hook script's curl config; a running daemon refuses the old token at once. */
-    @Command(name = "rotate", description = "Write a new token to <home>/http.token and <home>/hooks.curlrc; the "
-            + "running daemon refuses the old one from now on.")
+    @Command(
+            name = "rotate",
+            description = "Write a new token to <home>/http.token and <home>/hooks.curlrc; the "
+                    + "running daemon refuses the old one from now on.")
     static final class Rotate implements Callable<Integer> {
 
         @Mixin

@@ -17,9 +17,11 @@ public final class Environment {
     public static final String DOMAIN = "LARK_DOMAIN";
     /** The operator's Lark login email: the person handoffs invite and listen to. */
     public static final String OPERATOR_EMAIL = "LARK_HANDOFF_OPERATOR_EMAIL";
+
     public static final String SESSION_ID = "LARK_HANDOFF_SESSION_ID";
     /** How many seconds a permission request waits in Lark before it is denied (the daemon's setting). */
     public static final String PERMISSION_TIMEOUT = "LARK_HANDOFF_PERMISSION_TIMEOUT_SECONDS";
+
     public static final String ROLE = "LARK_HANDOFF_ROLE";
     public static final String DELIVERY = "LARK_HANDOFF_DELIVERY";
     public static final String META_PREFIX = "LARK_HANDOFF_META_";

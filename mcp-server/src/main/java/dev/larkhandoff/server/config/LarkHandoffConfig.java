@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.config;
 
+import dev.larkhandoff.server.ServerJson;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -9,7 +10,6 @@ import java.util.Optional;
 import java.util.Set;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
-import dev.larkhandoff.server.ServerJson;
 import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -35,21 +35,25 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
 
     /** The home directory this environment names, without reading anything there. */
     public static Path homeOf(Environment env) {
-        return env.get(Environment.HOME).map(Path::of)
-                .orElseGet(() -> Path.of(env.get(Environment.USER_HOME).orElse(System.getProperty("user.home")),
-                        ".lark-handoff"));
+        return env.get(Environment.HOME)
+                .map(Path::of)
+                .orElseGet(() -> Path.of(
+                        env.get(Environment.USER_HOME).orElse(System.getProperty("user.home")), ".lark-handoff"));
     }
 
     /** Reads the configuration for this environment; a missing config file means "nothing configured yet". */
     public static LarkHandoffConfig load(Environment env) {
         Path home = homeOf(env);
         JsonNode file = read(home.resolve(FILE_NAME));
-        return new LarkHandoffConfig(home,
+        return new LarkHandoffConfig(
+                home,
                 env.get(Environment.APP_ID).orElse(text(file, "app_id")),
                 env.get(Environment.APP_SECRET).orElse(text(file, "app_secret")),
-                env.get(Environment.DOMAIN).orElse(Optional.ofNullable(text(file, "domain")).orElse("feishu")),
-                env.get(Environment.OPERATOR_EMAIL).orElse(Optional.ofNullable(text(file, "operator_email"))
-                        .orElse(text(file, "email"))));
+                env.get(Environment.DOMAIN)
+                        .orElse(Optional.ofNullable(text(file, "domain")).orElse("feishu")),
+                env.get(Environment.OPERATOR_EMAIL)
+                        .orElse(Optional.ofNullable(text(file, "operator_email"))
+                                .orElse(text(file, "email"))));
     }
 
     /** Writes the Lark settings to {@code config.json}, readable by its owner only. */
@@ -67,7 +71,10 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
         try {
             setOwnerOnly(tmp);
             Files.writeString(tmp, JSON.writerWithDefaultPrettyPrinter().writeValueAsString(json));
-            Files.move(tmp, file, java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -123,7 +130,8 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
 
     @Override
     public String toString() {
-        return "LarkHandoffConfig[home=" + home + ", appId=" + appId + ", appSecret=" + (appSecret == null ? "unset" : "***")
-                + ", domain=" + domain + ", operatorEmail=" + operatorEmail + "]";
+        return "LarkHandoffConfig[home=" + home + ", appId=" + appId + ", appSecret="
+                + (appSecret == null ? "unset" : "***") + ", domain=" + domain + ", operatorEmail=" + operatorEmail
+                + "]";
     }
 }

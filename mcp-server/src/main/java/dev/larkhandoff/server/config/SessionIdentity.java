@@ -17,8 +17,8 @@ import java.util.regex.Pattern;
  * the delivery mode, and a metadata bag. Derived only from the environment Claude Code (or another host)
  * gives, never from the proxy's own working directory, which plugin launchers change.
  */
-public record SessionIdentity(String sessionId, Role role, DeliveryMode deliveryMode, Map<String, String> metadata,
-        boolean stable) {
+public record SessionIdentity(
+        String sessionId, Role role, DeliveryMode deliveryMode, Map<String, String> metadata, boolean stable) {
 
     private static final Pattern META_KEY = Pattern.compile("[a-z0-9_]+");
 
@@ -27,12 +27,15 @@ public record SessionIdentity(String sessionId, Role role, DeliveryMode delivery
     }
 
     public static SessionIdentity from(Environment env, DeliveryMode defaultMode) {
-        Role role = env.get(Environment.ROLE).map(r -> r.equalsIgnoreCase("dispatcher") ? Role.DISPATCHER : Role.SESSION)
+        Role role = env.get(Environment.ROLE)
+                .map(r -> r.equalsIgnoreCase("dispatcher") ? Role.DISPATCHER : Role.SESSION)
                 .orElse(Role.SESSION);
         DeliveryMode mode = env.get(Environment.DELIVERY)
                 .map(d -> d.equalsIgnoreCase("pull") ? DeliveryMode.PULL : DeliveryMode.PUSH)
                 .orElse(defaultMode);
-        String projectDir = env.get(Environment.CLAUDE_PROJECT_DIR).or(() -> env.get(Environment.INIT_CWD)).orElse(null);
+        String projectDir = env.get(Environment.CLAUDE_PROJECT_DIR)
+                .or(() -> env.get(Environment.INIT_CWD))
+                .orElse(null);
 
         String sessionId;
         boolean stable = true;

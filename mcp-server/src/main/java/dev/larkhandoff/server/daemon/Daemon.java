@@ -92,6 +92,7 @@ public final class Daemon implements AutoCloseable {
     private final StatusReport status;
     /** Null without a Lark app: hooks then have nothing to say. */
     private final PermissionBridge permissions;
+
     private final Hooks hooks;
     private final ExecutorService toolRunner;
     private final Instant startedAt;
@@ -103,19 +104,28 @@ public final class Daemon implements AutoCloseable {
     private volatile Disposable subscription;
     private volatile HttpFront httpFront;
     private volatile StoreWatch storeWatch;
-    private volatile Runnable onShutdownRequested = () -> { };
+    private volatile Runnable onShutdownRequested = () -> {};
 
     private Daemon(DaemonOptions options, DaemonLock lock, Store store) {
         this.options = options;
         this.lock = lock;
         this.store = store;
         this.startedAt = options.clock().instant();
-        this.lark = options.config().hasCredentials() ? LarkClient.create(LarkClientConfig.of(
-                options.config().domain(), options.config().appId(), options.config().appSecret())) : null;
+        this.lark = options.config().hasCredentials()
+                ? LarkClient.create(LarkClientConfig.of(
+                        options.config().domain(),
+                        options.config().appId(),
+                        options.config().appSecret()))
+                : null;
         this.registry = new SessionRegistry(store.sessions());
         this.ownership = new ChannelOwnership(store.channel(), registry);
-        this.access = new ChannelAccess(new AccessFile(options.config().home()), store.chats(), store.inbox(),
-                options.clock(), botOpenId::get, lark == null ? ChatNotices.NONE : new ChatNotices(lark.messages()));
+        this.access = new ChannelAccess(
+                new AccessFile(options.config().home()),
+                store.chats(),
+                store.inbox(),
+                options.clock(),
+                botOpenId::get,
+                lark == null ? ChatNotices.NONE : new ChatNotices(lark.messages()));
         this.router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
         this.pulls = new PullDeliveries(router);
         this.handoffInbox = new HandoffInbox(store.inbox(), store.bindings(), store.chats(), store.settings());
@@ -124,18 +134,35 @@ public final class Daemon implements AutoCloseable {
         StopFlags stopFlags = lark == null ? null : new StopFlags(store.settings(), options.clock());
         if (lark != null) {
             GroupConfig groupConfig = new GroupConfig(lark, store.chats(), options.clock(), GroupConfig.DEFAULT_TTL);
-            OperatorLookup operator = new OperatorLookup(lark, options.config().operatorEmail(), "operator_email in "
-                    + options.config().home().resolve(LarkHandoffConfig.FILE_NAME) + " (or "
-                    + Environment.OPERATOR_EMAIL + ")");
-            GroupDirectoryOnDemand directory = new GroupDirectoryOnDemand(() -> new GroupDirectory(lark, store,
-                    groupConfig, operator.openId()));
-            HandoffOutbox outbox = new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags,
-                    options.clock());
-            handoffs = new Handoffs(lark, store, directory, groupConfig, handoffInbox, outbox, stopFlags,
+            OperatorLookup operator = new OperatorLookup(
+                    lark,
+                    options.config().operatorEmail(),
+                    "operator_email in "
+                            + options.config().home().resolve(LarkHandoffConfig.FILE_NAME) + " (or "
+                            + Environment.OPERATOR_EMAIL + ")");
+            GroupDirectoryOnDemand directory =
+                    new GroupDirectoryOnDemand(() -> new GroupDirectory(lark, store, groupConfig, operator.openId()));
+            HandoffOutbox outbox =
+                    new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags, options.clock());
+            handoffs = new Handoffs(
+                    lark,
+                    store,
+                    directory,
+                    groupConfig,
+                    handoffInbox,
+                    outbox,
+                    stopFlags,
                     new MediaDownloads(lark.resources(), options.config().home(), MediaDownloads.Limits.DEFAULT),
-                    options.clock(), MachineName.local());
-            this.permissions = new PermissionBridge(store.inbox(), groupConfig, outbox, lark.messages(),
-                    store.settings(), options.clock(), options.permissionTimeout());
+                    options.clock(),
+                    MachineName.local());
+            this.permissions = new PermissionBridge(
+                    store.inbox(),
+                    groupConfig,
+                    outbox,
+                    lark.messages(),
+                    store.settings(),
+                    options.clock(),
+                    options.permissionTimeout());
             this.hooks = new Hooks(store.bindings(), stopFlags, permissions, groupConfig, outbox);
         } else {
             this.permissions = null;
@@ -145,26 +172,43 @@ public final class Daemon implements AutoCloseable {
         if (permissions != null) {
             waiters.add(permissions::wake);
         }
-        this.pipeline = new InboundPipeline(store.inbox(), store.chats(), router,
-                lark == null ? InboundRecorder.CardCallbacks.NONE
+        this.pipeline = new InboundPipeline(
+                store.inbox(),
+                store.chats(),
+                router,
+                lark == null
+                        ? InboundRecorder.CardCallbacks.NONE
                         : new HandoffClicks(stopFlags, store.bindings(), store.chats()),
-                indicator == null ? (chat, message) -> { } : indicator::received, waiters, options.clock());
+                indicator == null ? (chat, message) -> {} : indicator::received,
+                waiters,
+                options.clock());
         // Listeners last: ownership and access read the router the pipeline drives.
         registry.onRegistered(ownership::registered);
         ownership.onTargetChanged(pipeline::reroute);
         access.onRejudge(() -> inbound.schedule(pipeline::reroute));
-        this.status = new StatusReport(options, store, registry, ownership, startedAt, new StatusReport.Live(
-                () -> connection, pipeline::lastEventAt, () -> storeWatch, () -> httpFront));
+        this.status = new StatusReport(
+                options,
+                store,
+                registry,
+                ownership,
+                startedAt,
+                new StatusReport.Live(() -> connection, pipeline::lastEventAt, () -> storeWatch, () -> httpFront));
         Handoffs ready = handoffs;
         this.tools = ToolCatalog.builder()
-                .addAll(indicator == null ? unconfigured(ChannelMessagingTools.specs())
-                        : ChannelMessagingTools.of(new ChannelMessaging(lark.messages(), store.chats()), indicator))
-                .addAll(DeliveryTools.of(pulls, ready == null ? DeliveryTools.HandoffWait.NONE
-                        : (call, timeout) -> HandoffTools.waitIfBound(ready, call, timeout),
+                .addAll(
+                        indicator == null
+                                ? unconfigured(ChannelMessagingTools.specs())
+                                : ChannelMessagingTools.of(
+                                        new ChannelMessaging(lark.messages(), store.chats()), indicator))
+                .addAll(DeliveryTools.of(
+                        pulls,
+                        ready == null
+                                ? DeliveryTools.HandoffWait.NONE
+                                : (call, timeout) -> HandoffTools.waitIfBound(ready, call, timeout),
                         HandoffTools.DEFAULT_TIMEOUT_SECONDS))
                 .addAll(ready == null ? unconfigured(HandoffTools.specs()) : HandoffTools.of(ready))
-                .addAll(OwnershipTools.of(ownership, status::factsForOneStatus, status::offlineSessions,
-                        status::daemonBlock))
+                .addAll(OwnershipTools.of(
+                        ownership, status::factsForOneStatus, status::offlineSessions, status::daemonBlock))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
     }
@@ -172,9 +216,11 @@ public final class Daemon implements AutoCloseable {
     /** The same tools, each answering that no Lark app is configured (so agents see them and learn why). */
     private static ToolCatalog unconfigured(java.util.List<ToolSpec> specs) {
         ToolCatalog.Builder b = ToolCatalog.builder();
-        specs.forEach(spec -> b.add(spec, call -> ToolResult.error(spec.name()
-                + " needs a Lark app: run `lark-handoff init` (or set LARK_APP_ID and LARK_APP_SECRET) and restart "
-                + "the daemon")));
+        specs.forEach(spec -> b.add(
+                spec,
+                call -> ToolResult.error(spec.name()
+                        + " needs a Lark app: run `lark-handoff init` (or set LARK_APP_ID and LARK_APP_SECRET) and restart "
+                        + "the daemon")));
         return b.build();
     }
 
@@ -223,14 +269,15 @@ public final class Daemon implements AutoCloseable {
 
     private void serve() throws IOException {
         store.sessions().markAllDisconnected();
-        ObjectNode hello = ServerJson.mapper().createObjectNode()
+        ObjectNode hello = ServerJson.mapper()
+                .createObjectNode()
                 .put("version", options.version())
                 .put("pid", ProcessHandle.current().pid())
                 .put("started_at", startedAt.toString());
         DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::reroute);
         ipc.onHook(this::hook);
-        ipc.onPermissionRequest((sessionId, params) -> hooks == null ? Optional.empty()
-                : hooks.relayPermission(sessionId, params));
+        ipc.onPermissionRequest(
+                (sessionId, params) -> hooks == null ? Optional.empty() : hooks.relayPermission(sessionId, params));
         ipc.onShutdownRequested(reason -> {
             log.info("asked to shut down: {}", reason);
             Thread t = new Thread(() -> onShutdownRequested.run(), "shutdown-request");
@@ -249,18 +296,27 @@ public final class Daemon implements AutoCloseable {
         // A fixed access.json lets through what its breakage held back without waiting for the next message.
         inbound.schedulePeriodically(access::recheck, 2, 2, java.util.concurrent.TimeUnit.SECONDS);
         pipeline.reroute();
-        log.info("daemon {} serving {} (pid {})", options.version(), options.config().home(),
+        log.info(
+                "daemon {} serving {} (pid {})",
+                options.version(),
+                options.config().home(),
                 ProcessHandle.current().pid());
     }
 
     private void connectLark() {
-        lark.bot().info().subscribe(info -> {
-            botOpenId.set(info.openId());
-            log.info("bot is {} ({})", info.appName(), info.openId());
-        }, e -> log.warn("could not read the bot's identity: {}", e.getMessage()));
+        lark.bot()
+                .info()
+                .subscribe(
+                        info -> {
+                            botOpenId.set(info.openId());
+                            log.info("bot is {} ({})", info.appName(), info.openId());
+                        },
+                        e -> log.warn("could not read the bot's identity: {}", e.getMessage()));
         connection = lark.longConnection(LongConnectionOptions.defaults());
-        subscription = connection.events().publishOn(inbound).subscribe(pipeline::accept,
-                e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
+        subscription = connection
+                .events()
+                .publishOn(inbound)
+                .subscribe(pipeline::accept, e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
     }
 
     /** Answers a Claude Code hook (empty: nothing to say, Claude Code carries on as usual). */

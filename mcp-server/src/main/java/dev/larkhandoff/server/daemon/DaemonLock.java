@@ -35,7 +35,8 @@ public final class DaemonLock implements AutoCloseable {
     /** Becomes the daemon of {@code home}, or returns empty when another daemon already is. */
     public static Optional<DaemonLock> tryAcquire(Path home, int maxFrame) throws IOException {
         Files.createDirectories(home);
-        FileChannel channel = FileChannel.open(home.resolve(FILE_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        FileChannel channel =
+                FileChannel.open(home.resolve(FILE_NAME), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         FileLock lock;
         try {
             lock = channel.tryLock();

@@ -8,8 +8,8 @@ import java.time.Duration;
  * How to run a daemon: its configuration (home, Lark app), clock, advertised version, HTTP port (0 = any), and how
  * long a permission request waits in Lark for an answer before it is denied.
  */
-public record DaemonOptions(LarkHandoffConfig config, Clock clock, String version, int httpPort, boolean http,
-        Duration permissionTimeout) {
+public record DaemonOptions(
+        LarkHandoffConfig config, Clock clock, String version, int httpPort, boolean http, Duration permissionTimeout) {
 
     /** Long enough to walk back to a phone, short enough that a forgotten prompt does not hold a session for hours. */
     public static final Duration DEFAULT_PERMISSION_TIMEOUT = Duration.ofMinutes(15);

@@ -19,12 +19,15 @@ public final class HttpEndpointFile {
 
     public static final String FILE_NAME = "http.json";
 
-    private HttpEndpointFile() {
-    }
+    private HttpEndpointFile() {}
 
     static void write(Path home, String url, int port, Path socket) throws IOException {
-        ObjectNode json = ServerJson.mapper().createObjectNode().put("url", url)
-                .put("mcp", url + "/mcp").put("sse", url + "/sse").put("port", port);
+        ObjectNode json = ServerJson.mapper()
+                .createObjectNode()
+                .put("url", url)
+                .put("mcp", url + "/mcp")
+                .put("sse", url + "/sse")
+                .put("port", port);
         if (socket != null) {
             json.put("socket", socket.toString());
         }
@@ -72,8 +75,8 @@ public final class HttpEndpointFile {
         Path tmp = Files.createTempFile(home, ".http-", ".json");
         try {
             Files.writeString(tmp, json.toString());
-            Files.move(tmp, home.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING,
-                    StandardCopyOption.ATOMIC_MOVE);
+            Files.move(
+                    tmp, home.resolve(FILE_NAME), StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
         }
@@ -90,12 +93,16 @@ public final class HttpEndpointFile {
         Path tmp = Files.createTempFile(home, ".hooks-", ".curlrc");
         try {
             try {
-                Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
             } catch (UnsupportedOperationException e) {
                 // not a POSIX file system
             }
             Files.writeString(tmp, "header = \"Authorization: Bearer " + token + "\"\n");
-            Files.move(tmp, home.resolve(CURL_CONFIG), StandardCopyOption.REPLACE_EXISTING,
+            Files.move(
+                    tmp,
+                    home.resolve(CURL_CONFIG),
+                    StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
@@ -105,7 +112,9 @@ public final class HttpEndpointFile {
     /** The base URL ({@code http://127.0.0.1:<port>}) the running daemon wrote, if any. */
     public static Optional<String> read(Path home) {
         try {
-            JsonNode url = ServerJson.mapper().readTree(Files.readString(home.resolve(FILE_NAME))).path("url");
+            JsonNode url = ServerJson.mapper()
+                    .readTree(Files.readString(home.resolve(FILE_NAME)))
+                    .path("url");
             return url.isString() && !url.asString().isEmpty() ? Optional.of(url.asString()) : Optional.empty();
         } catch (IOException | RuntimeException e) {
             return Optional.empty();

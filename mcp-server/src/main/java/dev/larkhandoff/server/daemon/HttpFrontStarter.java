@@ -18,8 +18,7 @@ final class HttpFrontStarter {
 
     private static final Logger log = LoggerFactory.getLogger(HttpFrontStarter.class);
 
-    private HttpFrontStarter() {
-    }
+    private HttpFrontStarter() {}
 
     static HttpFront start(Daemon daemon) throws IOException {
         DaemonOptions o = daemon.options();
@@ -34,9 +33,11 @@ final class HttpFrontStarter {
                     throw e;
                 }
                 front = start(daemon, 0);
-                log.warn("port {} of this home's HTTP front is taken by another process; now on port {} (clients "
-                        + "configured with the old URL must change it, and should not trust that port)",
-                        recorded.getAsInt(), front.port());
+                log.warn(
+                        "port {} of this home's HTTP front is taken by another process; now on port {} (clients "
+                                + "configured with the old URL must change it, and should not trust that port)",
+                        recorded.getAsInt(),
+                        front.port());
             }
         } else {
             front = start(daemon, o.httpPort());
@@ -48,8 +49,14 @@ final class HttpFrontStarter {
 
     private static HttpFront start(Daemon daemon, int port) throws IOException {
         DaemonOptions o = daemon.options();
-        return HttpFront.start(o.config().home(), port, daemon.tools(), daemon.registry(), daemon::sessionRegistered,
-                o.version(), daemon::hook);
+        return HttpFront.start(
+                o.config().home(),
+                port,
+                daemon.tools(),
+                daemon.registry(),
+                daemon::sessionRegistered,
+                o.version(),
+                daemon::hook);
     }
 
     private static Throwable rootCause(Throwable e) {

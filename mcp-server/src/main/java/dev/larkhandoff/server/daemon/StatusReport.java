@@ -30,9 +30,11 @@ import java.util.function.Supplier;
 final class StatusReport {
 
     /** The parts of a running daemon that come and go while it runs. */
-    record Live(Supplier<LongConnection> connection, Supplier<Optional<Instant>> lastEventAt,
-            Supplier<StoreWatch> storeWatch, Supplier<HttpFront> httpFront) {
-    }
+    record Live(
+            Supplier<LongConnection> connection,
+            Supplier<Optional<Instant>> lastEventAt,
+            Supplier<StoreWatch> storeWatch,
+            Supplier<HttpFront> httpFront) {}
 
     private final DaemonOptions options;
     private final Store store;
@@ -41,8 +43,13 @@ final class StatusReport {
     private final Instant startedAt;
     private final Live live;
 
-    StatusReport(DaemonOptions options, Store store, SessionRegistry registry, ChannelOwnership ownership,
-            Instant startedAt, Live live) {
+    StatusReport(
+            DaemonOptions options,
+            Store store,
+            SessionRegistry registry,
+            ChannelOwnership ownership,
+            Instant startedAt,
+            Live live) {
         this.options = options;
         this.store = store;
         this.registry = registry;
@@ -59,7 +66,10 @@ final class StatusReport {
             Optional<SessionRecord> record = store.sessions().find(sessionId);
             String mode = entry.map(e -> e.deliveryMode().column())
                     .orElse(record.map(r -> r.deliveryMode().column()).orElse(null));
-            return new ChannelOwnership.SessionFacts(entry.isPresent(), mode, pending.getOrDefault(sessionId, 0L),
+            return new ChannelOwnership.SessionFacts(
+                    entry.isPresent(),
+                    mode,
+                    pending.getOrDefault(sessionId, 0L),
                     record.map(SessionRecord::lastSeenAt).orElse(null));
         };
     }
@@ -99,8 +109,11 @@ final class StatusReport {
         Map<String, Long> out = new HashMap<>();
         store.inbox().pending().forEach(r -> {
             var e = r.event();
-            String session = e.chatId() == null ? null
-                    : bindingOf.computeIfAbsent(e.chatId(), store.bindings()::find).map(Binding::sessionId)
+            String session = e.chatId() == null
+                    ? null
+                    : bindingOf
+                            .computeIfAbsent(e.chatId(), store.bindings()::find)
+                            .map(Binding::sessionId)
                             .orElse(null);
             if (session == null) {
                 session = e.targetSessionId() != null ? e.targetSessionId() : owner;
@@ -120,8 +133,13 @@ final class StatusReport {
         block.put("started_at", startedAt.toString());
         block.put("home", options.config().home().toString());
         LongConnection connection = live.connection().get();
-        block.put("lark_connection", connection == null ? "not configured" : connection.state().name().toLowerCase());
-        block.put("last_event_at", live.lastEventAt().get().map(Instant::toString).orElse(null));
+        block.put(
+                "lark_connection",
+                connection == null
+                        ? "not configured"
+                        : connection.state().name().toLowerCase());
+        block.put(
+                "last_event_at", live.lastEventAt().get().map(Instant::toString).orElse(null));
         block.put("pending", store.inbox().pending().size());
         block.put("running_calls", registry.calls().size());
         block.put("pending_over_10_min", StalePending.count(store, options.clock()));

@@ -35,8 +35,8 @@ final class StoreWatch implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
-        timer.scheduleWithFixedDelay(this::check, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(),
-                TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(
+                this::check, PROBE_EVERY.toMillis(), PROBE_EVERY.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     private void check() {
@@ -56,13 +56,19 @@ final class StoreWatch implements AutoCloseable {
             return;
         }
         if (now.writable()) {
-            log.info("the store {} takes writes again (it refused them since {})", store.file(),
+            log.info(
+                    "the store {} takes writes again (it refused them since {})",
+                    store.file(),
                     reported.unwritableSince());
             reported = now;
             recovered.run();
         } else {
-            log.error("the store {} refuses writes since {}: {}. Lark events are not acknowledged (Lark pushes them"
-                    + " again) until it takes writes again", store.file(), now.unwritableSince(), now.problem());
+            log.error(
+                    "the store {} refuses writes since {}: {}. Lark events are not acknowledged (Lark pushes them"
+                            + " again) until it takes writes again",
+                    store.file(),
+                    now.unwritableSince(),
+                    now.problem());
             reported = now;
         }
     }

@@ -6,12 +6,12 @@ import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessPolicy;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.ipc.DaemonClient;
-import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.server.routing.StalePending;
 import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.store.Store;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -40,6 +40,7 @@ public final class Doctor {
 
     /** Messages pending longer than this mean someone is not receiving them. */
     static final Duration PENDING_TOO_LONG = StalePending.TOO_LONG;
+
     private static final Duration LARK_TIMEOUT = Duration.ofSeconds(15);
 
     private final Path home;
@@ -83,17 +84,25 @@ public final class Doctor {
 
     private Finding privacy(Path configFile, boolean exists) {
         if (!exists) {
-            return Finding.warning("config", "no " + configFile + " (the environment may still configure the app)",
+            return Finding.warning(
+                    "config",
+                    "no " + configFile + " (the environment may still configure the app)",
                     "run `lark-handoff init`");
         }
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(configFile);
-            if (perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
-                return Finding.error("config", configFile + " holds the app secret and others can read it ("
-                        + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")", "chmod 600 " + configFile);
+            if (perms.stream()
+                    .anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))) {
+                return Finding.error(
+                        "config",
+                        configFile + " holds the app secret and others can read it ("
+                                + java.nio.file.attribute.PosixFilePermissions.toString(perms) + ")",
+                        "chmod 600 " + configFile);
             }
         } catch (IOException | UnsupportedOperationException e) {
-            return Finding.warning("config", "cannot read the permissions of " + configFile + ": " + e.getMessage(),
+            return Finding.warning(
+                    "config",
+                    "cannot read the permissions of " + configFile + ": " + e.getMessage(),
                     "check that only you can read it");
         }
         return Finding.ok("config", configFile + " is present and private");
@@ -103,23 +112,30 @@ public final class Doctor {
         if (!config.hasCredentials()) {
             return Finding.error("credentials", "no Lark app is configured", "run `lark-handoff init`");
         }
-        try (LarkClient lark = LarkClient.create(LarkClientConfig.of(config.domain(), config.appId(),
-                config.appSecret()))) {
+        try (LarkClient lark =
+                LarkClient.create(LarkClientConfig.of(config.domain(), config.appId(), config.appSecret()))) {
             var bot = lark.bot().info().block(LARK_TIMEOUT);
             return Finding.ok("credentials", "the app's credentials work; the bot is " + bot.appName());
         } catch (LarkException e) {
-            return Finding.error("credentials", "Lark refused the app (" + e.getMessage() + ")",
+            return Finding.error(
+                    "credentials",
+                    "Lark refused the app (" + e.getMessage() + ")",
                     "copy the App ID and App Secret again and run `lark-handoff init`");
         } catch (RuntimeException e) {
-            return Finding.error("credentials", "Lark did not answer at " + config.domain() + ": " + e.getMessage(),
+            return Finding.error(
+                    "credentials",
+                    "Lark did not answer at " + config.domain() + ": " + e.getMessage(),
                     "check the domain and the network");
         }
     }
 
     private Finding operator(LarkHandoffConfig config) {
         if (config.operatorEmail() == null || config.operatorEmail().isBlank()) {
-            return Finding.error("operator", "no operator email: handoffs cannot invite or recognise you",
-                    "run `lark-handoff init` (or set operator_email in " + home.resolve(LarkHandoffConfig.FILE_NAME) + ")");
+            return Finding.error(
+                    "operator",
+                    "no operator email: handoffs cannot invite or recognise you",
+                    "run `lark-handoff init` (or set operator_email in " + home.resolve(LarkHandoffConfig.FILE_NAME)
+                            + ")");
         }
         return Finding.ok("operator", "the operator is " + config.operatorEmail());
     }
@@ -135,55 +151,74 @@ public final class Doctor {
         try {
             policy = file.load();
         } catch (AccessFile.Invalid e) {
-            return Finding.error("access", e.getMessage() + " (the daemon keeps the last valid policy, or withholds "
-                    + "new messages if it never read one)", "fix the JSON in " + file.path()
-                    + ", or move it away to start from the defaults");
+            return Finding.error(
+                    "access",
+                    e.getMessage() + " (the daemon keeps the last valid policy, or withholds "
+                            + "new messages if it never read one)",
+                    "fix the JSON in " + file.path() + ", or move it away to start from the defaults");
         } catch (RuntimeException e) {
             return Finding.error("access", e.getMessage(), "check " + file.path());
         }
         if (!Files.exists(file.path())) {
             return Finding.ok("access", "no " + file.path() + ": the defaults (unknown senders get a pairing code)");
         }
-        List<String> open = policy.groups().entrySet().stream().filter(g -> g.getValue().opensToAnyone())
-                .map(Map.Entry::getKey).sorted().toList();
+        List<String> open = policy.groups().entrySet().stream()
+                .filter(g -> g.getValue().opensToAnyone())
+                .map(Map.Entry::getKey)
+                .sorted()
+                .toList();
         if (!open.isEmpty()) {
-            return Finding.warning("access", "every member of " + String.join(", ", open) + " can reach your agents "
-                    + "(allowFrom: [\"" + AccessPolicy.GroupRule.ANYONE + "\"])", "if that is not meant, list who may "
-                    + "speak there as the group's allowFrom in " + file.path() + ", or leave it empty to use the "
-                    + "allowlist");
+            return Finding.warning(
+                    "access",
+                    "every member of " + String.join(", ", open) + " can reach your agents " + "(allowFrom: [\""
+                            + AccessPolicy.GroupRule.ANYONE + "\"])",
+                    "if that is not meant, list who may "
+                            + "speak there as the group's allowFrom in " + file.path()
+                            + ", or leave it empty to use the "
+                            + "allowlist");
         }
-        return Finding.ok("access", file.path() + " is valid; " + policy.allowFrom().size()
-                + " allowlisted, " + policy.groups().size() + " group(s), none open to every member");
+        return Finding.ok(
+                "access",
+                file.path() + " is valid; " + policy.allowFrom().size() + " allowlisted, "
+                        + policy.groups().size() + " group(s), none open to every member");
     }
 
     /** The daemon's own checks; its status document, or null when it does not run. */
     private JsonNode daemon(List<Finding> out) {
         try (DaemonClient client = DaemonClient.probe(home, Duration.ofSeconds(3))) {
             String running = client.daemonHello().version();
-            out.add(running.equals(version) ? Finding.ok("daemon", "the daemon runs version " + running)
-                    : Finding.error("daemon", "the daemon runs version " + running + ", this is " + version,
-                            "restart it: the next session's proxy asks an older daemon to make way, or kill pid "
-                                    + client.daemonHello().pid()));
+            out.add(
+                    running.equals(version)
+                            ? Finding.ok("daemon", "the daemon runs version " + running)
+                            : Finding.error(
+                                    "daemon",
+                                    "the daemon runs version " + running + ", this is " + version,
+                                    "restart it: the next session's proxy asks an older daemon to make way, or kill pid "
+                                            + client.daemonHello().pid()));
             ToolResult r = client.callTool(OwnershipTools.STATUS, Map.of()).get(10, TimeUnit.SECONDS);
             JsonNode status = ServerJson.mapper().readTree(r.text());
             JsonNode d = status.path("daemon");
             String lark = d.path("lark_connection").asString("");
             if (!"connected".equals(lark)) {
-                out.add(Finding.error("lark_connection", "the daemon's Lark connection is " + lark,
+                out.add(Finding.error(
+                        "lark_connection",
+                        "the daemon's Lark connection is " + lark,
                         "check the credentials and the network; the daemon log is " + home.resolve("logs/daemon.log")));
             } else {
                 String last = d.path("last_event_at").asString(null);
-                out.add(Finding.ok("lark_connection", "connected to Lark" + (last == null ? ", no event yet"
-                        : ", last event at " + last)));
+                out.add(Finding.ok(
+                        "lark_connection",
+                        "connected to Lark" + (last == null ? ", no event yet" : ", last event at " + last)));
             }
             return status;
         } catch (IOException e) {
-            out.add(Finding.warning("daemon", "no daemon runs for " + home,
+            out.add(Finding.warning(
+                    "daemon",
+                    "no daemon runs for " + home,
                     "nothing to do: the first agent session starts it (or run `lark-handoff daemon`)"));
             return null;
         } catch (Exception e) {
-            out.add(Finding.error("daemon", "the daemon did not answer its status: " + e.getMessage(),
-                    "restart it"));
+            out.add(Finding.error("daemon", "the daemon did not answer its status: " + e.getMessage(), "restart it"));
             return null;
         }
     }
@@ -196,25 +231,38 @@ public final class Doctor {
         try {
             Set<PosixFilePermission> perms = Files.getPosixFilePermissions(sock, LinkOption.NOFOLLOW_LINKS);
             Set<PosixFilePermission> homePerms = Files.getPosixFilePermissions(home);
-            boolean open = perms.stream().anyMatch(p -> p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))
-                    && homePerms.stream().anyMatch(p -> p.name().endsWith("EXECUTE") && !p.name().startsWith("OWNER"));
-            return open ? Finding.error("socket", sock + " can be reached by other users",
-                    "chmod 700 " + home + " and restart the daemon")
+            boolean open = perms.stream()
+                            .anyMatch(p ->
+                                    p.name().startsWith("GROUP") || p.name().startsWith("OTHERS"))
+                    && homePerms.stream()
+                            .anyMatch(p ->
+                                    p.name().endsWith("EXECUTE") && !p.name().startsWith("OWNER"));
+            return open
+                    ? Finding.error(
+                            "socket",
+                            sock + " can be reached by other users",
+                            "chmod 700 " + home + " and restart the daemon")
                     : Finding.ok("socket", sock + " is reachable by you only");
         } catch (IOException | UnsupportedOperationException e) {
-            return Finding.warning("socket", "cannot read the permissions of " + sock, "check that only you can reach it");
+            return Finding.warning(
+                    "socket", "cannot read the permissions of " + sock, "check that only you can reach it");
         }
     }
 
     private Finding plugin() {
         Optional<List<String>> listed = claudePlugins.get();
         if (listed.isEmpty()) {
-            return Finding.warning("plugin", "Claude Code's `claude` is not on the PATH; the plugin could not be checked",
+            return Finding.warning(
+                    "plugin",
+                    "Claude Code's `claude` is not on the PATH; the plugin could not be checked",
                     "install it from the local marketplace (see `lark-handoff init`) where you run Claude Code");
         }
         boolean installed = listed.get().stream().anyMatch(l -> l.contains("lark-handoff@"));
-        return installed ? Finding.ok("plugin", "the Claude Code plugin is installed (hooks come with it)")
-                : Finding.warning("plugin", "the Claude Code plugin is not installed: no hooks, no permission cards",
+        return installed
+                ? Finding.ok("plugin", "the Claude Code plugin is installed (hooks come with it)")
+                : Finding.warning(
+                        "plugin",
+                        "the Claude Code plugin is not installed: no hooks, no permission cards",
                         "claude plugin install lark-handoff@lark-handoff-local (after `claude plugin marketplace add`)");
     }
 
@@ -225,10 +273,13 @@ public final class Doctor {
         if (s.path("writable").asBoolean(true)) {
             return Finding.ok("store", file + " takes writes");
         }
-        return Finding.error("store", file + " refuses writes since " + s.path("unwritable_since").asString("?")
-                + ": " + s.path("problem").asString("") + "; Lark events are not acknowledged (Lark pushes them"
-                + " again) until it takes writes again", "free space on its disk, or make it writable again (check"
-                + " `lsattr` and `mount` for an immutable file or a read-only disk); the daemon notices by itself");
+        return Finding.error(
+                "store",
+                file + " refuses writes since " + s.path("unwritable_since").asString("?")
+                        + ": " + s.path("problem").asString("") + "; Lark events are not acknowledged (Lark pushes them"
+                        + " again) until it takes writes again",
+                "free space on its disk, or make it writable again (check"
+                        + " `lsattr` and `mount` for an immutable file or a read-only disk); the daemon notices by itself");
     }
 
     private Finding roles(JsonNode status) {
@@ -239,11 +290,14 @@ public final class Doctor {
             }
         });
         if (dispatchers.size() > 1) {
-            return Finding.warning("roles", dispatchers.size() + " sessions say they are the dispatcher: "
-                    + String.join(", ", dispatchers), "set LARK_HANDOFF_ROLE=dispatcher for one session only");
+            return Finding.warning(
+                    "roles",
+                    dispatchers.size() + " sessions say they are the dispatcher: " + String.join(", ", dispatchers),
+                    "set LARK_HANDOFF_ROLE=dispatcher for one session only");
         }
-        return Finding.ok("roles", dispatchers.isEmpty() ? "no dispatcher is connected" : "one dispatcher: "
-                + dispatchers.get(0));
+        return Finding.ok(
+                "roles",
+                dispatchers.isEmpty() ? "no dispatcher is connected" : "one dispatcher: " + dispatchers.get(0));
     }
 
     /** Messages that waited too long; and a push session they wait for, which may not have channels on. */
@@ -263,20 +317,27 @@ public final class Doctor {
             }
         }
         if (old == 0) {
-            out.add(Finding.ok("pending", "no message has waited longer than " + PENDING_TOO_LONG.toMinutes() + " min"));
+            out.add(Finding.ok(
+                    "pending", "no message has waited longer than " + PENDING_TOO_LONG.toMinutes() + " min"));
             return;
         }
-        out.add(Finding.warning("pending", old + " message(s) have waited longer than "
-                + PENDING_TOO_LONG.toMinutes() + " min", "see `lark-handoff status`: the session they wait for is "
-                + "offline, or (push mode) does not receive channel events"));
+        out.add(Finding.warning(
+                "pending",
+                old + " message(s) have waited longer than " + PENDING_TOO_LONG.toMinutes() + " min",
+                "see `lark-handoff status`: the session they wait for is "
+                        + "offline, or (push mode) does not receive channel events"));
         if (status == null) {
             return;
         }
         status.path("sessions").forEach(s -> {
             boolean push = "push".equals(s.path("delivery_mode").asString(""));
-            if (push && s.path("connected").asBoolean(false) && s.path("pending").asLong(0) > 0) {
-                out.add(Finding.warning("channel_delivery", "session " + s.path("sessionId").asString("")
-                        + " is connected in push mode but messages wait for it: its client may not have channels on",
+            if (push
+                    && s.path("connected").asBoolean(false)
+                    && s.path("pending").asLong(0) > 0) {
+                out.add(Finding.warning(
+                        "channel_delivery",
+                        "session " + s.path("sessionId").asString("")
+                                + " is connected in push mode but messages wait for it: its client may not have channels on",
                         "start Claude Code with --channels (or --dangerously-load-development-channels), or set "
                                 + "LARK_HANDOFF_DELIVERY=pull and use wait_for_reply"));
             }

@@ -9,7 +9,9 @@ public record Finding(String check, Level level, String message, String fix) {
 
     /** How bad it is; the report lists errors first. */
     public enum Level {
-        ERROR, WARNING, OK;
+        ERROR,
+        WARNING,
+        OK;
 
         public String wire() {
             return name().toLowerCase(java.util.Locale.ROOT);

@@ -23,22 +23,26 @@ public final class HandoffCards {
 
     /** Answers read as "no": the replaced card turns red. */
     private static final Set<String> NEGATIVE = Set.of("n", "no", "deny", "reject", "0");
+
     private static final DateTimeFormatter HH_MM = DateTimeFormatter.ofPattern("HH:mm");
     static final String AGENT_SDK = "Claude Agent SDK";
 
-    private HandoffCards() {
-    }
+    private HandoffCards() {}
 
     /** The card that announces a handoff: which tool and model now listen in this chat. */
     public static ObjectNode start(String tool, String model, LocalTime at) {
-        return Cards.status("Handoff from " + agentName(tool, model),
-                "Handed off to Lark at " + at.format(HH_MM) + ". Reply here to continue working.", colorOf(tool));
+        return Cards.status(
+                "Handoff from " + agentName(tool, model),
+                "Handed off to Lark at " + at.format(HH_MM) + ". Reply here to continue working.",
+                colorOf(tool));
     }
 
     /** The card that hands the conversation back to the terminal. */
     public static ObjectNode handBack(String tool, String body) {
-        return Cards.status("Hand back to " + (tool == null || tool.isBlank() ? "the terminal" : tool),
-                body == null || body.isBlank() ? "Handing back to CLI." : body, colorOf(tool));
+        return Cards.status(
+                "Hand back to " + (tool == null || tool.isBlank() ? "the terminal" : tool),
+                body == null || body.isBlank() ? "Handing back to CLI." : body,
+                colorOf(tool));
     }
 
     /** A message relayed from another handoff group. */
@@ -89,8 +93,9 @@ public final class HandoffCards {
 
     /** The answer to the working card's Stop button. */
     public static CardResponse stopping() {
-        return CardResponse.toast("warning", "Stopping...").withCard(
-                Cards.status("Stopping...", "Stop requested. Waiting for current tool to finish...", CardColor.ORANGE));
+        return CardResponse.toast("warning", "Stopping...")
+                .withCard(Cards.status(
+                        "Stopping...", "Stop requested. Waiting for current tool to finish...", CardColor.ORANGE));
     }
 
     /** The answer to a click on a question by someone who may not talk to the agent in that chat. */
@@ -119,8 +124,8 @@ public final class HandoffCards {
 
     /** The answer to a click by someone who may not decide; the card stays as it is. */
     public static CardResponse notAllowed(boolean stop) {
-        return CardResponse.toast("error", stop ? "Only the owner or coowners can stop"
-                : "Only the operator or coowners can decide");
+        return CardResponse.toast(
+                "error", stop ? "Only the owner or coowners can stop" : "Only the operator or coowners can decide");
     }
 
     static String agentName(String tool, String model) {

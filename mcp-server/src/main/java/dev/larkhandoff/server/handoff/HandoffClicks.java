@@ -33,7 +33,7 @@ public final class HandoffClicks implements CardCallbacks {
     public Decision judge(CardAction action) {
         Optional<HandoffReply> read = HandoffReply.fromEvent(action);
         if (read.isEmpty()) {
-            return new Accept(null, () -> { });
+            return new Accept(null, () -> {});
         }
         HandoffReply reply = read.get();
         boolean stop = HandoffReply.STOP_SIGNAL.equals(reply.msgType());
@@ -46,7 +46,7 @@ public final class HandoffClicks implements CardCallbacks {
         }
         if (permission) {
             // A permission card: the decision itself replaces it; the bridge waiting on the nonce takes the click.
-            return new Accept(HandoffCards.decided(HandoffCards.textOf(value, "body", ""), reply.text()), () -> { });
+            return new Accept(HandoffCards.decided(HandoffCards.textOf(value, "body", ""), reply.text()), () -> {});
         }
         if (stop) {
             return new Accept(HandoffCards.stopping(), () -> {
@@ -58,12 +58,12 @@ public final class HandoffClicks implements CardCallbacks {
         // Only the handoff's own question cards carry their chat in the button value; a click on any other card
         // (a channel reply, another app's card) is stored and acknowledged but its card is left as it is.
         if (reply.text().isBlank() || HandoffCards.textOf(value, "chat_id", "").isBlank()) {
-            return new Accept(null, () -> { });
+            return new Accept(null, () -> {});
         }
         if (chatId != null && !mayAnswer(chatId, reply.senderId())) {
             return new Reject(HandoffCards.notAllowedToAnswer());
         }
-        return new Accept(HandoffCards.answered(action, reply.text()), () -> { });
+        return new Accept(HandoffCards.answered(action, reply.text()), () -> {});
     }
 
     /**
@@ -78,8 +78,10 @@ public final class HandoffClicks implements CardCallbacks {
         if (binding.isEmpty()) {
             return false; // no handoff in this chat: nothing is waiting for a decision
         }
-        return openId.equals(binding.get().operatorOpenId()) || chats.members(chatId).stream()
-                .anyMatch(m -> m.role() == MemberRole.COOWNER && m.openId().equals(openId));
+        return openId.equals(binding.get().operatorOpenId())
+                || chats.members(chatId).stream()
+                        .anyMatch(m ->
+                                m.role() == MemberRole.COOWNER && m.openId().equals(openId));
     }
 
     /** In a bound chat, as the reply filters decide: the operator, or a guest or coowner; anyone when none is set. */
@@ -93,7 +95,8 @@ public final class HandoffClicks implements CardCallbacks {
         if (operator.isEmpty() && members.isEmpty()) {
             return true;
         }
-        return operator.equals(openId) || members.stream().anyMatch(m -> m.openId().equals(openId));
+        return operator.equals(openId)
+                || members.stream().anyMatch(m -> m.openId().equals(openId));
     }
 
     private static String chatOf(CardAction action) {

@@ -46,19 +46,15 @@ public final class HandoffInbox {
          * Replies from the chat, oldest first (never empty), at most a page of them ({@link #PAGE_BYTES});
          * {@code more} when further replies wait behind them (they come once these are answered).
          */
-        record Replies(Binding binding, List<HandoffReply> replies, boolean more) implements Outcome {
-        }
+        record Replies(Binding binding, List<HandoffReply> replies, boolean more) implements Outcome {}
 
         /** Another session took the chat over, or it was dissolved; this one should stop quietly. */
-        record TakenOver(String chatId) implements Outcome {
-        }
+        record TakenOver(String chatId) implements Outcome {}
 
-        record TimedOut() implements Outcome {
-        }
+        record TimedOut() implements Outcome {}
 
         /** The session holds no chat (never started, or handed back). */
-        record NotBound() implements Outcome {
-        }
+        record NotBound() implements Outcome {}
     }
 
     private final InboxRepository inbox;
@@ -67,8 +63,8 @@ public final class HandoffInbox {
     private final SettingsRepository settings;
     private final WakeSignal signal = new WakeSignal();
 
-    public HandoffInbox(InboxRepository inbox, BindingRepository bindings, ChatRepository chats,
-            SettingsRepository settings) {
+    public HandoffInbox(
+            InboxRepository inbox, BindingRepository bindings, ChatRepository chats, SettingsRepository settings) {
         this.inbox = inbox;
         this.bindings = bindings;
         this.chats = chats;
@@ -122,11 +118,14 @@ public final class HandoffInbox {
      * Waits up to {@code timeout} for replies in the session's chat. Replies handed out before and not answered
      * since come first, again.
      */
-    public Outcome await(String sessionId, Duration timeout, WakeSignal.Progress progress)
-            throws InterruptedException {
+    public Outcome await(String sessionId, Duration timeout, WakeSignal.Progress progress) throws InterruptedException {
         boolean boundAtStart = bindings.findBySession(sessionId).isPresent();
         long[] unboundSince = {0};
-        return signal.await(timeout, progress, "a reply in Lark", () -> look(sessionId, boundAtStart, unboundSince),
+        return signal.await(
+                timeout,
+                progress,
+                "a reply in Lark",
+                () -> look(sessionId, boundAtStart, unboundSince),
                 new Outcome.TimedOut());
     }
 
@@ -197,7 +196,9 @@ public final class HandoffInbox {
         if (newest > 0) {
             bindings.markConsumed(binding.chatId(), binding.sessionId(), newest);
         }
-        return new Outcome.Replies(binding, page.stream().map(Screening.Kept::reply).toList(),
+        return new Outcome.Replies(
+                binding,
+                page.stream().map(Screening.Kept::reply).toList(),
                 page.size() < screening.kept().size());
     }
 }

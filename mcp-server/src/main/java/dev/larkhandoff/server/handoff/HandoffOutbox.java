@@ -35,16 +35,16 @@ public final class HandoffOutbox {
     private static final Logger log = LoggerFactory.getLogger(HandoffOutbox.class);
     /** The reaction that acknowledges a reply reached the agent. */
     public static final String THINKING = "THINKING";
+
     static final String WORKING_KIND = "working";
-    private static final Set<String> NO_THINKING_ON = Set.of(HandoffReply.REACTION, HandoffReply.STICKER,
-            HandoffReply.RELAY);
+    private static final Set<String> NO_THINKING_ON =
+            Set.of(HandoffReply.REACTION, HandoffReply.STICKER, HandoffReply.RELAY);
     private static final String THINKING_KEY = "handoff.thinking:";
     private static final String WORKING_KEY = "handoff.working:";
     private static final Duration LARK_TIMEOUT = Duration.ofSeconds(30);
 
     /** A message the bot posted. */
-    public record Sent(String messageId, String chatId) {
-    }
+    public record Sent(String messageId, String chatId) {}
 
     private final MessageApi messages;
     private final CardSender cards;
@@ -53,8 +53,8 @@ public final class HandoffOutbox {
     private final StopFlags stopFlags;
     private final Clock clock;
 
-    public HandoffOutbox(MessageApi messages, ChatRepository chats, SettingsRepository settings, StopFlags stopFlags,
-            Clock clock) {
+    public HandoffOutbox(
+            MessageApi messages, ChatRepository chats, SettingsRepository settings, StopFlags stopFlags, Clock clock) {
         this.messages = messages;
         this.cards = new CardSender(messages);
         this.chats = chats;
@@ -96,7 +96,8 @@ public final class HandoffOutbox {
      */
     public Sent working(String chatId, String sessionId, String summary) {
         clearThinking(chatId);
-        Optional<ObjectNode> active = settings.get(WORKING_KEY + chatId).map(ServerJson.mapper()::readTree)
+        Optional<ObjectNode> active = settings.get(WORKING_KEY + chatId)
+                .map(ServerJson.mapper()::readTree)
                 .map(n -> (ObjectNode) n);
         WorkingCard card = WorkingCard.of(summary, chatId);
         if (active.isPresent()) {
@@ -111,8 +112,13 @@ public final class HandoffOutbox {
             }
         }
         Sent sent = send(chatId, sessionId, card.toJson(Duration.ZERO), WORKING_KIND, "Working", summary);
-        settings.put(WORKING_KEY + chatId, ServerJson.mapper().createObjectNode().put("message_id", sent.messageId())
-                .put("started_at", clock.millis()).toString());
+        settings.put(
+                WORKING_KEY + chatId,
+                ServerJson.mapper()
+                        .createObjectNode()
+                        .put("message_id", sent.messageId())
+                        .put("started_at", clock.millis())
+                        .toString());
         return sent;
     }
 
@@ -128,8 +134,13 @@ public final class HandoffOutbox {
         clearThinking(chatId);
         try {
             Reaction r = call("react to " + last.messageId(), messages.addReaction(last.messageId(), THINKING));
-            settings.put(THINKING_KEY + chatId, ServerJson.mapper().createObjectNode()
-                    .put("message_id", last.messageId()).put("reaction_id", r.reactionId()).toString());
+            settings.put(
+                    THINKING_KEY + chatId,
+                    ServerJson.mapper()
+                            .createObjectNode()
+                            .put("message_id", last.messageId())
+                            .put("reaction_id", r.reactionId())
+                            .toString());
         } catch (HandoffException e) {
             // Only a courtesy to the person waiting; the replies are delivered all the same.
             log.info("could not put THINKING on {}: {}", last.messageId(), e.getMessage());
@@ -147,16 +158,18 @@ public final class HandoffOutbox {
     }
 
     /** A Lark call owed to the chat's look (a reaction to remove, a card to finish), and what it is for the log. */
-    private record Cleanup(String what, Mono<?> call) {
-    }
+    private record Cleanup(String what, Mono<?> call) {}
 
     /** The THINKING reaction's removal, if one is on; the chat no longer counts it as on either way. */
     private Optional<Cleanup> thinkingRemoval(String chatId) {
         return settings.get(THINKING_KEY + chatId).map(saved -> {
             settings.remove(THINKING_KEY + chatId);
             JsonNode n = ServerJson.mapper().readTree(saved);
-            return new Cleanup("remove THINKING from " + n.path("message_id").asString(),
-                    messages.deleteReaction(n.path("message_id").asString(), n.path("reaction_id").asString()));
+            return new Cleanup(
+                    "remove THINKING from " + n.path("message_id").asString(),
+                    messages.deleteReaction(
+                            n.path("message_id").asString(),
+                            n.path("reaction_id").asString()));
         });
     }
 
@@ -165,8 +178,10 @@ public final class HandoffOutbox {
         return settings.get(WORKING_KEY + chatId).map(saved -> {
             settings.remove(WORKING_KEY + chatId);
             JsonNode n = ServerJson.mapper().readTree(saved);
-            Duration ran = Duration.ofMillis(clock.millis() - n.path("started_at").asLong());
-            return new Cleanup("turn the working card into Done",
+            Duration ran =
+                    Duration.ofMillis(clock.millis() - n.path("started_at").asLong());
+            return new Cleanup(
+                    "turn the working card into Done",
                     messages.patchCard(n.path("message_id").asString(), HandoffCards.done(ran)));
         });
     }
@@ -180,15 +195,17 @@ public final class HandoffOutbox {
     }
 
     private static void inBackground(Cleanup c) {
-        c.call().timeout(LARK_TIMEOUT).subscribe(ok -> { }, e -> log.info("could not {}: {}", c.what(), e.getMessage()));
+        c.call().timeout(LARK_TIMEOUT).subscribe(ok -> {}, e -> log.info("could not {}: {}", c.what(), e.getMessage()));
     }
 
     private static void requireFits(JsonNode card) {
         int bytes = CardBytes.of(card);
         if (bytes > CardBytes.LIMIT) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "the card is " + bytes
-                    + " bytes as Lark receives it, over the " + CardBytes.LIMIT
-                    + "-byte limit; shorten the message or send the rest as a file");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "the card is " + bytes
+                            + " bytes as Lark receives it, over the " + CardBytes.LIMIT
+                            + "-byte limit; shorten the message or send the rest as a file");
         }
     }
 
@@ -202,8 +219,10 @@ public final class HandoffOutbox {
             if (e.getMessage() == null || !e.getMessage().startsWith("Timeout")) {
                 throw e;
             }
-            throw new HandoffException(HandoffException.Problem.LARK_ERROR, "could not " + what + ": Lark did not "
-                    + "answer within " + LARK_TIMEOUT.toSeconds() + " s", e);
+            throw new HandoffException(
+                    HandoffException.Problem.LARK_ERROR,
+                    "could not " + what + ": Lark did not " + "answer within " + LARK_TIMEOUT.toSeconds() + " s",
+                    e);
         }
     }
 }

@@ -57,11 +57,11 @@ public record HandoffReply(
     public static final String STOP_SIGNAL = "stop_signal";
     /** The action value of a form's Cancel button, which arrives as a {@code button_action} with this text. */
     public static final String CANCEL = "__cancel__";
+
     static final String STOP = "__stop__";
 
     /** An @-mention: the key standing in the text ({@code @_user_1}), and the open_id and name it stands for. */
-    public record Mention(String key, String id, String name) {
-    }
+    public record Mention(String key, String id, String name) {}
 
     public HandoffReply {
         text = text == null ? "" : text;
@@ -96,8 +96,10 @@ public record HandoffReply(
     }
 
     private static HandoffException unreadable(InboxEvent event, String why, Exception cause) {
-        return new HandoffException(HandoffException.Problem.UNREADABLE,
-                "stored event " + event.dedupeKey() + " (" + event.eventType() + ") cannot be read: " + why, cause);
+        return new HandoffException(
+                HandoffException.Problem.UNREADABLE,
+                "stored event " + event.dedupeKey() + " (" + event.eventType() + ") cannot be read: " + why,
+                cause);
     }
 
     /** The reply a Lark event stands for; empty for events that are not one. */
@@ -122,9 +124,23 @@ public record HandoffReply(
             mentions.add(new Mention(x.key(), x.id(), x.name()));
         }
         Message.Sender sender = m.sender();
-        return new HandoffReply(read.text(), m.msgType(), m.messageId(), m.parentId(), mentions,
-                sender == null ? "" : sender.id(), sender == null ? "" : sender.senderType(), null, read.imageKey(),
-                read.fileKey(), read.fileName(), m.createTime(), null, null, null, null);
+        return new HandoffReply(
+                read.text(),
+                m.msgType(),
+                m.messageId(),
+                m.parentId(),
+                mentions,
+                sender == null ? "" : sender.id(),
+                sender == null ? "" : sender.senderType(),
+                null,
+                read.imageKey(),
+                read.fileKey(),
+                read.fileName(),
+                m.createTime(),
+                null,
+                null,
+                null,
+                null);
     }
 
     private static HandoffReply message(MessageReceived m) {
@@ -135,17 +151,49 @@ public record HandoffReply(
             mentions.add(new Mention(x.key(), x.id() == null ? null : x.id().openId(), x.name()));
         }
         MessageReceived.Sender sender = m.sender();
-        String senderId = sender == null || sender.senderId() == null ? "" : sender.senderId().openId();
-        return new HandoffReply(read.text(), msg.messageType(), msg.messageId(), msg.parentId(), mentions, senderId,
-                sender == null ? "" : sender.senderType(), null, read.imageKey(), read.fileKey(), read.fileName(),
-                msg.createTime(), null, null, null, null);
+        String senderId = sender == null || sender.senderId() == null
+                ? ""
+                : sender.senderId().openId();
+        return new HandoffReply(
+                read.text(),
+                msg.messageType(),
+                msg.messageId(),
+                msg.parentId(),
+                mentions,
+                senderId,
+                sender == null ? "" : sender.senderType(),
+                null,
+                read.imageKey(),
+                read.fileKey(),
+                read.fileName(),
+                msg.createTime(),
+                null,
+                null,
+                null,
+                null);
     }
 
     private static HandoffReply reaction(ReactionCreated r) {
         String type = r.operatorType() == null || r.operatorType().isEmpty() ? "user" : r.operatorType();
-        String senderId = r.userId() != null && r.userId().openId() != null ? r.userId().openId() : r.appId();
-        return new HandoffReply(r.emojiType(), REACTION, "", null, List.of(), senderId, type, null, null, null, null,
-                r.actionTime(), r.messageId(), null, null, null);
+        String senderId =
+                r.userId() != null && r.userId().openId() != null ? r.userId().openId() : r.appId();
+        return new HandoffReply(
+                r.emojiType(),
+                REACTION,
+                "",
+                null,
+                List.of(),
+                senderId,
+                type,
+                null,
+                null,
+                null,
+                null,
+                r.actionTime(),
+                r.messageId(),
+                null,
+                null,
+                null);
     }
 
     /**
@@ -160,7 +208,8 @@ public record HandoffReply(
             type = FORM_ACTION;
             JsonNode form = a.formValue();
             JsonNode only = form.size() == 1 ? form.values().iterator().next() : null;
-            text = only != null && only.isString() ? only.stringValue()
+            text = only != null && only.isString()
+                    ? only.stringValue()
                     : ServerJson.mapper().writeValueAsString(only != null ? only : form);
         } else if (a.option() != null) {
             type = SELECT_ACTION;
@@ -174,20 +223,65 @@ public record HandoffReply(
         }
         String operator = c.operator() == null ? "" : c.operator().openId();
         String card = c.context() == null ? null : c.context().openMessageId();
-        return new HandoffReply(text, type, "", null, List.of(), operator, "user", null, null, null, null,
-                c.header().createTime(), card, null, null, null);
+        return new HandoffReply(
+                text,
+                type,
+                "",
+                null,
+                List.of(),
+                operator,
+                "user",
+                null,
+                null,
+                null,
+                null,
+                c.header().createTime(),
+                card,
+                null,
+                null,
+                null);
     }
 
     /** A copy tagged with the sender's privilege. */
     public HandoffReply withPrivilege(Privilege newPrivilege) {
-        return new HandoffReply(text, msgType, messageId, parentId, mentions, senderId, senderType, newPrivilege,
-                imageKey, fileKey, fileName, createTime, targetMessageId, fromChatId, fromChatName, fromWorkspace);
+        return new HandoffReply(
+                text,
+                msgType,
+                messageId,
+                parentId,
+                mentions,
+                senderId,
+                senderType,
+                newPrivilege,
+                imageKey,
+                fileKey,
+                fileName,
+                createTime,
+                targetMessageId,
+                fromChatId,
+                fromChatName,
+                fromWorkspace);
     }
 
     /** A copy with other text (mention keys stripped, say). */
     public HandoffReply withText(String newText) {
-        return new HandoffReply(newText, msgType, messageId, parentId, mentions, senderId, senderType, privilege,
-                imageKey, fileKey, fileName, createTime, targetMessageId, fromChatId, fromChatName, fromWorkspace);
+        return new HandoffReply(
+                newText,
+                msgType,
+                messageId,
+                parentId,
+                mentions,
+                senderId,
+                senderType,
+                privilege,
+                imageKey,
+                fileKey,
+                fileName,
+                createTime,
+                targetMessageId,
+                fromChatId,
+                fromChatName,
+                fromWorkspace);
     }
 
     /** Whether the message @-mentions this open_id. */

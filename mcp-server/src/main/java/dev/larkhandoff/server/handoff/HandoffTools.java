@@ -45,6 +45,7 @@ public final class HandoffTools {
 
     /** The wait's default: long enough that an agent is not woken for nothing, short enough for clients' timeouts. */
     public static final int DEFAULT_TIMEOUT_SECONDS = 600;
+
     public static final int MAX_TIMEOUT_SECONDS = 3_600;
 
     private static final String CARD_ARGS = "`choices` with two entries gives two buttons, three or more a "
@@ -52,129 +53,237 @@ public final class HandoffTools {
             + "of selects, checkers and inputs with Submit and Cancel. Answers come back as replies with msg_type "
             + "button_action / form_action (text `__cancel__` for Cancel).";
 
-    private HandoffTools() {
-    }
+    private HandoffTools() {}
 
     /** The tools over the daemon's handoff workflow; each needs a registered caller. */
     public static ToolCatalog of(Handoffs handoffs) {
         ToolCatalog.Builder b = ToolCatalog.builder();
-        add(b, spec(START, "Hand this conversation over to a Lark group so the user can keep working from their "
-                + "phone. Picks an idle group of this workspace, else creates `<worktree>@<machine>` with the user "
-                + "invited; when every group is busy it answers status \"choose\" with the occupied groups — ask "
-                + "the user, then call again with takeover_chat_id. sidecar_chat_id joins an existing group where "
-                + "the bot must be @-mentioned. Posts a start card. Then call wait_for_reply.",
-                ToolSchema.object()
-                        .optional("mode", oneOf("How to pick the group: default (idle, else new, else ask), no-ask "
-                                + "(idle, else new), new (always a new group).", "default", "no-ask", "new"))
-                        .optional("group_name", string("Use the group with exactly this name (case-insensitive)."))
-                        .optional("sidecar_chat_id", string("Join this existing external group (oc_…) instead."))
-                        .optional("takeover_chat_id", string("Take this occupied group over (oc_…); its holder's wait "
-                                + "ends with takeover."))
-                        .optional("expected_holder", string("With takeover_chat_id: the holder you saw; the takeover "
-                                + "is refused if it changed."))
-                        .optional("model", string("Your model, shown in the group (e.g. claude-opus-4)."))
-                        .optional("tool", string("Your tool, shown in the group (e.g. Claude Code)."))
-                        .optional("project_dir", string("The project directory (default: the session's)."))),
-                (who, in, call) -> handoffs.start(who, new Handoffs.StartArgs(
-                        StartMode.of(in.optionalString("mode")), in.optionalString("group_name"),
-                        in.optionalString("sidecar_chat_id"), in.optionalString("takeover_chat_id"),
-                        in.optionalString("expected_holder"), in.optionalString("model"), in.optionalString("tool"),
-                        in.optionalString("project_dir"))));
-        add(b, spec(END, "Hand the conversation back to the terminal, only when the user asks (e.g. they say "
-                + "`handback`): posts the hand-back card and ends the handoff; with dissolve the group is "
-                + "removed too.",
-                ToolSchema.object()
-                        .optional("message", string("The hand-back card's text (default: Handing back to CLI.)."))
-                        .optional("dissolve", bool("Also remove the user from the group and dissolve it."))),
+        add(
+                b,
+                spec(
+                        START,
+                        "Hand this conversation over to a Lark group so the user can keep working from their "
+                                + "phone. Picks an idle group of this workspace, else creates `<worktree>@<machine>` with the user "
+                                + "invited; when every group is busy it answers status \"choose\" with the occupied groups — ask "
+                                + "the user, then call again with takeover_chat_id. sidecar_chat_id joins an existing group where "
+                                + "the bot must be @-mentioned. Posts a start card. Then call wait_for_reply.",
+                        ToolSchema.object()
+                                .optional(
+                                        "mode",
+                                        oneOf(
+                                                "How to pick the group: default (idle, else new, else ask), no-ask "
+                                                        + "(idle, else new), new (always a new group).",
+                                                "default",
+                                                "no-ask",
+                                                "new"))
+                                .optional(
+                                        "group_name",
+                                        string("Use the group with exactly this name (case-insensitive)."))
+                                .optional(
+                                        "sidecar_chat_id", string("Join this existing external group (oc_…) instead."))
+                                .optional(
+                                        "takeover_chat_id",
+                                        string("Take this occupied group over (oc_…); its holder's wait "
+                                                + "ends with takeover."))
+                                .optional(
+                                        "expected_holder",
+                                        string("With takeover_chat_id: the holder you saw; the takeover "
+                                                + "is refused if it changed."))
+                                .optional("model", string("Your model, shown in the group (e.g. claude-opus-4)."))
+                                .optional("tool", string("Your tool, shown in the group (e.g. Claude Code)."))
+                                .optional("project_dir", string("The project directory (default: the session's)."))),
+                (who, in, call) -> handoffs.start(
+                        who,
+                        new Handoffs.StartArgs(
+                                StartMode.of(in.optionalString("mode")),
+                                in.optionalString("group_name"),
+                                in.optionalString("sidecar_chat_id"),
+                                in.optionalString("takeover_chat_id"),
+                                in.optionalString("expected_holder"),
+                                in.optionalString("model"),
+                                in.optionalString("tool"),
+                                in.optionalString("project_dir"))));
+        add(
+                b,
+                spec(
+                        END,
+                        "Hand the conversation back to the terminal, only when the user asks (e.g. they say "
+                                + "`handback`): posts the hand-back card and ends the handoff; with dissolve the group is "
+                                + "removed too.",
+                        ToolSchema.object()
+                                .optional(
+                                        "message", string("The hand-back card's text (default: Handing back to CLI.)."))
+                                .optional("dissolve", bool("Also remove the user from the group and dissolve it."))),
                 (who, in, call) -> handoffs.end(who, in.optionalString("message"), in.bool("dissolve")));
-        add(b, spec(SEND_AND_WAIT, "During a handoff: post your answer to the Lark group, then wait for the "
-                + "user's next replies and return them as {replies:[{text, msg_type, message_id, parent_id, "
-                + "mentions, sender_id, sender_type, privilege, image_key, file_key, file_name, create_time, "
-                + "target_message_id}], count}, or {timeout:true} (call wait_for_reply again, silently — never post "
-                + "\"still waiting\"), or {takeover:true} (another session took the group: stop quietly). "
-                + "privilege is owner, coowner (same rights) or guest (may only ask questions: no shell, git, "
-                + "project files or secrets). " + CARD_ARGS,
-                cardArgs().optional("timeout_seconds", ToolSchema.integer(0, MAX_TIMEOUT_SECONDS,
-                        "How long to wait for replies (default " + DEFAULT_TIMEOUT_SECONDS + ")."))),
+        add(
+                b,
+                spec(
+                        SEND_AND_WAIT,
+                        "During a handoff: post your answer to the Lark group, then wait for the "
+                                + "user's next replies and return them as {replies:[{text, msg_type, message_id, parent_id, "
+                                + "mentions, sender_id, sender_type, privilege, image_key, file_key, file_name, create_time, "
+                                + "target_message_id}], count}, or {timeout:true} (call wait_for_reply again, silently — never post "
+                                + "\"still waiting\"), or {takeover:true} (another session took the group: stop quietly). "
+                                + "privilege is owner, coowner (same rights) or guest (may only ask questions: no shell, git, "
+                                + "project files or secrets). " + CARD_ARGS,
+                        cardArgs()
+                                .optional(
+                                        "timeout_seconds",
+                                        ToolSchema.integer(
+                                                0,
+                                                MAX_TIMEOUT_SECONDS,
+                                                "How long to wait for replies (default " + DEFAULT_TIMEOUT_SECONDS
+                                                        + ")."))),
                 (who, in, call) -> {
                     // Read before the send, which clears it: Stop must reach the agent once.
                     boolean stop = handoffs.stopRequested(who.sessionId());
                     handoffs.send(who, card(in), true);
                     return withStop(handoffs.await(who, timeout(in), progress(call)), stop);
                 });
-        add(b, spec(SEND, "During a handoff: post to the Lark group without waiting (progress notes, results). "
-                + "With working:true the message is a one-line summary shown on the grey working card with a Stop "
-                + "button, updated in place; your next message turns it into Done. " + CARD_ARGS,
-                cardArgs().optional("working", bool("Show or update the working card instead."))),
+        add(
+                b,
+                spec(
+                        SEND,
+                        "During a handoff: post to the Lark group without waiting (progress notes, results). "
+                                + "With working:true the message is a one-line summary shown on the grey working card with a Stop "
+                                + "button, updated in place; your next message turns it into Done. " + CARD_ARGS,
+                        cardArgs().optional("working", bool("Show or update the working card instead."))),
                 (who, in, call) -> {
                     boolean stop = handoffs.stopRequested(who.sessionId());
-                    return withStop(in.bool("working") ? handoffs.working(who, in.string("message"))
-                            : handoffs.send(who, card(in), false), stop);
+                    return withStop(
+                            in.bool("working")
+                                    ? handoffs.working(who, in.string("message"))
+                                    : handoffs.send(who, card(in), false),
+                            stop);
                 });
-        add(b, spec(DOWNLOAD, "Download an image or file a reply carries (its image_key — one key of a "
-                + "comma-joined list — or file_key and file_name) into the local downloads folder; returns the path.",
-                ToolSchema.object()
-                        .required("message_id", string("The reply's message_id (om_…)."))
-                        .optional("image_key", string("One image key."))
-                        .optional("file_key", string("The file key."))
-                        .optional("file_name", string("The file's name (kept, made safe)."))),
-                (who, in, call) -> handoffs.download(who, in.string("message_id"), in.optionalString("image_key"),
-                        in.optionalString("file_key"), bareFileName(in.optionalString("file_name"))));
-        add(b, spec(SEND_FILE, "Upload a local image or file and post it to the handoff group.",
-                ToolSchema.object()
-                        .required("path", string("Absolute path of the file."))
-                        .optional("as_image", bool("Send as an image (png, jpg, gif…)."))),
+        add(
+                b,
+                spec(
+                        DOWNLOAD,
+                        "Download an image or file a reply carries (its image_key — one key of a "
+                                + "comma-joined list — or file_key and file_name) into the local downloads folder; returns the path.",
+                        ToolSchema.object()
+                                .required("message_id", string("The reply's message_id (om_…)."))
+                                .optional("image_key", string("One image key."))
+                                .optional("file_key", string("The file key."))
+                                .optional("file_name", string("The file's name (kept, made safe)."))),
+                (who, in, call) -> handoffs.download(
+                        who,
+                        in.string("message_id"),
+                        in.optionalString("image_key"),
+                        in.optionalString("file_key"),
+                        bareFileName(in.optionalString("file_name"))));
+        add(
+                b,
+                spec(
+                        SEND_FILE,
+                        "Upload a local image or file and post it to the handoff group.",
+                        ToolSchema.object()
+                                .required("path", string("Absolute path of the file."))
+                                .optional("as_image", bool("Send as an image (png, jpg, gif…)."))),
                 (who, in, call) -> handoffs.sendFile(who, Path.of(in.string("path")), in.bool("as_image")));
-        add(b, spec(MESSAGE, "Read one message by id: what a reply's parent_id points at (the bot's own "
-                + "messages from the local store, others from Lark), and for a merge_forward the forwarded messages.",
-                ToolSchema.object().required("message_id", string("The message id (om_…)."))),
+        add(
+                b,
+                spec(
+                        MESSAGE,
+                        "Read one message by id: what a reply's parent_id points at (the bot's own "
+                                + "messages from the local store, others from Lark), and for a merge_forward the forwarded messages.",
+                        ToolSchema.object().required("message_id", string("The message id (om_…)."))),
                 (who, in, call) -> handoffs.message(who, in.string("message_id")));
-        add(b, spec(HISTORY, "The handoff group's recent messages as received, including those kept from you "
-                + "(with the reason: sender not allowed, not addressed to the bot).",
-                ToolSchema.object().optional("limit", ToolSchema.integer(1, 200, "How many (default 20)."))),
+        add(
+                b,
+                spec(
+                        HISTORY,
+                        "The handoff group's recent messages as received, including those kept from you "
+                                + "(with the reason: sender not allowed, not addressed to the bot).",
+                        ToolSchema.object().optional("limit", ToolSchema.integer(1, 200, "How many (default 20)."))),
                 (who, in, call) -> handoffs.history(who, in.integer("limit", 20, 1, 200)));
-        add(b, spec(MEMBERS, "List, add or remove the group's guests (may talk to you) and coowners (may also "
-                + "approve). Add the people a message @-mentions (message_id) or by open_id.",
-                ToolSchema.object()
-                        .optional("action", oneOf("list (default), add or remove.", "list", "add", "remove"))
-                        .optional("message_id", string("With add: the message whose @-mentions name the people."))
-                        .optional("open_ids", ToolSchema.stringArray("open_ids (ou_…) to add or remove."))
-                        .optional("role", oneOf("With add: guest (default) or coowner.", "guest", "coowner"))),
-                (who, in, call) -> handoffs.members(who, in.optionalString("action"), in.optionalString("message_id"),
-                        in.stringList("open_ids"), in.optionalString("role")));
-        add(b, spec(SETTINGS, "Read or change the group's settings, kept in its pinned config card: filter "
-                + "(how much tool output is forwarded: concise, important, verbose), autoapprove, and group norms "
-                + "(key: text rules you follow in this group). No arguments: just read them.",
-                ToolSchema.object()
-                        .optional("filter", oneOf("Forwarding level.", "concise", "important", "verbose"))
-                        .optional("autoapprove", bool("Approve tool permissions without asking."))
-                        .optional("norm_key", string("A group norm's key."))
-                        .optional("norm_text", string("The norm's text (to add or change)."))
-                        .optional("remove_norm", bool("Remove the norm named by norm_key."))),
-                (who, in, call) -> handoffs.settings(who, in.optionalString("filter"), in.optionalBool("autoapprove"),
-                        in.optionalString("norm_key"), in.optionalString("norm_text"), in.bool("remove_norm")));
-        add(b, spec(RELAY, "Relay a message to another active handoff group; its agent receives it as a "
-                + "reply with msg_type relay.",
-                ToolSchema.object()
-                        .required("chat_id", string("The target group (oc_…)."))
-                        .required("message", string("What to relay."))),
+        add(
+                b,
+                spec(
+                        MEMBERS,
+                        "List, add or remove the group's guests (may talk to you) and coowners (may also "
+                                + "approve). Add the people a message @-mentions (message_id) or by open_id.",
+                        ToolSchema.object()
+                                .optional("action", oneOf("list (default), add or remove.", "list", "add", "remove"))
+                                .optional(
+                                        "message_id", string("With add: the message whose @-mentions name the people."))
+                                .optional("open_ids", ToolSchema.stringArray("open_ids (ou_…) to add or remove."))
+                                .optional("role", oneOf("With add: guest (default) or coowner.", "guest", "coowner"))),
+                (who, in, call) -> handoffs.members(
+                        who,
+                        in.optionalString("action"),
+                        in.optionalString("message_id"),
+                        in.stringList("open_ids"),
+                        in.optionalString("role")));
+        add(
+                b,
+                spec(
+                        SETTINGS,
+                        "Read or change the group's settings, kept in its pinned config card: filter "
+                                + "(how much tool output is forwarded: concise, important, verbose), autoapprove, and group norms "
+                                + "(key: text rules you follow in this group). No arguments: just read them.",
+                        ToolSchema.object()
+                                .optional("filter", oneOf("Forwarding level.", "concise", "important", "verbose"))
+                                .optional("autoapprove", bool("Approve tool permissions without asking."))
+                                .optional("norm_key", string("A group norm's key."))
+                                .optional("norm_text", string("The norm's text (to add or change)."))
+                                .optional("remove_norm", bool("Remove the norm named by norm_key."))),
+                (who, in, call) -> handoffs.settings(
+                        who,
+                        in.optionalString("filter"),
+                        in.optionalBool("autoapprove"),
+                        in.optionalString("norm_key"),
+                        in.optionalString("norm_text"),
+                        in.bool("remove_norm")));
+        add(
+                b,
+                spec(
+                        RELAY,
+                        "Relay a message to another active handoff group; its agent receives it as a "
+                                + "reply with msg_type relay.",
+                        ToolSchema.object()
+                                .required("chat_id", string("The target group (oc_…)."))
+                                .required("message", string("What to relay."))),
                 (who, in, call) -> handoffs.relay(who, in.string("chat_id"), in.string("message")));
-        add(b, spec(STATUS, "This workspace's handoff groups, each active (and by which session) or idle, "
-                + "and whether Stop was pressed in your group.",
-                ToolSchema.object().optional("project_dir", string("The project directory (default: the session's)."))),
+        add(
+                b,
+                spec(
+                        STATUS,
+                        "This workspace's handoff groups, each active (and by which session) or idle, "
+                                + "and whether Stop was pressed in your group.",
+                        ToolSchema.object()
+                                .optional("project_dir", string("The project directory (default: the session's)."))),
                 (who, in, call) -> handoffs.status(who, in.optionalString("project_dir")));
-        add(b, spec(GROUPS, "Manage the bot's groups: list (scope mine or all), list_empty, dissolve_empty, "
-                + "dissolve one (chat_id), or clear this workspace (dissolves all its groups; needs confirm:true).",
-                ToolSchema.object()
-                        .required("action", oneOf("What to do.", "list", "list_empty", "dissolve_empty", "dissolve",
-                                "clear"))
-                        .optional("scope", oneOf("With list: mine (default) or all.", "mine", "all"))
-                        .optional("chat_id", string("With dissolve: the group (oc_…)."))
-                        .optional("confirm", bool("With clear: really dissolve every group of the workspace."))
-                        .optional("project_dir", string("With clear: the project directory (default: the "
-                                + "session's)."))),
-                (who, in, call) -> handoffs.groups(who, in.string("action"), in.optionalString("scope"),
-                        in.optionalString("chat_id"), in.bool("confirm"), in.optionalString("project_dir")));
+        add(
+                b,
+                spec(
+                        GROUPS,
+                        "Manage the bot's groups: list (scope mine or all), list_empty, dissolve_empty, "
+                                + "dissolve one (chat_id), or clear this workspace (dissolves all its groups; needs confirm:true).",
+                        ToolSchema.object()
+                                .required(
+                                        "action",
+                                        oneOf(
+                                                "What to do.",
+                                                "list",
+                                                "list_empty",
+                                                "dissolve_empty",
+                                                "dissolve",
+                                                "clear"))
+                                .optional("scope", oneOf("With list: mine (default) or all.", "mine", "all"))
+                                .optional("chat_id", string("With dissolve: the group (oc_…)."))
+                                .optional("confirm", bool("With clear: really dissolve every group of the workspace."))
+                                .optional(
+                                        "project_dir",
+                                        string("With clear: the project directory (default: the " + "session's)."))),
+                (who, in, call) -> handoffs.groups(
+                        who,
+                        in.string("action"),
+                        in.optionalString("scope"),
+                        in.optionalString("chat_id"),
+                        in.bool("confirm"),
+                        in.optionalString("project_dir")));
         return b.build();
     }
 
@@ -203,9 +312,13 @@ public final class HandoffTools {
 
     /** Adds a tool that answers its handler's JSON, refusing a caller that has not registered yet. */
     private static void add(ToolCatalog.Builder b, ToolSpec spec, Handler handler) {
-        b.add(spec, call -> call.callerSessionId() == null
-                ? ToolResult.error(spec.name() + " needs a registered session (the proxy has not registered yet)")
-                : ToolResult.ok(handler.handle(caller(call), call.args(), call).toString()));
+        b.add(
+                spec,
+                call -> call.callerSessionId() == null
+                        ? ToolResult.error(
+                                spec.name() + " needs a registered session (the proxy has not registered yet)")
+                        : ToolResult.ok(
+                                handler.handle(caller(call), call.args(), call).toString()));
     }
 
     private static ObjectNode withStop(ObjectNode result, boolean stop) {
@@ -221,9 +334,12 @@ public final class HandoffTools {
      */
     private static String bareFileName(String name) {
         if (name != null && (name.contains("/") || name.contains("\\") || name.equals("..") || name.equals("."))) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "file_name "
-                    + LarkIds.quote(name) + " must be a bare file name without directories (downloads always go "
-                    + "into the downloads folder; the result gives the path)");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "file_name "
+                            + LarkIds.quote(name)
+                            + " must be a bare file name without directories (downloads always go "
+                            + "into the downloads folder; the result gives the path)");
         }
         return name;
     }
@@ -248,12 +364,19 @@ public final class HandoffTools {
             try {
                 c = CardColor.valueOf(color.strip().toUpperCase(Locale.ROOT));
             } catch (IllegalArgumentException e) {
-                throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "color '" + color
-                        + "' is not a Lark header colour (blue, green, orange, red, grey, …)");
+                throw new HandoffException(
+                        HandoffException.Problem.INVALID_ARGUMENT,
+                        "color '" + color + "' is not a Lark header colour (blue, green, orange, red, grey, …)");
             }
         }
-        return new OutgoingCard(in.optionalString("message"), in.optionalString("title"), c, in.stringList("choices"),
-                in.optionalString("input"), fields(in), in.optionalString("mention"));
+        return new OutgoingCard(
+                in.optionalString("message"),
+                in.optionalString("title"),
+                c,
+                in.stringList("choices"),
+                in.optionalString("input"),
+                fields(in),
+                in.optionalString("mention"));
     }
 
     private static List<FormField> fields(ToolArgs in) {
@@ -261,15 +384,30 @@ public final class HandoffTools {
         for (ToolArgs field : in.objectList("fields")) {
             String name = field.string("name");
             String label = field.optionalString("label") == null ? name : field.optionalString("label");
-            out.add(switch (field.string("type")) {
-                case "select" -> new FormField.Select(name, label, field.stringList("options").stream()
-                        .map(v -> new FormField.Option(v, v)).toList(), field.optionalString("initial"));
-                case "checker" -> new FormField.Checker(name, label, field.bool("checked"));
-                case "input" -> new FormField.Input(name, field.optionalString("placeholder") == null ? label
-                        : field.optionalString("placeholder"), field.bool("required"));
-                default -> throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
-                        "field type '" + field.optionalString("type") + "' is not one of select, checker, input");
-            });
+            out.add(
+                    switch (field.string("type")) {
+                        case "select" ->
+                            new FormField.Select(
+                                    name,
+                                    label,
+                                    field.stringList("options").stream()
+                                            .map(v -> new FormField.Option(v, v))
+                                            .toList(),
+                                    field.optionalString("initial"));
+                        case "checker" -> new FormField.Checker(name, label, field.bool("checked"));
+                        case "input" ->
+                            new FormField.Input(
+                                    name,
+                                    field.optionalString("placeholder") == null
+                                            ? label
+                                            : field.optionalString("placeholder"),
+                                    field.bool("required"));
+                        default ->
+                            throw new HandoffException(
+                                    HandoffException.Problem.INVALID_ARGUMENT,
+                                    "field type '" + field.optionalString("type")
+                                            + "' is not one of select, checker, input");
+                    });
         }
         return out;
     }
@@ -284,18 +422,23 @@ public final class HandoffTools {
                 .optional("color", string("Header colour: blue, green, orange, red, grey…"))
                 .optional("choices", ToolSchema.stringArray("Answers to offer: 2 → buttons, 3+ → a drop-down form."))
                 .optional("input", string("A free-text form with this placeholder."))
-                .optional("fields", ToolSchema.array("A multi-field form.", ToolSchema.object()
-                        .required("type", oneOf("Field kind.", "select", "checker", "input"))
-                        .required("name", string("Key in the answer (letters, digits, _)."))
-                        .optional("label", string("What the user sees."))
-                        .optional("options", ToolSchema.stringArray(null))
-                        .optional("initial", string("Pre-selected option."))
-                        .optional("placeholder", string("Input placeholder."))
-                        .optional("checked", bool("Checker initially ticked."))
-                        .optional("required", bool("Input must be filled."))
-                        .build()))
-                .optional("mention", string("@-mention this open_id (default: the user, where the bot must be "
-                        + "@-mentioned)."));
+                .optional(
+                        "fields",
+                        ToolSchema.array(
+                                "A multi-field form.",
+                                ToolSchema.object()
+                                        .required("type", oneOf("Field kind.", "select", "checker", "input"))
+                                        .required("name", string("Key in the answer (letters, digits, _)."))
+                                        .optional("label", string("What the user sees."))
+                                        .optional("options", ToolSchema.stringArray(null))
+                                        .optional("initial", string("Pre-selected option."))
+                                        .optional("placeholder", string("Input placeholder."))
+                                        .optional("checked", bool("Checker initially ticked."))
+                                        .optional("required", bool("Input must be filled."))
+                                        .build()))
+                .optional(
+                        "mention",
+                        string("@-mention this open_id (default: the user, where the bot must be " + "@-mentioned)."));
     }
 
     private static ToolSpec spec(String name, String description, ToolSchema.ObjectBuilder arguments) {

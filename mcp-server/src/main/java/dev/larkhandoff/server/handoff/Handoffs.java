@@ -60,13 +60,18 @@ public final class Handoffs {
     private static final Logger log = LoggerFactory.getLogger(Handoffs.class);
 
     /** Who asks: the session. */
-    public record Caller(String sessionId) {
-    }
+    public record Caller(String sessionId) {}
 
     /** How {@link #start} was asked to pick its group. */
-    public record StartArgs(StartMode mode, String groupName, String sidecarChatId, String takeoverChatId,
-            String expectedHolder, String model, String tool, String projectDir) {
-    }
+    public record StartArgs(
+            StartMode mode,
+            String groupName,
+            String sidecarChatId,
+            String takeoverChatId,
+            String expectedHolder,
+            String model,
+            String tool,
+            String projectDir) {}
 
     private final LarkClient lark;
     private final Store store;
@@ -86,8 +91,16 @@ public final class Handoffs {
      * @param directory the group directory, made on first use (it needs the operator, looked up in Lark by email)
      * @param machine   this computer's name, as group names show it
      */
-    public Handoffs(LarkClient lark, Store store, Supplier<GroupDirectory> directory, GroupConfig config,
-            HandoffInbox inbox, HandoffOutbox outbox, StopFlags stopFlags, MediaDownloads media, Clock clock,
+    public Handoffs(
+            LarkClient lark,
+            Store store,
+            Supplier<GroupDirectory> directory,
+            GroupConfig config,
+            HandoffInbox inbox,
+            HandoffOutbox outbox,
+            StopFlags stopFlags,
+            MediaDownloads media,
+            Clock clock,
             String machine) {
         this.lark = lark;
         this.store = store;
@@ -117,9 +130,12 @@ public final class Handoffs {
         ObjectNode out = json();
         Optional<Binding> held = store.bindings().findBySession(caller.sessionId());
         if (held.isPresent() && !held.get().chatId().equals(args.takeoverChatId())) {
-            return out.put("status", "already_active").put("chat_id", held.get().chatId())
-                    .put("hint", "this session already holds a chat; call wait_for_reply to continue, or "
-                            + "handoff_end first to move elsewhere");
+            return out.put("status", "already_active")
+                    .put("chat_id", held.get().chatId())
+                    .put(
+                            "hint",
+                            "this session already holds a chat; call wait_for_reply to continue, or "
+                                    + "handoff_end first to move elsewhere");
         }
         // Whatever came before (a chat lost to a takeover, replies never answered) belongs to the old handoff.
         inbox.released(caller.sessionId());
@@ -133,7 +149,8 @@ public final class Handoffs {
                     .ifPresent(h -> inbox.lost(h, chatId));
             TakeoverOutcome outcome = groups.takeover(chatId, agent, expected);
             if (outcome instanceof TakeoverOutcome.Refused refused) {
-                return out.put("status", "refused").put("chat_id", chatId)
+                return out.put("status", "refused")
+                        .put("chat_id", chatId)
                         .put("holder", refused.currentHolder())
                         .put("hint", "the group changed hands since you looked; call handoff_start again to see it");
             }
@@ -147,10 +164,12 @@ public final class Handoffs {
         } else {
             StartOutcome outcome = args.sidecarChatId() != null
                     ? groups.startSidecar(args.sidecarChatId(), agent)
-                    : groups.start(workspaceOf(caller.sessionId(), args.projectDir()),
+                    : groups.start(
+                            workspaceOf(caller.sessionId(), args.projectDir()),
                             new StartRequest(agent, args.mode(), args.groupName()));
             if (outcome instanceof StartOutcome.AlreadyActive active) {
-                return out.put("status", "already_active").put("chat_id", active.binding().chatId())
+                return out.put("status", "already_active")
+                        .put("chat_id", active.binding().chatId())
                         .put("hint", "this session already holds that chat; call wait_for_reply to continue the loop");
             }
             if (outcome instanceof StartOutcome.Choose choose) {
@@ -163,8 +182,10 @@ public final class Handoffs {
                         o.put("model", g.binding().model());
                     }
                 }
-                return out.put("hint", "every group of this workspace is in use: ask the user, then call "
-                        + "handoff_start with takeover_chat_id to take one over, or mode \"new\" for a new group");
+                return out.put(
+                        "hint",
+                        "every group of this workspace is in use: ask the user, then call "
+                                + "handoff_start with takeover_chat_id to take one over, or mode \"new\" for a new group");
             }
             StartOutcome.Ready ready = (StartOutcome.Ready) outcome;
             bound = ready.binding();
@@ -176,8 +197,16 @@ public final class Handoffs {
         String chatId = bound.chatId();
         inbox.wake();
         try {
-            outbox.send(chatId, caller.sessionId(), HandoffCards.start(agent.tool(), agent.model(),
-                    LocalTime.now(clock.withZone(java.time.ZoneId.systemDefault()))), "status", "start", "handoff started");
+            outbox.send(
+                    chatId,
+                    caller.sessionId(),
+                    HandoffCards.start(
+                            agent.tool(),
+                            agent.model(),
+                            LocalTime.now(clock.withZone(java.time.ZoneId.systemDefault()))),
+                    "status",
+                    "start",
+                    "handoff started");
         } catch (HandoffException e) {
             log.warn("the start card could not be posted to {}: {}", chatId, e.getMessage());
             out.put("warning", "the start card could not be posted: " + e.getMessage());
@@ -185,7 +214,10 @@ public final class Handoffs {
         if (agent.model() != null) {
             tabs.open(chatId, agent.model());
         }
-        out.put("status", "started").put("chat_id", chatId).put("group_name", groupName).put("created", created)
+        out.put("status", "started")
+                .put("chat_id", chatId)
+                .put("group_name", groupName)
+                .put("created", created)
                 .put("need_mention", bound.needMention());
         out.set("settings", settingsJson(settings));
         return out.put("next", "call wait_for_reply and follow the replies until the user says handback");
@@ -202,7 +234,12 @@ public final class Handoffs {
         outbox.clearThinking(chatId);
         ObjectNode out = json();
         try {
-            outbox.send(chatId, caller.sessionId(), HandoffCards.handBack(b.tool(), body), "status", "end",
+            outbox.send(
+                    chatId,
+                    caller.sessionId(),
+                    HandoffCards.handBack(b.tool(), body),
+                    "status",
+                    "end",
                     body == null ? "hand back" : body);
         } catch (HandoffException e) {
             out.put("warning", "the hand-back card could not be posted: " + e.getMessage());
@@ -262,8 +299,13 @@ public final class Handoffs {
     public ObjectNode send(Caller caller, OutgoingCard card, boolean answer) {
         Binding b = bound(caller);
         inbox.answered(caller.sessionId());
-        HandoffOutbox.Sent sent = outbox.post(b.chatId(), caller.sessionId(),
-                card.toJson(b.chatId(), mentionFor(b, card, answer)), card.kind(), card.title(), card.text());
+        HandoffOutbox.Sent sent = outbox.post(
+                b.chatId(),
+                caller.sessionId(),
+                card.toJson(b.chatId(), mentionFor(b, card, answer)),
+                card.kind(),
+                card.title(),
+                card.text());
         return json().put("sent", true).put("message_id", sent.messageId());
     }
 
@@ -281,7 +323,10 @@ public final class Handoffs {
 
     /** Whether Stop was pressed in the caller's chat (the next tool call should stop). */
     public boolean stopRequested(String sessionId) {
-        return store.bindings().findBySession(sessionId).map(b -> stopFlags.isRaised(b.chatId())).orElse(false);
+        return store.bindings()
+                .findBySession(sessionId)
+                .map(b -> stopFlags.isRaised(b.chatId()))
+                .orElse(false);
     }
 
     /** Relays a message to another handoff group: its holder's wait gets it, and the group sees it. */
@@ -289,20 +334,25 @@ public final class Handoffs {
         Binding from = bound(caller);
         ChatIds.require(toChatId);
         if (toChatId.equals(from.chatId())) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "cannot relay to the chat you are in");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT, "cannot relay to the chat you are in");
         }
         requireText(text, "message");
         Optional<Binding> target = store.bindings().find(toChatId);
         if (target.isEmpty()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "chat " + toChatId
-                    + " has no active handoff; relays go to groups where an agent is waiting");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "chat " + toChatId + " has no active handoff; relays go to groups where an agent is waiting");
         }
         Optional<Chat> source = chat(from.chatId());
         String fromName = source.map(Chat::name).orElse(from.chatId());
-        String fromWorkspace = source.flatMap(c -> Workspace.idIn(c.description())).orElse(null);
+        String fromWorkspace =
+                source.flatMap(c -> Workspace.idIn(c.description())).orElse(null);
         Relay relay = new Relay(text, from.chatId(), fromName, fromWorkspace, clock.millis());
         outbox.send(toChatId, caller.sessionId(), HandoffCards.relay(fromName, text), "relay", "relay", text);
-        store.inbox().insertIfAbsent(relay.toInboxEvent(toChatId).withTarget(target.get().sessionId()));
+        store.inbox()
+                .insertIfAbsent(
+                        relay.toInboxEvent(toChatId).withTarget(target.get().sessionId()));
         inbox.wake();
         return json().put("relayed", true).put("to_chat_id", toChatId);
     }
@@ -340,16 +390,25 @@ public final class Handoffs {
         String name = file.getFileName().toString();
         Message sent;
         if (asImage) {
-            String key = HandoffOutbox.call("upload image " + name,
-                    lark.resources().uploadImage(file, ResourceApi.ImageType.MESSAGE));
-            sent = HandoffOutbox.call("send image " + name, lark.messages().sendToChat(b.chatId(), OutgoingMessage.image(key)));
+            String key = HandoffOutbox.call(
+                    "upload image " + name, lark.resources().uploadImage(file, ResourceApi.ImageType.MESSAGE));
+            sent = HandoffOutbox.call(
+                    "send image " + name, lark.messages().sendToChat(b.chatId(), OutgoingMessage.image(key)));
         } else {
-            String key = HandoffOutbox.call("upload file " + name,
-                    lark.resources().uploadFile(file, fileType(name), name, null));
-            sent = HandoffOutbox.call("send file " + name, lark.messages().sendToChat(b.chatId(), OutgoingMessage.file(key)));
+            String key = HandoffOutbox.call(
+                    "upload file " + name, lark.resources().uploadFile(file, fileType(name), name, null));
+            sent = HandoffOutbox.call(
+                    "send file " + name, lark.messages().sendToChat(b.chatId(), OutgoingMessage.file(key)));
         }
-        store.chats().recordSent(new dev.larkhandoff.store.chat.SentMessage(sent.messageId(), b.chatId(),
-                caller.sessionId(), asImage ? "image" : "file", null, name, clock.millis()));
+        store.chats()
+                .recordSent(new dev.larkhandoff.store.chat.SentMessage(
+                        sent.messageId(),
+                        b.chatId(),
+                        caller.sessionId(),
+                        asImage ? "image" : "file",
+                        null,
+                        name,
+                        clock.millis()));
         return json().put("sent", true).put("message_id", sent.messageId());
     }
 
@@ -424,14 +483,15 @@ public final class Handoffs {
         String chatId = b.chatId();
         ObjectNode out = json();
         switch (action == null ? "list" : action) {
-            case "list" -> { }
+            case "list" -> {}
             case "add" -> {
                 MemberRole r = "coowner".equalsIgnoreCase(role) ? MemberRole.COOWNER : MemberRole.GUEST;
                 List<Person> people = new ArrayList<>();
                 Set<String> excluded = new HashSet<>(Set.of(b.operatorOpenId(), b.botOpenId()));
                 if (fromMessageId != null) {
                     LarkIds.messageId(fromMessageId, "message_id");
-                    Message m = HandoffOutbox.call("read message " + fromMessageId, lark.messages().get(fromMessageId));
+                    Message m = HandoffOutbox.call(
+                            "read message " + fromMessageId, lark.messages().get(fromMessageId));
                     people.addAll(Person.mentionedInMessage(m, excluded));
                 }
                 for (String id : openIds) {
@@ -440,30 +500,38 @@ public final class Handoffs {
                     }
                 }
                 if (people.isEmpty()) {
-                    throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "nobody to add: give the "
-                            + "message_id of a message that @-mentions them, or their open_ids");
+                    throw new HandoffException(
+                            HandoffException.Problem.INVALID_ARGUMENT,
+                            "nobody to add: give the "
+                                    + "message_id of a message that @-mentions them, or their open_ids");
                 }
                 note(out, config.addMembers(chatId, people, r));
             }
             case "remove" -> {
                 if (openIds.isEmpty()) {
-                    throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "give the open_ids to remove");
+                    throw new HandoffException(
+                            HandoffException.Problem.INVALID_ARGUMENT, "give the open_ids to remove");
                 }
                 note(out, config.removeMembers(chatId, openIds));
             }
-            default -> throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
-                    "action '" + action + "' is not one of list, add, remove");
+            default ->
+                throw new HandoffException(
+                        HandoffException.Problem.INVALID_ARGUMENT,
+                        "action '" + action + "' is not one of list, add, remove");
         }
         ArrayNode list = out.putArray("members");
         for (GroupMember m : config.members(chatId)) {
-            list.addObject().put("open_id", m.openId()).put("name", m.name()).put("role", m.role().column());
+            list.addObject()
+                    .put("open_id", m.openId())
+                    .put("name", m.name())
+                    .put("role", m.role().column());
         }
         return out;
     }
 
     /** Reads or changes the chat's settings (filter level, autoapprove, group norms), kept in its pinned card. */
-    public ObjectNode settings(Caller caller, String filter, Boolean autoapprove, String normKey, String normText,
-            boolean removeNorm) {
+    public ObjectNode settings(
+            Caller caller, String filter, Boolean autoapprove, String normKey, String normText, boolean removeNorm) {
         Binding b = bound(caller);
         String chatId = b.chatId();
         ObjectNode out = json();
@@ -491,11 +559,14 @@ public final class Handoffs {
         Workspace ws = workspaceOf(caller.sessionId(), projectDir);
         var status = directory.get().status(ws, caller.sessionId());
         ObjectNode out = json().put("workspace", ws.id());
-        store.bindings().findBySession(caller.sessionId()).ifPresent(b -> out.put("chat_id", b.chatId())
-                .put("stop_requested", stopFlags.isRaised(b.chatId())));
+        store.bindings()
+                .findBySession(caller.sessionId())
+                .ifPresent(b -> out.put("chat_id", b.chatId()).put("stop_requested", stopFlags.isRaised(b.chatId())));
         ArrayNode list = out.putArray("groups");
         for (WorkspaceGroup g : status.groups()) {
-            ObjectNode o = list.addObject().put("chat_id", g.chatId()).put("name", g.name())
+            ObjectNode o = list.addObject()
+                    .put("chat_id", g.chatId())
+                    .put("name", g.name())
                     .put("active", g.active());
             if (g.active()) {
                 o.put("holder", g.holder()).put("current", g.holder().equals(caller.sessionId()));
@@ -505,8 +576,8 @@ public final class Handoffs {
     }
 
     /** Lists the bot's groups, dissolves one, the empty ones, or the whole workspace (with confirm). */
-    public ObjectNode groups(Caller caller, String action, String scope, String chatId, boolean confirm,
-            String projectDir) {
+    public ObjectNode groups(
+            Caller caller, String action, String scope, String chatId, boolean confirm, String projectDir) {
         GroupDirectory groups = directory.get();
         ObjectNode out = json();
         switch (action == null ? "list" : action) {
@@ -523,7 +594,9 @@ public final class Handoffs {
             }
             case "list_empty" -> {
                 ArrayNode list = out.putArray("groups");
-                groups.emptyGroups().forEach(g -> list.addObject().put("chat_id", g.chatId()).put("name", g.name()));
+                groups.emptyGroups()
+                        .forEach(
+                                g -> list.addObject().put("chat_id", g.chatId()).put("name", g.name()));
             }
             case "dissolve_empty" -> dissolution(out, groups.dissolveEmptyGroups());
             case "dissolve" -> {
@@ -531,7 +604,10 @@ public final class Handoffs {
                     throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "dissolve needs chat_id");
                 }
                 requireHandoffGroup(ChatIds.require(chatId));
-                store.bindings().find(chatId).map(Binding::sessionId).filter(h -> !h.equals(caller.sessionId()))
+                store.bindings()
+                        .find(chatId)
+                        .map(Binding::sessionId)
+                        .filter(h -> !h.equals(caller.sessionId()))
                         .ifPresent(h -> inbox.lost(h, chatId));
                 DissolvedGroup gone = groups.dissolve(chatId);
                 if (caller.sessionId().equals(gone.releasedHolder())) {
@@ -540,8 +616,10 @@ public final class Handoffs {
                 out.put("dissolved", gone.chatId()).put("name", gone.name());
             }
             case "clear" -> dissolution(out, groups.clear(workspaceOf(caller.sessionId(), projectDir), confirm));
-            default -> throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "action '" + action
-                    + "' is not one of list, list_empty, dissolve_empty, dissolve, clear");
+            default ->
+                throw new HandoffException(
+                        HandoffException.Problem.INVALID_ARGUMENT,
+                        "action '" + action + "' is not one of list, list_empty, dissolve_empty, dissolve, clear");
         }
         return out;
     }
@@ -612,24 +690,32 @@ public final class Handoffs {
 
     /** Only groups made for handoffs may be dissolved: an external (sidecar) group is the people's, not ours. */
     private void requireHandoffGroup(String chatId) {
-        Chat c = chat(chatId).orElseThrow(() -> new HandoffException(HandoffException.Problem.NOT_FOUND,
-                "Lark knows no chat " + chatId));
+        Chat c = chat(chatId)
+                .orElseThrow(
+                        () -> new HandoffException(HandoffException.Problem.NOT_FOUND, "Lark knows no chat " + chatId));
         if (Workspace.idIn(c.description()).isEmpty()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "chat " + chatId + " (" + c.name()
-                    + ") is not a handoff group (its description carries no workspace tag); only groups made for "
-                    + "handoffs are dissolved");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "chat " + chatId + " (" + c.name()
+                            + ") is not a handoff group (its description carries no workspace tag); only groups made for "
+                            + "handoffs are dissolved");
         }
     }
 
     /** Media are fetched only for messages of the caller's own chat, so no one reaches into another chat. */
     private void requireInChat(Binding b, String messageId) {
         LarkIds.messageId(messageId, "message_id");
-        boolean ours = store.inbox().chatOfMessage(messageId).map(b.chatId()::equals)
-                .or(() -> store.chats().lookupParent(messageId).map(m -> b.chatId().equals(m.chatId())))
+        boolean ours = store.inbox()
+                .chatOfMessage(messageId)
+                .map(b.chatId()::equals)
+                .or(() -> store.chats()
+                        .lookupParent(messageId)
+                        .map(m -> b.chatId().equals(m.chatId())))
                 .orElse(false);
         if (!ours) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "message " + messageId
-                    + " is not a message of this handoff's chat");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "message " + messageId + " is not a message of this handoff's chat");
         }
     }
 
@@ -657,14 +743,17 @@ public final class Handoffs {
             // the home exists while the daemon runs; if not, the comparison below uses it as given
         }
         if (real.startsWith(home) && !real.startsWith(media.directory())) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "refusing to send " + file
-                    + ": it is one of lark-handoff's own files (" + home + " holds the app secret and tokens)");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "refusing to send " + file + ": it is one of lark-handoff's own files (" + home
+                            + " holds the app secret and tokens)");
         }
         return real;
     }
 
     private static HandoffException notBound() {
-        return new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
+        return new HandoffException(
+                HandoffException.Problem.INVALID_ARGUMENT,
                 "this session has no active handoff; call handoff_start first");
     }
 
@@ -679,17 +768,23 @@ public final class Handoffs {
     private Workspace workspaceOf(String sessionId, String projectDir) {
         String dir = projectDir;
         if (dir == null) {
-            dir = store.sessions().find(sessionId).map(SessionRecord::metadataJson)
+            dir = store.sessions()
+                    .find(sessionId)
+                    .map(SessionRecord::metadataJson)
                     .map(m -> ServerJson.mapper().readTree(m).path("cwd").asString(null))
                     .orElse(null);
         }
         if (dir == null || dir.isBlank()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "this session did not say which "
-                    + "project it works in (CLAUDE_PROJECT_DIR; LARK_HANDOFF_META_CWD or the X-Lark-Handoff-Meta-Cwd header for "
-                    + "other clients); pass project_dir");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "this session did not say which "
+                            + "project it works in (CLAUDE_PROJECT_DIR; LARK_HANDOFF_META_CWD or the X-Lark-Handoff-Meta-Cwd header for "
+                            + "other clients); pass project_dir");
         }
         Path path = Path.of(dir);
-        String worktree = path.getFileName() == null ? "root" : path.getFileName().toString().replace("@", "-");
+        String worktree = path.getFileName() == null
+                ? "root"
+                : path.getFileName().toString().replace("@", "-");
         return Workspace.of(worktree, machine, path);
     }
 
@@ -699,7 +794,8 @@ public final class Handoffs {
 
     private Optional<Chat> chat(String chatId) {
         try {
-            return Optional.of(HandoffOutbox.call("read chat " + chatId, lark.chats().get(chatId)));
+            return Optional.of(
+                    HandoffOutbox.call("read chat " + chatId, lark.chats().get(chatId)));
         } catch (HandoffException e) {
             return Optional.empty();
         }
@@ -709,8 +805,11 @@ public final class Handoffs {
         ObjectNode o = json().put("filter", s.filter().column()).put("autoapprove", s.autoapprove());
         o.set("norms", ServerJson.mapper().valueToTree(s.norms()));
         ArrayNode members = o.putArray("members");
-        s.members().forEach(m -> members.addObject().put("open_id", m.openId()).put("name", m.name())
-                .put("role", m.role().column()));
+        s.members()
+                .forEach(m -> members.addObject()
+                        .put("open_id", m.openId())
+                        .put("name", m.name())
+                        .put("role", m.role().column()));
         return o;
     }
 

@@ -9,12 +9,12 @@ final class LarkIds {
     private static final Pattern OPEN_ID = Pattern.compile("ou_[A-Za-z0-9_-]{1,128}");
     private static final Pattern RESOURCE_KEY = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,255}");
 
-    private LarkIds() {
-    }
+    private LarkIds() {}
 
     static String messageId(String value, String argument) {
         if (value == null || !MESSAGE_ID.matcher(value).matches()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
                     argument + " " + quote(value) + " is not a Lark message id (om_…)");
         }
         return value;
@@ -22,7 +22,8 @@ final class LarkIds {
 
     static String openId(String value, String argument) {
         if (value == null || !OPEN_ID.matcher(value).matches()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
                     argument + " " + quote(value) + " is not a Lark open_id (ou_…)");
         }
         return value;
@@ -30,7 +31,8 @@ final class LarkIds {
 
     static String resourceKey(String value, String argument) {
         if (value == null || !RESOURCE_KEY.matcher(value).matches()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
                     argument + " " + quote(value) + " is not a Lark resource key (letters, digits, _ and -)");
         }
         return value;

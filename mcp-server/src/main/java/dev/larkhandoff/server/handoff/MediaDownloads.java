@@ -38,9 +38,23 @@ public final class MediaDownloads {
     /** The sub-directory of the home the downloads go to. */
     public static final String DIRECTORY = "downloads";
 
-    private static final Map<String, String> IMAGE_EXTENSIONS = Map.of("image/png", "png", "image/jpeg", "jpg",
-            "image/jpg", "jpg", "image/gif", "gif", "image/webp", "webp", "image/bmp", "bmp", "image/tiff", "tiff",
-            "image/heic", "heic");
+    private static final Map<String, String> IMAGE_EXTENSIONS = Map.of(
+            "image/png",
+            "png",
+            "image/jpeg",
+            "jpg",
+            "image/jpg",
+            "jpg",
+            "image/gif",
+            "gif",
+            "image/webp",
+            "webp",
+            "image/bmp",
+            "bmp",
+            "image/tiff",
+            "tiff",
+            "image/heic",
+            "heic");
     /** Numbered names tried before giving up: far more than a person sends files of one name. */
     private static final int MAX_ALTERNATIVES = 10_000;
 
@@ -72,7 +86,8 @@ public final class MediaDownloads {
             for (Path f : (Iterable<Path>) files::iterator) {
                 try {
                     if (Files.isRegularFile(f, java.nio.file.LinkOption.NOFOLLOW_LINKS)
-                            && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff) && Files.deleteIfExists(f)) {
+                            && Files.getLastModifiedTime(f).toInstant().isBefore(cutoff)
+                            && Files.deleteIfExists(f)) {
                         deleted++;
                     }
                 } catch (IOException e) {
@@ -109,38 +124,43 @@ public final class MediaDownloads {
         LarkIds.messageId(messageId, "message_id");
         LarkIds.resourceKey(fileKey, "file_key");
         SafeFileName name = SafeFileName.of(fileName, fileKey);
-        return download(messageId, fileKey, ResourceApi.ResourceType.FILE, name, limits.maxFileBytes()).path();
+        return download(messageId, fileKey, ResourceApi.ResourceType.FILE, name, limits.maxFileBytes())
+                .path();
     }
 
     /** A saved download and the content type Lark gave it. */
-    private record Saved(Path path, String contentType) {
-    }
+    private record Saved(Path path, String contentType) {}
 
     private Saved download(String messageId, String key, ResourceApi.ResourceType type, SafeFileName name, long max) {
         String what = type.name().toLowerCase(Locale.ROOT) + " " + key + " of message " + messageId;
         Path target = reserve(name);
         try {
-            LarkHttp.Download done = resources.download(messageId, key, type, target, max).block();
+            LarkHttp.Download done =
+                    resources.download(messageId, key, type, target, max).block();
             return new Saved(target, done == null ? null : done.contentType());
         } catch (RuntimeException e) {
             discard(target);
             Throwable cause = Exceptions.unwrap(e);
             if (cause instanceof LarkException lark && lark.code() == LarkException.CLIENT_LIMIT) {
-                throw new HandoffException(HandoffException.Problem.TOO_LARGE, "the " + what
-                        + " is larger than the download limit of " + describe(max) + "; nothing was saved", lark);
+                throw new HandoffException(
+                        HandoffException.Problem.TOO_LARGE,
+                        "the " + what + " is larger than the download limit of " + describe(max)
+                                + "; nothing was saved",
+                        lark);
             }
             if (cause instanceof LarkException lark) {
                 throw HandoffException.lark("download the " + what, lark);
             }
-            throw new HandoffException(HandoffException.Problem.IO,
-                    "could not save the " + what + " to " + target + ": " + cause, cause);
+            throw new HandoffException(
+                    HandoffException.Problem.IO, "could not save the " + what + " to " + target + ": " + cause, cause);
         }
     }
 
     /** An image saved as .png is renamed when Lark says it is a JPEG, GIF …, under a name that is free. */
     private Path withImageExtension(Saved saved, SafeFileName name) {
         String contentType = saved.contentType();
-        String extension = contentType == null ? null
+        String extension = contentType == null
+                ? null
                 : IMAGE_EXTENSIONS.get(contentType.split(";")[0].strip().toLowerCase(Locale.ROOT));
         if (extension == null || extension.equals(name.extension())) {
             return saved.path();
@@ -181,7 +201,8 @@ public final class MediaDownloads {
                 throw new HandoffException(HandoffException.Problem.IO, "cannot create " + candidate + ": " + e, e);
             }
         }
-        throw new HandoffException(HandoffException.Problem.IO,
+        throw new HandoffException(
+                HandoffException.Problem.IO,
                 "no free name for " + name.name() + " in " + directory + " after " + MAX_ALTERNATIVES + " tries");
     }
 
@@ -189,7 +210,8 @@ public final class MediaDownloads {
     private Path inside(String fileName) {
         Path resolved = directory.resolve(fileName).normalize();
         if (!directory.equals(resolved.getParent())) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT,
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
                     "file name " + LarkIds.quote(fileName) + " would leave " + directory);
         }
         return resolved;
@@ -201,7 +223,8 @@ public final class MediaDownloads {
         }
         if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
             // What people send may be private: only the user reads it.
-            Files.createDirectories(directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectories(
+                    directory, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------")));
         } else {
             Files.createDirectories(directory);
         }

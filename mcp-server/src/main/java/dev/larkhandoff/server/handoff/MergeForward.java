@@ -39,11 +39,13 @@ public final class MergeForward {
             throw HandoffException.lark("read message " + messageId, e);
         }
         if (forward == null) {
-            throw new HandoffException(HandoffException.Problem.NOT_FOUND, "Lark returned nothing for message " + messageId);
+            throw new HandoffException(
+                    HandoffException.Problem.NOT_FOUND, "Lark returned nothing for message " + messageId);
         }
         Message container = forward.container();
         if (!TYPE.equals(container.msgType())) {
-            throw new HandoffException(HandoffException.Problem.WRONG_MESSAGE_TYPE,
+            throw new HandoffException(
+                    HandoffException.Problem.WRONG_MESSAGE_TYPE,
                     "message " + messageId + " is a " + container.msgType() + " message, not a merge_forward");
         }
         Set<String> opened = new HashSet<>();
@@ -51,7 +53,8 @@ public final class MergeForward {
         return read(forward, forward.children(), opened);
     }
 
-    private static List<ForwardedMessage> read(MessageApi.MergeForward forward, List<Message> level, Set<String> opened) {
+    private static List<ForwardedMessage> read(
+            MessageApi.MergeForward forward, List<Message> level, Set<String> opened) {
         List<ForwardedMessage> out = new ArrayList<>();
         for (Message m : level) {
             List<ForwardedMessage> children = List.of();

@@ -43,11 +43,16 @@ public record MessageText(String text, List<String> imageKeys, String fileKey, S
             case "text" -> plain(str(c, "text"));
             case "post" -> post(c);
             case "image" -> new MessageText("[image]", keys(str(c, "image_key")), null, null);
-            case "file" -> new MessageText("[file: " + str(c, "file_name") + "]", List.of(), str(c, "file_key"),
-                    str(c, "file_name"));
+            case "file" ->
+                new MessageText(
+                        "[file: " + str(c, "file_name") + "]", List.of(), str(c, "file_key"), str(c, "file_name"));
             case "audio" -> new MessageText("[audio]", List.of(), str(c, "file_key"), null);
-            case "media" -> new MessageText(str(c, "file_name").isEmpty() ? "[video]" : "[video: " + str(c, "file_name") + "]",
-                    List.of(), str(c, "file_key"), str(c, "file_name"));
+            case "media" ->
+                new MessageText(
+                        str(c, "file_name").isEmpty() ? "[video]" : "[video: " + str(c, "file_name") + "]",
+                        List.of(),
+                        str(c, "file_key"),
+                        str(c, "file_name"));
             case "sticker" -> new MessageText("[sticker]", List.of(), str(c, "file_key"), null);
             case "interactive" -> plain(card(c));
             case "share_chat" -> plain("[shared chat: " + str(c, "chat_id") + "]");
@@ -98,7 +103,8 @@ public record MessageText(String text, List<String> imageKeys, String fileKey, S
                 switch (str(el, "tag")) {
                     case "text", "a", "md", "code_block" -> line.append(str(el, "text"));
                     // Without a name the id is the mention key (@_user_1), which mention stripping recognises.
-                    case "at" -> line.append(str(el, "user_name").isEmpty() ? str(el, "user_id") : "@" + str(el, "user_name"));
+                    case "at" ->
+                        line.append(str(el, "user_name").isEmpty() ? str(el, "user_id") : "@" + str(el, "user_name"));
                     case "img" -> {
                         line.append("[image]");
                         if (!str(el, "image_key").isEmpty()) {
@@ -106,9 +112,9 @@ public record MessageText(String text, List<String> imageKeys, String fileKey, S
                         }
                     }
                     case "media" -> line.append("[video]");
-                    case "emotion" -> line.append(':').append(str(el, "emoji_type")).append(':');
-                    default -> {
-                    }
+                    case "emotion" ->
+                        line.append(':').append(str(el, "emoji_type")).append(':');
+                    default -> {}
                 }
             }
             lines.add(line.toString());
@@ -148,8 +154,7 @@ public record MessageText(String text, List<String> imageKeys, String fileKey, S
                     case "text", "a", "md" -> line.append(str(run, "text"));
                     case "at" -> line.append('@').append(str(run, "user_name"));
                     case "img" -> line.append("[image]");
-                    default -> {
-                    }
+                    default -> {}
                 }
             }
             if (!line.isEmpty()) {

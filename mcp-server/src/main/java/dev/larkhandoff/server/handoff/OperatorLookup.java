@@ -24,18 +24,24 @@ public final class OperatorLookup {
     /** The operator's open_id. */
     public String openId() {
         if (email == null || email.isBlank()) {
-            throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "no operator is configured: set "
-                    + whereToSetIt + " to your Lark login email and restart the daemon");
+            throw new HandoffException(
+                    HandoffException.Problem.INVALID_ARGUMENT,
+                    "no operator is configured: set " + whereToSetIt
+                            + " to your Lark login email and restart the daemon");
         }
         Optional<String> id;
         try {
             id = lark.contacts().openIdByEmail(email).block(Duration.ofSeconds(30));
         } catch (RuntimeException e) {
-            throw new HandoffException(HandoffException.Problem.LARK_ERROR, "could not look up the operator "
-                    + email + " in Lark: " + e.getMessage(), e);
+            throw new HandoffException(
+                    HandoffException.Problem.LARK_ERROR,
+                    "could not look up the operator " + email + " in Lark: " + e.getMessage(),
+                    e);
         }
-        return id.orElseThrow(() -> new HandoffException(HandoffException.Problem.NOT_FOUND, "Lark has no user "
-                + "with the email " + email + " that this app can see (check the email, and that the app is "
-                + "available to that user with the contact scope)"));
+        return id.orElseThrow(() -> new HandoffException(
+                HandoffException.Problem.NOT_FOUND,
+                "Lark has no user "
+                        + "with the email " + email + " that this app can see (check the email, and that the app is "
+                        + "available to that user with the contact scope)"));
     }
 }

@@ -18,8 +18,14 @@ import tools.jackson.databind.node.ObjectNode;
  * @param fields        form fields, or empty
  * @param mentionOpenId someone to @-mention, or null for the default (the operator where the bot must be mentioned)
  */
-public record OutgoingCard(String text, String title, CardColor color, List<String> choices, String input,
-        List<FormField> fields, String mentionOpenId) {
+public record OutgoingCard(
+        String text,
+        String title,
+        CardColor color,
+        List<String> choices,
+        String input,
+        List<FormField> fields,
+        String mentionOpenId) {
 
     static final String ANSWER_FIELD = "answer";
     static final String CHOICE_FIELD = "choice";
@@ -61,21 +67,33 @@ public record OutgoingCard(String text, String title, CardColor color, List<Stri
         String body = mention == null ? text : Cards.mention(mention) + " " + text;
         CardColor c = color == null ? CardColor.BLUE : color;
         if (!fields.isEmpty()) {
-            return FormCard.of(titleOr("Please fill in"), body, fields).withColor(c).withChatId(chatId)
-                    .withCancel("Cancel").toJson();
+            return FormCard.of(titleOr("Please fill in"), body, fields)
+                    .withColor(c)
+                    .withChatId(chatId)
+                    .withCancel("Cancel")
+                    .toJson();
         }
         if (input != null) {
             return FormCard.of(titleOr("Please answer"), body, List.of(new FormField.Input(ANSWER_FIELD, input, false)))
-                    .withColor(c).withChatId(chatId).withCancel("Cancel").toJson();
+                    .withColor(c)
+                    .withChatId(chatId)
+                    .withCancel("Cancel")
+                    .toJson();
         }
         if (choices.size() == 2) {
             return HandoffCards.twoChoices(chatId, title, body, choices);
         }
         if (!choices.isEmpty()) {
-            List<FormField.Option> options = choices.stream().map(o -> new FormField.Option(o, o)).toList();
-            return FormCard.of(titleOr("Please choose"), body,
-                    List.of(new FormField.Select(CHOICE_FIELD, "Choice", options, null)))
-                    .withColor(c).withChatId(chatId).withCancel("Cancel").toJson();
+            List<FormField.Option> options =
+                    choices.stream().map(o -> new FormField.Option(o, o)).toList();
+            return FormCard.of(
+                            titleOr("Please choose"),
+                            body,
+                            List.of(new FormField.Select(CHOICE_FIELD, "Choice", options, null)))
+                    .withColor(c)
+                    .withChatId(chatId)
+                    .withCancel("Cancel")
+                    .toJson();
         }
         MarkdownCard card = MarkdownCard.of(text);
         if (title != null) {

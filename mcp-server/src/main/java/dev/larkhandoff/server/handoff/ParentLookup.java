@@ -33,10 +33,18 @@ public final class ParentLookup {
     public Optional<ParentMessage> find(String parentId) {
         LarkIds.messageId(parentId, "parent_id");
         Optional<SentMessage> local = chats.lookupParent(parentId);
-        if (local.isPresent() && (hasText(local.get().text()) || hasText(local.get().title()))) {
+        if (local.isPresent()
+                && (hasText(local.get().text()) || hasText(local.get().title()))) {
             SentMessage m = local.get();
-            return Optional.of(new ParentMessage(m.messageId(), ParentMessage.LOCAL, null,
-                    m.text() == null ? "" : m.text(), m.title(), null, "app", m.sentAt()));
+            return Optional.of(new ParentMessage(
+                    m.messageId(),
+                    ParentMessage.LOCAL,
+                    null,
+                    m.text() == null ? "" : m.text(),
+                    m.title(),
+                    null,
+                    "app",
+                    m.sentAt()));
         }
         Message m;
         try {
@@ -55,14 +63,22 @@ public final class ParentLookup {
         // @_user_1 cannot eat the start of @_user_10.
         List<Message.Mention> byKeyLength = m.mentions().stream()
                 .filter(x -> hasText(x.key()) && hasText(x.name()))
-                .sorted(Comparator.comparingInt((Message.Mention x) -> x.key().length()).reversed())
+                .sorted(Comparator.comparingInt((Message.Mention x) -> x.key().length())
+                        .reversed())
                 .toList();
         for (Message.Mention mention : byKeyLength) {
             text = text.replace(mention.key(), "@" + mention.name());
         }
         Message.Sender sender = m.sender();
-        return Optional.of(new ParentMessage(m.messageId(), ParentMessage.API, m.msgType(), text, null,
-                sender == null ? null : sender.id(), sender == null ? null : sender.senderType(), m.createTime()));
+        return Optional.of(new ParentMessage(
+                m.messageId(),
+                ParentMessage.API,
+                m.msgType(),
+                text,
+                null,
+                sender == null ? null : sender.id(),
+                sender == null ? null : sender.senderType(),
+                m.createTime()));
     }
 
     private static boolean hasText(String s) {

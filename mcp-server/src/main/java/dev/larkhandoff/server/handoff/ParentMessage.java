@@ -11,8 +11,15 @@ import tools.jackson.databind.node.ObjectNode;
  * @param title      the card title the bot gave it; null when none
  * @param createTime milliseconds since the epoch
  */
-public record ParentMessage(String messageId, String source, String msgType, String text, String title,
-        String senderId, String senderType, long createTime) {
+public record ParentMessage(
+        String messageId,
+        String source,
+        String msgType,
+        String text,
+        String title,
+        String senderId,
+        String senderType,
+        long createTime) {
 
     public static final String LOCAL = "local";
     public static final String API = "api";

@@ -5,7 +5,9 @@ import java.util.Locale;
 
 /** What a reply's sender may ask of the agent: the operator owns the handoff, coowners share it, guests only talk. */
 public enum Privilege {
-    OWNER, COOWNER, GUEST;
+    OWNER,
+    COOWNER,
+    GUEST;
 
     /** The tag as replies carry it: {@code owner}, {@code coowner}, {@code guest}. */
     public String wire() {

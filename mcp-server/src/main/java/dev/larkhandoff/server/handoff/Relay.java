@@ -26,21 +26,40 @@ public record Relay(String text, String fromChatId, String fromChatName, String 
 
     /** The inbox row that delivers this relay to {@code toChatId}; each call is a new relay with its own key. */
     public InboxEvent toInboxEvent(String toChatId) {
-        ObjectNode payload = ServerJson.mapper().createObjectNode()
+        ObjectNode payload = ServerJson.mapper()
+                .createObjectNode()
                 .put("to_chat_id", toChatId)
                 .put("text", text)
                 .put("from_chat_id", fromChatId)
                 .put("from_chat_name", fromChatName)
                 .put("from_workspace", fromWorkspace)
                 .put("create_time", String.valueOf(createTime));
-        return InboxEvent.of("relay_" + UUID.randomUUID(), EVENT_TYPE, ServerJson.mapper().writeValueAsString(payload))
+        return InboxEvent.of(
+                        "relay_" + UUID.randomUUID(),
+                        EVENT_TYPE,
+                        ServerJson.mapper().writeValueAsString(payload))
                 .withMessage(null, toChatId, null, null, HandoffReply.RELAY, HandoffReply.RELAY, text, createTime);
     }
 
     /** The reply the target session sees: a relay reply, with no sender and no message id. */
     public HandoffReply reply() {
-        return new HandoffReply(text, HandoffReply.RELAY, "", null, List.of(), "", HandoffReply.RELAY, null, null, null,
-                null, createTime, null, fromChatId, fromChatName, fromWorkspace);
+        return new HandoffReply(
+                text,
+                HandoffReply.RELAY,
+                "",
+                null,
+                List.of(),
+                "",
+                HandoffReply.RELAY,
+                null,
+                null,
+                null,
+                null,
+                createTime,
+                null,
+                fromChatId,
+                fromChatName,
+                fromWorkspace);
     }
 
     static Relay fromPayload(JsonNode payload) {
@@ -50,7 +69,11 @@ public record Relay(String text, String fromChatId, String fromChatName, String 
         } catch (NumberFormatException e) {
             time = 0;
         }
-        return new Relay(MessageText.str(payload, "text"), MessageText.str(payload, "from_chat_id"),
-                MessageText.str(payload, "from_chat_name"), MessageText.str(payload, "from_workspace"), time);
+        return new Relay(
+                MessageText.str(payload, "text"),
+                MessageText.str(payload, "from_chat_id"),
+                MessageText.str(payload, "from_chat_name"),
+                MessageText.str(payload, "from_workspace"),
+                time);
     }
 }

@@ -30,9 +30,15 @@ import java.util.regex.Pattern;
 public final class ReplyFilters {
 
     /** Message types that pass the need-mention rule whatever they say: they answer the bot by their nature. */
-    private static final Set<String> ALWAYS_ADDRESSED = Set.of(HandoffReply.RELAY, HandoffReply.REACTION,
-            HandoffReply.STICKER, HandoffReply.BUTTON_ACTION, HandoffReply.FORM_ACTION, HandoffReply.SELECT_ACTION,
+    private static final Set<String> ALWAYS_ADDRESSED = Set.of(
+            HandoffReply.RELAY,
+            HandoffReply.REACTION,
+            HandoffReply.STICKER,
+            HandoffReply.BUTTON_ACTION,
+            HandoffReply.FORM_ACTION,
+            HandoffReply.SELECT_ACTION,
             HandoffReply.INPUT_ACTION);
+
     private static final Pattern SPACES = Pattern.compile("[ \\t\\x0B\\f\\u00A0]+");
     private static final Pattern SPACES_AROUND_NEWLINE = Pattern.compile(" ?\\R ?");
 
@@ -42,7 +48,11 @@ public final class ReplyFilters {
     private final Map<String, MemberRole> members;
     private final Predicate<String> botSent;
 
-    private ReplyFilters(String operatorOpenId, String botOpenId, boolean needMention, Map<String, MemberRole> members,
+    private ReplyFilters(
+            String operatorOpenId,
+            String botOpenId,
+            boolean needMention,
+            Map<String, MemberRole> members,
             Predicate<String> botSent) {
         this.operatorOpenId = operatorOpenId == null ? "" : operatorOpenId;
         this.botOpenId = botOpenId == null ? "" : botOpenId;
@@ -59,19 +69,27 @@ public final class ReplyFilters {
      * @param members        the chat's guests and coowners
      * @param botSent        whether a message id is one the bot sent
      */
-    public static ReplyFilters of(String operatorOpenId, String botOpenId, boolean needMention, List<ChatMember> members,
+    public static ReplyFilters of(
+            String operatorOpenId,
+            String botOpenId,
+            boolean needMention,
+            List<ChatMember> members,
             Predicate<String> botSent) {
         Map<String, MemberRole> roles = new LinkedHashMap<>();
         for (ChatMember m : members) {
             roles.put(m.openId(), m.role() == null ? MemberRole.GUEST : m.role());
         }
-        return new ReplyFilters(operatorOpenId, botOpenId, needMention, Map.copyOf(roles),
-                Objects.requireNonNull(botSent, "botSent"));
+        return new ReplyFilters(
+                operatorOpenId, botOpenId, needMention, Map.copyOf(roles), Objects.requireNonNull(botSent, "botSent"));
     }
 
     /** The chain for a bound chat: operator, bot and need-mention from the binding, members and sent messages from the store. */
     public static ReplyFilters forChat(Binding binding, ChatRepository chats) {
-        return of(binding.operatorOpenId(), binding.botOpenId(), binding.needMention(), chats.members(binding.chatId()),
+        return of(
+                binding.operatorOpenId(),
+                binding.botOpenId(),
+                binding.needMention(),
+                chats.members(binding.chatId()),
                 chats::isBotSent);
     }
 
@@ -88,7 +106,9 @@ public final class ReplyFilters {
                 continue;
             }
             if (read.isEmpty()) {
-                dropped.add(new Screening.Dropped(row, FilterReason.NOT_A_REPLY,
+                dropped.add(new Screening.Dropped(
+                        row,
+                        FilterReason.NOT_A_REPLY,
                         "a " + row.event().eventType() + " event is not a message, reaction or card action"));
                 continue;
             }
@@ -117,7 +137,9 @@ public final class ReplyFilters {
         } else if (members.containsKey(reply.senderId())) {
             tagged = reply.withPrivilege(Privilege.of(members.get(reply.senderId())));
         } else {
-            dropped.add(new Screening.Dropped(row, FilterReason.SENDER_NOT_ALLOWED,
+            dropped.add(new Screening.Dropped(
+                    row,
+                    FilterReason.SENDER_NOT_ALLOWED,
                     reply.senderId() + " is neither the operator nor a guest or coowner of the chat"));
             return;
         }
@@ -128,14 +150,14 @@ public final class ReplyFilters {
         } else if (tagged.parentId() != null && !tagged.parentId().isBlank() && botSent.test(tagged.parentId())) {
             kept.add(new Screening.Kept(row, tagged));
         } else {
-            dropped.add(new Screening.Dropped(row, FilterReason.NOT_ADDRESSED_TO_BOT,
-                    "the bot must be @-mentioned or replied to in this chat"));
+            dropped.add(new Screening.Dropped(
+                    row, FilterReason.NOT_ADDRESSED_TO_BOT, "the bot must be @-mentioned or replied to in this chat"));
         }
     }
 
     private boolean isOwn(HandoffReply reply) {
-        boolean fromThisBot = "app".equals(reply.senderType()) && !botOpenId.isEmpty()
-                && botOpenId.equals(reply.senderId());
+        boolean fromThisBot =
+                "app".equals(reply.senderType()) && !botOpenId.isEmpty() && botOpenId.equals(reply.senderId());
         return fromThisBot || !reply.messageId().isEmpty() && botSent.test(reply.messageId());
     }
 
@@ -146,7 +168,8 @@ public final class ReplyFilters {
      */
     static String stripMentions(HandoffReply reply) {
         String text = reply.text();
-        List<String> keys = reply.mentions().stream().map(HandoffReply.Mention::key)
+        List<String> keys = reply.mentions().stream()
+                .map(HandoffReply.Mention::key)
                 .filter(k -> k != null && !k.isEmpty())
                 .sorted(Comparator.comparingInt(String::length).reversed())
                 .toList();

@@ -58,9 +58,13 @@ record SafeFileName(String base, String extension) {
     /** Control characters, and formatting ones such as right-to-left overrides that disguise an extension. */
     private static boolean visible(int cp) {
         int type = Character.getType(cp);
-        return !Character.isISOControl(cp) && type != Character.FORMAT && type != Character.LINE_SEPARATOR
-                && type != Character.PARAGRAPH_SEPARATOR && type != Character.SURROGATE
-                && type != Character.PRIVATE_USE && type != Character.UNASSIGNED;
+        return !Character.isISOControl(cp)
+                && type != Character.FORMAT
+                && type != Character.LINE_SEPARATOR
+                && type != Character.PARAGRAPH_SEPARATOR
+                && type != Character.SURROGATE
+                && type != Character.PRIVATE_USE
+                && type != Character.UNASSIGNED;
     }
 
     /** No leading dots or spaces (hidden files, {@code ..}), no trailing ones (which some systems drop). */

@@ -16,8 +16,7 @@ public record Screening(List<Kept> kept, List<Dropped> dropped) {
     }
 
     /** A row that reaches the agent, and the reply it becomes. */
-    public record Kept(InboxRow row, HandoffReply reply) {
-    }
+    public record Kept(InboxRow row, HandoffReply reply) {}
 
     /** A row kept from the agent: why, and the particulars (which sender, which event type). */
     public record Dropped(InboxRow row, FilterReason reason, String detail) {

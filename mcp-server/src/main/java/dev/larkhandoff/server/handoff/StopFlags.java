@@ -29,7 +29,8 @@ public final class StopFlags {
 
     /** Whether Stop was pressed in the chat within the last five minutes and not yet cleared. */
     public boolean isRaised(String chatId) {
-        return settings.get(PREFIX + chatId).map(Long::parseLong)
+        return settings.get(PREFIX + chatId)
+                .map(Long::parseLong)
                 .filter(at -> clock.millis() - at < LIFETIME.toMillis())
                 .isPresent();
     }

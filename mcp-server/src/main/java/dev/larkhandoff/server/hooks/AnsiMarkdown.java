@@ -12,13 +12,22 @@ import java.util.Map;
 public final class AnsiMarkdown {
 
     private static final Map<Integer, String> COLORS = Map.ofEntries(
-            Map.entry(31, "red"), Map.entry(91, "red"), Map.entry(32, "green"), Map.entry(92, "green"),
-            Map.entry(33, "orange"), Map.entry(93, "orange"), Map.entry(34, "blue"), Map.entry(94, "blue"),
-            Map.entry(35, "purple"), Map.entry(95, "purple"), Map.entry(36, "wathet"), Map.entry(96, "wathet"),
-            Map.entry(90, "grey"), Map.entry(37, "grey"));
+            Map.entry(31, "red"),
+            Map.entry(91, "red"),
+            Map.entry(32, "green"),
+            Map.entry(92, "green"),
+            Map.entry(33, "orange"),
+            Map.entry(93, "orange"),
+            Map.entry(34, "blue"),
+            Map.entry(94, "blue"),
+            Map.entry(35, "purple"),
+            Map.entry(95, "purple"),
+            Map.entry(36, "wathet"),
+            Map.entry(96, "wathet"),
+            Map.entry(90, "grey"),
+            Map.entry(37, "grey"));
 
-    private AnsiMarkdown() {
-    }
+    private AnsiMarkdown() {}
 
     /** Whether the text carries colour or bold codes (then it is worth rendering as markdown, not a code block). */
     public static boolean isStyled(String text) {
@@ -91,7 +100,8 @@ public final class AnsiMarkdown {
                         col = Math.min(col, lines.get(row).length());
                     }
                     case 'C' -> col += params.isEmpty() ? 1 : Integer.parseInt(params.split(";")[0]);
-                    case 'D' -> col = Math.max(0, col - (params.isEmpty() ? 1 : Integer.parseInt(params.split(";")[0])));
+                    case 'D' ->
+                        col = Math.max(0, col - (params.isEmpty() ? 1 : Integer.parseInt(params.split(";")[0])));
                     default -> {
                         // Other controls (absolute positioning, the screen's own erase …) are left out.
                     }
@@ -147,14 +157,15 @@ public final class AnsiMarkdown {
                 out.append(color != null ? "<font color='" + color + "'>" : "").append(bold ? "**" : "");
                 i = end + 1;
             } else {
-                out.append(switch (c) {
-                    case '<' -> "&#60;";
-                    case '>' -> "&#62;";
-                    case '*' -> "&#42;";
-                    case '_' -> "&#95;";
-                    case '`' -> "&#96;";
-                    default -> String.valueOf(c);
-                });
+                out.append(
+                        switch (c) {
+                            case '<' -> "&#60;";
+                            case '>' -> "&#62;";
+                            case '*' -> "&#42;";
+                            case '_' -> "&#95;";
+                            case '`' -> "&#96;";
+                            default -> String.valueOf(c);
+                        });
                 i++;
             }
         }

@@ -19,16 +19,15 @@ import java.util.Set;
  */
 final class HookSessions {
 
-    private HookSessions() {
-    }
+    private HookSessions() {}
 
     /**
      * @param explicitSessionId {@code LARK_HANDOFF_SESSION_ID} of the hook's environment, or null
      * @param claudeSessionId   the hook input's {@code session_id}, or null
      * @param projectDir        {@code CLAUDE_PROJECT_DIR} of the hook's environment, else the input's {@code cwd}
      */
-    static Optional<Binding> binding(BindingRepository bindings, String explicitSessionId, String claudeSessionId,
-            String projectDir) {
+    static Optional<Binding> binding(
+            BindingRepository bindings, String explicitSessionId, String claudeSessionId, String projectDir) {
         for (String id : candidates(explicitSessionId, claudeSessionId, projectDir)) {
             Optional<Binding> b = bindings.findBySession(id);
             if (b.isPresent()) {

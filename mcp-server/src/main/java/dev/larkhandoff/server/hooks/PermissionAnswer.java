@@ -6,7 +6,9 @@ import java.util.Set;
 
 /** What someone answered a permission request with, typed in the chat or clicked on its card. */
 public enum PermissionAnswer {
-    ALLOW, ALWAYS, DENY;
+    ALLOW,
+    ALWAYS,
+    DENY;
 
     private static final Set<String> ALLOWS = Set.of("y", "yes", "approve", "ok", "1");
     private static final Set<String> ALWAYSES = Set.of("always", "yes always", "always allow");

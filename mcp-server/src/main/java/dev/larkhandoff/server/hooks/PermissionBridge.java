@@ -59,16 +59,13 @@ public final class PermissionBridge {
     /** How asking ended. */
     public sealed interface Outcome {
         /** Someone entitled to decide answered. */
-        record Answered(PermissionAnswer answer) implements Outcome {
-        }
+        record Answered(PermissionAnswer answer) implements Outcome {}
 
         /** Nobody answered within the timeout. */
-        record TimedOut() implements Outcome {
-        }
+        record TimedOut() implements Outcome {}
 
         /** The client's own prompt was answered first; nothing is to be said. */
-        record Withdrawn() implements Outcome {
-        }
+        record Withdrawn() implements Outcome {}
     }
 
     private final InboxRepository inbox;
@@ -86,8 +83,14 @@ public final class PermissionBridge {
      */
     private final Map<String, Long> withdrawn = new ConcurrentHashMap<>();
 
-    public PermissionBridge(InboxRepository inbox, GroupConfig config, HandoffOutbox outbox, MessageApi messages,
-            SettingsRepository settings, Clock clock, Duration timeout) {
+    public PermissionBridge(
+            InboxRepository inbox,
+            GroupConfig config,
+            HandoffOutbox outbox,
+            MessageApi messages,
+            SettingsRepository settings,
+            Clock clock,
+            Duration timeout) {
         this.inbox = inbox;
         this.config = config;
         this.outbox = outbox;
@@ -142,25 +145,33 @@ public final class PermissionBridge {
         String nonce = "perm:" + HexFormat.of().formatHex(randomBytes(6));
         String body = "**Tool:** `" + inert(request.toolName()) + "`\n" + description;
         long askedAt = clock.millis();
-        HandoffOutbox.Sent card = outbox.send(chatId, binding.sessionId(), card(chatId, body, nonce),
-                "permission", "Permission Request", body);
-        Outcome outcome = signal.await(timeout, (d, t, m) -> { }, "a permission answer",
-                () -> isWithdrawn.getAsBoolean() ? new Outcome.Withdrawn()
-                        : answerIn(binding, nonce, askedAt).<Outcome>map(Outcome.Answered::new).orElse(null),
+        HandoffOutbox.Sent card = outbox.send(
+                chatId, binding.sessionId(), card(chatId, body, nonce), "permission", "Permission Request", body);
+        Outcome outcome = signal.await(
+                timeout,
+                (d, t, m) -> {},
+                "a permission answer",
+                () -> isWithdrawn.getAsBoolean()
+                        ? new Outcome.Withdrawn()
+                        : answerIn(binding, nonce, askedAt)
+                                .<Outcome>map(Outcome.Answered::new)
+                                .orElse(null),
                 new Outcome.TimedOut());
         // The click's own response recoloured the card already; anything else needs it done here.
         ObjectNode decided;
         if (outcome instanceof Outcome.Answered a) {
-            decided = Cards.status(a.answer().title(), body, a.answer() == PermissionAnswer.DENY ? CardColor.RED
-                    : CardColor.GREEN);
+            decided = Cards.status(
+                    a.answer().title(), body, a.answer() == PermissionAnswer.DENY ? CardColor.RED : CardColor.GREEN);
         } else if (outcome instanceof Outcome.Withdrawn) {
             decided = Cards.status("Answered in the terminal", body, CardColor.GREY);
         } else {
             decided = Cards.status("Denied ✗ (no answer in time)", body, CardColor.RED);
         }
-        messages.patchCard(card.messageId(), decided).timeout(Duration.ofSeconds(30))
-                .subscribe(ok -> { }, e -> log.info("could not mark permission card {}: {}", card.messageId(),
-                        e.getMessage()));
+        messages.patchCard(card.messageId(), decided)
+                .timeout(Duration.ofSeconds(30))
+                .subscribe(
+                        ok -> {},
+                        e -> log.info("could not mark permission card {}: {}", card.messageId(), e.getMessage()));
         return outcome;
     }
 
@@ -174,7 +185,8 @@ public final class PermissionBridge {
         if (!binding.operatorOpenId().isEmpty()) {
             out.add(binding.operatorOpenId());
         }
-        config.members(binding.chatId()).stream().filter(m -> m.role() == MemberRole.COOWNER)
+        config.members(binding.chatId()).stream()
+                .filter(m -> m.role() == MemberRole.COOWNER)
                 .forEach(m -> out.add(m.openId()));
         return out.stream().distinct().sorted().toList();
     }
@@ -193,7 +205,11 @@ public final class PermissionBridge {
             }
             Optional<PermissionAnswer> answer = Optional.empty();
             if ("card.action.trigger".equals(e.eventType())) {
-                JsonNode value = ServerJson.mapper().readTree(e.rawPayload()).path("event").path("action").path("value");
+                JsonNode value = ServerJson.mapper()
+                        .readTree(e.rawPayload())
+                        .path("event")
+                        .path("action")
+                        .path("value");
                 if (nonce.equals(value.path("nonce").asString(""))) {
                     answer = PermissionAnswer.of(value.path("action").asString(""));
                 }
@@ -202,8 +218,9 @@ public final class PermissionBridge {
             }
             if (answer.isPresent()) {
                 // The answer was for the prompt, not for the agent: it never reaches its wait.
-                inbox.markFiltered(row.dedupeKey(), "permission_answer: " + answer.get().name().toLowerCase()
-                        + " to " + nonce);
+                inbox.markFiltered(
+                        row.dedupeKey(),
+                        "permission_answer: " + answer.get().name().toLowerCase() + " to " + nonce);
                 return answer;
             }
         }
@@ -219,10 +236,14 @@ public final class PermissionBridge {
         return Cards.buttons("Permission Request", CardColor.ORANGE, body, buttons);
     }
 
-    private static Button button(String label, ButtonStyle style, String action, String chatId, String body,
-            String nonce) {
-        ObjectNode value = ServerJson.mapper().createObjectNode().put("action", action).put("chat_id", chatId)
-                .put("nonce", nonce).put("title", "Permission Request")
+    private static Button button(
+            String label, ButtonStyle style, String action, String chatId, String body, String nonce) {
+        ObjectNode value = ServerJson.mapper()
+                .createObjectNode()
+                .put("action", action)
+                .put("chat_id", chatId)
+                .put("nonce", nonce)
+                .put("title", "Permission Request")
                 .put("body", body.length() > 500 ? body.substring(0, 500) : body);
         return new Button(label, style, value);
     }
@@ -239,7 +260,8 @@ public final class PermissionBridge {
         }
         ObjectNode card = Cards.status("Auto-approved", String.join("\n", lines), CardColor.GREY);
         String messageId = null;
-        if (saved.isPresent() && binding.chatId().equals(saved.get().path("chat_id").asString())) {
+        if (saved.isPresent()
+                && binding.chatId().equals(saved.get().path("chat_id").asString())) {
             messageId = saved.get().path("message_id").asString();
             try {
                 HandoffOutbox.call("update the auto-approved card", messages.patchCard(messageId, card));
@@ -249,14 +271,17 @@ public final class PermissionBridge {
         }
         if (messageId == null) {
             try {
-                messageId = outbox.send(binding.chatId(), binding.sessionId(), card, "autoapproved", "Auto-approved",
-                        "").messageId();
+                messageId = outbox.send(
+                                binding.chatId(), binding.sessionId(), card, "autoapproved", "Auto-approved", "")
+                        .messageId();
             } catch (HandoffException e) {
                 log.info("could not post the auto-approved card: {}", e.getMessage());
                 return;
             }
         }
-        ObjectNode state = ServerJson.mapper().createObjectNode().put("chat_id", binding.chatId())
+        ObjectNode state = ServerJson.mapper()
+                .createObjectNode()
+                .put("chat_id", binding.chatId())
                 .put("message_id", messageId);
         lines.forEach(state.putArray("lines")::add);
         settings.put(key, state.toString());
@@ -274,18 +299,23 @@ public final class PermissionBridge {
             case "Bash" -> {
                 String desc = in.path("description").asString("");
                 String cmd = cut(in.path("command").asString(""), 200);
-                out = (desc.isBlank() ? "" : inert(desc) + "\n") + "`" + inert(cmd).replace("`", "'") + "`";
+                out = (desc.isBlank() ? "" : inert(desc) + "\n") + "`"
+                        + inert(cmd).replace("`", "'") + "`";
             }
             case "Write", "Edit", "MultiEdit", "Read", "NotebookEdit" ->
-                    out = "File: `" + inert(in.path("file_path").asString(in.path("notebook_path").asString("")))
-                            + "`";
+                out = "File: `"
+                        + inert(in.path("file_path")
+                                .asString(in.path("notebook_path").asString(""))) + "`";
             default -> {
                 List<String> parts = new ArrayList<>();
                 Iterator<Map.Entry<String, JsonNode>> fields = in.properties().iterator();
                 while (fields.hasNext() && parts.size() < 5) {
                     Map.Entry<String, JsonNode> f = fields.next();
-                    String v = f.getValue().isString() ? f.getValue().asString() : f.getValue().toString();
-                    parts.add("**" + inert(f.getKey()) + ":** `" + inert(cut(v, 100)).replace("`", "'") + "`");
+                    String v = f.getValue().isString()
+                            ? f.getValue().asString()
+                            : f.getValue().toString();
+                    parts.add("**" + inert(f.getKey()) + ":** `"
+                            + inert(cut(v, 100)).replace("`", "'") + "`");
                 }
                 out = String.join("\n", parts);
             }

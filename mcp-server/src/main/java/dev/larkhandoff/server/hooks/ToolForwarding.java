@@ -23,32 +23,45 @@ public final class ToolForwarding {
     /** What to do with one tool call. */
     public sealed interface Outcome {
         /** Nothing: the handoff's own call, or nothing worth showing. */
-        record Skip(String why) implements Outcome {
-        }
+        record Skip(String why) implements Outcome {}
 
         /** Filtered: the working card shows this one-line summary. */
-        record Working(String summary) implements Outcome {
-        }
+        record Working(String summary) implements Outcome {}
 
         /** A card for the group; {@code title} null for a card without a header. */
-        record Post(String title, CardColor color, String markdown) implements Outcome {
-        }
+        record Post(String title, CardColor color, String markdown) implements Outcome {}
     }
 
     static final int MAX_OUTPUT = 3_000;
     private static final Set<String> ALWAYS = Set.of("TeamCreate", "SendMessage", "TeamDelete");
-    private static final List<String> OWN_TOOL_PREFIXES = List.of("mcp__plugin_lark-handoff_", "mcp__lark-handoff__",
-            "mcp__lark_handoff__");
-    private static final Map<String, String> LANGUAGES = Map.ofEntries(Map.entry("java", "java"),
-            Map.entry("kt", "kotlin"), Map.entry("py", "python"), Map.entry("js", "javascript"),
-            Map.entry("mjs", "javascript"), Map.entry("ts", "typescript"), Map.entry("tsx", "typescript"),
-            Map.entry("go", "go"), Map.entry("rs", "rust"), Map.entry("rb", "ruby"), Map.entry("sh", "bash"),
-            Map.entry("json", "json"), Map.entry("yml", "yaml"), Map.entry("yaml", "yaml"), Map.entry("xml", "xml"),
-            Map.entry("md", "markdown"), Map.entry("sql", "sql"), Map.entry("c", "c"), Map.entry("h", "c"),
-            Map.entry("cpp", "cpp"), Map.entry("swift", "swift"), Map.entry("html", "html"), Map.entry("css", "css"));
+    private static final List<String> OWN_TOOL_PREFIXES =
+            List.of("mcp__plugin_lark-handoff_", "mcp__lark-handoff__", "mcp__lark_handoff__");
+    private static final Map<String, String> LANGUAGES = Map.ofEntries(
+            Map.entry("java", "java"),
+            Map.entry("kt", "kotlin"),
+            Map.entry("py", "python"),
+            Map.entry("js", "javascript"),
+            Map.entry("mjs", "javascript"),
+            Map.entry("ts", "typescript"),
+            Map.entry("tsx", "typescript"),
+            Map.entry("go", "go"),
+            Map.entry("rs", "rust"),
+            Map.entry("rb", "ruby"),
+            Map.entry("sh", "bash"),
+            Map.entry("json", "json"),
+            Map.entry("yml", "yaml"),
+            Map.entry("yaml", "yaml"),
+            Map.entry("xml", "xml"),
+            Map.entry("md", "markdown"),
+            Map.entry("sql", "sql"),
+            Map.entry("c", "c"),
+            Map.entry("h", "c"),
+            Map.entry("cpp", "cpp"),
+            Map.entry("swift", "swift"),
+            Map.entry("html", "html"),
+            Map.entry("css", "css"));
 
-    private ToolForwarding() {
-    }
+    private ToolForwarding() {}
 
     /**
      * @param failed     PostToolUseFailure rather than PostToolUse
@@ -60,8 +73,9 @@ public final class ToolForwarding {
         if (isOwnTool(tool)) {
             return new Outcome.Skip("the handoff's own tool");
         }
-        if ("Bash".equals(tool) && isInfrastructure(in.path("command").asString(""),
-                in.path("description").asString(""))) {
+        if ("Bash".equals(tool)
+                && isInfrastructure(
+                        in.path("command").asString(""), in.path("description").asString(""))) {
             return new Outcome.Skip("the handoff's own command");
         }
         boolean filtered = !ALWAYS.contains(tool)
@@ -86,9 +100,19 @@ public final class ToolForwarding {
     /** A one-line summary of a call, for the working card. */
     public static String summary(String tool, JsonNode in, String projectDir) {
         return switch (tool) {
-            case "Bash" -> "$ " + cut(first(in.path("description").asString(""), in.path("command").asString("")), 80);
-            case "Edit", "MultiEdit", "Write", "Read", "NotebookEdit" -> tool + ": "
-                    + relative(in.path("file_path").asString(in.path("notebook_path").asString("")), projectDir);
+            case "Bash" ->
+                "$ "
+                        + cut(
+                                first(
+                                        in.path("description").asString(""),
+                                        in.path("command").asString("")),
+                                80);
+            case "Edit", "MultiEdit", "Write", "Read", "NotebookEdit" ->
+                tool + ": "
+                        + relative(
+                                in.path("file_path")
+                                        .asString(in.path("notebook_path").asString("")),
+                                projectDir);
             case "Grep", "Glob" -> tool + ": " + cut(in.path("pattern").asString(""), 80);
             default -> tool;
         };
@@ -97,22 +121,32 @@ public final class ToolForwarding {
     private static boolean isInfrastructure(String command, String description) {
         String both = command + " " + description;
         String desc = description.toLowerCase(Locale.ROOT);
-        return both.contains("lark-handoff") || both.contains("LARK_HANDOFF_")
+        return both.contains("lark-handoff")
+                || both.contains("LARK_HANDOFF_")
                 || (desc.contains("check") || desc.contains("poll"))
-                        && List.of("reply", "latest", "output", "status", "log", "agent").stream().anyMatch(desc::contains)
+                        && List.of("reply", "latest", "output", "status", "log", "agent").stream()
+                                .anyMatch(desc::contains)
                 || command.contains("/tasks/") && command.contains(".output")
                 || desc.contains("send") && (desc.contains("to group") || desc.contains("to lark"));
     }
 
     private static Outcome failure(String tool, JsonNode in, String error, String projectDir) {
         String title = switch (tool) {
-            case "Bash" -> "$ " + cut(first(in.path("description").asString(""), in.path("command").asString("")), 70);
-            case "Edit", "MultiEdit", "Write", "Read" -> tool + ": " + relative(in.path("file_path").asString(""),
-                    projectDir);
+            case "Bash" ->
+                "$ "
+                        + cut(
+                                first(
+                                        in.path("description").asString(""),
+                                        in.path("command").asString("")),
+                                70);
+            case "Edit", "MultiEdit", "Write", "Read" ->
+                tool + ": " + relative(in.path("file_path").asString(""), projectDir);
             default -> tool + " failed";
         };
-        return new Outcome.Post(title, CardColor.RED, "<font color='red'>Error:</font>\n"
-                + fence(cut(AnsiMarkdown.strip(error), MAX_OUTPUT), ""));
+        return new Outcome.Post(
+                title,
+                CardColor.RED,
+                "<font color='red'>Error:</font>\n" + fence(cut(AnsiMarkdown.strip(error), MAX_OUTPUT), ""));
     }
 
     private static Outcome success(String tool, JsonNode in, JsonNode response, String projectDir) {
@@ -128,24 +162,41 @@ public final class ToolForwarding {
             case "Write" -> {
                 String content = in.path("content").asString("");
                 long lines = content.isEmpty() ? 0 : content.lines().count();
-                return new Outcome.Post(null, CardColor.GREY, "**Write: " + HandoffCards.escape(relative(
-                        in.path("file_path").asString(""), projectDir)) + "**\nCreated file (" + lines + " lines)");
+                return new Outcome.Post(
+                        null,
+                        CardColor.GREY,
+                        "**Write: "
+                                + HandoffCards.escape(
+                                        relative(in.path("file_path").asString(""), projectDir)) + "**\nCreated file ("
+                                + lines + " lines)");
             }
             case "Bash" -> {
                 return bash(in, response);
             }
             case "TeamCreate" -> {
                 List<String> members = new ArrayList<>();
-                in.path("members").forEach(m -> members.add(m.isString() ? m.asString() : m.path("name").asString("")));
-                return new Outcome.Post(null, CardColor.GREY, "**Team created: " + HandoffCards.escape(in.path("team_name")
-                        .asString(in.path("name").asString(""))) + "**"
-                        + (members.isEmpty() ? "" : "\n" + HandoffCards.escape(String.join(", ", members))));
+                in.path("members")
+                        .forEach(m -> members.add(
+                                m.isString() ? m.asString() : m.path("name").asString("")));
+                return new Outcome.Post(
+                        null,
+                        CardColor.GREY,
+                        "**Team created: "
+                                + HandoffCards.escape(in.path("team_name")
+                                        .asString(in.path("name").asString(""))) + "**"
+                                + (members.isEmpty() ? "" : "\n" + HandoffCards.escape(String.join(", ", members))));
             }
             case "SendMessage" -> {
-                String to = first(in.path("recipient").asString(""), in.path("to").asString(""));
-                String text = first(in.path("summary").asString(""), in.path("message").asString(""));
-                return new Outcome.Post(null, CardColor.GREY, to.isEmpty() ? "**Broadcast:** " + HandoffCards.escape(cut(text, 300))
-                        : "→ " + HandoffCards.escape(to) + ": " + HandoffCards.escape(cut(text, 300)));
+                String to =
+                        first(in.path("recipient").asString(""), in.path("to").asString(""));
+                String text = first(
+                        in.path("summary").asString(""), in.path("message").asString(""));
+                return new Outcome.Post(
+                        null,
+                        CardColor.GREY,
+                        to.isEmpty()
+                                ? "**Broadcast:** " + HandoffCards.escape(cut(text, 300))
+                                : "→ " + HandoffCards.escape(to) + ": " + HandoffCards.escape(cut(text, 300)));
             }
             case "TeamDelete" -> {
                 return new Outcome.Post(null, CardColor.GREY, "**Team dissolved**");
@@ -160,7 +211,8 @@ public final class ToolForwarding {
         List<String> removed = new ArrayList<>();
         List<String> added = new ArrayList<>();
         for (JsonNode e : edits) {
-            LineDiff d = LineDiff.of(e.path("old_string").asString(""), e.path("new_string").asString(""));
+            LineDiff d = LineDiff.of(
+                    e.path("old_string").asString(""), e.path("new_string").asString(""));
             removed.addAll(d.removed());
             added.addAll(d.added());
         }
@@ -168,14 +220,16 @@ public final class ToolForwarding {
             return new Outcome.Skip("the edit changed nothing");
         }
         String lang = language(file);
-        StringBuilder md = new StringBuilder("**Edit: ").append(HandoffCards.escape(relative(file, projectDir))).append("**");
+        StringBuilder md = new StringBuilder("**Edit: ")
+                .append(HandoffCards.escape(relative(file, projectDir)))
+                .append("**");
         if (!removed.isEmpty()) {
-            md.append("\n<font color='red'>Removed:</font>\n").append(fence(cut(String.join("\n", removed),
-                    MAX_OUTPUT / 2), lang));
+            md.append("\n<font color='red'>Removed:</font>\n")
+                    .append(fence(cut(String.join("\n", removed), MAX_OUTPUT / 2), lang));
         }
         if (!added.isEmpty()) {
-            md.append("\n<font color='green'>Added:</font>\n").append(fence(cut(String.join("\n", added),
-                    MAX_OUTPUT / 2), lang));
+            md.append("\n<font color='green'>Added:</font>\n")
+                    .append(fence(cut(String.join("\n", added), MAX_OUTPUT / 2), lang));
         }
         return new Outcome.Post(null, CardColor.GREY, md.toString());
     }
@@ -188,14 +242,20 @@ public final class ToolForwarding {
         if (output.isBlank() && exit == 0) {
             return new Outcome.Skip("no output");
         }
-        String label = "**$ " + HandoffCards.escape(cut(first(in.path("description").asString(""), in.path("command").asString("")),
-                80)) + "**";
+        String label = "**$ "
+                + HandoffCards.escape(cut(
+                        first(
+                                in.path("description").asString(""),
+                                in.path("command").asString("")),
+                        80))
+                + "**";
         String body;
         String plain = AnsiMarkdown.strip(output);
         if (plain.startsWith("diff --git")) {
             LineDiff d = gitDiff(plain);
-            body = "<font color='red'>Removed:</font>\n" + fence(cut(String.join("\n", d.removed()), MAX_OUTPUT / 2),
-                    "diff") + "\n<font color='green'>Added:</font>\n"
+            body = "<font color='red'>Removed:</font>\n"
+                    + fence(cut(String.join("\n", d.removed()), MAX_OUTPUT / 2), "diff")
+                    + "\n<font color='green'>Added:</font>\n"
                     + fence(cut(String.join("\n", d.added()), MAX_OUTPUT / 2), "diff");
         } else if (AnsiMarkdown.isStyled(output)) {
             // Colours survive only outside a code block, so coloured output is sent as (inert) text.

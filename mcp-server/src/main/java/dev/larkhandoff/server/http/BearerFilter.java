@@ -33,17 +33,22 @@ final class BearerFilter implements Filter {
             return;
         }
         // The header's value is the secret or a guess at it: log only that it was missing or wrong.
-        refusals.refused("refused {} {}: {} bearer token", request.getMethod(), request.getRequestURI(),
+        refusals.refused(
+                "refused {} {}: {} bearer token",
+                request.getMethod(),
+                request.getRequestURI(),
                 request.getHeader("Authorization") == null ? "no" : "wrong");
         HttpServletResponse response = (HttpServletResponse) res;
         response.setStatus(HttpServletResponse.SC_UNAUTHORIZED);
         response.setHeader("WWW-Authenticate", "Bearer");
         response.setContentType("application/json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write(ServerJson.mapper().createObjectNode()
-                .put("error", "unauthorized")
-                .put("message", "send Authorization: Bearer <token from http.token in the lark-handoff home>")
-                .toString());
+        response.getWriter()
+                .write(ServerJson.mapper()
+                        .createObjectNode()
+                        .put("error", "unauthorized")
+                        .put("message", "send Authorization: Bearer <token from http.token in the lark-handoff home>")
+                        .toString());
     }
 
     private static String presented(String header) {

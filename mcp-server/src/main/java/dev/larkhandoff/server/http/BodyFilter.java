@@ -72,8 +72,8 @@ final class BodyFilter implements Filter {
         }
         Request core = ServletContextRequest.getServletContextRequest(request);
         More more = new More(core);
-        ByteArrayOutputStream body = new ByteArrayOutputStream((int) Math.max(0, Math.min(
-                request.getContentLengthLong(), limits.maxBody())));
+        ByteArrayOutputStream body = new ByteArrayOutputStream(
+                (int) Math.max(0, Math.min(request.getContentLengthLong(), limits.maxBody())));
         boolean waiting = false;
         boolean graceUsed = false;
         long deadline = 0;
@@ -89,7 +89,11 @@ final class BodyFilter implements Filter {
                     }
                     if (!waiting) {
                         if (!slow.tryAcquire()) {
-                            refuse(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "busy",
+                            refuse(
+                                    request,
+                                    response,
+                                    HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                                    "busy",
                                     "too many request bodies are arriving slowly at once; try again");
                             return;
                         }
@@ -97,8 +101,13 @@ final class BodyFilter implements Filter {
                         deadline = System.nanoTime() + limits.bodyDeadline().toNanos();
                     }
                     if (!more.await(deadline)) {
-                        refuse(request, response, HttpServletResponse.SC_REQUEST_TIMEOUT, "body_timeout",
-                                "the request body did not arrive within " + limits.bodyDeadline().toSeconds() + " s");
+                        refuse(
+                                request,
+                                response,
+                                HttpServletResponse.SC_REQUEST_TIMEOUT,
+                                "body_timeout",
+                                "the request body did not arrive within "
+                                        + limits.bodyDeadline().toSeconds() + " s");
                         return;
                     }
                     continue;
@@ -124,7 +133,11 @@ final class BodyFilter implements Filter {
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-            refuse(request, response, HttpServletResponse.SC_SERVICE_UNAVAILABLE, "shutting_down",
+            refuse(
+                    request,
+                    response,
+                    HttpServletResponse.SC_SERVICE_UNAVAILABLE,
+                    "shutting_down",
                     "the daemon is shutting down");
             return;
         } finally {
@@ -168,20 +181,29 @@ final class BodyFilter implements Filter {
     }
 
     private void tooLarge(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        refuse(request, response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "too_large",
+        refuse(
+                request,
+                response,
+                HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE,
+                "too_large",
                 "the request body is over the daemon's limit of " + limits.maxBody() + " bytes");
     }
 
-    private void refuse(HttpServletRequest request, HttpServletResponse response, int status, String error,
-            String message) throws IOException {
+    private void refuse(
+            HttpServletRequest request, HttpServletResponse response, int status, String error, String message)
+            throws IOException {
         refusals.refused("refused {} {}: {}", request.getMethod(), request.getRequestURI(), message);
         // Whatever is left of the body is not read: the connection cannot be reused.
         response.setHeader("Connection", "close");
         response.setStatus(status);
         response.setContentType("application/json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write(ServerJson.mapper().createObjectNode()
-                .put("error", error).put("message", message).toString());
+        response.getWriter()
+                .write(ServerJson.mapper()
+                        .createObjectNode()
+                        .put("error", error)
+                        .put("message", message)
+                        .toString());
         log.debug("refused with {}", status);
     }
 

@@ -1,7 +1,7 @@
 package dev.larkhandoff.server.http;
 
-import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.hooks.Hooks;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
@@ -40,7 +40,8 @@ final class HookServlet extends HttpServlet {
         }
         JsonNode input;
         try {
-            input = ServerJson.mapper().readTree(new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
+            input = ServerJson.mapper()
+                    .readTree(new String(req.getInputStream().readAllBytes(), StandardCharsets.UTF_8));
         } catch (JacksonException e) {
             res.sendError(400, "the body is not the hook's JSON: " + e.getOriginalMessage());
             return;
@@ -48,8 +49,11 @@ final class HookServlet extends HttpServlet {
         res.setContentType("application/json");
         res.setCharacterEncoding("UTF-8");
         try {
-            var out = hooks.handle(event, input, new Hooks.Caller(header(req, "X-Lark-Handoff-Session-Id"),
-                    header(req, "X-Lark-Handoff-Project-Dir")));
+            var out = hooks.handle(
+                    event,
+                    input,
+                    new Hooks.Caller(
+                            header(req, "X-Lark-Handoff-Session-Id"), header(req, "X-Lark-Handoff-Project-Dir")));
             if (out.isPresent()) {
                 res.getWriter().write(out.get().toString());
             }

@@ -2,7 +2,6 @@ package dev.larkhandoff.server.http;
 
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.server.mcp.McpSurface;
 import io.modelcontextprotocol.spec.McpSchema;
 import io.modelcontextprotocol.spec.McpStreamableServerTransport;
 import java.util.Map;
@@ -61,7 +60,8 @@ final class HttpCalls {
     /** A notification from the client; a cancel stops its call and drops a result not written yet. */
     void notification(String mcpSessionId, McpSchema.JSONRPCNotification notification) {
         if (!CANCELLED.equals(notification.method())
-                || !(notification.params() instanceof Map<?, ?> params) || params.get("requestId") == null) {
+                || !(notification.params() instanceof Map<?, ?> params)
+                || params.get("requestId") == null) {
             return;
         }
         String key = keyOf(params.get("requestId"));
@@ -91,12 +91,14 @@ final class HttpCalls {
             }
 
             private Mono<Void> settleOn(McpSchema.JSONRPCMessage message, Mono<Void> send) {
-                if (!(message instanceof McpSchema.JSONRPCResponse response) || response.id() == null
+                if (!(message instanceof McpSchema.JSONRPCResponse response)
+                        || response.id() == null
                         || awaitingWrite.isEmpty()) {
                     return send;
                 }
                 String k = mcpSessionId + "\u0000" + keyOf(response.id());
-                return send.doOnSuccess(v -> settle(k, true)).doOnError(e -> settle(k, false))
+                return send.doOnSuccess(v -> settle(k, true))
+                        .doOnError(e -> settle(k, false))
                         .doOnCancel(() -> settle(k, false));
             }
 

@@ -1,12 +1,12 @@
 package dev.larkhandoff.server.http;
 
-import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.session.SessionRegistry;
-import dev.larkhandoff.server.tool.ToolCatalog;
-import dev.larkhandoff.server.tool.ToolCall;
-import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.hooks.HookHandler;
 import dev.larkhandoff.server.mcp.McpSurface;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.tool.ToolCall;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
 import io.modelcontextprotocol.common.McpTransportContext;
 import io.modelcontextprotocol.json.McpJsonMapper;
 import io.modelcontextprotocol.json.jackson3.JacksonMcpJsonMapper;
@@ -80,8 +80,8 @@ public final class HttpFront implements AutoCloseable {
     private final HttpSessions sessions;
     private final AtomicBoolean closed = new AtomicBoolean();
 
-    private HttpFront(Server jetty, ServerConnector connector, Path socket, List<McpSyncServer> servers,
-            HttpSessions sessions) {
+    private HttpFront(
+            Server jetty, ServerConnector connector, Path socket, List<McpSyncServer> servers, HttpSessions sessions) {
         this.jetty = jetty;
         this.connector = connector;
         this.socket = socket;
@@ -95,50 +95,96 @@ public final class HttpFront implements AutoCloseable {
      * @param afterRegistered runs after each HTTP session registers (the router replays pending messages then)
      * @param version the daemon's version, which the MCP server reports
      */
-    public static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version) throws IOException {
+    public static HttpFront start(
+            Path home,
+            int port,
+            ToolCatalog catalog,
+            SessionRegistry registry,
+            Runnable afterRegistered,
+            String version)
+            throws IOException {
         return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, HookHandler.NONE);
     }
 
     /** As {@link #start(Path, int, ToolCatalog, SessionRegistry, Runnable, String)}, answering hooks at {@code /hooks/<Event>}. */
-    public static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, HookHandler hooks) throws IOException {
+    public static HttpFront start(
+            Path home,
+            int port,
+            ToolCatalog catalog,
+            SessionRegistry registry,
+            Runnable afterRegistered,
+            String version,
+            HookHandler hooks)
+            throws IOException {
         return start(home, port, catalog, registry, afterRegistered, version, Timing.DEFAULT, hooks);
     }
 
-
-
-    static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, Timing timing) throws IOException {
+    static HttpFront start(
+            Path home,
+            int port,
+            ToolCatalog catalog,
+            SessionRegistry registry,
+            Runnable afterRegistered,
+            String version,
+            Timing timing)
+            throws IOException {
         return start(home, port, catalog, registry, afterRegistered, version, timing, HookHandler.NONE);
     }
 
-    static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, Timing timing, HookHandler hooks) throws IOException {
+    static HttpFront start(
+            Path home,
+            int port,
+            ToolCatalog catalog,
+            SessionRegistry registry,
+            Runnable afterRegistered,
+            String version,
+            Timing timing,
+            HookHandler hooks)
+            throws IOException {
         return start(home, port, catalog, registry, afterRegistered, version, timing, hooks, HttpLimits.DEFAULT);
     }
 
-    static HttpFront start(Path home, int port, ToolCatalog catalog, SessionRegistry registry,
-            Runnable afterRegistered, String version, Timing timing, HookHandler hooks, HttpLimits limits)
+    static HttpFront start(
+            Path home,
+            int port,
+            ToolCatalog catalog,
+            SessionRegistry registry,
+            Runnable afterRegistered,
+            String version,
+            Timing timing,
+            HookHandler hooks,
+            HttpLimits limits)
             throws IOException {
         HttpToken token = HttpToken.loadOrCreate(home);
         HttpSessions sessions = new HttpSessions(registry, afterRegistered, version);
         McpJsonMapper json = new JacksonMcpJsonMapper(ServerJson.mapper());
         var streamable = HttpServletStreamableServerTransportProvider.builder()
-                .jsonMapper(json).mcpEndpoint(MCP_PATH).contextExtractor(HttpFront::identity)
-                .securityValidator(REBINDING).keepAliveInterval(timing.keepAlive())
-                .sessionSweepInterval(timing.sessionSweep()).maxRequestSize(limits.maxBody())
+                .jsonMapper(json)
+                .mcpEndpoint(MCP_PATH)
+                .contextExtractor(HttpFront::identity)
+                .securityValidator(REBINDING)
+                .keepAliveInterval(timing.keepAlive())
+                .sessionSweepInterval(timing.sessionSweep())
+                .maxRequestSize(limits.maxBody())
                 .build();
         var sse = HttpServletSseServerTransportProvider.builder()
-                .jsonMapper(json).sseEndpoint(SSE_PATH).messageEndpoint(MESSAGE_PATH)
+                .jsonMapper(json)
+                .sseEndpoint(SSE_PATH)
+                .messageEndpoint(MESSAGE_PATH)
                 .contextExtractor(HttpFront::identity)
-                .securityValidator(REBINDING).keepAliveInterval(timing.keepAlive()).maxRequestSize(limits.maxBody())
+                .securityValidator(REBINDING)
+                .keepAliveInterval(timing.keepAlive())
+                .maxRequestSize(limits.maxBody())
                 .build();
-        HttpCalls calls = new HttpCalls((mcpSessionId, key) -> sessions.link(mcpSessionId)
-                .ifPresent(link -> registry.calls().cancel(link, key)));
+        HttpCalls calls = new HttpCalls((mcpSessionId, key) ->
+                sessions.link(mcpSessionId).ifPresent(link -> registry.calls().cancel(link, key)));
         List<McpServerFeatures.SyncToolSpecification> tools = tools(catalog, sessions, registry, calls);
         List<McpSyncServer> servers = List.of(
-                mcpServer(McpServer.sync(new ObservedStreamableProvider(streamable, sessions, calls)), json, tools, version),
+                mcpServer(
+                        McpServer.sync(new ObservedStreamableProvider(streamable, sessions, calls)),
+                        json,
+                        tools,
+                        version),
                 mcpServer(McpServer.sync(new ObservedSseProvider(sse, sessions)), json, tools, version));
 
         Server jetty = new Server(threads());
@@ -162,7 +208,12 @@ public final class HttpFront implements AutoCloseable {
             }
             throw new IllegalStateException("cannot start the HTTP MCP front: " + e.getMessage(), e);
         }
-        log.info("HTTP MCP front listening on {}{} and {}{}, and on {}", front.url(), MCP_PATH, front.url(), SSE_PATH,
+        log.info(
+                "HTTP MCP front listening on {}{} and {}{}, and on {}",
+                front.url(),
+                MCP_PATH,
+                front.url(),
+                SSE_PATH,
                 socket);
         return front;
     }
@@ -251,34 +302,62 @@ public final class HttpFront implements AutoCloseable {
      * result that hands over messages is settled when the SDK writes its response (Streamable HTTP), or at once where
      * the request cannot be matched to its response (legacy SSE).
      */
-    private static List<McpServerFeatures.SyncToolSpecification> tools(ToolCatalog catalog, HttpSessions sessions,
-            SessionRegistry registry, HttpCalls calls) {
-        return catalog.specs().stream().map(spec -> McpSurface.tool(spec, (exchange, requestKey, call) -> sessions
-                .callerOf(exchange.sessionId(), exchange.transportContext())
-                .flatMap(caller -> sessions.link(exchange.sessionId()).map(link -> {
-                    Object fromBody = exchange.transportContext() == null ? null
-                            : exchange.transportContext().get(McpSurface.REQUEST_KEY);
-                    String known = requestKey != null ? requestKey : fromBody == null ? null : fromBody.toString();
-                    String key = known != null ? known : java.util.UUID.randomUUID().toString();
-                    ToolResult result = registry.calls().call(link, key, caller, spec.name(),
-                            () -> catalog.call(spec.name(), new ToolCall(caller, call.arguments(), call.progress())));
-                    if (result.needsReceipt()) {
-                        if (known != null && HttpSessions.STREAMABLE.equals(link.transport())) {
-                            calls.awaitWrite(exchange.sessionId(), known, result.receipt());
-                        } else {
-                            // Legacy SSE answers on its event stream, where the response is not observed.
-                            result.receipt().written();
-                        }
-                    }
-                    return result;
-                }))
-                .orElseGet(() -> ToolResult.error("This MCP session is no longer registered with the lark-handoff "
-                        + "daemon; reconnect to start a new one."))))
+    private static List<McpServerFeatures.SyncToolSpecification> tools(
+            ToolCatalog catalog, HttpSessions sessions, SessionRegistry registry, HttpCalls calls) {
+        return catalog.specs().stream()
+                .map(spec -> McpSurface.tool(
+                        spec,
+                        (exchange, requestKey, call) -> sessions.callerOf(
+                                        exchange.sessionId(), exchange.transportContext())
+                                .flatMap(caller -> sessions.link(exchange.sessionId())
+                                        .map(link -> {
+                                            Object fromBody = exchange.transportContext() == null
+                                                    ? null
+                                                    : exchange.transportContext()
+                                                            .get(McpSurface.REQUEST_KEY);
+                                            String known = requestKey != null
+                                                    ? requestKey
+                                                    : fromBody == null ? null : fromBody.toString();
+                                            String key = known != null
+                                                    ? known
+                                                    : java.util
+                                                            .UUID
+                                                            .randomUUID()
+                                                            .toString();
+                                            ToolResult result = registry.calls()
+                                                    .call(
+                                                            link,
+                                                            key,
+                                                            caller,
+                                                            spec.name(),
+                                                            () -> catalog.call(
+                                                                    spec.name(),
+                                                                    new ToolCall(
+                                                                            caller,
+                                                                            call.arguments(),
+                                                                            call.progress())));
+                                            if (result.needsReceipt()) {
+                                                if (known != null && HttpSessions.STREAMABLE.equals(link.transport())) {
+                                                    calls.awaitWrite(exchange.sessionId(), known, result.receipt());
+                                                } else {
+                                                    // Legacy SSE answers on its event stream, where the response is not
+                                                    // observed.
+                                                    result.receipt().written();
+                                                }
+                                            }
+                                            return result;
+                                        }))
+                                .orElseGet(() -> ToolResult.error(
+                                        "This MCP session is no longer registered with the lark-handoff "
+                                                + "daemon; reconnect to start a new one."))))
                 .toList();
     }
 
-    private static McpSyncServer mcpServer(McpServer.SyncSpecification<?> spec, McpJsonMapper json,
-            List<McpServerFeatures.SyncToolSpecification> tools, String version) {
+    private static McpSyncServer mcpServer(
+            McpServer.SyncSpecification<?> spec,
+            McpJsonMapper json,
+            List<McpServerFeatures.SyncToolSpecification> tools,
+            String version) {
         return spec.serverInfo(McpSurface.SERVER_NAME, version)
                 .instructions(McpSurface.INSTRUCTIONS)
                 .capabilities(McpSurface.capabilities())
@@ -289,8 +368,13 @@ public final class HttpFront implements AutoCloseable {
                 .build();
     }
 
-    private static ServletContextHandler servlets(HttpToken token, HttpSessions sessions, HttpServlet streamable,
-            HttpServlet sse, HookHandler hooks, HttpLimits limits) {
+    private static ServletContextHandler servlets(
+            HttpToken token,
+            HttpSessions sessions,
+            HttpServlet streamable,
+            HttpServlet sse,
+            HookHandler hooks,
+            HttpLimits limits) {
         ServletContextHandler context = new ServletContextHandler("/");
         RefusalLog refusals = RefusalLog.perMinute(LoggerFactory.getLogger(RefusalLog.class));
         context.addFilter(asyncFilter(new BearerFilter(token, refusals)), "/*", EnumSet.of(DispatcherType.REQUEST));

@@ -39,8 +39,10 @@ record HttpIdentity(String declaredSessionId, Role role, Map<String, String> met
                 }
             }
         }
-        return new HttpIdentity(declared,
-                role != null && role.strip().equalsIgnoreCase("dispatcher") ? Role.DISPATCHER : Role.SESSION, metadata);
+        return new HttpIdentity(
+                declared,
+                role != null && role.strip().equalsIgnoreCase("dispatcher") ? Role.DISPATCHER : Role.SESSION,
+                metadata);
     }
 
     /**

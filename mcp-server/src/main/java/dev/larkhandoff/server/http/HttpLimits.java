@@ -9,6 +9,6 @@ import java.time.Duration;
  */
 record HttpLimits(int maxBody, int slowBodies, Duration bodyDeadline, Duration idleTimeout) {
 
-    static final HttpLimits DEFAULT = new HttpLimits(16 * 1024 * 1024, 32, Duration.ofSeconds(30),
-            Duration.ofSeconds(30));
+    static final HttpLimits DEFAULT =
+            new HttpLimits(16 * 1024 * 1024, 32, Duration.ofSeconds(30), Duration.ofSeconds(30));
 }

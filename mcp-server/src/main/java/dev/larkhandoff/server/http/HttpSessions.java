@@ -44,8 +44,10 @@ final class HttpSessions {
         if (identity != null) {
             register(link, identity);
         } else {
-            log.warn("{} session {} started outside a request; it registers at its first tool call",
-                    transport, mcpSessionId);
+            log.warn(
+                    "{} session {} started outside a request; it registers at its first tool call",
+                    transport,
+                    mcpSessionId);
         }
     }
 
@@ -100,11 +102,15 @@ final class HttpSessions {
     private void register(HttpSessionLink link, HttpIdentity identity) {
         LiveSession session = identity.session(link.mcpSessionId(), link.transport(), version);
         synchronized (link) {
-            registry.register(session, DeliveryMode.PULL, ServerJson.mapper().writeValueAsString(session.metadata()),
-                    link);
+            registry.register(
+                    session, DeliveryMode.PULL, ServerJson.mapper().writeValueAsString(session.metadata()), link);
             link.registeredAs(session.sessionId());
         }
-        log.info("{} session {} registered as {} ({})", link.transport(), link.mcpSessionId(), session.sessionId(),
+        log.info(
+                "{} session {} registered as {} ({})",
+                link.transport(),
+                link.mcpSessionId(),
+                session.sessionId(),
                 session.role());
         afterRegistered.run();
     }

@@ -36,8 +36,7 @@ public final class HttpToken {
     private volatile Read current;
 
     /** The token as last read, and which version of the file it came from. */
-    private record Read(byte[] token, Object fileKey, FileTime modified) {
-    }
+    private record Read(byte[] token, Object fileKey, FileTime modified) {}
 
     private HttpToken(Path file, Read current) {
         this.file = file;
@@ -86,7 +85,8 @@ public final class HttpToken {
         Read last = current;
         try {
             BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
-            if (Objects.equals(now.fileKey(), last.fileKey()) && now.lastModifiedTime().equals(last.modified())) {
+            if (Objects.equals(now.fileKey(), last.fileKey())
+                    && now.lastModifiedTime().equals(last.modified())) {
                 return last;
             }
             Read changed = read(file);

@@ -24,7 +24,10 @@ final class ObservedSseProvider implements McpServerTransportProvider {
         delegate.setSessionFactory(transport -> {
             // Runs on the servlet thread of the GET that opens the stream, before the endpoint event is sent.
             McpServerSession session = factory.create(transport);
-            sessions.started(HttpSessions.SSE, session.getId(), RequestScope.currentIdentity(),
+            sessions.started(
+                    HttpSessions.SSE,
+                    session.getId(),
+                    RequestScope.currentIdentity(),
                     () -> session.closeGracefully().subscribe());
             RequestScope.sseSessionStarted(session.getId());
             return session;

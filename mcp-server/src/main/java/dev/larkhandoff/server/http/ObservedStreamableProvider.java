@@ -29,13 +29,18 @@ final class ObservedStreamableProvider implements McpStreamableServerTransportPr
             var init = factory.startSession(initializeRequest);
             String id = init.session().getId();
             HttpIdentity identity = RequestScope.currentIdentity();
-            EndObservingSession observed = new EndObservingSession(init.session(), () -> {
-                calls.ended(id);
-                sessions.ended(id);
-            }, calls);
-            return new McpStreamableServerSession.McpStreamableServerSessionInit(observed, init.initResult()
-                    .doOnSuccess(result -> sessions.started(HttpSessions.STREAMABLE, id, identity,
-                            observed::closeQuietly)));
+            EndObservingSession observed = new EndObservingSession(
+                    init.session(),
+                    () -> {
+                        calls.ended(id);
+                        sessions.ended(id);
+                    },
+                    calls);
+            return new McpStreamableServerSession.McpStreamableServerSessionInit(
+                    observed,
+                    init.initResult()
+                            .doOnSuccess(result ->
+                                    sessions.started(HttpSessions.STREAMABLE, id, identity, observed::closeQuietly)));
         });
     }
 

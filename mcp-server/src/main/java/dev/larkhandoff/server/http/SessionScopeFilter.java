@@ -53,10 +53,12 @@ final class SessionScopeFilter implements Filter {
         response.setStatus(HttpServletResponse.SC_NOT_FOUND);
         response.setContentType("application/json");
         response.setCharacterEncoding(StandardCharsets.UTF_8.name());
-        response.getWriter().write(ServerJson.mapper().createObjectNode()
-                .put("error", "session_closed")
-                .put("message", "this MCP session was closed by the lark-handoff daemon; start a new one")
-                .toString());
+        response.getWriter()
+                .write(ServerJson.mapper()
+                        .createObjectNode()
+                        .put("error", "session_closed")
+                        .put("message", "this MCP session was closed by the lark-handoff daemon; start a new one")
+                        .toString());
     }
 
     /** An SSE stream's end, however it comes: client gone, write failure, or the server closing it. */

@@ -70,15 +70,22 @@ public final class DaemonClient implements AutoCloseable {
      *
      * @throws IOException when no daemon answers on this home's socket, or it does not complete the handshake
      */
-    public static DaemonClient connect(Path home, SessionIdentity identity, String version, long pid,
-            BiConsumer<DaemonClient, Delivery> onDeliver, Runnable onClosed, Duration timeout) throws IOException {
+    public static DaemonClient connect(
+            Path home,
+            SessionIdentity identity,
+            String version,
+            long pid,
+            BiConsumer<DaemonClient, Delivery> onDeliver,
+            Runnable onClosed,
+            Duration timeout)
+            throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, identity.sessionId(), FrameDecoder.DEFAULT_MAX_FRAME);
         DaemonClient client = new DaemonClient(connection, onDeliver, onClosed);
         client.start();
         try {
             client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            connection.send(new Register(identity.sessionId(), identity.role(), pid, version,
-                    identity.deliveryMode(), identity.metadata()));
+            connection.send(new Register(
+                    identity.sessionId(), identity.role(), pid, version, identity.deliveryMode(), identity.metadata()));
             client.registered.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return client;
         } catch (InterruptedException e) {
@@ -97,7 +104,7 @@ public final class DaemonClient implements AutoCloseable {
      */
     public static DaemonClient probe(Path home, Duration timeout) throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, "probe", FrameDecoder.DEFAULT_MAX_FRAME);
-        DaemonClient client = new DaemonClient(connection, (c, m) -> { }, () -> { });
+        DaemonClient client = new DaemonClient(connection, (c, m) -> {}, () -> {});
         client.start();
         try {
             client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -138,8 +145,8 @@ public final class DaemonClient implements AutoCloseable {
      * (or its completing by a timeout) cancels the call in the daemon. A result that hands over messages carries a
      * receipt: settle it once the result was written to the agent, or not.
      */
-    public CompletableFuture<ToolResult> callTool(String name, Map<String, Object> arguments,
-            ToolCall.Progress progress) {
+    public CompletableFuture<ToolResult> callTool(
+            String name, Map<String, Object> arguments, ToolCall.Progress progress) {
         String id = UUID.randomUUID().toString();
         CompletableFuture<ToolResult> result = new CompletableFuture<>();
         inFlight.put(id, result);

@@ -56,10 +56,11 @@ public final class DaemonIpc {
     private final RunningCalls calls;
     /** Results sent that hand over messages, by connection and call id, until the proxy says they were written. */
     private final Map<String, ToolResult.Receipt> unsettled = new ConcurrentHashMap<>();
+
     private final Hello hello;
     private final BiConsumer<String, String> onAck;
     private final Runnable afterRegistered;
-    private volatile Consumer<String> onShutdownRequested = reason -> { };
+    private volatile Consumer<String> onShutdownRequested = reason -> {};
     private volatile HookHandler hooks = HookHandler.NONE;
 
     /**
@@ -68,8 +69,13 @@ public final class DaemonIpc {
      * @param afterRegistered runs once a session's registration is confirmed to it (the router replays then, so
      *                        deliveries never overtake the confirmation)
      */
-    public DaemonIpc(SessionRegistry registry, ToolCatalog tools, ExecutorService toolRunner,
-            Hello hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
+    public DaemonIpc(
+            SessionRegistry registry,
+            ToolCatalog tools,
+            ExecutorService toolRunner,
+            Hello hello,
+            BiConsumer<String, String> onAck,
+            Runnable afterRegistered) {
         this.registry = registry;
         this.tools = tools;
         this.toolRunner = toolRunner;
@@ -80,8 +86,13 @@ public final class DaemonIpc {
     }
 
     /** As above, with the greeting's fields (version, pid, started_at) as JSON. */
-    public DaemonIpc(SessionRegistry registry, ToolCatalog tools, ExecutorService toolRunner,
-            ObjectNode hello, BiConsumer<String, String> onAck, Runnable afterRegistered) {
+    public DaemonIpc(
+            SessionRegistry registry,
+            ToolCatalog tools,
+            ExecutorService toolRunner,
+            ObjectNode hello,
+            BiConsumer<String, String> onAck,
+            Runnable afterRegistered) {
         this(registry, tools, toolRunner, IpcCodec.hello(hello), onAck, afterRegistered);
     }
 
@@ -143,8 +154,7 @@ public final class DaemonIpc {
             if (message instanceof IpcMessage.ToDaemon m) {
                 m.dispatchTo(this);
             } else {
-                log.debug("ignoring a {} message from {}: only the daemon sends it", message.type(),
-                        connection.name());
+                log.debug("ignoring a {} message from {}: only the daemon sends it", message.type(), connection.name());
             }
         }
 
@@ -223,7 +233,8 @@ public final class DaemonIpc {
         JsonNode output = null;
         String error = null;
         try {
-            output = hooks.handle(m.event(), m.input(), new Hooks.Caller(m.sessionId(), m.projectDir())).orElse(null);
+            output = hooks.handle(m.event(), m.input(), new Hooks.Caller(m.sessionId(), m.projectDir()))
+                    .orElse(null);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         } catch (RuntimeException e) {
@@ -253,7 +264,12 @@ public final class DaemonIpc {
         String name = m.name();
         String caller = registry.sessionOf(connection).orElse(null);
         ToolCall.Progress progress = (done, total, text) -> connection.send(new ToolProgress(id, done, total, text));
-        calls.start(toolRunner, connection, id, caller, name,
+        calls.start(
+                toolRunner,
+                connection,
+                id,
+                caller,
+                name,
                 () -> tools.call(name, new ToolCall(caller, m.arguments(), progress)),
                 result -> sendResult(connection, id, result));
     }
@@ -271,7 +287,8 @@ public final class DaemonIpc {
         IpcConnection.Sent sent = connection.trySend(reply);
         if (sent == IpcConnection.Sent.TOO_LARGE) {
             settleDropped(connection, id, result);
-            log.warn("a tool result of {} bytes does not fit in a frame; answering an error instead",
+            log.warn(
+                    "a tool result of {} bytes does not fit in a frame; answering an error instead",
                     IpcCodec.toBytes(reply).length);
             String text = "the result was too large to send (over " + FrameDecoder.DEFAULT_MAX_FRAME / (1024 * 1024)
                     + " MiB); nothing in it was consumed. Ask for less (a smaller limit) and call again.";

@@ -52,6 +52,7 @@ public final class DaemonSocket implements AutoCloseable {
     private volatile ServerSocketChannel server;
     /** The identity of the socket file this daemon bound, to tell it from a file put in its place. */
     private volatile Object boundFile;
+
     private volatile boolean closed;
     private volatile Consumer<IpcConnection> onAccept;
     private volatile String lastWatchProblem;
@@ -143,19 +144,21 @@ public final class DaemonSocket implements AutoCloseable {
     }
 
     private void acceptOn(ServerSocketChannel channel) {
-        Thread acceptor = new Thread(() -> {
-            while (channel.isOpen()) {
-                try {
-                    admit(channel.accept());
-                } catch (IOException e) {
-                    if (channel.isOpen()) {
-                        // Out of file descriptors, say: warn and let it pass rather than spin.
-                        log.warn("accept on {} failed: {}", path, e.toString());
-                        pause(Duration.ofMillis(100));
+        Thread acceptor = new Thread(
+                () -> {
+                    while (channel.isOpen()) {
+                        try {
+                            admit(channel.accept());
+                        } catch (IOException e) {
+                            if (channel.isOpen()) {
+                                // Out of file descriptors, say: warn and let it pass rather than spin.
+                                log.warn("accept on {} failed: {}", path, e.toString());
+                                pause(Duration.ofMillis(100));
+                            }
+                        }
                     }
-                }
-            }
-        }, "daemon-socket-accept");
+                },
+                "daemon-socket-accept");
         acceptor.setDaemon(true);
         acceptor.start();
     }
@@ -245,7 +248,9 @@ public final class DaemonSocket implements AutoCloseable {
         for (IpcConnection peer : peers) {
             if (!peer.isOpen()) {
                 peers.remove(peer);
-            } else if (peer.owingFrameFor(now).filter(d -> d.compareTo(limits.stallTimeout()) > 0).isPresent()) {
+            } else if (peer.owingFrameFor(now)
+                    .filter(d -> d.compareTo(limits.stallTimeout()) > 0)
+                    .isPresent()) {
                 warnAboutPeers("closed " + peer.name() + " on " + path + ": no whole message within "
                         + limits.stallTimeout().toSeconds() + " s");
                 peer.close();
@@ -268,7 +273,8 @@ public final class DaemonSocket implements AutoCloseable {
 
     private static Object fileKey(Path path) {
         try {
-            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+            return Files.readAttributes(path, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS)
+                    .fileKey();
         } catch (IOException e) {
             return null;
         }

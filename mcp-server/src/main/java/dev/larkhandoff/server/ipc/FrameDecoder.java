@@ -15,12 +15,14 @@ public final class FrameDecoder {
 
     /** Large enough for a tool result with a long history, small enough that no peer can exhaust memory. */
     public static final int DEFAULT_MAX_FRAME = 8 * 1024 * 1024;
+
     private static final int INITIAL_BODY = 4 * 1024;
 
     private final int maxFrame;
     private final ByteBuffer header = ByteBuffer.allocate(4);
     /** The body read so far, or null between frames. */
     private byte[] body;
+
     private int bodyLength;
     private int filled;
 
@@ -47,8 +49,8 @@ public final class FrameDecoder {
                 int length = header.flip().getInt();
                 header.clear();
                 if (length < 0 || length > maxFrame) {
-                    throw new IpcProtocolException("frame of " + Integer.toUnsignedString(length)
-                            + " bytes exceeds the limit of " + maxFrame);
+                    throw new IpcProtocolException(
+                            "frame of " + Integer.toUnsignedString(length) + " bytes exceeds the limit of " + maxFrame);
                 }
                 body = new byte[Math.min(length, INITIAL_BODY)];
                 bodyLength = length;

@@ -44,8 +44,7 @@ public final class IpcCodec {
 
     private static final JsonMapper JSON = ServerJson.mapper();
 
-    private IpcCodec() {
-    }
+    private IpcCodec() {}
 
     // ---- writing ----
 
@@ -82,8 +81,12 @@ public final class IpcCodec {
 
         @Override
         public void register(Register m) {
-            start(Register.TYPE).put("session_id", m.sessionId()).put("role", m.role().column()).put("pid", m.pid())
-                    .put("version", m.version()).put("delivery", m.delivery().column());
+            start(Register.TYPE)
+                    .put("session_id", m.sessionId())
+                    .put("role", m.role().column())
+                    .put("pid", m.pid())
+                    .put("version", m.version())
+                    .put("delivery", m.delivery().column());
             out.set("metadata", JSON.valueToTree(m.metadata()));
         }
 
@@ -234,30 +237,47 @@ public final class IpcCodec {
         try {
             return switch (type) {
                 case Hello.TYPE -> hello(m);
-                case Register.TYPE -> new Register(m.path("session_id").asString(""),
-                        "dispatcher".equals(m.path("role").asString("")) ? Role.DISPATCHER : Role.SESSION,
-                        m.path("pid").asLong(0), m.path("version").asString(""),
-                        "pull".equals(m.path("delivery").asString("")) ? DeliveryMode.PULL : DeliveryMode.PUSH,
-                        strings(m.path("metadata")));
+                case Register.TYPE ->
+                    new Register(
+                            m.path("session_id").asString(""),
+                            "dispatcher".equals(m.path("role").asString("")) ? Role.DISPATCHER : Role.SESSION,
+                            m.path("pid").asLong(0),
+                            m.path("version").asString(""),
+                            "pull".equals(m.path("delivery").asString("")) ? DeliveryMode.PULL : DeliveryMode.PUSH,
+                            strings(m.path("metadata")));
                 case Registered.TYPE -> new Registered(m.path("session_id").asString(""), tools(m.path("tools")));
                 case ToolRequest.TYPE -> new ToolRequest(id(m), m.path("name").asString(""), arguments(m));
-                case ToolProgress.TYPE -> new ToolProgress(id(m), m.path("progress").asDouble(0),
-                        m.has("total") ? m.get("total").asDouble() : null,
-                        m.has("message") ? m.get("message").asString() : null);
-                case ToolReply.TYPE -> new ToolReply(id(m), m.path("text").asString(""),
-                        m.path("is_error").asBoolean(false), m.path("receipt").asBoolean(false));
+                case ToolProgress.TYPE ->
+                    new ToolProgress(
+                            id(m),
+                            m.path("progress").asDouble(0),
+                            m.has("total") ? m.get("total").asDouble() : null,
+                            m.has("message") ? m.get("message").asString() : null);
+                case ToolReply.TYPE ->
+                    new ToolReply(
+                            id(m),
+                            m.path("text").asString(""),
+                            m.path("is_error").asBoolean(false),
+                            m.path("receipt").asBoolean(false));
                 case Cancel.TYPE -> new Cancel(id(m));
                 case Written.TYPE -> new Written(id(m));
                 case Dropped.TYPE -> new Dropped(id(m));
-                case Deliver.TYPE -> new Deliver(new Delivery(m.path("event_id").asString(""),
-                        m.path("content").asString(""), scalars(m.path("meta"))));
+                case Deliver.TYPE ->
+                    new Deliver(new Delivery(
+                            m.path("event_id").asString(""), m.path("content").asString(""), scalars(m.path("meta"))));
                 case Ack.TYPE -> new Ack(m.path("event_id").asString(""));
-                case HookRequest.TYPE -> new HookRequest(id(m), m.path("event").asString(""), m.path("input"),
-                        m.path("session_id").asString(null), m.path("project_dir").asString(null));
-                case HookReply.TYPE -> new HookReply(id(m), m.get("output"), m.path("error").asString(null));
+                case HookRequest.TYPE ->
+                    new HookRequest(
+                            id(m),
+                            m.path("event").asString(""),
+                            m.path("input"),
+                            m.path("session_id").asString(null),
+                            m.path("project_dir").asString(null));
+                case HookReply.TYPE ->
+                    new HookReply(id(m), m.get("output"), m.path("error").asString(null));
                 case PermissionRequest.TYPE -> new PermissionRequest(id(m), m.path("params"));
-                case PermissionReply.TYPE -> new PermissionReply(id(m),
-                        m.path("output").path("behavior").asString(null));
+                case PermissionReply.TYPE ->
+                    new PermissionReply(id(m), m.path("output").path("behavior").asString(null));
                 case Shutdown.TYPE -> new Shutdown(m.path("reason").asString(null));
                 case ShuttingDown.TYPE -> new ShuttingDown();
                 case ProtocolError.TYPE -> new ProtocolError(m.path("error").asString(""));
@@ -273,7 +293,9 @@ public final class IpcCodec {
      * JSON.
      */
     public static Hello hello(JsonNode fields) {
-        return new Hello(fields.path("version").asString(""), fields.path("pid").asLong(0),
+        return new Hello(
+                fields.path("version").asString(""),
+                fields.path("pid").asLong(0),
                 fields.path("started_at").asString(null));
     }
 
@@ -314,6 +336,7 @@ public final class IpcCodec {
     @SuppressWarnings("unchecked")
     private static Map<String, Object> arguments(JsonNode m) {
         return m.has("arguments") && m.get("arguments").isObject()
-                ? JSON.treeToValue(m.get("arguments"), Map.class) : Map.of();
+                ? JSON.treeToValue(m.get("arguments"), Map.class)
+                : Map.of();
     }
 }

@@ -1,5 +1,7 @@
 package dev.larkhandoff.server.ipc;
 
+import dev.larkhandoff.server.session.Delivery;
+import dev.larkhandoff.server.session.SessionLink;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -10,8 +12,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import dev.larkhandoff.server.session.Delivery;
-import dev.larkhandoff.server.session.SessionLink;
 
 /**
  * One peer on the daemon socket: a reader thread that turns frames into {@link IpcMessage}s for the handler, a
@@ -26,10 +26,11 @@ public final class IpcConnection implements SessionLink, AutoCloseable {
     private final String name;
     private final int maxFrame;
     private final AtomicBoolean closed = new AtomicBoolean();
-    private volatile Consumer<IpcConnection> onClose = c -> { };
+    private volatile Consumer<IpcConnection> onClose = c -> {};
     private Thread reader;
     /** Since when (System.nanoTime) a whole frame is owed: from connecting, or from a frame's first byte. */
     private volatile long owingSince;
+
     private volatile boolean owing = true;
 
     public IpcConnection(SocketChannel channel, String name, int maxFrame) {

@@ -56,8 +56,17 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
     String type();
 
     /** A message from a proxy (or a one-off client) to the daemon. */
-    sealed interface ToDaemon extends IpcMessage permits Register, ToolRequest, Cancel, Written, Dropped, Ack,
-            HookRequest, PermissionRequest, Shutdown, Unknown {
+    sealed interface ToDaemon extends IpcMessage
+            permits Register,
+                    ToolRequest,
+                    Cancel,
+                    Written,
+                    Dropped,
+                    Ack,
+                    HookRequest,
+                    PermissionRequest,
+                    Shutdown,
+                    Unknown {
 
         void dispatchTo(Handler handler);
 
@@ -86,8 +95,17 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
     }
 
     /** A message from the daemon to a proxy (or a one-off client). */
-    sealed interface ToProxy extends IpcMessage permits Hello, Registered, ToolProgress, ToolReply, Deliver,
-            HookReply, PermissionReply, ShuttingDown, ProtocolError, Unknown {
+    sealed interface ToProxy extends IpcMessage
+            permits Hello,
+                    Registered,
+                    ToolProgress,
+                    ToolReply,
+                    Deliver,
+                    HookReply,
+                    PermissionReply,
+                    ShuttingDown,
+                    ProtocolError,
+                    Unknown {
 
         void dispatchTo(Handler handler);
 
@@ -150,8 +168,9 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
      * @param delivery {@code "push"} or {@code "pull"} on the wire; anything else reads as push
      * @param metadata the session's identity bag (teammate name, cwd, …), recorded verbatim; only string values
      */
-    record Register(String sessionId, Role role, long pid, String version, DeliveryMode delivery,
-            Map<String, String> metadata) implements ToDaemon {
+    record Register(
+            String sessionId, Role role, long pid, String version, DeliveryMode delivery, Map<String, String> metadata)
+            implements ToDaemon {
         public static final String TYPE = "register";
 
         public Register {

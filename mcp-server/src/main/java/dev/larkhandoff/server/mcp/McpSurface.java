@@ -26,6 +26,7 @@ public final class McpSurface {
      * approval and takes the first {@link #PERMISSION_ANSWER} (or the terminal's answer, whichever comes first).
      */
     public static final String PERMISSION_CAPABILITY = "claude/channel/permission";
+
     public static final String PERMISSION_REQUEST = "notifications/claude/channel/permission_request";
     public static final String PERMISSION_ANSWER = "notifications/claude/channel/permission";
     /**
@@ -57,8 +58,7 @@ public final class McpSurface {
             `feishu_channel_reclaim` only to recover from a dead owner, and never replay pending messages \
             into another context by hand.""";
 
-    private McpSurface() {
-    }
+    private McpSurface() {}
 
     /** Tools that can change at runtime, and the channel capability Claude Code looks for. */
     public static McpSchema.ServerCapabilities capabilities() {
@@ -73,10 +73,16 @@ public final class McpSurface {
      * client as progress notifications when the request carried a progress token.
      */
     public static McpServerFeatures.SyncToolSpecification tool(ToolSpec spec, Handler call) {
-        McpSchema.Tool tool = McpSchema.Tool.builder().name(spec.name()).description(spec.description())
-                .inputSchema(spec.inputSchema()).build();
-        return McpServerFeatures.SyncToolSpecification.builder().tool(tool)
-                .callHandler((exchange, request) -> result(call.call(exchange, requestKey(request),
+        McpSchema.Tool tool = McpSchema.Tool.builder()
+                .name(spec.name())
+                .description(spec.description())
+                .inputSchema(spec.inputSchema())
+                .build();
+        return McpServerFeatures.SyncToolSpecification.builder()
+                .tool(tool)
+                .callHandler((exchange, request) -> result(call.call(
+                        exchange,
+                        requestKey(request),
                         new ToolCall(null, request.arguments(), progress(exchange, request)))))
                 .build();
     }
@@ -87,7 +93,10 @@ public final class McpSurface {
     }
 
     public static McpSchema.CallToolResult result(ToolResult r) {
-        return McpSchema.CallToolResult.builder().addTextContent(r.text()).isError(r.isError()).build();
+        return McpSchema.CallToolResult.builder()
+                .addTextContent(r.text())
+                .isError(r.isError())
+                .build();
     }
 
     private static ToolCall.Progress progress(McpSyncServerExchange exchange, McpSchema.CallToolRequest request) {

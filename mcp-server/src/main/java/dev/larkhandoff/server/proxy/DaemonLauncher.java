@@ -31,6 +31,7 @@ public final class DaemonLauncher {
     public static final String MAIN_CLASS = "dev.larkhandoff.server.cli.Main";
     /** The daemon's exit status when another daemon holds the home's lock (DaemonCommand.ALREADY_RUNNING). */
     static final int ALREADY_RUNNING = 3;
+
     static final String CONSOLE_LOG = "daemon-console.log";
 
     private final Path home;
@@ -59,8 +60,9 @@ public final class DaemonLauncher {
             return;
         }
         Files.createDirectories(home);
-        try (FileChannel channel = FileChannel.open(home.resolve(START_LOCK), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE); FileLock ignored = channel.lock()) {
+        try (FileChannel channel = FileChannel.open(
+                        home.resolve(START_LOCK), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileLock ignored = channel.lock()) {
             if (DaemonSocket.answers(socket)) {
                 return;
             }
@@ -87,14 +89,19 @@ public final class DaemonLauncher {
                         String cause = "exit status " + p.exitValue() + firstError(consoleBefore);
                         StartFailures after = StartFailures.record(home, failures, clock.instant(), cause);
                         throw new IOException("the lark-handoff daemon exited at start (" + cause + "); failure "
-                                + after.count() + " in a row, the next try waits " + after.backoff().toSeconds()
+                                + after.count() + " in a row, the next try waits "
+                                + after.backoff().toSeconds()
                                 + " s; see " + console() + " and " + home.resolve("logs/daemon.log"));
                     }
                 }
                 if (System.nanoTime() > deadline) {
                     throw new IOException("the lark-handoff daemon did not answer within " + startTimeout.toSeconds()
-                            + " s" + (lockHeld ? " (another daemon holds the home's lock, but its socket "
-                            + socket + " does not answer)" : "") + "; see " + home.resolve("logs"));
+                            + " s"
+                            + (lockHeld
+                                    ? " (another daemon holds the home's lock, but its socket " + socket
+                                            + " does not answer)"
+                                    : "")
+                            + "; see " + home.resolve("logs"));
                 }
                 sleep(25);
             }
@@ -138,7 +145,8 @@ public final class DaemonLauncher {
             String text = new String(in.readNBytes(64 * 1024), java.nio.charset.StandardCharsets.UTF_8);
             for (String line : text.split("\\R")) {
                 if (!line.isBlank() && !Character.isWhitespace(line.charAt(0)) && !line.startsWith("Caused by")) {
-                    String message = line.replaceFirst("^[\\w.$]+(Exception|Error): ", "").strip();
+                    String message = line.replaceFirst("^[\\w.$]+(Exception|Error): ", "")
+                            .strip();
                     return ": " + (message.length() > 500 ? message.substring(0, 500) + "…" : message);
                 }
             }
@@ -172,7 +180,8 @@ public final class DaemonLauncher {
         ProcessBuilder pb = new ProcessBuilder(command)
                 .directory(dir.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(logs.resolve(CONSOLE_LOG).toFile()))
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(
+                        logs.resolve(CONSOLE_LOG).toFile()))
                 .redirectErrorStream(true);
         return pb.start();
     }

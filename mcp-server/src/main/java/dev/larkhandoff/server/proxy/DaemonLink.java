@@ -2,11 +2,11 @@ package dev.larkhandoff.server.proxy;
 
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.ipc.DaemonSocket;
+import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.tool.ToolCall;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.ipc.DaemonSocket;
-import dev.larkhandoff.server.session.Delivery;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -40,7 +40,11 @@ final class DaemonLink implements AutoCloseable {
     /** Why the last reconnect failed (a daemon failing at start says its cause and log), for calls meanwhile. */
     private volatile String reconnectFailure;
 
-    DaemonLink(Path home, SessionIdentity identity, String version, DaemonLauncher launcher,
+    DaemonLink(
+            Path home,
+            SessionIdentity identity,
+            String version,
+            DaemonLauncher launcher,
             BiConsumer<DaemonClient, Delivery> onDeliver) {
         this.home = home;
         this.identity = identity;
@@ -67,9 +71,16 @@ final class DaemonLink implements AutoCloseable {
     }
 
     private DaemonClient open() throws IOException {
-        java.util.concurrent.atomic.AtomicReference<DaemonClient> self = new java.util.concurrent.atomic.AtomicReference<>();
-        DaemonClient c = DaemonClient.connect(home, identity, version, ProcessHandle.current().pid(), onDeliver,
-                () -> disconnected(self.get()), HANDSHAKE);
+        java.util.concurrent.atomic.AtomicReference<DaemonClient> self =
+                new java.util.concurrent.atomic.AtomicReference<>();
+        DaemonClient c = DaemonClient.connect(
+                home,
+                identity,
+                version,
+                ProcessHandle.current().pid(),
+                onDeliver,
+                () -> disconnected(self.get()),
+                HANDSHAKE);
         self.set(c);
         return c;
     }
@@ -92,9 +103,9 @@ final class DaemonLink implements AutoCloseable {
         DaemonClient c = client;
         if (c == null || !c.isOpen()) {
             String why = reconnectFailure;
-            return CompletableFuture.failedFuture(new IllegalStateException(
-                    "the lark-handoff daemon is not connected (reconnecting now); call " + name + " again shortly"
-                            + (why == null ? "" : ". Last attempt: " + why)));
+            return CompletableFuture.failedFuture(
+                    new IllegalStateException("the lark-handoff daemon is not connected (reconnecting now); call "
+                            + name + " again shortly" + (why == null ? "" : ". Last attempt: " + why)));
         }
         return c.callTool(name, arguments, progress);
     }

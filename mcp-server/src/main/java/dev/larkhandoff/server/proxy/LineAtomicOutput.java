@@ -18,7 +18,7 @@ final class LineAtomicOutput extends OutputStream {
     private final java.util.function.Consumer<byte[]> afterLine;
 
     LineAtomicOutput(OutputStream out) {
-        this(out, line -> { });
+        this(out, line -> {});
     }
 
     /** @param afterLine told of each line once it reached the stream (a response written settles its receipt) */

@@ -42,8 +42,11 @@ record StartFailures(int count, Instant last, String cause) {
     }
 
     private static String value(List<String> lines, String key) {
-        return lines.stream().filter(l -> l.startsWith(key + "=")).map(l -> l.substring(key.length() + 1))
-                .findFirst().orElseThrow(() -> new IllegalArgumentException("no " + key));
+        return lines.stream()
+                .filter(l -> l.startsWith(key + "="))
+                .map(l -> l.substring(key.length() + 1))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no " + key));
     }
 
     /** How long after the last failure the next start may be tried. */
@@ -66,7 +69,9 @@ record StartFailures(int count, Instant last, String cause) {
         Path f = file(home);
         Files.createDirectories(f.getParent());
         Path tmp = f.resolveSibling(FILE_NAME + ".tmp");
-        Files.writeString(tmp, "count=" + now.count + "\nlast=" + now.last + "\ncause=" + now.cause + "\n",
+        Files.writeString(
+                tmp,
+                "count=" + now.count + "\nlast=" + now.last + "\ncause=" + now.cause + "\n",
                 StandardCharsets.UTF_8);
         Files.move(tmp, f, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
         return now;

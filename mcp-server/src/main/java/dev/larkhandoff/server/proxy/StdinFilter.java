@@ -74,8 +74,10 @@ final class StdinFilter implements Runnable {
 
     private void handle(String line) throws IOException {
         if (line.length() > maxLine) {
-            reply(error(null, -32600, "Invalid Request: line of " + line.length() + " characters exceeds the limit of "
-                    + maxLine));
+            reply(error(
+                    null,
+                    -32600,
+                    "Invalid Request: line of " + line.length() + " characters exceeds the limit of " + maxLine));
             return;
         }
         JsonNode message;
@@ -125,7 +127,8 @@ final class StdinFilter implements Runnable {
      * the whole session on a message it cannot map, e.g. an id that is no string or long.
      */
     private static String problem(JsonNode message) {
-        if (!message.isObject() || !"2.0".equals(message.path("jsonrpc").asString(""))
+        if (!message.isObject()
+                || !"2.0".equals(message.path("jsonrpc").asString(""))
                 || !(message.has("method") || message.has("result") || message.has("error"))) {
             return "expected a JSON-RPC 2.0 object with a method, result or error";
         }
@@ -153,8 +156,11 @@ final class StdinFilter implements Runnable {
             return "a response carries exactly one of \"result\" and \"error\"";
         }
         JsonNode error = message.get("error");
-        if (error != null && !(error.isObject() && error.path("code").isIntegralNumber()
-                && error.path("code").canConvertToInt() && error.path("message").isString())) {
+        if (error != null
+                && !(error.isObject()
+                        && error.path("code").isIntegralNumber()
+                        && error.path("code").canConvertToInt()
+                        && error.path("message").isString())) {
             return "\"error\" must be an object with an integer \"code\" and a string \"message\"";
         }
         return null;

@@ -2,11 +2,12 @@ package dev.larkhandoff.server.proxy;
 
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.SessionIdentity;
-import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.mcp.McpSurface;
+import dev.larkhandoff.server.session.Delivery;
+import dev.larkhandoff.server.tool.ToolCall;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.mcp.McpSurface;
 import io.modelcontextprotocol.json.McpJsonDefaults;
 import io.modelcontextprotocol.server.McpServer;
 import io.modelcontextprotocol.server.McpServerFeatures;
@@ -25,14 +26,13 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import dev.larkhandoff.server.tool.ToolCall;
 import java.util.concurrent.CancellationException;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -48,9 +48,11 @@ public final class StdioProxy {
     private static final Logger log = LoggerFactory.getLogger(StdioProxy.class);
     /** The SDK's own per-line bound, kept the same here. */
     static final int MAX_LINE = 16 * 1024 * 1024;
+
     private static final int REMEMBERED = 10_000;
     /** A waiting tool's longest timeout, and the default of the longest-waiting tool (the handoff loop's). */
     private static final long MAX_WAIT_SECONDS = 3_600;
+
     private static final long DEFAULT_WAIT_SECONDS = 600;
     /** Time for the daemon to answer once a wait has ended: Lark calls with their retries fit well within it. */
     private static final long DEADLINE_MARGIN_SECONDS = 90;
@@ -65,6 +67,7 @@ public final class StdioProxy {
     private final Map<String, CompletableFuture<ToolResult>> calling = new ConcurrentHashMap<>();
     /** Results that hand over messages, by request key, until the line carrying them reached stdout. */
     private final Map<String, ToolResult.Receipt> awaitingWrite = new ConcurrentHashMap<>();
+
     private boolean initialized;
 
     private StdioProxy(OutputStream out, Path home, SessionIdentity identity, String version, Duration startTimeout) {
@@ -76,8 +79,14 @@ public final class StdioProxy {
      * Serves one MCP session on {@code in}/{@code out} until {@code in} ends. Connects to (or starts) the daemon
      * first, since the tools it lists come from there.
      */
-    public static void run(InputStream in, OutputStream out, Path home, SessionIdentity identity, String version,
-            Duration startTimeout) throws IOException, InterruptedException {
+    public static void run(
+            InputStream in,
+            OutputStream out,
+            Path home,
+            SessionIdentity identity,
+            String version,
+            Duration startTimeout)
+            throws IOException, InterruptedException {
         StdioProxy proxy = new StdioProxy(out, home, identity, version, startTimeout);
         proxy.serve(in, version);
     }
@@ -98,27 +107,34 @@ public final class StdioProxy {
                 .validateToolInputs(false)
                 .tools(tools)
                 .build();
-        Thread filter = new Thread(new StdinFilter(in, feed, stdout, new StdinFilter.Listener() {
-            @Override
-            public void initialized() {
-                flushEarly();
-            }
+        Thread filter = new Thread(
+                new StdinFilter(
+                        in,
+                        feed,
+                        stdout,
+                        new StdinFilter.Listener() {
+                            @Override
+                            public void initialized() {
+                                flushEarly();
+                            }
 
-            @Override
-            public void endOfInput() {
-                ended.countDown();
-            }
+                            @Override
+                            public void endOfInput() {
+                                ended.countDown();
+                            }
 
-            @Override
-            public void permissionRequest(JsonNode params) {
-                relayPermission(params);
-            }
+                            @Override
+                            public void permissionRequest(JsonNode params) {
+                                relayPermission(params);
+                            }
 
-            @Override
-            public void cancelled(String requestKey) {
-                cancel(requestKey);
-            }
-        }, MAX_LINE), "stdin-filter");
+                            @Override
+                            public void cancelled(String requestKey) {
+                                cancel(requestKey);
+                            }
+                        },
+                        MAX_LINE),
+                "stdin-filter");
         filter.setDaemon(true);
         filter.start();
         ended.await();
@@ -171,7 +187,8 @@ public final class StdioProxy {
     static long deadlineSeconds(Map<String, Object> arguments) {
         Object timeout = arguments == null ? null : arguments.get("timeout_seconds");
         long own = timeout instanceof Number n && n.doubleValue() >= 0
-                ? Math.min(n.longValue(), MAX_WAIT_SECONDS) : DEFAULT_WAIT_SECONDS;
+                ? Math.min(n.longValue(), MAX_WAIT_SECONDS)
+                : DEFAULT_WAIT_SECONDS;
         return own + DEADLINE_MARGIN_SECONDS;
     }
 
@@ -220,7 +237,9 @@ public final class StdioProxy {
             if (error != null || behavior == null || behavior.isEmpty()) {
                 return;
             }
-            ObjectNode answer = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0")
+            ObjectNode answer = ServerJson.mapper()
+                    .createObjectNode()
+                    .put("jsonrpc", "2.0")
                     .put("method", McpSurface.PERMISSION_ANSWER);
             answer.putObject("params").put("request_id", requestId).put("behavior", behavior);
             try {
@@ -274,7 +293,9 @@ public final class StdioProxy {
 
     /** The JSON-RPC notification for one delivery; meta keys are kept to what Claude Code accepts. */
     static ObjectNode notification(Delivery message) {
-        ObjectNode n = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0")
+        ObjectNode n = ServerJson.mapper()
+                .createObjectNode()
+                .put("jsonrpc", "2.0")
                 .put("method", McpSurface.CHANNEL_NOTIFICATION);
         ObjectNode params = n.putObject("params");
         params.put("content", message.content());

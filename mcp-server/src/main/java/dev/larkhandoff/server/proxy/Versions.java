@@ -3,8 +3,7 @@ package dev.larkhandoff.server.proxy;
 /** Orders version strings like {@code 0.1.0}, {@code 0.2.0-SNAPSHOT}: numbers first, then a release above its pre-release. */
 final class Versions {
 
-    private Versions() {
-    }
+    private Versions() {}
 
     static int compare(String a, String b) {
         String[] pa = a.split("-", 2);

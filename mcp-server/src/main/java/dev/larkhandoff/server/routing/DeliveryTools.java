@@ -31,8 +31,7 @@ public final class DeliveryTools {
     static final int DEFAULT_TIMEOUT_SECONDS = 60;
     static final int MAX_TIMEOUT_SECONDS = 3_600;
 
-    private DeliveryTools() {
-    }
+    private DeliveryTools() {}
 
     public static ToolCatalog of(PullDeliveries deliveries) {
         return of(deliveries, HandoffWait.NONE, DEFAULT_TIMEOUT_SECONDS);
@@ -41,33 +40,44 @@ public final class DeliveryTools {
     /** @param handoffDefaultSeconds the wait's default in a handoff, where the agent has nothing else to do */
     public static ToolCatalog of(PullDeliveries deliveries, HandoffWait handoff, int handoffDefaultSeconds) {
         return ToolCatalog.builder()
-                .add(new ToolSpec(WAIT_FOR_REPLY, "In a handoff (after handoff_start): wait for the user's replies "
-                        + "in the Lark group, returned as {\"replies\": [{text, msg_type, message_id, parent_id, "
-                        + "mentions, sender_id, sender_type, privilege, image_key, file_key, file_name, create_time, "
-                        + "target_message_id}], \"count\"}, {\"timeout\": true} (call it again, silently) or "
-                        + "{\"takeover\": true} (another session took the group: stop quietly); answer with "
-                        + "send_and_wait (replies not answered yet are returned again). Otherwise, for pull-mode "
-                        + "sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
-                        + "the Lark messages routed to this session, oldest first, as {\"replies\": [{\"content\", "
-                        + "\"meta\": {kind, chat_id, message_id, chat_type, sender_id, privilege}}], \"count\"}, or "
-                        + "{\"timeout\": true}; answer them with `reply`. Returns at once if replies are waiting; at "
-                        + "most about 2 MiB at a time, with \"more\": true when more are waiting (call again at once).",
-                        ToolSchema.object().optional("timeout_seconds", ToolSchema.integer(0, MAX_TIMEOUT_SECONDS,
-                                "How long to wait (default " + handoffDefaultSeconds + " in a handoff, "
-                                        + DEFAULT_TIMEOUT_SECONDS + " otherwise; 0 = just look).")).build()),
+                .add(
+                        new ToolSpec(
+                                WAIT_FOR_REPLY,
+                                "In a handoff (after handoff_start): wait for the user's replies "
+                                        + "in the Lark group, returned as {\"replies\": [{text, msg_type, message_id, parent_id, "
+                                        + "mentions, sender_id, sender_type, privilege, image_key, file_key, file_name, create_time, "
+                                        + "target_message_id}], \"count\"}, {\"timeout\": true} (call it again, silently) or "
+                                        + "{\"takeover\": true} (another session took the group: stop quietly); answer with "
+                                        + "send_and_wait (replies not answered yet are returned again). Otherwise, for pull-mode "
+                                        + "sessions (HTTP clients, LARK_HANDOFF_DELIVERY=pull): "
+                                        + "the Lark messages routed to this session, oldest first, as {\"replies\": [{\"content\", "
+                                        + "\"meta\": {kind, chat_id, message_id, chat_type, sender_id, privilege}}], \"count\"}, or "
+                                        + "{\"timeout\": true}; answer them with `reply`. Returns at once if replies are waiting; at "
+                                        + "most about 2 MiB at a time, with \"more\": true when more are waiting (call again at once).",
+                                ToolSchema.object()
+                                        .optional(
+                                                "timeout_seconds",
+                                                ToolSchema.integer(
+                                                        0,
+                                                        MAX_TIMEOUT_SECONDS,
+                                                        "How long to wait (default " + handoffDefaultSeconds
+                                                                + " in a handoff, " + DEFAULT_TIMEOUT_SECONDS
+                                                                + " otherwise; 0 = just look)."))
+                                        .build()),
                         call -> waitForReply(deliveries, handoff, handoffDefaultSeconds, call))
                 .build();
     }
 
-    private static ToolResult waitForReply(PullDeliveries deliveries, HandoffWait handoff, int handoffDefaultSeconds,
-            ToolCall call) throws InterruptedException {
+    private static ToolResult waitForReply(
+            PullDeliveries deliveries, HandoffWait handoff, int handoffDefaultSeconds, ToolCall call)
+            throws InterruptedException {
         if (call.callerSessionId() == null) {
             return ToolResult.error("channel proxy is not registered");
         }
         Integer given = call.args().optionalInteger("timeout_seconds", 0, MAX_TIMEOUT_SECONDS);
         int seconds = given == null ? DEFAULT_TIMEOUT_SECONDS : given;
-        Optional<String> inHandoff = handoff.waitIfBound(call,
-                Duration.ofSeconds(given == null ? handoffDefaultSeconds : seconds));
+        Optional<String> inHandoff =
+                handoff.waitIfBound(call, Duration.ofSeconds(given == null ? handoffDefaultSeconds : seconds));
         if (inHandoff.isPresent()) {
             return ToolResult.ok(inHandoff.get());
         }

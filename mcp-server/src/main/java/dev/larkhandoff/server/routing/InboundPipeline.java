@@ -41,16 +41,25 @@ public final class InboundPipeline {
      * @param received puts the "received" reaction on (chat id, message id); does nothing without a Lark app
      * @param waiters  the wake-ups of everything that waits for inbound rows
      */
-    public InboundPipeline(InboxRepository inbox, ChatRepository chats, InboxRouter router,
-            InboundRecorder.CardCallbacks cards, BiConsumer<String, String> received, List<Runnable> waiters,
+    public InboundPipeline(
+            InboxRepository inbox,
+            ChatRepository chats,
+            InboxRouter router,
+            InboundRecorder.CardCallbacks cards,
+            BiConsumer<String, String> received,
+            List<Runnable> waiters,
             Clock clock) {
         this.router = router;
         this.received = received;
         this.waiters = List.copyOf(waiters);
-        this.recorder = new InboundRecorder(inbox, (row, result) -> {
-            lastEventAt.set(clock.instant());
-            reroute();
-        }, event -> place(event, inbox, chats), cards);
+        this.recorder = new InboundRecorder(
+                inbox,
+                (row, result) -> {
+                    lastEventAt.set(clock.instant());
+                    reroute();
+                },
+                event -> place(event, inbox, chats),
+                cards);
         router.onHandedOver(this::indicate);
     }
 
@@ -83,7 +92,8 @@ public final class InboundPipeline {
         if (event.chatId() != null || event.messageId() == null) {
             return event;
         }
-        return chats.lookupParent(event.messageId()).map(sent -> sent.chatId())
+        return chats.lookupParent(event.messageId())
+                .map(sent -> sent.chatId())
                 .or(() -> inbox.chatOfMessage(event.messageId()))
                 .map(event::withChatId)
                 .orElse(event);
@@ -91,8 +101,7 @@ public final class InboundPipeline {
 
     /** Step 9: only a message gets the indicator, not a reaction or a click. */
     private void indicate(InboxEvent event) {
-        if ("im.message.receive_v1".equals(event.eventType()) && event.chatId() != null
-                && event.messageId() != null) {
+        if ("im.message.receive_v1".equals(event.eventType()) && event.chatId() != null && event.messageId() != null) {
             received.accept(event.chatId(), event.messageId());
         }
     }

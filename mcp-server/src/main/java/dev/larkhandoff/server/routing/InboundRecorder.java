@@ -26,21 +26,18 @@ public final class InboundRecorder {
     public interface CardCallbacks {
 
         /** What to do with one click. */
-        sealed interface Decision {
-        }
+        sealed interface Decision {}
 
         /** Store the click, then answer with this response and run {@code afterStore}. */
-        record Accept(CardResponse response, Runnable afterStore) implements Decision {
-        }
+        record Accept(CardResponse response, Runnable afterStore) implements Decision {}
 
         /** Answer at once and store nothing (a click by someone who may not decide). */
-        record Reject(CardResponse response) implements Decision {
-        }
+        record Reject(CardResponse response) implements Decision {}
 
         Decision judge(CardAction action);
 
         /** Clicks are stored and acknowledged without a toast. */
-        CardCallbacks NONE = action -> new Accept(null, () -> { });
+        CardCallbacks NONE = action -> new Accept(null, () -> {});
     }
 
     private final InboxRepository inbox;
@@ -57,8 +54,11 @@ public final class InboundRecorder {
      * @param place fills in what the event does not say itself before it is stored (the chat of a reaction)
      * @param cards answers card clicks
      */
-    public InboundRecorder(InboxRepository inbox, BiConsumer<InboxEvent, InsertResult> afterStore,
-            UnaryOperator<InboxEvent> place, CardCallbacks cards) {
+    public InboundRecorder(
+            InboxRepository inbox,
+            BiConsumer<InboxEvent, InsertResult> afterStore,
+            UnaryOperator<InboxEvent> place,
+            CardCallbacks cards) {
         this.inbox = inbox;
         this.afterStore = afterStore;
         this.place = place;
@@ -72,8 +72,10 @@ public final class InboundRecorder {
             try {
                 decision = cards.judge(action);
             } catch (RuntimeException e) {
-                log.warn("judging card click {} failed; storing it without a card update: {}",
-                        inbound.event().eventId(), e.getMessage());
+                log.warn(
+                        "judging card click {} failed; storing it without a card update: {}",
+                        inbound.event().eventId(),
+                        e.getMessage());
                 decision = CardCallbacks.NONE.judge(action);
             }
             if (decision instanceof CardCallbacks.Reject reject) {
@@ -88,13 +90,18 @@ public final class InboundRecorder {
             result = inbox.insertIfAbsent(row);
         } catch (StoreUnwritableException e) {
             // Said once by the daemon's store watch; Lark pushes every few hundred ms until the disk recovers.
-            log.debug("the store refuses writes; answering 500 to event {} so Lark pushes it again: {}",
-                    inbound.event().eventId(), e.problem());
+            log.debug(
+                    "the store refuses writes; answering 500 to event {} so Lark pushes it again: {}",
+                    inbound.event().eventId(),
+                    e.problem());
             inbound.fail();
             return;
         } catch (RuntimeException e) {
-            log.error("could not store event {} ({}); answering 500 so Lark pushes it again: {}",
-                    inbound.event().eventId(), inbound.event().eventType(), e.getMessage());
+            log.error(
+                    "could not store event {} ({}); answering 500 so Lark pushes it again: {}",
+                    inbound.event().eventId(),
+                    inbound.event().eventType(),
+                    e.getMessage());
             inbound.fail();
             return;
         }
@@ -104,7 +111,9 @@ public final class InboundRecorder {
             inbound.ack();
         }
         if (!result.inserted()) {
-            log.debug("event {} was stored before; acknowledged again", inbound.event().eventId());
+            log.debug(
+                    "event {} was stored before; acknowledged again",
+                    inbound.event().eventId());
             return;
         }
         try {
@@ -114,7 +123,10 @@ public final class InboundRecorder {
             afterStore.accept(row, result);
         } catch (RuntimeException e) {
             // Stored and acknowledged: routing retries from the inbox (on register, ownership change, start).
-            log.error("routing event {} failed; it stays pending in the inbox", inbound.event().eventId(), e);
+            log.error(
+                    "routing event {} failed; it stays pending in the inbox",
+                    inbound.event().eventId(),
+                    e);
         }
     }
 }

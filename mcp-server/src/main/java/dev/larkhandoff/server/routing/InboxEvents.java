@@ -12,24 +12,44 @@ import dev.larkhandoff.store.inbox.InboxEvent;
 /** Turns a Lark event into the inbox row that stores it: the raw envelope plus what routing and history need. */
 final class InboxEvents {
 
-    private InboxEvents() {
-    }
+    private InboxEvents() {}
 
     static InboxEvent from(LarkEvent event) {
         String raw = LarkJson.write(event.raw());
         InboxEvent base = InboxEvent.of(event.eventId(), event.eventType(), raw);
         if (event instanceof MessageReceived m) {
             var msg = m.message();
-            return base.withMessage(msg.messageId(), msg.chatId(), msg.chatType(), m.sender().senderId().openId(),
-                    m.sender().senderType(), msg.messageType(), normalizedText(m), msg.createTime());
+            return base.withMessage(
+                    msg.messageId(),
+                    msg.chatId(),
+                    msg.chatType(),
+                    m.sender().senderId().openId(),
+                    m.sender().senderType(),
+                    msg.messageType(),
+                    normalizedText(m),
+                    msg.createTime());
         }
         if (event instanceof ReactionCreated r) {
-            return base.withMessage(r.messageId(), null, null, r.userId() == null ? null : r.userId().openId(),
-                    r.operatorType(), "reaction", r.emojiType(), r.actionTime());
+            return base.withMessage(
+                    r.messageId(),
+                    null,
+                    null,
+                    r.userId() == null ? null : r.userId().openId(),
+                    r.operatorType(),
+                    "reaction",
+                    r.emojiType(),
+                    r.actionTime());
         }
         if (event instanceof CardAction c) {
-            return base.withMessage(c.context().openMessageId(), c.context().openChatId(), null,
-                    c.operator().openId(), "user", "card_action", c.action().value().toString(), null);
+            return base.withMessage(
+                    c.context().openMessageId(),
+                    c.context().openChatId(),
+                    null,
+                    c.operator().openId(),
+                    "user",
+                    "card_action",
+                    c.action().value().toString(),
+                    null);
         }
         if (event instanceof BotMembershipChanged b) {
             return base.withMessage(null, b.chatId(), null, b.operatorId().openId(), "user", null, b.name(), null);

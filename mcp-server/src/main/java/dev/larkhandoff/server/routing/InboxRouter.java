@@ -14,13 +14,13 @@ import dev.larkhandoff.store.session.DeliveryMode;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.WeakHashMap;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,11 +38,9 @@ public final class InboxRouter {
     /** What the access rules say about one stored event: deliver it, or keep it from every agent and why. */
     public sealed interface Verdict {
         /** Deliver, telling the agent how far to trust the sender ({@code owner}, {@code coowner}, {@code guest}, {@code member}). */
-        record Deliver(String privilege) implements Verdict {
-        }
+        record Deliver(String privilege) implements Verdict {}
 
-        record Withhold(String reason) implements Verdict {
-        }
+        record Withhold(String reason) implements Verdict {}
     }
 
     private final InboxRepository inbox;
@@ -51,15 +49,20 @@ public final class InboxRouter {
     private final SessionRegistry registry;
     private final Function<InboxEvent, Verdict> gate;
     /** Per connection, the events already written to it and not yet acknowledged: a replay does not resend them. */
-    private volatile java.util.function.Consumer<InboxEvent> onHandedOver = e -> { };
+    private volatile java.util.function.Consumer<InboxEvent> onHandedOver = e -> {};
+
     private final Map<SessionLink, Set<String>> sentOn = Collections.synchronizedMap(new WeakHashMap<>());
     /** Events in a pull result not yet settled, with when they were leased (guarded by this). */
     private final Map<String, Long> leases = new HashMap<>();
     /** Longer than any wait's result takes to reach its client; only a lost settlement ever waits this long. */
     private static final long LEASE_LIMIT_NANOS = java.util.concurrent.TimeUnit.MINUTES.toNanos(10);
 
-    public InboxRouter(InboxRepository inbox, BindingRepository bindings, ChannelOwnership ownership,
-            SessionRegistry registry, Function<InboxEvent, Verdict> gate) {
+    public InboxRouter(
+            InboxRepository inbox,
+            BindingRepository bindings,
+            ChannelOwnership ownership,
+            SessionRegistry registry,
+            Function<InboxEvent, Verdict> gate) {
         this.inbox = inbox;
         this.bindings = bindings;
         this.ownership = ownership;
@@ -89,7 +92,8 @@ public final class InboxRouter {
         Map<String, Optional<Binding>> bindingOf = new HashMap<>();
         for (InboxRow row : pending) {
             InboxEvent event = row.event();
-            Optional<Binding> binding = event.chatId() == null ? Optional.empty()
+            Optional<Binding> binding = event.chatId() == null
+                    ? Optional.empty()
                     : bindingOf.computeIfAbsent(event.chatId(), bindings::find);
             if (binding.isPresent()) {
                 // A handoff chat: its session takes these in its wait loop, which applies the handoff's own
@@ -161,7 +165,8 @@ public final class InboxRouter {
                 continue; // in a result on its way to the agent
             }
             String chat = row.event().chatId();
-            if (chat != null && bound.computeIfAbsent(chat, c -> bindings.find(c).isPresent())) {
+            if (chat != null
+                    && bound.computeIfAbsent(chat, c -> bindings.find(c).isPresent())) {
                 continue; // a handoff chat's rows wait for the handoff loop
             }
             Verdict verdict = gate.apply(row.event());
@@ -234,8 +239,11 @@ public final class InboxRouter {
     static Delivery deliverMessage(InboxRow row, String privilege) {
         InboxEvent e = row.event();
         Map<String, String> meta = new LinkedHashMap<>();
-        meta.put("kind", e.eventType().equals("im.message.receive_v1") ? "message" : e.messageType() == null
-                ? "event" : e.messageType());
+        meta.put(
+                "kind",
+                e.eventType().equals("im.message.receive_v1")
+                        ? "message"
+                        : e.messageType() == null ? "event" : e.messageType());
         putIf(meta, "chat_id", e.chatId());
         putIf(meta, "message_id", e.messageId());
         putIf(meta, "chat_type", e.chatType());

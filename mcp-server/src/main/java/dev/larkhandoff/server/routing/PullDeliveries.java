@@ -16,6 +16,7 @@ public final class PullDeliveries {
      * this keeps a page well under the 8 MiB socket frame and any client's line limit.
      */
     public static final long PAGE_BYTES = 2L * 1024 * 1024;
+
     public static final int PAGE_ITEMS = 500;
 
     private final InboxRouter router;
@@ -33,10 +34,15 @@ public final class PullDeliveries {
     /** The session's next page of deliveries, waiting up to {@code timeout} for at least one. Empty on timeout. */
     public InboxRouter.Page await(String sessionId, Duration timeout, ToolCall.Progress progress)
             throws InterruptedException {
-        return signal.await(timeout, progress::report, "Lark messages", () -> {
-            InboxRouter.Page page = router.takeFor(sessionId, PAGE_BYTES, PAGE_ITEMS);
-            return page.isEmpty() ? null : page;
-        }, InboxRouter.Page.EMPTY);
+        return signal.await(
+                timeout,
+                progress::report,
+                "Lark messages",
+                () -> {
+                    InboxRouter.Page page = router.takeFor(sessionId, PAGE_BYTES, PAGE_ITEMS);
+                    return page.isEmpty() ? null : page;
+                },
+                InboxRouter.Page.EMPTY);
     }
 
     /** Settles a page that {@link #await} returned: delivered when written, else waiting again (and waiters told). */

@@ -15,16 +15,17 @@ public final class StalePending {
     /** Messages pending longer than this mean someone is not receiving them. */
     public static final Duration TOO_LONG = Duration.ofMinutes(10);
 
-    private StalePending() {
-    }
+    private StalePending() {}
 
     /** Pending rows older than {@link #TOO_LONG}, leaving out handoff chats (whose replies wait for the agent). */
     public static long count(Store store, Clock clock) {
         long cutoff = clock.millis() - TOO_LONG.toMillis();
         Set<String> handoffChats = new HashSet<>();
         store.bindings().all().forEach(b -> handoffChats.add(b.chatId()));
-        return store.inbox().pending().stream().filter(r -> r.receivedAt() < cutoff)
-                .filter(r -> r.event().chatId() == null || !handoffChats.contains(r.event().chatId()))
+        return store.inbox().pending().stream()
+                .filter(r -> r.receivedAt() < cutoff)
+                .filter(r -> r.event().chatId() == null
+                        || !handoffChats.contains(r.event().chatId()))
                 .count();
     }
 }

@@ -61,7 +61,9 @@ public final class WakeSignal {
             }
             if (now >= nextProgress) {
                 long waitedMs = (now - start) / 1_000_000;
-                progress.report(waitedMs / 1000.0, timeout.toMillis() / 1000.0,
+                progress.report(
+                        waitedMs / 1000.0,
+                        timeout.toMillis() / 1000.0,
                         "waiting for " + waitingFor + " (" + waitedMs / 1000 + " s)");
                 nextProgress = now + PROGRESS_EVERY_MS * 1_000_000;
             }

@@ -1,7 +1,7 @@
 package dev.larkhandoff.server.session;
 
-import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.Cancellation;
+import dev.larkhandoff.server.tool.ToolResult;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -28,8 +28,7 @@ public final class RunningCalls {
     /** The calls that wait for messages: only one of them per session is listened to at a time. */
     private static final Set<String> WAITS = Set.of("wait_for_reply", "send_and_wait");
 
-    private record Key(SessionLink link, String requestId) {
-    }
+    private record Key(SessionLink link, String requestId) {}
 
     private static final class Running {
         final String sessionId;
@@ -48,8 +47,14 @@ public final class RunningCalls {
      * Runs {@code body} on {@code runner} and gives its result to {@code onResult} (on the runner's thread). A call
      * cancelled before it finished gets an error result instead, and the real result's receipt is dropped.
      */
-    public void start(ExecutorService runner, SessionLink link, String requestId, String sessionId, String tool,
-            Supplier<ToolResult> body, Consumer<ToolResult> onResult) {
+    public void start(
+            ExecutorService runner,
+            SessionLink link,
+            String requestId,
+            String sessionId,
+            String tool,
+            Supplier<ToolResult> body,
+            Consumer<ToolResult> onResult) {
         Key key = new Key(link, requestId);
         Running call = new Running(sessionId, tool);
         if (sessionId != null && WAITS.contains(tool)) {
@@ -65,8 +70,8 @@ public final class RunningCalls {
     }
 
     /** Runs {@code body} on the caller's thread (a front that blocks per request anyway), tied like {@link #start}. */
-    public ToolResult call(SessionLink link, String requestId, String sessionId, String tool,
-            Supplier<ToolResult> body) {
+    public ToolResult call(
+            SessionLink link, String requestId, String sessionId, String tool, Supplier<ToolResult> body) {
         Key key = new Key(link, requestId);
         Running call = new Running(sessionId, tool);
         if (sessionId != null && WAITS.contains(tool)) {
@@ -119,7 +124,9 @@ public final class RunningCalls {
         });
         orphans.forEach(o -> {
             if (o.cancelled.compareAndSet(false, true)) {
-                log.info("an earlier {} of {} was cancelled: the session waits again on a new connection", o.tool,
+                log.info(
+                        "an earlier {} of {} was cancelled: the session waits again on a new connection",
+                        o.tool,
                         sessionId);
             }
         });

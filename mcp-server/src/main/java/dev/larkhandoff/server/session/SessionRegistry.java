@@ -19,13 +19,12 @@ public final class SessionRegistry implements LiveSessions {
     private static final Logger log = LoggerFactory.getLogger(SessionRegistry.class);
 
     /** A live session and the connection it came on. */
-    public record Entry(LiveSession session, DeliveryMode deliveryMode, SessionLink connection) {
-    }
+    public record Entry(LiveSession session, DeliveryMode deliveryMode, SessionLink connection) {}
 
     private final SessionRepository sessions;
     private final Map<String, Entry> live = new LinkedHashMap<>();
     private final RunningCalls calls = new RunningCalls();
-    private volatile java.util.function.Consumer<LiveSession> onRegistered = session -> { };
+    private volatile java.util.function.Consumer<LiveSession> onRegistered = session -> {};
 
     public SessionRegistry(SessionRepository sessions) {
         this.sessions = sessions;
@@ -40,7 +39,8 @@ public final class SessionRegistry implements LiveSessions {
     }
 
     /** Records a registration; returns the entry replaced (its connection is closed), if any. */
-    public Optional<Entry> register(LiveSession session, DeliveryMode mode, String metadataJson, SessionLink connection) {
+    public Optional<Entry> register(
+            LiveSession session, DeliveryMode mode, String metadataJson, SessionLink connection) {
         Entry previous;
         synchronized (this) {
             previous = live.remove(session.sessionId());
@@ -87,8 +87,10 @@ public final class SessionRegistry implements LiveSessions {
 
     /** The session registered on this connection, if it has registered. */
     public synchronized Optional<String> sessionOf(SessionLink connection) {
-        return live.values().stream().filter(e -> e.connection() == connection)
-                .map(e -> e.session().sessionId()).findFirst();
+        return live.values().stream()
+                .filter(e -> e.connection() == connection)
+                .map(e -> e.session().sessionId())
+                .findFirst();
     }
 
     @Override

@@ -13,8 +13,7 @@ public final class Cancellation {
 
     private static final ThreadLocal<BooleanSupplier> CURRENT = new ThreadLocal<>();
 
-    private Cancellation() {
-    }
+    private Cancellation() {}
 
     /** Runs {@code body} with {@code cancelled} as this thread's cancellation. */
     public static <T> T run(BooleanSupplier cancelled, Supplier<T> body) {

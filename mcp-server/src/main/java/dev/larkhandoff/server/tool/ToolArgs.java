@@ -81,7 +81,9 @@ public final class ToolArgs {
         if (v == null) {
             return null;
         }
-        if (!(v instanceof Number n) || n.doubleValue() != Math.floor(n.doubleValue()) || n.longValue() < min
+        if (!(v instanceof Number n)
+                || n.doubleValue() != Math.floor(n.doubleValue())
+                || n.longValue() < min
                 || n.longValue() > max) {
             throw invalid(name, "must be a whole number from " + min + " to " + max + ", got " + v);
         }

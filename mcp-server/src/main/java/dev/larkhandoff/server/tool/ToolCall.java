@@ -11,7 +11,7 @@ public record ToolCall(String callerSessionId, Map<String, Object> arguments, Pr
     /** Receives progress of a long call; the front turns it into MCP progress notifications. */
     @FunctionalInterface
     public interface Progress {
-        Progress NONE = (done, total, message) -> { };
+        Progress NONE = (done, total, message) -> {};
 
         void report(double done, Double total, String message);
     }

@@ -20,8 +20,7 @@ public final class ToolCatalog {
     private static final Logger log = LoggerFactory.getLogger(ToolCatalog.class);
 
     /** A tool's description and its implementation. */
-    public record Entry(ToolSpec spec, DaemonTool tool) {
-    }
+    public record Entry(ToolSpec spec, DaemonTool tool) {}
 
     private final Map<String, Entry> entries;
 

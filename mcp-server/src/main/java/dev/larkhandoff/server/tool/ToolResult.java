@@ -13,12 +13,10 @@ public record ToolResult(String text, boolean isError, Receipt receipt) {
     public interface Receipt {
         Receipt NONE = new Receipt() {
             @Override
-            public void written() {
-            }
+            public void written() {}
 
             @Override
-            public void dropped() {
-            }
+            public void dropped() {}
         };
 
         /** The result reached the agent's transport: what it held counts as delivered. */

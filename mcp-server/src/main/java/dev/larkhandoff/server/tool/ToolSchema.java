@@ -19,8 +19,7 @@ import java.util.Map;
  */
 public final class ToolSchema {
 
-    private ToolSchema() {
-    }
+    private ToolSchema() {}
 
     /** An object schema, built property by property. */
     public static ObjectBuilder object() {
@@ -56,7 +55,8 @@ public final class ToolSchema {
 
     /** An array of {@code items}; {@code description} may be null. */
     public static Map<String, Object> array(String description, Map<String, Object> items) {
-        return description == null ? schema("type", "array", "items", items)
+        return description == null
+                ? schema("type", "array", "items", items)
                 : schema("type", "array", "items", items, "description", description);
     }
 
@@ -78,8 +78,7 @@ public final class ToolSchema {
         private final Map<String, Object> properties = new LinkedHashMap<>();
         private final List<String> required = new ArrayList<>();
 
-        private ObjectBuilder() {
-        }
+        private ObjectBuilder() {}
 
         public ObjectBuilder required(String name, Map<String, Object> schema) {
             optional(name, schema);
@@ -95,8 +94,13 @@ public final class ToolSchema {
         }
 
         public Map<String, Object> build() {
-            return schema("type", "object", "properties", Collections.unmodifiableMap(new LinkedHashMap<>(properties)),
-                    "required", List.copyOf(required));
+            return schema(
+                    "type",
+                    "object",
+                    "properties",
+                    Collections.unmodifiableMap(new LinkedHashMap<>(properties)),
+                    "required",
+                    List.copyOf(required));
         }
     }
 }

@@ -10,8 +10,7 @@ public final class ChatIds {
     /** How much of a bad id an error repeats; a hostile argument must not flood the message. */
     private static final int SHOWN = 64;
 
-    private ChatIds() {
-    }
+    private ChatIds() {}
 
     /** The id itself when it is well-formed; otherwise a {@link WorkspaceException.Problem#BAD_CHAT_ID} naming it. */
     public static String require(String chatId) {
@@ -19,8 +18,10 @@ public final class ChatIds {
             throw new WorkspaceException(WorkspaceException.Problem.BAD_CHAT_ID, "chat_id is required");
         }
         if (!CHAT_ID.matcher(chatId).matches()) {
-            throw new WorkspaceException(WorkspaceException.Problem.BAD_CHAT_ID, "chat_id '" + shown(chatId)
-                    + "' is not a Lark chat id: expected oc_ followed by letters, digits or ._:@- (at most 128 characters)");
+            throw new WorkspaceException(
+                    WorkspaceException.Problem.BAD_CHAT_ID,
+                    "chat_id '" + shown(chatId)
+                            + "' is not a Lark chat id: expected oc_ followed by letters, digits or ._:@- (at most 128 characters)");
         }
         return chatId;
     }

@@ -19,6 +19,7 @@ public final class ChatTabs {
 
     /** Where the model tab points; also one of the Python handoff skill's, so each recognises the other's tabs. */
     public static final String DEFAULT_URL = "https://example.com";
+
     private static final Set<String> PYTHON_SKILL_URLS = Set.of("https://github.com/verneagent", "https://example.com");
     /** The tab's name when the agent did not say which model it runs. */
     static final String UNNAMED_MODEL = "Handoff";
@@ -49,20 +50,29 @@ public final class ChatTabs {
         }
         try {
             List<ChatTab> current = tabs.list(chatId).block();
-            List<String> stale = current.stream().filter(this::isHandoffTab)
-                    .filter(t -> !name.equals(t.tabName())).map(ChatTab::tabId).toList();
+            List<String> stale = current.stream()
+                    .filter(this::isHandoffTab)
+                    .filter(t -> !name.equals(t.tabName()))
+                    .map(ChatTab::tabId)
+                    .toList();
             if (!stale.isEmpty()) {
                 current = tabs.delete(chatId, stale).block();
             }
-            Optional<ChatTab> mine = current.stream().filter(this::isHandoffTab)
-                    .filter(t -> name.equals(t.tabName())).findFirst();
+            Optional<ChatTab> mine = current.stream()
+                    .filter(this::isHandoffTab)
+                    .filter(t -> name.equals(t.tabName()))
+                    .findFirst();
             if (mine.isPresent() && !url.equals(mine.get().url())) {
-                current = tabs.update(chatId, List.of(mine.get().withUrl(name, url))).block();
+                current = tabs.update(chatId, List.of(mine.get().withUrl(name, url)))
+                        .block();
             } else if (mine.isEmpty()) {
                 current = tabs.create(chatId, List.of(ChatTab.url(name, url))).block();
             }
-            String tabId = current.stream().filter(t -> name.equals(t.tabName()) && url.equals(t.url()))
-                    .map(ChatTab::tabId).findFirst().orElseThrow();
+            String tabId = current.stream()
+                    .filter(t -> name.equals(t.tabName()) && url.equals(t.url()))
+                    .map(ChatTab::tabId)
+                    .findFirst()
+                    .orElseThrow();
             tabs.sort(chatId, order(current, tabId)).block();
             return Optional.of(tabId);
         } catch (RuntimeException e) {
@@ -78,8 +88,10 @@ public final class ChatTabs {
             return List.of();
         }
         try {
-            List<String> ours = tabs.list(chatId).block().stream().filter(this::isHandoffTab)
-                    .map(ChatTab::tabId).toList();
+            List<String> ours = tabs.list(chatId).block().stream()
+                    .filter(this::isHandoffTab)
+                    .map(ChatTab::tabId)
+                    .toList();
             if (!ours.isEmpty()) {
                 tabs.delete(chatId, ours).block();
             }

@@ -25,8 +25,7 @@ final class ConfigCard {
     static final String TITLE = "__handoff_config__";
     private static final Set<String> KEYS = Set.of("guests", "autoapprove", "filter", "rules");
 
-    private ConfigCard() {
-    }
+    private ConfigCard() {}
 
     static ObjectNode build(GroupSettings settings) {
         ObjectNode card = ServerJson.mapper().createObjectNode();
@@ -44,7 +43,10 @@ final class ConfigCard {
         ObjectNode body = ServerJson.mapper().createObjectNode();
         ArrayNode guests = body.putArray("guests");
         for (GroupMember m : settings.members()) {
-            guests.addObject().put("open_id", m.openId()).put("name", m.name()).put("role", m.role().column());
+            guests.addObject()
+                    .put("open_id", m.openId())
+                    .put("name", m.name())
+                    .put("role", m.role().column());
         }
         body.put("autoapprove", settings.autoapprove());
         body.put("filter", settings.filter().column());
@@ -113,8 +115,12 @@ final class ConfigCard {
     }
 
     private static GroupSettings settings(String chatId, JsonNode config) {
-        return new GroupSettings(chatId, filter(config.path("filter").asString("")),
-                config.path("autoapprove").asBoolean(false), rules(config.path("rules")), guests(config.path("guests")));
+        return new GroupSettings(
+                chatId,
+                filter(config.path("filter").asString("")),
+                config.path("autoapprove").asBoolean(false),
+                rules(config.path("rules")),
+                guests(config.path("guests")));
     }
 
     private static FilterLevel filter(String value) {

@@ -5,5 +5,4 @@ package dev.larkhandoff.server.workspace;
  *
  * @param releasedHolder the session whose handoff ended with it (to be told), or null when none held it
  */
-public record DissolvedGroup(String chatId, String name, String releasedHolder) {
-}
+public record DissolvedGroup(String chatId, String name, String releasedHolder) {}

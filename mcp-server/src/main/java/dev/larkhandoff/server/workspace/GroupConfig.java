@@ -43,6 +43,7 @@ public final class GroupConfig {
     public static final Duration DEFAULT_TTL = Duration.ofMinutes(5);
     /** The {@code sent_messages.kind} of config cards, so the bot never takes its own card for a person's message. */
     public static final String KIND = "config_card";
+
     static final int MAX_NORM_KEY = 64;
     static final int MAX_NORM_TEXT = 2000;
 
@@ -118,7 +119,8 @@ public final class GroupConfig {
             throw new WorkspaceException(Problem.BAD_ARGUMENT, "norm text is required");
         }
         if (text.length() > MAX_NORM_TEXT) {
-            throw new WorkspaceException(Problem.BAD_ARGUMENT,
+            throw new WorkspaceException(
+                    Problem.BAD_ARGUMENT,
                     "norm text is " + text.length() + " characters; the limit is " + MAX_NORM_TEXT);
         }
         String t = text.strip();
@@ -164,7 +166,8 @@ public final class GroupConfig {
         }
         List<String> ids = List.copyOf(openIds);
         return write(chatId, s -> {
-            List<GroupMember> removed = s.members().stream().filter(m -> ids.contains(m.openId())).toList();
+            List<GroupMember> removed =
+                    s.members().stream().filter(m -> ids.contains(m.openId())).toList();
             return new Change<>(removed, s.withoutMembers(ids));
         });
     }
@@ -187,12 +190,10 @@ public final class GroupConfig {
     }
 
     /** What a change did and the settings after it. */
-    private record Change<T>(T value, GroupSettings settings) {
-    }
+    private record Change<T>(T value, GroupSettings settings) {}
 
     /** The cached settings, the pinned card they came from (null: none known) and when they were cached (0: never). */
-    private record Cached(GroupSettings settings, String pinMessageId, long cachedAt) {
-    }
+    private record Cached(GroupSettings settings, String pinMessageId, long cachedAt) {}
 
     private <T> ConfigWrite<T> write(String chatId, Function<GroupSettings, Change<T>> change) {
         ChatIds.require(chatId);
@@ -219,8 +220,10 @@ public final class GroupConfig {
                     pin = writeCard(chatId, c.settings(), pin);
                 } catch (WorkspaceException e) {
                     unsynced = e.getMessage();
-                    log.warn("the config card of {} could not be written; the change stays on this machine: {}",
-                            chatId, e.getMessage());
+                    log.warn(
+                            "the config card of {} could not be written; the change stays on this machine: {}",
+                            chatId,
+                            e.getMessage());
                 }
             }
             cache(c.settings(), pin);
@@ -239,7 +242,9 @@ public final class GroupConfig {
     }
 
     private Optional<Cached> findPinned(String chatId, String knownPin) {
-        List<Pin> pins = LarkCalls.call("listing the pins of " + chatId, chatId,
+        List<Pin> pins = LarkCalls.call(
+                "listing the pins of " + chatId,
+                chatId,
                 lark.pins().listAll(chatId).collectList());
         List<String> ids = new ArrayList<>(pins.stream().map(Pin::messageId).toList());
         // The card found last time is the likeliest, so it is read first.
@@ -273,20 +278,30 @@ public final class GroupConfig {
                 lark.messages().patchCard(pinned, card).block();
                 return pinned;
             } catch (LarkException e) {
-                log.info("patching config card {} of {} failed ({}); pinning a new one", pinned, chatId, e.getMessage());
-                quietly("unpin old config card", () -> lark.pins().delete(pinned).block());
-                quietly("recall old config card", () -> lark.messages().recall(pinned).block());
+                log.info(
+                        "patching config card {} of {} failed ({}); pinning a new one", pinned, chatId, e.getMessage());
+                quietly(
+                        "unpin old config card",
+                        () -> lark.pins().delete(pinned).block());
+                quietly(
+                        "recall old config card",
+                        () -> lark.messages().recall(pinned).block());
             }
         }
-        Message sent = LarkCalls.call("sending the config card to " + chatId, chatId,
+        Message sent = LarkCalls.call(
+                "sending the config card to " + chatId,
+                chatId,
                 lark.messages().sendToChat(chatId, OutgoingMessage.interactive(card)));
-        chats.recordSent(new SentMessage(sent.messageId(), chatId, null, KIND, ConfigCard.TITLE, null,
-                sent.createTime()));
+        chats.recordSent(
+                new SentMessage(sent.messageId(), chatId, null, KIND, ConfigCard.TITLE, null, sent.createTime()));
         try {
-            LarkCalls.call("pinning the config card in " + chatId, chatId, lark.pins().create(sent.messageId()));
+            LarkCalls.call(
+                    "pinning the config card in " + chatId, chatId, lark.pins().create(sent.messageId()));
         } catch (WorkspaceException e) {
             // An unpinned config card would never be found again; take it back rather than leave it in the chat.
-            quietly("recall unpinned config card", () -> lark.messages().recall(sent.messageId()).block());
+            quietly(
+                    "recall unpinned config card",
+                    () -> lark.messages().recall(sent.messageId()).block());
             throw e;
         }
         return sent.messageId();
@@ -295,16 +310,20 @@ public final class GroupConfig {
     private Cached cached(String chatId) {
         ChatConfig row = chats.config(chatId);
         List<GroupMember> members = chats.members(chatId).stream()
-                .map(m -> new GroupMember(m.openId(), m.name(), m.role())).toList();
-        GroupSettings settings = new GroupSettings(chatId, row.filterLevel(), row.autoapprove(), normsOf(row.norms()),
-                members);
+                .map(m -> new GroupMember(m.openId(), m.name(), m.role()))
+                .toList();
+        GroupSettings settings =
+                new GroupSettings(chatId, row.filterLevel(), row.autoapprove(), normsOf(row.norms()), members);
         return new Cached(settings, row.pinnedCardMessageId(), row.cachedAt());
     }
 
     private void cache(GroupSettings s, String pin) {
         chats.saveConfig(new ChatConfig(s.chatId(), s.filter(), s.autoapprove(), normsJson(s.norms()), pin, 0));
-        chats.replaceMembers(s.chatId(), s.members().stream()
-                .map(m -> new ChatMember(s.chatId(), m.openId(), m.name(), m.role(), 0)).toList());
+        chats.replaceMembers(
+                s.chatId(),
+                s.members().stream()
+                        .map(m -> new ChatMember(s.chatId(), m.openId(), m.name(), m.role(), 0))
+                        .toList());
     }
 
     /** Norms sit in the store's {@code norms} column as a JSON object; an empty column is no norms. */
@@ -343,8 +362,8 @@ public final class GroupConfig {
                 }
             }
         }
-        throw new WorkspaceException(Problem.BAD_ARGUMENT,
-                "filter level '" + level + "' is not one of concise, important, verbose");
+        throw new WorkspaceException(
+                Problem.BAD_ARGUMENT, "filter level '" + level + "' is not one of concise, important, verbose");
     }
 
     private static String normKey(String key) {
@@ -353,8 +372,8 @@ public final class GroupConfig {
         }
         String k = key.strip();
         if (k.length() > MAX_NORM_KEY) {
-            throw new WorkspaceException(Problem.BAD_ARGUMENT,
-                    "norm key is " + k.length() + " characters; the limit is " + MAX_NORM_KEY);
+            throw new WorkspaceException(
+                    Problem.BAD_ARGUMENT, "norm key is " + k.length() + " characters; the limit is " + MAX_NORM_KEY);
         }
         return k;
     }

@@ -32,8 +32,9 @@ import org.slf4j.LoggerFactory;
 public final class GroupDirectory {
 
     private static final Logger log = LoggerFactory.getLogger(GroupDirectory.class);
-    private static final Comparator<WorkspaceGroup> BY_NAME = Comparator.comparing(WorkspaceGroup::name,
-            String.CASE_INSENSITIVE_ORDER).thenComparing(WorkspaceGroup::chatId);
+    private static final Comparator<WorkspaceGroup> BY_NAME = Comparator.comparing(
+                    WorkspaceGroup::name, String.CASE_INSENSITIVE_ORDER)
+            .thenComparing(WorkspaceGroup::chatId);
 
     private final LarkClient lark;
     private final Store store;
@@ -67,7 +68,9 @@ public final class GroupDirectory {
     public String botOpenId() {
         String known = botOpenId.get();
         if (known == null) {
-            known = LarkCalls.call("reading the bot's identity", null, lark.bot().info()).openId();
+            known = LarkCalls.call(
+                            "reading the bot's identity", null, lark.bot().info())
+                    .openId();
             botOpenId.set(known);
         }
         return known;
@@ -139,7 +142,8 @@ public final class GroupDirectory {
         Chat chat = chat(chatId);
         ClaimResult result = store.bindings().takeover(binding(chatId, agent, needMention(chat)), expectedHolder);
         if (result instanceof ClaimResult.Claimed claimed) {
-            return new TakeoverOutcome.TookOver(claimed.binding(), claimed.replacedSessionId(), settingsOnStart(chatId));
+            return new TakeoverOutcome.TookOver(
+                    claimed.binding(), claimed.replacedSessionId(), settingsOnStart(chatId));
         }
         return new TakeoverOutcome.Refused(((ClaimResult.Taken) result).holderSessionId(), expectedHolder);
     }
@@ -158,15 +162,20 @@ public final class GroupDirectory {
         Chat chat = chat(chatId);
         Optional<String> workspaceId = Workspace.idIn(chat.description());
         if (workspaceId.isPresent()) {
-            throw new WorkspaceException(Problem.NOT_A_SIDECAR, "chat " + chatId + " (" + chat.name()
-                    + ") is a handoff group of workspace " + workspaceId.get() + "; start a handoff there instead");
+            throw new WorkspaceException(
+                    Problem.NOT_A_SIDECAR,
+                    "chat " + chatId + " (" + chat.name() + ") is a handoff group of workspace " + workspaceId.get()
+                            + "; start a handoff there instead");
         }
         if (!operatorIsIn(chatId)) {
-            throw new WorkspaceException(Problem.OPERATOR_NOT_IN_CHAT,
-                    "the operator (" + operatorOpenId + ") is not a member of chat " + chatId + " (" + chat.name() + ")");
+            throw new WorkspaceException(
+                    Problem.OPERATOR_NOT_IN_CHAT,
+                    "the operator (" + operatorOpenId + ") is not a member of chat " + chatId + " (" + chat.name()
+                            + ")");
         }
         WorkspaceGroup group = new WorkspaceGroup(chatId, chat.name(), chat.description(), null);
-        return claim(group, agent, needMention(chat), false).<StartOutcome>map(r -> r)
+        return claim(group, agent, needMention(chat), false)
+                .<StartOutcome>map(r -> r)
                 .orElseGet(() -> new StartOutcome.Choose(withCurrentBindings(List.of(group))));
     }
 
@@ -174,8 +183,10 @@ public final class GroupDirectory {
     private HandoffAgent requireRegistered(HandoffAgent agent) {
         Objects.requireNonNull(agent, "agent");
         if (store.sessions().find(agent.sessionId()).isEmpty()) {
-            throw new WorkspaceException(Problem.UNKNOWN_SESSION, "session " + agent.sessionId()
-                    + " is not registered with the daemon; it must connect before it can hand off");
+            throw new WorkspaceException(
+                    Problem.UNKNOWN_SESSION,
+                    "session " + agent.sessionId()
+                            + " is not registered with the daemon; it must connect before it can hand off");
         }
         return agent;
     }
@@ -195,26 +206,31 @@ public final class GroupDirectory {
     }
 
     private StartOutcome startNamed(String name, HandoffAgent agent, List<Chat> chats) {
-        List<Chat> named = chats.stream().filter(c -> name.equalsIgnoreCase(c.name()))
-                .filter(c -> operatorIsIn(c.chatId())).toList();
+        List<Chat> named = chats.stream()
+                .filter(c -> name.equalsIgnoreCase(c.name()))
+                .filter(c -> operatorIsIn(c.chatId()))
+                .toList();
         if (named.isEmpty()) {
-            throw new WorkspaceException(Problem.GROUP_NOT_FOUND,
-                    "no group named '" + name + "' has both the bot and the operator in it");
+            throw new WorkspaceException(
+                    Problem.GROUP_NOT_FOUND, "no group named '" + name + "' has both the bot and the operator in it");
         }
         if (named.size() > 1) {
-            throw new WorkspaceException(Problem.AMBIGUOUS_GROUP_NAME, named.size() + " groups are named '" + name
-                    + "' (" + named.stream().map(Chat::chatId).collect(Collectors.joining(", "))
-                    + "); rename one or pick it by chat_id");
+            throw new WorkspaceException(
+                    Problem.AMBIGUOUS_GROUP_NAME,
+                    named.size() + " groups are named '" + name
+                            + "' (" + named.stream().map(Chat::chatId).collect(Collectors.joining(", "))
+                            + "); rename one or pick it by chat_id");
         }
         Chat chat = chat(named.get(0).chatId());
         WorkspaceGroup group = new WorkspaceGroup(named.get(0).chatId(), chat.name(), chat.description(), null);
-        return claim(group, agent, needMention(chat), false).<StartOutcome>map(r -> r)
+        return claim(group, agent, needMention(chat), false)
+                .<StartOutcome>map(r -> r)
                 .orElseGet(() -> new StartOutcome.Choose(withCurrentBindings(List.of(group))));
     }
 
     /** Claims the group for the session; empty when another session holds it. */
-    private Optional<StartOutcome.Ready> claim(WorkspaceGroup group, HandoffAgent agent, boolean needMention,
-            boolean created) {
+    private Optional<StartOutcome.Ready> claim(
+            WorkspaceGroup group, HandoffAgent agent, boolean needMention, boolean created) {
         ClaimResult result = store.bindings().claim(binding(group.chatId(), agent, needMention));
         if (!(result instanceof ClaimResult.Claimed claimed)) {
             return Optional.empty();
@@ -236,7 +252,9 @@ public final class GroupDirectory {
         try {
             return config.refresh(chatId);
         } catch (WorkspaceException e) {
-            log.warn("the config card of {} could not be read at start; using cached settings: {}", chatId,
+            log.warn(
+                    "the config card of {} could not be read at start; using cached settings: {}",
+                    chatId,
                     e.getMessage());
             return config.cachedSettings(chatId);
         }
@@ -247,17 +265,23 @@ public final class GroupDirectory {
         WorkspaceGroup group;
         synchronized (creating) {
             // Names are read again here: another start may have just made the group this one would have named.
-            String name = workspace.nextGroupName(botChats().stream().map(Chat::name).filter(Objects::nonNull).toList());
-            Chat made = LarkCalls.call("creating group " + name, null,
-                    lark.chats().create(NewChat.group(name, workspace.tag())));
+            String name = workspace.nextGroupName(
+                    botChats().stream().map(Chat::name).filter(Objects::nonNull).toList());
+            Chat made = LarkCalls.call(
+                    "creating group " + name, null, lark.chats().create(NewChat.group(name, workspace.tag())));
             group = new WorkspaceGroup(made.chatId(), name, workspace.tag(), null);
             try {
-                MemberChange added = LarkCalls.call("inviting the operator to " + name, made.chatId(),
+                MemberChange added = LarkCalls.call(
+                        "inviting the operator to " + name,
+                        made.chatId(),
                         lark.chats().addMembers(made.chatId(), List.of(operatorOpenId)));
                 if (!added.complete()) {
-                    throw new WorkspaceException(Problem.LARK_ERROR, "Lark did not add the operator ("
-                            + operatorOpenId + ") to the group: invalid " + added.invalidIdList() + ", not existing "
-                            + added.notExistedIdList() + ", pending approval " + added.pendingApprovalIdList());
+                    throw new WorkspaceException(
+                            Problem.LARK_ERROR,
+                            "Lark did not add the operator ("
+                                    + operatorOpenId + ") to the group: invalid " + added.invalidIdList()
+                                    + ", not existing "
+                                    + added.notExistedIdList() + ", pending approval " + added.pendingApprovalIdList());
                 }
                 config.initialize(made.chatId());
             } catch (RuntimeException e) {
@@ -265,7 +289,8 @@ public final class GroupDirectory {
             }
         }
         log.info("created group {} ({}) for workspace {}", group.name(), group.chatId(), workspace.id());
-        return claim(group, agent, false, true).<StartOutcome>map(r -> r)
+        return claim(group, agent, false, true)
+                .<StartOutcome>map(r -> r)
                 // Nobody else knows the new group yet; losing the claim would mean the store is not what it seems.
                 .orElseThrow(() -> new IllegalStateException("new group " + group.chatId() + " is already held"));
     }
@@ -279,8 +304,10 @@ public final class GroupDirectory {
         } catch (RuntimeException e) {
             undone = "dissolving it failed too (" + e.getMessage() + "); dissolve it by hand";
         }
-        return new WorkspaceException(Problem.GROUP_SETUP_FAILED, "could not set up the new group " + name + " ("
-                + chatId + "): " + cause.getMessage() + "; " + undone, cause);
+        return new WorkspaceException(
+                Problem.GROUP_SETUP_FAILED,
+                "could not set up the new group " + name + " (" + chatId + "): " + cause.getMessage() + "; " + undone,
+                cause);
     }
 
     // ---- dissolving and listing ----
@@ -299,7 +326,9 @@ public final class GroupDirectory {
     public List<ListedGroup> emptyGroups() {
         List<ListedGroup> empty = new ArrayList<>();
         for (Chat c : botChats()) {
-            MemberPage page = LarkCalls.call("listing the members of " + c.chatId(), c.chatId(),
+            MemberPage page = LarkCalls.call(
+                    "listing the members of " + c.chatId(),
+                    c.chatId(),
                     lark.chats().members(c.chatId(), 1, null));
             if (page.items().isEmpty() && page.memberTotal() == 0) {
                 empty.add(listed(c, List.of()));
@@ -310,7 +339,8 @@ public final class GroupDirectory {
 
     /** Dissolves every group with nobody in it; one refusal does not stop the others. */
     public Dissolution dissolveEmptyGroups() {
-        return dissolveAll(emptyGroups().stream().map(g -> new Named(g.chatId(), g.name())).toList(), false);
+        return dissolveAll(
+                emptyGroups().stream().map(g -> new Named(g.chatId(), g.name())).toList(), false);
     }
 
     /** The groups the bot owns: those the operator is in ({@link GroupScope#MINE}) or all, with who is in them. */
@@ -336,20 +366,25 @@ public final class GroupDirectory {
      */
     public Dissolution clear(Workspace workspace, boolean confirm) {
         Objects.requireNonNull(workspace, "workspace");
-        List<Named> tagged = botChats().stream().filter(c -> workspace.tags(c.description()))
-                .map(c -> new Named(c.chatId(), c.name())).toList();
+        List<Named> tagged = botChats().stream()
+                .filter(c -> workspace.tags(c.description()))
+                .map(c -> new Named(c.chatId(), c.name()))
+                .toList();
         if (!confirm) {
-            throw new WorkspaceException(Problem.NOT_CONFIRMED, "clearing workspace " + workspace.id()
-                    + " dissolves its " + tagged.size() + " group(s)"
-                    + (tagged.isEmpty() ? "" : " (" + tagged.stream().map(Named::name).collect(Collectors.joining(", ")) + ")")
-                    + " and deletes their local state; nothing was done. Call again with confirm=true to do it.");
+            throw new WorkspaceException(
+                    Problem.NOT_CONFIRMED,
+                    "clearing workspace " + workspace.id()
+                            + " dissolves its " + tagged.size() + " group(s)"
+                            + (tagged.isEmpty()
+                                    ? ""
+                                    : " (" + tagged.stream().map(Named::name).collect(Collectors.joining(", ")) + ")")
+                            + " and deletes their local state; nothing was done. Call again with confirm=true to do it.");
         }
         return dissolveAll(tagged, true);
     }
 
     /** A group by id and name, for sweeps. */
-    private record Named(String chatId, String name) {
-    }
+    private record Named(String chatId, String name) {}
 
     private Dissolution dissolveAll(List<Named> groups, boolean removeOperator) {
         List<DissolvedGroup> done = new ArrayList<>();
@@ -367,7 +402,9 @@ public final class GroupDirectory {
     private DissolvedGroup dissolveKnown(String chatId, String name, boolean removeOperator) {
         if (removeOperator) {
             try {
-                LarkCalls.call("removing the operator from " + chatId, chatId,
+                LarkCalls.call(
+                        "removing the operator from " + chatId,
+                        chatId,
                         lark.chats().removeMembers(chatId, List.of(operatorOpenId)));
             } catch (WorkspaceException e) {
                 if (e.problem() != Problem.LARK_ERROR) {
@@ -398,7 +435,8 @@ public final class GroupDirectory {
 
     /** Group 1, 2, 3 … in order (a plain sort would put {@code api2@mac} before {@code api@mac}), then by name. */
     private static Comparator<WorkspaceGroup> byNumber(Workspace workspace) {
-        return Comparator.<WorkspaceGroup>comparingInt(g -> workspace.numberOf(g.name()).orElse(Integer.MAX_VALUE))
+        return Comparator.<WorkspaceGroup>comparingInt(
+                        g -> workspace.numberOf(g.name()).orElse(Integer.MAX_VALUE))
                 .thenComparing(BY_NAME);
     }
 
@@ -413,7 +451,8 @@ public final class GroupDirectory {
 
     /** Every group the bot is in, with descriptions (read one by one only if the listing left them out). */
     private List<Chat> botChats() {
-        List<Chat> listed = LarkCalls.call("listing the bot's groups", null, lark.chats().listAll().collectList());
+        List<Chat> listed = LarkCalls.call(
+                "listing the bot's groups", null, lark.chats().listAll().collectList());
         List<Chat> out = new ArrayList<>();
         for (Chat c : listed) {
             out.add(c.description() != null ? c : withDescription(c));
@@ -435,7 +474,9 @@ public final class GroupDirectory {
     }
 
     private List<ChatMember> members(String chatId) {
-        return LarkCalls.call("listing the members of " + chatId, chatId,
+        return LarkCalls.call(
+                "listing the members of " + chatId,
+                chatId,
                 lark.chats().allMembers(chatId).collectList());
     }
 
@@ -456,11 +497,17 @@ public final class GroupDirectory {
         if (c.ownerId() == null || c.ownerId().isBlank()) {
             return true; // a chat listed without an owner counts as one the bot made
         }
-        return "app_id".equals(c.ownerIdType()) ? appId.equals(c.ownerId()) : c.ownerId().equals(botOpenId());
+        return "app_id".equals(c.ownerIdType())
+                ? appId.equals(c.ownerId())
+                : c.ownerId().equals(botOpenId());
     }
 
     private static ListedGroup listed(Chat c, List<String> memberNames) {
-        return new ListedGroup(c.chatId(), c.name(), c.description(), Workspace.idIn(c.description()).orElse(null),
+        return new ListedGroup(
+                c.chatId(),
+                c.name(),
+                c.description(),
+                Workspace.idIn(c.description()).orElse(null),
                 memberNames);
     }
 }

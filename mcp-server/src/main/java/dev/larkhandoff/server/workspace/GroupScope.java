@@ -17,8 +17,9 @@ public enum GroupScope {
         return switch (value.strip().toLowerCase(Locale.ROOT)) {
             case "mine", "user" -> MINE;
             case "all" -> ALL;
-            default -> throw new WorkspaceException(WorkspaceException.Problem.BAD_ARGUMENT,
-                    "scope '" + value + "' is not one of mine, all");
+            default ->
+                throw new WorkspaceException(
+                        WorkspaceException.Problem.BAD_ARGUMENT, "scope '" + value + "' is not one of mine, all");
         };
     }
 }

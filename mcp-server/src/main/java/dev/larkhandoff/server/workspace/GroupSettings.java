@@ -14,8 +14,8 @@ import java.util.Optional;
  * A group's settings, which travel with the group in its pinned config card: how much tool output it sees, whether
  * tools are approved without asking, its norms (key to text) and its guests and coowners.
  */
-public record GroupSettings(String chatId, FilterLevel filter, boolean autoapprove, Map<String, String> norms,
-        List<GroupMember> members) {
+public record GroupSettings(
+        String chatId, FilterLevel filter, boolean autoapprove, Map<String, String> norms, List<GroupMember> members) {
 
     public GroupSettings {
         Objects.requireNonNull(chatId, "chatId");
@@ -30,7 +30,10 @@ public record GroupSettings(String chatId, FilterLevel filter, boolean autoappro
     }
 
     public Optional<MemberRole> roleOf(String openId) {
-        return members.stream().filter(m -> m.openId().equals(openId)).map(GroupMember::role).findFirst();
+        return members.stream()
+                .filter(m -> m.openId().equals(openId))
+                .map(GroupMember::role)
+                .findFirst();
     }
 
     public GroupSettings withFilter(FilterLevel level) {

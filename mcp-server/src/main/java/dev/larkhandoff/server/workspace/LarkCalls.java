@@ -14,8 +14,7 @@ final class LarkCalls {
     /** Lark's "chat_id is invalid" and "chat has been dissolved". */
     private static final Set<Integer> NO_SUCH_CHAT = Set.of(232006, 232009);
 
-    private LarkCalls() {
-    }
+    private LarkCalls() {}
 
     /** Blocks on the call; {@code what} says what was being done, for the error. */
     static <T> T call(String what, String chatId, Mono<T> call) {
@@ -27,14 +26,21 @@ final class LarkCalls {
     }
 
     static WorkspaceException translate(String what, String chatId, LarkException e) {
-        if (chatId != null && (e.httpStatus() == 404 || NO_SUCH_CHAT.contains(e.code())
-                || BOT_NOT_IN_CHAT.contains(e.code()) && saysMissing(e.larkMsg()))) {
-            return new WorkspaceException(Problem.UNKNOWN_CHAT,
-                    "Lark knows no chat " + chatId + " (" + what + ": " + e.getMessage() + ")", e);
+        if (chatId != null
+                && (e.httpStatus() == 404
+                        || NO_SUCH_CHAT.contains(e.code())
+                        || BOT_NOT_IN_CHAT.contains(e.code()) && saysMissing(e.larkMsg()))) {
+            return new WorkspaceException(
+                    Problem.UNKNOWN_CHAT,
+                    "Lark knows no chat " + chatId + " (" + what + ": " + e.getMessage() + ")",
+                    e);
         }
         if (chatId != null && BOT_NOT_IN_CHAT.contains(e.code())) {
-            return new WorkspaceException(Problem.BOT_NOT_IN_CHAT, "the bot is not in chat " + chatId
-                    + "; add the bot to the group first (" + what + ": " + e.getMessage() + ")", e);
+            return new WorkspaceException(
+                    Problem.BOT_NOT_IN_CHAT,
+                    "the bot is not in chat " + chatId + "; add the bot to the group first (" + what + ": "
+                            + e.getMessage() + ")",
+                    e);
         }
         return new WorkspaceException(Problem.LARK_ERROR, what + " failed: " + e.getMessage(), e);
     }

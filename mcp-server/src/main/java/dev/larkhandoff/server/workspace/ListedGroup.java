@@ -8,7 +8,8 @@ import java.util.List;
  * @param workspaceId the workspace its description names, or null for a group of none
  * @param memberNames the people in it (bots are never listed)
  */
-public record ListedGroup(String chatId, String name, String description, String workspaceId, List<String> memberNames) {
+public record ListedGroup(
+        String chatId, String name, String description, String workspaceId, List<String> memberNames) {
 
     public ListedGroup {
         name = name == null ? "" : name;

@@ -6,8 +6,7 @@ import java.net.InetAddress;
 /** This computer's short name, as handoff group names and their workspace descriptions show it. */
 public final class MachineName {
 
-    private MachineName() {
-    }
+    private MachineName() {}
 
     /** The host name up to its first dot; {@code localhost} when the name cannot be read. */
     public static String local() {

@@ -20,8 +20,10 @@ public enum StartMode {
             case "default" -> DEFAULT;
             case "no-ask" -> NO_ASK;
             case "new" -> NEW;
-            default -> throw new WorkspaceException(WorkspaceException.Problem.BAD_ARGUMENT,
-                    "mode '" + value + "' is not one of default, no-ask, new");
+            default ->
+                throw new WorkspaceException(
+                        WorkspaceException.Problem.BAD_ARGUMENT,
+                        "mode '" + value + "' is not one of default, no-ask, new");
         };
     }
 }

@@ -20,8 +20,7 @@ public sealed interface StartOutcome {
     }
 
     /** The session already holds a group; nothing changed. */
-    record AlreadyActive(Binding binding) implements StartOutcome {
-    }
+    record AlreadyActive(Binding binding) implements StartOutcome {}
 
     /**
      * Every candidate group is held by another session; taking one over is the caller's choice

@@ -11,10 +11,8 @@ public sealed interface TakeoverOutcome {
      * @param previousHolder who held it before, to be told {@code takeover: true}; null when it was free or already
      *                       the caller's
      */
-    record TookOver(Binding binding, String previousHolder, GroupSettings settings) implements TakeoverOutcome {
-    }
+    record TookOver(Binding binding, String previousHolder, GroupSettings settings) implements TakeoverOutcome {}
 
     /** The group's holder was not the one expected; nothing changed. */
-    record Refused(String currentHolder, String expectedHolder) implements TakeoverOutcome {
-    }
+    record Refused(String currentHolder, String expectedHolder) implements TakeoverOutcome {}
 }

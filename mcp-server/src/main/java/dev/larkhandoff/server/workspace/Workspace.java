@@ -40,8 +40,14 @@ public record Workspace(String id, String worktree, String machine) {
      */
     public static Workspace of(String worktree, String machine, Path projectDir) {
         String machineToken = required(machine, "machine name").replaceAll("\\s+", "-");
-        String folder = projectDir.toAbsolutePath().normalize().toString()
-                .replace('\\', '/').replace('/', '-').replaceAll("\\s+", "-").replaceAll("^-+|-+$", "");
+        String folder = projectDir
+                .toAbsolutePath()
+                .normalize()
+                .toString()
+                .replace('\\', '/')
+                .replace('/', '-')
+                .replaceAll("\\s+", "-")
+                .replaceAll("^-+|-+$", "");
         return new Workspace(machineToken + "-" + folder, worktree, machine);
     }
 
@@ -53,7 +59,9 @@ public record Workspace(String id, String worktree, String machine) {
     /** Whether a chat description carries this workspace's tag as a whole token ({@code workspace:a-b} is not {@code workspace:a-b-c}). */
     public boolean tags(String description) {
         return description != null
-                && Pattern.compile("(?<!\\S)" + Pattern.quote(tag()) + "(?!\\S)").matcher(description).find();
+                && Pattern.compile("(?<!\\S)" + Pattern.quote(tag()) + "(?!\\S)")
+                        .matcher(description)
+                        .find();
     }
 
     /** The workspace id a description carries, if any. */
@@ -79,7 +87,9 @@ public record Workspace(String id, String worktree, String machine) {
     public OptionalInt numberOf(String name) {
         String prefix = worktree;
         String suffix = "@" + machine;
-        if (name == null || !name.startsWith(prefix) || !name.endsWith(suffix)
+        if (name == null
+                || !name.startsWith(prefix)
+                || !name.endsWith(suffix)
                 || name.length() < prefix.length() + suffix.length()) {
             return OptionalInt.empty();
         }
@@ -95,8 +105,12 @@ public record Workspace(String id, String worktree, String machine) {
 
     /** The name for a new group: one more than the highest number among the names already in use. */
     public String nextGroupName(Collection<String> existingNames) {
-        int highest = existingNames.stream().map(this::numberOf).filter(OptionalInt::isPresent)
-                .mapToInt(OptionalInt::getAsInt).max().orElse(0);
+        int highest = existingNames.stream()
+                .map(this::numberOf)
+                .filter(OptionalInt::isPresent)
+                .mapToInt(OptionalInt::getAsInt)
+                .max()
+                .orElse(0);
         return groupName(highest + 1);
     }
 

@@ -3,17 +3,16 @@ package dev.larkhandoff.server.access;
 import static dev.larkhandoff.server.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.access.AccessPolicy.DmPolicy;
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonIpc;
-import dev.larkhandoff.server.channel.OwnershipTools;
-import dev.larkhandoff.server.session.SessionRegistry;
-import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.routing.InboxRouter;
+import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.inbox.DeliveryState;
 import dev.larkhandoff.store.inbox.InboxEvent;
@@ -32,7 +31,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
@@ -65,16 +63,26 @@ class AccessFileRecoveryTest {
         SessionRegistry registry = new SessionRegistry(store.sessions());
         ChannelOwnership ownership = new ChannelOwnership(store.channel(), registry);
         replays = Executors.newSingleThreadExecutor();
-        access = new ChannelAccess(new AccessFile(home), store.chats(), store.inbox(),
-                Clock.systemUTC(), () -> "ou_bot", (chat, text) -> told.add(text));
+        access = new ChannelAccess(
+                new AccessFile(home),
+                store.chats(),
+                store.inbox(),
+                Clock.systemUTC(),
+                () -> "ou_bot",
+                (chat, text) -> told.add(text));
         router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry, access);
         registry.onRegistered(ownership::registered);
         ownership.onTargetChanged(router::replayPending);
         access.onRejudge(() -> replays.execute(router::replayPending));
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
-        DaemonIpc ipc = new DaemonIpc(registry, OwnershipTools.of(ownership, id -> null, () -> null), toolRunner, hello,
-                router::acked, router::replayPending);
+        DaemonIpc ipc = new DaemonIpc(
+                registry,
+                OwnershipTools.of(ownership, id -> null, () -> null),
+                toolRunner,
+                hello,
+                router::acked,
+                router::replayPending);
         socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
         socket.acceptInBackground(ipc::accept);
     }
@@ -91,12 +99,19 @@ class AccessFileRecoveryTest {
     }
 
     private void connectDispatcher() throws Exception {
-        dispatcher = DaemonClient.connect(home, SessionIdentity.from(Environment.of(Map.of(
-                "LARK_HANDOFF_SESSION_ID", "disp", "LARK_HANDOFF_ROLE", "dispatcher")), DeliveryMode.PUSH), "0.1.0", 1,
+        dispatcher = DaemonClient.connect(
+                home,
+                SessionIdentity.from(
+                        Environment.of(Map.of("LARK_HANDOFF_SESSION_ID", "disp", "LARK_HANDOFF_ROLE", "dispatcher")),
+                        DeliveryMode.PUSH),
+                "0.1.0",
+                1,
                 (self, d) -> {
                     received.add(d.content());
                     self.ack(d.eventId());
-                }, () -> { }, Duration.ofSeconds(5));
+                },
+                () -> {},
+                Duration.ofSeconds(5));
     }
 
     private String directMessage(String sender, String text) {
@@ -133,12 +148,16 @@ class AccessFileRecoveryTest {
 
         await(() -> row(during).state() == DeliveryState.DELIVERED, "delivered under the last good policy");
         assertThat(received).containsExactly("before", "during");
-        assertThat(told).as("no pairing code: the policy did not fall back to the defaults").isEmpty();
-        assertThat(Files.readString(home.resolve("access.json"))).as("the broken file is left for its owner to fix")
+        assertThat(told)
+                .as("no pairing code: the policy did not fall back to the defaults")
+                .isEmpty();
+        assertThat(Files.readString(home.resolve("access.json")))
+                .as("the broken file is left for its owner to fix")
                 .isEqualTo("{\"allowFrom\": [\"ou_alice\",");
         String stranger = directMessage(STRANGER, "let me in");
         assertThat(row(stranger).state()).isEqualTo(DeliveryState.FILTERED);
-        assertThat(Files.readString(home.resolve("access.json"))).as("no pairing written over the broken file")
+        assertThat(Files.readString(home.resolve("access.json")))
+                .as("no pairing written over the broken file")
                 .isEqualTo("{\"allowFrom\": [\"ou_alice\",");
     }
 
@@ -176,7 +195,9 @@ class AccessFileRecoveryTest {
         writeValidPolicy();
         String second = directMessage(ALICE, "second");
 
-        await(() -> row(first).state() == DeliveryState.DELIVERED && row(second).state() == DeliveryState.DELIVERED,
+        await(
+                () -> row(first).state() == DeliveryState.DELIVERED
+                        && row(second).state() == DeliveryState.DELIVERED,
                 "both delivered");
         assertThat(received).containsExactlyInAnyOrder("first", "second");
     }
@@ -189,7 +210,11 @@ class AccessFileRecoveryTest {
 
         String key = directMessage(ALICE, "hello");
 
-        assertThat(row(key).filterReason()).startsWith("access.json is invalid: ").contains("sometimes");
-        assertThat(access.problem()).contains(home.resolve("access.json").toString()).contains("sometimes");
+        assertThat(row(key).filterReason())
+                .startsWith("access.json is invalid: ")
+                .contains("sometimes");
+        assertThat(access.problem())
+                .contains(home.resolve("access.json").toString())
+                .contains("sometimes");
     }
 }

@@ -32,15 +32,21 @@ class AccessFileTest {
     @Test
     void given_a_saved_policy_then_it_reads_back_with_camel_case_keys_and_is_private() throws Exception {
         AccessFile file = new AccessFile(home);
-        AccessPolicy policy = new AccessPolicy(DmPolicy.ALLOWLIST, GroupPolicy.FOLLOW_USER, List.of("ou_a"),
+        AccessPolicy policy = new AccessPolicy(
+                DmPolicy.ALLOWLIST,
+                GroupPolicy.FOLLOW_USER,
+                List.of("ou_a"),
                 Map.of("oc_g", new GroupRule(false, List.of("ou_b"))),
                 Map.of("abc123", new PendingPairing(PendingPairing.Kind.GROUP, "ou_c", "oc_h", 1, 2, 1)));
 
         file.save(policy);
 
         String json = Files.readString(home.resolve("access.json"));
-        assertThat(json).contains("\"dmPolicy\" : \"allowlist\"").contains("\"groupPolicy\" : \"follow-user\"")
-                .contains("\"requireMention\" : false").contains("\"kind\" : \"group\"");
+        assertThat(json)
+                .contains("\"dmPolicy\" : \"allowlist\"")
+                .contains("\"groupPolicy\" : \"follow-user\"")
+                .contains("\"requireMention\" : false")
+                .contains("\"kind\" : \"group\"");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("access.json"))))
                 .isEqualTo("rw-------");
         assertThat(file.load()).isEqualTo(policy);
@@ -49,8 +55,10 @@ class AccessFileTest {
     @Test
     void given_a_hand_edited_file_then_missing_fields_take_their_defaults_and_senderless_pairings_are_dropped()
             throws Exception {
-        Files.writeString(home.resolve("access.json"), "{\"allowFrom\":[\"ou_a\"],\"groups\":{\"oc_g\":{}},"
-                + "\"pending\":{\"x\":{\"chatId\":\"oc\"},\"y\":{\"senderId\":\"ou_s\",\"expiresAt\":5}},\"future\":1}");
+        Files.writeString(
+                home.resolve("access.json"),
+                "{\"allowFrom\":[\"ou_a\"],\"groups\":{\"oc_g\":{}},"
+                        + "\"pending\":{\"x\":{\"chatId\":\"oc\"},\"y\":{\"senderId\":\"ou_s\",\"expiresAt\":5}},\"future\":1}");
 
         AccessPolicy p = new AccessFile(home).load();
 
@@ -65,7 +73,8 @@ class AccessFileTest {
         Files.writeString(home.resolve("access.json"), "{not json");
 
         assertThatThrownBy(() -> new AccessFile(home).load()).isInstanceOfSatisfying(AccessFile.Invalid.class, e -> {
-            assertThat(e.getMessage()).startsWith(home.resolve("access.json") + " is not a valid access policy: ")
+            assertThat(e.getMessage())
+                    .startsWith(home.resolve("access.json") + " is not a valid access policy: ")
                     .contains("line 1");
             assertThat(e.problem()).isNotBlank();
         });
@@ -74,5 +83,4 @@ class AccessFileTest {
             assertThat(files).hasSize(1);
         }
     }
-
 }

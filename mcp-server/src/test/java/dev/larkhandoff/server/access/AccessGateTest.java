@@ -29,7 +29,8 @@ class AccessGateTest {
     }
 
     private static Message group(String sender, String chat, boolean mentionsBot) {
-        return new Message(sender, "user", chat, "group", mentionsBot ? List.of(BOT) : List.of("ou_other"), BOT, Set.of());
+        return new Message(
+                sender, "user", chat, "group", mentionsBot ? List.of(BOT) : List.of("ou_other"), BOT, Set.of());
     }
 
     private static AccessPolicy policy(DmPolicy dm, GroupPolicy gp, List<String> allow, Map<String, GroupRule> groups) {
@@ -44,18 +45,23 @@ class AccessGateTest {
     void given_basic_bad_input_then_it_is_dropped_with_the_reason() {
         assertThat(gate(dm(""), AccessPolicy.defaults()).decision()).isEqualTo(new Decision.Drop("missing sender id"));
         assertThat(gate(new Message("ou_a", "user", "oc", "topic", List.of(), BOT, Set.of()), AccessPolicy.defaults())
-                .decision()).isEqualTo(new Decision.Drop("unsupported chat type: topic"));
+                        .decision())
+                .isEqualTo(new Decision.Drop("unsupported chat type: topic"));
     }
 
     @Test
     void given_direct_messages_then_disabled_allowlist_and_allowlisted_senders_behave() {
-        assertThat(gate(dm("ou_a"), policy(DmPolicy.DISABLED, null, List.of("ou_a"), null)).decision())
+        assertThat(gate(dm("ou_a"), policy(DmPolicy.DISABLED, null, List.of("ou_a"), null))
+                        .decision())
                 .isEqualTo(new Decision.Drop("direct messages disabled"));
-        assertThat(gate(dm("ou_a"), policy(DmPolicy.ALLOWLIST, null, List.of("ou_a"), null)).decision())
+        assertThat(gate(dm("ou_a"), policy(DmPolicy.ALLOWLIST, null, List.of("ou_a"), null))
+                        .decision())
                 .isEqualTo(new Decision.Deliver());
-        assertThat(gate(dm("ou_b"), policy(DmPolicy.ALLOWLIST, null, List.of("ou_a"), null)).decision())
+        assertThat(gate(dm("ou_b"), policy(DmPolicy.ALLOWLIST, null, List.of("ou_a"), null))
+                        .decision())
                 .isEqualTo(new Decision.Drop("sender not on allowlist"));
-        assertThat(gate(dm("ou_a"), policy(DmPolicy.PAIRING, null, List.of("ou_a"), null)).decision())
+        assertThat(gate(dm("ou_a"), policy(DmPolicy.PAIRING, null, List.of("ou_a"), null))
+                        .decision())
                 .isEqualTo(new Decision.Deliver());
     }
 
@@ -89,13 +95,17 @@ class AccessGateTest {
 
     @Test
     void given_group_policies_then_block_and_follow_user_behave() {
-        assertThat(gate(group("ou_a", "oc_g", true), policy(null, GroupPolicy.BLOCK, null, null)).decision())
+        assertThat(gate(group("ou_a", "oc_g", true), policy(null, GroupPolicy.BLOCK, null, null))
+                        .decision())
                 .isEqualTo(new Decision.Drop("group messages are blocked (groupPolicy: block)"));
         AccessPolicy follow = policy(null, GroupPolicy.FOLLOW_USER, List.of("ou_a"), null);
         assertThat(gate(group("ou_a", "oc_g", true), follow).decision()).isEqualTo(new Decision.Deliver());
-        assertThat(gate(group("ou_a", "oc_g", false), follow).decision()).isEqualTo(new Decision.Drop("bot not mentioned"));
-        assertThat(gate(group("ou_b", "oc_g", true), follow).decision()).isEqualTo(new Decision.Drop("sender not on allowlist"));
-        Message fromBot = new Message("ou_other_bot", "app", "oc_g", "group", List.of(BOT), BOT, Set.of("ou_other_bot"));
+        assertThat(gate(group("ou_a", "oc_g", false), follow).decision())
+                .isEqualTo(new Decision.Drop("bot not mentioned"));
+        assertThat(gate(group("ou_b", "oc_g", true), follow).decision())
+                .isEqualTo(new Decision.Drop("sender not on allowlist"));
+        Message fromBot =
+                new Message("ou_other_bot", "app", "oc_g", "group", List.of(BOT), BOT, Set.of("ou_other_bot"));
         assertThat(gate(fromBot, follow).decision()).as("an introduced bot").isEqualTo(new Decision.Deliver());
         Message unknownBot = new Message("ou_a", "user", "oc_g", "group", List.of(BOT), null, Set.of());
         assertThat(gate(unknownBot, follow).decision())
@@ -104,26 +114,39 @@ class AccessGateTest {
 
     @Test
     void given_a_configured_group_then_its_allowlist_and_mention_rule_apply() {
-        AccessPolicy p = policy(null, GroupPolicy.ALLOWLIST, null, Map.of(
-                "oc_strict", new GroupRule(true, List.of("ou_a")),
-                "oc_open", new GroupRule(false, List.of("*"))));
+        AccessPolicy p = policy(
+                null,
+                GroupPolicy.ALLOWLIST,
+                null,
+                Map.of(
+                        "oc_strict", new GroupRule(true, List.of("ou_a")),
+                        "oc_open", new GroupRule(false, List.of("*"))));
 
-        assertThat(gate(group("ou_b", "oc_strict", true), p).decision()).isEqualTo(new Decision.Drop("sender not allowed in this group"));
-        assertThat(gate(group("ou_a", "oc_strict", false), p).decision()).isEqualTo(new Decision.Drop("bot not mentioned"));
+        assertThat(gate(group("ou_b", "oc_strict", true), p).decision())
+                .isEqualTo(new Decision.Drop("sender not allowed in this group"));
+        assertThat(gate(group("ou_a", "oc_strict", false), p).decision())
+                .isEqualTo(new Decision.Drop("bot not mentioned"));
         assertThat(gate(group("ou_a", "oc_strict", true), p).decision()).isEqualTo(new Decision.Deliver());
         assertThat(gate(group("ou_anyone", "oc_open", false), p).decision()).isEqualTo(new Decision.Deliver());
     }
 
     @Test
     void given_a_group_rule_with_an_empty_or_absent_allowFrom_then_only_the_global_allowlist_speaks_there() {
-        AccessPolicy p = policy(null, GroupPolicy.ALLOWLIST, List.of("ou_owner"), Map.of(
-                "oc_empty", new GroupRule(false, List.of()),
-                "oc_absent", new GroupRule(false, null)));
+        AccessPolicy p = policy(
+                null,
+                GroupPolicy.ALLOWLIST,
+                List.of("ou_owner"),
+                Map.of(
+                        "oc_empty", new GroupRule(false, List.of()),
+                        "oc_absent", new GroupRule(false, null)));
 
         for (String chat : List.of("oc_empty", "oc_absent")) {
-            assertThat(gate(group("ou_member", chat, true), p).decision()).as(chat)
+            assertThat(gate(group("ou_member", chat, true), p).decision())
+                    .as(chat)
                     .isEqualTo(new Decision.Drop("sender not on allowlist (the group has no allowFrom of its own)"));
-            assertThat(gate(group("ou_owner", chat, false), p).decision()).as(chat).isEqualTo(new Decision.Deliver());
+            assertThat(gate(group("ou_owner", chat, false), p).decision())
+                    .as(chat)
+                    .isEqualTo(new Decision.Deliver());
         }
     }
 
@@ -133,7 +156,8 @@ class AccessGateTest {
         AccessPolicy p = policy(null, GroupPolicy.ALLOWLIST, List.of("ou_owner"), Map.of("oc_g", open));
 
         assertThat(gate(group("ou_member", "oc_g", true), p).decision()).isEqualTo(new Decision.Deliver());
-        assertThat(gate(group("ou_member", "oc_g", false), p).decision()).isEqualTo(new Decision.Drop("bot not mentioned"));
+        assertThat(gate(group("ou_member", "oc_g", false), p).decision())
+                .isEqualTo(new Decision.Drop("bot not mentioned"));
         assertThat(open.opensToAnyone()).isTrue();
         assertThat(new GroupRule(true, List.of()).opensToAnyone()).isFalse();
     }
@@ -149,7 +173,8 @@ class AccessGateTest {
         assertThat(again.decision()).isEqualTo(new Decision.Drop("group pairing already pending"));
 
         AccessPolicy approved = AccessGate.approve(first.access(), "code1", NOW);
-        assertThat(approved.groups().get("oc_new")).as("the operator let the whole group in")
+        assertThat(approved.groups().get("oc_new"))
+                .as("the operator let the whole group in")
                 .isEqualTo(new GroupRule(true, List.of("*")));
         assertThat(approved.pending()).isEmpty();
         assertThat(gate(group("ou_b", "oc_new", true), approved).decision()).isEqualTo(new Decision.Deliver());
@@ -163,7 +188,9 @@ class AccessGateTest {
 
         assertThat(approved.allowFrom()).containsExactly("ou_x");
         assertThat(gate(dm("ou_x"), approved).decision()).isEqualTo(new Decision.Deliver());
-        assertThat(AccessGate.approve(paired.access(), "code1", NOW + 3_600_000)).as("expired").isNull();
+        assertThat(AccessGate.approve(paired.access(), "code1", NOW + 3_600_000))
+                .as("expired")
+                .isNull();
         assertThat(AccessGate.approve(paired.access(), "nope", NOW)).isNull();
     }
 }

@@ -22,9 +22,17 @@ class PackageRulesTest {
             .importPackages("dev.larkhandoff.server");
 
     /** Where the behaviour lives: none of these may know how it is served. */
-    private static final String[] DOMAIN = {"..server.tool..", "..server.session..", "..server.config..",
-        "..server.workspace..", "..server.access..", "..server.channel..", "..server.routing..",
-        "..server.handoff..", "..server.hooks.."};
+    private static final String[] DOMAIN = {
+        "..server.tool..",
+        "..server.session..",
+        "..server.config..",
+        "..server.workspace..",
+        "..server.access..",
+        "..server.channel..",
+        "..server.routing..",
+        "..server.handoff..",
+        "..server.hooks.."
+    };
 
     private static ArchRule noCycles(String packages) {
         return slices().matching(packages).should().beFreeOfCycles();
@@ -37,10 +45,11 @@ class PackageRulesTest {
 
     @Test
     void given_a_cycle_made_on_purpose_then_the_same_rule_reports_it() {
-        JavaClasses fixture = new ClassFileImporter()
-                .importPackages("dev.larkhandoff.server.architecture.cyclefixture");
+        JavaClasses fixture =
+                new ClassFileImporter().importPackages("dev.larkhandoff.server.architecture.cyclefixture");
 
-        EvaluationResult result = noCycles("dev.larkhandoff.server.architecture.cyclefixture.(*)..").evaluate(fixture);
+        EvaluationResult result = noCycles("dev.larkhandoff.server.architecture.cyclefixture.(*)..")
+                .evaluate(fixture);
 
         assertThat(result.hasViolation()).isTrue();
         assertThat(result.getFailureReport().toString()).contains("first", "second");
@@ -48,24 +57,36 @@ class PackageRulesTest {
 
     @Test
     void given_the_domain_packages_then_none_uses_the_mcp_sdk() {
-        noClasses().that().resideInAnyPackage(DOMAIN)
-                .should().dependOnClassesThat().resideInAPackage("io.modelcontextprotocol..")
+        noClasses()
+                .that()
+                .resideInAnyPackage(DOMAIN)
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("io.modelcontextprotocol..")
                 .because("tools are adapted to MCP in one place, the mcp package")
                 .check(SERVER);
     }
 
     @Test
     void given_the_composition_root_then_only_the_command_line_uses_it() {
-        noClasses().that().resideOutsideOfPackages("..server.daemon..", "..server.cli..")
-                .should().dependOnClassesThat().resideInAPackage("..server.daemon..")
+        noClasses()
+                .that()
+                .resideOutsideOfPackages("..server.daemon..", "..server.cli..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("..server.daemon..")
                 .because("the daemon package only wires the features together")
                 .check(SERVER);
     }
 
     @Test
     void given_the_lark_clients_internals_then_the_server_does_not_use_them() {
-        noClasses().that().resideInAPackage("dev.larkhandoff.server..")
-                .should().dependOnClassesThat().resideInAPackage("dev.larkhandoff.lark..internal..")
+        noClasses()
+                .that()
+                .resideInAPackage("dev.larkhandoff.server..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAPackage("dev.larkhandoff.lark..internal..")
                 .because("the Lark client's frame codec, fragment assembler and token bucket may change freely")
                 .check(SERVER);
     }

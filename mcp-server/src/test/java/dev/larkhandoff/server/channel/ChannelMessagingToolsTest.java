@@ -51,7 +51,8 @@ class ChannelMessagingToolsTest {
     @BeforeEach
     void start() {
         lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
+        client = LarkClient.create(LarkClientConfig.of(
+                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
         store = Store.open(home, Clock.systemUTC());
         ChannelMessaging messaging = new ChannelMessaging(client.messages(), store.chats());
         tools = ChannelMessagingTools.of(messaging, new ReceivedIndicator(client.messages(), new Random(1)));
@@ -88,20 +89,24 @@ class ChannelMessagingToolsTest {
     @Test
     void given_the_catalog_then_it_offers_reply_react_and_edit_message_with_their_required_arguments() {
         assertThat(tools.specs()).extracting(ToolSpec::name).containsExactly("reply", "react", "edit_message");
-        assertThat(tools.specs()).extracting(spec -> spec.inputSchema().get("required")).containsExactly(
-                List.of("chat_id", "text"), List.of("message_id", "emoji"), List.of("message_id", "text"));
+        assertThat(tools.specs())
+                .extracting(spec -> spec.inputSchema().get("required"))
+                .containsExactly(
+                        List.of("chat_id", "text"), List.of("message_id", "emoji"), List.of("message_id", "text"));
         @SuppressWarnings("unchecked")
-        Map<String, Object> replyProperties = (Map<String, Object>) tools.specs().get(0).inputSchema().get("properties");
+        Map<String, Object> replyProperties =
+                (Map<String, Object>) tools.specs().get(0).inputSchema().get("properties");
         assertThat(replyProperties).containsOnlyKeys("chat_id", "text", "message_id");
-        assertThat(tools.specs()).allSatisfy(spec -> assertThat(spec.description()).isNotBlank());
+        assertThat(tools.specs())
+                .allSatisfy(spec -> assertThat(spec.description()).isNotBlank());
     }
 
     // ---- reply ----
 
     @Test
     void given_a_short_reply_when_sent_then_one_card_shows_the_markdown_and_a_real_mention() {
-        ToolResult result = call("reply", "chat_id", chat.chatId,
-                "text", "**Done.** <@" + alice.openId() + "> please review");
+        ToolResult result =
+                call("reply", "chat_id", chat.chatId, "text", "**Done.** <@" + alice.openId() + "> please review");
 
         List<EmuMessage> sent = botMessages(chat.chatId);
         assertThat(sent).singleElement().satisfies(m -> assertThat(m.msgType()).isEqualTo("interactive"));
@@ -130,22 +135,31 @@ class ChannelMessagingToolsTest {
         List<String> seen = new ArrayList<>();
         for (EmuMessage m : sent) {
             JsonNode card = lark.control().card(m.messageId());
-            assertThat(LarkJson.write(card).getBytes(StandardCharsets.UTF_8).length).isLessThan(28 * 1000);
+            assertThat(LarkJson.write(card).getBytes(StandardCharsets.UTF_8).length)
+                    .isLessThan(28 * 1000);
             assertThat(LarkJson.write(LarkJson.write(card)).getBytes(StandardCharsets.UTF_8).length)
-                    .as("the card as escaped inside the send request").isLessThan(28 * 1000);
+                    .as("the card as escaped inside the send request")
+                    .isLessThan(28 * 1000);
             assertThat(card.path("body").path("elements").get(0).path("tag").asString())
                     .isEqualTo("collapsible_panel");
             List<MarkdownLine> lines = MarkdownLine.parse(markdownOf(m));
-            assertThat(lines.get(lines.size() - 1).kind().fenceOpenAfter()).as("fences balanced in %s", m.messageId())
+            assertThat(lines.get(lines.size() - 1).kind().fenceOpenAfter())
+                    .as("fences balanced in %s", m.messageId())
                     .isFalse();
             lines.stream().filter(l -> !isFenceMarker(l)).forEach(l -> seen.add(l.text()));
             assertThat(store.chats().isBotSent(m.messageId())).isTrue();
         }
-        List<String> expected = MarkdownLine.parse(text.replace("<@" + bob.openId() + ">",
-                "<at id=" + bob.openId() + "></at>")).stream().filter(l -> !isFenceMarker(l))
-                .map(MarkdownLine::text).toList();
+        List<String> expected =
+                MarkdownLine.parse(text.replace("<@" + bob.openId() + ">", "<at id=" + bob.openId() + "></at>"))
+                        .stream()
+                        .filter(l -> !isFenceMarker(l))
+                        .map(MarkdownLine::text)
+                        .toList();
         assertThat(seen).containsExactlyElementsOf(expected);
-        List<String> withLog = sent.stream().map(this::markdownOf).filter(md -> md.contains("log line ")).toList();
+        List<String> withLog = sent.stream()
+                .map(this::markdownOf)
+                .filter(md -> md.contains("log line "))
+                .toList();
         assertThat(withLog.size()).as("cards holding the 40 KB code block").isGreaterThan(1);
         assertThat(withLog).allMatch(md -> md.contains("```text\n"), "reopens the block with its info string");
     }
@@ -160,8 +174,12 @@ class ChannelMessagingToolsTest {
         for (int section = 0; text.length() < 100_000; section++) {
             text.append("## Section ").append(section).append("\n\n");
             for (int line = 0; line < 5; line++) {
-                text.append("Line ").append(section).append('.').append(line)
-                        .append(": the build \"passed\" on `main`, 测试通过 ✅, asked <@").append(bob.openId())
+                text.append("Line ")
+                        .append(section)
+                        .append('.')
+                        .append(line)
+                        .append(": the build \"passed\" on `main`, 测试通过 ✅, asked <@")
+                        .append(bob.openId())
                         .append("> to look.\n");
             }
             text.append('\n');
@@ -186,7 +204,8 @@ class ChannelMessagingToolsTest {
     @Test
     void given_a_message_id_and_a_wrong_chat_when_replying_then_the_reply_lands_under_that_message_in_its_chat() {
         EmuChat other = lark.control().createGroup("other", alice);
-        String asked = lark.control().sendText(alice, chat.chatId, "what broke?").messageId();
+        String asked =
+                lark.control().sendText(alice, chat.chatId, "what broke?").messageId();
 
         ToolResult result = call("reply", "chat_id", other.chatId, "text", "the cache", "message_id", asked);
 
@@ -194,17 +213,26 @@ class ChannelMessagingToolsTest {
         EmuMessage reply = botMessages(chat.chatId).get(0);
         assertThat(reply.parentId()).isEqualTo(asked);
         assertThat(result).isEqualTo(ToolResult.ok("Sent to " + chat.chatId + " as " + reply.messageId() + "."));
-        assertThat(store.chats().lookupParent(reply.messageId())).map(SentMessage::chatId).hasValue(chat.chatId);
+        assertThat(store.chats().lookupParent(reply.messageId()))
+                .map(SentMessage::chatId)
+                .hasValue(chat.chatId);
     }
 
     @Test
     void given_a_question_inside_a_thread_when_replying_to_it_then_every_card_of_the_reply_stays_in_that_thread() {
         String root = lark.control().sendText(alice, chat.chatId, "release?").messageId();
-        EmuMessage inThread = lark.control().sendTextReply(bob, chat.chatId, "and the notes?",
-                new EmulatorControl.Reply(root, true)).message();
+        EmuMessage inThread = lark.control()
+                .sendTextReply(bob, chat.chatId, "and the notes?", new EmulatorControl.Reply(root, true))
+                .message();
 
-        ToolResult result = call("reply", "chat_id", chat.chatId, "text", "Long notes.\n\n".repeat(3000),
-                "message_id", inThread.messageId());
+        ToolResult result = call(
+                "reply",
+                "chat_id",
+                chat.chatId,
+                "text",
+                "Long notes.\n\n".repeat(3000),
+                "message_id",
+                inThread.messageId());
 
         assertThat(result.isError()).isFalse();
         assertThat(botMessages(chat.chatId)).hasSizeGreaterThan(1).allSatisfy(m -> {
@@ -239,11 +267,14 @@ class ChannelMessagingToolsTest {
     @Test
     void given_lark_refusing_a_later_card_of_a_long_reply_then_the_error_says_what_went_out_and_that_is_recorded() {
         // One send per second in a chat, so the refusal can be armed between the first card and the second.
-        try (LarkClient paced = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(),
-                lark.app().appSecret()).withRateLimits(1, 50))) {
-            ToolCatalog pacedTools = ChannelMessagingTools.of(new ChannelMessaging(paced.messages(), store.chats()),
+        try (LarkClient paced = LarkClient.create(LarkClientConfig.of(
+                        lark.baseUrl(), lark.app().appId(), lark.app().appSecret())
+                .withRateLimits(1, 50))) {
+            ToolCatalog pacedTools = ChannelMessagingTools.of(
+                    new ChannelMessaging(paced.messages(), store.chats()),
                     new ReceivedIndicator(paced.messages(), new Random(1)));
-            CompletableFuture<ToolResult> reply = CompletableFuture.supplyAsync(() -> pacedTools.call("reply",
+            CompletableFuture<ToolResult> reply = CompletableFuture.supplyAsync(() -> pacedTools.call(
+                    "reply",
                     ToolCall.of("s1", Map.of("chat_id", chat.chatId, "text", "Long notes.\n\n".repeat(3000)))));
             await(() -> botMessages(chat.chatId).size() == 1, "the first card");
             lark.control().failNext("POST", "/open-apis/im/v1/messages", 400, 230002, "Bot is not in the chat", 1);
@@ -252,8 +283,9 @@ class ChannelMessagingToolsTest {
 
             String first = botMessages(chat.chatId).get(0).messageId();
             assertThat(result.isError()).isTrue();
-            assertThat(result.text()).startsWith("reply failed: sent 1 of 2 messages (" + first
-                    + "), then Lark error 230002: Bot is not in the chat");
+            assertThat(result.text())
+                    .startsWith("reply failed: sent 1 of 2 messages (" + first
+                            + "), then Lark error 230002: Bot is not in the chat");
             assertThat(botMessages(chat.chatId)).hasSize(1);
             assertThat(store.chats().isBotSent(first)).isTrue();
         }
@@ -289,7 +321,8 @@ class ChannelMessagingToolsTest {
         call("reply", "chat_id", chat.chatId, "text", "working on it");
         EmuMessage card = botMessages(chat.chatId).get(0);
 
-        ToolResult result = call("edit_message", "message_id", card.messageId(), "text", "done, <@" + bob.openId() + ">");
+        ToolResult result =
+                call("edit_message", "message_id", card.messageId(), "text", "done, <@" + bob.openId() + ">");
 
         assertThat(result).isEqualTo(ToolResult.ok("Edited " + card.messageId() + "."));
         assertThat(markdownOf(card)).isEqualTo("done, <at id=" + bob.openId() + "></at>");
@@ -308,7 +341,8 @@ class ChannelMessagingToolsTest {
         ToolResult result = call("edit_message", "message_id", id, "text", "A long paragraph.\n\n".repeat(3000));
 
         assertThat(result.isError()).isTrue();
-        assertThat(result.text()).startsWith("text is too long for one card: it needs ")
+        assertThat(result.text())
+                .startsWith("text is too long for one card: it needs ")
                 .contains("of at most 28000 bytes each");
         assertThat(markdownOf(botMessages(chat.chatId).get(0))).isEqualTo("short");
     }
@@ -323,7 +357,10 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_a_text_message_the_bot_sent_when_editing_it_then_larks_refusal_of_the_patch_is_surfaced() {
-        String id = client.messages().sendToChat(chat.chatId, OutgoingMessage.text("plain")).block().messageId();
+        String id = client.messages()
+                .sendToChat(chat.chatId, OutgoingMessage.text("plain"))
+                .block()
+                .messageId();
 
         ToolResult result = call("edit_message", "message_id", id, "text", "new");
 
@@ -345,20 +382,20 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_a_missing_or_empty_required_argument_then_the_error_names_it_exactly_and_nothing_is_sent() {
-        assertThat(call("reply", "text", "hi")).isEqualTo(
-                ToolResult.error("missing or empty required argument: chat_id"));
-        assertThat(call("reply", "chat_id", chat.chatId, "text", "  ")).isEqualTo(
-                ToolResult.error("missing or empty required argument: text"));
-        assertThat(call("react", "message_id", "om_x")).isEqualTo(
-                ToolResult.error("missing or empty required argument: emoji"));
-        assertThat(call("react", "emoji", "OK")).isEqualTo(
-                ToolResult.error("missing or empty required argument: message_id"));
-        assertThat(call("edit_message", "message_id", "", "text", "x")).isEqualTo(
-                ToolResult.error("missing or empty required argument: message_id"));
-        assertThat(call("edit_message", "message_id", "om_x")).isEqualTo(
-                ToolResult.error("missing or empty required argument: text"));
-        assertThat(call("reply", "chat_id", chat.chatId, "text", 42)).isEqualTo(
-                ToolResult.error("argument text must be a string"));
+        assertThat(call("reply", "text", "hi"))
+                .isEqualTo(ToolResult.error("missing or empty required argument: chat_id"));
+        assertThat(call("reply", "chat_id", chat.chatId, "text", "  "))
+                .isEqualTo(ToolResult.error("missing or empty required argument: text"));
+        assertThat(call("react", "message_id", "om_x"))
+                .isEqualTo(ToolResult.error("missing or empty required argument: emoji"));
+        assertThat(call("react", "emoji", "OK"))
+                .isEqualTo(ToolResult.error("missing or empty required argument: message_id"));
+        assertThat(call("edit_message", "message_id", "", "text", "x"))
+                .isEqualTo(ToolResult.error("missing or empty required argument: message_id"));
+        assertThat(call("edit_message", "message_id", "om_x"))
+                .isEqualTo(ToolResult.error("missing or empty required argument: text"));
+        assertThat(call("reply", "chat_id", chat.chatId, "text", 42))
+                .isEqualTo(ToolResult.error("argument text must be a string"));
         assertThat(botMessages(chat.chatId)).isEmpty();
         assertThat(lark.control().calls()).noneMatch(c -> c.path().startsWith("/open-apis/im/"));
     }

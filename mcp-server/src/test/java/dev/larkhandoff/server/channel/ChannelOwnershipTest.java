@@ -1,10 +1,10 @@
 package dev.larkhandoff.server.channel;
 
-import dev.larkhandoff.server.session.LiveSession;
-import dev.larkhandoff.server.session.LiveSessions;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.LiveSessions;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.channel.OwnershipLogEntry;
 import dev.larkhandoff.store.session.Role;
@@ -96,8 +96,11 @@ class ChannelOwnershipTest {
         assertThat(channel.grant("dispatcher-1", args("session_id", "tm-1"))).contains("tm-1");
         assertThat(channel.acquire("tm-1", args())).isEqualTo("Feishu channel owner is now tm-1 (session, epoch 2).");
         assertThat(target()).isEqualTo("tm-1");
-        assertThat(channel.current().grantedSessionId()).as("an acquire uses the grant up").isNull();
-        assertThat(channel.returnToDispatcher("tm-1")).isEqualTo("Feishu channel owner returned to dispatcher dispatcher-1 (epoch 3).");
+        assertThat(channel.current().grantedSessionId())
+                .as("an acquire uses the grant up")
+                .isNull();
+        assertThat(channel.returnToDispatcher("tm-1"))
+                .isEqualTo("Feishu channel owner returned to dispatcher dispatcher-1 (epoch 3).");
         assertThat(target()).isEqualTo("dispatcher-1");
     }
 
@@ -117,7 +120,8 @@ class ChannelOwnershipTest {
         teammate("tm-1");
 
         assertThatThrownBy(() -> channel.acquire("tm-1", args()))
-                .isInstanceOf(ChannelRefusal.class).hasMessage("channel ownership was not granted by the dispatcher");
+                .isInstanceOf(ChannelRefusal.class)
+                .hasMessage("channel ownership was not granted by the dispatcher");
         assertThat(target()).isEqualTo("dispatcher-1");
     }
 
@@ -131,7 +135,8 @@ class ChannelOwnershipTest {
         assertThatThrownBy(() -> channel.acquire("tm-b", args()))
                 .hasMessage("channel ownership was not granted by the dispatcher");
         channel.grant("dispatcher-1", args("session_id", "tm-b"));
-        assertThatThrownBy(() -> channel.acquire("tm-a", args())).as("a new grant replaces the old")
+        assertThatThrownBy(() -> channel.acquire("tm-a", args()))
+                .as("a new grant replaces the old")
                 .hasMessage("channel ownership was not granted by the dispatcher");
     }
 
@@ -169,7 +174,8 @@ class ChannelOwnershipTest {
         channel.acquire("dispatcher-1", args("session_id", "tm-a"));
         registry.live.remove("tm-a");
 
-        assertThatThrownBy(() -> channel.reclaim("tm-b")).hasMessage("only the dispatcher may reclaim channel ownership");
+        assertThatThrownBy(() -> channel.reclaim("tm-b"))
+                .hasMessage("only the dispatcher may reclaim channel ownership");
         assertThat(target()).isNull();
     }
 
@@ -204,10 +210,14 @@ class ChannelOwnershipTest {
         channel.acquire("dispatcher-1", args("session_id", "tm-1"));
         String status = channel.status(null, null);
 
-        assertThat(status).contains("\"lease_epoch\": 2").contains("\"teammate_name\": \"api-worker\"")
-                .contains("\"cwd\": \"/ws/api\"").contains("\"effective_target_session_id\": \"tm-1\"")
+        assertThat(status)
+                .contains("\"lease_epoch\": 2")
+                .contains("\"teammate_name\": \"api-worker\"")
+                .contains("\"cwd\": \"/ws/api\"")
+                .contains("\"effective_target_session_id\": \"tm-1\"")
                 .doesNotContain("\"daemon\"");
-        assertThat(channel.status(null, Map.of("version", "0.1.0", "pid", 4242))).contains("\"daemon\": {")
+        assertThat(channel.status(null, Map.of("version", "0.1.0", "pid", 4242)))
+                .contains("\"daemon\": {")
                 .contains("\"pid\": 4242");
     }
 
@@ -218,11 +228,13 @@ class ChannelOwnershipTest {
         connect("tm-a", Role.SESSION, Map.of("teammate_name", "twin"));
         connect("tm-b", Role.SESSION, Map.of("teammate_name", "twin"));
 
-        assertThat(channel.acquire("dispatcher-1", args("match", Map.of("teammate_name", "api-worker")))).contains("tm-1");
+        assertThat(channel.acquire("dispatcher-1", args("match", Map.of("teammate_name", "api-worker"))))
+                .contains("tm-1");
         assertThatThrownBy(() -> channel.acquire("dispatcher-1", args("match", Map.of("teammate_name", "ghost"))))
                 .hasMessage("no live channel proxy matching: {\"teammate_name\":\"ghost\"}");
         assertThatThrownBy(() -> channel.grant("dispatcher-1", args("match", Map.of("teammate_name", "twin"))))
-                .hasMessage("ambiguous match: {\"teammate_name\":\"twin\"}; candidates: tm-a, tm-b; pass session_id to disambiguate");
+                .hasMessage(
+                        "ambiguous match: {\"teammate_name\":\"twin\"}; candidates: tm-a, tm-b; pass session_id to disambiguate");
         assertThat(target()).isEqualTo("tm-1");
     }
 
@@ -243,9 +255,14 @@ class ChannelOwnershipTest {
         teammate("tm-1");
         channel.grant("dispatcher-1", args("session_id", "tm-1"));
 
-        for (Object bad : List.of(Map.of(), Map.of("teammate_name", 123),
-                Map.of("teammate_name", "api-worker", "cwd", 123), List.of(), "api-worker")) {
-            assertThatThrownBy(() -> channel.acquire("tm-1", args("match", bad))).as("match %s", bad)
+        for (Object bad : List.of(
+                Map.of(),
+                Map.of("teammate_name", 123),
+                Map.of("teammate_name", "api-worker", "cwd", 123),
+                List.of(),
+                "api-worker")) {
+            assertThatThrownBy(() -> channel.acquire("tm-1", args("match", bad)))
+                    .as("match %s", bad)
                     .hasMessageContaining("match must be a non-empty object");
         }
         assertThatThrownBy(() -> channel.acquire("dispatcher-1", args("session_id", "tm-1", "match", Map.of("a", "b"))))
@@ -262,7 +279,8 @@ class ChannelOwnershipTest {
     void given_an_unregistered_caller_then_every_changing_tool_refuses() {
         dispatcher();
 
-        assertThatThrownBy(() -> channel.grant("ghost", args("session_id", "x"))).hasMessage("channel proxy is not registered");
+        assertThatThrownBy(() -> channel.grant("ghost", args("session_id", "x")))
+                .hasMessage("channel proxy is not registered");
         assertThatThrownBy(() -> channel.acquire("ghost", args())).hasMessage("channel proxy is not registered");
         assertThatThrownBy(() -> channel.returnToDispatcher("ghost")).hasMessage("channel proxy is not registered");
         assertThatThrownBy(() -> channel.reclaim(null)).hasMessage("channel proxy is not registered");
@@ -295,6 +313,8 @@ class ChannelOwnershipTest {
 
         assertThat(channel.current().ownerSessionId()).isEqualTo("tm-1");
         assertThat(channel.current().leaseEpoch()).isEqualTo(2);
-        assertThat(store.channel().log(10)).extracting(OwnershipLogEntry::action).containsExactly("register", "acquire");
+        assertThat(store.channel().log(10))
+                .extracting(OwnershipLogEntry::action)
+                .containsExactly("register", "acquire");
     }
 }

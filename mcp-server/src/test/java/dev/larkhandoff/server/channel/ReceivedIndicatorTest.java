@@ -49,7 +49,8 @@ class ReceivedIndicatorTest {
     @BeforeEach
     void start() {
         lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
+        client = LarkClient.create(LarkClientConfig.of(
+                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
         store = Store.open(home, Clock.systemUTC());
         indicator = new ReceivedIndicator(client.messages(), new Random(SEED));
         tools = ChannelMessagingTools.of(new ChannelMessaging(client.messages(), store.chats()), indicator);
@@ -77,7 +78,9 @@ class ReceivedIndicatorTest {
     }
 
     private long calls(String method, String path) {
-        return lark.control().calls().stream().filter(c -> c.method().equals(method) && c.path().equals(path)).count();
+        return lark.control().calls().stream()
+                .filter(c -> c.method().equals(method) && c.path().equals(path))
+                .count();
     }
 
     private static String reactionsPath(String messageId) {
@@ -118,14 +121,16 @@ class ReceivedIndicatorTest {
         List<CompletableFuture<CompletableFuture<Void>>> calls = new ArrayList<>();
         try {
             for (int i = 0; i < 8; i++) {
-                calls.add(CompletableFuture.supplyAsync(() -> {
-                    try {
-                        go.await();
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                    }
-                    return indicator.received(chat.chatId, id);
-                }, pool));
+                calls.add(CompletableFuture.supplyAsync(
+                        () -> {
+                            try {
+                                go.await();
+                            } catch (InterruptedException e) {
+                                Thread.currentThread().interrupt();
+                            }
+                            return indicator.received(chat.chatId, id);
+                        },
+                        pool));
             }
             go.countDown();
             for (CompletableFuture<CompletableFuture<Void>> call : calls) {
@@ -140,13 +145,17 @@ class ReceivedIndicatorTest {
     }
 
     @Test
-    void given_pending_indicators_when_the_agent_replies_in_the_chat_then_all_of_them_come_off_and_other_chats_keep_theirs() {
+    void
+            given_pending_indicators_when_the_agent_replies_in_the_chat_then_all_of_them_come_off_and_other_chats_keep_theirs() {
         EmuChat other = lark.control().createGroup("other", alice);
         String first = aliceSays(chat, "one");
         String second = aliceSays(chat, "two");
         String elsewhere = aliceSays(other, "three");
-        CompletableFuture.allOf(indicator.received(chat.chatId, first), indicator.received(chat.chatId, second),
-                indicator.received(other.chatId, elsewhere)).join();
+        CompletableFuture.allOf(
+                        indicator.received(chat.chatId, first),
+                        indicator.received(chat.chatId, second),
+                        indicator.received(other.chatId, elsewhere))
+                .join();
 
         ToolResult result = reply(chat.chatId, "on it");
 
@@ -161,8 +170,8 @@ class ReceivedIndicatorTest {
         String asked = aliceSays(chat, "why?");
         indicator.received(chat.chatId, asked).join();
 
-        ToolResult result = tools.call("reply", ToolCall.of("s1",
-                Map.of("chat_id", other.chatId, "text", "because", "message_id", asked)));
+        ToolResult result = tools.call(
+                "reply", ToolCall.of("s1", Map.of("chat_id", other.chatId, "text", "because", "message_id", asked)));
 
         assertThat(result.isError()).isFalse();
         await(() -> reactionsOn(asked).isEmpty(), "the reaction removed");
@@ -179,12 +188,10 @@ class ReceivedIndicatorTest {
         CompletableFuture.allOf(added, cleared).join();
 
         assertThat(reactionsOn(id)).isEmpty();
-        assertThat(lark.control().calls()).filteredOn(c -> c.path().startsWith(reactionsPath(id)))
+        assertThat(lark.control().calls())
+                .filteredOn(c -> c.path().startsWith(reactionsPath(id)))
                 .extracting(CallRecord::method, CallRecord::httpStatus)
-                .containsExactly(
-                        tuple("POST", 429),
-                        tuple("POST", 200),
-                        tuple("DELETE", 200));
+                .containsExactly(tuple("POST", 429), tuple("POST", 200), tuple("DELETE", 200));
     }
 
     @Test
@@ -241,7 +248,10 @@ class ReceivedIndicatorTest {
 
         assertThat(failed.isError()).isTrue();
         assertThat(reactionsOn(id)).hasSize(1);
-        assertThat(calls("DELETE", reactionsPath(id) + "/" + reactionsOn(id).get(0).reactionId())).isZero();
+        assertThat(calls(
+                        "DELETE",
+                        reactionsPath(id) + "/" + reactionsOn(id).get(0).reactionId()))
+                .isZero();
 
         assertThat(reply(chat.chatId, "answer").isError()).isFalse();
         await(() -> reactionsOn(id).isEmpty(), "the reaction removed after the successful reply");

@@ -15,6 +15,7 @@ class ReplyCardsTest {
 
     /** A small budget, so that structure is easy to see; the cost is the real one. */
     private static final int BUDGET = 400;
+
     private final MarkdownSplitter splitter = new MarkdownSplitter(BUDGET, CardBytes::ofText);
 
     private List<String> split(String text) {
@@ -43,8 +44,9 @@ class ReplyCardsTest {
 
         String markdown = ReplyCards.render(text).get(0).markdown();
 
-        assertThat(markdown).isEqualTo("```\nping <@ou_a>\n```\n`<@ou_b>` is how to write <at id=ou_c></at>, "
-                + "and <at id=all></at> for everyone");
+        assertThat(markdown)
+                .isEqualTo("```\nping <@ou_a>\n```\n`<@ou_b>` is how to write <at id=ou_c></at>, "
+                        + "and <at id=all></at> for everyone");
     }
 
     @Test
@@ -58,7 +60,8 @@ class ReplyCardsTest {
         assertThat(panel.path("expanded").asBoolean()).isTrue();
         assertThat(panel.path("border").path("color").asString()).isEqualTo("blue");
         assertThat(panel.path("border").path("corner_radius").asString()).isEqualTo("5px");
-        assertThat(panel.path("header").path("title").path("content").asString()).isEqualTo("**回复详情**");
+        assertThat(panel.path("header").path("title").path("content").asString())
+                .isEqualTo("**回复详情**");
         assertThat(panel.path("elements").get(0).path("content").asString()).isEqualTo(text);
         assertThat(card.path("config").path("update_multi").asBoolean()).isTrue();
     }
@@ -69,12 +72,14 @@ class ReplyCardsTest {
 
         JsonNode card = ReplyCards.render(text).get(0).json();
 
-        assertThat(card.path("body").path("elements").get(0).path("tag").asString()).isEqualTo("markdown");
+        assertThat(card.path("body").path("elements").get(0).path("tag").asString())
+                .isEqualTo("markdown");
     }
 
     @Test
     void given_a_blank_text_when_rendered_then_it_is_refused() {
-        assertThatThrownBy(() -> ReplyCards.render("  \n ")).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ReplyCards.render("  \n "))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessage("text is empty");
     }
 
@@ -82,7 +87,8 @@ class ReplyCardsTest {
     void given_a_text_that_needs_two_cards_when_one_is_required_then_the_error_names_the_limit() {
         String text = "A paragraph of some length.\n\n".repeat(2000);
 
-        assertThatThrownBy(() -> ReplyCards.renderOne(text)).isInstanceOf(IllegalArgumentException.class)
+        assertThatThrownBy(() -> ReplyCards.renderOne(text))
+                .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageStartingWith("text is too long for one card: it needs ")
                 .hasMessageContaining("of at most 28000 bytes each");
     }
@@ -99,7 +105,8 @@ class ReplyCardsTest {
 
         assertThat(parts).hasSizeGreaterThan(1);
         assertThat(String.join("\n", parts)).isEqualTo(text);
-        assertThat(parts.subList(0, parts.size() - 1)).allSatisfy(part -> assertThat(part).endsWith("\n"));
+        assertThat(parts.subList(0, parts.size() - 1))
+                .allSatisfy(part -> assertThat(part).endsWith("\n"));
         assertThat(parts).allSatisfy(part -> assertThat(CardBytes.ofText(part)).isLessThanOrEqualTo(BUDGET));
     }
 
@@ -129,7 +136,9 @@ class ReplyCardsTest {
         assertThat(parts).hasSizeGreaterThan(2);
         assertThat(parts).allSatisfy(part -> {
             List<MarkdownLine> lines = MarkdownLine.parse(part);
-            assertThat(lines.get(lines.size() - 1).kind().fenceOpenAfter()).as("balanced: %s", part).isFalse();
+            assertThat(lines.get(lines.size() - 1).kind().fenceOpenAfter())
+                    .as("balanced: %s", part)
+                    .isFalse();
             assertThat(CardBytes.ofText(part)).isLessThanOrEqualTo(BUDGET);
         });
         assertThat(parts.subList(1, parts.size() - 1)).allSatisfy(part -> {
@@ -138,7 +147,8 @@ class ReplyCardsTest {
         });
         List<String> codeSeen = new ArrayList<>();
         for (String part : parts) {
-            MarkdownLine.parse(part).stream().filter(l -> l.kind() == MarkdownLine.Kind.CODE)
+            MarkdownLine.parse(part).stream()
+                    .filter(l -> l.kind() == MarkdownLine.Kind.CODE)
                     .forEach(l -> codeSeen.add(l.text()));
         }
         assertThat(codeSeen).containsExactlyElementsOf(code);
@@ -154,12 +164,17 @@ class ReplyCardsTest {
         assertThat(String.join("", parts)).isEqualTo(text);
         assertThat(parts).allSatisfy(part -> {
             assertThat(Character.isLowSurrogate(part.charAt(0))).isFalse();
-            assertThat(Character.isHighSurrogate(part.charAt(part.length() - 1))).isFalse();
+            assertThat(Character.isHighSurrogate(part.charAt(part.length() - 1)))
+                    .isFalse();
             // Neither a skin tone nor a combining accent is torn from the character it modifies.
             assertThat(part).doesNotStartWith("\uD83C\uDFFD").doesNotStartWith("\u0301");
             // Nor is a flag or a zero-width-joined emoji cut in two.
-            assertThat(part).doesNotStartWith("\uD83C\uDDF5").doesNotStartWith("\u200D").doesNotStartWith("💻");
-            assertThat(new String(part.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8)).isEqualTo(part);
+            assertThat(part)
+                    .doesNotStartWith("\uD83C\uDDF5")
+                    .doesNotStartWith("\u200D")
+                    .doesNotStartWith("💻");
+            assertThat(new String(part.getBytes(StandardCharsets.UTF_8), StandardCharsets.UTF_8))
+                    .isEqualTo(part);
             assertThat(CardBytes.ofText(part)).isLessThanOrEqualTo(BUDGET);
         });
     }
@@ -172,8 +187,11 @@ class ReplyCardsTest {
 
         assertThat(parts).hasSizeGreaterThan(1);
         assertThat(String.join("", parts)).isEqualTo(text);
-        assertThat(parts).allSatisfy(part -> assertThat(part.replace("<at id=ou_reviewer1></at>", ""))
-                .doesNotContain("<at").doesNotContain("</at>").doesNotContain("reviewer1"));
+        assertThat(parts)
+                .allSatisfy(part -> assertThat(part.replace("<at id=ou_reviewer1></at>", ""))
+                        .doesNotContain("<at")
+                        .doesNotContain("</at>")
+                        .doesNotContain("reviewer1"));
     }
 
     @Test
@@ -184,7 +202,9 @@ class ReplyCardsTest {
         int expected = LarkJson.write(content).getBytes(StandardCharsets.UTF_8).length;
 
         assertThat(CardBytes.of(card)).isEqualTo(expected);
-        assertThat(CardBytes.ofText("say \"hi\"\nback\\slash")).isEqualTo(
-                LarkJson.write(LarkJson.write("say \"hi\"\nback\\slash")).length() - 6);
+        assertThat(CardBytes.ofText("say \"hi\"\nback\\slash"))
+                .isEqualTo(LarkJson.write(LarkJson.write("say \"hi\"\nback\\slash"))
+                                .length()
+                        - 6);
     }
 }

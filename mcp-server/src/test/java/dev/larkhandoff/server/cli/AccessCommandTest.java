@@ -21,11 +21,11 @@ class AccessCommandTest {
     Path home;
 
     /** What one run printed and how it ended. */
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     @Test
-    void given_a_broken_access_file_then_allow_refuses_naming_the_problem_and_writes_nothing_over_it() throws Exception {
+    void given_a_broken_access_file_then_allow_refuses_naming_the_problem_and_writes_nothing_over_it()
+            throws Exception {
         String broken = "{\"allowFrom\": [\"ou_a\",";
         Files.writeString(home.resolve("access.json"), broken);
 

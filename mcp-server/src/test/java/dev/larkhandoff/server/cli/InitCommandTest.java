@@ -26,6 +26,7 @@ class InitCommandTest {
 
     @TempDir
     Path home;
+
     private LarkEmulator lark;
 
     @BeforeEach
@@ -40,29 +41,54 @@ class InitCommandTest {
     }
 
     /** What one run printed and how it ended. */
-    record Run(int exit, String out, String err) {
-    }
+    record Run(int exit, String out, String err) {}
 
     @Test
     void given_flags_that_check_out_then_the_config_is_written_private_and_the_checklist_printed() throws Exception {
-        Run run = init(null, "--domain", lark.baseUrl(), "--app-id", lark.app().appId(), "--app-secret",
-                lark.app().appSecret(), "--email", "alice@example.com", "--plugin-dir", home.resolve("none").toString());
+        Run run = init(
+                null,
+                "--domain",
+                lark.baseUrl(),
+                "--app-id",
+                lark.app().appId(),
+                "--app-secret",
+                lark.app().appSecret(),
+                "--email",
+                "alice@example.com",
+                "--plugin-dir",
+                home.resolve("none").toString());
 
         assertThat(run.exit()).as(run.err()).isZero();
-        assertThat(run.out()).contains("✔ App credentials work", "✔ alice@example.com is ou_",
-                "persistent connection", "claude plugin install lark-handoff@lark-handoff-local");
+        assertThat(run.out())
+                .contains(
+                        "✔ App credentials work",
+                        "✔ alice@example.com is ou_",
+                        "persistent connection",
+                        "claude plugin install lark-handoff@lark-handoff-local");
         Path config = home.resolve("config.json");
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(config)))
+                .isEqualTo("rw-------");
         JsonNode written = ServerJson.mapper().readTree(Files.readString(config));
         assertThat(written.path("app_id").asString()).isEqualTo(lark.app().appId());
         assertThat(written.path("operator_email").asString()).isEqualTo("alice@example.com");
-        assertThat(run.out() + run.err()).as("the secret is never printed").doesNotContain(lark.app().appSecret());
+        assertThat(run.out() + run.err())
+                .as("the secret is never printed")
+                .doesNotContain(lark.app().appSecret());
     }
 
     @Test
     void given_a_wrong_secret_then_it_says_to_copy_the_credentials_again_and_writes_nothing() throws Exception {
-        Run run = init(null, "--domain", lark.baseUrl(), "--app-id", lark.app().appId(), "--app-secret", "wrong",
-                "--email", "alice@example.com", "--no-plugin");
+        Run run = init(
+                null,
+                "--domain",
+                lark.baseUrl(),
+                "--app-id",
+                lark.app().appId(),
+                "--app-secret",
+                "wrong",
+                "--email",
+                "alice@example.com",
+                "--no-plugin");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("Lark refused the App ID / App Secret", "Credentials & Basic Info");
@@ -71,8 +97,17 @@ class InitCommandTest {
 
     @Test
     void given_an_email_lark_does_not_know_then_it_says_what_to_check_and_writes_nothing() throws Exception {
-        Run run = init(null, "--domain", lark.baseUrl(), "--app-id", lark.app().appId(), "--app-secret",
-                lark.app().appSecret(), "--email", "bob@example.com", "--no-plugin");
+        Run run = init(
+                null,
+                "--domain",
+                lark.baseUrl(),
+                "--app-id",
+                lark.app().appId(),
+                "--app-secret",
+                lark.app().appSecret(),
+                "--email",
+                "bob@example.com",
+                "--no-plugin");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("no Lark user with the email bob@example.com", "availability");
@@ -81,8 +116,17 @@ class InitCommandTest {
 
     @Test
     void given_an_unreachable_domain_then_it_says_so() throws Exception {
-        Run run = init(null, "--domain", "http://127.0.0.1:9", "--app-id", "cli_x", "--app-secret", "s",
-                "--email", "alice@example.com", "--no-plugin");
+        Run run = init(
+                null,
+                "--domain",
+                "http://127.0.0.1:9",
+                "--app-id",
+                "cli_x",
+                "--app-secret",
+                "s",
+                "--email",
+                "alice@example.com",
+                "--no-plugin");
 
         assertThat(run.exit()).isEqualTo(1);
         assertThat(run.err()).contains("cannot reach Lark at http://127.0.0.1:9");
@@ -97,17 +141,21 @@ class InitCommandTest {
 
     @Test
     void in_a_terminal_it_asks_for_each_value_and_hides_the_secret() throws Exception {
-        String typed = lark.baseUrl() + "\n" + lark.app().appId() + "\n" + lark.app().appSecret()
-                + "\nalice@example.com\n";
+        String typed =
+                lark.baseUrl() + "\n" + lark.app().appId() + "\n" + lark.app().appSecret() + "\nalice@example.com\n";
 
         Run run = init(typed, "--no-plugin");
 
         assertThat(run.exit()).as(run.out() + run.err()).isZero();
-        assertThat(run.out()).contains("Lark domain", "App ID", "App Secret", "Your Lark login email",
-                "✔ Wrote");
-        assertThat(run.out()).as("the secret is not echoed").doesNotContain(lark.app().appSecret());
-        assertThat(ServerJson.mapper().readTree(Files.readString(home.resolve("config.json")))
-                .path("operator_email").asString()).isEqualTo("alice@example.com");
+        assertThat(run.out()).contains("Lark domain", "App ID", "App Secret", "Your Lark login email", "✔ Wrote");
+        assertThat(run.out())
+                .as("the secret is not echoed")
+                .doesNotContain(lark.app().appSecret());
+        assertThat(ServerJson.mapper()
+                        .readTree(Files.readString(home.resolve("config.json")))
+                        .path("operator_email")
+                        .asString())
+                .isEqualTo("alice@example.com");
     }
 
     /** Runs {@code lark-handoff init --home <home> <args>}; with {@code typed}, under a pseudo-terminal fed those lines. */
@@ -119,7 +167,10 @@ class InitCommandTest {
             pb = new ProcessBuilder(cmd);
         } else {
             // util-linux script gives the command a pseudo-terminal, so System.console() exists, and types stdin in.
-            pb = new ProcessBuilder("script", "-qec", String.join(" ", cmd.stream().map(InitCommandTest::quote).toList()),
+            pb = new ProcessBuilder(
+                    "script",
+                    "-qec",
+                    String.join(" ", cmd.stream().map(InitCommandTest::quote).toList()),
                     "/dev/null");
         }
         pb.environment().remove("LARK_APP_ID");

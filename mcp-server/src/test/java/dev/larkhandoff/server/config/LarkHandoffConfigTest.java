@@ -20,8 +20,13 @@ class LarkHandoffConfigTest {
         new LarkHandoffConfig(home, "cli_0123456789abcdef", "s3cret", "lark").save();
 
         var fromFile = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
-        var overridden = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString(),
-                "LARK_APP_SECRET", "other", "LARK_DOMAIN", "http://127.0.0.1:9595")));
+        var overridden = LarkHandoffConfig.load(Environment.of(Map.of(
+                "LARK_HANDOFF_HOME",
+                home.toString(),
+                "LARK_APP_SECRET",
+                "other",
+                "LARK_DOMAIN",
+                "http://127.0.0.1:9595")));
 
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("config.json"))))
                 .isEqualTo("rw-------");
@@ -49,10 +54,12 @@ class LarkHandoffConfigTest {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
 
         LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
+                .isEqualTo("rw-------");
 
         Files.writeString(file, "{broken");
         assertThatThrownBy(() -> LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString()))))
-                .hasMessageContaining(file.toString()).hasMessageContaining("not valid JSON");
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("not valid JSON");
     }
 }

@@ -43,29 +43,42 @@ class SessionIdentityTest {
 
     @Test
     void given_an_explicit_session_id_then_it_wins_over_everything() {
-        assertThat(of(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1", "CLAUDE_CODE_SESSION_ID", "c-1")).sessionId())
+        assertThat(of(Map.of("LARK_HANDOFF_SESSION_ID", "tm-1", "CLAUDE_CODE_SESSION_ID", "c-1"))
+                        .sessionId())
                 .isEqualTo("session:tm-1");
     }
 
     @Test
     void given_no_claude_session_then_the_project_dir_then_init_cwd_decide() {
-        assertThat(of(Map.of("CLAUDE_PROJECT_DIR", "/a")).sessionId()).isNotEqualTo(of(Map.of("CLAUDE_PROJECT_DIR", "/b")).sessionId());
-        assertThat(of(Map.of("INIT_CWD", "/a")).sessionId()).isEqualTo(of(Map.of("CLAUDE_PROJECT_DIR", "/a")).sessionId());
-        assertThat(of(Map.of("INIT_CWD", "/x", "CLAUDE_PROJECT_DIR", "/a")).metadata()).containsEntry("cwd", "/a");
+        assertThat(of(Map.of("CLAUDE_PROJECT_DIR", "/a")).sessionId())
+                .isNotEqualTo(of(Map.of("CLAUDE_PROJECT_DIR", "/b")).sessionId());
+        assertThat(of(Map.of("INIT_CWD", "/a")).sessionId())
+                .isEqualTo(of(Map.of("CLAUDE_PROJECT_DIR", "/a")).sessionId());
+        assertThat(of(Map.of("INIT_CWD", "/x", "CLAUDE_PROJECT_DIR", "/a")).metadata())
+                .containsEntry("cwd", "/a");
     }
 
     @Test
     void given_claudemux_and_meta_variables_then_metadata_holds_them_with_lower_cased_keys() {
-        var id = of(Map.of("CLAUDEMUX_TEAMMATE_NAME", "api-worker", "CLAUDE_PROJECT_DIR", "/nonexistent-ws/api",
-                "LARK_HANDOFF_META_TEAM", "core", "LARK_HANDOFF_META_BAD-KEY", "x"));
+        var id = of(Map.of(
+                "CLAUDEMUX_TEAMMATE_NAME",
+                "api-worker",
+                "CLAUDE_PROJECT_DIR",
+                "/nonexistent-ws/api",
+                "LARK_HANDOFF_META_TEAM",
+                "core",
+                "LARK_HANDOFF_META_BAD-KEY",
+                "x"));
 
-        assertThat(id.metadata()).containsExactlyInAnyOrderEntriesOf(Map.of("teammate_name", "api-worker",
-                "cwd", "/nonexistent-ws/api", "team", "core"));
+        assertThat(id.metadata())
+                .containsExactlyInAnyOrderEntriesOf(
+                        Map.of("teammate_name", "api-worker", "cwd", "/nonexistent-ws/api", "team", "core"));
     }
 
     @Test
     void given_a_dispatcher_without_claudemux_env_then_there_is_no_teammate_name() {
-        assertThat(of(Map.of("CLAUDE_PROJECT_DIR", "/ws", "LARK_HANDOFF_ROLE", "dispatcher")).metadata())
+        assertThat(of(Map.of("CLAUDE_PROJECT_DIR", "/ws", "LARK_HANDOFF_ROLE", "dispatcher"))
+                        .metadata())
                 .containsExactlyEntriesOf(Map.of("cwd", "/ws"));
     }
 

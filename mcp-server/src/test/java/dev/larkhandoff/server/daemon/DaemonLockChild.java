@@ -6,8 +6,7 @@ import java.nio.file.Path;
 /** A child process for DaemonLockTest: tries to become the daemon, says "won" or "lost"; a winner holds on until its stdin closes. */
 public final class DaemonLockChild {
 
-    private DaemonLockChild() {
-    }
+    private DaemonLockChild() {}
 
     public static void main(String[] args) throws Exception {
         Path home = Path.of(args[0]);

@@ -20,8 +20,12 @@ class DaemonLockTest {
     Path home;
 
     private static Process child(Path home) throws Exception {
-        return new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-cp", System.getProperty("java.class.path"), DaemonLockChild.class.getName(), home.toString())
+        return new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        DaemonLockChild.class.getName(),
+                        home.toString())
                 .redirectError(ProcessBuilder.Redirect.DISCARD)
                 .start();
     }
@@ -58,7 +62,8 @@ class DaemonLockTest {
     @Test
     void given_the_daemon_was_killed_with_sigkill_then_the_next_one_takes_over_the_home() throws Exception {
         Process first = child(home);
-        try (BufferedReader r = new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader r =
+                new BufferedReader(new InputStreamReader(first.getInputStream(), StandardCharsets.UTF_8))) {
             assertThat(r.readLine()).isEqualTo("won");
             first.destroyForcibly();
             assertThat(first.waitFor(10, TimeUnit.SECONDS)).isTrue();
@@ -66,17 +71,23 @@ class DaemonLockTest {
 
         var next = DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME);
 
-        assertThat(next).as("the lock died with the process and the stale socket file is replaced").isPresent();
+        assertThat(next)
+                .as("the lock died with the process and the stale socket file is replaced")
+                .isPresent();
         next.get().close();
     }
 
     @Test
     void given_a_live_daemon_then_another_in_the_same_process_cannot_start() throws Exception {
-        try (DaemonLock held = DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME).orElseThrow()) {
-            assertThat(DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME)).isEmpty();
+        try (DaemonLock held =
+                DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME).orElseThrow()) {
+            assertThat(DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME))
+                    .isEmpty();
             assertThat(held.socket().path()).exists();
         }
-        assertThat(DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME)).isPresent().get()
+        assertThat(DaemonLock.tryAcquire(home, FrameDecoder.DEFAULT_MAX_FRAME))
+                .isPresent()
+                .get()
                 .satisfies(l -> l.close());
     }
 }

@@ -37,15 +37,20 @@ class DoctorAccessTest {
         Finding access = access();
 
         assertThat(access.level()).isEqualTo(Finding.Level.ERROR);
-        assertThat(access.message()).contains(home.resolve("access.json").toString()).contains("line 1");
+        assertThat(access.message())
+                .contains(home.resolve("access.json").toString())
+                .contains("line 1");
         assertThat(access.fix()).contains("fix");
     }
 
     @Test
     void given_a_group_open_to_every_member_then_it_is_a_warning_naming_the_group() {
-        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of("ou_a")).withGroups(Map.of(
-                "oc_open", new GroupRule(true, List.of(GroupRule.ANYONE)),
-                "oc_closed", new GroupRule(true, List.of()))));
+        new AccessFile(home)
+                .save(AccessPolicy.defaults()
+                        .withAllowFrom(List.of("ou_a"))
+                        .withGroups(Map.of(
+                                "oc_open", new GroupRule(true, List.of(GroupRule.ANYONE)),
+                                "oc_closed", new GroupRule(true, List.of()))));
 
         Finding access = access();
 
@@ -56,8 +61,14 @@ class DoctorAccessTest {
 
     @Test
     void given_groups_that_fall_back_to_the_allowlist_then_all_is_well() {
-        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of("ou_a")).withGroups(Map.of(
-                "oc_g", new GroupRule(false, List.of()), "oc_h", new GroupRule(true, List.of("ou_b")))));
+        new AccessFile(home)
+                .save(AccessPolicy.defaults()
+                        .withAllowFrom(List.of("ou_a"))
+                        .withGroups(Map.of(
+                                "oc_g",
+                                new GroupRule(false, List.of()),
+                                "oc_h",
+                                new GroupRule(true, List.of("ou_b")))));
 
         assertThat(access().level()).isEqualTo(Finding.Level.OK);
     }
@@ -65,7 +76,9 @@ class DoctorAccessTest {
     private Finding access() {
         List<Finding> findings = new Doctor(home, "1.0.0", Clock.systemUTC(), Optional::empty)
                 .examine(h -> LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", h.toString()))));
-        return findings.stream().filter(f -> f.check().equals("access")).findFirst()
+        return findings.stream()
+                .filter(f -> f.check().equals("access"))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no finding for access in " + findings));
     }
 }

@@ -7,8 +7,8 @@ import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.daemon.Daemon;
-import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.daemon.DaemonOptions;
+import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.inbox.InboxEvent;
@@ -37,6 +37,7 @@ class DoctorTest {
 
     @TempDir
     Path home;
+
     private LarkEmulator lark;
     private final List<AutoCloseable> open = new ArrayList<>();
 
@@ -59,8 +60,9 @@ class DoctorTest {
         configure(lark.app().appSecret(), "alice@example.com");
         startDaemon("1.0.0");
 
-        dev.larkhandoff.server.Eventually.await(() -> level(examine("1.0.0", PLUGIN_INSTALLED), "lark_connection")
-                == Finding.Level.OK, "the daemon's Lark connection");
+        dev.larkhandoff.server.Eventually.await(
+                () -> level(examine("1.0.0", PLUGIN_INSTALLED), "lark_connection") == Finding.Level.OK,
+                "the daemon's Lark connection");
         List<Finding> findings = examine("1.0.0", PLUGIN_INSTALLED);
 
         assertThat(findings).noneMatch(f -> f.level() == Finding.Level.ERROR);
@@ -115,7 +117,8 @@ class DoctorTest {
     void given_a_daemon_without_a_lark_connection_then_it_is_an_error() throws Exception {
         startDaemon("1.0.0"); // no config: the daemon serves sessions but has no Lark connection
 
-        assertThat(find(examine("1.0.0", PLUGIN_INSTALLED), "lark_connection").level()).isEqualTo(Finding.Level.ERROR);
+        assertThat(find(examine("1.0.0", PLUGIN_INSTALLED), "lark_connection").level())
+                .isEqualTo(Finding.Level.ERROR);
     }
 
     @Test
@@ -123,14 +126,16 @@ class DoctorTest {
         configure(lark.app().appSecret(), "alice@example.com");
         startDaemon("1.0.0");
         Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
-        Files.setPosixFilePermissions(home.resolve(DaemonSocket.FILE_NAME), PosixFilePermissions.fromString("rwxrwxrwx"));
+        Files.setPosixFilePermissions(
+                home.resolve(DaemonSocket.FILE_NAME), PosixFilePermissions.fromString("rwxrwxrwx"));
 
         assertThat(find(examine("1.0.0", PLUGIN_INSTALLED), "socket").level()).isEqualTo(Finding.Level.ERROR);
     }
 
     @Test
     void given_no_plugin_or_no_claude_then_it_warns_with_the_install_command() {
-        assertThat(find(examine("1.0.0", Optional.of(List.of("No plugins installed"))), "plugin").fix())
+        assertThat(find(examine("1.0.0", Optional.of(List.of("No plugins installed"))), "plugin")
+                        .fix())
                 .contains("claude plugin install lark-handoff@lark-handoff-local");
         assertThat(level(examine("1.0.0", Optional.empty()), "plugin")).isEqualTo(Finding.Level.WARNING);
     }
@@ -146,19 +151,29 @@ class DoctorTest {
     }
 
     @Test
-    void given_old_messages_waiting_for_a_connected_push_session_then_it_suspects_channels_are_off()
-            throws Exception {
+    void given_old_messages_waiting_for_a_connected_push_session_then_it_suspects_channels_are_off() throws Exception {
         configure(lark.app().appSecret(), "alice@example.com");
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
         try (Store store = Store.open(home, Clock.fixed(anHourAgo, ZoneOffset.UTC))) {
-            store.inbox().insertIfAbsent(InboxEvent.of("ev-old", "im.message.receive_v1", "{}")
-                    .withMessage("om_old", "oc_chat", "group", "ou_alice", "user", "text", "hello?",
-                            anHourAgo.toEpochMilli()));
+            store.inbox()
+                    .insertIfAbsent(InboxEvent.of("ev-old", "im.message.receive_v1", "{}")
+                            .withMessage(
+                                    "om_old",
+                                    "oc_chat",
+                                    "group",
+                                    "ou_alice",
+                                    "user",
+                                    "text",
+                                    "hello?",
+                                    anHourAgo.toEpochMilli()));
         }
         // Alice and the group are let in, so the message is deliverable: it waits only for the session.
-        new dev.larkhandoff.server.access.AccessFile(home).save(
-                dev.larkhandoff.server.access.AccessPolicy.defaults().withAllowFrom(List.of("ou_alice")).withGroups(
-                        Map.of("oc_chat", new dev.larkhandoff.server.access.AccessPolicy.GroupRule(false, List.of()))));
+        new dev.larkhandoff.server.access.AccessFile(home)
+                .save(dev.larkhandoff.server.access.AccessPolicy.defaults()
+                        .withAllowFrom(List.of("ou_alice"))
+                        .withGroups(Map.of(
+                                "oc_chat",
+                                new dev.larkhandoff.server.access.AccessPolicy.GroupRule(false, List.of()))));
         startDaemon("1.0.0");
         connect("deaf", "dispatcher", DeliveryMode.PUSH); // receives deliveries and never acknowledges them
 
@@ -180,9 +195,17 @@ class DoctorTest {
     }
 
     private void connect(String id, String role, DeliveryMode mode) throws Exception {
-        open.add(0, DaemonClient.connect(home, SessionIdentity.from(Environment.of(Map.of(
-                "LARK_HANDOFF_SESSION_ID", id, "LARK_HANDOFF_ROLE", role)), mode), "1.0.0", 1,
-                (c, m) -> { }, () -> { }, Duration.ofSeconds(10)));
+        open.add(
+                0,
+                DaemonClient.connect(
+                        home,
+                        SessionIdentity.from(
+                                Environment.of(Map.of("LARK_HANDOFF_SESSION_ID", id, "LARK_HANDOFF_ROLE", role)), mode),
+                        "1.0.0",
+                        1,
+                        (c, m) -> {},
+                        () -> {},
+                        Duration.ofSeconds(10)));
     }
 
     private List<Finding> examine(String version, Optional<List<String>> plugins) {
@@ -191,7 +214,9 @@ class DoctorTest {
     }
 
     private static Finding find(List<Finding> findings, String check) {
-        return findings.stream().filter(f -> f.check().equals(check)).findFirst()
+        return findings.stream()
+                .filter(f -> f.check().equals(check))
+                .findFirst()
                 .orElseThrow(() -> new AssertionError("no finding for " + check + " in " + findings));
     }
 

@@ -23,7 +23,8 @@ class HandoffBacklogTest extends HandoffDaemonTest {
     void given_a_backlog_of_large_replies_then_the_loop_gets_them_in_bounded_pages_each_once() throws Exception {
         String chat = agent.start();
         for (int i = 0; i < MESSAGES; i++) {
-            world.control.sendText(world.operator, chat, String.format("%03d ", i) + "z".repeat(150 * 1024 - 4))
+            world.control
+                    .sendText(world.operator, chat, String.format("%03d ", i) + "z".repeat(150 * 1024 - 4))
                     .awaitAcks(HandoffLoopTest.STORED);
         }
 
@@ -47,7 +48,10 @@ class HandoffBacklogTest extends HandoffDaemonTest {
         JsonNode history = agent.ok(HandoffTools.HISTORY, Map.of("limit", 200));
         assertThat(history.toString().length()).isLessThan(PAGE_LIMIT);
         assertThat(history.path("more").asBoolean()).isTrue();
-        assertThat(history.path("messages").get(history.path("messages").size() - 1).path("text").asString())
+        assertThat(history.path("messages")
+                        .get(history.path("messages").size() - 1)
+                        .path("text")
+                        .asString())
                 .startsWith(String.format("%03d", MESSAGES - 1));
     }
 }

@@ -26,9 +26,14 @@ class HandoffBadInputTest extends HandoffDaemonTest {
         assertThat(sidecar.text()).contains("'chat-123' is not a Lark chat id");
         assertThat(takeover.isError()).isTrue();
         assertThat(takeover.text()).contains("is not a Lark chat id");
-        assertThat(world.control.calls().stream().filter(c -> c.path().contains("/chats")).count())
-                .as("no chat call was made").isEqualTo(world.control.calls().stream().limit(calls)
-                        .filter(c -> c.path().contains("/chats")).count());
+        assertThat(world.control.calls().stream()
+                        .filter(c -> c.path().contains("/chats"))
+                        .count())
+                .as("no chat call was made")
+                .isEqualTo(world.control.calls().stream()
+                        .limit(calls)
+                        .filter(c -> c.path().contains("/chats"))
+                        .count());
     }
 
     @Test
@@ -36,7 +41,9 @@ class HandoffBadInputTest extends HandoffDaemonTest {
         ToolResult r = agent.call(HandoffTools.START, Map.of("sidecar_chat_id", "oc_00000000000000000000000000000000"));
         assertThat(r.isError()).isTrue();
         assertThat(r.text()).contains("oc_00000000000000000000000000000000");
-        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).has("chat_id")).as("nothing bound").isFalse();
+        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).has("chat_id"))
+                .as("nothing bound")
+                .isFalse();
     }
 
     @Test
@@ -57,7 +64,8 @@ class HandoffBadInputTest extends HandoffDaemonTest {
         ToolResult r = agent.call(HandoffTools.START, Map.of("mode", "new"));
         assertThat(r.isError()).isTrue();
         assertThat(r.text()).contains("232004", "the group was dissolved");
-        assertThat(world.lark.state().chats()).as("no group left behind")
+        assertThat(world.lark.state().chats())
+                .as("no group left behind")
                 .noneMatch(c -> c.name != null && c.name.contains("@"));
         assertThat(agent.ok(HandoffTools.STATUS, Map.of()).has("chat_id")).isFalse();
     }
@@ -69,7 +77,10 @@ class HandoffBadInputTest extends HandoffDaemonTest {
         ToolResult r = agent.call(HandoffTools.SEND, Map.of("message", "refused"));
         assertThat(r.isError()).isTrue();
         assertThat(r.text()).contains("230027");
-        assertThat(agent.ok(HandoffTools.SEND, Map.of("message", "accepted")).path("sent").asBoolean()).isTrue();
+        assertThat(agent.ok(HandoffTools.SEND, Map.of("message", "accepted"))
+                        .path("sent")
+                        .asBoolean())
+                .isTrue();
         assertThat(world.awaitBotMessage(chat, "accepted")).isNotNull();
     }
 
@@ -86,16 +97,23 @@ class HandoffBadInputTest extends HandoffDaemonTest {
     @Test
     void a_file_name_with_a_directory_is_refused_and_nothing_is_written() throws Exception {
         String chat = agent.start();
-        String msg = world.control.sendFile(world.operator, chat, "secret".getBytes(), "notes.txt").messageId();
+        String msg = world.control
+                .sendFile(world.operator, chat, "secret".getBytes(), "notes.txt")
+                .messageId();
         String fileKey = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
-                .path("replies").get(0).path("file_key").asString();
-        ToolResult r = agent.call(HandoffTools.DOWNLOAD, Map.of("message_id", msg, "file_key", fileKey,
-                "file_name", "../../.bashrc"));
+                .path("replies")
+                .get(0)
+                .path("file_key")
+                .asString();
+        ToolResult r = agent.call(
+                HandoffTools.DOWNLOAD, Map.of("message_id", msg, "file_key", fileKey, "file_name", "../../.bashrc"));
         assertThat(r.isError()).isTrue();
         assertThat(r.text()).contains("must be a bare file name");
         assertThat(home.resolve(".bashrc")).doesNotExist();
-        assertThat(home.resolve("downloads")).satisfiesAnyOf(d -> assertThat(d).doesNotExist(),
-                d -> assertThat(Files.list(d)).isEmpty());
+        assertThat(home.resolve("downloads"))
+                .satisfiesAnyOf(
+                        d -> assertThat(d).doesNotExist(),
+                        d -> assertThat(Files.list(d)).isEmpty());
     }
 
     @Test
@@ -108,31 +126,38 @@ class HandoffBadInputTest extends HandoffDaemonTest {
         assertThat(r.isError()).isTrue();
         assertThat(r.text()).contains("not a handoff group");
         assertThat(world.lark.state().chat(team.chatId).orElseThrow().members).contains(world.operator.openId());
-        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).path("chat_id").asString()).isEqualTo(team.chatId);
+        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).path("chat_id").asString())
+                .isEqualTo(team.chatId);
     }
 
     @Test
     void sending_lark_handoffs_own_files_or_a_relative_path_is_refused() throws Exception {
         agent.start();
-        ToolResult config = agent.call(HandoffTools.SEND_FILE, Map.of("path", home.resolve("config.json").toString()));
+        ToolResult config = agent.call(
+                HandoffTools.SEND_FILE,
+                Map.of("path", home.resolve("config.json").toString()));
         assertThat(config.isError()).isTrue();
         assertThat(config.text()).contains("lark-handoff's own files");
-        Path link = Files.createSymbolicLink(home.resolveSibling(home.getFileName() + "-link.json"),
-                home.resolve("config.json"));
+        Path link = Files.createSymbolicLink(
+                home.resolveSibling(home.getFileName() + "-link.json"), home.resolve("config.json"));
         try {
-            assertThat(agent.call(HandoffTools.SEND_FILE, Map.of("path", link.toString())).text())
+            assertThat(agent.call(HandoffTools.SEND_FILE, Map.of("path", link.toString()))
+                            .text())
                     .contains("lark-handoff's own files");
         } finally {
             Files.deleteIfExists(link);
         }
-        assertThat(agent.call(HandoffTools.SEND_FILE, Map.of("path", "config.json")).text())
+        assertThat(agent.call(HandoffTools.SEND_FILE, Map.of("path", "config.json"))
+                        .text())
                 .contains("path must be absolute");
     }
 
     @Test
     void media_of_another_chat_are_refused() {
         var elsewhere = world.control.createGroup("elsewhere", world.operator);
-        String foreign = world.control.sendFile(world.operator, elsewhere.chatId, "x".getBytes(), "x.txt").messageId();
+        String foreign = world.control
+                .sendFile(world.operator, elsewhere.chatId, "x".getBytes(), "x.txt")
+                .messageId();
         agent.start();
         ToolResult r = agent.call(HandoffTools.DOWNLOAD, Map.of("message_id", foreign, "file_key", "file_v2_abc"));
         assertThat(r.isError()).isTrue();
@@ -142,19 +167,28 @@ class HandoffBadInputTest extends HandoffDaemonTest {
     @Test
     void malformed_arguments_are_named() {
         agent.start();
-        assertThat(agent.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 99_999)).text())
+        assertThat(agent.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 99_999))
+                        .text())
                 .contains("timeout_seconds");
-        assertThat(agent.call(HandoffTools.SEND_AND_WAIT, Map.of("message", "q", "timeout_seconds", "soon")).text())
+        assertThat(agent.call(HandoffTools.SEND_AND_WAIT, Map.of("message", "q", "timeout_seconds", "soon"))
+                        .text())
                 .contains("timeout_seconds must be a whole number");
-        assertThat(agent.call(HandoffTools.SEND, Map.of("message", "q", "fields",
-                List.of(Map.of("type", "slider", "name", "x")))).text()).contains("'slider' is not one of");
-        assertThat(agent.call(HandoffTools.SEND, Map.of("message", "q", "color", "mauve")).text())
+        assertThat(agent.call(
+                                HandoffTools.SEND,
+                                Map.of("message", "q", "fields", List.of(Map.of("type", "slider", "name", "x"))))
+                        .text())
+                .contains("'slider' is not one of");
+        assertThat(agent.call(HandoffTools.SEND, Map.of("message", "q", "color", "mauve"))
+                        .text())
                 .contains("color 'mauve'");
-        assertThat(agent.call(HandoffTools.MESSAGE, Map.of("message_id", "12345")).text())
+        assertThat(agent.call(HandoffTools.MESSAGE, Map.of("message_id", "12345"))
+                        .text())
                 .contains("not a Lark message id");
-        assertThat(agent.call(HandoffTools.RELAY, Map.of("chat_id", "oc_abc", "message", "hi")).text())
+        assertThat(agent.call(HandoffTools.RELAY, Map.of("chat_id", "oc_abc", "message", "hi"))
+                        .text())
                 .contains("no active handoff");
-        assertThat(agent.call(HandoffTools.GROUPS, Map.of("action", "clear")).text()).containsIgnoringCase("confirm");
+        assertThat(agent.call(HandoffTools.GROUPS, Map.of("action", "clear")).text())
+                .containsIgnoringCase("confirm");
         assertThat(agent.call(HandoffTools.START, Map.of("mode", "sometimes")).text())
                 .contains("mode 'sometimes' is not one of");
     }

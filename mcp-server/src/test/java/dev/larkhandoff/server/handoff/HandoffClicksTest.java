@@ -25,6 +25,7 @@ class HandoffClicksTest {
 
     @TempDir
     Path home;
+
     Store store;
     StopFlags flags;
     HandoffClicks clicks;
@@ -43,8 +44,9 @@ class HandoffClicksTest {
 
     @Test
     void given_a_question_card_when_the_answer_is_yes_then_the_toast_says_got_it_and_the_card_turns_green() {
-        Decision d = clicks.judge(click("ou_olivia", value("Yes").put("chat_id", "oc_1").put("title", "Deploy?")
-                .put("body", "to production")));
+        Decision d = clicks.judge(click(
+                "ou_olivia",
+                value("Yes").put("chat_id", "oc_1").put("title", "Deploy?").put("body", "to production")));
         assertThat(d).isInstanceOfSatisfying(Accept.class, a -> {
             assertThat(a.response().toast().type()).isEqualTo("success");
             assertThat(a.response().toast().content()).isEqualTo("Got it: Yes");
@@ -70,9 +72,14 @@ class HandoffClicksTest {
         ObjectNode v = value("y").put("chat_id", "oc_1").put("nonce", "perm:abc");
         v.putArray("approvers").add("ou_gina").add("ou_sam");
 
-        assertThat(clicks.judge(click("ou_gina", v))).isInstanceOfSatisfying(Reject.class, r ->
-                assertThat(r.response().toast().content()).isEqualTo("Only the operator or coowners can decide"));
-        assertThat(clicks.judge(click("ou_sam", v))).as("a stranger named by the value").isInstanceOf(Reject.class);
+        assertThat(clicks.judge(click("ou_gina", v)))
+                .isInstanceOfSatisfying(
+                        Reject.class,
+                        r -> assertThat(r.response().toast().content())
+                                .isEqualTo("Only the operator or coowners can decide"));
+        assertThat(clicks.judge(click("ou_sam", v)))
+                .as("a stranger named by the value")
+                .isInstanceOf(Reject.class);
         assertThat(clicks.judge(click("ou_colin", v))).isInstanceOf(Accept.class);
         assertThat(clicks.judge(click("ou_olivia", v))).isInstanceOf(Accept.class);
     }
@@ -92,8 +99,11 @@ class HandoffClicksTest {
         bind("oc_1", "ou_olivia");
         ObjectNode v = value("__stop__").put("chat_id", "oc_1");
         v.putArray("approvers").add("ou_gina");
-        assertThat(clicks.judge(click("ou_gina", v))).isInstanceOfSatisfying(Reject.class, r ->
-                assertThat(r.response().toast().content()).isEqualTo("Only the owner or coowners can stop"));
+        assertThat(clicks.judge(click("ou_gina", v)))
+                .isInstanceOfSatisfying(
+                        Reject.class,
+                        r -> assertThat(r.response().toast().content())
+                                .isEqualTo("Only the owner or coowners can stop"));
 
         Accept stop = (Accept) clicks.judge(click("ou_olivia", v));
         assertThat(stop.response().toast().content()).isEqualTo("Stopping...");
@@ -103,39 +113,57 @@ class HandoffClicksTest {
     }
 
     private void bind(String chat, String operator) {
-        store.sessions().register("session-1", dev.larkhandoff.store.session.Role.SESSION, "{}",
-                dev.larkhandoff.store.session.DeliveryMode.PULL, null, "test");
-        store.bindings().claim(dev.larkhandoff.store.handoff.Binding.of(chat, "session-1")
-                .withOperator(operator, "ou_bot"));
+        store.sessions()
+                .register(
+                        "session-1",
+                        dev.larkhandoff.store.session.Role.SESSION,
+                        "{}",
+                        dev.larkhandoff.store.session.DeliveryMode.PULL,
+                        null,
+                        "test");
+        store.bindings()
+                .claim(dev.larkhandoff.store.handoff.Binding.of(chat, "session-1")
+                        .withOperator(operator, "ou_bot"));
     }
 
     @Test
     void given_a_bound_chat_when_a_stranger_answers_a_question_then_the_click_is_refused_and_a_guest_may_answer() {
-        store.sessions().register("session-1", dev.larkhandoff.store.session.Role.SESSION, "{}",
-                dev.larkhandoff.store.session.DeliveryMode.PULL, null, "test");
-        store.bindings().claim(dev.larkhandoff.store.handoff.Binding.of("oc_1", "session-1")
-                .withOperator("ou_olivia", "ou_bot"));
+        store.sessions()
+                .register(
+                        "session-1",
+                        dev.larkhandoff.store.session.Role.SESSION,
+                        "{}",
+                        dev.larkhandoff.store.session.DeliveryMode.PULL,
+                        null,
+                        "test");
+        store.bindings()
+                .claim(dev.larkhandoff.store.handoff.Binding.of("oc_1", "session-1")
+                        .withOperator("ou_olivia", "ou_bot"));
         store.chats().putMember("oc_1", "ou_gina", "Gina", dev.larkhandoff.store.chat.MemberRole.GUEST);
         ObjectNode question = value("Yes").put("chat_id", "oc_1").put("title", "Deploy?");
 
-        assertThat(clicks.judge(click("ou_sam", question))).isInstanceOfSatisfying(Reject.class, r ->
-                assertThat(r.response().toast().content())
-                        .isEqualTo("Only the operator, coowners and guests of this handoff can answer"));
+        assertThat(clicks.judge(click("ou_sam", question)))
+                .isInstanceOfSatisfying(
+                        Reject.class,
+                        r -> assertThat(r.response().toast().content())
+                                .isEqualTo("Only the operator, coowners and guests of this handoff can answer"));
         assertThat(clicks.judge(click("ou_gina", question))).isInstanceOf(Accept.class);
         assertThat(clicks.judge(click("ou_olivia", question))).isInstanceOf(Accept.class);
     }
 
     @Test
     void given_an_answer_with_markup_then_the_card_shows_it_inert() {
-        Accept a = (Accept) clicks.judge(click("ou_olivia", value("<at id=all></at> [x](http://evil)")
-                .put("chat_id", "oc_1")));
+        Accept a = (Accept) clicks.judge(
+                click("ou_olivia", value("<at id=all></at> [x](http://evil)").put("chat_id", "oc_1")));
         assertThat(a.response().card().toString()).doesNotContain("<at id=all>").contains("&#60;at id=all&#62;");
     }
 
     @Test
     void given_a_card_that_is_not_a_handoff_question_then_the_click_is_stored_and_its_card_left_alone() {
         Decision d = clicks.judge(click("ou_olivia", value("open")));
-        assertThat(d).isInstanceOfSatisfying(Accept.class, a -> assertThat(a.response()).isNull());
+        assertThat(d)
+                .isInstanceOfSatisfying(
+                        Accept.class, a -> assertThat(a.response()).isNull());
     }
 
     private static ObjectNode value(String action) {
@@ -144,8 +172,13 @@ class HandoffClicksTest {
 
     private static CardAction click(String operator, ObjectNode value) {
         ObjectNode root = ServerJson.mapper().createObjectNode().put("schema", "2.0");
-        root.putObject("header").put("event_id", "ev-" + System.nanoTime()).put("event_type", "card.action.trigger")
-                .put("create_time", "1760000000000").put("token", "t").put("app_id", "cli_x").put("tenant_key", "tk");
+        root.putObject("header")
+                .put("event_id", "ev-" + System.nanoTime())
+                .put("event_type", "card.action.trigger")
+                .put("create_time", "1760000000000")
+                .put("token", "t")
+                .put("app_id", "cli_x")
+                .put("tenant_key", "tk");
         ObjectNode event = root.putObject("event");
         event.putObject("operator").put("open_id", operator);
         event.put("token", "c");

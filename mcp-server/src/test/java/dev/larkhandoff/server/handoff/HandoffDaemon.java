@@ -10,8 +10,8 @@ import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.daemon.Daemon;
-import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.daemon.DaemonOptions;
+import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.nio.file.Path;
@@ -44,7 +44,8 @@ final class HandoffDaemon implements AutoCloseable {
         control = lark.control();
         operator = control.addUser("Olivia", "olivia@example.com");
         new LarkHandoffConfig(home, lark.app().appId(), lark.app().appSecret(), lark.baseUrl())
-                .withOperatorEmail(operator.email()).save();
+                .withOperatorEmail(operator.email())
+                .save();
         startDaemon();
     }
 
@@ -71,9 +72,20 @@ final class HandoffDaemon implements AutoCloseable {
 
     /** A session connected as a proxy would: {@code id} with the project directory {@code home}. */
     Session session(String id) throws Exception {
-        DaemonClient client = DaemonClient.connect(home, SessionIdentity.from(Environment.of(Map.of(
-                "LARK_HANDOFF_SESSION_ID", id, "CLAUDE_PROJECT_DIR", home.resolve("project").toString())),
-                DeliveryMode.PUSH), "test", 1, (c, m) -> { }, () -> { }, Duration.ofSeconds(10));
+        DaemonClient client = DaemonClient.connect(
+                home,
+                SessionIdentity.from(
+                        Environment.of(Map.of(
+                                "LARK_HANDOFF_SESSION_ID",
+                                id,
+                                "CLAUDE_PROJECT_DIR",
+                                home.resolve("project").toString())),
+                        DeliveryMode.PUSH),
+                "test",
+                1,
+                (c, m) -> {},
+                () -> {},
+                Duration.ofSeconds(10));
         clients.add(client);
         return new Session("session:" + id, client);
     }
@@ -105,26 +117,32 @@ final class HandoffDaemon implements AutoCloseable {
         /** Starts a handoff in a new group and returns its chat id. */
         String start() {
             return ok(HandoffTools.START, Map.of("model", "claude-opus-4", "tool", "Claude Code", "mode", "new"))
-                    .path("chat_id").asString();
+                    .path("chat_id")
+                    .asString();
         }
     }
 
     /** The newest message the bot posted in the chat whose content contains {@code text}. */
     EmuMessage awaitBotMessage(String chatId, String text) {
         EmuMessage[] found = new EmuMessage[1];
-        Eventually.await(() -> {
-            for (EmuMessage m : control.botMessages(chatId)) {
-                if (m.content().contains(text)) {
-                    found[0] = m;
-                }
-            }
-            return found[0] != null;
-        }, "the bot to post '" + text + "'", Duration.ofSeconds(20));
+        Eventually.await(
+                () -> {
+                    for (EmuMessage m : control.botMessages(chatId)) {
+                        if (m.content().contains(text)) {
+                            found[0] = m;
+                        }
+                    }
+                    return found[0] != null;
+                },
+                "the bot to post '" + text + "'",
+                Duration.ofSeconds(20));
         return found[0];
     }
 
     List<String> reactions(String messageId) {
-        return lark.state().reactions(messageId).stream().map(r -> r.emojiType()).toList();
+        return lark.state().reactions(messageId).stream()
+                .map(r -> r.emojiType())
+                .toList();
     }
 
     @Override

@@ -10,6 +10,7 @@ abstract class HandoffDaemonTest {
 
     @TempDir
     Path home;
+
     HandoffDaemon world;
     HandoffDaemon.Session agent;
 

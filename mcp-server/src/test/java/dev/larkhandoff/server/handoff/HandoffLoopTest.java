@@ -26,7 +26,6 @@ class HandoffLoopTest extends HandoffDaemonTest {
     /** Until the daemon acknowledged an event to Lark, which it does once the event is stored. */
     static final java.time.Duration STORED = java.time.Duration.ofSeconds(15);
 
-
     @Nested
     class SendAndWait {
 
@@ -40,8 +39,8 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void the_message_is_sent_then_a_quiet_chat_answers_timeout() {
             String chat = agent.start();
-            JsonNode r = agent.ok(HandoffTools.SEND_AND_WAIT, Map.of("message", "done, anything else?",
-                    "timeout_seconds", 1));
+            JsonNode r = agent.ok(
+                    HandoffTools.SEND_AND_WAIT, Map.of("message", "done, anything else?", "timeout_seconds", 1));
             assertThat(r.path("timeout").asBoolean()).isTrue();
             assertThat(world.awaitBotMessage(chat, "done, anything else?")).isNotNull();
         }
@@ -49,12 +48,13 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void a_takeover_while_waiting_answers_takeover() throws Exception {
             String chat = agent.start();
-            CompletableFuture<JsonNode> waiting = agent.async(HandoffTools.SEND_AND_WAIT,
-                    Map.of("message", "working on it", "timeout_seconds", 30));
+            CompletableFuture<JsonNode> waiting =
+                    agent.async(HandoffTools.SEND_AND_WAIT, Map.of("message", "working on it", "timeout_seconds", 30));
             world.awaitBotMessage(chat, "working on it");
             HandoffDaemon.Session other = world.session("other");
             other.ok(HandoffTools.START, Map.of("takeover_chat_id", chat));
-            assertThat(waiting.get(20, TimeUnit.SECONDS).path("takeover").asBoolean()).isTrue();
+            assertThat(waiting.get(20, TimeUnit.SECONDS).path("takeover").asBoolean())
+                    .isTrue();
         }
 
         @Test
@@ -64,12 +64,12 @@ class HandoffLoopTest extends HandoffDaemonTest {
             EmuUser carol = world.control.addUser("Carol");
             var team = world.control.createGroup("team", world.operator, bob, carol);
             agent.ok(HandoffTools.START, Map.of("sidecar_chat_id", team.chatId));
-            CompletableFuture<JsonNode> waiting = agent.async(HandoffTools.SEND_AND_WAIT,
-                    Map.of("message", "which branch?", "timeout_seconds", 30));
+            CompletableFuture<JsonNode> waiting =
+                    agent.async(HandoffTools.SEND_AND_WAIT, Map.of("message", "which branch?", "timeout_seconds", 30));
             EmuMessage question = world.awaitBotMessage(team.chatId, "which branch?");
             assertThat(question.content()).contains("<at id=" + world.operator.openId() + ">");
-            world.control.sendTextReply(world.operator, team.chatId, "main",
-                    new EmulatorControl.Reply(question.messageId(), false));
+            world.control.sendTextReply(
+                    world.operator, team.chatId, "main", new EmulatorControl.Reply(question.messageId(), false));
             JsonNode reply = waiting.get(20, TimeUnit.SECONDS).path("replies").get(0);
             assertThat(reply.path("text").asString()).isEqualTo("main");
             assertThat(reply.path("parent_id").asString()).isEqualTo(question.messageId());
@@ -79,7 +79,8 @@ class HandoffLoopTest extends HandoffDaemonTest {
 
             agent.ok(HandoffTools.SEND, Map.of("message", "progress note"));
             assertThat(world.awaitBotMessage(team.chatId, "progress note").content())
-                    .as("a progress note pings nobody").doesNotContain("<at id=");
+                    .as("a progress note pings nobody")
+                    .doesNotContain("<at id=");
         }
 
         @Test
@@ -108,8 +109,8 @@ class HandoffLoopTest extends HandoffDaemonTest {
             assertThat(world.reactions(last)).containsExactly("THINKING");
 
             agent.ok(HandoffTools.SEND, Map.of("message", "on it"));
-            dev.larkhandoff.server.Eventually.await(() -> world.reactions(last).isEmpty(),
-                    "THINKING to come off after the card");
+            dev.larkhandoff.server.Eventually.await(
+                    () -> world.reactions(last).isEmpty(), "THINKING to come off after the card");
         }
 
         @Test
@@ -118,27 +119,43 @@ class HandoffLoopTest extends HandoffDaemonTest {
             String chat = agent.start();
             world.control.sendText(world.operator, chat, "keep me");
             assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
-                    .path("replies").get(0).path("text").asString()).isEqualTo("keep me");
+                            .path("replies")
+                            .get(0)
+                            .path("text")
+                            .asString())
+                    .isEqualTo("keep me");
 
             agent.client().close();
             HandoffDaemon.Session again = world.session("agent");
             assertThat(again.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
-                    .path("replies").get(0).path("text").asString()).isEqualTo("keep me");
+                            .path("replies")
+                            .get(0)
+                            .path("text")
+                            .asString())
+                    .isEqualTo("keep me");
             world.control.sendText(world.operator, chat, "and me").awaitAcks(STORED);
             assertThat(again.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
-                    .path("replies").findValuesAsString("text")).containsExactly("keep me", "and me");
+                            .path("replies")
+                            .findValuesAsString("text"))
+                    .containsExactly("keep me", "and me");
 
             assertThat(again.ok(HandoffTools.SEND_AND_WAIT, Map.of("message", "done", "timeout_seconds", 1))
-                    .path("timeout").asBoolean()).as("answered: read").isTrue();
+                            .path("timeout")
+                            .asBoolean())
+                    .as("answered: read")
+                    .isTrue();
         }
 
         @Test
         void a_session_taken_over_while_busy_is_told_takeover_by_its_next_call_once() throws Exception {
             agent.start();
-            String chat = agent.ok(HandoffTools.STATUS, Map.of()).path("chat_id").asString();
+            String chat =
+                    agent.ok(HandoffTools.STATUS, Map.of()).path("chat_id").asString();
             world.session("other").ok(HandoffTools.START, Map.of("takeover_chat_id", chat));
 
-            assertThat(agent.ok(HandoffTools.SEND, Map.of("message", "still here")).path("takeover").asBoolean())
+            assertThat(agent.ok(HandoffTools.SEND, Map.of("message", "still here"))
+                            .path("takeover")
+                            .asBoolean())
                     .isTrue();
             ToolResult after = agent.call(HandoffTools.SEND, Map.of("message", "hello?"));
             assertThat(after.isError()).isTrue();
@@ -155,7 +172,11 @@ class HandoffLoopTest extends HandoffDaemonTest {
             world.startDaemon();
             HandoffDaemon.Session back = world.session("agent");
             assertThat(back.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
-                    .path("replies").get(0).path("text").asString()).isEqualTo("survive the restart");
+                            .path("replies")
+                            .get(0)
+                            .path("text")
+                            .asString())
+                    .isEqualTo("survive the restart");
         }
 
         @Test
@@ -181,11 +202,15 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void runs_full_sequence_start_card_and_the_models_tab_then_the_wait() {
             String chat = agent.start();
-            assertThat(world.awaitBotMessage(chat, "Handoff from Claude Code (claude-opus-4)")).isNotNull();
-            assertThat(world.lark.state().chat(chat).orElseThrow().tabs).extracting(t -> t.tabName())
+            assertThat(world.awaitBotMessage(chat, "Handoff from Claude Code (claude-opus-4)"))
+                    .isNotNull();
+            assertThat(world.lark.state().chat(chat).orElseThrow().tabs)
+                    .extracting(t -> t.tabName())
                     .contains("claude-opus-4");
-            assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 0)).path("timeout")
-                    .asBoolean()).isTrue();
+            assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 0))
+                            .path("timeout")
+                            .asBoolean())
+                    .isTrue();
         }
 
         @Test
@@ -193,13 +218,18 @@ class HandoffLoopTest extends HandoffDaemonTest {
             String chat = agent.start();
             JsonNode ended = agent.ok(HandoffTools.END, Map.of("message", "See you at the desk."));
             assertThat(ended.path("status").asString()).isEqualTo("ended");
-            assertThat(world.awaitBotMessage(chat, "See you at the desk.").content()).contains("Hand back to Claude Code");
-            assertThat(world.lark.state().chat(chat).orElseThrow().tabs).extracting(t -> t.tabName())
+            assertThat(world.awaitBotMessage(chat, "See you at the desk.").content())
+                    .contains("Hand back to Claude Code");
+            assertThat(world.lark.state().chat(chat).orElseThrow().tabs)
+                    .extracting(t -> t.tabName())
                     .doesNotContain("claude-opus-4");
             JsonNode status = agent.ok(HandoffTools.STATUS, Map.of());
             assertThat(status.path("groups").get(0).path("active").asBoolean()).isFalse();
             // The idle group is used again by the next start.
-            assertThat(agent.ok(HandoffTools.START, Map.of("model", "m")).path("chat_id").asString()).isEqualTo(chat);
+            assertThat(agent.ok(HandoffTools.START, Map.of("model", "m"))
+                            .path("chat_id")
+                            .asString())
+                    .isEqualTo(chat);
         }
 
         @Test
@@ -224,14 +254,17 @@ class HandoffLoopTest extends HandoffDaemonTest {
         void the_working_card_is_updated_in_place_and_turned_into_done_by_the_next_message() {
             String chat = agent.start();
             String first = agent.ok(HandoffTools.SEND, Map.of("message", "Reading files", "working", true))
-                    .path("working_card").asString();
+                    .path("working_card")
+                    .asString();
             String second = agent.ok(HandoffTools.SEND, Map.of("message", "Running tests", "working", true))
-                    .path("working_card").asString();
+                    .path("working_card")
+                    .asString();
             assertThat(second).isEqualTo(first);
             assertThat(world.control.message(first).orElseThrow().content()).contains("Running tests", "Stop");
             agent.ok(HandoffTools.SEND, Map.of("message", "All green."));
-            dev.larkhandoff.server.Eventually.await(() -> world.control.message(first).orElseThrow().content()
-                    .contains("Done ✓"), "the working card to turn into Done");
+            dev.larkhandoff.server.Eventually.await(
+                    () -> world.control.message(first).orElseThrow().content().contains("Done ✓"),
+                    "the working card to turn into Done");
         }
 
         @Test
@@ -240,22 +273,38 @@ class HandoffLoopTest extends HandoffDaemonTest {
             String chat = agent.start();
             agent.ok(HandoffTools.MEMBERS, Map.of("action", "add", "open_ids", List.of(guest.openId())));
             String card = agent.ok(HandoffTools.SEND, Map.of("message", "Refactoring", "working", true))
-                    .path("working_card").asString();
+                    .path("working_card")
+                    .asString();
 
             EmulatorControl.CardCallback refused = world.control.clickButton(guest, card, "Stop");
             assertThat(refused.toast()).isEqualTo("Only the owner or coowners can stop");
-            assertThat(agent.ok(HandoffTools.STATUS, Map.of()).path("stop_requested").asBoolean()).isFalse();
+            assertThat(agent.ok(HandoffTools.STATUS, Map.of())
+                            .path("stop_requested")
+                            .asBoolean())
+                    .isFalse();
 
             EmulatorControl.CardCallback stop = world.control.clickButton(world.operator, card, "Stop");
             assertThat(stop.toast()).isEqualTo("Stopping...");
-            assertThat(agent.ok(HandoffTools.STATUS, Map.of()).path("stop_requested").asBoolean()).isTrue();
-            assertThat(agent.ok(HandoffTools.SEND, Map.of("message", "Stopped as asked.")).path("stop_requested")
-                    .asBoolean()).isTrue();
-            assertThat(agent.ok(HandoffTools.STATUS, Map.of()).path("stop_requested").asBoolean())
-                    .as("the agent's message clears it").isFalse();
-            assertThat(ServerJson.mapper().readTree(agent.call(DeliveryTools.WAIT_FOR_REPLY,
-                    Map.of("timeout_seconds", 0)).text()).path("timeout").asBoolean())
-                    .as("the Stop click is a flag, not a reply").isTrue();
+            assertThat(agent.ok(HandoffTools.STATUS, Map.of())
+                            .path("stop_requested")
+                            .asBoolean())
+                    .isTrue();
+            assertThat(agent.ok(HandoffTools.SEND, Map.of("message", "Stopped as asked."))
+                            .path("stop_requested")
+                            .asBoolean())
+                    .isTrue();
+            assertThat(agent.ok(HandoffTools.STATUS, Map.of())
+                            .path("stop_requested")
+                            .asBoolean())
+                    .as("the agent's message clears it")
+                    .isFalse();
+            assertThat(ServerJson.mapper()
+                            .readTree(agent.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 0))
+                                    .text())
+                            .path("timeout")
+                            .asBoolean())
+                    .as("the Stop click is a flag, not a reply")
+                    .isTrue();
         }
     }
 }

@@ -71,8 +71,10 @@ class HandoffReplyTest {
             assertThat(r.senderId()).isEqualTo(world.operator.openId());
             assertThat(r.senderType()).isEqualTo("user");
             assertThat(r.createTime()).isEqualTo(createTime(id));
-            assertThat(r.mentions()).extracting(HandoffReply.Mention::key, HandoffReply.Mention::id, HandoffReply.Mention::name)
-                    .containsExactly(tuple("@_user_1", world.bot, world.lark.app().name()),
+            assertThat(r.mentions())
+                    .extracting(HandoffReply.Mention::key, HandoffReply.Mention::id, HandoffReply.Mention::name)
+                    .containsExactly(
+                            tuple("@_user_1", world.bot, world.lark.app().name()),
                             tuple("@_user_2", world.guest.openId(), "Gina"));
         }
 
@@ -110,14 +112,17 @@ class HandoffReplyTest {
 
         @Test
         void an_empty_post_reads_post() {
-            String id = world.sends(world.operator, "post", (ObjectNode) EmuJson.read("{\"content\": [[]]}"), List.of());
+            String id =
+                    world.sends(world.operator, "post", (ObjectNode) EmuJson.read("{\"content\": [[]]}"), List.of());
 
             assertThat(stored(id).text()).isEqualTo("[post]");
         }
 
         @Test
         void image_reads_image_with_its_key() {
-            String id = world.lark.control().sendImage(world.operator, world.chat.chatId, new byte[] {1, 2, 3})
+            String id = world.lark
+                    .control()
+                    .sendImage(world.operator, world.chat.chatId, new byte[] {1, 2, 3})
                     .messageId();
             waitStored(id);
 
@@ -130,7 +135,9 @@ class HandoffReplyTest {
 
         @Test
         void file_reads_its_name_with_key_and_name() {
-            String id = world.lark.control().sendFile(world.operator, world.chat.chatId, new byte[] {1}, "report.pdf")
+            String id = world.lark
+                    .control()
+                    .sendFile(world.operator, world.chat.chatId, new byte[] {1}, "report.pdf")
                     .messageId();
             waitStored(id);
 
@@ -143,16 +150,24 @@ class HandoffReplyTest {
 
         @Test
         void audio_video_and_sticker_carry_the_key_to_fetch_them() {
-            String audio = world.lark.control().sendAudio(world.operator, world.chat.chatId, new byte[] {1}, 3000).messageId();
-            String video = world.lark.control().sendMedia(world.operator, world.chat.chatId, new byte[] {1}, new byte[] {2},
-                    "clip.mp4", 5000).messageId();
+            String audio = world.lark
+                    .control()
+                    .sendAudio(world.operator, world.chat.chatId, new byte[] {1}, 3000)
+                    .messageId();
+            String video = world.lark
+                    .control()
+                    .sendMedia(world.operator, world.chat.chatId, new byte[] {1}, new byte[] {2}, "clip.mp4", 5000)
+                    .messageId();
             String sticker = world.sticker(world.operator);
             waitStored(audio);
             waitStored(video);
 
             assertThat(List.of(stored(audio), stored(video), stored(sticker)))
-                    .extracting(HandoffReply::text, HandoffReply::msgType, r -> r.fileKey() != null, HandoffReply::fileName)
-                    .containsExactly(tuple("[audio]", "audio", true, null), tuple("[video: clip.mp4]", "media", true, "clip.mp4"),
+                    .extracting(
+                            HandoffReply::text, HandoffReply::msgType, r -> r.fileKey() != null, HandoffReply::fileName)
+                    .containsExactly(
+                            tuple("[audio]", "audio", true, null),
+                            tuple("[video: clip.mp4]", "media", true, "clip.mp4"),
                             tuple("[sticker]", "sticker", true, null));
         }
 
@@ -167,7 +182,8 @@ class HandoffReplyTest {
 
         @Test
         void other_types_read_as_a_tag() {
-            String chat = world.sends(world.operator, "share_chat", EmuJson.object().put("chat_id", "oc_shared"), List.of());
+            String chat =
+                    world.sends(world.operator, "share_chat", EmuJson.object().put("chat_id", "oc_shared"), List.of());
             String todo = world.sends(world.operator, "todo", EmuJson.object().put("task_id", "t1"), List.of());
 
             assertThat(stored(chat).text()).isEqualTo("[shared chat: oc_shared]");
@@ -176,7 +192,9 @@ class HandoffReplyTest {
 
         private void waitStored(String messageId) {
             dev.larkhandoff.server.Eventually.await(
-                    () -> world.rows().stream().anyMatch(r -> messageId.equals(r.event().messageId())), "stored " + messageId);
+                    () -> world.rows().stream()
+                            .anyMatch(r -> messageId.equals(r.event().messageId())),
+                    "stored " + messageId);
         }
     }
 
@@ -189,22 +207,35 @@ class HandoffReplyTest {
 
             String json = ServerJson.mapper().writeValueAsString(stored(id).toJson());
 
-            assertThat(json).isEqualTo("{\"text\":\"@_user_1 hi\",\"msg_type\":\"text\",\"message_id\":\"" + id + "\","
-                    + "\"mentions\":[{\"key\":\"@_user_1\",\"id\":\"" + world.bot + "\",\"name\":\""
-                    + world.lark.app().name() + "\"}],"
-                    + "\"sender_id\":\"" + world.operator.openId() + "\",\"sender_type\":\"user\","
-                    + "\"create_time\":\"" + createTime(id) + "\"}");
+            assertThat(json)
+                    .isEqualTo("{\"text\":\"@_user_1 hi\",\"msg_type\":\"text\",\"message_id\":\"" + id + "\","
+                            + "\"mentions\":[{\"key\":\"@_user_1\",\"id\":\"" + world.bot + "\",\"name\":\""
+                            + world.lark.app().name() + "\"}],"
+                            + "\"sender_id\":\"" + world.operator.openId() + "\",\"sender_type\":\"user\","
+                            + "\"create_time\":\"" + createTime(id) + "\"}");
         }
 
         @Test
         void a_tagged_file_reply_adds_privilege_and_file_fields() {
-            String id = world.lark.control().sendFile(world.guest, world.chat.chatId, new byte[] {1}, "a.txt").messageId();
+            String id = world.lark
+                    .control()
+                    .sendFile(world.guest, world.chat.chatId, new byte[] {1}, "a.txt")
+                    .messageId();
             dev.larkhandoff.server.Eventually.await(() -> world.rows().size() == 1, "stored");
 
             var json = stored(id).withPrivilege(Privilege.GUEST).toJson();
 
-            assertThat(json.propertyNames()).containsExactly("text", "msg_type", "message_id", "sender_id",
-                    "sender_type", "privilege", "file_key", "file_name", "create_time");
+            assertThat(json.propertyNames())
+                    .containsExactly(
+                            "text",
+                            "msg_type",
+                            "message_id",
+                            "sender_id",
+                            "sender_type",
+                            "privilege",
+                            "file_key",
+                            "file_name",
+                            "create_time");
             assertThat(json.get("privilege").asString()).isEqualTo("guest");
         }
     }
@@ -219,8 +250,15 @@ class HandoffReplyTest {
 
             HandoffReply r = onlyStored();
 
-            assertThat(r.toJson().propertyNames()).containsExactly("text", "msg_type", "message_id", "sender_id",
-                    "sender_type", "create_time", "target_message_id");
+            assertThat(r.toJson().propertyNames())
+                    .containsExactly(
+                            "text",
+                            "msg_type",
+                            "message_id",
+                            "sender_id",
+                            "sender_type",
+                            "create_time",
+                            "target_message_id");
             assertThat(r.text()).isEqualTo("THUMBSUP");
             assertThat(r.msgType()).isEqualTo("reaction");
             assertThat(r.messageId()).isEmpty();
@@ -236,17 +274,27 @@ class HandoffReplyTest {
 
         private String formCard() {
             var fields = List.<FormField>of(
-                    new FormField.Select("env", "Environment",
-                            List.of(new FormField.Option("Staging", "staging"), new FormField.Option("Prod", "prod")), null),
+                    new FormField.Select(
+                            "env",
+                            "Environment",
+                            List.of(new FormField.Option("Staging", "staging"), new FormField.Option("Prod", "prod")),
+                            null),
                     new FormField.Input("notes", "Anything else?", false));
-            return world.botSendsCard(Cards.form("Deploy", "where to?", fields).withCancel("Cancel")
-                    .withChatId(world.chat.chatId).toJson());
+            return world.botSendsCard(Cards.form("Deploy", "where to?", fields)
+                    .withCancel("Cancel")
+                    .withChatId(world.chat.chatId)
+                    .toJson());
         }
 
         @Test
         void a_button_is_a_button_action_with_its_value() {
-            String card = world.botSendsCard(Cards.buttons("Merge?", CardColor.BLUE, "PR 12",
-                    List.of(Button.action("Yes", ButtonStyle.PRIMARY, "y"), Button.action("No", ButtonStyle.DANGER, "n"))));
+            String card = world.botSendsCard(Cards.buttons(
+                    "Merge?",
+                    CardColor.BLUE,
+                    "PR 12",
+                    List.of(
+                            Button.action("Yes", ButtonStyle.PRIMARY, "y"),
+                            Button.action("No", ButtonStyle.DANGER, "n"))));
             world.lark.control().clickButton(world.operator, card, "No");
 
             HandoffReply r = onlyStored();
@@ -264,23 +312,32 @@ class HandoffReplyTest {
             String card = formCard();
             world.lark.control().clickButton(world.operator, card, "Cancel");
 
-            assertThat(onlyStored()).extracting(HandoffReply::msgType, HandoffReply::text)
+            assertThat(onlyStored())
+                    .extracting(HandoffReply::msgType, HandoffReply::text)
                     .containsExactly("button_action", HandoffReply.CANCEL);
         }
 
         @Test
         void a_form_with_one_value_is_a_form_action_with_that_value() {
             String card = formCard();
-            world.lark.control().submitForm(world.operator, card, EmuJson.object().put("env", "prod"));
+            world.lark
+                    .control()
+                    .submitForm(world.operator, card, EmuJson.object().put("env", "prod"));
 
-            assertThat(onlyStored()).extracting(HandoffReply::msgType, HandoffReply::text)
+            assertThat(onlyStored())
+                    .extracting(HandoffReply::msgType, HandoffReply::text)
                     .containsExactly("form_action", "prod");
         }
 
         @Test
         void a_form_with_several_values_is_a_form_action_with_all_of_them_as_json() {
             String card = formCard();
-            world.lark.control().submitForm(world.operator, card, EmuJson.object().put("env", "prod").put("notes", "asap"));
+            world.lark
+                    .control()
+                    .submitForm(
+                            world.operator,
+                            card,
+                            EmuJson.object().put("env", "prod").put("notes", "asap"));
 
             HandoffReply r = onlyStored();
 
@@ -292,8 +349,12 @@ class HandoffReplyTest {
         @Test
         void a_checker_alone_is_its_boolean() {
             var fields = List.<FormField>of(new FormField.Checker("agree", "I agree", false));
-            String card = world.botSendsCard(Cards.form("Terms", "", fields).withChatId(world.chat.chatId).toJson());
-            world.lark.control().submitForm(world.operator, card, EmuJson.object().put("agree", true));
+            String card = world.botSendsCard(Cards.form("Terms", "", fields)
+                    .withChatId(world.chat.chatId)
+                    .toJson());
+            world.lark
+                    .control()
+                    .submitForm(world.operator, card, EmuJson.object().put("agree", true));
 
             assertThat(onlyStored().text()).isEqualTo("true");
         }
@@ -303,16 +364,19 @@ class HandoffReplyTest {
             String card = formCard();
             world.lark.control().selectOption(world.operator, card, "staging");
 
-            assertThat(onlyStored()).extracting(HandoffReply::msgType, HandoffReply::text)
+            assertThat(onlyStored())
+                    .extracting(HandoffReply::msgType, HandoffReply::text)
                     .containsExactly("select_action", "staging");
         }
 
         @Test
         void the_stop_button_is_a_stop_signal() {
-            String card = world.botSendsCard(Cards.working("Bash: make", world.chat.chatId).toJson(java.time.Duration.ZERO));
+            String card = world.botSendsCard(
+                    Cards.working("Bash: make", world.chat.chatId).toJson(java.time.Duration.ZERO));
             world.lark.control().clickButton(world.operator, card, "Stop");
 
-            assertThat(onlyStored()).extracting(HandoffReply::msgType, HandoffReply::text)
+            assertThat(onlyStored())
+                    .extracting(HandoffReply::msgType, HandoffReply::text)
                     .containsExactly("stop_signal", "__stop__");
         }
     }
@@ -328,10 +392,11 @@ class HandoffReplyTest {
 
             var json = onlyStored().toJson();
 
-            assertThat(ServerJson.mapper().writeValueAsString(json)).isEqualTo("{\"text\":\"api is deployed\","
-                    + "\"msg_type\":\"relay\",\"message_id\":\"\",\"sender_id\":\"\",\"sender_type\":\"relay\","
-                    + "\"create_time\":\"1760000000123\",\"from_chat_id\":\"oc_api\",\"from_chat_name\":\"api@desk\","
-                    + "\"from_workspace\":\"ws-9\"}");
+            assertThat(ServerJson.mapper().writeValueAsString(json))
+                    .isEqualTo("{\"text\":\"api is deployed\","
+                            + "\"msg_type\":\"relay\",\"message_id\":\"\",\"sender_id\":\"\",\"sender_type\":\"relay\","
+                            + "\"create_time\":\"1760000000123\",\"from_chat_id\":\"oc_api\",\"from_chat_name\":\"api@desk\","
+                            + "\"from_workspace\":\"ws-9\"}");
         }
 
         @Test
@@ -359,15 +424,17 @@ class HandoffReplyTest {
             world.store.inbox().insertIfAbsent(InboxEvent.of("ev-broken", "im.message.receive_v1", "{not json"));
 
             assertThatThrownBy(() -> HandoffReply.fromInbox(world.rows().get(0).event()))
-                    .isInstanceOfSatisfying(HandoffException.class,
+                    .isInstanceOfSatisfying(
+                            HandoffException.class,
                             e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.UNREADABLE))
                     .hasMessageContaining("event:ev-broken");
         }
 
         @Test
         void a_message_event_without_a_message_id_is_unreadable() {
-            String raw = "{\"schema\":\"2.0\",\"header\":{\"event_id\":\"ev-2\",\"event_type\":\"im.message.receive_v1\"},"
-                    + "\"event\":{\"message\":{\"chat_id\":\"oc_x\",\"message_type\":\"text\"}}}";
+            String raw =
+                    "{\"schema\":\"2.0\",\"header\":{\"event_id\":\"ev-2\",\"event_type\":\"im.message.receive_v1\"},"
+                            + "\"event\":{\"message\":{\"chat_id\":\"oc_x\",\"message_type\":\"text\"}}}";
             world.store.inbox().insertIfAbsent(InboxEvent.of("ev-2", "im.message.receive_v1", raw));
 
             assertThatThrownBy(() -> HandoffReply.fromInbox(world.rows().get(0).event()))

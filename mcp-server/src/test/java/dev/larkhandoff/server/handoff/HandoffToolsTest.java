@@ -39,8 +39,10 @@ class HandoffToolsTest extends HandoffDaemonTest {
         assertThat(relay.path("msg_type").asString()).isEqualTo("relay");
         assertThat(relay.path("text").asString()).isEqualTo("the api is deployed");
         assertThat(relay.path("from_chat_id").asString()).isEqualTo(mine);
-        assertThat(relay.path("from_chat_name").asString()).isEqualTo(world.lark.state().chat(mine).orElseThrow().name);
-        assertThat(world.awaitBotMessage(theirs, "the api is deployed").content()).contains("Relay from");
+        assertThat(relay.path("from_chat_name").asString())
+                .isEqualTo(world.lark.state().chat(mine).orElseThrow().name);
+        assertThat(world.awaitBotMessage(theirs, "the api is deployed").content())
+                .contains("Relay from");
     }
 
     @Test
@@ -54,7 +56,9 @@ class HandoffToolsTest extends HandoffDaemonTest {
             c.members.add(carol.openId());
             return c;
         });
-        String ask = world.control.sendText(world.operator, chat, "add @_user_1 as coowner", bob.openId()).messageId();
+        String ask = world.control
+                .sendText(world.operator, chat, "add @_user_1 as coowner", bob.openId())
+                .messageId();
         agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10));
         agent.ok(HandoffTools.SEND, Map.of("message", "adding Bob"));
 
@@ -65,22 +69,31 @@ class HandoffToolsTest extends HandoffDaemonTest {
         });
 
         world.control.sendText(bob, chat, "ship it");
-        assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10)).path("replies").get(0)
-                .path("privilege").asString()).isEqualTo("coowner");
+        assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
+                        .path("replies")
+                        .get(0)
+                        .path("privilege")
+                        .asString())
+                .isEqualTo("coowner");
         agent.ok(HandoffTools.SEND, Map.of("message", "shipping"));
 
-        JsonNode removed = agent.ok(HandoffTools.MEMBERS, Map.of("action", "remove", "open_ids", List.of(bob.openId())));
+        JsonNode removed =
+                agent.ok(HandoffTools.MEMBERS, Map.of("action", "remove", "open_ids", List.of(bob.openId())));
         assertThat(removed.path("members")).isEmpty();
         world.control.sendText(bob, chat, "and now?");
-        assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 1)).path("timeout").asBoolean())
-                .as("a removed coowner no longer reaches the agent").isTrue();
+        assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 1))
+                        .path("timeout")
+                        .asBoolean())
+                .as("a removed coowner no longer reaches the agent")
+                .isTrue();
     }
 
     @Test
     void settings_are_written_to_the_pinned_config_card_and_read_back() {
         String chat = agent.start();
-        JsonNode set = agent.ok(HandoffTools.SETTINGS, Map.of("filter", "verbose", "autoapprove", true,
-                "norm_key", "lang", "norm_text", "answer in English"));
+        JsonNode set = agent.ok(
+                HandoffTools.SETTINGS,
+                Map.of("filter", "verbose", "autoapprove", true, "norm_key", "lang", "norm_text", "answer in English"));
         assertThat(set.path("settings").path("filter").asString()).isEqualTo("verbose");
         assertThat(set.path("settings").path("autoapprove").asBoolean()).isTrue();
         assertThat(set.path("settings").path("norms").path("lang").asString()).isEqualTo("answer in English");
@@ -91,7 +104,8 @@ class HandoffToolsTest extends HandoffDaemonTest {
 
         JsonNode removed = agent.ok(HandoffTools.SETTINGS, Map.of("norm_key", "lang", "remove_norm", true));
         assertThat(removed.path("settings").path("norms").isEmpty()).isTrue();
-        assertThat(agent.call(HandoffTools.SETTINGS, Map.of("filter", "chatty")).isError()).isTrue();
+        assertThat(agent.call(HandoffTools.SETTINGS, Map.of("filter", "chatty")).isError())
+                .isTrue();
     }
 
     @Test
@@ -103,8 +117,12 @@ class HandoffToolsTest extends HandoffDaemonTest {
         agent.ok(HandoffTools.SEND_FILE, Map.of("path", png.toString(), "as_image", true));
         agent.ok(HandoffTools.SEND_FILE, Map.of("path", log.toString()));
 
-        assertThat(world.control.botMessages(chat)).extracting(EmuMessage::msgType).contains("image", "file");
-        ToolResult missing = agent.call(HandoffTools.SEND_FILE, Map.of("path", project.resolve("nope.txt").toString()));
+        assertThat(world.control.botMessages(chat))
+                .extracting(EmuMessage::msgType)
+                .contains("image", "file");
+        ToolResult missing = agent.call(
+                HandoffTools.SEND_FILE,
+                Map.of("path", project.resolve("nope.txt").toString()));
         assertThat(missing.isError()).isTrue();
         assertThat(missing.text()).contains("no such file");
     }
@@ -134,7 +152,8 @@ class HandoffToolsTest extends HandoffDaemonTest {
         assertThat(cleared.path("dissolved").findValuesAsString("chat_id")).containsExactlyInAnyOrder(first, second);
         assertThat(world.lark.state().chat(first)).isEmpty();
         assertThat(waiting.get(20, TimeUnit.SECONDS).path("takeover").asBoolean())
-                .as("the holder of a dissolved group stops quietly").isTrue();
+                .as("the holder of a dissolved group stops quietly")
+                .isTrue();
     }
 
     @Test
@@ -146,8 +165,10 @@ class HandoffToolsTest extends HandoffDaemonTest {
             c.botAppIds.add(world.lark.app().appId());
             return c;
         });
-        assertThat(agent.ok(HandoffTools.GROUPS, Map.of("action", "list_empty")).path("groups")
-                .findValuesAsString("chat_id")).containsExactly(empty.chatId);
+        assertThat(agent.ok(HandoffTools.GROUPS, Map.of("action", "list_empty"))
+                        .path("groups")
+                        .findValuesAsString("chat_id"))
+                .containsExactly(empty.chatId);
         agent.ok(HandoffTools.GROUPS, Map.of("action", "dissolve_empty"));
         assertThat(world.lark.state().chat(empty.chatId)).isEmpty();
     }

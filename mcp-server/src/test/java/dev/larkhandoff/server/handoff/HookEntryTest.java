@@ -10,7 +10,6 @@ import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.scenario.ChildJvm;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -52,7 +51,8 @@ class HookEntryTest extends HandoffDaemonTest {
         assertThat(click.toast()).isEqualTo("Approved");
         assertThat(json(hook.get(30, TimeUnit.SECONDS))).isEqualTo(json("""
                 {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}"""));
-        assertThat(world.control.message(card.messageId()).orElseThrow().content()).contains("Approved ✓");
+        assertThat(world.control.message(card.messageId()).orElseThrow().content())
+                .contains("Approved ✓");
     }
 
     @Test
@@ -64,7 +64,11 @@ class HookEntryTest extends HandoffDaemonTest {
         world.control.clickButton(world.operator, card.messageId(), "Approve All");
 
         JsonNode out = json(hook.get(30, TimeUnit.SECONDS));
-        assertThat(out.path("hookSpecificOutput").path("decision").path("behavior").asString()).isEqualTo("allow");
+        assertThat(out.path("hookSpecificOutput")
+                        .path("decision")
+                        .path("behavior")
+                        .asString())
+                .isEqualTo("allow");
         assertThat(out.path("hookSpecificOutput").path("decision").path("updatedPermissions"))
                 .isEqualTo(json(BASH_REQUEST).path("permission_suggestions"));
     }
@@ -80,7 +84,8 @@ class HookEntryTest extends HandoffDaemonTest {
         assertThat(json(hook.get(30, TimeUnit.SECONDS))).isEqualTo(json("""
                 {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":
                  {"behavior":"deny","message":"Permission to use Bash was denied via Lark."}}}"""));
-        assertThat(world.control.message(card.messageId()).orElseThrow().content()).contains("Denied ✗");
+        assertThat(world.control.message(card.messageId()).orElseThrow().content())
+                .contains("Denied ✗");
     }
 
     @Test
@@ -100,14 +105,22 @@ class HookEntryTest extends HandoffDaemonTest {
         assertThat(byGuest.toast()).isEqualTo("Only the operator or coowners can decide");
         world.control.sendText(guest, chat, "y").awaitAcks(Duration.ofSeconds(15));
         Thread.sleep(300);
-        assertThat(hook).as("neither the guest's click nor their typed y decides").isNotDone();
+        assertThat(hook)
+                .as("neither the guest's click nor their typed y decides")
+                .isNotDone();
 
         world.control.sendText(world.operator, chat, " Yes ").awaitAcks(Duration.ofSeconds(15));
 
-        assertThat(json(hook.get(30, TimeUnit.SECONDS)).path("hookSpecificOutput").path("decision")
-                .path("behavior").asString()).isEqualTo("allow");
-        JsonNode replies = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 2)).path("replies");
-        assertThat(replies.findValuesAsString("text")).as("the operator's answer was for the prompt, not the agent")
+        assertThat(json(hook.get(30, TimeUnit.SECONDS))
+                        .path("hookSpecificOutput")
+                        .path("decision")
+                        .path("behavior")
+                        .asString())
+                .isEqualTo("allow");
+        JsonNode replies = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 2))
+                .path("replies");
+        assertThat(replies.findValuesAsString("text"))
+                .as("the operator's answer was for the prompt, not the agent")
                 .doesNotContain("Yes", " Yes ");
     }
 
@@ -119,18 +132,23 @@ class HookEntryTest extends HandoffDaemonTest {
         CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
 
-        EmulatorControl.CardCallback forged = world.control.interact(stranger, card.messageId(),
-                forgedClick(card.messageId(), "Approve", stranger));
+        EmulatorControl.CardCallback forged =
+                world.control.interact(stranger, card.messageId(), forgedClick(card.messageId(), "Approve", stranger));
 
         assertThat(forged.toast()).isEqualTo("Only the operator or coowners can decide");
         Thread.sleep(300);
         assertThat(hook).as("the stranger's click decides nothing").isNotDone();
-        assertThat(world.control.message(card.messageId()).orElseThrow().content()).doesNotContain("Approved ✓");
+        assertThat(world.control.message(card.messageId()).orElseThrow().content())
+                .doesNotContain("Approved ✓");
 
         world.control.clickButton(world.operator, card.messageId(), "Deny");
 
-        assertThat(json(hook.get(30, TimeUnit.SECONDS)).path("hookSpecificOutput").path("decision")
-                .path("behavior").asString()).isEqualTo("deny");
+        assertThat(json(hook.get(30, TimeUnit.SECONDS))
+                        .path("hookSpecificOutput")
+                        .path("decision")
+                        .path("behavior")
+                        .asString())
+                .isEqualTo("deny");
     }
 
     @Test
@@ -140,12 +158,16 @@ class HookEntryTest extends HandoffDaemonTest {
         String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
                 + "\"tool_input\":{\"command\":\"make\"},\"tool_use_id\":\"t1\"}";
         String card = agent.ok(HandoffTools.SEND, Map.of("message", "Building", "working", true))
-                .path("working_card").asString();
+                .path("working_card")
+                .asString();
 
-        EmulatorControl.CardCallback forged = world.control.interact(stranger, card, forgedClick(card, "Stop", stranger));
+        EmulatorControl.CardCallback forged =
+                world.control.interact(stranger, card, forgedClick(card, "Stop", stranger));
 
         assertThat(forged.toast()).isEqualTo("Only the owner or coowners can stop");
-        assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).as("not stopped").isBlank();
+        assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS))
+                .as("not stopped")
+                .isBlank();
         world.control.clickButton(world.operator, card, "Stop");
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).contains("Stopped by user from Lark");
     }
@@ -168,7 +190,8 @@ class HookEntryTest extends HandoffDaemonTest {
     }
 
     private static JsonNode findButton(JsonNode node, String label) {
-        if (node.isObject() && "button".equals(node.path("tag").asString(""))
+        if (node.isObject()
+                && "button".equals(node.path("tag").asString(""))
                 && label.equals(node.path("text").path("content").asString(""))) {
             return node;
         }
@@ -192,10 +215,21 @@ class HookEntryTest extends HandoffDaemonTest {
         String second = hook("PermissionRequest", BASH_REQUEST.replace("Remove the build directory", "List the files"))
                 .get(30, TimeUnit.SECONDS);
 
-        assertThat(json(first).path("hookSpecificOutput").path("decision").path("behavior").asString()).isEqualTo("allow");
-        assertThat(json(second).path("hookSpecificOutput").path("decision").path("behavior").asString()).isEqualTo("allow");
+        assertThat(json(first)
+                        .path("hookSpecificOutput")
+                        .path("decision")
+                        .path("behavior")
+                        .asString())
+                .isEqualTo("allow");
+        assertThat(json(second)
+                        .path("hookSpecificOutput")
+                        .path("decision")
+                        .path("behavior")
+                        .asString())
+                .isEqualTo("allow");
         List<EmuMessage> auto = world.control.botMessages(chat).stream()
-                .filter(m -> m.content().contains("Auto-approved")).toList();
+                .filter(m -> m.content().contains("Auto-approved"))
+                .toList();
         assertThat(auto).as("one card, updated in place").hasSize(1);
         assertThat(auto.get(0).content()).contains("Remove the build directory", "List the files");
     }
@@ -208,7 +242,11 @@ class HookEntryTest extends HandoffDaemonTest {
 
         String out = hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS);
 
-        assertThat(json(out).path("hookSpecificOutput").path("decision").path("message").asString())
+        assertThat(json(out)
+                        .path("hookSpecificOutput")
+                        .path("decision")
+                        .path("message")
+                        .asString())
                 .isEqualTo("Permission to use Bash was denied via Lark. (no answer within 2 s)");
     }
 
@@ -216,24 +254,39 @@ class HookEntryTest extends HandoffDaemonTest {
     void a_request_withdrawn_by_its_client_prints_nothing_and_its_card_says_it_was_answered_in_the_terminal()
             throws Exception {
         chat = agent.start();
-        CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST.replace("\"session_id\": \"c0ffee\",",
-                "\"session_id\": \"c0ffee\", \"request_id\": \"per_1\","));
+        CompletableFuture<String> hook = hook(
+                "PermissionRequest",
+                BASH_REQUEST.replace(
+                        "\"session_id\": \"c0ffee\",", "\"session_id\": \"c0ffee\", \"request_id\": \"per_1\","));
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
 
-        assertThat(hook("PermissionWithdrawn", "{\"request_id\": \"per_1\"}").get(30, TimeUnit.SECONDS)).isBlank();
+        assertThat(hook("PermissionWithdrawn", "{\"request_id\": \"per_1\"}").get(30, TimeUnit.SECONDS))
+                .isBlank();
 
-        assertThat(hook.get(30, TimeUnit.SECONDS)).as("the client decided already: nothing to say").isBlank();
-        Eventually.await(() -> world.control.message(card.messageId()).orElseThrow().content()
-                .contains("Answered in the terminal"), "the card marked as answered in the terminal");
+        assertThat(hook.get(30, TimeUnit.SECONDS))
+                .as("the client decided already: nothing to say")
+                .isBlank();
+        Eventually.await(
+                () -> world.control
+                        .message(card.messageId())
+                        .orElseThrow()
+                        .content()
+                        .contains("Answered in the terminal"),
+                "the card marked as answered in the terminal");
     }
 
     @Test
     void a_request_withdrawn_before_it_reached_the_daemon_posts_no_card_and_prints_nothing() throws Exception {
         chat = agent.start();
-        assertThat(hook("PermissionWithdrawn", "{\"request_id\": \"per_2\"}").get(30, TimeUnit.SECONDS)).isBlank();
+        assertThat(hook("PermissionWithdrawn", "{\"request_id\": \"per_2\"}").get(30, TimeUnit.SECONDS))
+                .isBlank();
 
-        String answer = hook("PermissionRequest", BASH_REQUEST.replace("\"session_id\": \"c0ffee\",",
-                "\"session_id\": \"c0ffee\", \"request_id\": \"per_2\",")).get(30, TimeUnit.SECONDS);
+        String answer = hook(
+                        "PermissionRequest",
+                        BASH_REQUEST.replace(
+                                "\"session_id\": \"c0ffee\",",
+                                "\"session_id\": \"c0ffee\", \"request_id\": \"per_2\","))
+                .get(30, TimeUnit.SECONDS);
 
         assertThat(answer).isBlank();
         assertThat(world.control.botMessages(chat)).noneMatch(m -> m.content().contains("Permission Request"));
@@ -241,9 +294,11 @@ class HookEntryTest extends HandoffDaemonTest {
 
     @Test
     void without_an_active_handoff_nothing_is_printed_so_the_terminal_prompt_shows() throws Exception {
-        assertThat(hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS)).isBlank();
+        assertThat(hook("PermissionRequest", BASH_REQUEST).get(30, TimeUnit.SECONDS))
+                .isBlank();
         assertThat(hook("PreToolUse", "{\"session_id\":\"c0ffee\",\"tool_name\":\"Bash\",\"tool_input\":{}}")
-                .get(30, TimeUnit.SECONDS)).isBlank();
+                        .get(30, TimeUnit.SECONDS))
+                .isBlank();
     }
 
     @Test
@@ -254,7 +309,8 @@ class HookEntryTest extends HandoffDaemonTest {
                 + "\"tool_input\":{\"command\":\"make\"},\"tool_use_id\":\"t1\"}";
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).isBlank();
         String card = agent.ok(HandoffTools.SEND, Map.of("message", "Building", "working", true))
-                .path("working_card").asString();
+                .path("working_card")
+                .asString();
         world.control.clickButton(world.operator, card, "Stop");
 
         assertThat(json(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS))).isEqualTo(json("""
@@ -262,7 +318,8 @@ class HookEntryTest extends HandoffDaemonTest {
                  "permissionDecisionReason":"Stopped by user from Lark. The user pressed Stop on the working card."}}"""));
         String own = pre.replace("\"Bash\"", "\"mcp__plugin_lark-handoff_lark-handoff__handoff_send\"");
         assertThat(hook("PreToolUse", own).get(30, TimeUnit.SECONDS))
-                .as("the handoff's own tools stay allowed, so the agent can say it stopped").isBlank();
+                .as("the handoff's own tools stay allowed, so the agent can say it stopped")
+                .isBlank();
         agent.ok(HandoffTools.SEND, Map.of("message", "Stopped."));
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).isBlank();
     }
@@ -274,7 +331,9 @@ class HookEntryTest extends HandoffDaemonTest {
                 + "\"tool_input\":{\"command\":\"mvn -q test\",\"description\":\"Run the tests\"},"
                 + "\"tool_response\":{\"stdout\":\"Tests run: 3\",\"stderr\":\"\"},\"tool_use_id\":\"t1\"}";
 
-        assertThat(hook("PostToolUse", post).get(30, TimeUnit.SECONDS)).as("answered at once, nothing to say").isBlank();
+        assertThat(hook("PostToolUse", post).get(30, TimeUnit.SECONDS))
+                .as("answered at once, nothing to say")
+                .isBlank();
         EmuMessage working = world.awaitBotMessage(chat, "Run the tests");
         assertThat(working.content()).as("concise: the working card").contains("Stop");
 
@@ -287,14 +346,18 @@ class HookEntryTest extends HandoffDaemonTest {
     @Test
     void session_start_tells_a_resumed_session_its_handoff_is_active_and_how_to_go_on() throws Exception {
         String start = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"SessionStart\",\"source\":\"resume\"}";
-        assertThat(hook("SessionStart", start).get(30, TimeUnit.SECONDS)).as("no handoff: nothing").isBlank();
+        assertThat(hook("SessionStart", start).get(30, TimeUnit.SECONDS))
+                .as("no handoff: nothing")
+                .isBlank();
         chat = agent.start();
 
         JsonNode out = json(hook("SessionStart", start).get(30, TimeUnit.SECONDS));
 
-        assertThat(out.path("hookSpecificOutput").path("hookEventName").asString()).isEqualTo("SessionStart");
+        assertThat(out.path("hookSpecificOutput").path("hookEventName").asString())
+                .isEqualTo("SessionStart");
         assertThat(out.path("hookSpecificOutput").path("additionalContext").asString())
-                .startsWith("[Handoff active]").contains(chat, "wait_for_reply", "send_and_wait");
+                .startsWith("[Handoff active]")
+                .contains(chat, "wait_for_reply", "send_and_wait");
     }
 
     @Test
@@ -303,22 +366,29 @@ class HookEntryTest extends HandoffDaemonTest {
         hook("SessionEnd", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"SessionEnd\",\"reason\":\"other\"}")
                 .get(30, TimeUnit.SECONDS);
         assertThat(world.awaitBotMessage(chat, "Session Ended")).isNotNull();
-        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).has("chat_id")).as("the handoff ended").isFalse();
+        assertThat(agent.ok(HandoffTools.STATUS, Map.of()).has("chat_id"))
+                .as("the handoff ended")
+                .isFalse();
     }
 
     @Test
     void notifications_worth_attention_and_compaction_post_cards_and_idle_prompts_do_not() throws Exception {
         chat = agent.start();
-        hook("Notification", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"Notification\","
-                + "\"notification_type\":\"idle_prompt\",\"message\":\"Claude is waiting for your input\"}")
+        hook(
+                        "Notification",
+                        "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"Notification\","
+                                + "\"notification_type\":\"idle_prompt\",\"message\":\"Claude is waiting for your input\"}")
                 .get(30, TimeUnit.SECONDS);
-        hook("Notification", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"Notification\","
-                + "\"notification_type\":\"rate_limit\",\"message\":\"Rate limited for 5 minutes\"}")
+        hook(
+                        "Notification",
+                        "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"Notification\","
+                                + "\"notification_type\":\"rate_limit\",\"message\":\"Rate limited for 5 minutes\"}")
                 .get(30, TimeUnit.SECONDS);
         hook("PreCompact", "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreCompact\",\"trigger\":\"auto\"}")
                 .get(30, TimeUnit.SECONDS);
 
-        assertThat(world.awaitBotMessage(chat, "Rate limited for 5 minutes").content()).contains("orange");
+        assertThat(world.awaitBotMessage(chat, "Rate limited for 5 minutes").content())
+                .contains("orange");
         assertThat(world.awaitBotMessage(chat, "Context compacting...").content())
                 .contains("Auto-compacting conversation history");
         assertThat(world.control.botMessages(chat)).noneMatch(m -> m.content().contains("waiting for your input"));

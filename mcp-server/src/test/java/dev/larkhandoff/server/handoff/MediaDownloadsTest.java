@@ -55,17 +55,23 @@ class MediaDownloadsTest {
      * Content-Disposition header, where control characters cannot go.
      */
     private String[] fileSent(byte[] bytes, String name) {
-        EmuResource file = world.lark.state().putResource(
-                new EmuResource(Ids.fileKey(), "file", bytes, "upload.bin", "stream", "application/octet-stream"));
-        String id = world.sends(world.operator, "file",
-                EmuJson.object().put("file_key", file.key()).put("file_name", name), List.of());
+        EmuResource file = world.lark
+                .state()
+                .putResource(new EmuResource(
+                        Ids.fileKey(), "file", bytes, "upload.bin", "stream", "application/octet-stream"));
+        String id = world.sends(
+                world.operator,
+                "file",
+                EmuJson.object().put("file_key", file.key()).put("file_name", name),
+                List.of());
         HandoffReply reply = HandoffReply.fromInbox(world.row(id).event()).orElseThrow();
         return new String[] {reply.messageId(), reply.fileKey(), reply.fileName()};
     }
 
     private String[] imageSent(byte[] bytes, String contentType) {
-        EmuResource image = world.lark.state().putResource(
-                new EmuResource(Ids.imageKey(), "image", bytes, "photo", null, contentType));
+        EmuResource image = world.lark
+                .state()
+                .putResource(new EmuResource(Ids.imageKey(), "image", bytes, "photo", null, contentType));
         String id = world.sends(world.operator, "image", EmuJson.object().put("image_key", image.key()), List.of());
         return new String[] {id, image.key()};
     }
@@ -133,7 +139,8 @@ class MediaDownloadsTest {
         Path a = downloads.downloadFile(first[0], first[1], "log.txt");
         Path b = downloads.downloadFile(second[0], second[1], "log.txt");
 
-        assertThat(List.of(a.getFileName().toString(), b.getFileName().toString())).containsExactly("log.txt", "log-1.txt");
+        assertThat(List.of(a.getFileName().toString(), b.getFileName().toString()))
+                .containsExactly("log.txt", "log-1.txt");
         assertThat(Files.readString(a)).isEqualTo("one");
         assertThat(Files.readString(b)).isEqualTo("two");
     }
@@ -154,7 +161,8 @@ class MediaDownloadsTest {
         downloads.downloadFile(sent[0], sent[1], "a.txt");
 
         if (Files.getFileStore(home).supportsFileAttributeView("posix")) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory))).isEqualTo("rwx------");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory)))
+                    .isEqualTo("rwx------");
         }
     }
 
@@ -182,10 +190,12 @@ class MediaDownloadsTest {
 
         @ParameterizedTest(name = "{0}")
         @MethodSource("names")
-        void given_a_hostile_name_then_the_file_lands_directly_in_downloads_under_a_safe_name(String hostile,
-                String expected) throws IOException {
+        void given_a_hostile_name_then_the_file_lands_directly_in_downloads_under_a_safe_name(
+                String hostile, String expected) throws IOException {
             String[] sent = fileSent(BYTES, hostile);
-            assertThat(sent[2]).as("the name reaches the download as the message carried it").isEqualTo(hostile);
+            assertThat(sent[2])
+                    .as("the name reaches the download as the message carried it")
+                    .isEqualTo(hostile);
 
             Path saved = downloads.downloadFile(sent[0], sent[1], sent[2]);
 
@@ -217,7 +227,8 @@ class MediaDownloadsTest {
 
             for (Path p : List.of(a, b)) {
                 assertThat(p.getParent()).isEqualTo(directory);
-                assertThat(p.getFileName().toString().getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(200);
+                assertThat(p.getFileName().toString().getBytes(StandardCharsets.UTF_8))
+                        .hasSizeLessThanOrEqualTo(200);
                 assertThat(p).exists();
             }
             assertThat(a.getFileName().toString()).endsWith("aaa.txt");
@@ -230,7 +241,8 @@ class MediaDownloadsTest {
             for (int i = 0; i < 3; i++) {
                 String[] sent = fileSent(BYTES, name);
                 Path saved = downloads.downloadFile(sent[0], sent[1], name);
-                assertThat(saved.getFileName().toString().getBytes(StandardCharsets.UTF_8)).hasSizeLessThanOrEqualTo(255);
+                assertThat(saved.getFileName().toString().getBytes(StandardCharsets.UTF_8))
+                        .hasSizeLessThanOrEqualTo(255);
                 assertThat(saved.getParent()).isEqualTo(directory);
             }
             assertThat(directory.toFile().list()).hasSize(3);
@@ -242,11 +254,13 @@ class MediaDownloadsTest {
 
         @Test
         void given_a_file_over_the_limit_then_it_is_refused_naming_the_limit_and_nothing_is_left() throws IOException {
-            MediaDownloads small = new MediaDownloads(world.client.resources(), home, new MediaDownloads.Limits(1024, 1024));
+            MediaDownloads small =
+                    new MediaDownloads(world.client.resources(), home, new MediaDownloads.Limits(1024, 1024));
             String[] sent = fileSent(new byte[4096], "big.bin");
 
             assertThatThrownBy(() -> small.downloadFile(sent[0], sent[1], "big.bin"))
-                    .isInstanceOfSatisfying(HandoffException.class,
+                    .isInstanceOfSatisfying(
+                            HandoffException.class,
                             e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.TOO_LARGE))
                     .hasMessageContaining("download limit of 1024 bytes")
                     .hasMessageContaining(sent[1]);
@@ -254,7 +268,8 @@ class MediaDownloadsTest {
         }
 
         @Test
-        void given_an_image_over_the_default_limit_then_it_is_refused_naming_the_limit_in_megabytes() throws IOException {
+        void given_an_image_over_the_default_limit_then_it_is_refused_naming_the_limit_in_megabytes()
+                throws IOException {
             String[] sent = imageSent(new byte[10 * 1024 * 1024 + 1], "image/png");
 
             assertThatThrownBy(() -> downloads.downloadImage(sent[0], sent[1]))
@@ -295,7 +310,8 @@ class MediaDownloadsTest {
             String[] sent = fileSent(BYTES, "a.txt");
 
             assertThatThrownBy(() -> downloads.downloadFile("../../etc", sent[1], "a.txt"))
-                    .isInstanceOfSatisfying(HandoffException.class,
+                    .isInstanceOfSatisfying(
+                            HandoffException.class,
                             e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.INVALID_ARGUMENT))
                     .hasMessageContaining("message_id \"../../etc\"");
             assertThatThrownBy(() -> downloads.downloadImage(sent[0], "../img\u0000"))

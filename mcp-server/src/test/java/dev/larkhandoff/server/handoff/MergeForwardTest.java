@@ -46,7 +46,11 @@ class MergeForwardTest {
 
         List<ForwardedMessage> children = forwards.expand(forward);
 
-        assertThat(children).extracting(c -> c.reply().text(), c -> c.reply().msgType(), c -> c.reply().senderId())
+        assertThat(children)
+                .extracting(
+                        c -> c.reply().text(),
+                        c -> c.reply().msgType(),
+                        c -> c.reply().senderId())
                 .containsExactly(
                         tuple("the error is in auth", "text", world.guest.openId()),
                         tuple("[image]", "image", world.operator.openId()),
@@ -67,8 +71,8 @@ class MergeForwardTest {
 
         var json = forwards.expand(forward).get(0).toJson();
 
-        assertThat(json.propertyNames()).containsExactly("text", "msg_type", "message_id", "sender_id", "sender_type",
-                "create_time");
+        assertThat(json.propertyNames())
+                .containsExactly("text", "msg_type", "message_id", "sender_id", "sender_type", "create_time");
     }
 
     @Test
@@ -80,7 +84,9 @@ class MergeForwardTest {
         List<ForwardedMessage> children = forwards.expand(outer);
 
         assertThat(children).extracting(c -> c.reply().text()).containsExactly("before", "[merge_forward]");
-        assertThat(children.get(1).children()).extracting(c -> c.reply().text()).containsExactly("inner one", "inner two");
+        assertThat(children.get(1).children())
+                .extracting(c -> c.reply().text())
+                .containsExactly("inner one", "inner two");
         assertThat(children.get(1).toJson().get("children")).hasSize(2);
     }
 
@@ -89,7 +95,8 @@ class MergeForwardTest {
         String text = world.says(world.operator, "plain");
 
         assertThatThrownBy(() -> forwards.expand(text))
-                .isInstanceOfSatisfying(HandoffException.class,
+                .isInstanceOfSatisfying(
+                        HandoffException.class,
                         e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.WRONG_MESSAGE_TYPE))
                 .hasMessage("message " + text + " is a text message, not a merge_forward");
     }
@@ -97,7 +104,8 @@ class MergeForwardTest {
     @Test
     void given_an_unknown_id_then_it_is_not_found_by_id() {
         assertThatThrownBy(() -> forwards.expand("om_00000000000000000000000000000000"))
-                .isInstanceOfSatisfying(HandoffException.class,
+                .isInstanceOfSatisfying(
+                        HandoffException.class,
                         e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.NOT_FOUND))
                 .hasMessageContaining("om_00000000000000000000000000000000")
                 .hasMessageContaining("230011");
@@ -106,7 +114,9 @@ class MergeForwardTest {
     @Test
     void given_lark_refuses_then_its_code_and_message_are_named() {
         String forward = forwarded(List.of(world.says(world.guest, "hi")));
-        world.lark.control().failNext("GET", "/open-apis/im/v1/messages/" + forward, 400, 230002, "Bot is not in the chat", 1);
+        world.lark
+                .control()
+                .failNext("GET", "/open-apis/im/v1/messages/" + forward, 400, 230002, "Bot is not in the chat", 1);
 
         assertThatThrownBy(() -> forwards.expand(forward))
                 .isInstanceOfSatisfying(HandoffException.class, e -> {
@@ -119,7 +129,8 @@ class MergeForwardTest {
     @Test
     void given_an_id_that_cannot_be_a_message_id_then_it_is_refused() {
         assertThatThrownBy(() -> forwards.expand("oc_a_chat_id"))
-                .isInstanceOfSatisfying(HandoffException.class,
+                .isInstanceOfSatisfying(
+                        HandoffException.class,
                         e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.INVALID_ARGUMENT))
                 .hasMessageContaining("message_id \"oc_a_chat_id\" is not a Lark message id");
     }

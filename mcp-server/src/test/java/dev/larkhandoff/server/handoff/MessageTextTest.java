@@ -66,14 +66,19 @@ class MessageTextTest {
 
         @Test
         void image_is_image() {
-            String id = world.lark.control().sendImage(world.operator, world.chat.chatId, new byte[] {1}).messageId();
+            String id = world.lark
+                    .control()
+                    .sendImage(world.operator, world.chat.chatId, new byte[] {1})
+                    .messageId();
 
             assertThat(read(id).text()).isEqualTo("[image]");
         }
 
         @Test
         void file_is_its_name() {
-            String id = world.lark.control().sendFile(world.operator, world.chat.chatId, new byte[] {1}, "notes.md")
+            String id = world.lark
+                    .control()
+                    .sendFile(world.operator, world.chat.chatId, new byte[] {1}, "notes.md")
                     .messageId();
 
             MessageText t = read(id);
@@ -84,19 +89,30 @@ class MessageTextTest {
 
         @Test
         void audio_video_and_sticker_are_tags() {
-            String audio = world.lark.control().sendAudio(world.operator, world.chat.chatId, new byte[] {1}, 1000).messageId();
-            String video = world.lark.control().sendMedia(world.operator, world.chat.chatId, new byte[] {1}, new byte[] {2},
-                    "demo.mp4", 1000).messageId();
+            String audio = world.lark
+                    .control()
+                    .sendAudio(world.operator, world.chat.chatId, new byte[] {1}, 1000)
+                    .messageId();
+            String video = world.lark
+                    .control()
+                    .sendMedia(world.operator, world.chat.chatId, new byte[] {1}, new byte[] {2}, "demo.mp4", 1000)
+                    .messageId();
             String sticker = world.sticker(world.operator);
 
-            assertThat(List.of(read(audio).text(), read(video).text(), read(sticker).text()))
+            assertThat(List.of(
+                            read(audio).text(),
+                            read(video).text(),
+                            read(sticker).text()))
                     .containsExactly("[audio]", "[video: demo.mp4]", "[sticker]");
         }
 
         @Test
         void merge_forward_is_merge_forward() {
             String a = world.says(world.guest, "first");
-            String id = world.lark.control().mergeForward(world.operator, world.chat.chatId, List.of(a)).messageId();
+            String id = world.lark
+                    .control()
+                    .mergeForward(world.operator, world.chat.chatId, List.of(a))
+                    .messageId();
 
             assertThat(read(id).text()).isEqualTo("[merge_forward]");
         }
@@ -105,12 +121,12 @@ class MessageTextTest {
         void shared_chat_user_location_and_system_messages_say_what_they_are() {
             assertThat(sentAs("share_chat", "{\"chat_id\": \"oc_42\"}").text()).isEqualTo("[shared chat: oc_42]");
             assertThat(sentAs("share_user", "{\"user_id\": \"ou_42\"}").text()).isEqualTo("[shared user: ou_42]");
-            assertThat(sentAs("location", "{\"name\": \"Office\", \"latitude\": \"1\"}").text())
+            assertThat(sentAs("location", "{\"name\": \"Office\", \"latitude\": \"1\"}")
+                            .text())
                     .isEqualTo("[location: Office]");
             assertThat(sentAs("system", """
                     {"template": "{from_user} invited {to_chatters} to this chat.",
-                     "from_user": ["Olivia"], "to_chatters": ["Gina", "Colin"]}""").text())
-                    .isEqualTo("Olivia invited Gina, Colin to this chat.");
+                     "from_user": ["Olivia"], "to_chatters": ["Gina", "Colin"]}""").text()).isEqualTo("Olivia invited Gina, Colin to this chat.");
         }
 
         @Test
@@ -120,7 +136,8 @@ class MessageTextTest {
 
         @Test
         void content_that_does_not_match_its_type_is_named_too() {
-            assertThat(MessageText.of("text", "Merged and Forwarded Message").text()).isEqualTo("[text message]");
+            assertThat(MessageText.of("text", "Merged and Forwarded Message").text())
+                    .isEqualTo("[text message]");
             assertThat(MessageText.of(null, "{}").text()).isEqualTo("[unknown message]");
         }
     }
@@ -130,8 +147,8 @@ class MessageTextTest {
 
         @Test
         void a_card_the_bot_sent_is_its_title_and_markdown() {
-            String id = world.botSendsCard(Cards.status("Build finished", "All **42** tests pass",
-                    dev.larkhandoff.lark.card.CardColor.GREEN));
+            String id = world.botSendsCard(
+                    Cards.status("Build finished", "All **42** tests pass", dev.larkhandoff.lark.card.CardColor.GREEN));
 
             assertThat(read(id).text()).isEqualTo("Build finished\nAll **42** tests pass");
         }

@@ -33,8 +33,10 @@ class ParentLookupTest {
     }
 
     private long reads(String messageId) {
-        return world.lark.control().calls().stream().map(CallRecord::path)
-                .filter(p -> p.equals("/open-apis/im/v1/messages/" + messageId)).count();
+        return world.lark.control().calls().stream()
+                .map(CallRecord::path)
+                .filter(p -> p.equals("/open-apis/im/v1/messages/" + messageId))
+                .count();
     }
 
     @Test
@@ -65,10 +67,14 @@ class ParentLookupTest {
 
     @Test
     void given_a_bot_message_the_store_does_not_know_then_lark_reads_it_by_the_same_rules() {
-        String unrecorded = world.client.messages()
-                .sendToChat(world.chat.chatId, OutgoingMessage.interactive(
-                        dev.larkhandoff.lark.card.Cards.status("Tests", "3 failed", dev.larkhandoff.lark.card.CardColor.RED)))
-                .block().messageId();
+        String unrecorded = world.client
+                .messages()
+                .sendToChat(
+                        world.chat.chatId,
+                        OutgoingMessage.interactive(dev.larkhandoff.lark.card.Cards.status(
+                                "Tests", "3 failed", dev.larkhandoff.lark.card.CardColor.RED)))
+                .block()
+                .messageId();
 
         ParentMessage parent = parents.find(unrecorded).orElseThrow();
 
@@ -84,8 +90,8 @@ class ParentLookupTest {
 
         var json = parents.find(mine).orElseThrow().toJson();
 
-        assertThat(json.propertyNames()).containsExactly("found", "source", "message_id", "text", "sender_type",
-                "create_time");
+        assertThat(json.propertyNames())
+                .containsExactly("found", "source", "message_id", "text", "sender_type", "create_time");
         assertThat(ServerJson.mapper().writeValueAsString(json)).contains("\"found\":true", "\"source\":\"local\"");
     }
 
@@ -96,7 +102,10 @@ class ParentLookupTest {
 
     @Test
     void given_a_recalled_message_then_it_is_not_found() {
-        String gone = world.client.messages().sendToChat(world.chat.chatId, OutgoingMessage.text("oops")).block()
+        String gone = world.client
+                .messages()
+                .sendToChat(world.chat.chatId, OutgoingMessage.text("oops"))
+                .block()
                 .messageId();
         world.client.messages().recall(gone).block();
 
@@ -106,7 +115,9 @@ class ParentLookupTest {
     @Test
     void given_lark_refuses_for_another_reason_then_the_error_names_the_message_and_lark_code() {
         String theirs = world.says(world.guest, "hi");
-        world.lark.control().failNext("GET", "/open-apis/im/v1/messages/" + theirs, 400, 230002, "Bot is not in the chat", 1);
+        world.lark
+                .control()
+                .failNext("GET", "/open-apis/im/v1/messages/" + theirs, 400, 230002, "Bot is not in the chat", 1);
 
         assertThatThrownBy(() -> parents.find(theirs))
                 .isInstanceOfSatisfying(HandoffException.class, e -> {
@@ -121,7 +132,8 @@ class ParentLookupTest {
     @Test
     void given_an_id_that_cannot_be_a_message_id_then_it_is_refused_before_any_call() {
         assertThatThrownBy(() -> parents.find("../../open-apis/im/v1/chats"))
-                .isInstanceOfSatisfying(HandoffException.class,
+                .isInstanceOfSatisfying(
+                        HandoffException.class,
                         e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.INVALID_ARGUMENT))
                 .hasMessageContaining("parent_id \"../../open-apis/im/v1/chats\" is not a Lark message id");
         assertThat(world.lark.control().calls()).noneMatch(c -> c.path().contains("/im/v1/messages/"));

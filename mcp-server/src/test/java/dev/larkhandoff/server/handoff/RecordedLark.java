@@ -59,7 +59,8 @@ final class RecordedLark implements AutoCloseable {
 
     private RecordedLark(Path home) {
         lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
+        client = LarkClient.create(LarkClientConfig.of(
+                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
         store = Store.open(home, Clock.systemUTC());
         operator = lark.control().addUser("Olivia");
         guest = lark.control().addUser("Gina");
@@ -68,9 +69,10 @@ final class RecordedLark implements AutoCloseable {
         chat = lark.control().createGroup("repo@laptop", operator, guest, coowner, stranger);
         bot = lark.app().botOpenId();
         store.sessions().register(SESSION, Role.SESSION, "{}", DeliveryMode.PULL, null, "test");
-        InboundRecorder recorder = new InboundRecorder(store.inbox(), (row, result) -> { });
+        InboundRecorder recorder = new InboundRecorder(store.inbox(), (row, result) -> {});
         connection = client.longConnection(LongConnectionOptions.defaults());
-        subscription = connection.events().publishOn(Schedulers.boundedElastic()).subscribe(recorder::accept);
+        subscription =
+                connection.events().publishOn(Schedulers.boundedElastic()).subscribe(recorder::accept);
         await(() -> connection.state() == LongConnection.State.CONNECTED, "the long connection");
     }
 
@@ -91,8 +93,14 @@ final class RecordedLark implements AutoCloseable {
         List<EmuMention> mentions = lark.control().mentions(mentionOpenIds);
         StringBuilder keys = new StringBuilder();
         mentions.forEach(m -> keys.append(m.key()).append(' '));
-        var sent = lark.control().send(who, chat.chatId, "text", EmuJson.object().put("text", keys + text),
-                new EmulatorControl.Reply(parentId, false), mentions);
+        var sent = lark.control()
+                .send(
+                        who,
+                        chat.chatId,
+                        "text",
+                        EmuJson.object().put("text", keys + text),
+                        new EmulatorControl.Reply(parentId, false),
+                        mentions);
         sent.awaitAcks(STORED);
         return sent.messageId();
     }
@@ -161,15 +169,21 @@ final class RecordedLark implements AutoCloseable {
 
     /** The bot posts a text and, as the daemon does with everything it sends, records it as sent. */
     String botSays(String text) {
-        var m = client.messages().sendToChat(chat.chatId, OutgoingMessage.text(text)).block();
-        store.chats().recordSent(new SentMessage(m.messageId(), chat.chatId, SESSION, "message", null, text,
-                m.createTime()));
+        var m = client.messages()
+                .sendToChat(chat.chatId, OutgoingMessage.text(text))
+                .block();
+        store.chats()
+                .recordSent(
+                        new SentMessage(m.messageId(), chat.chatId, SESSION, "message", null, text, m.createTime()));
         return m.messageId();
     }
 
     /** The bot posts a card (not recorded: card tests click it, they do not look it up). */
     String botSendsCard(JsonNode card) {
-        return client.messages().sendToChat(chat.chatId, OutgoingMessage.interactive(card)).block().messageId();
+        return client.messages()
+                .sendToChat(chat.chatId, OutgoingMessage.interactive(card))
+                .block()
+                .messageId();
     }
 
     // ---- the store ----
@@ -180,8 +194,10 @@ final class RecordedLark implements AutoCloseable {
     }
 
     Binding bind(String operatorOpenId, String botOpenId, boolean needMention) {
-        store.bindings().claim(Binding.of(chat.chatId, SESSION).withOperator(operatorOpenId, botOpenId)
-                .withNeedMention(needMention));
+        store.bindings()
+                .claim(Binding.of(chat.chatId, SESSION)
+                        .withOperator(operatorOpenId, botOpenId)
+                        .withNeedMention(needMention));
         return store.bindings().find(chat.chatId).orElseThrow();
     }
 
@@ -195,7 +211,10 @@ final class RecordedLark implements AutoCloseable {
     }
 
     InboxRow row(String messageId) {
-        return rows().stream().filter(r -> messageId.equals(r.event().messageId())).findFirst().orElseThrow();
+        return rows().stream()
+                .filter(r -> messageId.equals(r.event().messageId()))
+                .findFirst()
+                .orElseThrow();
     }
 
     private static <T> T join(java.util.concurrent.CompletableFuture<T> f) {

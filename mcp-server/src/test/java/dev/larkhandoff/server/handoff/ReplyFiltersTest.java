@@ -46,11 +46,13 @@ class ReplyFiltersTest {
     }
 
     private Screening screen(boolean needMention) {
-        return ReplyFilters.forChat(world.bind(needMention), world.store.chats()).screen(world.rows());
+        return ReplyFilters.forChat(world.bind(needMention), world.store.chats())
+                .screen(world.rows());
     }
 
     private Screening screenWith(String operator, String bot, boolean needMention) {
-        return ReplyFilters.forChat(world.bind(operator, bot, needMention), world.store.chats()).screen(world.rows());
+        return ReplyFilters.forChat(world.bind(operator, bot, needMention), world.store.chats())
+                .screen(world.rows());
     }
 
     private static List<String> texts(Screening s) {
@@ -69,7 +71,8 @@ class ReplyFiltersTest {
             world.member(world.guest, MemberRole.GUEST);
             world.says(world.operator, "deploy it");
 
-            assertThat(screen(false).replies()).singleElement()
+            assertThat(screen(false).replies())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.privilege()).isEqualTo(Privilege.OWNER));
         }
 
@@ -78,7 +81,8 @@ class ReplyFiltersTest {
             world.member(world.guest, MemberRole.GUEST);
             world.says(world.guest, "what does this do?");
 
-            assertThat(screen(false).replies()).singleElement()
+            assertThat(screen(false).replies())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.privilege()).isEqualTo(Privilege.GUEST));
         }
 
@@ -87,7 +91,8 @@ class ReplyFiltersTest {
             world.member(world.coowner, MemberRole.COOWNER);
             world.says(world.coowner, "approve");
 
-            assertThat(screen(false).replies()).singleElement()
+            assertThat(screen(false).replies())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.privilege()).isEqualTo(Privilege.COOWNER));
         }
 
@@ -116,9 +121,15 @@ class ReplyFiltersTest {
 
             Screening s = screen(false);
 
-            assertThat(s.replies()).extracting(HandoffReply::text, HandoffReply::privilege).containsExactly(
-                    tuple("one", Privilege.OWNER), tuple("three", Privilege.GUEST), tuple("four", Privilege.COOWNER));
-            assertThat(s.dropped()).extracting(d -> d.row().event().normalizedText()).containsExactly("two");
+            assertThat(s.replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
+                    .containsExactly(
+                            tuple("one", Privilege.OWNER),
+                            tuple("three", Privilege.GUEST),
+                            tuple("four", Privilege.COOWNER));
+            assertThat(s.dropped())
+                    .extracting(d -> d.row().event().normalizedText())
+                    .containsExactly("two");
         }
 
         @Test
@@ -128,7 +139,8 @@ class ReplyFiltersTest {
 
             Screening s = screenWith("", world.bot, false);
 
-            assertThat(s.replies()).extracting(HandoffReply::text, HandoffReply::privilege)
+            assertThat(s.replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
                     .containsExactly(tuple("hello", null), tuple("hi", null));
         }
 
@@ -146,7 +158,8 @@ class ReplyFiltersTest {
 
         @Test
         void empty_replies() {
-            Screening s = ReplyFilters.forChat(world.bind(false), world.store.chats()).screen(List.of());
+            Screening s =
+                    ReplyFilters.forChat(world.bind(false), world.store.chats()).screen(List.of());
 
             assertThat(s.kept()).isEmpty();
             assertThat(s.dropped()).isEmpty();
@@ -172,11 +185,15 @@ class ReplyFiltersTest {
             Screening first = screen(true);
             Screening second = screen(true);
 
-            assertThat(first.replies()).singleElement()
+            assertThat(first.replies())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.text()).isEqualTo("question"));
             assertThat(world.rows()).isEqualTo(before);
-            assertThat(HandoffReply.fromInbox(before.get(0).event()).orElseThrow().text())
-                    .as("the stored reply keeps its key and has no privilege").isEqualTo("@_user_1 question");
+            assertThat(HandoffReply.fromInbox(before.get(0).event())
+                            .orElseThrow()
+                            .text())
+                    .as("the stored reply keeps its key and has no privilege")
+                    .isEqualTo("@_user_1 question");
             assertThat(second).isEqualTo(first);
         }
 
@@ -185,7 +202,8 @@ class ReplyFiltersTest {
             world.member(world.operator, MemberRole.GUEST);
             world.says(world.operator, "mine");
 
-            assertThat(screen(false).replies()).singleElement()
+            assertThat(screen(false).replies())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.privilege()).isEqualTo(Privilege.OWNER));
         }
 
@@ -197,7 +215,8 @@ class ReplyFiltersTest {
             Screening s = ReplyFilters.of(world.operator.openId(), world.bot, false, List.of(member), id -> false)
                     .screen(world.rows());
 
-            assertThat(s.replies()).singleElement()
+            assertThat(s.replies())
+                    .singleElement()
                     .satisfies(r -> assertThat(r.privilege()).isEqualTo(Privilege.GUEST));
         }
     }
@@ -212,7 +231,9 @@ class ReplyFiltersTest {
 
             world.member(world.guest, MemberRole.GUEST);
 
-            assertThat(screen(false).replies()).extracting(HandoffReply::privilege).containsExactly(Privilege.GUEST);
+            assertThat(screen(false).replies())
+                    .extracting(HandoffReply::privilege)
+                    .containsExactly(Privilege.GUEST);
         }
 
         @Test
@@ -231,7 +252,9 @@ class ReplyFiltersTest {
             world.member(world.guest, MemberRole.COOWNER);
             world.says(world.guest, "approve");
 
-            assertThat(screen(false).replies()).extracting(HandoffReply::privilege).containsExactly(Privilege.COOWNER);
+            assertThat(screen(false).replies())
+                    .extracting(HandoffReply::privilege)
+                    .containsExactly(Privilege.COOWNER);
         }
 
         @Test
@@ -252,7 +275,8 @@ class ReplyFiltersTest {
             world.member(world.guest, MemberRole.GUEST);
             world.says(world.guest, "can you explain?", world.bot);
 
-            assertThat(screen(true).replies()).extracting(HandoffReply::text, HandoffReply::privilege)
+            assertThat(screen(true).replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
                     .containsExactly(tuple("can you explain?", Privilege.GUEST));
         }
 
@@ -274,8 +298,9 @@ class ReplyFiltersTest {
 
             Screening s = screen(true);
 
-            assertThat(s.replies()).extracting(HandoffReply::text, HandoffReply::privilege).containsExactly(
-                    tuple("op to bot", Privilege.OWNER), tuple("guest to bot", Privilege.GUEST));
+            assertThat(s.replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
+                    .containsExactly(tuple("op to bot", Privilege.OWNER), tuple("guest to bot", Privilege.GUEST));
             assertThat(reasons(s)).containsExactly(FilterReason.NOT_ADDRESSED_TO_BOT, FilterReason.SENDER_NOT_ALLOWED);
         }
 
@@ -285,7 +310,8 @@ class ReplyFiltersTest {
             String mine = world.botSays("done");
             world.reacts(world.guest, mine, "THUMBSUP");
 
-            assertThat(screen(true).replies()).extracting(HandoffReply::msgType, HandoffReply::text, HandoffReply::privilege)
+            assertThat(screen(true).replies())
+                    .extracting(HandoffReply::msgType, HandoffReply::text, HandoffReply::privilege)
                     .containsExactly(tuple("reaction", "THUMBSUP", Privilege.GUEST));
         }
 
@@ -302,7 +328,8 @@ class ReplyFiltersTest {
             world.member(world.coowner, MemberRole.COOWNER);
             world.says(world.coowner, "no mention needed here");
 
-            assertThat(screen(false).replies()).extracting(HandoffReply::text, HandoffReply::privilege)
+            assertThat(screen(false).replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
                     .containsExactly(tuple("no mention needed here", Privilege.COOWNER));
         }
     }
@@ -324,7 +351,8 @@ class ReplyFiltersTest {
             world.says(world.operator, "b");
             world.says(world.stranger, "c");
 
-            assertThat(screen(false).replies()).extracting(HandoffReply::text, HandoffReply::privilege)
+            assertThat(screen(false).replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
                     .containsExactly(tuple("b", Privilege.OWNER));
         }
 
@@ -371,23 +399,32 @@ class ReplyFiltersTest {
             Screening s = screen(true);
 
             assertThat(texts(s)).containsExactly("please ask");
-            assertThat(s.replies().get(0).mentions()).extracting(HandoffReply.Mention::key, HandoffReply.Mention::id)
+            assertThat(s.replies().get(0).mentions())
+                    .extracting(HandoffReply.Mention::key, HandoffReply.Mention::id)
                     .containsExactly(tuple("@_user_1", world.bot), tuple("@_user_2", world.guest.openId()));
         }
 
         @Test
         void at_mention_keys_are_stripped_whole_and_line_breaks_kept() {
-            var mentions = List.of(RecordedLark.mentionOf("@_user_1", world.bot, "bot"),
+            var mentions = List.of(
+                    RecordedLark.mentionOf("@_user_1", world.bot, "bot"),
                     RecordedLark.mentionOf("@_user_10", world.guest.openId(), "Gina"));
-            world.sends(world.operator, "text", dev.larkhandoff.emulator.EmuJson.object()
-                    .put("text", "@_user_10 @_user_1  first line  \n   second line"), mentions);
+            world.sends(
+                    world.operator,
+                    "text",
+                    dev.larkhandoff.emulator.EmuJson.object()
+                            .put("text", "@_user_10 @_user_1  first line  \n   second line"),
+                    mentions);
 
             assertThat(texts(screen(true))).containsExactly("first line\nsecond line");
         }
 
         @Test
         void at_mention_wrong_bot_excluded() {
-            world.sends(world.operator, "text", dev.larkhandoff.emulator.EmuJson.object().put("text", "@_user_1 hi"),
+            world.sends(
+                    world.operator,
+                    "text",
+                    dev.larkhandoff.emulator.EmuJson.object().put("text", "@_user_1 hi"),
                     List.of(RecordedLark.mentionOf("@_user_1", OTHER_BOT, "other bot")));
 
             assertThat(reasons(screen(true))).containsExactly(FilterReason.NOT_ADDRESSED_TO_BOT);
@@ -424,7 +461,8 @@ class ReplyFiltersTest {
             String theirs = world.says(world.guest, "lunch?");
             world.repliesTo(world.operator, theirs, "sure");
 
-            assertThat(screenWith(world.operator.openId(), world.bot, true).kept()).isEmpty();
+            assertThat(screenWith(world.operator.openId(), world.bot, true).kept())
+                    .isEmpty();
         }
 
         @Test
@@ -468,11 +506,17 @@ class ReplyFiltersTest {
 
         @Test
         void card_actions_pass_because_they_answer_the_bots_card() {
-            String card = world.botSendsCard(Cards.buttons("Deploy?", CardColor.BLUE, "to prod",
-                    List.of(Button.action("Yes", ButtonStyle.PRIMARY, "yes"), Button.action("No", ButtonStyle.DANGER, "no"))));
+            String card = world.botSendsCard(Cards.buttons(
+                    "Deploy?",
+                    CardColor.BLUE,
+                    "to prod",
+                    List.of(
+                            Button.action("Yes", ButtonStyle.PRIMARY, "yes"),
+                            Button.action("No", ButtonStyle.DANGER, "no"))));
             world.lark.control().clickButton(world.operator, card, "Yes");
 
-            assertThat(screen(true).replies()).extracting(HandoffReply::msgType, HandoffReply::text)
+            assertThat(screen(true).replies())
+                    .extracting(HandoffReply::msgType, HandoffReply::text)
                     .containsExactly(tuple("button_action", "yes"));
         }
 
@@ -487,15 +531,20 @@ class ReplyFiltersTest {
 
             Screening s = screen(true);
 
-            assertThat(s.replies()).extracting(HandoffReply::text)
+            assertThat(s.replies())
+                    .extracting(HandoffReply::text)
                     .containsExactly("to bot", "reply to bot", "[sticker]");
-            assertThat(s.dropped()).extracting(d -> d.row().event().normalizedText())
+            assertThat(s.dropped())
+                    .extracting(d -> d.row().event().normalizedText())
                     .containsExactly("noise", "more noise");
         }
 
         @Test
         void empty_replies_returns_empty() {
-            assertThat(ReplyFilters.forChat(world.bind(true), world.store.chats()).screen(List.of()).kept()).isEmpty();
+            assertThat(ReplyFilters.forChat(world.bind(true), world.store.chats())
+                            .screen(List.of())
+                            .kept())
+                    .isEmpty();
         }
 
         @Test
@@ -506,7 +555,8 @@ class ReplyFiltersTest {
             screen(true);
 
             assertThat(world.row(id)).isEqualTo(before);
-            assertThat(HandoffReply.fromInbox(before.event()).orElseThrow().text()).isEqualTo("@_user_1 hello");
+            assertThat(HandoffReply.fromInbox(before.event()).orElseThrow().text())
+                    .isEqualTo("@_user_1 hello");
         }
     }
 
@@ -554,7 +604,8 @@ class ReplyFiltersTest {
             world.store.chats().putMember(world.chat.chatId, OTHER_BOT, "CI bot", MemberRole.GUEST);
             world.pushedMessage("app", OTHER_BOT, "build green", List.of());
 
-            assertThat(screen(false).replies()).extracting(HandoffReply::text, HandoffReply::privilege)
+            assertThat(screen(false).replies())
+                    .extracting(HandoffReply::text, HandoffReply::privilege)
                     .containsExactly(tuple("build green", Privilege.GUEST));
         }
 
@@ -569,7 +620,10 @@ class ReplyFiltersTest {
         @Test
         void other_bot_passes_bot_interactions_with_mention() {
             world.store.chats().putMember(world.chat.chatId, OTHER_BOT, "CI bot", MemberRole.GUEST);
-            world.pushedMessage("app", OTHER_BOT, "@_user_1 build green",
+            world.pushedMessage(
+                    "app",
+                    OTHER_BOT,
+                    "@_user_1 build green",
                     List.of(RecordedLark.mentionOf("@_user_1", world.bot, "bot")));
 
             assertThat(texts(screen(true))).containsExactly("build green");
@@ -580,8 +634,10 @@ class ReplyFiltersTest {
     class Relays {
 
         private void relay(String text) {
-            world.store.inbox().insertIfAbsent(
-                    new Relay(text, "oc_from", "api@desk", "ws-1", 1_760_000_000_000L).toInboxEvent(world.chat.chatId));
+            world.store
+                    .inbox()
+                    .insertIfAbsent(new Relay(text, "oc_from", "api@desk", "ws-1", 1_760_000_000_000L)
+                            .toInboxEvent(world.chat.chatId));
         }
 
         @Test
@@ -630,7 +686,8 @@ class ReplyFiltersTest {
 
             Screening s = screen(true);
 
-            assertThat(s.dropped()).extracting(Screening.Dropped::reason)
+            assertThat(s.dropped())
+                    .extracting(Screening.Dropped::reason)
                     .as("the sender rule runs before the mention rule")
                     .containsExactly(FilterReason.SENDER_NOT_ALLOWED, FilterReason.NOT_ADDRESSED_TO_BOT);
         }
@@ -659,7 +716,8 @@ class ReplyFiltersTest {
 
         @Test
         void the_stop_button_is_a_signal_not_a_reply() {
-            String card = world.botSendsCard(Cards.working("Bash: make", world.chat.chatId).toJson(Duration.ZERO));
+            String card = world.botSendsCard(
+                    Cards.working("Bash: make", world.chat.chatId).toJson(Duration.ZERO));
             world.lark.control().clickButton(world.operator, card, "Stop");
 
             Screening s = screen(false);
@@ -709,9 +767,14 @@ class ReplyFiltersTest {
                     .extracting(r -> r.event().normalizedText(), InboxRow::state, InboxRow::filterReason)
                     .containsExactly(
                             tuple("@lark-handoff-bot to bot", DeliveryState.DELIVERED, null),
-                            tuple("let me in", DeliveryState.FILTERED, "sender_not_allowed: " + world.stranger.openId()
-                                    + " is neither the operator nor a guest or coowner of the chat"),
-                            tuple("aside", DeliveryState.FILTERED,
+                            tuple(
+                                    "let me in",
+                                    DeliveryState.FILTERED,
+                                    "sender_not_allowed: " + world.stranger.openId()
+                                            + " is neither the operator nor a guest or coowner of the chat"),
+                            tuple(
+                                    "aside",
+                                    DeliveryState.FILTERED,
                                     "not_addressed_to_bot: the bot must be @-mentioned or replied to in this chat"));
         }
     }

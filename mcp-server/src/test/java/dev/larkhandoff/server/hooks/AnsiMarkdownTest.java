@@ -15,7 +15,8 @@ class AnsiMarkdownTest {
 
     @Test
     void erase_line_and_cursor_up_are_applied() {
-        assertThat(AnsiMarkdown.strip("step 1\nstep 2\u001b[1A\r\u001b[2Kstep 1 ok\n")).isEqualTo("step 1 ok\nstep 2");
+        assertThat(AnsiMarkdown.strip("step 1\nstep 2\u001b[1A\r\u001b[2Kstep 1 ok\n"))
+                .isEqualTo("step 1 ok\nstep 2");
         assertThat(AnsiMarkdown.strip("abcdef\r\u001b[3C\u001b[K")).isEqualTo("abc");
         assertThat(AnsiMarkdown.strip("abcdef\rxy\u001b[K")).isEqualTo("xy");
     }

@@ -13,11 +13,12 @@ class HookSessionsTest {
 
     @Test
     void given_no_explicit_id_claudes_session_then_the_project_directory_are_tried_as_a_session_then_a_dispatcher() {
-        assertThat(HookSessions.candidates(null, "c0ffee", "/work/app")).containsExactly(
-                proxyId(Environment.CLAUDE_SESSION_ID, "c0ffee", "session"),
-                proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "session"),
-                proxyId(Environment.CLAUDE_SESSION_ID, "c0ffee", "dispatcher"),
-                proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "dispatcher"));
+        assertThat(HookSessions.candidates(null, "c0ffee", "/work/app"))
+                .containsExactly(
+                        proxyId(Environment.CLAUDE_SESSION_ID, "c0ffee", "session"),
+                        proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "session"),
+                        proxyId(Environment.CLAUDE_SESSION_ID, "c0ffee", "dispatcher"),
+                        proxyId(Environment.CLAUDE_PROJECT_DIR, "/work/app", "dispatcher"));
     }
 
     @Test

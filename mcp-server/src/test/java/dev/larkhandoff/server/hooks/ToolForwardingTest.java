@@ -39,8 +39,12 @@ class ToolForwardingTest {
                     .isEqualTo(new Outcome.Working("$ Run the tests"));
             assertThat(ToolForwarding.decide(EDIT, false, FilterLevel.CONCISE, PROJECT))
                     .isEqualTo(new Outcome.Working("Edit: src/App.java"));
-            assertThat(ToolForwarding.decide(call("{\"tool_name\":\"TeamDelete\",\"tool_input\":{}}"), false,
-                    FilterLevel.CONCISE, PROJECT)).isInstanceOf(Outcome.Post.class);
+            assertThat(ToolForwarding.decide(
+                            call("{\"tool_name\":\"TeamDelete\",\"tool_input\":{}}"),
+                            false,
+                            FilterLevel.CONCISE,
+                            PROJECT))
+                    .isInstanceOf(Outcome.Post.class);
         }
 
         @Test
@@ -53,8 +57,10 @@ class ToolForwardingTest {
 
         @Test
         void verbose_shows_everything_with_a_formatter() {
-            assertThat(ToolForwarding.decide(BASH, false, FilterLevel.VERBOSE, PROJECT)).isInstanceOf(Outcome.Post.class);
-            assertThat(ToolForwarding.decide(EDIT, false, FilterLevel.VERBOSE, PROJECT)).isInstanceOf(Outcome.Post.class);
+            assertThat(ToolForwarding.decide(BASH, false, FilterLevel.VERBOSE, PROJECT))
+                    .isInstanceOf(Outcome.Post.class);
+            assertThat(ToolForwarding.decide(EDIT, false, FilterLevel.VERBOSE, PROJECT))
+                    .isInstanceOf(Outcome.Post.class);
         }
 
         @Test
@@ -66,7 +72,8 @@ class ToolForwardingTest {
             JsonNode poll = call("{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"cat x\",\"description\":"
                     + "\"Check the agent output\"},\"tool_response\":{\"stdout\":\"x\"}}");
             for (JsonNode c : new JsonNode[] {own, cli, poll}) {
-                assertThat(ToolForwarding.decide(c, false, FilterLevel.VERBOSE, PROJECT)).isInstanceOf(Outcome.Skip.class);
+                assertThat(ToolForwarding.decide(c, false, FilterLevel.VERBOSE, PROJECT))
+                        .isInstanceOf(Outcome.Skip.class);
             }
         }
     }
@@ -93,7 +100,8 @@ class ToolForwardingTest {
         void an_edit_that_changes_nothing_is_not_shown() {
             JsonNode same = call("{\"tool_name\":\"Edit\",\"tool_input\":{\"file_path\":\"a.txt\",\"old_string\":\"x\","
                     + "\"new_string\":\"x\"}}");
-            assertThat(ToolForwarding.decide(same, false, FilterLevel.VERBOSE, PROJECT)).isInstanceOf(Outcome.Skip.class);
+            assertThat(ToolForwarding.decide(same, false, FilterLevel.VERBOSE, PROJECT))
+                    .isInstanceOf(Outcome.Skip.class);
         }
 
         @Test
@@ -124,8 +132,9 @@ class ToolForwardingTest {
 
         @Test
         void a_git_diff_is_shown_as_removed_and_added_blocks() {
-            JsonNode diff = call("{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"git diff\"},"
-                    + "\"tool_response\":{\"stdout\":\"diff --git a/x b/x\\n--- a/x\\n+++ b/x\\n@@ -1 +1 @@\\n-old\\n+new\"}}");
+            JsonNode diff = call(
+                    "{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"git diff\"},"
+                            + "\"tool_response\":{\"stdout\":\"diff --git a/x b/x\\n--- a/x\\n+++ b/x\\n@@ -1 +1 @@\\n-old\\n+new\"}}");
             assertThat(((Outcome.Post) ToolForwarding.decide(diff, false, FilterLevel.VERBOSE, PROJECT)).markdown())
                     .contains("Removed:</font>\n```diff\nold\n```", "Added:</font>\n```diff\nnew\n```");
         }
@@ -134,7 +143,8 @@ class ToolForwardingTest {
         void a_command_without_output_is_not_shown() {
             JsonNode quiet = call("{\"tool_name\":\"Bash\",\"tool_input\":{\"command\":\"true\"},"
                     + "\"tool_response\":{\"stdout\":\"\",\"stderr\":\"\"}}");
-            assertThat(ToolForwarding.decide(quiet, false, FilterLevel.VERBOSE, PROJECT)).isInstanceOf(Outcome.Skip.class);
+            assertThat(ToolForwarding.decide(quiet, false, FilterLevel.VERBOSE, PROJECT))
+                    .isInstanceOf(Outcome.Skip.class);
         }
 
         @Test
@@ -145,18 +155,29 @@ class ToolForwardingTest {
             assertThat(p.title()).isEqualTo("$ Build");
             assertThat(p.color()).isEqualTo(CardColor.RED);
             assertThat(p.markdown()).isEqualTo("<font color='red'>Error:</font>\n```\ncompile error\n```");
-            JsonNode interrupted = call("{\"tool_name\":\"Bash\",\"tool_input\":{},\"error\":\"x\",\"is_interrupt\":true}");
+            JsonNode interrupted =
+                    call("{\"tool_name\":\"Bash\",\"tool_input\":{},\"error\":\"x\",\"is_interrupt\":true}");
             assertThat(ToolForwarding.decide(interrupted, true, FilterLevel.VERBOSE, PROJECT))
                     .isInstanceOf(Outcome.Skip.class);
         }
 
         @Test
         void team_tools_are_summarised() {
-            assertThat(((Outcome.Post) ToolForwarding.decide(call("{\"tool_name\":\"SendMessage\",\"tool_input\":"
-                    + "{\"recipient\":\"tester\",\"summary\":\"run the suite\"}}"), false, FilterLevel.CONCISE, PROJECT))
-                    .markdown()).isEqualTo("→ tester: run the suite");
-            assertThat(((Outcome.Post) ToolForwarding.decide(call("{\"tool_name\":\"TeamDelete\",\"tool_input\":{}}"),
-                    false, FilterLevel.CONCISE, PROJECT)).markdown()).isEqualTo("**Team dissolved**");
+            assertThat(((Outcome.Post) ToolForwarding.decide(
+                                    call("{\"tool_name\":\"SendMessage\",\"tool_input\":"
+                                            + "{\"recipient\":\"tester\",\"summary\":\"run the suite\"}}"),
+                                    false,
+                                    FilterLevel.CONCISE,
+                                    PROJECT))
+                            .markdown())
+                    .isEqualTo("→ tester: run the suite");
+            assertThat(((Outcome.Post) ToolForwarding.decide(
+                                    call("{\"tool_name\":\"TeamDelete\",\"tool_input\":{}}"),
+                                    false,
+                                    FilterLevel.CONCISE,
+                                    PROJECT))
+                            .markdown())
+                    .isEqualTo("**Team dissolved**");
         }
     }
 }

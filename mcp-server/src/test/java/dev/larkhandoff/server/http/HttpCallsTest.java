@@ -3,10 +3,10 @@ package dev.larkhandoff.server.http;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
+import dev.larkhandoff.server.routing.WakeSignal;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.routing.WakeSignal;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -28,6 +28,7 @@ class HttpCallsTest {
 
     @TempDir
     Path home;
+
     private HttpFrontFixture fixture;
     private final CountDownLatch waitStarted = new CountDownLatch(1);
     private final CountDownLatch waitEnded = new CountDownLatch(1);
@@ -39,8 +40,13 @@ class HttpCallsTest {
                 .add(new ToolSpec("waits", "Waits for a wake that never comes.", Map.of("type", "object")), call -> {
                     waitStarted.countDown();
                     try {
-                        return new WakeSignal().await(Duration.ofSeconds(60), (d, t, m) -> { }, "nothing",
-                                () -> null, ToolResult.ok("{\"timeout\":true}"));
+                        return new WakeSignal()
+                                .await(
+                                        Duration.ofSeconds(60),
+                                        (d, t, m) -> {},
+                                        "nothing",
+                                        () -> null,
+                                        ToolResult.ok("{\"timeout\":true}"));
                     } catch (InterruptedException e) {
                         Thread.currentThread().interrupt();
                         return ToolResult.error("interrupted");
@@ -48,7 +54,8 @@ class HttpCallsTest {
                         waitEnded.countDown();
                     }
                 })
-                .add(new ToolSpec("hands_over", "Answers with a result to settle.", Map.of("type", "object")),
+                .add(
+                        new ToolSpec("hands_over", "Answers with a result to settle.", Map.of("type", "object")),
                         call -> ToolResult.ok("{\"replies\":[]}").withReceipt(new ToolResult.Receipt() {
                             @Override
                             public void written() {
@@ -77,28 +84,42 @@ class HttpCallsTest {
     @Test
     void given_a_call_its_http_client_cancelled_then_the_daemon_stops_it() throws Exception {
         String session = fixture.rawInitialize(Map.of("X-Lark-Handoff-Session-Id", "canceller"));
-        fixture.http.sendAsync(fixture.mcpPost(toolCall(7, "waits"), session).timeout(Duration.ofSeconds(90)).build(),
+        fixture.http.sendAsync(
+                fixture.mcpPost(toolCall(7, "waits"), session)
+                        .timeout(Duration.ofSeconds(90))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(waitStarted.await(10, TimeUnit.SECONDS)).isTrue();
 
-        fixture.send(fixture.mcpPost("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
-                + "{\"requestId\":7,\"reason\":\"Esc\"}}", session));
+        fixture.send(fixture.mcpPost(
+                "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/cancelled\",\"params\":"
+                        + "{\"requestId\":7,\"reason\":\"Esc\"}}",
+                session));
 
-        assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
+        assertThat(waitEnded.await(5, TimeUnit.SECONDS))
+                .as("the daemon's wait ended")
+                .isTrue();
         Eventually.await(() -> fixture.registry.calls().size() == 0, "no call left running");
     }
 
     @Test
     void given_the_http_session_ended_during_a_call_then_the_daemon_stops_it() throws Exception {
         String session = fixture.rawInitialize(Map.of("X-Lark-Handoff-Session-Id", "leaver"));
-        fixture.http.sendAsync(fixture.mcpPost(toolCall(8, "waits"), session).timeout(Duration.ofSeconds(90)).build(),
+        fixture.http.sendAsync(
+                fixture.mcpPost(toolCall(8, "waits"), session)
+                        .timeout(Duration.ofSeconds(90))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         assertThat(waitStarted.await(10, TimeUnit.SECONDS)).isTrue();
 
-        fixture.send(fixture.request(HttpFront.MCP_PATH).header("Authorization", "Bearer " + fixture.token())
-                .header("Mcp-Session-Id", session).DELETE());
+        fixture.send(fixture.request(HttpFront.MCP_PATH)
+                .header("Authorization", "Bearer " + fixture.token())
+                .header("Mcp-Session-Id", session)
+                .DELETE());
 
-        assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
+        assertThat(waitEnded.await(5, TimeUnit.SECONDS))
+                .as("the daemon's wait ended")
+                .isTrue();
     }
 
     @Test

@@ -74,17 +74,34 @@ final class HttpFrontFixture implements AutoCloseable {
         registry.onRegistered(ownership::registered);
         catalog = ToolCatalog.builder()
                 .addAll(OwnershipTools.of(ownership, id -> null, () -> null))
-                .add(new ToolSpec(WHOAMI, "Echoes the caller.", ToolSchema.none()),
+                .add(
+                        new ToolSpec(WHOAMI, "Echoes the caller.", ToolSchema.none()),
                         call -> ToolResult.ok(String.valueOf(call.callerSessionId())))
-                .add(new ToolSpec(NEEDS_TEXT, "Needs a text.", ToolSchema.object()
-                        .required("text", Map.of("type", "string")).build()),
+                .add(
+                        new ToolSpec(
+                                NEEDS_TEXT,
+                                "Needs a text.",
+                                ToolSchema.object()
+                                        .required("text", Map.of("type", "string"))
+                                        .build()),
                         call -> call.arguments().get("text") instanceof String s && !s.isEmpty()
-                                ? ToolResult.ok(s) : ToolResult.error(NEEDS_TEXT_ERROR))
+                                ? ToolResult.ok(s)
+                                : ToolResult.error(NEEDS_TEXT_ERROR))
                 .addAll(extra)
                 .build();
-        front = HttpFront.start(home, 0, catalog, registry, registrations::incrementAndGet, "9.9.9", timing,
-                (event, input, caller) -> java.util.Optional.of(ServerJson.mapper().createObjectNode()
-                        .put("event", event).put("session", caller.explicitSessionId())), limits);
+        front = HttpFront.start(
+                home,
+                0,
+                catalog,
+                registry,
+                registrations::incrementAndGet,
+                "9.9.9",
+                timing,
+                (event, input, caller) -> java.util.Optional.of(ServerJson.mapper()
+                        .createObjectNode()
+                        .put("event", event)
+                        .put("session", caller.explicitSessionId())),
+                limits);
     }
 
     String token() throws IOException {
@@ -93,19 +110,25 @@ final class HttpFrontFixture implements AutoCloseable {
 
     /** An initialized client over Streamable HTTP, sending the token and these extra headers on every request. */
     McpSyncClient streamable(Map<String, String> headers) throws IOException {
-        return connect(HttpClientStreamableHttpTransport.builder(front.url()).endpoint(HttpFront.MCP_PATH)
-                .httpRequestCustomizer(withHeaders(headers)).build());
+        return connect(HttpClientStreamableHttpTransport.builder(front.url())
+                .endpoint(HttpFront.MCP_PATH)
+                .httpRequestCustomizer(withHeaders(headers))
+                .build());
     }
 
     /** An initialized client over legacy SSE, sending the token and these extra headers on every request. */
     McpSyncClient sse(Map<String, String> headers) throws IOException {
-        return connect(HttpClientSseClientTransport.builder(front.url()).sseEndpoint(HttpFront.SSE_PATH)
-                .httpRequestCustomizer(withHeaders(headers)).build());
+        return connect(HttpClientSseClientTransport.builder(front.url())
+                .sseEndpoint(HttpFront.SSE_PATH)
+                .httpRequestCustomizer(withHeaders(headers))
+                .build());
     }
 
     private McpSyncClient connect(McpClientTransport transport) {
-        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(10))
-                .clientInfo(new McpSchema.Implementation("http-front-test", "1.0")).build();
+        McpSyncClient client = McpClient.sync(transport)
+                .requestTimeout(Duration.ofSeconds(10))
+                .clientInfo(new McpSchema.Implementation("http-front-test", "1.0"))
+                .build();
         clients.add(client);
         client.initialize();
         return client;
@@ -124,7 +147,8 @@ final class HttpFrontFixture implements AutoCloseable {
     }
 
     static McpSchema.CallToolResult call(McpSyncClient client, String tool, Map<String, Object> args) {
-        return client.callTool(McpSchema.CallToolRequest.builder().name(tool).arguments(args).build());
+        return client.callTool(
+                McpSchema.CallToolRequest.builder().name(tool).arguments(args).build());
     }
 
     Optional<SessionRecord> stored(String sessionId) {
@@ -132,12 +156,14 @@ final class HttpFrontFixture implements AutoCloseable {
     }
 
     boolean online(String sessionId) {
-        return registry.entry(sessionId).isPresent() && stored(sessionId).map(SessionRecord::connected).orElse(false);
+        return registry.entry(sessionId).isPresent()
+                && stored(sessionId).map(SessionRecord::connected).orElse(false);
     }
 
     /** Gone from the registry and marked disconnected in the store (the registry drops it first, then writes). */
     boolean offline(String sessionId) {
-        return registry.entry(sessionId).isEmpty() && stored(sessionId).map(r -> !r.connected()).orElse(false);
+        return registry.entry(sessionId).isEmpty()
+                && stored(sessionId).map(r -> !r.connected()).orElse(false);
     }
 
     /** A raw request to the front, for what the SDK client would never send. */

@@ -96,17 +96,21 @@ class HttpFrontLimitsTest {
     @Test
     void given_more_trickling_bodies_than_the_cap_then_the_excess_gets_503_and_a_normal_request_still_succeeds()
             throws Exception {
-        daemon = new HttpFrontFixture(home, new HttpLimits(HttpLimits.DEFAULT.maxBody(), 4, Duration.ofMinutes(5),
-                Duration.ofMinutes(5)));
+        daemon = new HttpFrontFixture(
+                home, new HttpLimits(HttpLimits.DEFAULT.maxBody(), 4, Duration.ofMinutes(5), Duration.ofMinutes(5)));
         List<Socket> trickling = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             Socket s = open();
-            send(s, "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
-                    + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+            send(
+                    s,
+                    "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
+                            + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
             trickling.add(s);
         }
 
-        long refused = trickling.stream().filter(s -> statusLine(s, 2_000).startsWith("HTTP/1.1 503")).count();
+        long refused = trickling.stream()
+                .filter(s -> statusLine(s, 2_000).startsWith("HTTP/1.1 503"))
+                .count();
         HttpResponse<String> normal = daemon.send(daemon.mcpPost(INITIALIZE, null));
         HttpResponse<String> hook = daemon.send(daemon.request("/hooks/PreToolUse")
                 .header("Authorization", "Bearer " + daemon.token())
@@ -130,8 +134,10 @@ class HttpFrontLimitsTest {
         try {
             for (int i = 0; i < 250; i++) {
                 Socket s = open();
-                send(s, "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer "
-                        + daemon.token() + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
+                send(
+                        s,
+                        "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
+                                + "\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{");
                 trickling.add(s);
             }
 
@@ -151,16 +157,20 @@ class HttpFrontLimitsTest {
 
     @Test
     void given_a_body_that_stops_arriving_then_408_within_the_deadline_and_its_slot_is_free_again() throws Exception {
-        daemon = new HttpFrontFixture(home, new HttpLimits(HttpLimits.DEFAULT.maxBody(), 1, Duration.ofSeconds(1),
-                Duration.ofMinutes(5)));
+        daemon = new HttpFrontFixture(
+                home, new HttpLimits(HttpLimits.DEFAULT.maxBody(), 1, Duration.ofSeconds(1), Duration.ofMinutes(5)));
         Socket stalled = open();
-        send(stalled, "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
-                + "\r\nContent-Length: 10\r\n\r\n{");
+        send(
+                stalled,
+                "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
+                        + "\r\nContent-Length: 10\r\n\r\n{");
 
         assertThat(statusLine(stalled, 30_000)).startsWith("HTTP/1.1 408");
         Socket next = open();
-        send(next, "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
-                + "\r\nContent-Length: 10\r\n\r\n{");
+        send(
+                next,
+                "POST /hooks/PreToolUse HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer " + daemon.token()
+                        + "\r\nContent-Length: 10\r\n\r\n{");
         send(next, "\"a\":   1}");
         assertThat(statusLine(next, 30_000)).startsWith("HTTP/1.1 200");
     }
@@ -175,7 +185,8 @@ class HttpFrontLimitsTest {
         logger.setLevel(Level.INFO);
         try {
             for (int i = 0; i < 300; i++) {
-                daemon.send(daemon.request(HttpFront.MCP_PATH).header("Authorization", "Bearer wrong-" + i)
+                daemon.send(daemon.request(HttpFront.MCP_PATH)
+                        .header("Authorization", "Bearer wrong-" + i)
                         .POST(HttpRequest.BodyPublishers.ofString(INITIALIZE)));
             }
         } finally {
@@ -183,9 +194,13 @@ class HttpFrontLimitsTest {
         }
 
         assertThat(lines.list).hasSizeLessThanOrEqualTo(RefusalLog.PER_MINUTE + 2);
-        assertThat(lines.list).first().extracting(ILoggingEvent::getFormattedMessage).asString()
+        assertThat(lines.list)
+                .first()
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .asString()
                 .contains("refused POST /mcp: wrong bearer token");
-        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage)
+        assertThat(lines.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
                 .anyMatch(m -> m.contains("counted, not logged one by one"))
                 .noneMatch(m -> m.contains("wrong-"));
     }
@@ -220,11 +235,15 @@ class HttpFrontLimitsTest {
         now.set(now.get().plusSeconds(61));
         log.refused("refused {}", "later");
 
-        assertThat(lines.list).extracting(ILoggingEvent::getFormattedMessage).containsExactly(
-                "refused 0", "refused 1", "refused 2",
-                "more refusals within 60 s are counted, not logged one by one",
-                "refused 7 more requests in the previous 60 s without logging each",
-                "refused later");
+        assertThat(lines.list)
+                .extracting(ILoggingEvent::getFormattedMessage)
+                .containsExactly(
+                        "refused 0",
+                        "refused 1",
+                        "refused 2",
+                        "more refusals within 60 s are counted, not logged one by one",
+                        "refused 7 more requests in the previous 60 s without logging each",
+                        "refused later");
     }
 
     private HttpResponse<String> sendTolerantly(HttpRequest.Builder request) throws Exception {

@@ -21,7 +21,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collections;
-import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -54,11 +53,16 @@ class HttpFrontSecurityTest {
                     .POST(java.net.http.HttpRequest.BodyPublishers.ofString(INITIALIZE)));
 
             assertThat(response.statusCode()).as(path).isEqualTo(401);
-            assertThat(response.headers().firstValue("WWW-Authenticate")).as(path).hasValue("Bearer");
+            assertThat(response.headers().firstValue("WWW-Authenticate"))
+                    .as(path)
+                    .hasValue("Bearer");
             assertThat(response.body()).as(path).contains("\"error\":\"unauthorized\"");
         }
-        assertThat(daemon.send(daemon.request(HttpFront.SSE_PATH).header("Accept", "text/event-stream").GET())
-                .statusCode()).isEqualTo(401);
+        assertThat(daemon.send(daemon.request(HttpFront.SSE_PATH)
+                                .header("Accept", "text/event-stream")
+                                .GET())
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -91,10 +95,10 @@ class HttpFrontSecurityTest {
 
     @Test
     void given_a_local_origin_then_it_is_allowed() throws Exception {
-        HttpResponse<String> localhost = daemon.send(daemon.mcpPost(INITIALIZE, null)
-                .header("Origin", "http://localhost:6274"));
-        HttpResponse<String> loopback = daemon.send(daemon.mcpPost(INITIALIZE, null)
-                .header("Origin", "http://127.0.0.1:3000"));
+        HttpResponse<String> localhost =
+                daemon.send(daemon.mcpPost(INITIALIZE, null).header("Origin", "http://localhost:6274"));
+        HttpResponse<String> loopback =
+                daemon.send(daemon.mcpPost(INITIALIZE, null).header("Origin", "http://127.0.0.1:3000"));
 
         assertThat(localhost.statusCode()).isEqualTo(200);
         assertThat(loopback.statusCode()).isEqualTo(200);
@@ -102,10 +106,10 @@ class HttpFrontSecurityTest {
 
     @Test
     void given_a_foreign_origin_then_the_sdk_refuses_it_with_403_on_both_transports() throws Exception {
-        HttpResponse<String> streamable = daemon.send(daemon.mcpPost(INITIALIZE, null)
-                .header("Origin", "http://evil.example"));
-        HttpResponse<String> lookalike = daemon.send(daemon.mcpPost(INITIALIZE, null)
-                .header("Origin", "http://localhost.evil.example:80"));
+        HttpResponse<String> streamable =
+                daemon.send(daemon.mcpPost(INITIALIZE, null).header("Origin", "http://evil.example"));
+        HttpResponse<String> lookalike =
+                daemon.send(daemon.mcpPost(INITIALIZE, null).header("Origin", "http://localhost.evil.example:80"));
         HttpResponse<String> sse = daemon.send(daemon.request(HttpFront.SSE_PATH)
                 .header("Authorization", "Bearer " + daemon.token())
                 .header("Accept", "text/event-stream")
@@ -157,7 +161,7 @@ class HttpFrontSecurityTest {
         String first = daemon.token();
 
         daemon.front.close();
-        daemon.front = HttpFront.start(home, 0, daemon.catalog, daemon.registry, () -> { }, "9.9.9");
+        daemon.front = HttpFront.start(home, 0, daemon.catalog, daemon.registry, () -> {}, "9.9.9");
 
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(first).matches("[A-Za-z0-9_-]{43}");
@@ -171,8 +175,10 @@ class HttpFrontSecurityTest {
         String old = daemon.token();
         assertThat(daemon.send(daemon.mcpPost(INITIALIZE, null)).statusCode()).isEqualTo(200);
 
-        Process rotate = new ProcessBuilder(dev.larkhandoff.server.scenario.ChildJvm.command("token", "rotate",
-                "--home", home.toString())).redirectErrorStream(true).start();
+        Process rotate = new ProcessBuilder(
+                        dev.larkhandoff.server.scenario.ChildJvm.command("token", "rotate", "--home", home.toString()))
+                .redirectErrorStream(true)
+                .start();
         String said = new String(rotate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         assertThat(rotate.waitFor()).as(said).isZero();
         String fresh = daemon.token();
@@ -184,9 +190,13 @@ class HttpFrontSecurityTest {
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(Files.getPosixFilePermissions(home.resolve("hooks.curlrc")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(daemon.send(daemon.request(HttpFront.MCP_PATH).header("Authorization", "Bearer " + old)
-                .header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
-                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(INITIALIZE))).statusCode()).isEqualTo(401);
+        assertThat(daemon.send(daemon.request(HttpFront.MCP_PATH)
+                                .header("Authorization", "Bearer " + old)
+                                .header("Content-Type", "application/json")
+                                .header("Accept", "application/json, text/event-stream")
+                                .POST(java.net.http.HttpRequest.BodyPublishers.ofString(INITIALIZE)))
+                        .statusCode())
+                .isEqualTo(401);
         assertThat(daemon.send(daemon.mcpPost(INITIALIZE, null)).statusCode()).isEqualTo(200);
     }
 
@@ -196,9 +206,18 @@ class HttpFrontSecurityTest {
 
         assertThat(daemon.front.socket()).isEqualTo(socket.toAbsolutePath());
         assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        Process curl = new ProcessBuilder("curl", "-sS", "--unix-socket", socket.toString(), "-H",
-                "Authorization: Bearer " + daemon.token(), "--data-binary", "{}", "http://localhost/hooks/PreToolUse")
-                .redirectErrorStream(true).start();
+        Process curl = new ProcessBuilder(
+                        "curl",
+                        "-sS",
+                        "--unix-socket",
+                        socket.toString(),
+                        "-H",
+                        "Authorization: Bearer " + daemon.token(),
+                        "--data-binary",
+                        "{}",
+                        "http://localhost/hooks/PreToolUse")
+                .redirectErrorStream(true)
+                .start();
         assertThat(new String(curl.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
                 .contains("\"event\":\"PreToolUse\"");
 
@@ -209,8 +228,8 @@ class HttpFrontSecurityTest {
     @Test
     void given_the_port_is_taken_when_a_second_front_starts_there_then_it_fails_to_bind_and_the_first_serves_on()
             throws Exception {
-        assertThatThrownBy(() -> HttpFront.start(home, daemon.front.port(), daemon.catalog, daemon.registry, () -> { },
-                "9.9.9"))
+        assertThatThrownBy(() ->
+                        HttpFront.start(home, daemon.front.port(), daemon.catalog, daemon.registry, () -> {}, "9.9.9"))
                 .isInstanceOf(IOException.class)
                 .hasRootCauseInstanceOf(BindException.class);
 

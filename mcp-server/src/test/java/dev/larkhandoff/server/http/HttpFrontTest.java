@@ -45,9 +45,16 @@ class HttpFrontTest {
         var tools = client.listTools().tools();
         var status = call(client, OwnershipTools.STATUS, Map.of());
 
-        assertThat(tools).extracting(McpSchema.Tool::name).containsExactly(OwnershipTools.STATUS,
-                OwnershipTools.GRANT, OwnershipTools.ACQUIRE, OwnershipTools.RETURN, OwnershipTools.RECLAIM, WHOAMI,
-                NEEDS_TEXT);
+        assertThat(tools)
+                .extracting(McpSchema.Tool::name)
+                .containsExactly(
+                        OwnershipTools.STATUS,
+                        OwnershipTools.GRANT,
+                        OwnershipTools.ACQUIRE,
+                        OwnershipTools.RETURN,
+                        OwnershipTools.RECLAIM,
+                        WHOAMI,
+                        NEEDS_TEXT);
         assertThat(status.isError()).isFalse();
         assertThat(text(status)).contains("\"transport\": \"http\"");
     }
@@ -91,14 +98,16 @@ class HttpFrontTest {
             assertThat(entry.session().role()).isEqualTo(Role.DISPATCHER);
             assertThat(entry.deliveryMode()).isEqualTo(DeliveryMode.PULL);
             assertThat(entry.session().version()).isEqualTo("9.9.9");
-            assertThat(entry.session().metadata()).containsExactlyInAnyOrderEntriesOf(Map.of(
-                    "teammate_name", "api worker", "projectdir", "/ws/api", "transport", "http"));
+            assertThat(entry.session().metadata())
+                    .containsExactlyInAnyOrderEntriesOf(
+                            Map.of("teammate_name", "api worker", "projectdir", "/ws/api", "transport", "http"));
         });
         assertThat(daemon.stored("session:api-worker")).hasValueSatisfying(row -> {
             assertThat(row.connected()).isTrue();
             assertThat(row.role()).isEqualTo(Role.DISPATCHER);
             assertThat(row.deliveryMode()).isEqualTo(DeliveryMode.PULL);
-            assertThat(row.metadataJson()).contains("\"teammate_name\":\"api worker\"")
+            assertThat(row.metadataJson())
+                    .contains("\"teammate_name\":\"api worker\"")
                     .contains("\"transport\":\"http\"");
         });
         assertThat(daemon.registrations).hasValue(1);
@@ -120,8 +129,9 @@ class HttpFrontTest {
             assertThat(e.session().role()).isEqualTo(Role.SESSION);
             assertThat(e.session().metadata()).containsExactlyEntriesOf(Map.of("transport", "http"));
         });
-        assertThat(daemon.registry.entry(sseId)).hasValueSatisfying(e ->
-                assertThat(e.session().metadata()).containsExactlyEntriesOf(Map.of("transport", "sse")));
+        assertThat(daemon.registry.entry(sseId))
+                .hasValueSatisfying(
+                        e -> assertThat(e.session().metadata()).containsExactlyEntriesOf(Map.of("transport", "sse")));
         assertThat(daemon.online(streamableId)).isTrue();
         assertThat(daemon.online(sseId)).isTrue();
     }
@@ -129,8 +139,8 @@ class HttpFrontTest {
     @Test
     void given_a_dispatcher_on_streamable_http_and_a_teammate_on_sse_then_ownership_moves_by_their_own_calls()
             throws Exception {
-        McpSyncClient dispatcher = daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "disp",
-                "X-Lark-Handoff-Role", "dispatcher"));
+        McpSyncClient dispatcher =
+                daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "disp", "X-Lark-Handoff-Role", "dispatcher"));
         McpSyncClient teammate = daemon.sse(Map.of("X-Lark-Handoff-Session-Id", "tm-1"));
 
         var refused = call(teammate, OwnershipTools.ACQUIRE, Map.of());
@@ -141,8 +151,8 @@ class HttpFrontTest {
         assertThat(text(refused)).isEqualTo("channel ownership was not granted by the dispatcher");
         assertThat(granted.isError()).isFalse();
         assertThat(text(acquired)).isEqualTo("Feishu channel owner is now session:tm-1 (session, epoch 2).");
-        assertThat(daemon.ownership.effectiveTarget()).hasValueSatisfying(s ->
-                assertThat(s.sessionId()).isEqualTo("session:tm-1"));
+        assertThat(daemon.ownership.effectiveTarget())
+                .hasValueSatisfying(s -> assertThat(s.sessionId()).isEqualTo("session:tm-1"));
     }
 
     @Test

@@ -51,7 +51,8 @@ class HttpSessionEndTest {
 
         assertThat(deleted.statusCode()).isEqualTo(200);
         assertThat(daemon.registry.entry("session:oc-1")).isEmpty();
-        assertThat(daemon.stored("session:oc-1")).hasValueSatisfying(row -> assertThat(row.connected()).isFalse());
+        assertThat(daemon.stored("session:oc-1"))
+                .hasValueSatisfying(row -> assertThat(row.connected()).isFalse());
     }
 
     @Test
@@ -85,7 +86,8 @@ class HttpSessionEndTest {
 
         await(() -> daemon.offline("session:gone-quiet"), "the idle session to be swept and go offline");
 
-        assertThat(daemon.send(daemon.mcpPost(TOOLS_LIST, mcpSession)).statusCode()).isEqualTo(404);
+        assertThat(daemon.send(daemon.mcpPost(TOOLS_LIST, mcpSession)).statusCode())
+                .isEqualTo(404);
     }
 
     @Test
@@ -110,11 +112,10 @@ class HttpSessionEndTest {
     }
 
     @Test
-    void given_live_sessions_on_both_transports_when_the_front_closes_then_all_are_offline_at_once()
-            throws Exception {
+    void given_live_sessions_on_both_transports_when_the_front_closes_then_all_are_offline_at_once() throws Exception {
         daemon = new HttpFrontFixture(home);
-        McpSyncClient dispatcher = daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "disp",
-                "X-Lark-Handoff-Role", "dispatcher"));
+        McpSyncClient dispatcher =
+                daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "disp", "X-Lark-Handoff-Role", "dispatcher"));
         daemon.sse(Map.of("X-Lark-Handoff-Session-Id", "tm"));
         call(dispatcher, OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm"));
 
@@ -133,7 +134,9 @@ class HttpSessionEndTest {
                 .map(Method::toGenericString)
                 .toList();
 
-        assertThat(missed).as("methods of the SDK session the wrapper would answer from its empty self").isEmpty();
+        assertThat(missed)
+                .as("methods of the SDK session the wrapper would answer from its empty self")
+                .isEmpty();
     }
 
     private static boolean declaredBy(Class<?> type, Method method) {

@@ -36,21 +36,30 @@ final class InspectorCli implements AutoCloseable {
         /** The {@code result} of the one JSON object {@code --format json} prints on stdout. */
         JsonNode result() {
             JsonNode out = stdoutJson();
-            assertThat(out.has("result")).as("a result on stdout" + diagnostics()).isTrue();
+            assertThat(out.has("result"))
+                    .as("a result on stdout" + diagnostics())
+                    .isTrue();
             return out.path("result");
         }
 
         /** The {@code error} of the JSON envelope the Inspector prints on stderr when a run fails. */
         JsonNode error() {
-            List<String> lines = stderr.lines().map(String::strip).filter(l -> l.startsWith("{\"error\"")).toList();
-            assertThat(lines).as("an {\"error\":…} line on stderr" + diagnostics()).isNotEmpty();
+            List<String> lines = stderr.lines()
+                    .map(String::strip)
+                    .filter(l -> l.startsWith("{\"error\""))
+                    .toList();
+            assertThat(lines)
+                    .as("an {\"error\":…} line on stderr" + diagnostics())
+                    .isNotEmpty();
             return ServerJson.mapper().readTree(lines.get(lines.size() - 1)).path("error");
         }
 
         /** The text of the first content block of a tools/call result. */
         String toolText() {
             JsonNode result = result();
-            assertThat(result.path("isError").asBoolean()).as("isError" + diagnostics()).isFalse();
+            assertThat(result.path("isError").asBoolean())
+                    .as("isError" + diagnostics())
+                    .isFalse();
             return result.path("content").path(0).path("text").asString();
         }
 
@@ -87,14 +96,21 @@ final class InspectorCli implements AutoCloseable {
     static InspectorCli installed(Path scratch) throws IOException, InterruptedException {
         String nodeVersion = nodeVersion();
         String dir = System.getProperty("inspectorDir");
-        assertThat(dir).as("system property inspectorDir (set by the Maven build, which stages src/test/node and "
-                + "runs npm ci there)").isNotBlank();
+        assertThat(dir)
+                .as("system property inspectorDir (set by the Maven build, which stages src/test/node and "
+                        + "runs npm ci there)")
+                .isNotBlank();
         Path pkg = Path.of(dir, "node_modules", "@modelcontextprotocol", "inspector");
-        assertThat(pkg.resolve("package.json")).as("the MCP Inspector installed by npm ci in " + dir
-                + " (run the build without -DskipTests; node " + nodeVersion + ")").isRegularFile();
+        assertThat(pkg.resolve("package.json"))
+                .as("the MCP Inspector installed by npm ci in " + dir + " (run the build without -DskipTests; node "
+                        + nodeVersion + ")")
+                .isRegularFile();
         JsonNode manifest = ServerJson.mapper().readTree(Files.readString(pkg.resolve("package.json")));
-        assertThat(manifest.path("version").asString()).as("installed Inspector version").isEqualTo(VERSION);
-        Path bin = pkg.resolve(manifest.path("bin").path("mcp-inspector").asString()).normalize();
+        assertThat(manifest.path("version").asString())
+                .as("installed Inspector version")
+                .isEqualTo(VERSION);
+        Path bin = pkg.resolve(manifest.path("bin").path("mcp-inspector").asString())
+                .normalize();
         assertThat(bin).as("the mcp-inspector bin of " + pkg).isRegularFile();
         return new InspectorCli(bin, scratch);
     }
@@ -102,7 +118,9 @@ final class InspectorCli implements AutoCloseable {
     private static String nodeVersion() throws InterruptedException {
         Process node;
         try {
-            node = new ProcessBuilder("node", "--version").redirectErrorStream(true).start();
+            node = new ProcessBuilder("node", "--version")
+                    .redirectErrorStream(true)
+                    .start();
         } catch (IOException e) {
             return fail("node is required for the MCP Inspector check but could not be started (" + e.getMessage()
                     + "): install Node.js 20 or newer and put `node` on the PATH");
@@ -112,7 +130,9 @@ final class InspectorCli implements AutoCloseable {
                 return fail("`node --version` did not answer within 30 s");
             }
             String version = new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-            assertThat(node.exitValue()).as("`node --version` exit code (" + version + ")").isZero();
+            assertThat(node.exitValue())
+                    .as("`node --version` exit code (" + version + ")")
+                    .isZero();
             return version;
         } catch (IOException e) {
             return fail("could not read `node --version`: " + e.getMessage());
@@ -128,9 +148,11 @@ final class InspectorCli implements AutoCloseable {
         int n = ++runs;
         Path out = scratch.resolve("inspector-" + n + ".out");
         Path err = scratch.resolve("inspector-" + n + ".err");
-        ProcessBuilder pb = new ProcessBuilder(command).directory(nodeHome.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .directory(nodeHome.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-                .redirectOutput(out.toFile()).redirectError(err.toFile());
+                .redirectOutput(out.toFile())
+                .redirectError(err.toFile());
         Map<String, String> env = pb.environment();
         // Nothing of the developer's own setup leaks in: the Inspector writes ~/.mcp-inspector under a scratch HOME,
         // and the server it starts gets exactly what -e passes.
@@ -147,7 +169,9 @@ final class InspectorCli implements AutoCloseable {
         }
         Run run = new Run(command, process.exitValue(), Files.readString(out), Files.readString(err));
         System.err.println("[inspector] exit " + run.exitCode() + " from " + String.join(" ", redacted(command))
-                + (run.exitCode() == 0 ? "" : "\n[inspector] stderr: " + run.stderr().strip()));
+                + (run.exitCode() == 0
+                        ? ""
+                        : "\n[inspector] stderr: " + run.stderr().strip()));
         return run;
     }
 
@@ -157,8 +181,10 @@ final class InspectorCli implements AutoCloseable {
         for (int i = 0; i < command.size(); i++) {
             String a = command.get(i);
             boolean classpath = i > 0 && command.get(i - 1).equals("-cp");
-            out.add(a.startsWith("Authorization: Bearer ") ? "Authorization: Bearer <token>"
-                    : classpath ? "<test classpath>" : a);
+            out.add(
+                    a.startsWith("Authorization: Bearer ")
+                            ? "Authorization: Bearer <token>"
+                            : classpath ? "<test classpath>" : a);
         }
         return out;
     }

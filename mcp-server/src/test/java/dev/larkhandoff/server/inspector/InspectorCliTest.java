@@ -8,12 +8,12 @@ import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.cli.BuildInfo;
 import dev.larkhandoff.server.cli.Main;
-import dev.larkhandoff.server.session.LiveSession;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.Daemon;
 import dev.larkhandoff.server.daemon.DaemonOptions;
 import dev.larkhandoff.server.daemon.HttpEndpointFile;
 import dev.larkhandoff.server.http.HttpToken;
+import dev.larkhandoff.server.session.LiveSession;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -51,9 +51,17 @@ import tools.jackson.databind.JsonNode;
 class InspectorCliTest {
 
     /** The tools every client must see, whichever transport it comes on. */
-    private static final List<String> CHANNEL_TOOLS = List.of("feishu_channel_status", "feishu_channel_grant",
-            "feishu_channel_acquire", "feishu_channel_return_to_dispatcher", "feishu_channel_reclaim", "reply",
-            "react", "edit_message", "wait_for_reply");
+    private static final List<String> CHANNEL_TOOLS = List.of(
+            "feishu_channel_status",
+            "feishu_channel_grant",
+            "feishu_channel_acquire",
+            "feishu_channel_return_to_dispatcher",
+            "feishu_channel_reclaim",
+            "reply",
+            "react",
+            "edit_message",
+            "wait_for_reply");
+
     private static final String STDIO_SESSION = "inspector-stdio";
     private static final String FOREIGN_ORIGIN = "http://evil.example";
     private static final HttpClient HTTP = HttpClient.newHttpClient();
@@ -73,13 +81,15 @@ class InspectorCliTest {
         inspector = InspectorCli.installed(scratch);
         emulator = LarkEmulator.start(EmulatorOptions.defaults().withPort(0), null, null);
         home = scratch.resolve("home");
-        LarkHandoffConfig config = new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(),
-                emulator.baseUrl());
+        LarkHandoffConfig config = new LarkHandoffConfig(
+                home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl());
         config.save();
         daemon = Daemon.start(DaemonOptions.of(config, BuildInfo.version()));
         endpoints = ServerJson.mapper().readTree(Files.readString(home.resolve(HttpEndpointFile.FILE_NAME)));
         token = Files.readString(home.resolve(HttpToken.FILE_NAME)).strip();
-        assertThat(endpoints.path("url").asString()).as(HttpEndpointFile.FILE_NAME).isEqualTo(daemon.httpUrl());
+        assertThat(endpoints.path("url").asString())
+                .as(HttpEndpointFile.FILE_NAME)
+                .isEqualTo(daemon.httpUrl());
     }
 
     @AfterEach
@@ -105,27 +115,36 @@ class InspectorCliTest {
     }
 
     @Test
-    void given_the_inspector_launching_the_stdio_proxy_itself_when_it_lists_the_tools_and_calls_status_then_it_sees_every_channel_tool_and_this_daemons_status()
-            throws Exception {
+    void
+            given_the_inspector_launching_the_stdio_proxy_itself_when_it_lists_the_tools_and_calls_status_then_it_sees_every_channel_tool_and_this_daemons_status()
+                    throws Exception {
         List<String> proxy = proxyCommand();
 
         InspectorCli.Run list = inspector.run(stdio(proxy, "--method", "tools/list", "--strict"));
-        InspectorCli.Run status = inspector.run(stdio(proxy, "--method", "tools/call",
-                "--tool-name", "feishu_channel_status"));
+        InspectorCli.Run status =
+                inspector.run(stdio(proxy, "--method", "tools/call", "--tool-name", "feishu_channel_status"));
 
-        assertThat(list.exitCode()).as("tools/list exit code" + list.diagnostics()).isZero();
+        assertThat(list.exitCode())
+                .as("tools/list exit code" + list.diagnostics())
+                .isZero();
         assertThat(toolNames(list)).as("tools over stdio" + list.diagnostics()).containsAll(CHANNEL_TOOLS);
-        assertThat(status.exitCode()).as("tools/call exit code" + status.diagnostics()).isZero();
+        assertThat(status.exitCode())
+                .as("tools/call exit code" + status.diagnostics())
+                .isZero();
         JsonNode s = statusJson(status);
         assertThat(s.path("daemon").path("pid").asLong())
                 .as("the proxy used the running daemon (this JVM) rather than spawning one")
                 .isEqualTo(ProcessHandle.current().pid());
-        assertThat(sessions(s)).as("sessions in the status" + status.diagnostics()).anySatisfy(session -> {
-            assertThat(session.path("sessionId").asString()).isEqualTo("session:" + STDIO_SESSION);
-            assertThat(session.path("role").asString()).isEqualTo("dispatcher");
-            assertThat(session.path("connected").asBoolean()).isTrue();
-        });
-        Eventually.await(() -> processesOfThisHome().isEmpty(), "the proxies to exit with the Inspector that ran them",
+        assertThat(sessions(s))
+                .as("sessions in the status" + status.diagnostics())
+                .anySatisfy(session -> {
+                    assertThat(session.path("sessionId").asString()).isEqualTo("session:" + STDIO_SESSION);
+                    assertThat(session.path("role").asString()).isEqualTo("dispatcher");
+                    assertThat(session.path("connected").asBoolean()).isTrue();
+                });
+        Eventually.await(
+                () -> processesOfThisHome().isEmpty(),
+                "the proxies to exit with the Inspector that ran them",
                 Duration.ofSeconds(30));
     }
 
@@ -135,43 +154,67 @@ class InspectorCliTest {
             String transport) throws Exception {
         String url = endpoint(transport);
 
-        InspectorCli.Run list = inspector.run(options(url, "--transport", transport, "--header", bearer(),
-                "--method", "tools/list", "--strict"));
-        InspectorCli.Run status = inspector.run(options(url, "--transport", transport, "--header", bearer(),
-                "--method", "tools/call", "--tool-name", "feishu_channel_status"));
+        InspectorCli.Run list = inspector.run(
+                options(url, "--transport", transport, "--header", bearer(), "--method", "tools/list", "--strict"));
+        InspectorCli.Run status = inspector.run(options(
+                url,
+                "--transport",
+                transport,
+                "--header",
+                bearer(),
+                "--method",
+                "tools/call",
+                "--tool-name",
+                "feishu_channel_status"));
 
-        assertThat(list.exitCode()).as("tools/list exit code" + list.diagnostics()).isZero();
-        assertThat(toolNames(list)).as("tools over " + transport + list.diagnostics()).containsAll(CHANNEL_TOOLS);
-        assertThat(status.exitCode()).as("tools/call exit code" + status.diagnostics()).isZero();
+        assertThat(list.exitCode())
+                .as("tools/list exit code" + list.diagnostics())
+                .isZero();
+        assertThat(toolNames(list))
+                .as("tools over " + transport + list.diagnostics())
+                .containsAll(CHANNEL_TOOLS);
+        assertThat(status.exitCode())
+                .as("tools/call exit code" + status.diagnostics())
+                .isZero();
         JsonNode s = statusJson(status);
         assertThat(s.path("daemon").path("http_url").asString()).isEqualTo(daemon.httpUrl());
-        assertThat(sessions(s)).as("an " + transport + " session in the status" + status.diagnostics())
+        assertThat(sessions(s))
+                .as("an " + transport + " session in the status" + status.diagnostics())
                 .anySatisfy(session -> {
-                    assertThat(session.path("metadata").path("transport").asString()).isEqualTo(transport);
+                    assertThat(session.path("metadata").path("transport").asString())
+                            .isEqualTo(transport);
                     assertThat(session.path("connected").asBoolean()).isTrue();
                 });
     }
 
     @ParameterizedTest(name = "over {0}")
     @ValueSource(strings = {"http", "sse"})
-    void given_no_token_when_the_inspector_connects_then_it_exits_non_zero_reporting_the_refusal_and_the_daemon_answers_401(
-            String transport) throws Exception {
+    void
+            given_no_token_when_the_inspector_connects_then_it_exits_non_zero_reporting_the_refusal_and_the_daemon_answers_401(
+                    String transport) throws Exception {
         Set<String> before = liveSessionIds();
 
-        InspectorCli.Run refused = inspector.run(options("--stored-auth-only", endpoint(transport),
-                "--transport", transport, "--method", "tools/list"));
+        InspectorCli.Run refused = inspector.run(
+                options("--stored-auth-only", endpoint(transport), "--transport", transport, "--method", "tools/list"));
         HttpResponse<String> raw = withoutToken(transport);
 
         assertThat(refused.exitCode()).as("exit code" + refused.diagnostics()).isNotZero();
         assertThat(refused.stdout()).as("stdout of a refused run").isBlank();
         JsonNode error = refused.error();
-        assertThat(error.path("code").asString()).as("error code" + refused.diagnostics()).isEqualTo("auth_required");
-        assertThat(error.path("message").asString()).as("error message" + refused.diagnostics())
+        assertThat(error.path("code").asString())
+                .as("error code" + refused.diagnostics())
+                .isEqualTo("auth_required");
+        assertThat(error.path("message").asString())
+                .as("error message" + refused.diagnostics())
                 .contains(transport.equals("http") ? "\"error\":\"unauthorized\"" : "(401)");
-        assertThat(raw.statusCode()).as("the same first request without the token").isEqualTo(401);
+        assertThat(raw.statusCode())
+                .as("the same first request without the token")
+                .isEqualTo(401);
         assertThat(raw.headers().firstValue("WWW-Authenticate")).hasValue("Bearer");
         assertThat(raw.body()).contains("\"error\":\"unauthorized\"").doesNotContain(token);
-        assertThat(liveSessionIds()).as("no session registered by refused requests").isSubsetOf(before);
+        assertThat(liveSessionIds())
+                .as("no session registered by refused requests")
+                .isSubsetOf(before);
     }
 
     @ParameterizedTest(name = "over {0}")
@@ -180,38 +223,61 @@ class InspectorCliTest {
             String transport) throws Exception {
         Set<String> before = liveSessionIds();
 
-        InspectorCli.Run refused = inspector.run(options(endpoint(transport), "--transport", transport,
-                "--header", bearer(), "--header", "Origin: " + FOREIGN_ORIGIN, "--method", "tools/list"));
+        InspectorCli.Run refused = inspector.run(options(
+                endpoint(transport),
+                "--transport",
+                transport,
+                "--header",
+                bearer(),
+                "--header",
+                "Origin: " + FOREIGN_ORIGIN,
+                "--method",
+                "tools/list"));
 
         assertThat(refused.exitCode()).as("exit code" + refused.diagnostics()).isNotZero();
         assertThat(refused.stdout()).as("stdout of a refused run").isBlank();
         JsonNode error = refused.error();
-        assertThat(error.path("status").asInt()).as("HTTP status the Inspector reports" + refused.diagnostics())
+        assertThat(error.path("status").asInt())
+                .as("HTTP status the Inspector reports" + refused.diagnostics())
                 .isEqualTo(403);
-        assertThat(error.path("message").asString()).as("error message" + refused.diagnostics()).contains("403");
-        assertThat(liveSessionIds()).as("no session registered by refused requests").isSubsetOf(before);
+        assertThat(error.path("message").asString())
+                .as("error message" + refused.diagnostics())
+                .contains("403");
+        assertThat(liveSessionIds())
+                .as("no session registered by refused requests")
+                .isSubsetOf(before);
     }
 
     /** {@code java … dev.larkhandoff.server.cli.Main stdio} from this test's classpath, as .mcp.json would run it. */
     private static List<String> proxyCommand() {
-        return List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-XX:+UseSerialGC",
-                "-XX:TieredStopAtLevel=1", "-Xshare:auto", "-cp", System.getProperty("java.class.path"),
-                Main.class.getName(), "stdio");
+        return List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-Xshare:auto",
+                "-cp",
+                System.getProperty("java.class.path"),
+                Main.class.getName(),
+                "stdio");
     }
 
     /** One JSON object on stdout (or an error envelope on stderr), a connect timeout for slow machines, then these. */
     private static List<String> options(String... more) {
-        List<String> args = new ArrayList<>(List.of("--format", "json",
-                "--connect-timeout", String.valueOf(InspectorCli.CONNECT_TIMEOUT.toMillis())));
+        List<String> args = new ArrayList<>(List.of(
+                "--format", "json", "--connect-timeout", String.valueOf(InspectorCli.CONNECT_TIMEOUT.toMillis())));
         args.addAll(List.of(more));
         return args;
     }
 
     /** Inspector options, then the server command it launches, then the method: the stdio form of the CLI. */
     private static List<String> stdio(List<String> proxy, String... method) {
-        List<String> args = options("-e", "LARK_HANDOFF_HOME=" + home,
-                "-e", "LARK_HANDOFF_SESSION_ID=" + STDIO_SESSION,
-                "-e", "LARK_HANDOFF_ROLE=dispatcher");
+        List<String> args = options(
+                "-e",
+                "LARK_HANDOFF_HOME=" + home,
+                "-e",
+                "LARK_HANDOFF_SESSION_ID=" + STDIO_SESSION,
+                "-e",
+                "LARK_HANDOFF_ROLE=dispatcher");
         args.addAll(proxy);
         args.addAll(List.of(method));
         return args;
@@ -229,7 +295,9 @@ class InspectorCliTest {
     private static List<String> toolNames(InspectorCli.Run list) {
         JsonNode tools = list.result().path("tools");
         assertThat(tools.isArray()).as("result.tools" + list.diagnostics()).isTrue();
-        return StreamSupport.stream(tools.spliterator(), false).map(t -> t.path("name").asString()).toList();
+        return StreamSupport.stream(tools.spliterator(), false)
+                .map(t -> t.path("name").asString())
+                .toList();
     }
 
     private static JsonNode statusJson(InspectorCli.Run status) {
@@ -242,7 +310,8 @@ class InspectorCliTest {
     }
 
     private static List<JsonNode> sessions(JsonNode status) {
-        return StreamSupport.stream(status.path("sessions").spliterator(), false).toList();
+        return StreamSupport.stream(status.path("sessions").spliterator(), false)
+                .toList();
     }
 
     private static Set<String> liveSessionIds() {
@@ -251,10 +320,11 @@ class InspectorCliTest {
 
     /** The first request the Inspector sends on this transport, sent plainly without the token. */
     private static HttpResponse<String> withoutToken(String transport) throws IOException, InterruptedException {
-        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(endpoint(transport)))
-                .timeout(Duration.ofSeconds(30));
+        HttpRequest.Builder request =
+                HttpRequest.newBuilder(URI.create(endpoint(transport))).timeout(Duration.ofSeconds(30));
         if (transport.equals("http")) {
-            request.header("Content-Type", "application/json").header("Accept", "application/json, text/event-stream")
+            request.header("Content-Type", "application/json")
+                    .header("Accept", "application/json, text/event-stream")
                     .POST(HttpRequest.BodyPublishers.ofString("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\","
                             + "\"params\":{\"protocolVersion\":\"2025-06-18\",\"capabilities\":{},"
                             + "\"clientInfo\":{\"name\":\"no-token\",\"version\":\"1\"}}}"));
@@ -279,15 +349,18 @@ class InspectorCliTest {
                     continue;
                 }
                 try {
-                    List<String> env = List.of(new String(Files.readAllBytes(dir.resolve("environ")),
-                            StandardCharsets.UTF_8).split("\0"));
-                    List<String> args = List.of(new String(Files.readAllBytes(dir.resolve("cmdline")),
-                            StandardCharsets.UTF_8).split("\0"));
+                    List<String> env = List.of(
+                            new String(Files.readAllBytes(dir.resolve("environ")), StandardCharsets.UTF_8).split("\0"));
+                    List<String> args = List.of(
+                            new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8).split("\0"));
                     int homeOption = args.indexOf("--home");
-                    boolean daemonOfHome = homeOption >= 0 && homeOption + 1 < args.size()
+                    boolean daemonOfHome = homeOption >= 0
+                            && homeOption + 1 < args.size()
                             && args.get(homeOption + 1).equals(home.toString());
                     if (env.contains(envEntry) || daemonOfHome) {
-                        ProcessHandle.of(Long.parseLong(name)).filter(ProcessHandle::isAlive).ifPresent(out::add);
+                        ProcessHandle.of(Long.parseLong(name))
+                                .filter(ProcessHandle::isAlive)
+                                .ifPresent(out::add);
                     }
                 } catch (IOException gone) {
                     // ended while we looked, or not ours to read

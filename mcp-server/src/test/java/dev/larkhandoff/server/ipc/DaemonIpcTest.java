@@ -1,17 +1,17 @@
 package dev.larkhandoff.server.ipc;
 
-import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.server.session.SessionRegistry;
-import dev.larkhandoff.server.channel.OwnershipTools;
-import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.server.tool.ToolCatalog;
 import static dev.larkhandoff.server.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
+import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.tool.ToolCatalog;
+import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.net.StandardProtocolFamily;
@@ -22,7 +22,6 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -72,33 +71,47 @@ class DaemonIpcTest {
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry);
         registry.onRegistered(ownership::registered);
-        ToolCatalog tools = ToolCatalog.builder().addAll(OwnershipTools.of(ownership, id -> null, () -> null))
+        ToolCatalog tools = ToolCatalog.builder()
+                .addAll(OwnershipTools.of(ownership, id -> null, () -> null))
                 .add(new ToolSpec("slow", "sleeps", Map.of("type", "object")), call -> {
-            slowToolStarted.countDown();
-            try {
-                Thread.sleep(60_000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            return ToolResult.ok("too late");
-        }).add(new ToolSpec("huge", "answers more than a frame holds", Map.of("type", "object")),
-                call -> ToolResult.ok("y".repeat(FrameDecoder.DEFAULT_MAX_FRAME + 1)).withReceipt(hugeReceipt))
-          .add(new ToolSpec("waits", "waits for a wake that never comes", Map.of("type", "object")), call -> {
-            waitStarted.countDown();
-            try {
-                return new dev.larkhandoff.server.routing.WakeSignal().await(Duration.ofSeconds(60),
-                        (d, t, m) -> { }, "nothing", () -> null, ToolResult.ok("timed out"));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return ToolResult.error("interrupted");
-            } finally {
-                waitEnded.countDown();
-            }
-        }).build();
+                    slowToolStarted.countDown();
+                    try {
+                        Thread.sleep(60_000);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    return ToolResult.ok("too late");
+                })
+                .add(
+                        new ToolSpec("huge", "answers more than a frame holds", Map.of("type", "object")),
+                        call -> ToolResult.ok("y".repeat(FrameDecoder.DEFAULT_MAX_FRAME + 1))
+                                .withReceipt(hugeReceipt))
+                .add(new ToolSpec("waits", "waits for a wake that never comes", Map.of("type", "object")), call -> {
+                    waitStarted.countDown();
+                    try {
+                        return new dev.larkhandoff.server.routing.WakeSignal()
+                                .await(
+                                        Duration.ofSeconds(60),
+                                        (d, t, m) -> {},
+                                        "nothing",
+                                        () -> null,
+                                        ToolResult.ok("timed out"));
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                        return ToolResult.error("interrupted");
+                    } finally {
+                        waitEnded.countDown();
+                    }
+                })
+                .build();
         toolRunner = Executors.newCachedThreadPool();
-        var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0").put("pid", 4242);
-        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event),
-                () -> { });
+        var hello = JsonMapper.builder()
+                .build()
+                .createObjectNode()
+                .put("version", "0.1.0")
+                .put("pid", 4242);
+        DaemonIpc ipc = new DaemonIpc(
+                registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event), () -> {});
         socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
         socket.acceptInBackground(ipc::accept);
     }
@@ -112,8 +125,14 @@ class DaemonIpcTest {
     }
 
     private DaemonClient connect(Map<String, String> env) throws Exception {
-        DaemonClient c = DaemonClient.connect(home, SessionIdentity.from(Environment.of(env), DeliveryMode.PUSH), "0.1.0",
-                999, (self, d) -> { }, () -> { }, Duration.ofSeconds(5));
+        DaemonClient c = DaemonClient.connect(
+                home,
+                SessionIdentity.from(Environment.of(env), DeliveryMode.PUSH),
+                "0.1.0",
+                999,
+                (self, d) -> {},
+                () -> {},
+                Duration.ofSeconds(5));
         clients.add(c);
         return c;
     }
@@ -122,18 +141,25 @@ class DaemonIpcTest {
         return c.callTool(tool, args).get(10, TimeUnit.SECONDS);
     }
 
-
     @Test
-    void given_a_proxy_when_it_connects_then_it_gets_the_hello_and_the_daemon_records_its_identity_verbatim() throws Exception {
-        DaemonClient tm = connect(Map.of("LARK_HANDOFF_SESSION_ID", "sess-A", "CLAUDEMUX_TEAMMATE_NAME", "api-worker",
-                "CLAUDE_PROJECT_DIR", "/ws/api"));
+    void given_a_proxy_when_it_connects_then_it_gets_the_hello_and_the_daemon_records_its_identity_verbatim()
+            throws Exception {
+        DaemonClient tm = connect(Map.of(
+                "LARK_HANDOFF_SESSION_ID",
+                "sess-A",
+                "CLAUDEMUX_TEAMMATE_NAME",
+                "api-worker",
+                "CLAUDE_PROJECT_DIR",
+                "/ws/api"));
 
         assertThat(tm.daemonHello().version()).isEqualTo("0.1.0");
         assertThat(tm.daemonHello().pid()).isEqualTo(4242);
         assertThat(store.sessions().find("session:sess-A")).hasValueSatisfying(s -> {
             assertThat(s.connected()).isTrue();
             assertThat(s.pid()).isEqualTo(999L);
-            assertThat(s.metadataJson()).contains("\"teammate_name\":\"api-worker\"").contains("\"cwd\":\"/ws/api\"");
+            assertThat(s.metadataJson())
+                    .contains("\"teammate_name\":\"api-worker\"")
+                    .contains("\"cwd\":\"/ws/api\"");
         });
         assertThat(call(tm, OwnershipTools.STATUS, Map.of()).text()).contains("\"teammate_name\": \"api-worker\"");
     }
@@ -151,8 +177,14 @@ class DaemonIpcTest {
         assertThat(granted.isError()).isFalse();
         assertThat(acquired).isEqualTo(ToolResult.ok("Feishu channel owner is now session:tm-1 (session, epoch 2)."));
         assertThat(call(tm, "nope", Map.of())).isEqualTo(ToolResult.error("Unknown tool: nope"));
-        assertThat(tm.tools()).extracting(ToolSpec::name).startsWith(OwnershipTools.STATUS, OwnershipTools.GRANT,
-                OwnershipTools.ACQUIRE, OwnershipTools.RETURN, OwnershipTools.RECLAIM);
+        assertThat(tm.tools())
+                .extracting(ToolSpec::name)
+                .startsWith(
+                        OwnershipTools.STATUS,
+                        OwnershipTools.GRANT,
+                        OwnershipTools.ACQUIRE,
+                        OwnershipTools.RETURN,
+                        OwnershipTools.RECLAIM);
     }
 
     @Test
@@ -164,7 +196,8 @@ class DaemonIpcTest {
         tm.close();
 
         await(() -> ownership.effectiveTarget().isEmpty(), "the owner to go offline");
-        assertThat(store.sessions().find("session:tm-1")).hasValueSatisfying(s -> assertThat(s.connected()).isFalse());
+        assertThat(store.sessions().find("session:tm-1"))
+                .hasValueSatisfying(s -> assertThat(s.connected()).isFalse());
         assertThat(call(dispatcher, OwnershipTools.RECLAIM, Map.of()).text()).contains("reclaimed");
     }
 
@@ -190,7 +223,8 @@ class DaemonIpcTest {
         await(() -> !first.isOpen(), "the old connection to close");
         assertThat(second.isOpen()).isTrue();
         assertThat(registry.live()).hasSize(1);
-        assertThat(store.sessions().find("session:tm-1")).hasValueSatisfying(s -> assertThat(s.connected()).isTrue());
+        assertThat(store.sessions().find("session:tm-1"))
+                .hasValueSatisfying(s -> assertThat(s.connected()).isTrue());
         assertThat(call(second, OwnershipTools.STATUS, Map.of()).isError()).isFalse();
     }
 
@@ -215,7 +249,9 @@ class DaemonIpcTest {
         assertThat(r.isError()).isTrue();
         assertThat(r.text()).contains("too large", "nothing in it was consumed");
         assertThat(hugeSettled).containsExactly("dropped");
-        assertThat(call(c, OwnershipTools.STATUS, Map.of()).isError()).as("the connection goes on").isFalse();
+        assertThat(call(c, OwnershipTools.STATUS, Map.of()).isError())
+                .as("the connection goes on")
+                .isFalse();
     }
 
     @Test
@@ -226,7 +262,9 @@ class DaemonIpcTest {
 
         pending.cancel(true);
 
-        assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
+        assertThat(waitEnded.await(5, TimeUnit.SECONDS))
+                .as("the daemon's wait ended")
+                .isTrue();
         await(() -> registry.calls().size() == 0, "no call left running");
     }
 
@@ -238,20 +276,26 @@ class DaemonIpcTest {
 
         c.close();
 
-        assertThat(waitEnded.await(5, TimeUnit.SECONDS)).as("the daemon's wait ended").isTrue();
+        assertThat(waitEnded.await(5, TimeUnit.SECONDS))
+                .as("the daemon's wait ended")
+                .isTrue();
         await(() -> registry.calls().size() == 0, "no call left running");
     }
 
     @Test
-    void given_more_idle_peers_than_the_cap_each_declaring_an_8_mib_frame_then_a_proxy_still_registers_and_the_heap_stays_bounded()
-            throws Exception {
+    void
+            given_more_idle_peers_than_the_cap_each_declaring_an_8_mib_frame_then_a_proxy_still_registers_and_the_heap_stays_bounded()
+                    throws Exception {
         long before = usedHeapAfterGc();
         List<SocketChannel> idle = new ArrayList<>();
         try {
             for (int i = 0; i < 800; i++) { // the load that exhausted the heap before the cap
                 SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX);
                 ch.connect(UnixDomainSocketAddress.of(socket.path()));
-                ch.write(ByteBuffer.allocate(4 + 10).putInt(FrameDecoder.DEFAULT_MAX_FRAME).put(new byte[10]).flip());
+                ch.write(ByteBuffer.allocate(4 + 10)
+                        .putInt(FrameDecoder.DEFAULT_MAX_FRAME)
+                        .put(new byte[10])
+                        .flip());
                 idle.add(ch);
             }
             Thread.sleep(1000);

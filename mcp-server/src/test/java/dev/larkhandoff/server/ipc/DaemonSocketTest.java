@@ -41,8 +41,8 @@ class DaemonSocketTest {
     void bind() throws IOException {
         home = tmp.resolve("home");
         socket = DaemonSocket.bind(home, 1024);
-        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.type()),
-                closed -> closedPeers.add(closed.name())));
+        socket.acceptInBackground(
+                c -> c.start(m -> received.add(c.name() + ":" + m.type()), closed -> closedPeers.add(closed.name())));
     }
 
     @AfterEach
@@ -72,7 +72,8 @@ class DaemonSocketTest {
 
     @Test
     void given_a_new_home_then_only_the_owner_can_reach_the_socket() throws IOException {
-        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home))).isEqualTo("rwx------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home)))
+                .isEqualTo("rwx------");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(home.resolve("daemon.sock"))))
                 .isEqualTo("rw-------");
     }
@@ -92,14 +93,20 @@ class DaemonSocketTest {
         BlockingQueue<IpcMessage> replies = new LinkedBlockingQueue<>();
         socket.close();
         socket = DaemonSocket.bind(home, 1024);
-        socket.acceptInBackground(c -> c.start(m -> c.send(new IpcMessage.Unknown("echo", JsonNodeFactory.instance.objectNode().put("of", m.type()))),
-                x -> { }));
-        try (IpcConnection client = DaemonSocket.connect(home, "client", 1024).start(replies::add, x -> { })) {
+        socket.acceptInBackground(c -> c.start(
+                m -> c.send(new IpcMessage.Unknown(
+                        "echo", JsonNodeFactory.instance.objectNode().put("of", m.type()))),
+                x -> {}));
+        try (IpcConnection client = DaemonSocket.connect(home, "client", 1024).start(replies::add, x -> {})) {
             for (int i = 0; i < 100; i++) {
                 client.send(IpcMessage.Unknown.of("m" + i));
             }
             for (int i = 0; i < 100; i++) {
-                assertThat(((IpcMessage.Unknown) replies.poll(5, TimeUnit.SECONDS)).fields().path("of").asString()).isEqualTo("m" + i);
+                assertThat(((IpcMessage.Unknown) replies.poll(5, TimeUnit.SECONDS))
+                                .fields()
+                                .path("of")
+                                .asString())
+                        .isEqualTo("m" + i);
             }
         }
     }
@@ -123,7 +130,9 @@ class DaemonSocketTest {
 
     @Test
     void given_one_peer_sends_garbage_then_only_that_connection_closes() throws Exception {
-        try (SocketChannel good = raw(); SocketChannel bad = raw(); SocketChannel huge = raw()) {
+        try (SocketChannel good = raw();
+                SocketChannel bad = raw();
+                SocketChannel huge = raw()) {
             write(good, frame("{\"type\":\"hello\"}"));
             String goodName = received.poll(5, TimeUnit.SECONDS).split(":")[0];
             write(bad, frame("not json"));
@@ -136,7 +145,9 @@ class DaemonSocketTest {
             assertThat(closedPeers).hasSize(2).doesNotContain(goodName);
             write(good, frame("{\"type\":\"still-here\"}"));
             assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(goodName + ":still-here");
-            assertThat(bad.read(ByteBuffer.allocate(1))).as("the bad peer sees EOF").isEqualTo(-1);
+            assertThat(bad.read(ByteBuffer.allocate(1)))
+                    .as("the bad peer sees EOF")
+                    .isEqualTo(-1);
         }
     }
 
@@ -161,20 +172,27 @@ class DaemonSocketTest {
             throws Exception {
         socket.close();
         socket = DaemonSocket.bind(home, 1024, new DaemonSocket.Limits(16, Duration.ofSeconds(1)));
-        socket.acceptInBackground(c -> c.start(m -> received.add(c.name() + ":" + m.type()),
-                closed -> closedPeers.add(closed.name())));
-        try (SocketChannel spoke = raw(); SocketChannel silent = raw(); SocketChannel half = raw()) {
+        socket.acceptInBackground(
+                c -> c.start(m -> received.add(c.name() + ":" + m.type()), closed -> closedPeers.add(closed.name())));
+        try (SocketChannel spoke = raw();
+                SocketChannel silent = raw();
+                SocketChannel half = raw()) {
             write(spoke, frame("{\"type\":\"hello\"}"));
             String spokeName = received.poll(5, TimeUnit.SECONDS).split(":")[0];
             write(half, ByteBuffer.allocate(7).putInt(100).put(new byte[3]).array());
 
-            Eventually.await(() -> closedPeers.size() >= 2, "the two stalled peers to be closed", Duration.ofSeconds(15));
+            Eventually.await(
+                    () -> closedPeers.size() >= 2, "the two stalled peers to be closed", Duration.ofSeconds(15));
             write(spoke, frame("{\"type\":\"still-here\"}"));
 
             assertThat(received.poll(5, TimeUnit.SECONDS)).isEqualTo(spokeName + ":still-here");
             assertThat(closedPeers).hasSize(2).doesNotContain(spokeName);
-            assertThat(silent.read(ByteBuffer.allocate(1))).as("the silent peer sees EOF").isEqualTo(-1);
-            assertThat(half.read(ByteBuffer.allocate(1))).as("the half-frame peer sees EOF").isEqualTo(-1);
+            assertThat(silent.read(ByteBuffer.allocate(1)))
+                    .as("the silent peer sees EOF")
+                    .isEqualTo(-1);
+            assertThat(half.read(ByteBuffer.allocate(1)))
+                    .as("the half-frame peer sees EOF")
+                    .isEqualTo(-1);
         }
     }
 
@@ -198,7 +216,9 @@ class DaemonSocketTest {
             }
 
             peers.add(raw());
-            assertThat(peers.get(0).read(ByteBuffer.allocate(1))).as("the longest silent peer made way").isEqualTo(-1);
+            assertThat(peers.get(0).read(ByteBuffer.allocate(1)))
+                    .as("the longest silent peer made way")
+                    .isEqualTo(-1);
             for (SocketChannel p : peers.subList(1, 4)) {
                 write(p, frame("{\"type\":\"hello\"}"));
             }
@@ -208,7 +228,9 @@ class DaemonSocketTest {
             SocketChannel newcomer = raw();
             peers.add(newcomer);
 
-            assertThat(newcomer.read(ByteBuffer.allocate(1))).as("over the cap, with every peer busy").isEqualTo(-1);
+            assertThat(newcomer.read(ByteBuffer.allocate(1)))
+                    .as("over the cap, with every peer busy")
+                    .isEqualTo(-1);
             write(peers.get(1), frame("{\"type\":\"still-here\"}"));
             assertThat(received.poll(5, TimeUnit.SECONDS)).endsWith(":still-here");
         } finally {

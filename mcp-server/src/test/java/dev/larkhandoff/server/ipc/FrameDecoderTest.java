@@ -42,7 +42,8 @@ class FrameDecoderTest {
     void given_several_frames_coalesced_in_one_read_then_all_come_out_in_order() {
         FrameDecoder decoder = new FrameDecoder(1024);
 
-        assertThat(texts(decoder.feed(ByteBuffer.wrap(frames("{}", "[]", "{\"a\":1}"))))).containsExactly("{}", "[]", "{\"a\":1}");
+        assertThat(texts(decoder.feed(ByteBuffer.wrap(frames("{}", "[]", "{\"a\":1}")))))
+                .containsExactly("{}", "[]", "{\"a\":1}");
     }
 
     @Test
@@ -61,20 +62,26 @@ class FrameDecoderTest {
 
     @Test
     void given_an_oversized_or_negative_length_then_the_frame_is_refused_naming_the_limit() {
-        assertThatThrownBy(() -> new FrameDecoder(100).feed(ByteBuffer.allocate(4).putInt(0, 101)))
-                .isInstanceOf(IpcProtocolException.class).hasMessage("frame of 101 bytes exceeds the limit of 100");
-        assertThatThrownBy(() -> new FrameDecoder(100).feed(ByteBuffer.allocate(4).putInt(0, -1)))
+        assertThatThrownBy(
+                        () -> new FrameDecoder(100).feed(ByteBuffer.allocate(4).putInt(0, 101)))
+                .isInstanceOf(IpcProtocolException.class)
+                .hasMessage("frame of 101 bytes exceeds the limit of 100");
+        assertThatThrownBy(
+                        () -> new FrameDecoder(100).feed(ByteBuffer.allocate(4).putInt(0, -1)))
                 .hasMessageContaining("exceeds the limit of 100");
         assertThatThrownBy(() -> FrameDecoder.encode(new byte[101], 100)).isInstanceOf(IpcProtocolException.class);
     }
 
     @Test
     void given_an_empty_frame_then_it_is_a_frame_of_zero_bytes() {
-        assertThat(new FrameDecoder(10).feed(ByteBuffer.allocate(4))).singleElement().satisfies(b -> assertThat(b).isEmpty());
+        assertThat(new FrameDecoder(10).feed(ByteBuffer.allocate(4)))
+                .singleElement()
+                .satisfies(b -> assertThat(b).isEmpty());
     }
 
     @Test
-    void given_a_header_declaring_8_mib_and_a_few_bytes_then_the_decoder_holds_about_those_bytes_and_grows_as_more_arrive() {
+    void
+            given_a_header_declaring_8_mib_and_a_few_bytes_then_the_decoder_holds_about_those_bytes_and_grows_as_more_arrive() {
         FrameDecoder decoder = new FrameDecoder(FrameDecoder.DEFAULT_MAX_FRAME);
         byte[] json = new byte[FrameDecoder.DEFAULT_MAX_FRAME];
         java.util.Arrays.fill(json, (byte) 'x');

@@ -62,10 +62,19 @@ class IpcCodecTest {
         meta.put("privilege", "owner");
         return List.of(
                 new Hello("0.3.0", 4242, "2025-01-02T03:04:05Z"),
-                new Register("sess-A", Role.DISPATCHER, 999, "0.3.0", DeliveryMode.PULL,
+                new Register(
+                        "sess-A",
+                        Role.DISPATCHER,
+                        999,
+                        "0.3.0",
+                        DeliveryMode.PULL,
                         Map.of("teammate_name", "api-worker")),
-                new Registered("session:sess-A", List.of(new ToolSpec("feishu_channel_status", "Shows the channel.",
-                        Map.of("type", "object", "properties", Map.of())))),
+                new Registered(
+                        "session:sess-A",
+                        List.of(new ToolSpec(
+                                "feishu_channel_status",
+                                "Shows the channel.",
+                                Map.of("type", "object", "properties", Map.of())))),
                 new ToolRequest("c1", "wait_for_reply", Map.of("timeout_seconds", 20)),
                 new ToolProgress("c1", 3, 10.0, "waiting"),
                 new ToolReply("c1", "{\"count\":1}", false, true),
@@ -108,60 +117,94 @@ class IpcCodecTest {
         for (IpcMessage m : samples) {
             IpcMessage back = IpcCodec.fromBytes(IpcCodec.toBytes(m));
             assertThat(back).as(m.type()).isEqualTo(m);
-            assertThat(JSON.readTree(IpcCodec.toBytes(m)).path("type").asString()).isEqualTo(m.type());
+            assertThat(JSON.readTree(IpcCodec.toBytes(m)).path("type").asString())
+                    .isEqualTo(m.type());
         }
     }
 
     @Test
     void given_each_direction_then_its_messages_are_the_ones_its_receiver_handles() {
-        assertThat(recordNames(IpcMessage.ToDaemon.class)).containsExactlyInAnyOrder("Register", "ToolRequest",
-                "Cancel", "Written", "Dropped", "Ack", "HookRequest", "PermissionRequest", "Shutdown", "Unknown");
-        assertThat(recordNames(IpcMessage.ToProxy.class)).containsExactlyInAnyOrder("Hello", "Registered",
-                "ToolProgress", "ToolReply", "Deliver", "HookReply", "PermissionReply", "ShuttingDown",
-                "ProtocolError", "Unknown");
+        assertThat(recordNames(IpcMessage.ToDaemon.class))
+                .containsExactlyInAnyOrder(
+                        "Register",
+                        "ToolRequest",
+                        "Cancel",
+                        "Written",
+                        "Dropped",
+                        "Ack",
+                        "HookRequest",
+                        "PermissionRequest",
+                        "Shutdown",
+                        "Unknown");
+        assertThat(recordNames(IpcMessage.ToProxy.class))
+                .containsExactlyInAnyOrder(
+                        "Hello",
+                        "Registered",
+                        "ToolProgress",
+                        "ToolReply",
+                        "Deliver",
+                        "HookReply",
+                        "PermissionReply",
+                        "ShuttingDown",
+                        "ProtocolError",
+                        "Unknown");
     }
 
     /** The JSON the previous version writes for these messages (field for field), which this one must match. */
     @Test
     void given_messages_of_the_previous_version_then_the_json_is_the_same_both_ways() {
         Map<IpcMessage, String> wire = new LinkedHashMap<>();
-        wire.put(new Hello("0.3.0", 4242, "2025-01-02T03:04:05Z"),
+        wire.put(
+                new Hello("0.3.0", 4242, "2025-01-02T03:04:05Z"),
                 "{\"version\":\"0.3.0\",\"pid\":4242,\"started_at\":\"2025-01-02T03:04:05Z\",\"type\":\"hello\"}");
-        wire.put(new Register("sess-A", Role.SESSION, 999, "0.3.0", DeliveryMode.PUSH,
-                        Map.of("teammate_name", "api-worker")),
+        wire.put(
+                new Register(
+                        "sess-A", Role.SESSION, 999, "0.3.0", DeliveryMode.PUSH, Map.of("teammate_name", "api-worker")),
                 "{\"type\":\"register\",\"session_id\":\"sess-A\",\"role\":\"session\",\"pid\":999,"
                         + "\"version\":\"0.3.0\",\"delivery\":\"push\","
                         + "\"metadata\":{\"teammate_name\":\"api-worker\"}}");
-        wire.put(new ToolRequest("c1", "feishu_channel_acquire", Map.of()),
+        wire.put(
+                new ToolRequest("c1", "feishu_channel_acquire", Map.of()),
                 "{\"type\":\"tool\",\"id\":\"c1\",\"name\":\"feishu_channel_acquire\",\"arguments\":{}}");
-        wire.put(new ToolProgress("c1", 0.5, null, null),
-                "{\"type\":\"tool_progress\",\"id\":\"c1\",\"progress\":0.5}");
-        wire.put(new ToolReply("c1", "done", false, false),
+        wire.put(
+                new ToolProgress("c1", 0.5, null, null), "{\"type\":\"tool_progress\",\"id\":\"c1\",\"progress\":0.5}");
+        wire.put(
+                new ToolReply("c1", "done", false, false),
                 "{\"type\":\"tool_result\",\"id\":\"c1\",\"text\":\"done\",\"is_error\":false}");
-        wire.put(new ToolReply("c2", "{}", false, true),
+        wire.put(
+                new ToolReply("c2", "{}", false, true),
                 "{\"type\":\"tool_result\",\"id\":\"c2\",\"text\":\"{}\",\"is_error\":false,\"receipt\":true}");
-        wire.put(new Deliver(new Delivery("evt_1", "hi", Map.of("kind", "message"))),
+        wire.put(
+                new Deliver(new Delivery("evt_1", "hi", Map.of("kind", "message"))),
                 "{\"type\":\"deliver\",\"event_id\":\"evt_1\",\"content\":\"hi\",\"meta\":{\"kind\":\"message\"}}");
         wire.put(new Ack("evt_1"), "{\"type\":\"ack\",\"event_id\":\"evt_1\"}");
-        wire.put(new HookRequest("h1", "Stop", json("{}"), null, null),
+        wire.put(
+                new HookRequest("h1", "Stop", json("{}"), null, null),
                 "{\"type\":\"hook\",\"id\":\"h1\",\"event\":\"Stop\",\"input\":{}}");
         wire.put(new HookReply("h1", null, null), "{\"type\":\"hook_result\",\"id\":\"h1\"}");
         wire.put(new PermissionReply("p1", null), "{\"type\":\"permission_result\",\"id\":\"p1\",\"output\":{}}");
-        wire.put(new PermissionReply("p2", "deny"),
+        wire.put(
+                new PermissionReply("p2", "deny"),
                 "{\"type\":\"permission_result\",\"id\":\"p2\",\"output\":{\"behavior\":\"deny\"}}");
         wire.put(new ShuttingDown(), "{\"type\":\"shutting_down\"}");
-        wire.put(new ProtocolError("register needs a session_id"),
+        wire.put(
+                new ProtocolError("register needs a session_id"),
                 "{\"type\":\"error\",\"error\":\"register needs a session_id\"}");
 
         wire.forEach((message, text) -> {
-            assertThat(JSON.readTree(IpcCodec.toBytes(message))).as(message.type()).isEqualTo(JSON.readTree(text));
-            assertThat(IpcCodec.fromBytes(text.getBytes(StandardCharsets.UTF_8))).as(message.type()).isEqualTo(message);
+            assertThat(JSON.readTree(IpcCodec.toBytes(message)))
+                    .as(message.type())
+                    .isEqualTo(JSON.readTree(text));
+            assertThat(IpcCodec.fromBytes(text.getBytes(StandardCharsets.UTF_8)))
+                    .as(message.type())
+                    .isEqualTo(message);
         });
     }
 
     @Test
     void given_the_greeting_built_as_json_by_the_daemon_then_it_becomes_the_same_hello() {
-        ObjectNode fields = JSON.createObjectNode().put("version", "0.3.0").put("pid", 7L).put("started_at", "t");
+        ObjectNode fields =
+                JSON.createObjectNode().put("version", "0.3.0").put("pid", 7L).put("started_at", "t");
 
         assertThat(IpcCodec.hello(fields)).isEqualTo(new Hello("0.3.0", 7, "t"));
     }
@@ -189,11 +232,14 @@ class IpcCodecTest {
     @Test
     void given_a_frame_that_is_not_a_typed_json_object_then_it_is_a_protocol_error() {
         assertThatThrownBy(() -> IpcCodec.fromBytes("not json".getBytes(StandardCharsets.UTF_8)))
-                .isInstanceOf(IpcProtocolException.class).hasMessageContaining("not JSON");
+                .isInstanceOf(IpcProtocolException.class)
+                .hasMessageContaining("not JSON");
         for (String bad : List.of("[1,2]", "{\"id\":\"x\"}", "{\"type\":3}")) {
             JsonNode node = JSON.readTree(bad);
-            assertThatThrownBy(() -> IpcCodec.decode(node)).as(bad)
-                    .isInstanceOf(IpcProtocolException.class).hasMessageContaining("no \"type\"");
+            assertThatThrownBy(() -> IpcCodec.decode(node))
+                    .as(bad)
+                    .isInstanceOf(IpcProtocolException.class)
+                    .hasMessageContaining("no \"type\"");
         }
     }
 }

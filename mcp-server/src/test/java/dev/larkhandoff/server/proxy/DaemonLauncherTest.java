@@ -27,6 +27,7 @@ class DaemonLauncherTest {
 
     @TempDir
     Path home;
+
     private final List<Long> daemons = new ArrayList<>();
 
     @AfterEach
@@ -45,8 +46,9 @@ class DaemonLauncherTest {
 
         assertThat(Files.readSymbolicLink(Path.of("/proc", String.valueOf(pid), "cwd")))
                 .isEqualTo(home.toRealPath());
-        assertThat(commandLine(pid)).contains("-XX:ErrorFile=" + home.toAbsolutePath().resolve("logs")
-                .resolve("hs_err_pid%p.log"));
+        assertThat(commandLine(pid))
+                .contains(
+                        "-XX:ErrorFile=" + home.toAbsolutePath().resolve("logs").resolve("hs_err_pid%p.log"));
     }
 
     @Test
@@ -57,22 +59,29 @@ class DaemonLauncherTest {
         DaemonLauncher launcher = new DaemonLauncher(home, Duration.ofSeconds(60), clock);
         Path console = home.resolve("logs").resolve(DaemonLauncher.CONSOLE_LOG);
 
-        assertThatThrownBy(launcher::ensureRunning).isInstanceOf(IOException.class)
-                .hasMessageContaining("not a usable SQLite database").hasMessageContaining(console.toString())
+        assertThatThrownBy(launcher::ensureRunning)
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("not a usable SQLite database")
+                .hasMessageContaining(console.toString())
                 .hasMessageContaining("next try waits 2 s");
         long spawnedOnce = Files.size(console);
         assertThat(StartFailures.read(home).count()).isEqualTo(1);
 
         clock.advance(Duration.ofSeconds(1));
-        assertThatThrownBy(launcher::ensureRunning).as("within the back-off: no new daemon")
-                .hasMessageContaining("failed to start 1 time(s)").hasMessageContaining("not a usable SQLite database")
+        assertThatThrownBy(launcher::ensureRunning)
+                .as("within the back-off: no new daemon")
+                .hasMessageContaining("failed to start 1 time(s)")
+                .hasMessageContaining("not a usable SQLite database")
                 .hasMessageContaining("not trying again before 2025-03-01T10:00:02Z");
         assertThat(Files.size(console)).as("nothing was spawned").isEqualTo(spawnedOnce);
 
         clock.advance(Duration.ofSeconds(1));
-        assertThatThrownBy(launcher::ensureRunning).hasMessageContaining("failure 2 in a row")
+        assertThatThrownBy(launcher::ensureRunning)
+                .hasMessageContaining("failure 2 in a row")
                 .hasMessageContaining("next try waits 4 s");
-        assertThat(Files.size(console)).as("spawned again once the back-off passed").isGreaterThan(spawnedOnce);
+        assertThat(Files.size(console))
+                .as("spawned again once the back-off passed")
+                .isGreaterThan(spawnedOnce);
         clock.advance(Duration.ofSeconds(3));
         assertThatThrownBy(launcher::ensureRunning).hasMessageContaining("not trying again before");
 
@@ -81,20 +90,24 @@ class DaemonLauncherTest {
         launcher.ensureRunning();
         daemonPid();
 
-        assertThat(StartFailures.file(home)).as("a start that worked ends the series").doesNotExist();
+        assertThat(StartFailures.file(home))
+                .as("a start that worked ends the series")
+                .doesNotExist();
     }
 
     @Test
     void given_many_failures_then_the_back_off_doubles_up_to_a_minute() {
         Instant t = Instant.parse("2025-03-01T10:00:00Z");
 
-        assertThat(List.of(1, 2, 3, 4, 5, 6, 20).stream().map(n -> new StartFailures(n, t, "x").backoff().toSeconds()))
+        assertThat(List.of(1, 2, 3, 4, 5, 6, 20).stream()
+                        .map(n -> new StartFailures(n, t, "x").backoff().toSeconds()))
                 .containsExactly(2L, 4L, 8L, 16L, 32L, 60L, 60L);
     }
 
     @Test
-    void given_a_running_daemon_whose_socket_was_deleted_then_the_launcher_waits_for_it_to_come_back_instead_of_failing()
-            throws Exception {
+    void
+            given_a_running_daemon_whose_socket_was_deleted_then_the_launcher_waits_for_it_to_come_back_instead_of_failing()
+                    throws Exception {
         new DaemonLauncher(home, Duration.ofSeconds(60)).ensureRunning();
         long running = daemonPid();
         Files.delete(home.resolve(DaemonSocket.FILE_NAME));
@@ -103,7 +116,8 @@ class DaemonLauncherTest {
         new DaemonLauncher(home, Duration.ofSeconds(60)).ensureRunning();
 
         assertThat(daemonPid()).as("the same daemon answers").isEqualTo(running);
-        assertThat(StartFailures.file(home)).as("another daemon holding the lock is no start failure")
+        assertThat(StartFailures.file(home))
+                .as("another daemon holding the lock is no start failure")
                 .doesNotExist();
     }
 

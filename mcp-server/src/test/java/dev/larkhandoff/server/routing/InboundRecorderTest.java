@@ -44,7 +44,8 @@ class InboundRecorderTest {
     @BeforeEach
     void start() {
         lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
+        client = LarkClient.create(LarkClientConfig.of(
+                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
         store = Store.open(home, Clock.systemUTC());
         alice = lark.control().addUser("Alice");
         chat = lark.control().createGroup("team", alice);
@@ -65,7 +66,8 @@ class InboundRecorderTest {
 
     private void connect(java.util.function.Consumer<InboundEvent> consumer) {
         connection = client.longConnection(LongConnectionOptions.defaults());
-        subscription = connection.events().publishOn(Schedulers.boundedElastic()).subscribe(consumer);
+        subscription =
+                connection.events().publishOn(Schedulers.boundedElastic()).subscribe(consumer);
         await(() -> connection.state() == LongConnection.State.CONNECTED, "connected");
     }
 
@@ -74,13 +76,14 @@ class InboundRecorderTest {
         connect(recorder::accept);
     }
 
-
     @Test
     void given_a_stream_of_messages_then_each_is_stored_in_order_before_lark_hears_200() {
         connectRecorder();
         List<String> sent = new java.util.ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            sent.add(lark.control().sendText(alice, chat.chatId, "m" + i, lark.app().botOpenId()).messageId());
+            sent.add(lark.control()
+                    .sendText(alice, chat.chatId, "m" + i, lark.app().botOpenId())
+                    .messageId());
         }
 
         await(() -> lark.gateway().acks().size() == 30, "30 acks");
@@ -96,8 +99,9 @@ class InboundRecorderTest {
     @Test
     void given_the_store_refuses_a_write_then_lark_gets_500_and_the_redelivery_is_stored_once_it_works() {
         // A real SQLite failure, not a mock: a trigger aborts inserts of this one text.
-        store.database().write(ctx -> ctx.execute("CREATE TRIGGER refuse BEFORE INSERT ON inbox "
-                + "WHEN NEW.normalized_text = 'poison' BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
+        store.database()
+                .write(ctx -> ctx.execute("CREATE TRIGGER refuse BEFORE INSERT ON inbox "
+                        + "WHEN NEW.normalized_text = 'poison' BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
         lark.control().redeliveryDelay(Duration.ofMillis(500));
         connectRecorder();
 
@@ -109,13 +113,15 @@ class InboundRecorderTest {
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
         assertThat(ack.code()).isEqualTo(200);
         assertThat(ack.attempts()).isGreaterThanOrEqualTo(2);
-        assertThat(store.inbox().history(chat.chatId, 10)).singleElement()
+        assertThat(store.inbox().history(chat.chatId, 10))
+                .singleElement()
                 .satisfies(r -> assertThat(r.event().messageId()).isEqualTo(sent.messageId()));
         assertThat(routed).hasSize(1);
     }
 
     @Test
-    void given_a_daemon_that_stored_an_event_but_died_before_acking_then_the_redelivery_is_acked_and_not_routed_again() {
+    void
+            given_a_daemon_that_stored_an_event_but_died_before_acking_then_the_redelivery_is_acked_and_not_routed_again() {
         lark.control().redeliveryDelay(Duration.ofMillis(200));
         // First life: store, but never answer Lark (the process "dies" before the ack).
         connect(inbound -> store.inbox().insertIfAbsent(InboxEvents.from(inbound.event())));
@@ -129,6 +135,8 @@ class InboundRecorderTest {
 
         assertThat(ack.code()).isEqualTo(200);
         assertThat(store.inbox().count()).isEqualTo(1);
-        assertThat(routed).as("already routed in its first life, or pending from there").isEmpty();
+        assertThat(routed)
+                .as("already routed in its first life, or pending from there")
+                .isEmpty();
     }
 }

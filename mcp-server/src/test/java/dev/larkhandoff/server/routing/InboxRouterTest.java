@@ -4,14 +4,15 @@ import static dev.larkhandoff.server.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonIpc;
-import dev.larkhandoff.server.channel.OwnershipTools;
-import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.session.Delivery;
+import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.inbox.DeliveryState;
@@ -30,7 +31,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-import dev.larkhandoff.server.session.Delivery;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Routing through the real daemon socket: ownership, handoff bindings, the access verdict, acks, replays. */
@@ -53,15 +53,25 @@ class InboxRouterTest {
         store = Store.open(home, Clock.systemUTC());
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry);
-        router = new InboxRouter(store.inbox(), store.bindings(), ownership, registry,
-                e -> blockedSender.equals(e.senderOpenId()) ? new InboxRouter.Verdict.Withhold("sender not on allowlist")
+        router = new InboxRouter(
+                store.inbox(),
+                store.bindings(),
+                ownership,
+                registry,
+                e -> blockedSender.equals(e.senderOpenId())
+                        ? new InboxRouter.Verdict.Withhold("sender not on allowlist")
                         : new InboxRouter.Verdict.Deliver("owner"));
         registry.onRegistered(ownership::registered);
         ownership.onTargetChanged(router::replayPending);
         toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
-        DaemonIpc ipc = new DaemonIpc(registry, OwnershipTools.of(ownership, id -> null, () -> null), toolRunner, hello,
-                router::acked, router::replayPending);
+        DaemonIpc ipc = new DaemonIpc(
+                registry,
+                OwnershipTools.of(ownership, id -> null, () -> null),
+                toolRunner,
+                hello,
+                router::acked,
+                router::replayPending);
         socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
         socket.acceptInBackground(ipc::accept);
     }
@@ -79,15 +89,22 @@ class InboxRouterTest {
         final DaemonClient client;
 
         Proxy(String id, boolean dispatcher, boolean ack) throws Exception {
-            var env = dispatcher ? Map.of("LARK_HANDOFF_SESSION_ID", id, "LARK_HANDOFF_ROLE", "dispatcher")
+            var env = dispatcher
+                    ? Map.of("LARK_HANDOFF_SESSION_ID", id, "LARK_HANDOFF_ROLE", "dispatcher")
                     : Map.of("LARK_HANDOFF_SESSION_ID", id);
-            client = DaemonClient.connect(home, SessionIdentity.from(Environment.of(env), DeliveryMode.PUSH), "0.1.0", 1,
+            client = DaemonClient.connect(
+                    home,
+                    SessionIdentity.from(Environment.of(env), DeliveryMode.PUSH),
+                    "0.1.0",
+                    1,
                     (self, d) -> {
                         received.add(d);
                         if (ack) {
                             self.ack(d.eventId());
                         }
-                    }, () -> { }, Duration.ofSeconds(5));
+                    },
+                    () -> {},
+                    Duration.ofSeconds(5));
         }
 
         List<String> texts() {
@@ -104,9 +121,9 @@ class InboxRouterTest {
         return e;
     }
 
-
     @Test
-    void given_the_dispatcher_owns_the_channel_then_messages_reach_it_in_order_and_are_delivered_on_ack() throws Exception {
+    void given_the_dispatcher_owns_the_channel_then_messages_reach_it_in_order_and_are_delivered_on_ack()
+            throws Exception {
         Proxy dispatcher = new Proxy("disp", true, true);
         for (int i = 0; i < 5; i++) {
             store("oc_a", "ou_alice", "m" + i);
@@ -141,15 +158,21 @@ class InboxRouterTest {
 
         await(() -> store.inbox().pending().isEmpty(), "all delivered");
         assertThat(dispatcher.texts()).hasSize(200).doesNotHaveDuplicates();
-        assertThat(dispatcher.texts()).containsExactlyElementsOf(
-                java.util.stream.IntStream.range(0, 200).mapToObj(i -> "r" + i).toList());
+        assertThat(dispatcher.texts())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 200)
+                        .mapToObj(i -> "r" + i)
+                        .toList());
     }
 
     @Test
-    void given_the_owner_offline_then_messages_wait_none_lost_and_reclaim_delivers_the_backlog_in_order() throws Exception {
+    void given_the_owner_offline_then_messages_wait_none_lost_and_reclaim_delivers_the_backlog_in_order()
+            throws Exception {
         Proxy dispatcher = new Proxy("disp", true, true);
         Proxy tm = new Proxy("tm-1", false, true);
-        dispatcher.client.callTool(OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1")).get(5, TimeUnit.SECONDS);
+        dispatcher
+                .client
+                .callTool(OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1"))
+                .get(5, TimeUnit.SECONDS);
         tm.client.close();
         await(() -> ownership.effectiveTarget().isEmpty(), "owner offline");
 
@@ -162,8 +185,10 @@ class InboxRouterTest {
         dispatcher.client.callTool(OwnershipTools.RECLAIM, Map.of()).get(5, TimeUnit.SECONDS);
 
         await(() -> store.inbox().pending().isEmpty(), "the backlog delivered");
-        assertThat(dispatcher.texts()).containsExactlyElementsOf(
-                java.util.stream.IntStream.range(0, 20).mapToObj(i -> "backlog " + i).toList());
+        assertThat(dispatcher.texts())
+                .containsExactlyElementsOf(java.util.stream.IntStream.range(0, 20)
+                        .mapToObj(i -> "backlog " + i)
+                        .toList());
     }
 
     @Test
@@ -178,8 +203,11 @@ class InboxRouterTest {
 
         await(() -> store.inbox().pending().size() == 1, "the owner's message delivered");
         assertThat(dispatcher.texts()).containsExactly("for the owner");
-        assertThat(bound.texts()).as("a handoff chat is never pushed: its session waits for it").isEmpty();
-        assertThat(store.inbox().pendingFor("session:tm-2")).singleElement()
+        assertThat(bound.texts())
+                .as("a handoff chat is never pushed: its session waits for it")
+                .isEmpty();
+        assertThat(store.inbox().pendingFor("session:tm-2"))
+                .singleElement()
                 .satisfies(r -> assertThat(r.event().normalizedText()).isEqualTo("for the bound session"));
     }
 
@@ -200,8 +228,9 @@ class InboxRouterTest {
     }
 
     @Test
-    void given_deliveries_not_acknowledged_then_replays_do_not_resend_them_on_the_same_connection_but_a_new_one_gets_them()
-            throws Exception {
+    void
+            given_deliveries_not_acknowledged_then_replays_do_not_resend_them_on_the_same_connection_but_a_new_one_gets_them()
+                    throws Exception {
         Proxy silent = new Proxy("disp", true, false);
         store("oc_a", "ou_alice", "unacked");
         await(() -> silent.received.size() == 1, "the first send");

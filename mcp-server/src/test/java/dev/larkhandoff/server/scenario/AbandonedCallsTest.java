@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.routing.DeliveryTools;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,11 +26,12 @@ import tools.jackson.databind.JsonNode;
  */
 class AbandonedCallsTest {
 
-    private static final Map<String, String> PULL_DISPATCHER = Map.of("LARK_HANDOFF_DELIVERY", "pull",
-            "LARK_HANDOFF_ROLE", "dispatcher");
+    private static final Map<String, String> PULL_DISPATCHER =
+            Map.of("LARK_HANDOFF_DELIVERY", "pull", "LARK_HANDOFF_ROLE", "dispatcher");
 
     @TempDir
     Path home;
+
     private LarkWorld world;
     private final List<RawStdio> proxies = new ArrayList<>();
 
@@ -104,7 +105,9 @@ class AbandonedCallsTest {
         for (int i = 0; i < count; i++) {
             world.aliceSays(String.format("%03d ", i) + "x".repeat(150 * 1024 - 4));
         }
-        Eventually.await(() -> status(agent).path("daemon").path("pending").asInt() == count, "the backlog stored",
+        Eventually.await(
+                () -> status(agent).path("daemon").path("pending").asInt() == count,
+                "the backlog stored",
                 Duration.ofSeconds(120));
 
         List<String> got = new ArrayList<>();
@@ -113,11 +116,14 @@ class AbandonedCallsTest {
         for (int id = 10; got.size() < count && id < 200; id++) {
             agent.call(id, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 5));
             RawStdio.Line page = agent.response(id, Duration.ofSeconds(60));
-            assertThat(page.json().path("result").path("isError").asBoolean()).as(RawStdio.text(page)).isFalse();
+            assertThat(page.json().path("result").path("isError").asBoolean())
+                    .as(RawStdio.text(page))
+                    .isFalse();
             assertThat(page.bytes()).isLessThan(FrameDecoder.DEFAULT_MAX_FRAME);
             JsonNode body = ServerJson.mapper().readTree(RawStdio.text(page));
             sawMore |= body.path("more").asBoolean(false);
-            body.path("replies").forEach(r -> got.add(r.path("content").asString().substring(0, 3)));
+            body.path("replies")
+                    .forEach(r -> got.add(r.path("content").asString().substring(0, 3)));
             pages++;
         }
 
@@ -152,7 +158,8 @@ class AbandonedCallsTest {
 
     /** The daemon runs exactly {@code n} calls for proxies (status itself excluded). */
     private void awaitRunningWaits(RawStdio agent, int n) {
-        Eventually.await(() -> status(agent).path("daemon").path("running_calls").asInt(-1) == n + 1,
+        Eventually.await(
+                () -> status(agent).path("daemon").path("running_calls").asInt(-1) == n + 1,
                 n + " wait(s) running in the daemon");
     }
 }

@@ -21,8 +21,7 @@ import java.util.concurrent.TimeUnit;
 final class AgentSession implements AutoCloseable {
 
     /** What a tool call answered. */
-    record Answer(String text, boolean isError) {
-    }
+    record Answer(String text, boolean isError) {}
 
     final String sessionId;
     private final McpSyncClient client;
@@ -40,7 +39,8 @@ final class AgentSession implements AutoCloseable {
     }
 
     /** As {@link #start(Path, String, String, Map)}, with more environment for the proxy. */
-    static AgentSession start(Path home, String id, String role, Map<String, String> meta, Map<String, String> extraEnv) {
+    static AgentSession start(
+            Path home, String id, String role, Map<String, String> meta, Map<String, String> extraEnv) {
         Map<String, String> env = new LinkedHashMap<>(extraEnv);
         env.put("LARK_HANDOFF_HOME", home.toString());
         env.put("LARK_HANDOFF_SESSION_ID", id);
@@ -48,12 +48,18 @@ final class AgentSession implements AutoCloseable {
         env.put("CLAUDE_PROJECT_DIR", home.toString());
         meta.forEach((k, v) -> env.put("LARK_HANDOFF_META_" + k.toUpperCase(), v));
         List<String> cmd = ChildJvm.command("stdio");
-        ServerParameters params = ServerParameters.builder(cmd.get(0)).args(cmd.subList(1, cmd.size())).env(env).build();
+        ServerParameters params = ServerParameters.builder(cmd.get(0))
+                .args(cmd.subList(1, cmd.size()))
+                .env(env)
+                .build();
         StdioClientTransport stdio = new StdioClientTransport(params, McpJsonDefaults.getMapper());
         stdio.setStdErrorHandler(line -> System.err.println("[proxy " + id + "] " + line));
         CapturingTransport transport = new CapturingTransport(stdio);
-        McpSyncClient client = McpClient.sync(transport).requestTimeout(Duration.ofSeconds(60)).initializationTimeout(Duration.ofSeconds(120))
-                .clientInfo(new McpSchema.Implementation("scenario-test", "1.0")).build();
+        McpSyncClient client = McpClient.sync(transport)
+                .requestTimeout(Duration.ofSeconds(60))
+                .initializationTimeout(Duration.ofSeconds(120))
+                .clientInfo(new McpSchema.Implementation("scenario-test", "1.0"))
+                .build();
         client.initialize();
         return new AgentSession(id, client, transport);
     }
@@ -71,7 +77,9 @@ final class AgentSession implements AutoCloseable {
 
     /** Sends a notification as Claude Code would (the SDK client has no call for custom ones). */
     void notify(String method, Map<String, Object> params) {
-        transport.sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, method, params)).block();
+        transport
+                .sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, method, params))
+                .block();
     }
 
     /** The next channel permission answer from the server, waiting up to {@code timeout}; null when none came. */

@@ -24,6 +24,7 @@ class ChannelOwnershipScenarioTest {
 
     @TempDir
     Path home;
+
     private LarkWorld world;
 
     @BeforeEach
@@ -46,10 +47,16 @@ class ChannelOwnershipScenarioTest {
         String after = dispatcher.call(OwnershipTools.STATUS, Map.of()).text();
 
         assertThat(before).contains("\"lease_epoch\": 1");
-        assertThat(assigned).isEqualTo(new AgentSession.Answer(
-                "Feishu channel owner is now session:tm-1 (session, epoch 2).", false));
-        assertThat(after).contains("\"lease_epoch\": 2", "\"owner_session_id\": \"session:tm-1\"",
-                "\"teammate_name\": \"api-worker\"", "\"delivery_mode\": \"push\"", "\"lark_connection\": \"connected\"");
+        assertThat(assigned)
+                .isEqualTo(
+                        new AgentSession.Answer("Feishu channel owner is now session:tm-1 (session, epoch 2).", false));
+        assertThat(after)
+                .contains(
+                        "\"lease_epoch\": 2",
+                        "\"owner_session_id\": \"session:tm-1\"",
+                        "\"teammate_name\": \"api-worker\"",
+                        "\"delivery_mode\": \"push\"",
+                        "\"lark_connection\": \"connected\"");
     }
 
     @Test
@@ -64,9 +71,10 @@ class ChannelOwnershipScenarioTest {
         AgentSession.Answer aAfterRegrant = a.call(OwnershipTools.ACQUIRE, Map.of());
         AgentSession.Answer bAcquires = b.call(OwnershipTools.ACQUIRE, Map.of());
 
-        assertThat(ungranted).isEqualTo(new AgentSession.Answer(
-                "channel ownership was not granted by the dispatcher", true));
-        assertThat(aAfterRegrant).as("the second grant replaced the first")
+        assertThat(ungranted)
+                .isEqualTo(new AgentSession.Answer("channel ownership was not granted by the dispatcher", true));
+        assertThat(aAfterRegrant)
+                .as("the second grant replaced the first")
                 .isEqualTo(new AgentSession.Answer("channel ownership was not granted by the dispatcher", true));
         assertThat(bAcquires.text()).isEqualTo("Feishu channel owner is now session:tm-b (session, epoch 2).");
     }
@@ -78,17 +86,24 @@ class ChannelOwnershipScenarioTest {
         world.teammate("tm-a", "twin");
         world.teammate("tm-b", "twin");
 
-        AgentSession.Answer none = dispatcher.call(OwnershipTools.ACQUIRE, Map.of("match", Map.of("teammate_name", "ghost")));
-        AgentSession.Answer two = dispatcher.call(OwnershipTools.GRANT, Map.of("match", Map.of("teammate_name", "twin")));
-        AgentSession.Answer one = dispatcher.call(OwnershipTools.ACQUIRE, Map.of("match", Map.of("teammate_name", "api-worker")));
+        AgentSession.Answer none =
+                dispatcher.call(OwnershipTools.ACQUIRE, Map.of("match", Map.of("teammate_name", "ghost")));
+        AgentSession.Answer two =
+                dispatcher.call(OwnershipTools.GRANT, Map.of("match", Map.of("teammate_name", "twin")));
+        AgentSession.Answer one =
+                dispatcher.call(OwnershipTools.ACQUIRE, Map.of("match", Map.of("teammate_name", "api-worker")));
 
-        assertThat(none).isEqualTo(new AgentSession.Answer(
-                "no live channel proxy matching: {\"teammate_name\":\"ghost\"}", true));
+        assertThat(none)
+                .isEqualTo(
+                        new AgentSession.Answer("no live channel proxy matching: {\"teammate_name\":\"ghost\"}", true));
         assertThat(two.isError()).isTrue();
-        assertThat(two.text()).startsWith("ambiguous match: {\"teammate_name\":\"twin\"}; candidates: ")
-                .contains("session:tm-a", "session:tm-b").endsWith("; pass session_id to disambiguate");
-        assertThat(one).isEqualTo(new AgentSession.Answer(
-                "Feishu channel owner is now session:tm-1 (session, epoch 2).", false));
+        assertThat(two.text())
+                .startsWith("ambiguous match: {\"teammate_name\":\"twin\"}; candidates: ")
+                .contains("session:tm-a", "session:tm-b")
+                .endsWith("; pass session_id to disambiguate");
+        assertThat(one)
+                .isEqualTo(
+                        new AgentSession.Answer("Feishu channel owner is now session:tm-1 (session, epoch 2).", false));
     }
 
     @Test
@@ -96,16 +111,22 @@ class ChannelOwnershipScenarioTest {
         AgentSession dispatcher = world.dispatcher("dispatcher-1");
         AgentSession tm = world.teammate("tm-1", "api-worker");
         dispatcher.call(OwnershipTools.GRANT, Map.of("session_id", "session:tm-1"));
-        List<Object> malformed = List.of(Map.of(), Map.of("teammate_name", 123),
-                Map.of("teammate_name", "api-worker", "cwd", 123), List.of(), "api-worker");
+        List<Object> malformed = List.of(
+                Map.of(),
+                Map.of("teammate_name", 123),
+                Map.of("teammate_name", "api-worker", "cwd", 123),
+                List.of(),
+                "api-worker");
 
         List<AgentSession.Answer> answers = new ArrayList<>();
         for (Object match : malformed) {
             answers.add(tm.call(OwnershipTools.ACQUIRE, Map.of("match", match)));
         }
 
-        assertThat(answers).allSatisfy(a -> assertThat(a).isEqualTo(new AgentSession.Answer(
-                "match must be a non-empty object whose values are all strings", true)));
+        assertThat(answers)
+                .allSatisfy(a -> assertThat(a)
+                        .isEqualTo(new AgentSession.Answer(
+                                "match must be a non-empty object whose values are all strings", true)));
         assertThat(dispatcher.call(OwnershipTools.STATUS, Map.of()).text())
                 .contains("\"owner_session_id\": \"session:dispatcher-1\"", "\"lease_epoch\": 1");
     }
@@ -122,9 +143,12 @@ class ChannelOwnershipScenarioTest {
         for (int i = 1; i <= 5; i++) {
             world.aliceSays("backlog " + i);
         }
-        Eventually.await(() -> dispatcher.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 5"),
+        Eventually.await(
+                () -> dispatcher.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 5"),
                 "five messages pending for the gone owner");
-        assertThat(dispatcher.drainEvents()).as("no fallback to the dispatcher while tm-1 owns the channel").isEmpty();
+        assertThat(dispatcher.drainEvents())
+                .as("no fallback to the dispatcher while tm-1 owns the channel")
+                .isEmpty();
 
         AgentSession.Answer reclaimed = dispatcher.call(OwnershipTools.RECLAIM, Map.of());
         List<Object> contents = new ArrayList<>();
@@ -134,10 +158,13 @@ class ChannelOwnershipScenarioTest {
             contents.add(event.get("content"));
         }
 
-        assertThat(reclaimed).isEqualTo(new AgentSession.Answer(
-                "Feishu channel owner reclaimed by dispatcher session:dispatcher-1 (epoch 3).", false));
+        assertThat(reclaimed)
+                .isEqualTo(new AgentSession.Answer(
+                        "Feishu channel owner reclaimed by dispatcher session:dispatcher-1 (epoch 3).", false));
         assertThat(contents).containsExactly("backlog 1", "backlog 2", "backlog 3", "backlog 4", "backlog 5");
-        assertThat(dispatcher.nextEvent(Duration.ofMillis(500))).as("each exactly once").isNull();
+        assertThat(dispatcher.nextEvent(Duration.ofMillis(500)))
+                .as("each exactly once")
+                .isNull();
     }
 
     @Test
@@ -147,8 +174,11 @@ class ChannelOwnershipScenarioTest {
         dispatcher.call(OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1"));
 
         dispatcher.close();
-        Eventually.await(() -> tm.call(OwnershipTools.STATUS, Map.of()).text()
-                .contains("\"effective_target_session_id\": \"session:tm-1\""), "status to settle");
+        Eventually.await(
+                () -> tm.call(OwnershipTools.STATUS, Map.of())
+                        .text()
+                        .contains("\"effective_target_session_id\": \"session:tm-1\""),
+                "status to settle");
         Eventually.await(() -> !world.daemons().isEmpty(), "the daemon");
         AgentSession.Answer returned = awaitAnswer(() -> tm.call(OwnershipTools.RETURN, Map.of()));
 
@@ -166,9 +196,13 @@ class ChannelOwnershipScenarioTest {
         assertThat(event.get("content")).isEqualTo("hello **agent**");
         @SuppressWarnings("unchecked")
         Map<String, String> meta = (Map<String, String>) event.get("meta");
-        assertThat(meta).containsEntry("kind", "message").containsEntry("chat_id", world.group.chatId)
-                .containsEntry("chat_type", "group").containsEntry("sender_id", world.alice.openId())
-                .containsEntry("privilege", "owner").containsKey("message_id");
+        assertThat(meta)
+                .containsEntry("kind", "message")
+                .containsEntry("chat_id", world.group.chatId)
+                .containsEntry("chat_type", "group")
+                .containsEntry("sender_id", world.alice.openId())
+                .containsEntry("privilege", "owner")
+                .containsKey("message_id");
         assertThat(meta.keySet()).allSatisfy(k -> assertThat(k).matches("[A-Za-z0-9_]+"));
     }
 
@@ -182,17 +216,21 @@ class ChannelOwnershipScenarioTest {
         world.aliceSays("after the stranger");
 
         assertThat(dispatcher.nextEvent(SOON)).extracting(e -> e.get("content")).isEqualTo("after the stranger");
-        Eventually.await(() -> world.emulator.control().messagesIn(dm.chatId).stream()
-                .anyMatch(m -> m.toString().contains("lark-handoff access pair")), "the pairing code in the DM");
+        Eventually.await(
+                () -> world.emulator.control().messagesIn(dm.chatId).stream()
+                        .anyMatch(m -> m.toString().contains("lark-handoff access pair")),
+                "the pairing code in the DM");
         assertThat(dispatcher.drainEvents()).isEmpty();
     }
 
     private static AgentSession.Answer awaitAnswer(java.util.function.Supplier<AgentSession.Answer> call) {
         AgentSession.Answer[] last = new AgentSession.Answer[1];
-        Eventually.await(() -> {
-            last[0] = call.get();
-            return last[0].isError();
-        }, "the call to be refused");
+        Eventually.await(
+                () -> {
+                    last[0] = call.get();
+                    return last[0].isError();
+                },
+                "the call to be refused");
         return last[0];
     }
 }

@@ -16,6 +16,7 @@ class ChannelToolsScenarioTest {
 
     @TempDir
     Path home;
+
     private LarkWorld world;
 
     @BeforeEach
@@ -38,13 +39,21 @@ class ChannelToolsScenarioTest {
         String messageId = ((Map<String, String>) event.get("meta")).get("message_id");
         Eventually.await(() -> world.emulator.state().reactions(messageId).size() == 1, "the received reaction");
 
-        AgentSession.Answer reply = agent.call("reply", Map.of("chat_id", world.group.chatId,
-                "text", "On it: **build is green** <@" + world.alice.openId() + ">", "message_id", messageId));
+        AgentSession.Answer reply = agent.call(
+                "reply",
+                Map.of(
+                        "chat_id",
+                        world.group.chatId,
+                        "text",
+                        "On it: **build is green** <@" + world.alice.openId() + ">",
+                        "message_id",
+                        messageId));
 
         assertThat(reply.isError()).as(reply.text()).isFalse();
         assertThat(reply.text()).startsWith("Sent to " + world.group.chatId + " as om_");
         Eventually.await(() -> world.emulator.state().reactions(messageId).isEmpty(), "the reaction cleared");
-        assertThat(world.emulator.control().botMessages(world.group.chatId)).singleElement()
+        assertThat(world.emulator.control().botMessages(world.group.chatId))
+                .singleElement()
                 .satisfies(m -> assertThat(m.toString()).contains("build is green", world.alice.openId()));
     }
 
@@ -55,8 +64,16 @@ class ChannelToolsScenarioTest {
         AgentSession.Answer answer = agent.call("reply", Map.of("chat_id", world.group.chatId));
 
         assertThat(answer).isEqualTo(new AgentSession.Answer("missing or empty required argument: text", true));
-        assertThat(agent.toolNames()).contains("reply", "react", "edit_message", "wait_for_reply",
-                "feishu_channel_status", "feishu_channel_grant", "feishu_channel_acquire",
-                "feishu_channel_return_to_dispatcher", "feishu_channel_reclaim");
+        assertThat(agent.toolNames())
+                .contains(
+                        "reply",
+                        "react",
+                        "edit_message",
+                        "wait_for_reply",
+                        "feishu_channel_status",
+                        "feishu_channel_grant",
+                        "feishu_channel_acquire",
+                        "feishu_channel_return_to_dispatcher",
+                        "feishu_channel_reclaim");
     }
 }

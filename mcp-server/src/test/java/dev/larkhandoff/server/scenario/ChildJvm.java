@@ -8,8 +8,7 @@ import java.util.List;
 /** The command line that runs {@code lark-handoff} as a real child process from the test's classpath. */
 public final class ChildJvm {
 
-    private ChildJvm() {
-    }
+    private ChildJvm() {}
 
     public static List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();

@@ -33,6 +33,7 @@ class FailureScenarioTest {
 
     @TempDir
     Path home;
+
     private LarkWorld world;
 
     @BeforeEach
@@ -52,10 +53,12 @@ class FailureScenarioTest {
         List<CompletableFuture<AgentSession>> starts = new ArrayList<>();
         for (int i = 0; i < 10; i++) {
             String id = "tm-" + i;
-            starts.add(CompletableFuture.supplyAsync(() -> {
-                await(go);
-                return world.teammate(id, "worker-" + id);
-            }, pool));
+            starts.add(CompletableFuture.supplyAsync(
+                    () -> {
+                        await(go);
+                        return world.teammate(id, "worker-" + id);
+                    },
+                    pool));
         }
         go.countDown();
         List<AgentSession> sessions = new ArrayList<>();
@@ -67,7 +70,10 @@ class FailureScenarioTest {
         JsonNode status = status(sessions.get(0));
         assertThat(world.daemons()).hasSize(1);
         assertThat(status.path("sessions")).hasSize(10);
-        assertThat(sessions).allSatisfy(s -> assertThat(s.call(OwnershipTools.STATUS, Map.of()).isError()).isFalse());
+        assertThat(sessions)
+                .allSatisfy(
+                        s -> assertThat(s.call(OwnershipTools.STATUS, Map.of()).isError())
+                                .isFalse());
     }
 
     @Test
@@ -109,7 +115,7 @@ class FailureScenarioTest {
 
         dispatcher.call(OwnershipTools.RECLAIM, Map.of());
         List<String> received = new ArrayList<>();
-        receiveAll(dispatcher, received, 20, () -> { });
+        receiveAll(dispatcher, received, 20, () -> {});
 
         assertThat(received).containsExactlyElementsOf(sent);
         assertThat(status(dispatcher).path("daemon").path("pending").asInt()).isZero();
@@ -134,13 +140,14 @@ class FailureScenarioTest {
         List<String> sent = stream(600, Duration.ofMillis(15));
         List<String> received = new ArrayList<>();
         try {
-            receiveAll(owner, received, 600, () -> { });
+            receiveAll(owner, received, 600, () -> {});
         } finally {
             streaming.set(false);
             dropper.interrupt();
         }
 
-        assertThat(world.emulator.gateway().connectionsOpened()).as("the connection was dropped and reopened")
+        assertThat(world.emulator.gateway().connectionsOpened())
+                .as("the connection was dropped and reopened")
                 .isGreaterThan(2);
         assertThat(received).containsExactlyElementsOf(sent);
         assertThat(owner.nextEvent(Duration.ofSeconds(1))).isNull();
@@ -159,7 +166,9 @@ class FailureScenarioTest {
             if (received.size() == 100 && stopped.compareAndSet(false, true)) {
                 ProcessHandle.of(firstDaemon).ifPresent(ProcessHandle::destroy);
                 ProcessHandle.of(firstDaemon).ifPresent(p -> p.onExit().join());
-                assertThat(world.emulator.gateway().lastCloseStatus()).as("a clean WebSocket close").isEqualTo(1000);
+                assertThat(world.emulator.gateway().lastCloseStatus())
+                        .as("a clean WebSocket close")
+                        .isEqualTo(1000);
             }
         });
 
@@ -169,16 +178,27 @@ class FailureScenarioTest {
 
     @Test
     void a_newer_proxy_replaces_an_older_daemon_and_two_lark_connections_never_overlap() throws Exception {
-        Process old = new ProcessBuilder(ChildJvm.command("daemon", "--home", home.toString(),
-                "--advertise-version", "0.0.1")).redirectErrorStream(true)
-                .redirectOutput(home.resolve("old-daemon.out").toFile()).start();
-        Eventually.await(() -> world.emulator.gateway().liveConnections(world.emulator.app().appId()) == 1,
-                "the old daemon's Lark connection", Duration.ofSeconds(60));
+        Process old = new ProcessBuilder(
+                        ChildJvm.command("daemon", "--home", home.toString(), "--advertise-version", "0.0.1"))
+                .redirectErrorStream(true)
+                .redirectOutput(home.resolve("old-daemon.out").toFile())
+                .start();
+        Eventually.await(
+                () -> world.emulator
+                                .gateway()
+                                .liveConnections(world.emulator.app().appId())
+                        == 1,
+                "the old daemon's Lark connection",
+                Duration.ofSeconds(60));
         AtomicBoolean watching = new AtomicBoolean(true);
         int[] most = new int[1];
         Thread watcher = new Thread(() -> {
             while (watching.get()) {
-                most[0] = Math.max(most[0], world.emulator.gateway().liveConnections(world.emulator.app().appId()));
+                most[0] = Math.max(
+                        most[0],
+                        world.emulator
+                                .gateway()
+                                .liveConnections(world.emulator.app().appId()));
                 Thread.onSpinWait();
             }
         });
@@ -186,17 +206,24 @@ class FailureScenarioTest {
 
         AgentSession session = world.dispatcher("dispatcher-1");
         JsonNode daemon = status(session).path("daemon");
-        Eventually.await(() -> world.emulator.gateway().liveConnections(world.emulator.app().appId()) == 1,
+        Eventually.await(
+                () -> world.emulator
+                                .gateway()
+                                .liveConnections(world.emulator.app().appId())
+                        == 1,
                 "the new daemon's Lark connection");
         watching.set(false);
         watcher.join();
 
-        assertThat(old.waitFor(30, TimeUnit.SECONDS)).as("the old daemon exited").isTrue();
+        assertThat(old.waitFor(30, TimeUnit.SECONDS))
+                .as("the old daemon exited")
+                .isTrue();
         assertThat(daemon.path("version").asString()).isNotEqualTo("0.0.1");
         assertThat(daemon.path("pid").asLong()).isNotEqualTo(old.pid());
         assertThat(most[0]).as("never two Lark connections at once").isEqualTo(1);
         world.aliceSays("to the new daemon");
-        assertThat(session.nextEvent(Duration.ofSeconds(20))).extracting(e -> e.get("content"))
+        assertThat(session.nextEvent(Duration.ofSeconds(20)))
+                .extracting(e -> e.get("content"))
                 .isEqualTo("to the new daemon");
     }
 
@@ -206,18 +233,20 @@ class FailureScenarioTest {
         for (int i = 0; i < n; i++) {
             texts.add(String.format("event %04d", i));
         }
-        Thread sender = new Thread(() -> {
-            for (String t : texts) {
-                world.aliceSays(t);
-                if (!gap.isZero()) {
-                    try {
-                        Thread.sleep(gap.toMillis());
-                    } catch (InterruptedException e) {
-                        return;
+        Thread sender = new Thread(
+                () -> {
+                    for (String t : texts) {
+                        world.aliceSays(t);
+                        if (!gap.isZero()) {
+                            try {
+                                Thread.sleep(gap.toMillis());
+                            } catch (InterruptedException e) {
+                                return;
+                            }
+                        }
                     }
-                }
-            }
-        }, "alice");
+                },
+                "alice");
         sender.start();
         if (gap.isZero()) {
             sender.join();
@@ -239,19 +268,23 @@ class FailureScenarioTest {
     }
 
     private static JsonNode status(AgentSession s) {
-        return ServerJson.mapper().readTree(s.call(OwnershipTools.STATUS, Map.of()).text());
+        return ServerJson.mapper()
+                .readTree(s.call(OwnershipTools.STATUS, Map.of()).text());
     }
 
     private static long daemonPid(AgentSession s) {
         long[] pid = new long[1];
-        Eventually.await(() -> {
-            try {
-                pid[0] = status(s).path("daemon").path("pid").asLong();
-                return pid[0] > 0;
-            } catch (RuntimeException e) {
-                return false;
-            }
-        }, "the daemon to answer", Duration.ofSeconds(60));
+        Eventually.await(
+                () -> {
+                    try {
+                        pid[0] = status(s).path("daemon").path("pid").asLong();
+                        return pid[0] > 0;
+                    } catch (RuntimeException e) {
+                        return false;
+                    }
+                },
+                "the daemon to answer",
+                Duration.ofSeconds(60));
         return pid[0];
     }
 

@@ -8,10 +8,9 @@ import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.handoff.HandoffTools;
+import dev.larkhandoff.server.routing.DeliveryTools;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -36,6 +35,7 @@ class HandoffScenarioTest {
 
     @TempDir
     Path home;
+
     private LarkWorld world;
     private EmulatorControl lark;
 
@@ -56,13 +56,15 @@ class HandoffScenarioTest {
         AgentSession agent = world.teammate("agent-1", null);
 
         // Start: a new group for this workspace, the operator invited, the start card posted.
-        JsonNode started = ok(agent, HandoffTools.START, Map.of("model", "anthropic/claude-opus-4",
-                "tool", "Claude Code"));
+        JsonNode started =
+                ok(agent, HandoffTools.START, Map.of("model", "anthropic/claude-opus-4", "tool", "Claude Code"));
         assertThat(started.path("status").asString()).isEqualTo("started");
         assertThat(started.path("created").asBoolean()).isTrue();
         String chat = started.path("chat_id").asString();
         EmuChat group = world.emulator.state().chat(chat).orElseThrow();
-        assertThat(group.name).endsWith("@" + java.net.InetAddress.getLocalHost().getHostName().split("\\.")[0]);
+        assertThat(group.name)
+                .endsWith(
+                        "@" + java.net.InetAddress.getLocalHost().getHostName().split("\\.")[0]);
         assertThat(group.members).contains(world.alice.openId());
         assertThat(cardText(lastBotMessage(chat))).contains("Handoff from Claude Code (claude-opus-4)");
 
@@ -77,20 +79,25 @@ class HandoffScenarioTest {
         assertThat(reactions(hello)).contains("THINKING");
 
         // Two choices: buttons; the click answers the wait and recolours the card.
-        CompletableFuture<JsonNode> yesNo = async(agent, HandoffTools.SEND_AND_WAIT,
+        CompletableFuture<JsonNode> yesNo = async(
+                agent,
+                HandoffTools.SEND_AND_WAIT,
                 Map.of("message", "Deploy to production now?", "choices", List.of("Yes", "No")));
         String question = awaitBotMessageContaining(chat, "Deploy to production now?");
         Eventually.await(() -> !reactions(hello).contains("THINKING"), "the next send to take THINKING off");
         EmulatorControl.CardCallback click = lark.clickButton(world.alice, question, "Yes");
         assertThat(click.toast()).isEqualTo("Got it: Yes");
-        assertThat(cardText(world.emulator.control().message(question).orElseThrow())).contains("Selected: **Yes**");
+        assertThat(cardText(world.emulator.control().message(question).orElseThrow()))
+                .contains("Selected: **Yes**");
         JsonNode yes = yesNo.get(30, TimeUnit.SECONDS).path("replies").get(0);
         assertThat(yes.path("msg_type").asString()).isEqualTo("button_action");
         assertThat(yes.path("text").asString()).isEqualTo("Yes");
         assertThat(yes.path("privilege").asString()).isEqualTo("owner");
 
         // Three options: a select form, the options also in the body.
-        CompletableFuture<JsonNode> env = async(agent, HandoffTools.SEND_AND_WAIT,
+        CompletableFuture<JsonNode> env = async(
+                agent,
+                HandoffTools.SEND_AND_WAIT,
                 Map.of("message", "Which environment?", "choices", List.of("dev", "staging", "prod")));
         String form = awaitBotMessageContaining(chat, "Which environment?");
         assertThat(cardText(lark.message(form).orElseThrow())).contains("dev · staging · prod");
@@ -100,38 +107,66 @@ class HandoffScenarioTest {
         assertThat(picked.path("text").asString()).isEqualTo("staging");
 
         // Free text through an input form.
-        CompletableFuture<JsonNode> input = async(agent, HandoffTools.SEND_AND_WAIT,
-                Map.of("message", "Release name?", "input", "e.g. spring-2"));
+        CompletableFuture<JsonNode> input =
+                async(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Release name?", "input", "e.g. spring-2"));
         String inputCard = awaitBotMessageContaining(chat, "Release name?");
         lark.submitForm(world.alice, inputCard, obj("answer", "autumn-7"));
-        assertThat(input.get(30, TimeUnit.SECONDS).path("replies").get(0).path("text").asString())
+        assertThat(input.get(30, TimeUnit.SECONDS)
+                        .path("replies")
+                        .get(0)
+                        .path("text")
+                        .asString())
                 .isEqualTo("autumn-7");
 
         // An image and a file, downloaded into <home>/downloads.
-        CompletableFuture<JsonNode> media = async(agent, HandoffTools.SEND_AND_WAIT,
-                Map.of("message", "Send me the screenshot and the log."));
+        CompletableFuture<JsonNode> media =
+                async(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Send me the screenshot and the log."));
         awaitBotMessageContaining(chat, "Send me the screenshot");
         String imageMessage = lark.sendImage(world.alice, chat, PNG).messageId();
         byte[] log = "line 1\nline 2\n".getBytes(StandardCharsets.UTF_8);
         String fileMessage = lark.sendFile(world.alice, chat, log, "deploy.log").messageId();
         List<JsonNode> got = collectReplies(agent, media.get(30, TimeUnit.SECONDS), 2);
-        JsonNode image = got.stream().filter(r -> r.path("msg_type").asString().equals("image")).findFirst().orElseThrow();
-        JsonNode file = got.stream().filter(r -> r.path("msg_type").asString().equals("file")).findFirst().orElseThrow();
-        Path imagePath = Path.of(ok(agent, HandoffTools.DOWNLOAD, Map.of("message_id", imageMessage,
-                "image_key", image.path("image_key").asString())).path("path").asString());
-        Path filePath = Path.of(ok(agent, HandoffTools.DOWNLOAD, Map.of("message_id", fileMessage,
-                "file_key", file.path("file_key").asString(), "file_name", file.path("file_name").asString()))
-                .path("path").asString());
+        JsonNode image = got.stream()
+                .filter(r -> r.path("msg_type").asString().equals("image"))
+                .findFirst()
+                .orElseThrow();
+        JsonNode file = got.stream()
+                .filter(r -> r.path("msg_type").asString().equals("file"))
+                .findFirst()
+                .orElseThrow();
+        Path imagePath = Path.of(ok(
+                        agent,
+                        HandoffTools.DOWNLOAD,
+                        Map.of(
+                                "message_id",
+                                imageMessage,
+                                "image_key",
+                                image.path("image_key").asString()))
+                .path("path")
+                .asString());
+        Path filePath = Path.of(ok(
+                        agent,
+                        HandoffTools.DOWNLOAD,
+                        Map.of(
+                                "message_id",
+                                fileMessage,
+                                "file_key",
+                                file.path("file_key").asString(),
+                                "file_name",
+                                file.path("file_name").asString()))
+                .path("path")
+                .asString());
         assertThat(imagePath).startsWith(home.resolve("downloads")).hasBinaryContent(PNG);
         assertThat(filePath).startsWith(home.resolve("downloads")).hasBinaryContent(log);
         assertThat(filePath.getFileName().toString()).endsWith("deploy.log");
 
         // A merge_forward, expanded into its messages.
-        CompletableFuture<JsonNode> forwarded = async(agent, HandoffTools.SEND_AND_WAIT,
-                Map.of("message", "Forward me the thread."));
+        CompletableFuture<JsonNode> forwarded =
+                async(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Forward me the thread."));
         awaitBotMessageContaining(chat, "Forward me the thread.");
         String a = lark.sendText(world.alice, world.group.chatId, "first point").messageId();
-        String b = lark.sendText(world.alice, world.group.chatId, "second point").messageId();
+        String b =
+                lark.sendText(world.alice, world.group.chatId, "second point").messageId();
         String forward = lark.mergeForward(world.alice, chat, List.of(a, b)).messageId();
         JsonNode fw = forwarded.get(30, TimeUnit.SECONDS).path("replies").get(0);
         assertThat(fw.path("msg_type").asString()).isEqualTo("merge_forward");
@@ -139,8 +174,8 @@ class HandoffScenarioTest {
         assertThat(expanded.path("messages").findValuesAsString("text")).containsExactly("first point", "second point");
 
         // A reply to the bot's own message: its parent comes from the local store.
-        CompletableFuture<JsonNode> threaded = async(agent, HandoffTools.SEND_AND_WAIT,
-                Map.of("message", "Shall I tag the release?", "title", "Release"));
+        CompletableFuture<JsonNode> threaded = async(
+                agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Shall I tag the release?", "title", "Release"));
         String tagQuestion = awaitBotMessageContaining(chat, "Shall I tag the release?");
         lark.sendTextReply(world.alice, chat, "yes, tag it", new EmulatorControl.Reply(tagQuestion, false));
         JsonNode answer = threaded.get(30, TimeUnit.SECONDS).path("replies").get(0);
@@ -162,7 +197,9 @@ class HandoffScenarioTest {
     void a_second_session_takes_the_group_over_and_the_first_ones_wait_ends_with_takeover() throws Exception {
         AgentSession first = world.teammate("first", null);
         AgentSession second = world.teammate("second", null);
-        String chat = ok(first, HandoffTools.START, Map.of("model", "m1")).path("chat_id").asString();
+        String chat = ok(first, HandoffTools.START, Map.of("model", "m1"))
+                .path("chat_id")
+                .asString();
         CompletableFuture<JsonNode> waiting = async(first, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 50));
 
         JsonNode choose = ok(second, HandoffTools.START, Map.of("model", "m2"));
@@ -170,16 +207,25 @@ class HandoffScenarioTest {
         assertThat(choose.path("occupied").get(0).path("chat_id").asString()).isEqualTo(chat);
         assertThat(choose.path("occupied").get(0).path("holder").asString()).isEqualTo("session:first");
 
-        JsonNode took = ok(second, HandoffTools.START, Map.of("takeover_chat_id", chat,
-                "expected_holder", "session:first", "model", "m2"));
+        JsonNode took = ok(
+                second,
+                HandoffTools.START,
+                Map.of("takeover_chat_id", chat, "expected_holder", "session:first", "model", "m2"));
         assertThat(took.path("status").asString()).isEqualTo("started");
         assertThat(took.path("previous_holder").asString()).isEqualTo("session:first");
-        assertThat(waiting.get(30, TimeUnit.SECONDS).path("takeover").asBoolean()).isTrue();
+        assertThat(waiting.get(30, TimeUnit.SECONDS).path("takeover").asBoolean())
+                .isTrue();
 
         lark.sendText(world.alice, chat, "who is there?");
         assertThat(ok(second, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20))
-                .path("replies").get(0).path("text").asString()).isEqualTo("who is there?");
-        assertThat(first.call(HandoffTools.SEND, Map.of("message", "still mine?")).isError()).isTrue();
+                        .path("replies")
+                        .get(0)
+                        .path("text")
+                        .asString())
+                .isEqualTo("who is there?");
+        assertThat(first.call(HandoffTools.SEND, Map.of("message", "still mine?"))
+                        .isError())
+                .isTrue();
     }
 
     @Test
@@ -193,7 +239,11 @@ class HandoffScenarioTest {
         assertThat(started.path("need_mention").asBoolean()).isTrue();
 
         lark.sendText(world.alice, team.chatId, "lunch anyone?");
-        lark.sendText(world.alice, team.chatId, "@_user_1 check the build", world.emulator.app().botOpenId());
+        lark.sendText(
+                world.alice,
+                team.chatId,
+                "@_user_1 check the build",
+                world.emulator.app().botOpenId());
         JsonNode got = ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
         assertThat(got.path("count").asInt()).isEqualTo(1);
         assertThat(got.path("replies").get(0).path("text").asString()).isEqualTo("check the build");
@@ -209,7 +259,9 @@ class HandoffScenarioTest {
         EmuUser bob = lark.addUser("Bob");
         EmuUser mallory = lark.addUser("Mallory");
         AgentSession agent = world.teammate("agent-1", null);
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m")).path("chat_id").asString();
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
         world.emulator.state().withChat(chat, c -> {
             c.members.add(bob.openId());
             c.members.add(mallory.openId());
@@ -236,10 +288,16 @@ class HandoffScenarioTest {
     void given_the_daemon_killed_between_a_replys_delivery_and_the_next_call_then_the_reply_is_returned_again()
             throws Exception {
         AgentSession agent = world.teammate("agent-1", null);
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m")).path("chat_id").asString();
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
         lark.sendText(world.alice, chat, "do not lose me");
         assertThat(ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20))
-                .path("replies").get(0).path("text").asString()).isEqualTo("do not lose me");
+                        .path("replies")
+                        .get(0)
+                        .path("text")
+                        .asString())
+                .isEqualTo("do not lose me");
 
         List<ProcessHandle> daemons = world.daemons();
         assertThat(daemons).hasSize(1);
@@ -265,11 +323,21 @@ class HandoffScenarioTest {
     void the_channel_permission_relay_round_trips_through_a_stdio_session() throws Exception {
         AgentSession agent = world.teammate("agent-1", null);
         assertThat(agent.experimentalCapabilities()).containsKeys("claude/channel", "claude/channel/permission");
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m")).path("chat_id").asString();
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
 
-        agent.notify("notifications/claude/channel/permission_request", Map.of("request_id", "abcde",
-                "tool_name", "Bash", "description", "Remove the build directory",
-                "input_preview", "{\"command\": \"rm -rf build\"}"));
+        agent.notify(
+                "notifications/claude/channel/permission_request",
+                Map.of(
+                        "request_id",
+                        "abcde",
+                        "tool_name",
+                        "Bash",
+                        "description",
+                        "Remove the build directory",
+                        "input_preview",
+                        "{\"command\": \"rm -rf build\"}"));
         String card = awaitBotMessageContaining(chat, "Permission Request");
         assertThat(lark.message(card).orElseThrow().content()).contains("Remove the build directory", "rm -rf build");
         lark.clickButton(world.alice, card, "Approve");
@@ -310,20 +378,25 @@ class HandoffScenarioTest {
 
     private String awaitBotMessageContaining(String chat, String text) {
         String[] found = new String[1];
-        Eventually.await(() -> {
-            for (EmuMessage m : lark.botMessages(chat)) {
-                if (m.content().contains(text)) {
-                    found[0] = m.messageId();
-                    return true;
-                }
-            }
-            return false;
-        }, "the bot to post '" + text + "'", Duration.ofSeconds(20));
+        Eventually.await(
+                () -> {
+                    for (EmuMessage m : lark.botMessages(chat)) {
+                        if (m.content().contains(text)) {
+                            found[0] = m.messageId();
+                            return true;
+                        }
+                    }
+                    return false;
+                },
+                "the bot to post '" + text + "'",
+                Duration.ofSeconds(20));
         return found[0];
     }
 
     private List<String> reactions(String messageId) {
-        return world.emulator.state().reactions(messageId).stream().map(r -> r.emojiType()).toList();
+        return world.emulator.state().reactions(messageId).stream()
+                .map(r -> r.emojiType())
+                .toList();
     }
 
     private static String cardText(EmuMessage m) {

@@ -37,9 +37,12 @@ final class LarkWorld implements AutoCloseable {
         this.alice = emulator.control().addUser("Alice", "alice@example.com");
         this.group = emulator.control().createGroup("scenario@test", alice);
         new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl())
-                .withOperatorEmail(alice.email()).save();
-        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of(alice.openId()))
-                .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
+                .withOperatorEmail(alice.email())
+                .save();
+        new AccessFile(home)
+                .save(AccessPolicy.defaults()
+                        .withAllowFrom(List.of(alice.openId()))
+                        .withGroups(Map.of(group.chatId, new AccessPolicy.GroupRule(false, List.of()))));
     }
 
     AgentSession session(String id, String role, Map<String, String> meta) {
@@ -74,10 +77,14 @@ final class LarkWorld implements AutoCloseable {
                     continue;
                 }
                 try {
-                    List<String> args = List.of(new String(java.nio.file.Files.readAllBytes(dir.resolve("cmdline")),
-                            java.nio.charset.StandardCharsets.UTF_8).split("\0"));
+                    List<String> args = List.of(new String(
+                                    java.nio.file.Files.readAllBytes(dir.resolve("cmdline")),
+                                    java.nio.charset.StandardCharsets.UTF_8)
+                            .split("\0"));
                     if (args.contains("daemon") && args.contains(homeArg)) {
-                        ProcessHandle.of(Long.parseLong(name)).filter(ProcessHandle::isAlive).ifPresent(out::add);
+                        ProcessHandle.of(Long.parseLong(name))
+                                .filter(ProcessHandle::isAlive)
+                                .ifPresent(out::add);
                     }
                 } catch (IOException gone) {
                     // the process ended while we looked

@@ -25,8 +25,7 @@ import tools.jackson.databind.node.ObjectNode;
 final class RawStdio implements AutoCloseable {
 
     /** One stdout line, parsed, and its length in bytes. */
-    record Line(JsonNode json, int bytes) {
-    }
+    record Line(JsonNode json, int bytes) {}
 
     private final Process process;
     private final OutputStream stdin;
@@ -35,31 +34,35 @@ final class RawStdio implements AutoCloseable {
     private RawStdio(Process process) {
         this.process = process;
         this.stdin = process.getOutputStream();
-        Thread reader = new Thread(() -> {
-            try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(),
-                    StandardCharsets.UTF_8))) {
-                String line;
-                while ((line = r.readLine()) != null) {
-                    lines.add(new Line(ServerJson.mapper().readTree(line),
-                            line.getBytes(StandardCharsets.UTF_8).length));
-                }
-            } catch (Exception ignored) {
-                // the process ended
-            }
-        }, "raw-stdio-reader");
+        Thread reader = new Thread(
+                () -> {
+                    try (BufferedReader r = new BufferedReader(
+                            new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+                        String line;
+                        while ((line = r.readLine()) != null) {
+                            lines.add(new Line(
+                                    ServerJson.mapper().readTree(line), line.getBytes(StandardCharsets.UTF_8).length));
+                        }
+                    } catch (Exception ignored) {
+                        // the process ended
+                    }
+                },
+                "raw-stdio-reader");
         reader.setDaemon(true);
         reader.start();
     }
 
     /** Starts a proxy for {@code home} as session {@code id} with {@code env} added, and initializes it. */
     static RawStdio start(Path home, String id, Map<String, String> env) throws Exception {
-        ProcessBuilder pb = new ProcessBuilder(ChildJvm.command("stdio")).redirectError(ProcessBuilder.Redirect.INHERIT);
+        ProcessBuilder pb =
+                new ProcessBuilder(ChildJvm.command("stdio")).redirectError(ProcessBuilder.Redirect.INHERIT);
         pb.environment().put("LARK_HANDOFF_HOME", home.toString());
         pb.environment().put("LARK_HANDOFF_SESSION_ID", id);
         pb.environment().putAll(env);
         RawStdio raw = new RawStdio(pb.start());
-        raw.send("{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        raw.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":0,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         raw.response(0, Duration.ofSeconds(120));
         raw.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         return raw;
@@ -72,9 +75,14 @@ final class RawStdio implements AutoCloseable {
 
     /** Sends {@code tools/call} with this id (no answer awaited). */
     void call(int id, String tool, Map<String, Object> arguments) throws Exception {
-        ObjectNode call = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0").put("id", id)
+        ObjectNode call = ServerJson.mapper()
+                .createObjectNode()
+                .put("jsonrpc", "2.0")
+                .put("id", id)
                 .put("method", "tools/call");
-        call.putObject("params").put("name", tool).set("arguments", ServerJson.mapper().valueToTree(arguments));
+        call.putObject("params")
+                .put("name", tool)
+                .set("arguments", ServerJson.mapper().valueToTree(arguments));
         send(call.toString());
     }
 
@@ -89,7 +97,9 @@ final class RawStdio implements AutoCloseable {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (true) {
             Line l = lines.poll(Math.max(1, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
-            assertThat(l).as("the response to request " + id + " within " + timeout).isNotNull();
+            assertThat(l)
+                    .as("the response to request " + id + " within " + timeout)
+                    .isNotNull();
             if (l.json().path("id").asInt(-1) == id && !l.json().has("method")) {
                 return l;
             }
@@ -98,7 +108,12 @@ final class RawStdio implements AutoCloseable {
 
     /** The text of a tool result's first content block. */
     static String text(Line response) {
-        return response.json().path("result").path("content").get(0).path("text").asString();
+        return response.json()
+                .path("result")
+                .path("content")
+                .get(0)
+                .path("text")
+                .asString();
     }
 
     /** Kills the proxy the way a crash or {@code kill -9} does. */

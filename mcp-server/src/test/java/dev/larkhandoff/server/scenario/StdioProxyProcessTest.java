@@ -4,8 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.routing.DeliveryTools;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.io.OutputStream;
@@ -31,6 +31,7 @@ class StdioProxyProcessTest {
 
     @TempDir
     Path home;
+
     private LarkWorld world;
     private Process raw;
 
@@ -51,32 +52,37 @@ class StdioProxyProcessTest {
     void a_malformed_stdin_line_gets_a_parse_error_and_the_session_goes_on() throws Exception {
         RawProxy proxy = startRaw();
 
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         JsonNode init = proxy.nextWithId(1);
         proxy.send("this is not json");
         JsonNode parseError = proxy.next();
         proxy.send("[1,2,3]");
         JsonNode invalid = proxy.next();
         proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
         JsonNode status = proxy.nextWithId(2);
 
-        assertThat(init.path("result").path("capabilities").path("experimental").has("claude/channel")).isTrue();
+        assertThat(init.path("result").path("capabilities").path("experimental").has("claude/channel"))
+                .isTrue();
         assertThat(init.path("result").path("instructions").asString()).contains("<channel", "reply");
         assertThat(parseError.path("error").path("code").asInt()).isEqualTo(-32700);
         assertThat(parseError.path("id").isNull()).isTrue();
         assertThat(invalid.path("error").path("code").asInt()).isEqualTo(-32600);
         assertThat(status.path("result").path("isError").asBoolean()).isFalse();
-        assertThat(status.path("result").path("content").get(0).path("text").asString()).contains("lease_epoch");
+        assertThat(status.path("result").path("content").get(0).path("text").asString())
+                .contains("lease_epoch");
     }
 
     @Test
     void each_json_valid_line_that_is_no_json_rpc_message_gets_invalid_request_and_the_next_call_succeeds()
             throws Exception {
         RawProxy proxy = startRaw();
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         proxy.nextWithId(1);
         proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
         // Each line parses as JSON; the problem the refusal must name is on the right.
@@ -91,8 +97,8 @@ class StdioProxyProcessTest {
         oddLines.put("{\"jsonrpc\":\"2.0\",\"result\":{}}", "\"id\"");
         oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":\"x\"}", "\"error\"");
         oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"error\":{\"code\":\"x\",\"message\":\"m\"}}", "\"code\"");
-        oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"error\":{\"code\":1,\"message\":\"m\"}}",
-                "\"result\"");
+        oddLines.put(
+                "{\"jsonrpc\":\"2.0\",\"id\":7,\"result\":{},\"error\":{\"code\":1,\"message\":\"m\"}}", "\"result\"");
         oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":8,\"method\":\"tools/call\",\"params\":\"x\"}", "\"params\"");
 
         int id = 100;
@@ -103,10 +109,15 @@ class StdioProxyProcessTest {
                     + "{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
             JsonNode next = proxy.nextWithId(id);
 
-            assertThat(refusal.path("error").path("code").asInt()).as(odd.getKey()).isEqualTo(-32600);
-            assertThat(refusal.path("error").path("message").asString()).as(odd.getKey())
-                    .startsWith("Invalid Request").contains(odd.getValue());
-            assertThat(next.path("result").path("isError").asBoolean(true)).as("the call after " + odd.getKey())
+            assertThat(refusal.path("error").path("code").asInt())
+                    .as(odd.getKey())
+                    .isEqualTo(-32600);
+            assertThat(refusal.path("error").path("message").asString())
+                    .as(odd.getKey())
+                    .startsWith("Invalid Request")
+                    .contains(odd.getValue());
+            assertThat(next.path("result").path("isError").asBoolean(true))
+                    .as("the call after " + odd.getKey())
                     .isFalse();
         }
         assertThat(raw.isAlive()).isTrue();
@@ -115,8 +126,9 @@ class StdioProxyProcessTest {
     @Test
     void the_proxy_exits_when_stdin_ends() throws Exception {
         RawProxy proxy = startRaw();
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         proxy.nextWithId(1);
 
         proxy.stdin.close();
@@ -128,8 +140,9 @@ class StdioProxyProcessTest {
     @Test
     void the_proxy_exits_on_sigterm() throws Exception {
         RawProxy proxy = startRaw();
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         proxy.nextWithId(1);
 
         raw.destroy();
@@ -141,8 +154,11 @@ class StdioProxyProcessTest {
     void after_the_daemon_is_killed_a_call_in_flight_fails_at_once_and_the_session_comes_back_under_its_id()
             throws Exception {
         AgentSession session = world.dispatcher("dispatcher-1");
-        long daemonPid = ServerJson.mapper().readTree(session.call(OwnershipTools.STATUS, Map.of()).text())
-                .path("daemon").path("pid").asLong();
+        long daemonPid = ServerJson.mapper()
+                .readTree(session.call(OwnershipTools.STATUS, Map.of()).text())
+                .path("daemon")
+                .path("pid")
+                .asLong();
         CompletableFuture<AgentSession.Answer> waiting = CompletableFuture.supplyAsync(
                 () -> session.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 600)));
         Eventually.await(() -> !waiting.isDone() && world.daemons().size() == 1, "the wait to be in flight");
@@ -153,13 +169,18 @@ class StdioProxyProcessTest {
 
         assertThat(failed.isError()).isTrue();
         assertThat(failed.text()).contains("closed while", "not retried");
-        Eventually.await(() -> {
-            AgentSession.Answer status = session.call(OwnershipTools.STATUS, Map.of());
-            return !status.isError() && status.text().contains("\"sessionId\": \"session:dispatcher-1\"")
-                    && !status.text().contains("\"pid\": " + daemonPid + ",");
-        }, "the proxy to register again with a new daemon", Duration.ofSeconds(60));
+        Eventually.await(
+                () -> {
+                    AgentSession.Answer status = session.call(OwnershipTools.STATUS, Map.of());
+                    return !status.isError()
+                            && status.text().contains("\"sessionId\": \"session:dispatcher-1\"")
+                            && !status.text().contains("\"pid\": " + daemonPid + ",");
+                },
+                "the proxy to register again with a new daemon",
+                Duration.ofSeconds(60));
         world.aliceSays("after the restart");
-        assertThat(session.nextEvent(Duration.ofSeconds(30))).extracting(e -> e.get("content"))
+        assertThat(session.nextEvent(Duration.ofSeconds(30)))
+                .extracting(e -> e.get("content"))
                 .isEqualTo("after the restart");
     }
 
@@ -167,24 +188,36 @@ class StdioProxyProcessTest {
     void after_daemon_sock_is_deleted_under_the_daemon_a_new_session_reaches_it_and_sees_no_stack_trace()
             throws Exception {
         AgentSession first = world.dispatcher("first");
-        long daemonPid = ServerJson.mapper().readTree(first.call(OwnershipTools.STATUS, Map.of()).text())
-                .path("daemon").path("pid").asLong();
+        long daemonPid = ServerJson.mapper()
+                .readTree(first.call(OwnershipTools.STATUS, Map.of()).text())
+                .path("daemon")
+                .path("pid")
+                .asLong();
         Path sock = home.resolve("daemon.sock");
 
         Files.delete(sock);
         Eventually.await(() -> Files.exists(sock), "the socket to be back", Duration.ofSeconds(10));
         Path stderr = home.resolve("raw-proxy.err");
         RawProxy proxy = startRaw(ProcessBuilder.Redirect.to(stderr.toFile()));
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
+                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
         proxy.nextWithId(1);
         proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
-        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\","
-                + "\"arguments\":{}}}");
-        JsonNode status = ServerJson.mapper().readTree(proxy.nextWithId(2).path("result").path("content").get(0)
-                .path("text").asString());
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\","
+                        + "\"arguments\":{}}}");
+        JsonNode status = ServerJson.mapper()
+                .readTree(proxy.nextWithId(2)
+                        .path("result")
+                        .path("content")
+                        .get(0)
+                        .path("text")
+                        .asString());
 
-        assertThat(status.path("daemon").path("pid").asLong()).as("the same daemon serves").isEqualTo(daemonPid);
+        assertThat(status.path("daemon").path("pid").asLong())
+                .as("the same daemon serves")
+                .isEqualTo(daemonPid);
         assertThat(first.call(OwnershipTools.STATUS, Map.of()).text()).contains("\"sessionId\": \"session:raw\"");
         assertThat(world.daemons()).hasSize(1);
         assertThat(Files.readString(stderr)).doesNotContain("Exception", "\tat ");
@@ -192,11 +225,13 @@ class StdioProxyProcessTest {
 
     @Test
     void a_pull_session_takes_its_messages_with_wait_for_reply_and_gets_no_notifications() throws Exception {
-        AgentSession session = AgentSession.start(home, "puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
+        AgentSession session =
+                AgentSession.start(home, "puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
         try {
             world.aliceSays("first");
             world.aliceSays("second");
-            Eventually.await(() -> session.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 2"),
+            Eventually.await(
+                    () -> session.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 2"),
                     "two pending");
             AgentSession.Answer replies = session.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 5));
             AgentSession.Answer nothing = session.call(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 0));
@@ -205,7 +240,8 @@ class StdioProxyProcessTest {
             assertThat(r.path("count").asInt()).isEqualTo(2);
             assertThat(r.path("replies").get(0).path("content").asString()).isEqualTo("first");
             assertThat(r.path("replies").get(1).path("content").asString()).isEqualTo("second");
-            assertThat(r.path("replies").get(0).path("meta").path("privilege").asString()).isEqualTo("owner");
+            assertThat(r.path("replies").get(0).path("meta").path("privilege").asString())
+                    .isEqualTo("owner");
             assertThat(nothing.text()).isEqualTo("{\"timeout\":true}");
             assertThat(session.drainEvents()).isEmpty();
         } finally {
@@ -234,8 +270,8 @@ class StdioProxyProcessTest {
         RawProxy(Process p) {
             this.stdin = p.getOutputStream();
             Thread reader = new Thread(() -> {
-                try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(),
-                        StandardCharsets.UTF_8))) {
+                try (BufferedReader r =
+                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
                     String line;
                     while ((line = r.readLine()) != null) {
                         lines.add(ServerJson.mapper().readTree(line));

@@ -31,6 +31,7 @@ class UnwritableStoreScenarioTest {
 
     @TempDir
     Path home;
+
     private LarkWorld world;
     private ImmutableFiles immutable;
 
@@ -52,11 +53,14 @@ class UnwritableStoreScenarioTest {
     }
 
     @Test
-    void given_an_immutable_database_when_alice_writes_then_nothing_is_acknowledged_the_daemon_stays_and_says_why_and_after_the_disk_recovers_every_message_arrives_once()
-            throws Exception {
+    void
+            given_an_immutable_database_when_alice_writes_then_nothing_is_acknowledged_the_daemon_stays_and_says_why_and_after_the_disk_recovers_every_message_arrives_once()
+                    throws Exception {
         AgentSession owner = world.dispatcher("dispatcher-1");
         world.aliceSays("before");
-        assertThat(owner.nextEvent(Duration.ofSeconds(30))).extracting(e -> e.get("content")).isEqualTo("before");
+        assertThat(owner.nextEvent(Duration.ofSeconds(30)))
+                .extracting(e -> e.get("content"))
+                .isEqualTo("before");
         long daemonPid = status(owner).path("daemon").path("pid").asLong();
         int acksBefore = world.emulator.gateway().acks().size();
 
@@ -66,15 +70,24 @@ class UnwritableStoreScenarioTest {
             sent.add("while unwritable " + i);
             world.aliceSays(sent.get(i));
         }
-        Eventually.await(() -> !status(owner).path("daemon").path("store").path("writable").asBoolean(true),
-                "the status to say the store is unwritable", Duration.ofSeconds(30));
+        Eventually.await(
+                () -> !status(owner)
+                        .path("daemon")
+                        .path("store")
+                        .path("writable")
+                        .asBoolean(true),
+                "the status to say the store is unwritable",
+                Duration.ofSeconds(30));
         Thread.sleep(2_000);
 
         JsonNode store = status(owner).path("daemon").path("store");
         assertThat(store.path("unwritable_since").asString("")).isNotBlank();
         assertThat(store.path("problem").asString("")).isNotBlank();
-        assertThat(ProcessHandle.of(daemonPid).map(ProcessHandle::isAlive)).as("the daemon is still up").contains(true);
-        assertThat(world.emulator.gateway().acks().size()).as("nothing acknowledged while unwritable")
+        assertThat(ProcessHandle.of(daemonPid).map(ProcessHandle::isAlive))
+                .as("the daemon is still up")
+                .contains(true);
+        assertThat(world.emulator.gateway().acks().size())
+                .as("nothing acknowledged while unwritable")
                 .isEqualTo(acksBefore);
         assertThat(world.emulator.gateway().unacknowledged()).isEqualTo(5);
         assertThat(owner.drainEvents()).isEmpty();
@@ -94,11 +107,19 @@ class UnwritableStoreScenarioTest {
 
         assertThat(received).as("every message exactly once").containsExactlyInAnyOrderElementsOf(sent);
         assertThat(owner.nextEvent(Duration.ofSeconds(2))).isNull();
-        Eventually.await(() -> status(owner).path("daemon").path("store").path("writable").asBoolean(false),
-                "the status to say the store is writable again", Duration.ofSeconds(30));
+        Eventually.await(
+                () -> status(owner)
+                        .path("daemon")
+                        .path("store")
+                        .path("writable")
+                        .asBoolean(false),
+                "the status to say the store is writable again",
+                Duration.ofSeconds(30));
         List<EventAck> acks = world.emulator.gateway().acks();
-        assertThat(acks.subList(acksBefore, acks.size())).as("redelivered by Lark, then acknowledged")
-                .hasSize(5).allMatch(a -> a.ok() && a.attempts() > 1);
+        assertThat(acks.subList(acksBefore, acks.size()))
+                .as("redelivered by Lark, then acknowledged")
+                .hasSize(5)
+                .allMatch(a -> a.ok() && a.attempts() > 1);
         assertThat(status(owner).path("daemon").path("pid").asLong()).isEqualTo(daemonPid);
     }
 
@@ -109,6 +130,7 @@ class UnwritableStoreScenarioTest {
     }
 
     private static JsonNode status(AgentSession s) {
-        return ServerJson.mapper().readTree(s.call(OwnershipTools.STATUS, Map.of()).text());
+        return ServerJson.mapper()
+                .readTree(s.call(OwnershipTools.STATUS, Map.of()).text());
     }
 }

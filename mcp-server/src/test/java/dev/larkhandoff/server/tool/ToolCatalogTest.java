@@ -9,10 +9,13 @@ import org.junit.jupiter.api.Test;
 /** One way to declare a tool: arguments read by name, and every failure answered in one place. */
 class ToolCatalogTest {
 
-    private static final ToolSpec ECHO = new ToolSpec("echo", "Echoes.", ToolSchema.object()
-            .required("text", ToolSchema.string("What to echo."))
-            .optional("times", ToolSchema.integer(1, 3, "How often."))
-            .build());
+    private static final ToolSpec ECHO = new ToolSpec(
+            "echo",
+            "Echoes.",
+            ToolSchema.object()
+                    .required("text", ToolSchema.string("What to echo."))
+                    .optional("times", ToolSchema.integer(1, 3, "How often."))
+                    .build());
 
     private static final class Refused extends RuntimeException implements ToolFailure {
         private final Reads reads;
@@ -33,34 +36,38 @@ class ToolCatalogTest {
     }
 
     private static ToolCatalog throwing(Exception e) {
-        return ToolCatalog.builder().add(ECHO, call -> {
-            if (e instanceof InterruptedException ie) {
-                throw ie;
-            }
-            throw (RuntimeException) e;
-        }).build();
+        return ToolCatalog.builder()
+                .add(ECHO, call -> {
+                    if (e instanceof InterruptedException ie) {
+                        throw ie;
+                    }
+                    throw (RuntimeException) e;
+                })
+                .build();
     }
 
     @Test
     void given_bad_arguments_then_one_shape_names_the_argument() {
-        ToolCatalog echo = ToolCatalog.builder().add(ECHO, call -> {
-            ToolArgs in = call.args();
-            String text = in.string("text");
-            int times = in.integer("times", 1, 1, 3);
-            List<ToolArgs> parts = in.objectList("parts");
-            parts.forEach(p -> p.string("name"));
-            return ToolResult.ok(text.repeat(times));
-        }).build();
+        ToolCatalog echo = ToolCatalog.builder()
+                .add(ECHO, call -> {
+                    ToolArgs in = call.args();
+                    String text = in.string("text");
+                    int times = in.integer("times", 1, 1, 3);
+                    List<ToolArgs> parts = in.objectList("parts");
+                    parts.forEach(p -> p.string("name"));
+                    return ToolResult.ok(text.repeat(times));
+                })
+                .build();
 
         assertThat(call(echo, Map.of("text", "ab", "times", 2))).isEqualTo(ToolResult.ok("abab"));
         assertThat(call(echo, Map.of())).isEqualTo(ToolResult.error("missing or empty required argument: text"));
-        assertThat(call(echo, Map.of("text", " "))).isEqualTo(
-                ToolResult.error("missing or empty required argument: text"));
+        assertThat(call(echo, Map.of("text", " ")))
+                .isEqualTo(ToolResult.error("missing or empty required argument: text"));
         assertThat(call(echo, Map.of("text", 42))).isEqualTo(ToolResult.error("argument text must be a string"));
-        assertThat(call(echo, Map.of("text", "a", "times", 1.5))).isEqualTo(
-                ToolResult.error("argument times must be a whole number from 1 to 3, got 1.5"));
-        assertThat(call(echo, Map.of("text", "a", "parts", List.of(Map.of("name", "x"), Map.of())))).isEqualTo(
-                ToolResult.error("missing or empty required argument: parts[1].name"));
+        assertThat(call(echo, Map.of("text", "a", "times", 1.5)))
+                .isEqualTo(ToolResult.error("argument times must be a whole number from 1 to 3, got 1.5"));
+        assertThat(call(echo, Map.of("text", "a", "parts", List.of(Map.of("name", "x"), Map.of()))))
+                .isEqualTo(ToolResult.error("missing or empty required argument: parts[1].name"));
     }
 
     @Test
@@ -77,11 +84,12 @@ class ToolCatalogTest {
 
     @Test
     void given_anything_else_then_a_bad_argument_reads_alone_and_the_rest_as_the_tools_failure() {
-        assertThat(call(throwing(new IllegalArgumentException("bad")), Map.of())).isEqualTo(ToolResult.error("bad"));
+        assertThat(call(throwing(new IllegalArgumentException("bad")), Map.of()))
+                .isEqualTo(ToolResult.error("bad"));
         assertThat(call(throwing(new IllegalStateException("bug")), Map.of()))
                 .isEqualTo(ToolResult.error("echo failed: bug"));
-        assertThat(call(throwing(new InterruptedException()), Map.of())).isEqualTo(
-                ToolResult.error("echo was interrupted (the daemon is shutting down); call it again"));
+        assertThat(call(throwing(new InterruptedException()), Map.of()))
+                .isEqualTo(ToolResult.error("echo was interrupted (the daemon is shutting down); call it again"));
         assertThat(Thread.interrupted()).as("the interrupt is kept").isTrue();
         assertThat(ToolCatalog.builder().build().call("nope", ToolCall.of("s1", Map.of())))
                 .isEqualTo(ToolResult.error("Unknown tool: nope"));
@@ -95,6 +103,7 @@ class ToolCatalogTest {
                 .build();
         assertThat(List.copyOf(((Map<?, ?>) schema.get("properties")).keySet())).isEqualTo(List.of("b", "a"));
         assertThat(schema).containsEntry("type", "object").containsEntry("required", List.of("a"));
-        assertThat(ToolSchema.none()).isEqualTo(Map.of("type", "object", "properties", Map.of(), "required", List.of()));
+        assertThat(ToolSchema.none())
+                .isEqualTo(Map.of("type", "object", "properties", Map.of(), "required", List.of()));
     }
 }

@@ -45,7 +45,10 @@ class ChatTabsTest {
     }
 
     private void userTab(String name, String url) {
-        world.client().chatTabs().create(group.chatId, List.of(ChatTab.url(name, url))).block();
+        world.client()
+                .chatTabs()
+                .create(group.chatId, List.of(ChatTab.url(name, url)))
+                .block();
     }
 
     @Test
@@ -57,10 +60,9 @@ class ChatTabsTest {
 
         assertThat(opened).isPresent();
         assertThat(again).isEqualTo(opened);
-        assertThat(tabsInLark()).extracting(EmuTab::tabType, EmuTab::tabName).containsExactly(
-                tuple("message", null),
-                tuple("url", "claude-opus-4"),
-                tuple("url", "Docs"));
+        assertThat(tabsInLark())
+                .extracting(EmuTab::tabType, EmuTab::tabName)
+                .containsExactly(tuple("message", null), tuple("url", "claude-opus-4"), tuple("url", "Docs"));
         assertThat(tabsInLark().get(1).url()).isEqualTo(ChatTabs.DEFAULT_URL);
     }
 
@@ -89,13 +91,22 @@ class ChatTabsTest {
 
     @Test
     void given_lark_failing_or_a_bad_chat_then_tabs_report_nothing_done_and_never_throw() {
-        world.lark.control().failNext(null, "/open-apis/im/v1/chats/" + group.chatId + "/chat_tabs", 400, 99991672,
-                "no permission", 1);
+        world.lark
+                .control()
+                .failNext(
+                        null,
+                        "/open-apis/im/v1/chats/" + group.chatId + "/chat_tabs",
+                        400,
+                        99991672,
+                        "no permission",
+                        1);
 
         assertThat(tabs.open(group.chatId, "claude-opus-4")).isEmpty();
         assertThat(tabs.open("not a chat", "claude-opus-4")).isEmpty();
         assertThat(tabs.close("oc_ffffffffffffffffffffffffffffffff")).isEmpty();
-        assertThat(tabs.open(group.chatId, null)).as("unnamed model gets a generic tab").isPresent();
+        assertThat(tabs.open(group.chatId, null))
+                .as("unnamed model gets a generic tab")
+                .isPresent();
         assertThat(tabsInLark()).extracting(EmuTab::tabName).containsExactly(null, ChatTabs.UNNAMED_MODEL);
     }
 }

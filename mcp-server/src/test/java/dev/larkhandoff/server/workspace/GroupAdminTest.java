@@ -43,7 +43,8 @@ class GroupAdminTest {
     }
 
     private StartOutcome.Ready startIn(String sessionId) {
-        return (StartOutcome.Ready) directory.start(world.workspace, StartRequest.of(world.agent(sessionId), StartMode.DEFAULT));
+        return (StartOutcome.Ready)
+                directory.start(world.workspace, StartRequest.of(world.agent(sessionId), StartMode.DEFAULT));
     }
 
     @Test
@@ -57,32 +58,41 @@ class GroupAdminTest {
 
         assertThat(dissolved).isEqualTo(new DissolvedGroup(chatId, "api@mac", "s1"));
         assertThat(world.chatExists(chatId)).isFalse();
-        List<CallRecord> calls = world.lark.control().calls().subList(before, world.lark.control().calls().size());
-        assertThat(calls).filteredOn(c -> c.method().equals("DELETE")).extracting(CallRecord::path)
+        List<CallRecord> calls = world.lark
+                .control()
+                .calls()
+                .subList(before, world.lark.control().calls().size());
+        assertThat(calls)
+                .filteredOn(c -> c.method().equals("DELETE"))
+                .extracting(CallRecord::path)
                 .containsExactly("/open-apis/im/v1/chats/" + chatId + "/members", "/open-apis/im/v1/chats/" + chatId);
         assertThat(world.store().bindings().find(chatId)).isEmpty();
         assertThat(world.store().chats().members(chatId)).isEmpty();
-        assertThat(world.store().chats().config(chatId).cachedAt()).as("config forgotten").isZero();
+        assertThat(world.store().chats().config(chatId).cachedAt())
+                .as("config forgotten")
+                .isZero();
     }
 
     @Test
     void given_chats_that_cannot_be_dissolved_then_the_errors_name_them_and_nothing_local_is_lost() {
         assertThatThrownBy(() -> directory.dissolve("oc_../../x"))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
         assertThatThrownBy(() -> directory.dissolve("oc_ffffffffffffffffffffffffffffffff"))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_CHAT));
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_CHAT));
 
         EmuChat theirs = world.externalGroup("theirs", bob, world.operator);
         world.directory().startSidecar(theirs.chatId, world.agent("s1"));
         assertThatThrownBy(() -> directory.dissolve(theirs.chatId))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.LARK_ERROR))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.LARK_ERROR))
                 .hasMessageContaining("dissolving " + theirs.chatId)
                 .hasMessageContaining("232017");
         assertThat(world.chatExists(theirs.chatId)).isTrue();
-        assertThat(world.store().bindings().find(theirs.chatId)).as("binding kept").isPresent();
+        assertThat(world.store().bindings().find(theirs.chatId))
+                .as("binding kept")
+                .isPresent();
     }
 
     @Test
@@ -91,11 +101,13 @@ class GroupAdminTest {
         EmuChat alsoEmpty = world.botGroup("left-behind", "");
         EmuChat peopled = world.workspaceGroup("api@mac");
 
-        assertThat(directory.emptyGroups()).extracting(ListedGroup::chatId)
+        assertThat(directory.emptyGroups())
+                .extracting(ListedGroup::chatId)
                 .containsExactlyInAnyOrder(empty.chatId, alsoEmpty.chatId);
         Dissolution sweep = directory.dissolveEmptyGroups();
 
-        assertThat(sweep.dissolved()).extracting(DissolvedGroup::chatId)
+        assertThat(sweep.dissolved())
+                .extracting(DissolvedGroup::chatId)
                 .containsExactlyInAnyOrder(empty.chatId, alsoEmpty.chatId);
         assertThat(sweep.failures()).isEmpty();
         assertThat(world.chatExists(peopled.chatId)).isTrue();
@@ -125,8 +137,8 @@ class GroupAdminTest {
         world.workspaceGroup("api2@mac");
 
         assertThatThrownBy(() -> directory.clear(world.workspace, false))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.NOT_CONFIRMED))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.NOT_CONFIRMED))
                 .hasMessageContaining("dissolves its 2 group(s) (api@mac, api2@mac)")
                 .hasMessageContaining("confirm=true");
         assertThat(world.chatExists(first.chatId)).isTrue();
@@ -143,9 +155,12 @@ class GroupAdminTest {
 
         Dissolution cleared = directory.clear(world.workspace, true);
 
-        assertThat(cleared.dissolved()).extracting(DissolvedGroup::chatId)
+        assertThat(cleared.dissolved())
+                .extracting(DissolvedGroup::chatId)
                 .containsExactlyInAnyOrder(held, idle.chatId, withoutOperator.chatId);
-        assertThat(cleared.dissolved()).filteredOn(d -> d.chatId().equals(held)).singleElement()
+        assertThat(cleared.dissolved())
+                .filteredOn(d -> d.chatId().equals(held))
+                .singleElement()
                 .satisfies(d -> assertThat(d.releasedHolder()).isEqualTo("s1"));
         assertThat(cleared.failures()).isEmpty();
         assertThat(world.chatExists(otherWorkspace.chatId)).isTrue();

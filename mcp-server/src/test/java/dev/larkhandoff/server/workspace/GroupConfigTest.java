@@ -30,6 +30,7 @@ class GroupConfigTest {
 
     @TempDir
     Path home;
+
     @TempDir
     Path otherHome;
 
@@ -65,12 +66,19 @@ class GroupConfigTest {
             String card = world.lark.control().card(pin).toString();
             assertThat(card).contains(ConfigCard.TITLE).contains("```json").contains("\"update_multi\":true");
         });
-        assertThat(world.calls("PATCH", "/open-apis/im/v1/messages/")).as("later writes patch the one card").isEqualTo(3);
+        assertThat(world.calls("PATCH", "/open-apis/im/v1/messages/"))
+                .as("later writes patch the one card")
+                .isEqualTo(3);
         try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
             GroupSettings there = other.config.settings(group.chatId);
 
-            assertThat(there).isEqualTo(new GroupSettings(group.chatId, FilterLevel.VERBOSE, true,
-                    Map.of("lang", "Answer in English."), List.of(new GroupMember(bob.openId(), "Bob", MemberRole.COOWNER))));
+            assertThat(there)
+                    .isEqualTo(new GroupSettings(
+                            group.chatId,
+                            FilterLevel.VERBOSE,
+                            true,
+                            Map.of("lang", "Answer in English."),
+                            List.of(new GroupMember(bob.openId(), "Bob", MemberRole.COOWNER))));
             assertThat(other.store.chats().roleOf(group.chatId, bob.openId())).hasValue(MemberRole.COOWNER);
         }
     }
@@ -78,11 +86,20 @@ class GroupConfigTest {
     @Test
     void given_no_config_card_then_the_defaults_apply_and_other_pinned_messages_are_ignored() {
         var bot = world.client().messages();
-        String text = bot.sendToChat(group.chatId, OutgoingMessage.text("{\"filter\":\"verbose\"}")).block().messageId();
+        String text = bot.sendToChat(group.chatId, OutgoingMessage.text("{\"filter\":\"verbose\"}"))
+                .block()
+                .messageId();
         ObjectNode otherCard = ServerJson.mapper().createObjectNode();
-        otherCard.putArray("elements").addObject().put("tag", "div").putObject("text").put("tag", "lark_md")
+        otherCard
+                .putArray("elements")
+                .addObject()
+                .put("tag", "div")
+                .putObject("text")
+                .put("tag", "lark_md")
                 .put("content", "```json\n{\"build\": \"green\"}\n```");
-        String card = bot.sendToChat(group.chatId, OutgoingMessage.interactive(otherCard)).block().messageId();
+        String card = bot.sendToChat(group.chatId, OutgoingMessage.interactive(otherCard))
+                .block()
+                .messageId();
         world.client().pins().create(text).block();
         world.client().pins().create(card).block();
 
@@ -116,21 +133,25 @@ class GroupConfigTest {
             other.config.putNorm(group.chatId, "tests", "Run the tests before saying done.");
         }
 
-        StartOutcome outcome = world.directory().start(world.workspace,
-                StartRequest.of(world.agent("s1"), StartMode.DEFAULT));
+        StartOutcome outcome =
+                world.directory().start(world.workspace, StartRequest.of(world.agent("s1"), StartMode.DEFAULT));
 
         assertThat(outcome).isInstanceOfSatisfying(StartOutcome.Ready.class, ready -> {
             assertThat(ready.settings().autoapprove()).isTrue();
             assertThat(ready.settings().norms()).containsEntry("tests", "Run the tests before saying done.");
         });
-        assertThat(config.cachedSettings(group.chatId).autoapprove()).as("cache updated").isTrue();
+        assertThat(config.cachedSettings(group.chatId).autoapprove())
+                .as("cache updated")
+                .isTrue();
     }
 
     @Test
     void given_the_pinned_card_can_no_longer_be_patched_when_writing_then_a_new_card_is_sent_and_pinned_instead() {
         config.setFilter(group.chatId, FilterLevel.IMPORTANT);
         String oldPin = world.pinsOf(group.chatId).get(0);
-        world.lark.control().failNext("PATCH", "/open-apis/im/v1/messages/", 400, 230031, "card is too old to update", 1);
+        world.lark
+                .control()
+                .failNext("PATCH", "/open-apis/im/v1/messages/", 400, 230031, "card is too old to update", 1);
 
         ConfigWrite<Boolean> write = config.setAutoapprove(group.chatId, true);
 
@@ -154,10 +175,13 @@ class GroupConfigTest {
         assertThat(write.unsyncedReason()).contains("pin refused");
         assertThat(config.cachedSettings(group.chatId).filter()).isEqualTo(FilterLevel.VERBOSE);
         assertThat(world.pinsOf(group.chatId)).isEmpty();
-        assertThat(world.lark.control().botMessages(group.chatId)).as("the unpinned card was taken back")
+        assertThat(world.lark.control().botMessages(group.chatId))
+                .as("the unpinned card was taken back")
                 .allSatisfy(m -> assertThat(m.deleted()).isTrue());
 
-        assertThat(config.setAutoapprove(group.chatId, true).syncedToGroup()).as("the next write pins them all").isTrue();
+        assertThat(config.setAutoapprove(group.chatId, true).syncedToGroup())
+                .as("the next write pins them all")
+                .isTrue();
         assertThat(config.refresh(group.chatId).filter()).isEqualTo(FilterLevel.VERBOSE);
     }
 
@@ -169,7 +193,9 @@ class GroupConfigTest {
         long patches = world.calls("PATCH", "/open-apis/im/v1/messages/");
 
         assertThat(config.removeNorm(group.chatId, "missing").change()).isNull();
-        assertThat(world.calls("PATCH", "/open-apis/im/v1/messages/")).as("nothing to write").isEqualTo(patches);
+        assertThat(world.calls("PATCH", "/open-apis/im/v1/messages/"))
+                .as("nothing to write")
+                .isEqualTo(patches);
         ConfigWrite<String> removed = config.removeNorm(group.chatId, "lang");
 
         assertThat(removed.change()).isEqualTo("French");
@@ -181,10 +207,19 @@ class GroupConfigTest {
     void given_an_older_card_with_a_plain_string_rule_then_it_reads_as_the_default_norm_and_adding_keeps_it() {
         ObjectNode legacy = ServerJson.mapper().createObjectNode();
         legacy.putObject("header").putObject("title").put("tag", "plain_text").put("content", ConfigCard.TITLE);
-        legacy.putArray("elements").addObject().put("tag", "div").putObject("text").put("tag", "lark_md")
-                .put("content", "```json\n{\"rules\": \"Be kind.\", \"filter\": \"important\", "
-                        + "\"guests\": [{\"open_id\": \"ou_g\", \"name\": \"G\"}]}\n```");
-        String id = world.client().messages().sendToChat(group.chatId, OutgoingMessage.interactive(legacy)).block()
+        legacy.putArray("elements")
+                .addObject()
+                .put("tag", "div")
+                .putObject("text")
+                .put("tag", "lark_md")
+                .put(
+                        "content",
+                        "```json\n{\"rules\": \"Be kind.\", \"filter\": \"important\", "
+                                + "\"guests\": [{\"open_id\": \"ou_g\", \"name\": \"G\"}]}\n```");
+        String id = world.client()
+                .messages()
+                .sendToChat(group.chatId, OutgoingMessage.interactive(legacy))
+                .block()
                 .messageId();
         world.client().pins().create(id).block();
 
@@ -194,9 +229,11 @@ class GroupConfigTest {
         assertThat(read.norms()).containsExactly(Map.entry("default", "Be kind."));
         assertThat(read.filter()).isEqualTo(FilterLevel.IMPORTANT);
         assertThat(read.members()).containsExactly(new GroupMember("ou_g", "G", MemberRole.GUEST));
-        assertThat(config.refresh(group.chatId).norms()).containsExactly(Map.entry("default", "Be kind."),
-                Map.entry("tone", "Short."));
-        assertThat(world.pinsOf(group.chatId)).as("the older card is patched, not replaced").containsExactly(id);
+        assertThat(config.refresh(group.chatId).norms())
+                .containsExactly(Map.entry("default", "Be kind."), Map.entry("tone", "Short."));
+        assertThat(world.pinsOf(group.chatId))
+                .as("the older card is patched, not replaced")
+                .containsExactly(id);
     }
 
     @Test
@@ -204,43 +241,50 @@ class GroupConfigTest {
         String reshaped = "{\"title\":\"__handoff_config__\",\"elements\":[[{\"tag\":\"text\",\"text\":\"```json\"}],"
                 + "[{\"tag\":\"text\",\"text\":\"{\\\"filter\\\":\\\"verbose\\\",\\\"autoapprove\\\":true}\"}],"
                 + "[{\"tag\":\"text\",\"text\":\"```\"}]]}";
-        String prefixed = "{\"elements\":[{\"tag\":\"div\",\"text\":{\"content\":\"json\\n{\\\"filter\\\":\\\"important\\\"}\"}}]}";
+        String prefixed =
+                "{\"elements\":[{\"tag\":\"div\",\"text\":{\"content\":\"json\\n{\\\"filter\\\":\\\"important\\\"}\"}}]}";
         String raw = "{\"elements\":[{\"tag\":\"markdown\",\"content\":\"{\\\"rules\\\":{\\\"a\\\":\\\"b\\\"}}\"}]}";
 
         assertThat(ConfigCard.parse("oc_1", reshaped)).hasValueSatisfying(s -> {
             assertThat(s.filter()).isEqualTo(FilterLevel.VERBOSE);
             assertThat(s.autoapprove()).isTrue();
         });
-        assertThat(ConfigCard.parse("oc_1", prefixed)).hasValueSatisfying(
-                s -> assertThat(s.filter()).isEqualTo(FilterLevel.IMPORTANT));
-        assertThat(ConfigCard.parse("oc_1", raw)).hasValueSatisfying(
-                s -> assertThat(s.norms()).containsEntry("a", "b"));
+        assertThat(ConfigCard.parse("oc_1", prefixed))
+                .hasValueSatisfying(s -> assertThat(s.filter()).isEqualTo(FilterLevel.IMPORTANT));
+        assertThat(ConfigCard.parse("oc_1", raw))
+                .hasValueSatisfying(s -> assertThat(s.norms()).containsEntry("a", "b"));
         assertThat(ConfigCard.parse("oc_1", "not json")).isEmpty();
-        assertThat(ConfigCard.parse("oc_1", "{\"elements\":[{\"tag\":\"markdown\",\"content\":\"{\\\"x\\\":1}\"}]}")).isEmpty();
-        GroupSettings full = new GroupSettings("oc_1", FilterLevel.VERBOSE, true, Map.of("k", "v"),
+        assertThat(ConfigCard.parse("oc_1", "{\"elements\":[{\"tag\":\"markdown\",\"content\":\"{\\\"x\\\":1}\"}]}"))
+                .isEmpty();
+        GroupSettings full = new GroupSettings(
+                "oc_1",
+                FilterLevel.VERBOSE,
+                true,
+                Map.of("k", "v"),
                 List.of(new GroupMember("ou_1", "Ünïcødé 名前", MemberRole.COOWNER)));
         assertThat(ConfigCard.parse("oc_1", ConfigCard.build(full).toString())).hasValue(full);
-        assertThat(ConfigCard.parse("oc_1", ConfigCard.build(GroupSettings.defaults("oc_1")).toString()))
+        assertThat(ConfigCard.parse(
+                        "oc_1", ConfigCard.build(GroupSettings.defaults("oc_1")).toString()))
                 .hasValue(GroupSettings.defaults("oc_1"));
     }
 
     @Test
     void given_bad_arguments_or_a_group_without_the_bot_then_writes_fail_clearly_and_change_nothing() {
         assertThatThrownBy(() -> config.setFilter(group.chatId, "loud"))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BAD_ARGUMENT))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_ARGUMENT))
                 .hasMessageContaining("'loud'");
         assertThatThrownBy(() -> config.putNorm(group.chatId, "k", "x".repeat(GroupConfig.MAX_NORM_TEXT + 1)))
                 .hasMessageContaining("limit is " + GroupConfig.MAX_NORM_TEXT);
         assertThatThrownBy(() -> config.setAutoapprove("oc_no such", true))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
 
         EmuChat noBot = world.externalGroup("no bot", world.operator);
         world.lark.control().removeBot(noBot.chatId, world.operator);
         assertThatThrownBy(() -> config.setAutoapprove(noBot.chatId, true))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BOT_NOT_IN_CHAT));
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BOT_NOT_IN_CHAT));
         assertThat(config.cachedSettings(noBot.chatId).autoapprove()).isFalse();
     }
 }

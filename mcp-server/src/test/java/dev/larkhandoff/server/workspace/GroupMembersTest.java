@@ -1,8 +1,8 @@
 package dev.larkhandoff.server.workspace;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.tuple;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.tuple;
 
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
@@ -27,6 +27,7 @@ class GroupMembersTest {
 
     @TempDir
     Path home;
+
     @TempDir
     Path otherHome;
 
@@ -51,28 +52,33 @@ class GroupMembersTest {
     }
 
     private List<Person> mentionedBy(String... openIds) {
-        String id = world.lark.control().sendText(world.operator, group.chatId, "please add", openIds).messageId();
+        String id = world.lark
+                .control()
+                .sendText(world.operator, group.chatId, "please add", openIds)
+                .messageId();
         Message message = world.client().messages().get(id).block();
         return Person.mentionedInMessage(message, Set.of(world.lark.app().botOpenId(), world.operator.openId()));
     }
 
     @Test
     void given_a_message_mentioning_people_when_adding_them_as_guests_then_the_store_and_the_card_have_them() {
-        List<Person> people = mentionedBy(world.lark.app().botOpenId(), bob.openId(), carol.openId(),
-                world.operator.openId());
+        List<Person> people =
+                mentionedBy(world.lark.app().botOpenId(), bob.openId(), carol.openId(), world.operator.openId());
 
         ConfigWrite<List<GroupMember>> added = config.addMembers(group.chatId, people, MemberRole.GUEST);
 
         assertThat(people).extracting(Person::openId).containsExactly(bob.openId(), carol.openId());
         assertThat(added.change()).extracting(GroupMember::name).containsExactly("Bob", "Carol Ünïcødé 名前");
         assertThat(added.syncedToGroup()).isTrue();
-        assertThat(config.members(group.chatId)).extracting(GroupMember::openId, GroupMember::role)
-                .containsExactly(tuple(bob.openId(), MemberRole.GUEST),
-                        tuple(carol.openId(), MemberRole.GUEST));
+        assertThat(config.members(group.chatId))
+                .extracting(GroupMember::openId, GroupMember::role)
+                .containsExactly(tuple(bob.openId(), MemberRole.GUEST), tuple(carol.openId(), MemberRole.GUEST));
         assertThat(world.store().chats().roleOf(group.chatId, carol.openId())).hasValue(MemberRole.GUEST);
-        assertThat(world.store().chats().roleOf(group.chatId, world.operator.openId())).isEmpty();
+        assertThat(world.store().chats().roleOf(group.chatId, world.operator.openId()))
+                .isEmpty();
         try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
-            assertThat(other.config.refresh(group.chatId).members()).extracting(GroupMember::name)
+            assertThat(other.config.refresh(group.chatId).members())
+                    .extracting(GroupMember::name)
                     .containsExactly("Bob", "Carol Ünïcødé 名前");
         }
     }
@@ -82,10 +88,14 @@ class GroupMembersTest {
         config.addMembers(group.chatId, List.of(new Person(bob.openId(), "Bob")), MemberRole.GUEST);
         long patches = world.calls("PATCH", "/open-apis/im/v1/messages/");
 
-        ConfigWrite<List<GroupMember>> again = config.addMembers(group.chatId,
-                List.of(new Person(bob.openId(), "Bob"), new Person(bob.openId(), "Bob")), MemberRole.GUEST);
-        ConfigWrite<List<GroupMember>> promoted = config.addMembers(group.chatId,
-                List.of(new Person(bob.openId(), "Bob"), new Person(carol.openId(), "Carol")), MemberRole.COOWNER);
+        ConfigWrite<List<GroupMember>> again = config.addMembers(
+                group.chatId,
+                List.of(new Person(bob.openId(), "Bob"), new Person(bob.openId(), "Bob")),
+                MemberRole.GUEST);
+        ConfigWrite<List<GroupMember>> promoted = config.addMembers(
+                group.chatId,
+                List.of(new Person(bob.openId(), "Bob"), new Person(carol.openId(), "Carol")),
+                MemberRole.COOWNER);
 
         assertThat(again.change()).isEmpty();
         assertThat(world.calls("PATCH", "/open-apis/im/v1/messages/")).isEqualTo(patches + 1);
@@ -96,12 +106,16 @@ class GroupMembersTest {
 
     @Test
     void given_members_when_removing_some_unknown_and_then_all_then_the_list_follows() {
-        config.addMembers(group.chatId, List.of(new Person(bob.openId(), "Bob"), new Person(carol.openId(), "Carol")),
+        config.addMembers(
+                group.chatId,
+                List.of(new Person(bob.openId(), "Bob"), new Person(carol.openId(), "Carol")),
                 MemberRole.GUEST);
 
-        assertThat(config.removeMembers(group.chatId, List.of("ou_nobody")).change()).isEmpty();
+        assertThat(config.removeMembers(group.chatId, List.of("ou_nobody")).change())
+                .isEmpty();
         assertThat(config.removeMembers(group.chatId, List.of(bob.openId())).change())
-                .extracting(GroupMember::openId).containsExactly(bob.openId());
+                .extracting(GroupMember::openId)
+                .containsExactly(bob.openId());
         assertThat(config.members(group.chatId)).extracting(GroupMember::openId).containsExactly(carol.openId());
         assertThat(world.store().chats().roleOf(group.chatId, bob.openId())).isEmpty();
 

@@ -101,10 +101,14 @@ class GroupStartTest {
         assertThat(made.description).isEqualTo("workspace:mac-Users-op-src-api");
         assertThat(made.members).containsExactly(world.operator.openId());
         assertThat(made.ownerIdType).isEqualTo("app_id");
-        assertThat(world.pinsOf(made.chatId)).singleElement()
-                .satisfies(pin -> assertThat(world.lark.control().card(pin).toString()).contains(ConfigCard.TITLE));
+        assertThat(world.pinsOf(made.chatId))
+                .singleElement()
+                .satisfies(pin ->
+                        assertThat(world.lark.control().card(pin).toString()).contains(ConfigCard.TITLE));
         assertThat(ready.binding().sessionId()).isEqualTo("s1");
-        assertThat(directory.discover(world.workspace)).extracting(WorkspaceGroup::chatId).containsExactly(made.chatId);
+        assertThat(directory.discover(world.workspace))
+                .extracting(WorkspaceGroup::chatId)
+                .containsExactly(made.chatId);
     }
 
     @Test
@@ -127,11 +131,13 @@ class GroupStartTest {
 
         assertThat(ready.created()).isTrue();
         assertThat(ready.group().name()).isEqualTo("api2@mac");
-        assertThat(world.store().bindings().find(first.chatId).orElseThrow().sessionId()).isEqualTo("s1");
+        assertThat(world.store().bindings().find(first.chatId).orElseThrow().sessionId())
+                .isEqualTo("s1");
     }
 
     @Test
-    void given_only_occupied_groups_in_default_mode_when_starting_then_they_are_returned_as_choices_and_nothing_is_made() {
+    void
+            given_only_occupied_groups_in_default_mode_when_starting_then_they_are_returned_as_choices_and_nothing_is_made() {
         EmuChat first = world.workspaceGroup("api@mac");
         EmuChat second = world.workspaceGroup("api2@mac");
         ready(start("s1", StartMode.DEFAULT));
@@ -141,7 +147,9 @@ class GroupStartTest {
         StartOutcome outcome = start("s3", StartMode.DEFAULT);
 
         assertThat(outcome).isInstanceOfSatisfying(StartOutcome.Choose.class, choose -> {
-            assertThat(choose.occupied()).extracting(WorkspaceGroup::chatId).containsExactly(first.chatId, second.chatId);
+            assertThat(choose.occupied())
+                    .extracting(WorkspaceGroup::chatId)
+                    .containsExactly(first.chatId, second.chatId);
             assertThat(choose.occupied()).extracting(WorkspaceGroup::holder).containsExactly("s1", "s2");
         });
         assertThat(world.lark.state().chats()).hasSize(chatsBefore);
@@ -154,31 +162,35 @@ class GroupStartTest {
 
         StartOutcome again = start("s1", StartMode.NEW);
 
-        assertThat(again).isInstanceOfSatisfying(StartOutcome.AlreadyActive.class,
-                a -> assertThat(a.binding().chatId()).isEqualTo(first.group().chatId()));
+        assertThat(again)
+                .isInstanceOfSatisfying(
+                        StartOutcome.AlreadyActive.class,
+                        a -> assertThat(a.binding().chatId())
+                                .isEqualTo(first.group().chatId()));
         assertThat(world.chatsNamed("api2@mac")).isEmpty();
     }
 
     @Test
-    void given_a_group_name_when_starting_then_that_group_is_used_whatever_its_case_and_unknown_or_doubled_names_fail() {
+    void
+            given_a_group_name_when_starting_then_that_group_is_used_whatever_its_case_and_unknown_or_doubled_names_fail() {
         EmuChat named = world.externalGroup("Design Review", world.operator);
         world.workspaceGroup("api@mac");
 
-        StartOutcome.Ready ready = ready(directory.start(world.workspace,
-                new StartRequest(world.agent("s1"), StartMode.DEFAULT, "design review")));
+        StartOutcome.Ready ready = ready(directory.start(
+                world.workspace, new StartRequest(world.agent("s1"), StartMode.DEFAULT, "design review")));
         assertThat(ready.group().chatId()).isEqualTo(named.chatId);
 
-        assertThatThrownBy(() -> directory.start(world.workspace,
-                new StartRequest(world.agent("s2"), StartMode.DEFAULT, "nope")))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.GROUP_NOT_FOUND))
+        assertThatThrownBy(() -> directory.start(
+                        world.workspace, new StartRequest(world.agent("s2"), StartMode.DEFAULT, "nope")))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.GROUP_NOT_FOUND))
                 .hasMessageContaining("'nope'");
         world.externalGroup("twin", world.operator);
         world.externalGroup("Twin", world.operator);
-        assertThatThrownBy(() -> directory.start(world.workspace,
-                new StartRequest(world.agent("s2"), StartMode.DEFAULT, "twin")))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.AMBIGUOUS_GROUP_NAME))
+        assertThatThrownBy(() -> directory.start(
+                        world.workspace, new StartRequest(world.agent("s2"), StartMode.DEFAULT, "twin")))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.AMBIGUOUS_GROUP_NAME))
                 .hasMessageContaining("2 groups are named 'twin'");
     }
 
@@ -187,19 +199,21 @@ class GroupStartTest {
         HandoffAgent ghost = new HandoffAgent("ghost", "opus", "Claude Code");
 
         assertThatThrownBy(() -> directory.start(world.workspace, StartRequest.of(ghost, StartMode.NEW)))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_SESSION))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_SESSION))
                 .hasMessageContaining("session ghost is not registered");
         assertThat(world.lark.state().chats()).isEmpty();
     }
 
     @Test
     void given_inviting_the_operator_fails_after_create_then_the_group_is_dissolved_and_the_cause_reported() {
-        world.lark.control().failNext("POST", "/open-apis/im/v1/chats/", 400, 232004, "no permission to add members", 1);
+        world.lark
+                .control()
+                .failNext("POST", "/open-apis/im/v1/chats/", 400, 232004, "no permission to add members", 1);
 
         assertThatThrownBy(() -> start("s1", StartMode.DEFAULT))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.GROUP_SETUP_FAILED))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.GROUP_SETUP_FAILED))
                 .hasMessageContaining("api@mac")
                 .hasMessageContaining("232004")
                 .hasMessageContaining("no permission to add members")
@@ -214,8 +228,8 @@ class GroupStartTest {
         world.lark.control().failNext("POST", "/open-apis/im/v1/pins", 400, 232099, "pin refused", 1);
 
         assertThatThrownBy(() -> start("s1", StartMode.DEFAULT))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.GROUP_SETUP_FAILED))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.GROUP_SETUP_FAILED))
                 .hasMessageContaining("pinning the config card")
                 .hasMessageContaining("pin refused")
                 .hasMessageContaining("the group was dissolved");
@@ -223,7 +237,9 @@ class GroupStartTest {
         assertThat(world.store().bindings().all()).isEmpty();
 
         StartOutcome.Ready retry = ready(start("s1", StartMode.DEFAULT));
-        assertThat(retry.group().name()).as("the failed group left no name behind").isEqualTo("api@mac");
+        assertThat(retry.group().name())
+                .as("the failed group left no name behind")
+                .isEqualTo("api@mac");
     }
 
     @Test
@@ -247,10 +263,16 @@ class GroupStartTest {
                 results.add(f.get());
             }
 
-            assertThat(results).filteredOn(StartOutcome.Ready.class::isInstance).singleElement()
-                    .satisfies(r -> assertThat(((StartOutcome.Ready) r).group().chatId()).isEqualTo(idle.chatId));
-            assertThat(results).filteredOn(StartOutcome.Choose.class::isInstance).singleElement()
-                    .satisfies(c -> assertThat(((StartOutcome.Choose) c).occupied()).singleElement()
+            assertThat(results)
+                    .filteredOn(StartOutcome.Ready.class::isInstance)
+                    .singleElement()
+                    .satisfies(r -> assertThat(((StartOutcome.Ready) r).group().chatId())
+                            .isEqualTo(idle.chatId));
+            assertThat(results)
+                    .filteredOn(StartOutcome.Choose.class::isInstance)
+                    .singleElement()
+                    .satisfies(c -> assertThat(((StartOutcome.Choose) c).occupied())
+                            .singleElement()
                             .satisfies(g -> assertThat(g.active()).isTrue()));
             assertThat(world.store().bindings().all()).hasSize(1);
         } finally {

@@ -54,7 +54,8 @@ class GroupTakeoverTest {
             assertThat(took.binding().botOpenId()).isEqualTo(world.lark.app().botOpenId());
             assertThat(took.settings().chatId()).isEqualTo(group.chatId);
         });
-        assertThat(world.store().bindings().find(group.chatId).orElseThrow().sessionId()).isEqualTo("s2");
+        assertThat(world.store().bindings().find(group.chatId).orElseThrow().sessionId())
+                .isEqualTo("s2");
         assertThat(world.store().bindings().findBySession("s1")).isEmpty();
     }
 
@@ -66,7 +67,8 @@ class GroupTakeoverTest {
         TakeoverOutcome late = directory.takeover(group.chatId, world.agent("s3"), "s1");
 
         assertThat(late).isEqualTo(new TakeoverOutcome.Refused("s2", "s1"));
-        assertThat(world.store().bindings().find(group.chatId).orElseThrow().sessionId()).isEqualTo("s2");
+        assertThat(world.store().bindings().find(group.chatId).orElseThrow().sessionId())
+                .isEqualTo("s2");
     }
 
     @Test
@@ -79,8 +81,10 @@ class GroupTakeoverTest {
     void given_the_holder_taking_over_its_own_group_then_it_keeps_it_and_nobody_is_replaced() {
         TakeoverOutcome outcome = directory.takeover(group.chatId, world.agent("s1"), "someone-else");
 
-        assertThat(outcome).isInstanceOfSatisfying(TakeoverOutcome.TookOver.class,
-                took -> assertThat(took.previousHolder()).isNull());
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        TakeoverOutcome.TookOver.class,
+                        took -> assertThat(took.previousHolder()).isNull());
     }
 
     @Test
@@ -102,9 +106,14 @@ class GroupTakeoverTest {
                 outcomes.add(f.get());
             }
 
-            assertThat(outcomes).filteredOn(TakeoverOutcome.TookOver.class::isInstance).singleElement()
-                    .satisfies(o -> assertThat(((TakeoverOutcome.TookOver) o).previousHolder()).isEqualTo("s1"));
-            assertThat(outcomes).filteredOn(TakeoverOutcome.Refused.class::isInstance).hasSize(1);
+            assertThat(outcomes)
+                    .filteredOn(TakeoverOutcome.TookOver.class::isInstance)
+                    .singleElement()
+                    .satisfies(o -> assertThat(((TakeoverOutcome.TookOver) o).previousHolder())
+                            .isEqualTo("s1"));
+            assertThat(outcomes)
+                    .filteredOn(TakeoverOutcome.Refused.class::isInstance)
+                    .hasSize(1);
             assertThat(world.store().bindings().all()).hasSize(1);
         } finally {
             pool.shutdownNow();
@@ -115,23 +124,26 @@ class GroupTakeoverTest {
     void given_bad_or_unknown_chats_when_taking_over_then_each_fails_clearly_and_nothing_changes() {
         long before = world.lark.control().calls().size();
         assertThatThrownBy(() -> directory.takeover("oc_bad id", world.agent("s2"), "s1"))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID))
                 .hasMessageContaining("'oc_bad id'");
-        assertThat(world.lark.control().calls()).as("a bad id never reaches Lark").hasSize((int) before);
+        assertThat(world.lark.control().calls())
+                .as("a bad id never reaches Lark")
+                .hasSize((int) before);
 
         assertThatThrownBy(() -> directory.takeover("oc_00000000000000000000000000000000", world.agent("s2"), "s1"))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_CHAT))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_CHAT))
                 .hasMessageContaining("oc_00000000000000000000000000000000");
 
         EmuChat withoutBot = world.externalGroup("no bot", world.operator);
         world.lark.control().removeBot(withoutBot.chatId, world.operator);
         assertThatThrownBy(() -> directory.takeover(withoutBot.chatId, world.agent("s2"), null))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BOT_NOT_IN_CHAT))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BOT_NOT_IN_CHAT))
                 .hasMessageContaining("the bot is not in chat " + withoutBot.chatId);
 
-        assertThat(world.store().bindings().find(group.chatId).orElseThrow().sessionId()).isEqualTo("s1");
+        assertThat(world.store().bindings().find(group.chatId).orElseThrow().sessionId())
+                .isEqualTo("s1");
     }
 }

@@ -111,7 +111,8 @@ final class GroupsWorld implements AutoCloseable {
 
     long calls(String method, String pathPrefix) {
         return lark.control().calls().stream()
-                .filter(c -> c.method().equals(method) && c.path().startsWith(pathPrefix)).count();
+                .filter(c -> c.method().equals(method) && c.path().startsWith(pathPrefix))
+                .count();
     }
 
     @Override
@@ -129,7 +130,8 @@ final class GroupsWorld implements AutoCloseable {
         final GroupDirectory directory;
 
         Machine(LarkEmulator lark, Path home, String operatorOpenId) {
-            client = LarkClient.create(LarkClientConfig.of(lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
+            client = LarkClient.create(LarkClientConfig.of(
+                    lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
             store = Store.open(home, clock);
             config = new GroupConfig(client, store.chats(), clock, TTL);
             directory = new GroupDirectory(client, store, config, operatorOpenId);

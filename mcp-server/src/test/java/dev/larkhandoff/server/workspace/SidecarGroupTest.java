@@ -57,7 +57,8 @@ class SidecarGroupTest {
         assertThat(bound.needMention()).isTrue();
         assertThat(bound.botOpenId()).isEqualTo(world.lark.app().botOpenId());
         assertThat(bound.operatorOpenId()).isEqualTo(world.operator.openId());
-        assertThat(world.store().bindings().find(team.chatId).orElseThrow().needMention()).isTrue();
+        assertThat(world.store().bindings().find(team.chatId).orElseThrow().needMention())
+                .isTrue();
     }
 
     @Test
@@ -94,33 +95,37 @@ class SidecarGroupTest {
 
         StartOutcome outcome = directory.startSidecar(team.chatId, world.agent("s2"));
 
-        assertThat(outcome).isInstanceOfSatisfying(StartOutcome.Choose.class,
-                c -> assertThat(c.occupied()).singleElement().satisfies(g -> assertThat(g.holder()).isEqualTo("s1")));
+        assertThat(outcome)
+                .isInstanceOfSatisfying(
+                        StartOutcome.Choose.class,
+                        c -> assertThat(c.occupied())
+                                .singleElement()
+                                .satisfies(g -> assertThat(g.holder()).isEqualTo("s1")));
     }
 
     @Test
     void given_groups_that_cannot_be_sidecars_when_binding_then_each_is_refused_with_its_reason() {
         EmuChat workspaceGroup = world.workspaceGroup("api@mac");
         assertThatThrownBy(() -> directory.startSidecar(workspaceGroup.chatId, world.agent("s1")))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.NOT_A_SIDECAR))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.NOT_A_SIDECAR))
                 .hasMessageContaining(world.workspace.id());
 
         EmuChat withoutOperator = world.externalGroup("others", bob, carol);
         assertThatThrownBy(() -> directory.startSidecar(withoutOperator.chatId, world.agent("s1")))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.OPERATOR_NOT_IN_CHAT))
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.OPERATOR_NOT_IN_CHAT))
                 .hasMessageContaining(world.operator.openId());
 
         EmuChat botLeft = world.externalGroup("left", bob, world.operator);
         world.lark.control().removeBot(botLeft.chatId, bob);
         assertThatThrownBy(() -> directory.startSidecar(botLeft.chatId, world.agent("s1")))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BOT_NOT_IN_CHAT));
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BOT_NOT_IN_CHAT));
 
         assertThatThrownBy(() -> directory.startSidecar("not-a-chat", world.agent("s1")))
-                .isInstanceOfSatisfying(WorkspaceException.class,
-                        e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
+                .isInstanceOfSatisfying(
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
         assertThat(world.store().bindings().all()).isEmpty();
     }
 
@@ -130,6 +135,8 @@ class SidecarGroupTest {
         world.externalGroup("others", bob, carol);
         world.workspaceGroup("api@mac");
 
-        assertThat(directory.sidecarCandidates()).extracting(WorkspaceGroup::chatId).containsExactly(team.chatId);
+        assertThat(directory.sidecarCandidates())
+                .extracting(WorkspaceGroup::chatId)
+                .containsExactly(team.chatId);
     }
 }

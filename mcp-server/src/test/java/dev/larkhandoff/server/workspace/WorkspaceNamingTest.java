@@ -27,11 +27,21 @@ class WorkspaceNamingTest {
 
     @Test
     void given_descriptions_then_the_tag_matches_only_as_a_whole_token() {
-        assertThat(workspace.tags("workspace:mac-Users-op-src-foo-bar")).as("exact").isTrue();
-        assertThat(workspace.tags("workspace:mac-Users-op-src-foo-bar\nnotes")).as("followed by newline").isTrue();
-        assertThat(workspace.tags("see workspace:mac-Users-op-src-foo-bar please")).as("space after").isTrue();
-        assertThat(workspace.tags("workspace:mac-Users-op-src-foo-bar-native_test2")).as("longer id").isFalse();
-        assertThat(workspace.tags("xworkspace:mac-Users-op-src-foo-bar")).as("glued prefix").isFalse();
+        assertThat(workspace.tags("workspace:mac-Users-op-src-foo-bar"))
+                .as("exact")
+                .isTrue();
+        assertThat(workspace.tags("workspace:mac-Users-op-src-foo-bar\nnotes"))
+                .as("followed by newline")
+                .isTrue();
+        assertThat(workspace.tags("see workspace:mac-Users-op-src-foo-bar please"))
+                .as("space after")
+                .isTrue();
+        assertThat(workspace.tags("workspace:mac-Users-op-src-foo-bar-native_test2"))
+                .as("longer id")
+                .isFalse();
+        assertThat(workspace.tags("xworkspace:mac-Users-op-src-foo-bar"))
+                .as("glued prefix")
+                .isFalse();
         assertThat(workspace.tags("workspace:other")).isFalse();
         assertThat(workspace.tags("")).isFalse();
         assertThat(workspace.tags(null)).isFalse();
@@ -43,7 +53,8 @@ class WorkspaceNamingTest {
     void given_names_in_use_then_the_next_group_is_one_more_than_the_highest_and_the_first_counts_as_one() {
         assertThat(workspace.nextGroupName(List.of())).isEqualTo("bar@mac");
         assertThat(workspace.nextGroupName(List.of("bar@mac"))).isEqualTo("bar2@mac");
-        assertThat(workspace.nextGroupName(List.of("bar@mac", "bar3@mac", "other@mac", "bar@pc"))).isEqualTo("bar4@mac");
+        assertThat(workspace.nextGroupName(List.of("bar@mac", "bar3@mac", "other@mac", "bar@pc")))
+                .isEqualTo("bar4@mac");
         assertThat(workspace.nextGroupName(List.of("bar7@mac"))).isEqualTo("bar8@mac");
         assertThat(workspace.numberOf("barx@mac")).isEmpty();
         assertThat(workspace.numberOf("bar02@mac")).as("no leading zeros").isEmpty();
@@ -62,7 +73,8 @@ class WorkspaceNamingTest {
         assertThat(ChatIds.isValid("oc_a.b:c@d-e_f")).isTrue();
         for (String bad : List.of("ou_0123", "oc_", "oc_a b", "oc_../../etc", "chat-1", "oc_" + "x".repeat(126))) {
             assertThatThrownBy(() -> ChatIds.require(bad))
-                    .isInstanceOfSatisfying(WorkspaceException.class,
+                    .isInstanceOfSatisfying(
+                            WorkspaceException.class,
                             e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID))
                     .hasMessageContaining("is not a Lark chat id");
         }

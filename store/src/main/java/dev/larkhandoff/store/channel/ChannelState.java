@@ -6,7 +6,8 @@ import java.util.Objects;
  * Who owns channel delivery: the owner, the dispatcher, the one session granted the right to acquire next,
  * and the lease epoch, which grows by exactly one whenever the owner really changes.
  */
-public record ChannelState(String ownerSessionId, String dispatcherSessionId, String grantedSessionId, long leaseEpoch) {
+public record ChannelState(
+        String ownerSessionId, String dispatcherSessionId, String grantedSessionId, long leaseEpoch) {
 
     public ChannelState withOwner(String owner) {
         return new ChannelState(owner, dispatcherSessionId, grantedSessionId, leaseEpoch);

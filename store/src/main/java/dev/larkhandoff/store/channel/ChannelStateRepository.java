@@ -49,12 +49,15 @@ public final class ChannelStateRepository {
         });
     }
 
-    private Transition apply(DSLContext ctx, ChannelState before, OwnershipChange change,
-            UnaryOperator<ChannelState> rule) {
+    private Transition apply(
+            DSLContext ctx, ChannelState before, OwnershipChange change, UnaryOperator<ChannelState> rule) {
         ChannelState proposed = Objects.requireNonNull(rule.apply(before), "a channel rule returned null");
         boolean ownerChanged = !Objects.equals(before.ownerSessionId(), proposed.ownerSessionId());
-        ChannelState after = new ChannelState(proposed.ownerSessionId(), proposed.dispatcherSessionId(),
-                proposed.grantedSessionId(), before.leaseEpoch() + (ownerChanged ? 1 : 0));
+        ChannelState after = new ChannelState(
+                proposed.ownerSessionId(),
+                proposed.dispatcherSessionId(),
+                proposed.grantedSessionId(),
+                before.leaseEpoch() + (ownerChanged ? 1 : 0));
         if (after.sameAs(before)) {
             return new Transition(before, before, false);
         }
@@ -88,18 +91,28 @@ public final class ChannelStateRepository {
         List<OwnershipLogEntry> newestFirst = db.read(ctx -> ctx.selectFrom(OWNERSHIP_LOG)
                 .orderBy(OWNERSHIP_LOG.SEQ.desc())
                 .limit(limit)
-                .fetch(r -> new OwnershipLogEntry(r.getSeq(), r.getAction(), r.getCallerSessionId(),
-                        r.getOldOwnerSessionId(), r.getNewOwnerSessionId(), r.getOldEpoch(), r.getNewEpoch(),
-                        r.getOldGrantedSessionId(), r.getNewGrantedSessionId(), r.getDispatcherSessionId(),
-                        r.getReason(), r.getChangedAt())));
+                .fetch(r -> new OwnershipLogEntry(
+                        r.getSeq(),
+                        r.getAction(),
+                        r.getCallerSessionId(),
+                        r.getOldOwnerSessionId(),
+                        r.getNewOwnerSessionId(),
+                        r.getOldEpoch(),
+                        r.getNewEpoch(),
+                        r.getOldGrantedSessionId(),
+                        r.getNewGrantedSessionId(),
+                        r.getDispatcherSessionId(),
+                        r.getReason(),
+                        r.getChangedAt())));
         List<OwnershipLogEntry> out = new java.util.ArrayList<>(newestFirst);
         java.util.Collections.reverse(out);
         return out;
     }
 
     private static ChannelState read(DSLContext ctx) {
-        ChannelStateRecord r = ctx.selectFrom(CHANNEL_STATE).where(CHANNEL_STATE.ID.eq(1L)).fetchSingle();
-        return new ChannelState(r.getOwnerSessionId(), r.getDispatcherSessionId(), r.getGrantedSessionId(),
-                r.getLeaseEpoch());
+        ChannelStateRecord r =
+                ctx.selectFrom(CHANNEL_STATE).where(CHANNEL_STATE.ID.eq(1L)).fetchSingle();
+        return new ChannelState(
+                r.getOwnerSessionId(), r.getDispatcherSessionId(), r.getGrantedSessionId(), r.getLeaseEpoch());
     }
 }

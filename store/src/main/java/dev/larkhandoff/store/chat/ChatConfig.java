@@ -3,8 +3,13 @@ package dev.larkhandoff.store.chat;
 import java.util.Objects;
 
 /** A group's settings, cached from the pinned config card that carries them across machines. */
-public record ChatConfig(String chatId, FilterLevel filterLevel, boolean autoapprove, String norms,
-        String pinnedCardMessageId, long cachedAt) {
+public record ChatConfig(
+        String chatId,
+        FilterLevel filterLevel,
+        boolean autoapprove,
+        String norms,
+        String pinnedCardMessageId,
+        long cachedAt) {
 
     public ChatConfig {
         Objects.requireNonNull(chatId, "chatId");

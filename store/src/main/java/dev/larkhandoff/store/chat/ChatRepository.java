@@ -26,9 +26,14 @@ public final class ChatRepository {
 
     /** The cached config, or the defaults when the chat has none. */
     public ChatConfig config(String chatId) {
-        return db.read(ctx -> ctx.selectFrom(CHAT_CONFIG).where(CHAT_CONFIG.CHAT_ID.eq(chatId))
-                .fetchOptional(r -> new ChatConfig(r.getChatId(), FilterLevel.of(r.getFilterLevel()),
-                        Boolean.TRUE.equals(r.getAutoapprove()), r.getNorms(), r.getPinnedCardMessageId(),
+        return db.read(ctx -> ctx.selectFrom(CHAT_CONFIG)
+                .where(CHAT_CONFIG.CHAT_ID.eq(chatId))
+                .fetchOptional(r -> new ChatConfig(
+                        r.getChatId(),
+                        FilterLevel.of(r.getFilterLevel()),
+                        Boolean.TRUE.equals(r.getAutoapprove()),
+                        r.getNorms(),
+                        r.getPinnedCardMessageId(),
                         r.getCachedAt()))
                 .orElse(ChatConfig.defaults(chatId)));
     }
@@ -43,7 +48,8 @@ public final class ChatRepository {
                 .set(CHAT_CONFIG.NORMS, config.norms())
                 .set(CHAT_CONFIG.PINNED_CARD_MESSAGE_ID, config.pinnedCardMessageId())
                 .set(CHAT_CONFIG.CACHED_AT, now)
-                .onConflict(CHAT_CONFIG.CHAT_ID).doUpdate()
+                .onConflict(CHAT_CONFIG.CHAT_ID)
+                .doUpdate()
                 .set(CHAT_CONFIG.FILTER_LEVEL, config.filterLevel().column())
                 .set(CHAT_CONFIG.AUTOAPPROVE, config.autoapprove())
                 .set(CHAT_CONFIG.NORMS, config.norms())
@@ -61,7 +67,8 @@ public final class ChatRepository {
                 .set(CHAT_MEMBERS.NAME, name)
                 .set(CHAT_MEMBERS.ROLE, role.column())
                 .set(CHAT_MEMBERS.ADDED_AT, now)
-                .onConflict(CHAT_MEMBERS.CHAT_ID, CHAT_MEMBERS.OPEN_ID).doUpdate()
+                .onConflict(CHAT_MEMBERS.CHAT_ID, CHAT_MEMBERS.OPEN_ID)
+                .doUpdate()
                 .set(CHAT_MEMBERS.NAME, name)
                 .set(CHAT_MEMBERS.ROLE, role.column())
                 .execute());
@@ -69,20 +76,27 @@ public final class ChatRepository {
 
     public boolean removeMember(String chatId, String openId) {
         return db.write(ctx -> ctx.deleteFrom(CHAT_MEMBERS)
-                .where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).and(CHAT_MEMBERS.OPEN_ID.eq(openId)).execute() == 1);
+                        .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
+                        .and(CHAT_MEMBERS.OPEN_ID.eq(openId))
+                        .execute()
+                == 1);
     }
 
     public List<ChatMember> members(String chatId) {
-        return db.read(ctx -> ctx.selectFrom(CHAT_MEMBERS).where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
+        return db.read(ctx -> ctx.selectFrom(CHAT_MEMBERS)
+                .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
                 .orderBy(CHAT_MEMBERS.ADDED_AT, CHAT_MEMBERS.OPEN_ID)
-                .fetch(r -> new ChatMember(r.getChatId(), r.getOpenId(), r.getName(), MemberRole.of(r.getRole()),
-                        r.getAddedAt())));
+                .fetch(r -> new ChatMember(
+                        r.getChatId(), r.getOpenId(), r.getName(), MemberRole.of(r.getRole()), r.getAddedAt())));
     }
 
     public Optional<MemberRole> roleOf(String chatId, String openId) {
-        return db.read(ctx -> ctx.select(CHAT_MEMBERS.ROLE).from(CHAT_MEMBERS)
-                .where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).and(CHAT_MEMBERS.OPEN_ID.eq(openId))
-                .fetchOptional(CHAT_MEMBERS.ROLE).map(MemberRole::of));
+        return db.read(ctx -> ctx.select(CHAT_MEMBERS.ROLE)
+                .from(CHAT_MEMBERS)
+                .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
+                .and(CHAT_MEMBERS.OPEN_ID.eq(openId))
+                .fetchOptional(CHAT_MEMBERS.ROLE)
+                .map(MemberRole::of));
     }
 
     /**
@@ -94,7 +108,8 @@ public final class ChatRepository {
         long now = clock.millis();
         db.write(ctx -> {
             Map<String, Long> since = new HashMap<>();
-            ctx.select(CHAT_MEMBERS.OPEN_ID, CHAT_MEMBERS.ADDED_AT).from(CHAT_MEMBERS)
+            ctx.select(CHAT_MEMBERS.OPEN_ID, CHAT_MEMBERS.ADDED_AT)
+                    .from(CHAT_MEMBERS)
                     .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
                     .forEach(r -> since.put(r.value1(), r.value2()));
             ctx.deleteFrom(CHAT_MEMBERS).where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).execute();
@@ -135,7 +150,8 @@ public final class ChatRepository {
                 .set(SENT_MESSAGES.TITLE, m.title())
                 .set(SENT_MESSAGES.TEXT, m.text())
                 .set(SENT_MESSAGES.SENT_AT, m.sentAt() > 0 ? m.sentAt() : clock.millis())
-                .onConflict(SENT_MESSAGES.MESSAGE_ID).doUpdate()
+                .onConflict(SENT_MESSAGES.MESSAGE_ID)
+                .doUpdate()
                 .set(SENT_MESSAGES.KIND, m.kind() == null ? "message" : m.kind())
                 .set(SENT_MESSAGES.TITLE, m.title())
                 .set(SENT_MESSAGES.TEXT, m.text())
@@ -152,18 +168,32 @@ public final class ChatRepository {
 
     /** A message the bot sent, for answering "what was this a reply to" without asking Lark. */
     public Optional<SentMessage> lookupParent(String messageId) {
-        return db.read(ctx -> ctx.selectFrom(SENT_MESSAGES).where(SENT_MESSAGES.MESSAGE_ID.eq(messageId))
-                .fetchOptional(r -> new SentMessage(r.getMessageId(), r.getChatId(), r.getSessionId(), r.getKind(),
-                        r.getTitle(), r.getText(), r.getSentAt())));
+        return db.read(ctx -> ctx.selectFrom(SENT_MESSAGES)
+                .where(SENT_MESSAGES.MESSAGE_ID.eq(messageId))
+                .fetchOptional(r -> new SentMessage(
+                        r.getMessageId(),
+                        r.getChatId(),
+                        r.getSessionId(),
+                        r.getKind(),
+                        r.getTitle(),
+                        r.getText(),
+                        r.getSentAt())));
     }
 
     /** The newest message of a kind the bot sent in a chat (the working card to patch, say). */
     public Optional<SentMessage> latestSent(String chatId, String kind) {
         return db.read(ctx -> ctx.selectFrom(SENT_MESSAGES)
-                .where(SENT_MESSAGES.CHAT_ID.eq(chatId)).and(SENT_MESSAGES.KIND.eq(kind))
+                .where(SENT_MESSAGES.CHAT_ID.eq(chatId))
+                .and(SENT_MESSAGES.KIND.eq(kind))
                 .orderBy(SENT_MESSAGES.SENT_AT.desc(), SENT_MESSAGES.MESSAGE_ID.desc())
                 .limit(1)
-                .fetchOptional(r -> new SentMessage(r.getMessageId(), r.getChatId(), r.getSessionId(), r.getKind(),
-                        r.getTitle(), r.getText(), r.getSentAt())));
+                .fetchOptional(r -> new SentMessage(
+                        r.getMessageId(),
+                        r.getChatId(),
+                        r.getSessionId(),
+                        r.getKind(),
+                        r.getTitle(),
+                        r.getText(),
+                        r.getSentAt())));
     }
 }

@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** How much tool output is forwarded to a chat. */
 public enum FilterLevel {
-    CONCISE, IMPORTANT, VERBOSE;
+    CONCISE,
+    IMPORTANT,
+    VERBOSE;
 
     public String column() {
         return name().toLowerCase(Locale.ROOT);

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** What a person other than the operator may do in a chat: talk (guest), or also decide (coowner). */
 public enum MemberRole {
-    GUEST, COOWNER;
+    GUEST,
+    COOWNER;
 
     public String column() {
         return name().toLowerCase(Locale.ROOT);

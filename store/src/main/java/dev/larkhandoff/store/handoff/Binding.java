@@ -7,8 +7,16 @@ import java.util.Objects;
  *
  * @param lastConsumedMessageTime create time (ms) of the newest message the session has taken from the chat
  */
-public record Binding(String chatId, String sessionId, String operatorOpenId, String botOpenId, boolean needMention,
-        String model, String tool, long activatedAt, Long lastConsumedMessageTime) {
+public record Binding(
+        String chatId,
+        String sessionId,
+        String operatorOpenId,
+        String botOpenId,
+        boolean needMention,
+        String model,
+        String tool,
+        long activatedAt,
+        Long lastConsumedMessageTime) {
 
     public Binding {
         Objects.requireNonNull(chatId, "chatId");
@@ -23,15 +31,25 @@ public record Binding(String chatId, String sessionId, String operatorOpenId, St
     }
 
     public Binding withOperator(String operator, String bot) {
-        return new Binding(chatId, sessionId, operator, bot, needMention, model, tool, activatedAt, lastConsumedMessageTime);
+        return new Binding(
+                chatId, sessionId, operator, bot, needMention, model, tool, activatedAt, lastConsumedMessageTime);
     }
 
     public Binding withNeedMention(boolean need) {
-        return new Binding(chatId, sessionId, operatorOpenId, botOpenId, need, model, tool, activatedAt, lastConsumedMessageTime);
+        return new Binding(
+                chatId, sessionId, operatorOpenId, botOpenId, need, model, tool, activatedAt, lastConsumedMessageTime);
     }
 
     public Binding withAgent(String newModel, String newTool) {
-        return new Binding(chatId, sessionId, operatorOpenId, botOpenId, needMention, newModel, newTool, activatedAt,
+        return new Binding(
+                chatId,
+                sessionId,
+                operatorOpenId,
+                botOpenId,
+                needMention,
+                newModel,
+                newTool,
+                activatedAt,
                 lastConsumedMessageTime);
     }
 }

@@ -47,7 +47,8 @@ public final class BindingRepository {
         long now = clock.millis();
         return db.write(ctx -> {
             String holder = holder(ctx, requested.chatId());
-            if (!Objects.equals(holder, expectedHolder) && !requested.sessionId().equals(holder)) {
+            if (!Objects.equals(holder, expectedHolder)
+                    && !requested.sessionId().equals(holder)) {
                 return new ClaimResult.Taken(holder);
             }
             Binding bound = bind(ctx, requested, now);
@@ -70,21 +71,25 @@ public final class BindingRepository {
                 .set(HANDOFF_BINDINGS.ACTIVATED_AT, now)
                 .set(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME, b.lastConsumedMessageTime())
                 .execute();
-        return ctx.selectFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.CHAT_ID.eq(b.chatId()))
+        return ctx.selectFrom(HANDOFF_BINDINGS)
+                .where(HANDOFF_BINDINGS.CHAT_ID.eq(b.chatId()))
                 .fetchSingle(BindingRepository::row);
     }
 
     private static String holder(DSLContext ctx, String chatId) {
-        return ctx.select(HANDOFF_BINDINGS.SESSION_ID).from(HANDOFF_BINDINGS)
-                .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId)).fetchOne(HANDOFF_BINDINGS.SESSION_ID);
+        return ctx.select(HANDOFF_BINDINGS.SESSION_ID)
+                .from(HANDOFF_BINDINGS)
+                .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                .fetchOne(HANDOFF_BINDINGS.SESSION_ID);
     }
 
     /** Ends the session's handoff in the chat; false when it did not hold it. */
     public boolean release(String chatId, String sessionId) {
         return db.write(ctx -> ctx.deleteFrom(HANDOFF_BINDINGS)
-                .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
-                .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
-                .execute() == 1);
+                        .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                        .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
+                        .execute()
+                == 1);
     }
 
     /**
@@ -93,9 +98,12 @@ public final class BindingRepository {
      */
     public Optional<Binding> releaseChat(String chatId) {
         return db.write(ctx -> {
-            Optional<Binding> held = ctx.selectFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+            Optional<Binding> held = ctx.selectFrom(HANDOFF_BINDINGS)
+                    .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
                     .fetchOptional(BindingRepository::row);
-            held.ifPresent(b -> ctx.deleteFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId)).execute());
+            held.ifPresent(b -> ctx.deleteFrom(HANDOFF_BINDINGS)
+                    .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                    .execute());
             return held;
         });
     }
@@ -103,32 +111,45 @@ public final class BindingRepository {
     /** Moves the consumed mark forward, never back; true when it moved (the session holds the chat and the time is newer). */
     public boolean markConsumed(String chatId, String sessionId, long messageTime) {
         return db.write(ctx -> ctx.update(HANDOFF_BINDINGS)
-                .set(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME, messageTime)
-                .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
-                .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
-                .and(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME.isNull()
-                        .or(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME.lt(messageTime)))
-                .execute() == 1);
+                        .set(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME, messageTime)
+                        .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                        .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
+                        .and(HANDOFF_BINDINGS
+                                .LAST_CONSUMED_MESSAGE_TIME
+                                .isNull()
+                                .or(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME.lt(messageTime)))
+                        .execute()
+                == 1);
     }
 
     public Optional<Binding> find(String chatId) {
-        return db.read(ctx -> ctx.selectFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+        return db.read(ctx -> ctx.selectFrom(HANDOFF_BINDINGS)
+                .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
                 .fetchOptional(BindingRepository::row));
     }
 
     public Optional<Binding> findBySession(String sessionId) {
-        return db.read(ctx -> ctx.selectFrom(HANDOFF_BINDINGS).where(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
+        return db.read(ctx -> ctx.selectFrom(HANDOFF_BINDINGS)
+                .where(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
                 .fetchOptional(BindingRepository::row));
     }
 
     public List<Binding> all() {
-        return db.read(ctx -> ctx.selectFrom(HANDOFF_BINDINGS).orderBy(HANDOFF_BINDINGS.ACTIVATED_AT)
+        return db.read(ctx -> ctx.selectFrom(HANDOFF_BINDINGS)
+                .orderBy(HANDOFF_BINDINGS.ACTIVATED_AT)
                 .fetch(BindingRepository::row));
     }
 
     private static Binding row(HandoffBindingsRecord r) {
-        return new Binding(r.getChatId(), r.getSessionId(), r.getOperatorOpenId(), r.getBotOpenId(),
-                Boolean.TRUE.equals(r.getNeedMention()), r.getModel(), r.getTool(), r.getActivatedAt(),
+        return new Binding(
+                r.getChatId(),
+                r.getSessionId(),
+                r.getOperatorOpenId(),
+                r.getBotOpenId(),
+                Boolean.TRUE.equals(r.getNeedMention()),
+                r.getModel(),
+                r.getTool(),
+                r.getActivatedAt(),
                 r.getLastConsumedMessageTime());
     }
 }

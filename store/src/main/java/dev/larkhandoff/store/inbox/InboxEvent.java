@@ -57,26 +57,81 @@ public record InboxEvent(
 
     /** An event with only what every event has; the rest can be added with the withers. */
     public static InboxEvent of(String eventId, String eventType, String rawPayload) {
-        return new InboxEvent(dedupeKey(eventId, null, null, null, rawPayload), eventId, eventType, null, null, null,
-                null, null, null, rawPayload, null, null, null);
+        return new InboxEvent(
+                dedupeKey(eventId, null, null, null, rawPayload),
+                eventId,
+                eventType,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                rawPayload,
+                null,
+                null,
+                null);
     }
 
     /** Adds the message fields of an {@code im.message.receive_v1} event. */
-    public InboxEvent withMessage(String newMessageId, String newChatId, String newChatType, String newSenderOpenId,
-            String newSenderType, String newMessageType, String newNormalizedText, Long newCreateTime) {
+    public InboxEvent withMessage(
+            String newMessageId,
+            String newChatId,
+            String newChatType,
+            String newSenderOpenId,
+            String newSenderType,
+            String newMessageType,
+            String newNormalizedText,
+            Long newCreateTime) {
         String key = eventId == null ? dedupeKey(null, newMessageId, newChatId, newCreateTime, rawPayload) : dedupeKey;
-        return new InboxEvent(key, eventId, eventType, newMessageId, newChatId, newChatType, newSenderOpenId,
-                newSenderType, newMessageType, rawPayload, newNormalizedText, newCreateTime, targetSessionId);
+        return new InboxEvent(
+                key,
+                eventId,
+                eventType,
+                newMessageId,
+                newChatId,
+                newChatType,
+                newSenderOpenId,
+                newSenderType,
+                newMessageType,
+                rawPayload,
+                newNormalizedText,
+                newCreateTime,
+                targetSessionId);
     }
 
     /** The event placed in a chat it does not name itself (a reaction, placed by the message it reacts to). */
     public InboxEvent withChatId(String newChatId) {
-        return new InboxEvent(dedupeKey, eventId, eventType, messageId, newChatId, chatType, senderOpenId, senderType,
-                messageType, rawPayload, normalizedText, larkCreateTime, targetSessionId);
+        return new InboxEvent(
+                dedupeKey,
+                eventId,
+                eventType,
+                messageId,
+                newChatId,
+                chatType,
+                senderOpenId,
+                senderType,
+                messageType,
+                rawPayload,
+                normalizedText,
+                larkCreateTime,
+                targetSessionId);
     }
 
     public InboxEvent withTarget(String sessionId) {
-        return new InboxEvent(dedupeKey, eventId, eventType, messageId, chatId, chatType, senderOpenId, senderType,
-                messageType, rawPayload, normalizedText, larkCreateTime, sessionId);
+        return new InboxEvent(
+                dedupeKey,
+                eventId,
+                eventType,
+                messageId,
+                chatId,
+                chatType,
+                senderOpenId,
+                senderType,
+                messageType,
+                rawPayload,
+                normalizedText,
+                larkCreateTime,
+                sessionId);
     }
 }

@@ -41,10 +41,13 @@ public final class InboxRepository {
         }
         long now = clock.millis();
         return db.write(ctx -> {
-            List<String> keys = events.stream().map(InboxEvent::dedupeKey).distinct().toList();
+            List<String> keys =
+                    events.stream().map(InboxEvent::dedupeKey).distinct().toList();
             java.util.Set<String> existing = new java.util.HashSet<>();
             for (List<String> chunk : chunks(keys)) {
-                existing.addAll(ctx.select(INBOX.DEDUPE_KEY).from(INBOX).where(INBOX.DEDUPE_KEY.in(chunk))
+                existing.addAll(ctx.select(INBOX.DEDUPE_KEY)
+                        .from(INBOX)
+                        .where(INBOX.DEDUPE_KEY.in(chunk))
                         .fetch(INBOX.DEDUPE_KEY));
             }
             java.util.Map<String, InboxEvent> fresh = new java.util.LinkedHashMap<>();
@@ -54,21 +57,48 @@ public final class InboxRepository {
                 }
             }
             for (List<InboxEvent> chunk : chunks(new ArrayList<>(fresh.values()))) {
-                var insert = ctx.insertInto(INBOX, INBOX.DEDUPE_KEY, INBOX.EVENT_ID, INBOX.EVENT_TYPE, INBOX.MESSAGE_ID,
-                        INBOX.CHAT_ID, INBOX.CHAT_TYPE, INBOX.SENDER_OPEN_ID, INBOX.SENDER_TYPE, INBOX.MESSAGE_TYPE,
-                        INBOX.RAW_PAYLOAD, INBOX.NORMALIZED_TEXT, INBOX.LARK_CREATE_TIME, INBOX.RECEIVED_AT,
-                        INBOX.DELIVERY_STATE, INBOX.TARGET_SESSION_ID);
+                var insert = ctx.insertInto(
+                        INBOX,
+                        INBOX.DEDUPE_KEY,
+                        INBOX.EVENT_ID,
+                        INBOX.EVENT_TYPE,
+                        INBOX.MESSAGE_ID,
+                        INBOX.CHAT_ID,
+                        INBOX.CHAT_TYPE,
+                        INBOX.SENDER_OPEN_ID,
+                        INBOX.SENDER_TYPE,
+                        INBOX.MESSAGE_TYPE,
+                        INBOX.RAW_PAYLOAD,
+                        INBOX.NORMALIZED_TEXT,
+                        INBOX.LARK_CREATE_TIME,
+                        INBOX.RECEIVED_AT,
+                        INBOX.DELIVERY_STATE,
+                        INBOX.TARGET_SESSION_ID);
                 for (InboxEvent e : chunk) {
-                    insert = insert.values(java.util.Arrays.asList(e.dedupeKey(), e.eventId(), e.eventType(),
-                            e.messageId(), e.chatId(), e.chatType(), e.senderOpenId(), e.senderType(), e.messageType(),
-                            e.rawPayload(), e.normalizedText(), e.larkCreateTime(), now,
-                            DeliveryState.PENDING.column(), e.targetSessionId()));
+                    insert = insert.values(java.util.Arrays.asList(
+                            e.dedupeKey(),
+                            e.eventId(),
+                            e.eventType(),
+                            e.messageId(),
+                            e.chatId(),
+                            e.chatType(),
+                            e.senderOpenId(),
+                            e.senderType(),
+                            e.messageType(),
+                            e.rawPayload(),
+                            e.normalizedText(),
+                            e.larkCreateTime(),
+                            now,
+                            DeliveryState.PENDING.column(),
+                            e.targetSessionId()));
                 }
                 insert.execute();
             }
             java.util.Map<String, Long> seqs = new java.util.HashMap<>();
             for (List<String> chunk : chunks(keys)) {
-                ctx.select(INBOX.DEDUPE_KEY, INBOX.SEQ).from(INBOX).where(INBOX.DEDUPE_KEY.in(chunk))
+                ctx.select(INBOX.DEDUPE_KEY, INBOX.SEQ)
+                        .from(INBOX)
+                        .where(INBOX.DEDUPE_KEY.in(chunk))
                         .forEach(r -> seqs.put(r.value1(), r.value2()));
             }
             List<InsertResult> results = new ArrayList<>(events.size());
@@ -119,10 +149,11 @@ public final class InboxRepository {
     /** Routes a pending event to a session (or to none with null); delivered events keep their history. */
     public boolean assignTarget(String dedupeKey, String sessionId) {
         return db.write(ctx -> ctx.update(INBOX)
-                .set(INBOX.TARGET_SESSION_ID, sessionId)
-                .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
-                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
-                .execute() == 1);
+                        .set(INBOX.TARGET_SESSION_ID, sessionId)
+                        .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
+                        .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                        .execute()
+                == 1);
     }
 
     /**
@@ -148,11 +179,12 @@ public final class InboxRepository {
     /** Keeps an event from every session (kept for history), saying why; false when it was no longer pending. */
     public boolean markFiltered(String dedupeKey, String reason) {
         return db.write(ctx -> ctx.update(INBOX)
-                .set(INBOX.DELIVERY_STATE, DeliveryState.FILTERED.column())
-                .set(INBOX.FILTER_REASON, reason)
-                .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
-                .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
-                .execute() == 1);
+                        .set(INBOX.DELIVERY_STATE, DeliveryState.FILTERED.column())
+                        .set(INBOX.FILTER_REASON, reason)
+                        .where(INBOX.DEDUPE_KEY.eq(dedupeKey))
+                        .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
+                        .execute()
+                == 1);
     }
 
     /**
@@ -161,7 +193,8 @@ public final class InboxRepository {
      */
     public int repend(String reasonPrefix) {
         if (reasonPrefix == null || reasonPrefix.isEmpty()) {
-            throw new IllegalArgumentException("a reason prefix is required: an empty one would re-pend every filtered event");
+            throw new IllegalArgumentException(
+                    "a reason prefix is required: an empty one would re-pend every filtered event");
         }
         return db.write(ctx -> ctx.update(INBOX)
                 .set(INBOX.DELIVERY_STATE, DeliveryState.PENDING.column())
@@ -173,15 +206,18 @@ public final class InboxRepository {
 
     /** The chat a received message was posted in, if the inbox has it. */
     public Optional<String> chatOfMessage(String messageId) {
-        return db.read(ctx -> ctx.select(INBOX.CHAT_ID).from(INBOX)
-                .where(INBOX.MESSAGE_ID.eq(messageId)).and(INBOX.CHAT_ID.isNotNull())
+        return db.read(ctx -> ctx.select(INBOX.CHAT_ID)
+                .from(INBOX)
+                .where(INBOX.MESSAGE_ID.eq(messageId))
+                .and(INBOX.CHAT_ID.isNotNull())
                 .and(INBOX.EVENT_TYPE.eq("im.message.receive_v1"))
                 .limit(1)
                 .fetchOptional(INBOX.CHAT_ID));
     }
 
     public Optional<InboxRow> find(String dedupeKey) {
-        return db.read(ctx -> ctx.selectFrom(INBOX).where(INBOX.DEDUPE_KEY.eq(dedupeKey)).fetchOptional(InboxRepository::row));
+        return db.read(ctx ->
+                ctx.selectFrom(INBOX).where(INBOX.DEDUPE_KEY.eq(dedupeKey)).fetchOptional(InboxRepository::row));
     }
 
     /** The newest {@code limit} events of a chat, in the order they arrived (filtered ones included). */
@@ -212,10 +248,27 @@ public final class InboxRepository {
     }
 
     private static InboxRow row(InboxRecord r) {
-        InboxEvent event = new InboxEvent(r.getDedupeKey(), r.getEventId(), r.getEventType(), r.getMessageId(),
-                r.getChatId(), r.getChatType(), r.getSenderOpenId(), r.getSenderType(), r.getMessageType(),
-                r.getRawPayload(), r.getNormalizedText(), r.getLarkCreateTime(), r.getTargetSessionId());
-        return new InboxRow(r.getSeq(), event, r.getReceivedAt(), DeliveryState.of(r.getDeliveryState()),
-                r.getDeliveredToSession(), r.getDeliveredAt(), r.getFilterReason());
+        InboxEvent event = new InboxEvent(
+                r.getDedupeKey(),
+                r.getEventId(),
+                r.getEventType(),
+                r.getMessageId(),
+                r.getChatId(),
+                r.getChatType(),
+                r.getSenderOpenId(),
+                r.getSenderType(),
+                r.getMessageType(),
+                r.getRawPayload(),
+                r.getNormalizedText(),
+                r.getLarkCreateTime(),
+                r.getTargetSessionId());
+        return new InboxRow(
+                r.getSeq(),
+                event,
+                r.getReceivedAt(),
+                DeliveryState.of(r.getDeliveryState()),
+                r.getDeliveredToSession(),
+                r.getDeliveredAt(),
+                r.getFilterReason());
     }
 }

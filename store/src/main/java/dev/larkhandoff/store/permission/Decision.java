@@ -4,7 +4,9 @@ import java.util.Locale;
 
 /** How a permission question was answered. */
 public enum Decision {
-    ALLOW, ALLOW_ALWAYS, DENY;
+    ALLOW,
+    ALLOW_ALWAYS,
+    DENY;
 
     public String column() {
         return name().toLowerCase(Locale.ROOT);

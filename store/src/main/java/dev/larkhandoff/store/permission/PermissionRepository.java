@@ -19,8 +19,8 @@ public final class PermissionRepository {
         this.clock = clock;
     }
 
-    public PermissionRequest create(String requestId, String sessionId, String chatId, String toolName,
-            String description) {
+    public PermissionRequest create(
+            String requestId, String sessionId, String chatId, String toolName, String description) {
         long now = clock.millis();
         return db.write(ctx -> {
             ctx.insertInto(PERMISSION_REQUESTS)
@@ -32,7 +32,8 @@ public final class PermissionRepository {
                     .set(PERMISSION_REQUESTS.STATE, RequestState.PENDING.column())
                     .set(PERMISSION_REQUESTS.CREATED_AT, now)
                     .execute();
-            return ctx.selectFrom(PERMISSION_REQUESTS).where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
+            return ctx.selectFrom(PERMISSION_REQUESTS)
+                    .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
                     .fetchSingle(PermissionRepository::row);
         });
     }
@@ -40,39 +41,45 @@ public final class PermissionRepository {
     /** Records the card that asks the question. */
     public boolean attachCard(String requestId, String cardMessageId) {
         return db.write(ctx -> ctx.update(PERMISSION_REQUESTS)
-                .set(PERMISSION_REQUESTS.CARD_MESSAGE_ID, cardMessageId)
-                .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId)).execute() == 1);
+                        .set(PERMISSION_REQUESTS.CARD_MESSAGE_ID, cardMessageId)
+                        .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
+                        .execute()
+                == 1);
     }
 
     /** Answers a pending question; false when it was answered, expired or withdrawn already. */
     public boolean decide(String requestId, Decision decision, String decidedByOpenId) {
         long now = clock.millis();
         return db.write(ctx -> ctx.update(PERMISSION_REQUESTS)
-                .set(PERMISSION_REQUESTS.STATE, RequestState.DECIDED.column())
-                .set(PERMISSION_REQUESTS.DECISION, decision.column())
-                .set(PERMISSION_REQUESTS.DECIDED_BY_OPEN_ID, decidedByOpenId)
-                .set(PERMISSION_REQUESTS.DECIDED_AT, now)
-                .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
-                .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
-                .execute() == 1);
+                        .set(PERMISSION_REQUESTS.STATE, RequestState.DECIDED.column())
+                        .set(PERMISSION_REQUESTS.DECISION, decision.column())
+                        .set(PERMISSION_REQUESTS.DECIDED_BY_OPEN_ID, decidedByOpenId)
+                        .set(PERMISSION_REQUESTS.DECIDED_AT, now)
+                        .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
+                        .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
+                        .execute()
+                == 1);
     }
 
     /** Ends a pending question without an answer (timed out, or withdrawn); false when it was not pending. */
     public boolean close(String requestId, RequestState endState) {
         if (endState != RequestState.EXPIRED && endState != RequestState.CANCELLED) {
-            throw new IllegalArgumentException("a question ends EXPIRED or CANCELLED without an answer, not " + endState);
+            throw new IllegalArgumentException(
+                    "a question ends EXPIRED or CANCELLED without an answer, not " + endState);
         }
         long now = clock.millis();
         return db.write(ctx -> ctx.update(PERMISSION_REQUESTS)
-                .set(PERMISSION_REQUESTS.STATE, endState.column())
-                .set(PERMISSION_REQUESTS.DECIDED_AT, now)
-                .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
-                .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
-                .execute() == 1);
+                        .set(PERMISSION_REQUESTS.STATE, endState.column())
+                        .set(PERMISSION_REQUESTS.DECIDED_AT, now)
+                        .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
+                        .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
+                        .execute()
+                == 1);
     }
 
     public Optional<PermissionRequest> find(String requestId) {
-        return db.read(ctx -> ctx.selectFrom(PERMISSION_REQUESTS).where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
+        return db.read(ctx -> ctx.selectFrom(PERMISSION_REQUESTS)
+                .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
                 .fetchOptional(PermissionRepository::row));
     }
 
@@ -85,9 +92,17 @@ public final class PermissionRepository {
     }
 
     private static PermissionRequest row(PermissionRequestsRecord r) {
-        return new PermissionRequest(r.getRequestId(), r.getSessionId(), r.getChatId(), r.getToolName(),
-                r.getDescription(), r.getCardMessageId(), RequestState.of(r.getState()),
-                r.getDecision() == null ? null : Decision.of(r.getDecision()), r.getDecidedByOpenId(),
-                r.getCreatedAt(), r.getDecidedAt());
+        return new PermissionRequest(
+                r.getRequestId(),
+                r.getSessionId(),
+                r.getChatId(),
+                r.getToolName(),
+                r.getDescription(),
+                r.getCardMessageId(),
+                RequestState.of(r.getState()),
+                r.getDecision() == null ? null : Decision.of(r.getDecision()),
+                r.getDecidedByOpenId(),
+                r.getCreatedAt(),
+                r.getDecidedAt());
     }
 }

@@ -4,7 +4,10 @@ import java.util.Locale;
 
 /** Where a permission question is: waiting, answered, timed out, or withdrawn. */
 public enum RequestState {
-    PENDING, DECIDED, EXPIRED, CANCELLED;
+    PENDING,
+    DECIDED,
+    EXPIRED,
+    CANCELLED;
 
     public String column() {
         return name().toLowerCase(Locale.ROOT);

@@ -34,11 +34,11 @@ public final class SchemaMigrator {
 
     /** Where the migrations live, on the classpath and under {@code src/main/resources}. */
     public static final String RESOURCE_DIR = "db/migration";
+
     private static final Pattern NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
 
     /** One migration file. */
-    public record Migration(int version, String description, String sql) {
-    }
+    public record Migration(int version, String description, String sql) {}
 
     /** The database was written by a newer program: refuse rather than guess. */
     public static final class NewerSchemaException extends SQLException {
@@ -60,8 +60,7 @@ public final class SchemaMigrator {
         }
     }
 
-    private SchemaMigrator() {
-    }
+    private SchemaMigrator() {}
 
     /** The build's entry point: {@code SchemaMigrator [--fresh] <database file> <migration directory>}. */
     public static void main(String[] args) throws Exception {
@@ -144,7 +143,9 @@ public final class SchemaMigrator {
                 }
                 if (m.matches()) {
                     try (InputStream in = Files.newInputStream(f)) {
-                        out.add(new Migration(Integer.parseInt(m.group(1)), m.group(2),
+                        out.add(new Migration(
+                                Integer.parseInt(m.group(1)),
+                                m.group(2),
                                 new String(in.readAllBytes(), StandardCharsets.UTF_8)));
                     }
                 }
@@ -153,8 +154,8 @@ public final class SchemaMigrator {
         out.sort(Comparator.comparingInt(Migration::version));
         for (int i = 0; i < out.size(); i++) {
             if (out.get(i).version() != i + 1) {
-                throw new IllegalStateException("migrations must be numbered 1.." + out.size() + " without gaps; found V"
-                        + out.get(i).version() + " at position " + (i + 1));
+                throw new IllegalStateException("migrations must be numbered 1.." + out.size()
+                        + " without gaps; found V" + out.get(i).version() + " at position " + (i + 1));
             }
         }
         return out;
@@ -199,8 +200,8 @@ public final class SchemaMigrator {
                     s.execute("COMMIT");
                 } catch (SQLException e) {
                     s.execute("ROLLBACK");
-                    throw new SQLException("migration V" + m.version() + "__" + m.description() + " failed: "
-                            + e.getMessage(), e);
+                    throw new SQLException(
+                            "migration V" + m.version() + "__" + m.description() + " failed: " + e.getMessage(), e);
                 }
             }
             return currentVersion(c);

@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** How a session takes inbound messages: pushed as channel notifications, or pulled by waiting tools. */
 public enum DeliveryMode {
-    PUSH, PULL;
+    PUSH,
+    PULL;
 
     public String column() {
         return name().toLowerCase(Locale.ROOT);

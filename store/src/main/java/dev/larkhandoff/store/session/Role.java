@@ -4,7 +4,8 @@ import java.util.Locale;
 
 /** A session's role: the dispatcher that coordinates, or an ordinary (teammate) session. */
 public enum Role {
-    DISPATCHER, SESSION;
+    DISPATCHER,
+    SESSION;
 
     public String column() {
         return name().toLowerCase(Locale.ROOT);

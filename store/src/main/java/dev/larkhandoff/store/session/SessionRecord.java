@@ -7,8 +7,16 @@ import java.util.Objects;
  *
  * @param metadataJson the session's self-reported string bag as a JSON object ({@code teammate_name}, {@code cwd} …)
  */
-public record SessionRecord(String sessionId, Role role, String metadataJson, DeliveryMode deliveryMode, Long pid,
-        String clientVersion, long firstSeenAt, long lastSeenAt, boolean connected) {
+public record SessionRecord(
+        String sessionId,
+        Role role,
+        String metadataJson,
+        DeliveryMode deliveryMode,
+        Long pid,
+        String clientVersion,
+        long firstSeenAt,
+        long lastSeenAt,
+        boolean connected) {
 
     public SessionRecord {
         Objects.requireNonNull(sessionId, "sessionId");

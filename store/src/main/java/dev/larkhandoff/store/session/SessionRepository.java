@@ -20,8 +20,8 @@ public final class SessionRepository {
     }
 
     /** Records a registration: a new session, or one coming back (its first-seen time is kept). */
-    public SessionRecord register(String sessionId, Role role, String metadataJson, DeliveryMode mode, Long pid,
-            String clientVersion) {
+    public SessionRecord register(
+            String sessionId, Role role, String metadataJson, DeliveryMode mode, Long pid, String clientVersion) {
         long now = clock.millis();
         return db.write(ctx -> {
             ctx.insertInto(SESSIONS)
@@ -34,7 +34,8 @@ public final class SessionRepository {
                     .set(SESSIONS.FIRST_SEEN_AT, now)
                     .set(SESSIONS.LAST_SEEN_AT, now)
                     .set(SESSIONS.CONNECTED, true)
-                    .onConflict(SESSIONS.SESSION_ID).doUpdate()
+                    .onConflict(SESSIONS.SESSION_ID)
+                    .doUpdate()
                     .set(SESSIONS.ROLE, role.column())
                     .set(SESSIONS.METADATA_JSON, metadataJson == null ? "{}" : metadataJson)
                     .set(SESSIONS.DELIVERY_MODE, mode.column())
@@ -43,7 +44,9 @@ public final class SessionRepository {
                     .set(SESSIONS.LAST_SEEN_AT, now)
                     .set(SESSIONS.CONNECTED, true)
                     .execute();
-            return ctx.selectFrom(SESSIONS).where(SESSIONS.SESSION_ID.eq(sessionId)).fetchSingle(SessionRepository::row);
+            return ctx.selectFrom(SESSIONS)
+                    .where(SESSIONS.SESSION_ID.eq(sessionId))
+                    .fetchSingle(SessionRepository::row);
         });
     }
 
@@ -51,38 +54,52 @@ public final class SessionRepository {
     public boolean markDisconnected(String sessionId) {
         long now = clock.millis();
         return db.write(ctx -> ctx.update(SESSIONS)
-                .set(SESSIONS.CONNECTED, false)
-                .set(SESSIONS.LAST_SEEN_AT, now)
-                .where(SESSIONS.SESSION_ID.eq(sessionId))
-                .and(SESSIONS.CONNECTED.isTrue())
-                .execute() == 1);
+                        .set(SESSIONS.CONNECTED, false)
+                        .set(SESSIONS.LAST_SEEN_AT, now)
+                        .where(SESSIONS.SESSION_ID.eq(sessionId))
+                        .and(SESSIONS.CONNECTED.isTrue())
+                        .execute()
+                == 1);
     }
 
     /** At daemon start nobody is connected yet, whatever the last run left behind. */
     public int markAllDisconnected() {
-        return db.write(ctx -> ctx.update(SESSIONS).set(SESSIONS.CONNECTED, false)
-                .where(SESSIONS.CONNECTED.isTrue()).execute());
+        return db.write(ctx -> ctx.update(SESSIONS)
+                .set(SESSIONS.CONNECTED, false)
+                .where(SESSIONS.CONNECTED.isTrue())
+                .execute());
     }
 
     public Optional<SessionRecord> find(String sessionId) {
-        return db.read(ctx -> ctx.selectFrom(SESSIONS).where(SESSIONS.SESSION_ID.eq(sessionId))
+        return db.read(ctx -> ctx.selectFrom(SESSIONS)
+                .where(SESSIONS.SESSION_ID.eq(sessionId))
                 .fetchOptional(SessionRepository::row));
     }
 
     /** Every known session, connected or not, in the order they were first seen. */
     public List<SessionRecord> all() {
-        return db.read(ctx -> ctx.selectFrom(SESSIONS).orderBy(SESSIONS.FIRST_SEEN_AT, SESSIONS.SESSION_ID)
+        return db.read(ctx -> ctx.selectFrom(SESSIONS)
+                .orderBy(SESSIONS.FIRST_SEEN_AT, SESSIONS.SESSION_ID)
                 .fetch(SessionRepository::row));
     }
 
     public List<SessionRecord> connected() {
-        return db.read(ctx -> ctx.selectFrom(SESSIONS).where(SESSIONS.CONNECTED.isTrue())
-                .orderBy(SESSIONS.FIRST_SEEN_AT, SESSIONS.SESSION_ID).fetch(SessionRepository::row));
+        return db.read(ctx -> ctx.selectFrom(SESSIONS)
+                .where(SESSIONS.CONNECTED.isTrue())
+                .orderBy(SESSIONS.FIRST_SEEN_AT, SESSIONS.SESSION_ID)
+                .fetch(SessionRepository::row));
     }
 
     private static SessionRecord row(SessionsRecord r) {
-        return new SessionRecord(r.getSessionId(), Role.of(r.getRole()), r.getMetadataJson(),
-                DeliveryMode.of(r.getDeliveryMode()), r.getPid(), r.getClientVersion(), r.getFirstSeenAt(),
-                r.getLastSeenAt(), Boolean.TRUE.equals(r.getConnected()));
+        return new SessionRecord(
+                r.getSessionId(),
+                Role.of(r.getRole()),
+                r.getMetadataJson(),
+                DeliveryMode.of(r.getDeliveryMode()),
+                r.getPid(),
+                r.getClientVersion(),
+                r.getFirstSeenAt(),
+                r.getLastSeenAt(),
+                Boolean.TRUE.equals(r.getConnected()));
     }
 }

@@ -27,19 +27,26 @@ class ChannelStateRepositoryTest {
     void given_owner_changes_and_grants_then_the_epoch_counts_only_owner_changes_and_every_change_is_logged() {
         try (Store store = Store.open(home, clock)) {
             var channel = store.channel();
-            channel.transition(new OwnershipChange("register", "disp", "dispatcher registered"),
+            channel.transition(
+                    new OwnershipChange("register", "disp", "dispatcher registered"),
                     s -> s.withDispatcher("disp").withOwner("disp"));
             channel.transition(new OwnershipChange("grant", "disp", null), s -> s.withGranted("tm1"));
-            Transition acquire = channel.transition(new OwnershipChange("acquire", "tm1", null),
+            Transition acquire = channel.transition(
+                    new OwnershipChange("acquire", "tm1", null),
                     s -> s.withOwner("tm1").withGranted(null));
-            Transition again = channel.transition(new OwnershipChange("acquire", "tm1", null),
+            Transition again = channel.transition(
+                    new OwnershipChange("acquire", "tm1", null),
                     s -> s.withOwner("tm1").withGranted(null));
 
             assertThat(acquire.after()).isEqualTo(new ChannelState("tm1", "disp", null, 2));
             assertThat(acquire.ownerChanged()).isTrue();
             assertThat(again.changed()).isFalse();
-            assertThat(channel.log(10)).extracting(OwnershipLogEntry::action, OwnershipLogEntry::oldEpoch,
-                            OwnershipLogEntry::newEpoch, OwnershipLogEntry::newOwnerSessionId)
+            assertThat(channel.log(10))
+                    .extracting(
+                            OwnershipLogEntry::action,
+                            OwnershipLogEntry::oldEpoch,
+                            OwnershipLogEntry::newEpoch,
+                            OwnershipLogEntry::newOwnerSessionId)
                     .containsExactly(
                             org.assertj.core.groups.Tuple.tuple("register", 0L, 1L, "disp"),
                             org.assertj.core.groups.Tuple.tuple("grant", 1L, 1L, "disp"),
@@ -50,8 +57,8 @@ class ChannelStateRepositoryTest {
     @Test
     void given_a_rule_tries_to_set_the_epoch_itself_then_the_store_decides_it() {
         try (Store store = Store.open(home, clock)) {
-            Transition t = store.channel().transition(new OwnershipChange("acquire", "x", null),
-                    s -> new ChannelState("x", null, null, 42));
+            Transition t = store.channel()
+                    .transition(new OwnershipChange("acquire", "x", null), s -> new ChannelState("x", null, null, 42));
 
             assertThat(t.after().leaseEpoch()).isEqualTo(1);
         }
@@ -60,11 +67,16 @@ class ChannelStateRepositoryTest {
     @Test
     void given_a_rule_that_refuses_then_its_exception_reaches_the_caller_and_nothing_changes() {
         try (Store store = Store.open(home, clock)) {
-            store.channel().transition(new OwnershipChange("register", "d", null), s -> s.withDispatcher("d").withOwner("d"));
+            store.channel()
+                    .transition(
+                            new OwnershipChange("register", "d", null),
+                            s -> s.withDispatcher("d").withOwner("d"));
 
             assertThatThrownBy(() -> store.channel().transition(new OwnershipChange("grant", "tm", null), s -> {
-                throw new IllegalStateException("only the dispatcher may grant channel ownership");
-            })).isInstanceOf(IllegalStateException.class).hasMessage("only the dispatcher may grant channel ownership");
+                        throw new IllegalStateException("only the dispatcher may grant channel ownership");
+                    }))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("only the dispatcher may grant channel ownership");
             assertThat(store.channel().current()).isEqualTo(new ChannelState("d", "d", null, 1));
             assertThat(store.channel().log(10)).hasSize(1);
         }
@@ -75,13 +87,14 @@ class ChannelStateRepositoryTest {
         try (Store store = Store.open(home, clock)) {
             store.channel().transition(new OwnershipChange("register", "d", null), s -> s.withOwner("d"));
 
-            assertThatThrownBy(() -> store.channel().compareAndSet(0, new OwnershipChange("acquire", "t", null),
-                    s -> s.withOwner("t")))
+            assertThatThrownBy(() -> store.channel()
+                            .compareAndSet(0, new OwnershipChange("acquire", "t", null), s -> s.withOwner("t")))
                     .isInstanceOfSatisfying(EpochConflictException.class, e -> {
                         assertThat(e.expectedEpoch()).isZero();
                         assertThat(e.actualEpoch()).isEqualTo(1);
                     });
-            Transition won = store.channel().compareAndSet(1, new OwnershipChange("acquire", "t", null), s -> s.withOwner("t"));
+            Transition won =
+                    store.channel().compareAndSet(1, new OwnershipChange("acquire", "t", null), s -> s.withOwner("t"));
             assertThat(won.after().leaseEpoch()).isEqualTo(2);
         }
     }
@@ -89,7 +102,10 @@ class ChannelStateRepositoryTest {
     @Test
     void given_a_restart_then_ownership_and_epoch_are_exactly_as_left() {
         try (Store store = Store.open(home, clock)) {
-            store.channel().transition(new OwnershipChange("acquire", "tm", null), s -> s.withDispatcher("d").withOwner("tm"));
+            store.channel()
+                    .transition(
+                            new OwnershipChange("acquire", "tm", null),
+                            s -> s.withDispatcher("d").withOwner("tm"));
         }
         try (Store store = Store.open(home, clock)) {
             assertThat(store.channel().current()).isEqualTo(new ChannelState("tm", "d", null, 1));

@@ -53,9 +53,11 @@ class ChatRepositoryTest {
         chats.putMember("oc_1", "ou_c", "Co", MemberRole.COOWNER);
         chats.putMember("oc_1", "ou_g", "Guest", MemberRole.COOWNER);
 
-        assertThat(chats.members("oc_1")).extracting(ChatMember::openId, ChatMember::role).containsExactly(
-                org.assertj.core.groups.Tuple.tuple("ou_g", MemberRole.COOWNER),
-                org.assertj.core.groups.Tuple.tuple("ou_c", MemberRole.COOWNER));
+        assertThat(chats.members("oc_1"))
+                .extracting(ChatMember::openId, ChatMember::role)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("ou_g", MemberRole.COOWNER),
+                        org.assertj.core.groups.Tuple.tuple("ou_c", MemberRole.COOWNER));
         assertThat(chats.removeMember("oc_1", "ou_g")).isTrue();
         assertThat(chats.roleOf("oc_1", "ou_g")).isEmpty();
         assertThat(chats.roleOf("oc_2", "ou_c")).isEmpty();
@@ -69,12 +71,15 @@ class ChatRepositoryTest {
         long oldTime = clock.millis();
         clock.advance(Duration.ofSeconds(5));
 
-        chats.replaceMembers("oc_1", List.of(
-                new ChatMember("oc_1", "ou_new", "New", MemberRole.COOWNER, 0),
-                new ChatMember("oc_1", "ou_old", "Old", MemberRole.COOWNER, 0),
-                new ChatMember("oc_1", "ou_new", "Twice", MemberRole.GUEST, 0)));
+        chats.replaceMembers(
+                "oc_1",
+                List.of(
+                        new ChatMember("oc_1", "ou_new", "New", MemberRole.COOWNER, 0),
+                        new ChatMember("oc_1", "ou_old", "Old", MemberRole.COOWNER, 0),
+                        new ChatMember("oc_1", "ou_new", "Twice", MemberRole.GUEST, 0)));
 
-        assertThat(chats.members("oc_1")).extracting(ChatMember::openId, ChatMember::role, ChatMember::name)
+        assertThat(chats.members("oc_1"))
+                .extracting(ChatMember::openId, ChatMember::role, ChatMember::name)
                 .containsExactly(
                         org.assertj.core.groups.Tuple.tuple("ou_old", MemberRole.COOWNER, "Old"),
                         org.assertj.core.groups.Tuple.tuple("ou_new", MemberRole.COOWNER, "New"));
@@ -106,8 +111,10 @@ class ChatRepositoryTest {
         assertThat(chats.isBotSent("om_1")).isTrue();
         assertThat(chats.isBotSent("om_person")).isFalse();
         assertThat(chats.isBotSent("")).isFalse();
-        assertThat(chats.lookupParent("om_1")).hasValueSatisfying(m -> assertThat(m.title()).isEqualTo("Title"));
-        assertThat(chats.latestSent("oc_1", "working_card")).hasValueSatisfying(m -> assertThat(m.messageId()).isEqualTo("om_3"));
+        assertThat(chats.lookupParent("om_1"))
+                .hasValueSatisfying(m -> assertThat(m.title()).isEqualTo("Title"));
+        assertThat(chats.latestSent("oc_1", "working_card"))
+                .hasValueSatisfying(m -> assertThat(m.messageId()).isEqualTo("om_3"));
     }
 
     @Test

@@ -39,8 +39,10 @@ class BindingRepositoryTest {
 
     @Test
     void given_a_free_chat_when_claimed_then_it_is_bound_with_its_details() {
-        ClaimResult result = bindings.claim(Binding.of("oc_1", "s1").withOperator("ou_op", "ou_bot")
-                .withNeedMention(true).withAgent("opus", "claude"));
+        ClaimResult result = bindings.claim(Binding.of("oc_1", "s1")
+                .withOperator("ou_op", "ou_bot")
+                .withNeedMention(true)
+                .withAgent("opus", "claude"));
 
         assertThat(result).isInstanceOfSatisfying(ClaimResult.Claimed.class, c -> {
             assertThat(c.replacedSessionId()).isNull();
@@ -48,7 +50,8 @@ class BindingRepositoryTest {
             assertThat(c.binding().needMention()).isTrue();
             assertThat(c.binding().activatedAt()).isEqualTo(clock.millis());
         });
-        assertThat(bindings.find("oc_1")).hasValueSatisfying(b -> assertThat(b.sessionId()).isEqualTo("s1"));
+        assertThat(bindings.find("oc_1"))
+                .hasValueSatisfying(b -> assertThat(b.sessionId()).isEqualTo("s1"));
     }
 
     @Test
@@ -56,7 +59,8 @@ class BindingRepositoryTest {
         bindings.claim(Binding.of("oc_1", "s1"));
 
         assertThat(bindings.claim(Binding.of("oc_1", "s2"))).isEqualTo(new ClaimResult.Taken("s1"));
-        assertThat(bindings.find("oc_1")).hasValueSatisfying(b -> assertThat(b.sessionId()).isEqualTo("s1"));
+        assertThat(bindings.find("oc_1"))
+                .hasValueSatisfying(b -> assertThat(b.sessionId()).isEqualTo("s1"));
     }
 
     @Test
@@ -66,7 +70,8 @@ class BindingRepositoryTest {
         bindings.claim(Binding.of("oc_new", "s1"));
 
         assertThat(bindings.find("oc_old")).isEmpty();
-        assertThat(bindings.findBySession("s1")).hasValueSatisfying(b -> assertThat(b.chatId()).isEqualTo("oc_new"));
+        assertThat(bindings.findBySession("s1"))
+                .hasValueSatisfying(b -> assertThat(b.chatId()).isEqualTo("oc_new"));
     }
 
     @Test
@@ -75,8 +80,10 @@ class BindingRepositoryTest {
 
         ClaimResult result = bindings.takeover(Binding.of("oc_1", "s2"), "s1");
 
-        assertThat(result).isInstanceOfSatisfying(ClaimResult.Claimed.class,
-                c -> assertThat(c.replacedSessionId()).isEqualTo("s1"));
+        assertThat(result)
+                .isInstanceOfSatisfying(
+                        ClaimResult.Claimed.class,
+                        c -> assertThat(c.replacedSessionId()).isEqualTo("s1"));
         assertThat(bindings.findBySession("s1")).isEmpty();
     }
 
@@ -87,7 +94,8 @@ class BindingRepositoryTest {
 
         assertThat(bindings.takeover(Binding.of("oc_1", "s2"), "s1")).isEqualTo(new ClaimResult.Taken("s3"));
         assertThat(bindings.takeover(Binding.of("oc_2", "s2"), "s1"))
-                .as("expected a holder, found the chat free").isEqualTo(new ClaimResult.Taken(null));
+                .as("expected a holder, found the chat free")
+                .isEqualTo(new ClaimResult.Taken(null));
     }
 
     @Test
@@ -106,7 +114,8 @@ class BindingRepositoryTest {
         assertThat(bindings.markConsumed("oc_1", "s1", 2000)).isTrue();
         assertThat(bindings.markConsumed("oc_1", "s1", 1000)).isFalse();
         assertThat(bindings.markConsumed("oc_1", "s2", 3000)).isFalse();
-        assertThat(bindings.find("oc_1")).hasValueSatisfying(b -> assertThat(b.lastConsumedMessageTime()).isEqualTo(2000));
+        assertThat(bindings.find("oc_1"))
+                .hasValueSatisfying(b -> assertThat(b.lastConsumedMessageTime()).isEqualTo(2000));
     }
 
     @Test

@@ -47,15 +47,18 @@ class InboxCrashTest {
     Path dir;
 
     @Test
-    void given_a_child_writing_to_the_inbox_when_it_is_killed_twenty_times_then_every_reported_commit_survives_in_a_clean_file()
-            throws Exception {
+    void
+            given_a_child_writing_to_the_inbox_when_it_is_killed_twenty_times_then_every_reported_commit_survives_in_a_clean_file()
+                    throws Exception {
         long seed = Long.getLong("lark.crash.seed", new SecureRandom().nextLong());
         System.out.println("InboxCrashTest seed " + seed);
         try {
             run(seed);
         } catch (AssertionError | Exception e) {
-            throw new AssertionError("crash test failed with seed " + seed + " (replay the kill times with"
-                    + " -Dlark.crash.seed=" + seed + "): " + e.getMessage(), e);
+            throw new AssertionError(
+                    "crash test failed with seed " + seed + " (replay the kill times with" + " -Dlark.crash.seed="
+                            + seed + "): " + e.getMessage(),
+                    e);
         }
     }
 
@@ -79,10 +82,10 @@ class InboxCrashTest {
                 assertThat(integrity).as("integrity_check after " + where).isEqualTo("ok");
 
                 // NOT INDEXED: read the table itself, not the unique index that would hide a duplicate row.
-                List<Record2<String, String>> rows = store.database().read(ctx -> ctx
-                        .resultQuery("SELECT dedupe_key, delivery_state FROM inbox NOT INDEXED")
-                        .coerce(INBOX.DEDUPE_KEY, INBOX.DELIVERY_STATE)
-                        .fetch());
+                List<Record2<String, String>> rows = store.database()
+                        .read(ctx -> ctx.resultQuery("SELECT dedupe_key, delivery_state FROM inbox NOT INDEXED")
+                                .coerce(INBOX.DEDUPE_KEY, INBOX.DELIVERY_STATE)
+                                .fetch());
                 Map<String, String> stateByKey = new HashMap<>();
                 List<String> duplicates = new ArrayList<>();
                 for (Record2<String, String> row : rows) {
@@ -93,22 +96,30 @@ class InboxCrashTest {
                 assertThat(duplicates).as("keys stored twice after " + where).isEmpty();
 
                 assertThat(missing(allCommitted, stateByKey.keySet()))
-                        .as("keys reported committed but absent after " + where).isEmpty();
+                        .as("keys reported committed but absent after " + where)
+                        .isEmpty();
                 List<String> notDelivered = allDelivered.stream()
                         .filter(k -> !DeliveryState.DELIVERED.column().equals(stateByKey.get(k)))
-                        .sorted().toList();
-                assertThat(notDelivered).as("keys reported delivered but not delivered after " + where).isEmpty();
+                        .sorted()
+                        .toList();
+                assertThat(notDelivered)
+                        .as("keys reported delivered but not delivered after " + where)
+                        .isEmpty();
 
                 // The kill can fall between a commit and its report, so at most one transaction's keys of
                 // this round may be in the file unreported; more would mean the report was read incompletely.
                 String prefix = "event:r" + round + "-";
                 List<String> unreported = stateByKey.keySet().stream()
-                        .filter(k -> k.startsWith(prefix) && !report.committed.contains(k)).sorted().toList();
-                assertThat(unreported.size()).as("keys committed but not reported in " + where + ": " + unreported)
+                        .filter(k -> k.startsWith(prefix) && !report.committed.contains(k))
+                        .sorted()
+                        .toList();
+                assertThat(unreported.size())
+                        .as("keys committed but not reported in " + where + ": " + unreported)
                         .isLessThanOrEqualTo(InboxWriterChild.MAX_BATCH);
                 String nextPrefix = "event:r" + (round + 1) + "-";
                 assertThat(stateByKey.keySet().stream().filter(k -> k.startsWith(nextPrefix)))
-                        .as("keys of a round not yet run").isEmpty();
+                        .as("keys of a round not yet run")
+                        .isEmpty();
             }
         }
         assertThat(allCommitted).as("commits reported over all rounds").hasSizeGreaterThan(ROUNDS);
@@ -119,13 +130,18 @@ class InboxCrashTest {
     /** Starts the child, lets it write for {@code runMillis} after its first report, kills it, reads its report. */
     private Report killWhileWriting(Path home, int round, long seed, long runMillis, Path childErr) throws Exception {
         ProcessBuilder builder = new ProcessBuilder(
-                System.getProperty("java.home") + "/bin/java",
-                // Quicker to start on a small machine; it still writes thousands of rows a second.
-                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-                // sqlite-jdbc unpacks its native library per process and a killed one cannot delete it.
-                "-Dorg.sqlite.tmpdir=" + dir.resolve("native"),
-                "-cp", System.getProperty("java.class.path"),
-                InboxWriterChild.class.getName(), home.toString(), Integer.toString(round), Long.toString(seed))
+                        System.getProperty("java.home") + "/bin/java",
+                        // Quicker to start on a small machine; it still writes thousands of rows a second.
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:+UseSerialGC",
+                        // sqlite-jdbc unpacks its native library per process and a killed one cannot delete it.
+                        "-Dorg.sqlite.tmpdir=" + dir.resolve("native"),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        InboxWriterChild.class.getName(),
+                        home.toString(),
+                        Integer.toString(round),
+                        Long.toString(seed))
                 .redirectError(ProcessBuilder.Redirect.appendTo(childErr.toFile()))
                 .redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
         Files.createDirectories(dir.resolve("native"));
@@ -137,30 +153,41 @@ class InboxCrashTest {
         reader.start();
         try {
             boolean writing = output.firstLine.await(START_DEADLINE_SECONDS, TimeUnit.SECONDS);
-            assertThat(writing).as("round %d: the child reported a first commit within %d s (alive: %s); its stderr:%n%s",
-                    round, START_DEADLINE_SECONDS, process.isAlive(), tail(childErr)).isTrue();
+            assertThat(writing)
+                    .as(
+                            "round %d: the child reported a first commit within %d s (alive: %s); its stderr:%n%s",
+                            round, START_DEADLINE_SECONDS, process.isAlive(), tail(childErr))
+                    .isTrue();
             long startupMillis = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startNanos);
-            System.out.printf("round %d: first commit reported %d ms after start, killing %d ms later%n", round,
-                    startupMillis, runMillis);
+            System.out.printf(
+                    "round %d: first commit reported %d ms after start, killing %d ms later%n",
+                    round, startupMillis, runMillis);
             Thread.sleep(runMillis);
-            assertThat(process.isAlive()).as("round %d: the child is still writing when killed; its stderr:%n%s",
-                    round, tail(childErr)).isTrue();
+            assertThat(process.isAlive())
+                    .as("round %d: the child is still writing when killed; its stderr:%n%s", round, tail(childErr))
+                    .isTrue();
             // SIGKILL on Linux, through the ProcessHandle: Process.destroyForcibly() would also close our end of
             // the child's stdout, throwing away the lines still in the pipe (and failing the reader with
             // "Stream closed"), which are exactly the last commits this test must check.
-            assertThat(process.toHandle().destroyForcibly()).as("round %d: SIGKILL sent", round).isTrue();
+            assertThat(process.toHandle().destroyForcibly())
+                    .as("round %d: SIGKILL sent", round)
+                    .isTrue();
         } finally {
             if (process.isAlive() && !process.toHandle().destroyForcibly()) {
                 process.destroyForcibly();
             }
         }
-        assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("round %d: the child is gone after SIGKILL", round)
+        assertThat(process.waitFor(30, TimeUnit.SECONDS))
+                .as("round %d: the child is gone after SIGKILL", round)
                 .isTrue();
-        assertThat(process.exitValue()).as("round %d: exit status of a SIGKILLed process (128 + 9)", round)
+        assertThat(process.exitValue())
+                .as("round %d: exit status of a SIGKILLed process (128 + 9)", round)
                 .isEqualTo(137);
         // Its stdout to the end: every line it managed to write before the kill, then EOF.
         reader.join(TimeUnit.SECONDS.toMillis(30));
-        assertThat(reader.isAlive()).as("round %d: the child's stdout reached EOF", round).isFalse();
+        assertThat(reader.isAlive())
+                .as("round %d: the child's stdout reached EOF", round)
+                .isFalse();
         if (output.failure != null) {
             throw new UncheckedIOException("reading the child's stdout", output.failure);
         }
@@ -233,11 +260,19 @@ class InboxCrashTest {
                     continue; // after the last newline
                 }
                 Matcher m = LINE.matcher(line);
-                assertThat(m.matches()).as("round %d: a line on the child's stdout that is not a report: '%s'"
-                        + " (its stdout must carry nothing else)", round, line).isTrue();
-                assertThat(Integer.parseInt(m.group(3))).as("round of key in '%s'", line).isEqualTo(round);
+                assertThat(m.matches())
+                        .as(
+                                "round %d: a line on the child's stdout that is not a report: '%s'"
+                                        + " (its stdout must carry nothing else)",
+                                round, line)
+                        .isTrue();
+                assertThat(Integer.parseInt(m.group(3)))
+                        .as("round of key in '%s'", line)
+                        .isEqualTo(round);
                 boolean isNew = (m.group(1).equals("committed") ? committed : delivered).add(m.group(2));
-                assertThat(isNew).as("round %d: reported twice: '%s'", round, line).isTrue();
+                assertThat(isNew)
+                        .as("round %d: reported twice: '%s'", round, line)
+                        .isTrue();
             }
             return new Report(committed, delivered);
         }

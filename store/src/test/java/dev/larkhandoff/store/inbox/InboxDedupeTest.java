@@ -19,7 +19,8 @@ class InboxDedupeTest {
     }
 
     @Test
-    void given_other_inserts_on_the_same_connection_when_an_event_is_redelivered_then_it_is_a_duplicate_with_its_own_seq() {
+    void
+            given_other_inserts_on_the_same_connection_when_an_event_is_redelivered_then_it_is_a_duplicate_with_its_own_seq() {
         try (Store store = Store.open(home, Clock.systemUTC())) {
             InsertResult first = store.inbox().insertIfAbsent(event("e1"));
             InsertResult other = store.inbox().insertIfAbsent(event("e2"));
@@ -39,13 +40,17 @@ class InboxDedupeTest {
             InsertResult first = store.inbox().insertIfAbsent(event("e1"));
             store.inbox().insertIfAbsent(event("e2"));
 
-            List<InsertResult> results = store.inbox().insertAllIfAbsent(List.of(event("e1"), event("e3"), event("e3")));
+            List<InsertResult> results =
+                    store.inbox().insertAllIfAbsent(List.of(event("e1"), event("e3"), event("e3")));
 
             assertThat(results.get(0)).isEqualTo(new InsertResult("event:e1", first.seq(), false));
             assertThat(results.get(1).inserted()).isTrue();
             assertThat(results.get(1).seq()).isGreaterThan(first.seq());
-            assertThat(results.get(2)).isEqualTo(new InsertResult("event:e3", results.get(1).seq(), false));
-            assertThat(store.inbox().find("event:e3")).map(InboxRow::seq).contains(results.get(1).seq());
+            assertThat(results.get(2))
+                    .isEqualTo(new InsertResult("event:e3", results.get(1).seq(), false));
+            assertThat(store.inbox().find("event:e3"))
+                    .map(InboxRow::seq)
+                    .contains(results.get(1).seq());
             assertThat(store.inbox().count()).isEqualTo(3);
         }
     }

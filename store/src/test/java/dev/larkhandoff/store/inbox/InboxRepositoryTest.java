@@ -47,7 +47,8 @@ class InboxRepositoryTest {
         assertThat(again.inserted()).isFalse();
         assertThat(again.seq()).isEqualTo(first.seq());
         assertThat(inbox.count()).isEqualTo(1);
-        assertThat(inbox.find("event:e1")).hasValueSatisfying(r -> assertThat(r.event().normalizedText()).isEqualTo("hi"));
+        assertThat(inbox.find("event:e1"))
+                .hasValueSatisfying(r -> assertThat(r.event().normalizedText()).isEqualTo("hi"));
     }
 
     @Test
@@ -55,15 +56,19 @@ class InboxRepositoryTest {
         assertThat(InboxEvent.dedupeKey("e", "m", "c", 1L, "p")).isEqualTo("event:e");
         assertThat(InboxEvent.dedupeKey(null, "m", "c", 1L, "p")).isEqualTo("message:m");
         assertThat(InboxEvent.dedupeKey("", " ", "c", 1L, "p")).startsWith("digest:");
-        assertThat(InboxEvent.dedupeKey(null, null, "c", 1L, "p")).isEqualTo(InboxEvent.dedupeKey(null, null, "c", 1L, "p"))
+        assertThat(InboxEvent.dedupeKey(null, null, "c", 1L, "p"))
+                .isEqualTo(InboxEvent.dedupeKey(null, null, "c", 1L, "p"))
                 .isNotEqualTo(InboxEvent.dedupeKey(null, null, "c", 2L, "p"))
                 .isNotEqualTo(InboxEvent.dedupeKey(null, null, "d", 1L, "p"));
     }
 
     @Test
     void given_a_batch_with_a_repeat_inside_then_each_key_is_stored_once_in_arrival_order() {
-        List<InsertResult> results = inbox.insertAllIfAbsent(List.of(message("a", "oc_1", "1"), message("b", "oc_1", "2"),
-                message("a", "oc_1", "1 again"), message("c", "oc_1", "3")));
+        List<InsertResult> results = inbox.insertAllIfAbsent(List.of(
+                message("a", "oc_1", "1"),
+                message("b", "oc_1", "2"),
+                message("a", "oc_1", "1 again"),
+                message("c", "oc_1", "3")));
 
         assertThat(results).extracting(InsertResult::inserted).containsExactly(true, true, false, true);
         assertThat(inbox.pending()).extracting(InboxRow::dedupeKey).containsExactly("event:a", "event:b", "event:c");
@@ -81,12 +86,18 @@ class InboxRepositoryTest {
         List<InsertResult> results = inbox.insertAllIfAbsent(batch);
 
         assertThat(results).hasSize(1200);
-        assertThat(results).filteredOn(r -> !r.inserted()).extracting(InsertResult::dedupeKey)
+        assertThat(results)
+                .filteredOn(r -> !r.inserted())
+                .extracting(InsertResult::dedupeKey)
                 .containsExactly("event:k-3", "event:k-1100");
         assertThat(inbox.count()).as("two already there, 1,198 new").isEqualTo(1200);
-        List<Long> newSeqs = results.stream().filter(InsertResult::inserted).map(InsertResult::seq).toList();
+        List<Long> newSeqs = results.stream()
+                .filter(InsertResult::inserted)
+                .map(InsertResult::seq)
+                .toList();
         assertThat(newSeqs).isSorted().doesNotHaveDuplicates();
-        assertThat(inbox.find("event:k-3")).hasValueSatisfying(r -> assertThat(r.event().normalizedText()).isEqualTo("old"));
+        assertThat(inbox.find("event:k-3"))
+                .hasValueSatisfying(r -> assertThat(r.event().normalizedText()).isEqualTo("old"));
     }
 
     @Test
@@ -116,7 +127,9 @@ class InboxRepositoryTest {
         assertThat(row.deliveredToSession()).isEqualTo("s1");
         assertThat(row.deliveredAt()).isEqualTo(row.receivedAt() + 5_000);
         assertThat(inbox.pending()).isEmpty();
-        assertThat(inbox.assignTarget("event:1", "s9")).as("delivered rows keep their target").isFalse();
+        assertThat(inbox.assignTarget("event:1", "s9"))
+                .as("delivered rows keep their target")
+                .isFalse();
     }
 
     @Test
@@ -138,7 +151,9 @@ class InboxRepositoryTest {
             inbox.insertIfAbsent(message("b" + i, "oc_b", "b" + i));
         }
 
-        assertThat(inbox.history("oc_a", 3)).extracting(r -> r.event().normalizedText()).containsExactly("a2", "a3", "a4");
+        assertThat(inbox.history("oc_a", 3))
+                .extracting(r -> r.event().normalizedText())
+                .containsExactly("a2", "a3", "a4");
         assertThatThrownBy(() -> inbox.history("oc_a", 0)).hasMessageContaining("limit");
     }
 
@@ -156,7 +171,8 @@ class InboxRepositoryTest {
         int pruned = inbox.prune(clock.instant().minus(Duration.ofDays(7)));
 
         assertThat(pruned).isEqualTo(2);
-        assertThat(inbox.history("oc", 10)).extracting(InboxRow::dedupeKey)
+        assertThat(inbox.history("oc", 10))
+                .extracting(InboxRow::dedupeKey)
                 .containsExactly("event:old-pending", "event:new-delivered");
     }
 
@@ -176,8 +192,9 @@ class InboxRepositoryTest {
         assertThat(inbox.pending()).extracting(InboxRow::dedupeKey).containsExactly("event:e1", "event:e3");
         assertThat(inbox.find("event:e1").orElseThrow().filterReason()).isNull();
         assertThat(inbox.find("event:e2").orElseThrow().state()).isEqualTo(DeliveryState.FILTERED);
-        assertThat(inbox.repend("access.json is invalid: ")).as("nothing left to put back").isZero();
+        assertThat(inbox.repend("access.json is invalid: "))
+                .as("nothing left to put back")
+                .isZero();
         assertThatThrownBy(() -> inbox.repend("")).isInstanceOf(IllegalArgumentException.class);
     }
-
 }

@@ -59,14 +59,16 @@ public final class InboxWriterChild {
         // Straight to file descriptor 1, flushed by hand: System.out is left to nobody.
         PrintStream out = new PrintStream(new FileOutputStream(FileDescriptor.out), false, StandardCharsets.UTF_8);
         int round = Integer.parseInt(args[1]);
-        Thread watchdog = new Thread(() -> {
-            try {
-                Thread.sleep(MAX_LIFETIME_MILLIS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-            die("still running after " + MAX_LIFETIME_MILLIS + " ms; nobody killed it");
-        }, "watchdog");
+        Thread watchdog = new Thread(
+                () -> {
+                    try {
+                        Thread.sleep(MAX_LIFETIME_MILLIS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                    die("still running after " + MAX_LIFETIME_MILLIS + " ms; nobody killed it");
+                },
+                "watchdog");
         watchdog.setDaemon(true);
         watchdog.start();
         Store store = Store.open(Path.of(args[0]), Clock.systemUTC());
@@ -170,10 +172,18 @@ public final class InboxWriterChild {
         int n = eventId.hashCode();
         String text = "message " + eventId + " " + "lorem ipsum ".repeat(1 + Math.floorMod(n, 20));
         String payload = "{\"schema\":\"2.0\",\"header\":{\"event_id\":\"" + eventId
-                + "\",\"event_type\":\"im.message.receive_v1\"},\"event\":{\"message\":{\"content\":\"" + text + "\"}}}";
+                + "\",\"event_type\":\"im.message.receive_v1\"},\"event\":{\"message\":{\"content\":\"" + text
+                + "\"}}}";
         return InboxEvent.of(eventId, "im.message.receive_v1", payload)
-                .withMessage("om_" + eventId, "oc_chat" + Math.floorMod(n, 5), "group", "ou_sender", "user", "text",
-                        text, 1_700_000_000_000L);
+                .withMessage(
+                        "om_" + eventId,
+                        "oc_chat" + Math.floorMod(n, 5),
+                        "group",
+                        "ou_sender",
+                        "user",
+                        "text",
+                        text,
+                        1_700_000_000_000L);
     }
 
     private static void die(String message) {

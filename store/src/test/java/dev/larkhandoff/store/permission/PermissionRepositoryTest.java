@@ -56,7 +56,10 @@ class PermissionRepositoryTest {
 
         assertThat(permissions.close("p1", RequestState.EXPIRED)).isTrue();
         assertThat(permissions.decide("p1", Decision.ALLOW, "ou")).isFalse();
-        assertThat(permissions.pendingIn("oc_1")).extracting(PermissionRequest::requestId).containsExactly("p2");
-        assertThatThrownBy(() -> permissions.close("p2", RequestState.DECIDED)).isInstanceOf(IllegalArgumentException.class);
+        assertThat(permissions.pendingIn("oc_1"))
+                .extracting(PermissionRequest::requestId)
+                .containsExactly("p2");
+        assertThatThrownBy(() -> permissions.close("p2", RequestState.DECIDED))
+                .isInstanceOf(IllegalArgumentException.class);
     }
 }

@@ -42,33 +42,36 @@ class SchemaMigratorTest {
 
         @Test
         void given_semicolons_inside_quotes_when_split_then_they_do_not_end_a_statement() {
-            List<String> statements = SchemaMigrator.statements(
-                    "INSERT INTO t VALUES ('a;b', 'it''s; fine');\n"
-                            + "CREATE TABLE \"odd;name\" (x TEXT DEFAULT 'x;y');\n"
-                            + "CREATE INDEX `i;x` ON t (x);\n"
-                            + "SELECT 1");
+            List<String> statements = SchemaMigrator.statements("INSERT INTO t VALUES ('a;b', 'it''s; fine');\n"
+                    + "CREATE TABLE \"odd;name\" (x TEXT DEFAULT 'x;y');\n"
+                    + "CREATE INDEX `i;x` ON t (x);\n"
+                    + "SELECT 1");
 
-            assertThat(statements).containsExactly(
-                    "INSERT INTO t VALUES ('a;b', 'it''s; fine')",
-                    "CREATE TABLE \"odd;name\" (x TEXT DEFAULT 'x;y')",
-                    "CREATE INDEX `i;x` ON t (x)",
-                    "SELECT 1");
+            assertThat(statements)
+                    .containsExactly(
+                            "INSERT INTO t VALUES ('a;b', 'it''s; fine')",
+                            "CREATE TABLE \"odd;name\" (x TEXT DEFAULT 'x;y')",
+                            "CREATE INDEX `i;x` ON t (x)",
+                            "SELECT 1");
         }
 
         @Test
         void given_line_comments_when_split_then_they_are_dropped_with_any_semicolons_and_quotes_in_them() {
-            List<String> statements = SchemaMigrator.statements(
-                    "-- the first table; don't split here\n"
-                            + "CREATE TABLE a (x); -- trailing; comment with a ' quote\n"
-                            + "CREATE TABLE b (\n"
-                            + "    y INTEGER -- a column comment; still b\n"
-                            + ");\n"
-                            + "-- a last comment without a newline; at the end");
+            List<String> statements = SchemaMigrator.statements("-- the first table; don't split here\n"
+                    + "CREATE TABLE a (x); -- trailing; comment with a ' quote\n"
+                    + "CREATE TABLE b (\n"
+                    + "    y INTEGER -- a column comment; still b\n"
+                    + ");\n"
+                    + "-- a last comment without a newline; at the end");
 
             assertThat(statements).hasSize(2);
             assertThat(statements.get(0)).isEqualTo("CREATE TABLE a (x)");
-            assertThat(statements.get(1)).startsWith("CREATE TABLE b (").endsWith(")")
-                    .contains("y INTEGER").doesNotContain("--").doesNotContain("still b");
+            assertThat(statements.get(1))
+                    .startsWith("CREATE TABLE b (")
+                    .endsWith(")")
+                    .contains("y INTEGER")
+                    .doesNotContain("--")
+                    .doesNotContain("still b");
         }
 
         @Test
@@ -80,12 +83,12 @@ class SchemaMigratorTest {
 
         @Test
         void given_block_comments_when_split_then_semicolons_and_quotes_in_them_do_not_count() {
-            List<String> statements = SchemaMigrator.statements(
-                    "/* header; it's the schema */ CREATE TABLE a (x /* the; column */);\n"
+            List<String> statements =
+                    SchemaMigrator.statements("/* header; it's the schema */ CREATE TABLE a (x /* the; column */);\n"
                             + "INSERT INTO a VALUES ('/* not; a comment */');");
 
-            assertThat(statements).containsExactly("CREATE TABLE a (x  )",
-                    "INSERT INTO a VALUES ('/* not; a comment */')");
+            assertThat(statements)
+                    .containsExactly("CREATE TABLE a (x  )", "INSERT INTO a VALUES ('/* not; a comment */')");
         }
 
         @Test
@@ -97,7 +100,8 @@ class SchemaMigratorTest {
         @Test
         void given_the_bundled_first_migration_when_split_then_every_statement_runs_on_sqlite() throws Exception {
             Migration v1 = SchemaMigrator.bundled().get(0);
-            try (Connection c = connect(dir.resolve("split.db")); Statement s = c.createStatement()) {
+            try (Connection c = connect(dir.resolve("split.db"));
+                    Statement s = c.createStatement()) {
                 for (String statement : SchemaMigrator.statements(v1.sql())) {
                     assertThat(statement).doesNotEndWith(";").isNotBlank();
                     s.execute(statement);
@@ -185,42 +189,57 @@ class SchemaMigratorTest {
         }
 
         @Test
-        void given_the_program_in_a_jar_without_directory_entries_when_bundled_migrations_are_listed_then_they_are_found()
-                throws Exception {
+        void
+                given_the_program_in_a_jar_without_directory_entries_when_bundled_migrations_are_listed_then_they_are_found()
+                        throws Exception {
             assertBundledFromJar(jarOfTheMigrator(false));
         }
 
         private Path jarOfTheMigrator(boolean directoryEntries) throws Exception {
             Path jar = dir.resolve(directoryEntries ? "program.jar" : "program-without-directories.jar");
-            Path classes = Path.of(SchemaMigrator.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path classes = Path.of(SchemaMigrator.class
+                    .getProtectionDomain()
+                    .getCodeSource()
+                    .getLocation()
+                    .toURI());
             try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(jar))) {
                 if (directoryEntries) {
-                    for (String d : List.of("db/", "db/migration/", "dev/", "dev/larkhandoff/", "dev/larkhandoff/store/",
+                    for (String d : List.of(
+                            "db/",
+                            "db/migration/",
+                            "dev/",
+                            "dev/larkhandoff/",
+                            "dev/larkhandoff/store/",
                             "dev/larkhandoff/store/schema/")) {
                         add(out, d, new byte[0]);
                     }
                 }
                 try (Stream<Path> files = Files.list(classes.resolve("dev/larkhandoff/store/schema"))) {
-                    for (Path f : files.filter(p -> p.getFileName().toString().startsWith("SchemaMigrator")).toList()) {
+                    for (Path f : files.filter(p -> p.getFileName().toString().startsWith("SchemaMigrator"))
+                            .toList()) {
                         add(out, "dev/larkhandoff/store/schema/" + f.getFileName(), Files.readAllBytes(f));
                     }
                 }
                 add(out, "db/migration/V1__from_the_jar.sql", "CREATE TABLE j (x);".getBytes(StandardCharsets.UTF_8));
-                add(out, "db/migration/V2__also_from_the_jar.sql", "CREATE TABLE k (x);".getBytes(StandardCharsets.UTF_8));
+                add(
+                        out,
+                        "db/migration/V2__also_from_the_jar.sql",
+                        "CREATE TABLE k (x);".getBytes(StandardCharsets.UTF_8));
             }
             return jar;
         }
 
         private void assertBundledFromJar(Path jar) throws Exception {
-            try (URLClassLoader loader = new URLClassLoader(new URL[] {jar.toUri().toURL()},
-                    ClassLoader.getPlatformClassLoader())) {
+            try (URLClassLoader loader =
+                    new URLClassLoader(new URL[] {jar.toUri().toURL()}, ClassLoader.getPlatformClassLoader())) {
                 Class<?> migrator = loader.loadClass(SchemaMigrator.class.getName());
                 assertThat(migrator.getClassLoader()).isSameAs(loader);
                 Method bundled = migrator.getMethod("bundled");
                 for (int call = 1; call <= 2; call++) { // the second finds the jar's file system already open
                     List<?> migrations = (List<?>) bundled.invoke(null);
                     assertThat(migrations).as("call %d", call).hasSize(2);
-                    assertThat(migrations.get(0).toString()).as("call %d", call)
+                    assertThat(migrations.get(0).toString())
+                            .as("call %d", call)
                             .contains("version=1", "from_the_jar", "CREATE TABLE j (x);");
                     assertThat(migrations.get(1).toString()).as("call %d", call).contains("version=2");
                 }
@@ -250,7 +269,8 @@ class SchemaMigratorTest {
             write("V2__second.sql", "CREATE TABLE b (y TEXT);");
 
             try (Connection c = connect(db)) {
-                assertThat(SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir))).isEqualTo(2);
+                assertThat(SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir)))
+                        .isEqualTo(2);
 
                 assertThat(SchemaMigrator.currentVersion(c)).isEqualTo(2);
                 assertThat(rows(c, "SELECT version, description FROM schema_version ORDER BY version"))
@@ -263,10 +283,12 @@ class SchemaMigratorTest {
         void given_a_failing_second_migration_when_migrated_then_the_database_stays_at_v1_without_any_of_v2()
                 throws Exception {
             write("V1__first.sql", "CREATE TABLE a (x INTEGER); INSERT INTO a VALUES (1);");
-            write("V2__broken.sql", "CREATE TABLE b (y TEXT);\n"
-                    + "INSERT INTO b VALUES ('partial work');\n"
-                    + "INSERT INTO a VALUES (2);\n"
-                    + "INSERT INTO no_such_table VALUES (3);\n");
+            write(
+                    "V2__broken.sql",
+                    "CREATE TABLE b (y TEXT);\n"
+                            + "INSERT INTO b VALUES ('partial work');\n"
+                            + "INSERT INTO a VALUES (2);\n"
+                            + "INSERT INTO no_such_table VALUES (3);\n");
 
             try (Connection c = connect(db)) {
                 assertThatThrownBy(() -> SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir)))
@@ -284,7 +306,8 @@ class SchemaMigratorTest {
             // The connection and the file are fine: a corrected V2 applies on the next run.
             write("V2__broken.sql", "CREATE TABLE b (y TEXT); INSERT INTO b VALUES ('whole');");
             try (Connection c = connect(db)) {
-                assertThat(SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir))).isEqualTo(2);
+                assertThat(SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir)))
+                        .isEqualTo(2);
                 assertThat(rows(c, "SELECT y FROM b")).containsExactly(List.of("whole"));
             }
         }
@@ -296,7 +319,8 @@ class SchemaMigratorTest {
                 SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir));
                 List<List<Object>> recorded = rows(c, "SELECT version, description, applied_at FROM schema_version");
 
-                assertThat(SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir))).isEqualTo(1);
+                assertThat(SchemaMigrator.migrate(c, SchemaMigrator.fromDirectory(dir)))
+                        .isEqualTo(1);
 
                 assertThat(rows(c, "SELECT version, description, applied_at FROM schema_version"))
                         .isEqualTo(recorded);
@@ -319,7 +343,8 @@ class SchemaMigratorTest {
                             assertThat(e.databaseVersion()).isEqualTo(7);
                             assertThat(e.programVersion()).isEqualTo(1);
                         })
-                        .hasMessageContaining("7").hasMessageContaining("1");
+                        .hasMessageContaining("7")
+                        .hasMessageContaining("1");
             }
         }
 
@@ -344,11 +369,13 @@ class SchemaMigratorTest {
 
     private static List<String> tables(Connection c) throws SQLException {
         return rows(c, "SELECT name FROM sqlite_master WHERE type = 'table'").stream()
-                .map(r -> (String) r.get(0)).toList();
+                .map(r -> (String) r.get(0))
+                .toList();
     }
 
     private static List<List<Object>> rows(Connection c, String sql) throws SQLException {
-        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
+        try (Statement s = c.createStatement();
+                ResultSet rs = s.executeQuery(sql)) {
             List<List<Object>> out = new ArrayList<>();
             int n = rs.getMetaData().getColumnCount();
             while (rs.next()) {

@@ -19,8 +19,8 @@ class SessionRepositoryTest {
     @Test
     void given_a_session_that_comes_back_then_first_seen_is_kept_and_the_rest_updated() {
         try (Store store = Store.open(home, clock)) {
-            SessionRecord first = store.sessions().register("s1", Role.SESSION, "{\"teammate_name\":\"api\"}",
-                    DeliveryMode.PUSH, 100L, "0.1");
+            SessionRecord first = store.sessions()
+                    .register("s1", Role.SESSION, "{\"teammate_name\":\"api\"}", DeliveryMode.PUSH, 100L, "0.1");
             store.sessions().markDisconnected("s1");
             clock.advance(Duration.ofMinutes(5));
 
@@ -45,8 +45,11 @@ class SessionRepositoryTest {
         try (Store store = Store.open(home, clock)) {
             assertThat(store.sessions().markAllDisconnected()).isEqualTo(1);
             assertThat(store.sessions().connected()).isEmpty();
-            assertThat(store.sessions().all()).extracting(SessionRecord::sessionId).containsExactly("s1", "s2");
-            assertThat(store.sessions().find("s1")).hasValueSatisfying(s -> assertThat(s.metadataJson()).isEqualTo("{}"));
+            assertThat(store.sessions().all())
+                    .extracting(SessionRecord::sessionId)
+                    .containsExactly("s1", "s2");
+            assertThat(store.sessions().find("s1"))
+                    .hasValueSatisfying(s -> assertThat(s.metadataJson()).isEqualTo("{}"));
         }
     }
 }

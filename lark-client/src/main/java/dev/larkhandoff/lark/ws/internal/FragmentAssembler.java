@@ -17,8 +17,7 @@ public final class FragmentAssembler {
     private static final org.slf4j.Logger log = org.slf4j.LoggerFactory.getLogger(FragmentAssembler.class);
 
     /** A completed payload and the frame to echo in its ack (the last fragment to arrive). */
-    public record Assembled(String messageId, byte[] payload, Frame lastFrame) {
-    }
+    public record Assembled(String messageId, byte[] payload, Frame lastFrame) {}
 
     private static final int MAX_FRAGMENTS = 1024;
     private static final int MAX_PARTIAL_MESSAGES = 1024;
@@ -66,10 +65,12 @@ public final class FragmentAssembler {
             throw new MalformedFrameException("data frame lacks the message_id header");
         }
         if (sum < 1 || sum > MAX_FRAGMENTS) {
-            throw new MalformedFrameException("data frame " + messageId + " has sum=" + sum + " (allowed 1.." + MAX_FRAGMENTS + ")");
+            throw new MalformedFrameException(
+                    "data frame " + messageId + " has sum=" + sum + " (allowed 1.." + MAX_FRAGMENTS + ")");
         }
         if (seq < 0 || seq >= sum) {
-            throw new MalformedFrameException("data frame " + messageId + " has seq=" + seq + " outside 0.." + (sum - 1));
+            throw new MalformedFrameException(
+                    "data frame " + messageId + " has seq=" + seq + " outside 0.." + (sum - 1));
         }
         byte[] payload = frame.payload() == null ? new byte[0] : frame.payload();
         if (sum == 1) {
@@ -85,7 +86,8 @@ public final class FragmentAssembler {
             partials.put(messageId, p);
         } else if (p.parts.length != sum) {
             partials.remove(messageId);
-            throw new MalformedFrameException("fragments of " + messageId + " disagree on sum (" + p.parts.length + " vs " + sum + ")");
+            throw new MalformedFrameException(
+                    "fragments of " + messageId + " disagree on sum (" + p.parts.length + " vs " + sum + ")");
         }
         long added = p.parts[seq] == null ? payload.length : payload.length - p.parts[seq].length;
         if (p.parts[seq] == null) {
@@ -142,8 +144,8 @@ public final class FragmentAssembler {
 
     private void checkSize(String messageId, long size) {
         if (size > maxPayloadBytes) {
-            throw new PayloadTooLargeException("event payload " + messageId + " is " + size
-                    + " bytes, over the limit of " + maxPayloadBytes);
+            throw new PayloadTooLargeException(
+                    "event payload " + messageId + " is " + size + " bytes, over the limit of " + maxPayloadBytes);
         }
     }
 
@@ -155,8 +157,10 @@ public final class FragmentAssembler {
                 it.remove();
                 bufferedBytes -= e.getValue().bytes;
                 discarded++;
-                log.warn("dropping partial event payload {}: its other fragments did not arrive within {} s",
-                        e.getKey(), timeout.toSeconds());
+                log.warn(
+                        "dropping partial event payload {}: its other fragments did not arrive within {} s",
+                        e.getKey(),
+                        timeout.toSeconds());
             }
         }
     }

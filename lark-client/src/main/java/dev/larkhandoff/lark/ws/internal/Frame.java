@@ -7,15 +7,22 @@ import java.util.List;
  * A pbbp2 {@code Frame} of the long connection: control frames ({@code method} 0: ping, pong) and data frames
  * ({@code method} 1: events and their acks). Headers keep their order; keys may repeat.
  */
-public record Frame(long seqId, long logId, int service, int method, List<Header> headers, String payloadEncoding,
-        String payloadType, byte[] payload, String logIdNew) {
+public record Frame(
+        long seqId,
+        long logId,
+        int service,
+        int method,
+        List<Header> headers,
+        String payloadEncoding,
+        String payloadType,
+        byte[] payload,
+        String logIdNew) {
 
     public static final int CONTROL = 0;
     public static final int DATA = 1;
 
     /** One {@code key: value} header; both are required by the proto. */
-    public record Header(String key, String value) {
-    }
+    public record Header(String key, String value) {}
 
     public Frame {
         headers = List.copyOf(headers);

@@ -1,8 +1,8 @@
 package dev.larkhandoff.lark.ws.internal;
 
-import dev.larkhandoff.lark.ws.MalformedFrameException;
 import com.google.protobuf.CodedInputStream;
 import com.google.protobuf.CodedOutputStream;
+import dev.larkhandoff.lark.ws.MalformedFrameException;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.util.ArrayList;
@@ -24,20 +24,20 @@ public final class FrameCodec {
     private static final int PAYLOAD = 8;
     private static final int LOG_ID_NEW = 9;
 
-    private FrameCodec() {
-    }
+    private FrameCodec() {}
 
     public static byte[] encode(Frame frame) {
         try {
-            ByteArrayOutputStream bytes = new ByteArrayOutputStream(
-                    32 + (frame.payload() == null ? 0 : frame.payload().length));
+            ByteArrayOutputStream bytes =
+                    new ByteArrayOutputStream(32 + (frame.payload() == null ? 0 : frame.payload().length));
             CodedOutputStream out = CodedOutputStream.newInstance(bytes);
             out.writeUInt64(SEQ_ID, frame.seqId());
             out.writeUInt64(LOG_ID, frame.logId());
             out.writeInt32(SERVICE, frame.service());
             out.writeInt32(METHOD, frame.method());
             for (Frame.Header h : frame.headers()) {
-                int size = CodedOutputStream.computeStringSize(1, h.key()) + CodedOutputStream.computeStringSize(2, h.value());
+                int size = CodedOutputStream.computeStringSize(1, h.key())
+                        + CodedOutputStream.computeStringSize(2, h.value());
                 out.writeTag(HEADERS, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 out.writeUInt32NoTag(size);
                 out.writeString(1, h.key());

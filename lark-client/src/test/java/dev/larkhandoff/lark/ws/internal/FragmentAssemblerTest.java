@@ -15,10 +15,21 @@ class FragmentAssemblerTest {
     private final FragmentAssembler assembler = new FragmentAssembler(clock, Duration.ofSeconds(10), 1000);
 
     private static Frame fragment(String id, int sum, int seq, String text) {
-        return new Frame(1, 1, 1, Frame.DATA, List.of(new Frame.Header("type", "event"),
-                new Frame.Header("message_id", id), new Frame.Header("sum", String.valueOf(sum)),
-                new Frame.Header("seq", String.valueOf(seq)), new Frame.Header("trace_id", "t")),
-                null, null, text.getBytes(StandardCharsets.UTF_8), null);
+        return new Frame(
+                1,
+                1,
+                1,
+                Frame.DATA,
+                List.of(
+                        new Frame.Header("type", "event"),
+                        new Frame.Header("message_id", id),
+                        new Frame.Header("sum", String.valueOf(sum)),
+                        new Frame.Header("seq", String.valueOf(seq)),
+                        new Frame.Header("trace_id", "t")),
+                null,
+                null,
+                text.getBytes(StandardCharsets.UTF_8),
+                null);
     }
 
     @Test
@@ -49,7 +60,8 @@ class FragmentAssemblerTest {
     void given_a_fragment_repeated_then_it_counts_once() {
         assembler.add(fragment("m", 2, 0, "a"));
         assertThat(assembler.add(fragment("m", 2, 0, "a"))).isNull();
-        assertThat(new String(assembler.add(fragment("m", 2, 1, "b")).payload())).isEqualTo("ab");
+        assertThat(new String(assembler.add(fragment("m", 2, 1, "b")).payload()))
+                .isEqualTo("ab");
     }
 
     @Test
@@ -68,8 +80,16 @@ class FragmentAssemblerTest {
         assertThatThrownBy(() -> assembler.add(fragment("m", 0, 0, "a"))).hasMessageContaining("sum=0");
         assembler.add(fragment("n", 2, 0, "a"));
         assertThatThrownBy(() -> assembler.add(fragment("n", 3, 1, "a"))).hasMessageContaining("disagree on sum");
-        Frame noId = new Frame(1, 1, 1, Frame.DATA, List.of(new Frame.Header("sum", "1"), new Frame.Header("seq", "0")),
-                null, null, new byte[0], null);
+        Frame noId = new Frame(
+                1,
+                1,
+                1,
+                Frame.DATA,
+                List.of(new Frame.Header("sum", "1"), new Frame.Header("seq", "0")),
+                null,
+                null,
+                new byte[0],
+                null);
         assertThatThrownBy(() -> assembler.add(noId)).hasMessageContaining("message_id");
     }
 

@@ -1,9 +1,9 @@
 package dev.larkhandoff.lark.ws.internal;
 
-import dev.larkhandoff.lark.ws.MalformedFrameException;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.larkhandoff.lark.ws.MalformedFrameException;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,10 +19,19 @@ class FrameCodecTest {
 
     @Test
     void given_a_data_frame_when_round_tripped_then_every_field_survives() {
-        Frame f = new Frame(Long.MAX_VALUE, 42, 1234, Frame.DATA,
-                List.of(new Frame.Header("type", "event"), new Frame.Header("message_id", "m1"),
+        Frame f = new Frame(
+                Long.MAX_VALUE,
+                42,
+                1234,
+                Frame.DATA,
+                List.of(
+                        new Frame.Header("type", "event"),
+                        new Frame.Header("message_id", "m1"),
                         new Frame.Header("type", "dup-keys-allowed")),
-                "json", "event", "{\"a\":1}".getBytes(), "log-new");
+                "json",
+                "event",
+                "{\"a\":1}".getBytes(),
+                "log-new");
 
         Frame back = FrameCodec.decode(FrameCodec.encode(f));
 
@@ -38,8 +47,16 @@ class FrameCodecTest {
 
     @Test
     void given_an_ack_then_it_echoes_the_frame_with_biz_rt_and_the_new_payload() {
-        Frame f = new Frame(7, 8, 9, Frame.DATA, List.of(new Frame.Header("message_id", "m")), null, null,
-                "event".getBytes(), null);
+        Frame f = new Frame(
+                7,
+                8,
+                9,
+                Frame.DATA,
+                List.of(new Frame.Header("message_id", "m")),
+                null,
+                null,
+                "event".getBytes(),
+                null);
 
         Frame ack = f.ack(12, "{\"code\":200}".getBytes());
 
