@@ -144,7 +144,7 @@ public final class Daemon implements AutoCloseable {
                     new GroupDirectoryOnDemand(() -> new GroupDirectory(lark, store, groupConfig, operator.openId()));
             HandoffOutbox outbox =
                     new HandoffOutbox(lark.messages(), store.chats(), store.settings(), stopFlags, options.clock());
-            handoffs = new Handoffs(
+            handoffs = Handoffs.of(
                     lark,
                     store,
                     directory,

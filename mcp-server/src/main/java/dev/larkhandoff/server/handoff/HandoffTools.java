@@ -24,7 +24,7 @@ import tools.jackson.databind.node.ObjectNode;
 
 /**
  * The handoff workflow's MCP tools: each is a spec plus a handler that reads its arguments ({@link ToolArgs}), calls
- * one method of {@link Handoffs} and answers its JSON; what the handler throws is answered by {@link ToolCatalog}
+ * one method of a part of {@link Handoffs} and answers its JSON; what the handler throws is answered by {@link ToolCatalog}
  * ({@link HandoffException}: {@code <tool>: <message>}). The descriptions are what agents choose tools by.
  */
 public final class HandoffTools {
@@ -92,17 +92,18 @@ public final class HandoffTools {
                                 .optional("model", string("Your model, shown in the group (e.g. claude-opus-4)."))
                                 .optional("tool", string("Your tool, shown in the group (e.g. Claude Code)."))
                                 .optional("project_dir", string("The project directory (default: the session's)."))),
-                (who, in, call) -> handoffs.start(
-                        who,
-                        new Handoffs.StartArgs(
-                                StartMode.of(in.optionalString("mode")),
-                                in.optionalString("group_name"),
-                                in.optionalString("sidecar_chat_id"),
-                                in.optionalString("takeover_chat_id"),
-                                in.optionalString("expected_holder"),
-                                in.optionalString("model"),
-                                in.optionalString("tool"),
-                                in.optionalString("project_dir"))));
+                (who, in, call) -> handoffs.lifecycle()
+                        .start(
+                                who,
+                                new HandoffLifecycle.StartArgs(
+                                        StartMode.of(in.optionalString("mode")),
+                                        in.optionalString("group_name"),
+                                        in.optionalString("sidecar_chat_id"),
+                                        in.optionalString("takeover_chat_id"),
+                                        in.optionalString("expected_holder"),
+                                        in.optionalString("model"),
+                                        in.optionalString("tool"),
+                                        in.optionalString("project_dir"))));
         add(
                 b,
                 spec(
@@ -114,7 +115,7 @@ public final class HandoffTools {
                                 .optional(
                                         "message", string("The hand-back card's text (default: Handing back to CLI.)."))
                                 .optional("dissolve", bool("Also remove the user from the group and dissolve it."))),
-                (who, in, call) -> handoffs.end(who, in.optionalString("message"), in.bool("dissolve")));
+                (who, in, call) -> handoffs.lifecycle().end(who, in.optionalString("message"), in.bool("dissolve")));
         add(
                 b,
                 spec(
@@ -136,9 +137,9 @@ public final class HandoffTools {
                                                         + ")."))),
                 (who, in, call) -> {
                     // Read before the send, which clears it: Stop must reach the agent once.
-                    boolean stop = handoffs.stopRequested(who.sessionId());
-                    handoffs.send(who, card(in), true);
-                    return withStop(handoffs.await(who, timeout(in), progress(call)), stop);
+                    boolean stop = handoffs.loop().stopRequested(who.sessionId());
+                    handoffs.loop().send(who, card(in), true);
+                    return withStop(handoffs.loop().await(who, timeout(in), progress(call)), stop);
                 });
         add(
                 b,
@@ -149,11 +150,11 @@ public final class HandoffTools {
                                 + "button, updated in place; your next message turns it into Done. " + CARD_ARGS,
                         cardArgs().optional("working", bool("Show or update the working card instead."))),
                 (who, in, call) -> {
-                    boolean stop = handoffs.stopRequested(who.sessionId());
+                    boolean stop = handoffs.loop().stopRequested(who.sessionId());
                     return withStop(
                             in.bool("working")
-                                    ? handoffs.working(who, in.string("message"))
-                                    : handoffs.send(who, card(in), false),
+                                    ? handoffs.loop().working(who, in.string("message"))
+                                    : handoffs.loop().send(who, card(in), false),
                             stop);
                 });
         add(
@@ -167,12 +168,13 @@ public final class HandoffTools {
                                 .optional("image_key", string("One image key."))
                                 .optional("file_key", string("The file key."))
                                 .optional("file_name", string("The file's name (kept, made safe)."))),
-                (who, in, call) -> handoffs.download(
-                        who,
-                        in.string("message_id"),
-                        in.optionalString("image_key"),
-                        in.optionalString("file_key"),
-                        bareFileName(in.optionalString("file_name"))));
+                (who, in, call) -> handoffs.files()
+                        .download(
+                                who,
+                                in.string("message_id"),
+                                in.optionalString("image_key"),
+                                in.optionalString("file_key"),
+                                bareFileName(in.optionalString("file_name"))));
         add(
                 b,
                 spec(
@@ -181,7 +183,7 @@ public final class HandoffTools {
                         ToolSchema.object()
                                 .required("path", string("Absolute path of the file."))
                                 .optional("as_image", bool("Send as an image (png, jpg, gif…)."))),
-                (who, in, call) -> handoffs.sendFile(who, Path.of(in.string("path")), in.bool("as_image")));
+                (who, in, call) -> handoffs.files().sendFile(who, Path.of(in.string("path")), in.bool("as_image")));
         add(
                 b,
                 spec(
@@ -189,7 +191,7 @@ public final class HandoffTools {
                         "Read one message by id: what a reply's parent_id points at (the bot's own "
                                 + "messages from the local store, others from Lark), and for a merge_forward the forwarded messages.",
                         ToolSchema.object().required("message_id", string("The message id (om_…)."))),
-                (who, in, call) -> handoffs.message(who, in.string("message_id")));
+                (who, in, call) -> handoffs.lookups().message(who, in.string("message_id")));
         add(
                 b,
                 spec(
@@ -197,7 +199,7 @@ public final class HandoffTools {
                         "The handoff group's recent messages as received, including those kept from you "
                                 + "(with the reason: sender not allowed, not addressed to the bot).",
                         ToolSchema.object().optional("limit", ToolSchema.integer(1, 200, "How many (default 20)."))),
-                (who, in, call) -> handoffs.history(who, in.integer("limit", 20, 1, 200)));
+                (who, in, call) -> handoffs.lookups().history(who, in.integer("limit", 20, 1, 200)));
         add(
                 b,
                 spec(
@@ -210,12 +212,13 @@ public final class HandoffTools {
                                         "message_id", string("With add: the message whose @-mentions name the people."))
                                 .optional("open_ids", ToolSchema.stringArray("open_ids (ou_…) to add or remove."))
                                 .optional("role", oneOf("With add: guest (default) or coowner.", "guest", "coowner"))),
-                (who, in, call) -> handoffs.members(
-                        who,
-                        in.optionalString("action"),
-                        in.optionalString("message_id"),
-                        in.stringList("open_ids"),
-                        in.optionalString("role")));
+                (who, in, call) -> handoffs.groups()
+                        .members(
+                                who,
+                                in.optionalString("action"),
+                                in.optionalString("message_id"),
+                                in.stringList("open_ids"),
+                                in.optionalString("role")));
         add(
                 b,
                 spec(
@@ -229,13 +232,14 @@ public final class HandoffTools {
                                 .optional("norm_key", string("A group norm's key."))
                                 .optional("norm_text", string("The norm's text (to add or change)."))
                                 .optional("remove_norm", bool("Remove the norm named by norm_key."))),
-                (who, in, call) -> handoffs.settings(
-                        who,
-                        in.optionalString("filter"),
-                        in.optionalBool("autoapprove"),
-                        in.optionalString("norm_key"),
-                        in.optionalString("norm_text"),
-                        in.bool("remove_norm")));
+                (who, in, call) -> handoffs.groups()
+                        .settings(
+                                who,
+                                in.optionalString("filter"),
+                                in.optionalBool("autoapprove"),
+                                in.optionalString("norm_key"),
+                                in.optionalString("norm_text"),
+                                in.bool("remove_norm")));
         add(
                 b,
                 spec(
@@ -245,7 +249,7 @@ public final class HandoffTools {
                         ToolSchema.object()
                                 .required("chat_id", string("The target group (oc_…)."))
                                 .required("message", string("What to relay."))),
-                (who, in, call) -> handoffs.relay(who, in.string("chat_id"), in.string("message")));
+                (who, in, call) -> handoffs.groups().relay(who, in.string("chat_id"), in.string("message")));
         add(
                 b,
                 spec(
@@ -254,7 +258,7 @@ public final class HandoffTools {
                                 + "and whether Stop was pressed in your group.",
                         ToolSchema.object()
                                 .optional("project_dir", string("The project directory (default: the session's)."))),
-                (who, in, call) -> handoffs.status(who, in.optionalString("project_dir")));
+                (who, in, call) -> handoffs.groups().status(who, in.optionalString("project_dir")));
         add(
                 b,
                 spec(
@@ -277,13 +281,14 @@ public final class HandoffTools {
                                 .optional(
                                         "project_dir",
                                         string("With clear: the project directory (default: the " + "session's)."))),
-                (who, in, call) -> handoffs.groups(
-                        who,
-                        in.string("action"),
-                        in.optionalString("scope"),
-                        in.optionalString("chat_id"),
-                        in.bool("confirm"),
-                        in.optionalString("project_dir")));
+                (who, in, call) -> handoffs.groups()
+                        .groups(
+                                who,
+                                in.string("action"),
+                                in.optionalString("scope"),
+                                in.optionalString("chat_id"),
+                                in.bool("confirm"),
+                                in.optionalString("project_dir")));
         return b.build();
     }
 
@@ -298,10 +303,11 @@ public final class HandoffTools {
      */
     public static Optional<String> waitIfBound(Handoffs handoffs, ToolCall call, Duration timeout)
             throws InterruptedException {
-        if (call.callerSessionId() == null || !handoffs.isBound(call.callerSessionId())) {
+        if (call.callerSessionId() == null || !handoffs.loop().isBound(call.callerSessionId())) {
             return Optional.empty();
         }
-        return Optional.of(handoffs.await(caller(call), timeout, progress(call)).toString());
+        return Optional.of(
+                handoffs.loop().await(caller(call), timeout, progress(call)).toString());
     }
 
     /** A handoff tool's handler: the registered caller, its arguments, and the call (for progress). */
