@@ -32,8 +32,8 @@ import org.junit.jupiter.api.io.TempDir;
  * Kills a writing process with SIGKILL at random moments, twenty times over one database file: whatever it was
  * told had committed is there afterwards, the file opens and checks clean every time, and nothing is stored twice.
  *
- * <p>The kill times come from a seeded {@link Random}; the seed is in every failure message, and
- * {@code -Dlark.crash.seed=<seed>} replays the same kill times (the child's own timing still varies).
+ * <p>The kill times come from a {@link Random} whose starting value is printed in every failure message;
+ * {@code -Dlark.crash.seed=<value>} replays the same kill times (the child's own timing still varies).
  */
 class InboxCrashTest {
 
