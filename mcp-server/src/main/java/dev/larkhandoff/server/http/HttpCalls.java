@@ -33,8 +33,8 @@ final class HttpCalls {
      * can be matched to its cancel and its response: the SDK hands a tool neither the request nor its id.
      */
     static void noteRequestKey(jakarta.servlet.http.HttpServletRequest request, byte[] body) {
-        if (body.length == 0 || body[0] != '{' && !Character.isWhitespace(body[0])) {
-            return;
+        if (body.length == 0 || body[0] != '{' && !Character.isWhitespace(body[0]) || !contains(body, TOOLS_CALL)) {
+            return; // only a tool call is parsed a second time (the SDK parses every body itself)
         }
         try {
             tools.jackson.databind.JsonNode message = ServerJson.mapper().readTree(body);
@@ -51,6 +51,22 @@ final class HttpCalls {
     /** The key {@link #noteRequestKey} found for this request, if it carries a tool call. */
     static java.util.Optional<String> requestKey(jakarta.servlet.http.HttpServletRequest request) {
         return java.util.Optional.ofNullable((String) request.getAttribute(REQUEST_ATTRIBUTE));
+    }
+
+    private static final byte[] TOOLS_CALL =
+            ("\"" + McpSchema.METHOD_TOOLS_CALL + "\"").getBytes(java.nio.charset.StandardCharsets.UTF_8);
+
+    private static boolean contains(byte[] body, byte[] part) {
+        outer:
+        for (int i = 0; i + part.length <= body.length; i++) {
+            for (int k = 0; k < part.length; k++) {
+                if (body[i + k] != part[k]) {
+                    continue outer;
+                }
+            }
+            return true;
+        }
+        return false;
     }
 
     static String keyOf(Object jsonRpcId) {

@@ -67,13 +67,19 @@ public final class WakeSignal {
                         "waiting for " + waitingFor + " (" + waitedMs / 1000 + " s)");
                 nextProgress = now + PROGRESS_EVERY_MS * 1_000_000;
             }
-            long waitMs = Math.max(1, Math.min(deadline, nextProgress) - now) / 1_000_000 + 1;
-            if (Cancellation.active()) {
-                waitMs = Math.min(waitMs, CANCEL_CHECK_MS);
-            }
+            // Sleep until a wake, the next progress report or the deadline. A cancellable call also wakes every
+            // CANCEL_CHECK_MS, but only to read its flag: the look (store reads) runs again only after a wake.
+            long until = Math.min(deadline, nextProgress);
+            boolean cancellable = Cancellation.active();
             synchronized (lock) {
-                if (generation == seen) {
-                    lock.wait(waitMs);
+                while (generation == seen) {
+                    long left = until - System.nanoTime();
+                    if (left <= 0) {
+                        break;
+                    }
+                    Cancellation.check();
+                    long waitMs = left / 1_000_000 + 1;
+                    lock.wait(cancellable ? Math.min(waitMs, CANCEL_CHECK_MS) : waitMs);
                 }
             }
         }
