@@ -18,7 +18,10 @@ final class HttpCalls {
 
     private static final String CANCELLED = "notifications/cancelled";
 
-    private final Map<String, ToolResult.Receipt> awaitingWrite = new ConcurrentHashMap<>();
+    private final Map<CallKey, ToolResult.Receipt> awaitingWrite = new ConcurrentHashMap<>();
+    /** One request of one MCP session. */
+    private record CallKey(String mcpSessionId, String requestKey) {}
+
     private final BiConsumer<String, String> cancelCall;
 
     /** @param cancelCall (MCP session id, request key) of a call its client cancelled */
@@ -82,7 +85,7 @@ final class HttpCalls {
         }
         String key = keyOf(params.get("requestId"));
         cancelCall.accept(mcpSessionId, key);
-        ToolResult.Receipt receipt = awaitingWrite.remove(mcpSessionId + "\u0000" + key);
+        ToolResult.Receipt receipt = awaitingWrite.remove(new CallKey(mcpSessionId, key));
         if (receipt != null) {
             receipt.dropped();
         }
@@ -90,7 +93,7 @@ final class HttpCalls {
 
     /** A result that must be settled once the response carrying it is written. */
     void awaitWrite(String mcpSessionId, String key, ToolResult.Receipt receipt) {
-        awaitingWrite.put(mcpSessionId + "\u0000" + key, receipt);
+        awaitingWrite.put(new CallKey(mcpSessionId, key), receipt);
     }
 
     /** The SDK's transport for one request, settling receipts as the response is (or fails to be) written. */
@@ -112,10 +115,18 @@ final class HttpCalls {
                         || awaitingWrite.isEmpty()) {
                     return send;
                 }
-                String k = mcpSessionId + "\u0000" + keyOf(response.id());
-                return send.doOnSuccess(v -> settle(k, true))
-                        .doOnError(e -> settle(k, false))
-                        .doOnCancel(() -> settle(k, false));
+                CallKey k = new CallKey(mcpSessionId, keyOf(response.id()));
+                // Claimed when the write starts, not when it ends: the client may read the response and cancel
+                // before the send completes, and a cancel that late must not hand the messages out again.
+                return Mono.defer(() -> {
+                    ToolResult.Receipt receipt = awaitingWrite.remove(k);
+                    if (receipt == null) {
+                        return send;
+                    }
+                    return send.doOnSuccess(v -> receipt.written())
+                            .doOnError(e -> receipt.dropped())
+                            .doOnCancel(receipt::dropped);
+                });
             }
 
             @Override
@@ -140,24 +151,11 @@ final class HttpCalls {
         };
     }
 
-    private void settle(String key, boolean written) {
-        ToolResult.Receipt receipt = awaitingWrite.remove(key);
-        if (receipt == null) {
-            return;
-        }
-        if (written) {
-            receipt.written();
-        } else {
-            receipt.dropped();
-        }
-    }
-
     /** The session ended: results never written hand their messages back. */
     void ended(String mcpSessionId) {
-        String prefix = mcpSessionId + "\u0000";
         for (var it = awaitingWrite.entrySet().iterator(); it.hasNext(); ) {
             var e = it.next();
-            if (e.getKey().startsWith(prefix)) {
+            if (e.getKey().mcpSessionId().equals(mcpSessionId)) {
                 it.remove();
                 e.getValue().dropped();
             }

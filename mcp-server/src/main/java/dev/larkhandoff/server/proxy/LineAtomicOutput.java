@@ -3,6 +3,8 @@ package dev.larkhandoff.server.proxy;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.function.Consumer;
 
 /**
  * Stdout shared by the SDK's writer and our channel notifications: each thread's bytes are collected until a
@@ -15,16 +17,25 @@ final class LineAtomicOutput extends OutputStream {
     private final OutputStream out;
     private final Object lock = new Object();
     private final ThreadLocal<ByteArrayOutputStream> pending = ThreadLocal.withInitial(ByteArrayOutputStream::new);
-    private final java.util.function.Consumer<byte[]> afterLine;
+    private final LineWatcher watcher;
 
-    LineAtomicOutput(OutputStream out) {
-        this(out, line -> {});
+    /** Told of each line as its write starts, and then whether it reached the stream. */
+    interface LineWatcher {
+        /** What to do once the write of this line ended: given {@code true} if it reached the stream. */
+        Consumer<Boolean> writing(byte[] line);
     }
 
-    /** @param afterLine told of each line once it reached the stream (a response written settles its receipt) */
-    LineAtomicOutput(OutputStream out, java.util.function.Consumer<byte[]> afterLine) {
+    LineAtomicOutput(OutputStream out) {
+        this(out, line -> reached -> {});
+    }
+
+    /**
+     * @param watcher told of each line before it is written (a response claims its receipt there, so a cancel read
+     *     after the client saw the line finds nothing to drop) and of the write's outcome
+     */
+    LineAtomicOutput(OutputStream out, LineWatcher watcher) {
         this.out = out;
-        this.afterLine = afterLine;
+        this.watcher = watcher;
     }
 
     @Override
@@ -54,14 +65,20 @@ final class LineAtomicOutput extends OutputStream {
 
     /** Writes one complete line (a newline is added) and flushes it. */
     void writeLine(String json) throws IOException {
-        emit((json + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+        emit((json + "\n").getBytes(StandardCharsets.UTF_8));
     }
 
     private void emit(byte[] line) throws IOException {
-        synchronized (lock) {
-            out.write(line);
-            out.flush();
+        Consumer<Boolean> outcome = watcher.writing(line);
+        boolean reached = false;
+        try {
+            synchronized (lock) {
+                out.write(line);
+                out.flush();
+            }
+            reached = true;
+        } finally {
+            outcome.accept(reached);
         }
-        afterLine.accept(line);
     }
 }

@@ -33,6 +33,7 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import tools.jackson.databind.JsonNode;
@@ -45,6 +46,7 @@ import tools.jackson.databind.node.ObjectNode;
  */
 public final class StdioProxy {
 
+    private static final Consumer<Boolean> NOTHING_TO_SETTLE = reached -> {};
     private static final Logger log = LoggerFactory.getLogger(StdioProxy.class);
     /** The SDK's own per-line bound, kept the same here. */
     static final int MAX_LINE = 16 * 1024 * 1024;
@@ -71,7 +73,7 @@ public final class StdioProxy {
     private boolean initialized;
 
     private StdioProxy(OutputStream out, Path home, SessionIdentity identity, String version, Duration startTimeout) {
-        this.stdout = new LineAtomicOutput(out, this::lineWritten);
+        this.stdout = new LineAtomicOutput(out, this::lineWriting);
         this.link = new DaemonLink(home, identity, version, new DaemonLauncher(home, startTimeout), this::deliver);
     }
 
@@ -145,7 +147,7 @@ public final class StdioProxy {
     /**
      * Forwards one call and waits for the daemon's answer, never longer than the call's own timeout plus a margin:
      * a daemon that never answers cannot hang the agent. A result that hands over messages is settled when the
-     * line carrying it reaches stdout ({@link #lineWritten}), or dropped if the client cancelled meanwhile.
+     * line carrying it reaches stdout ({@link #lineWriting}), or dropped if the client cancelled meanwhile.
      */
     private ToolResult forward(String name, String requestKey, ToolCall call) {
         CompletableFuture<ToolResult> pending = link.call(name, call.arguments(), call.progress());
@@ -204,23 +206,31 @@ public final class StdioProxy {
         }
     }
 
-    /** A line reached stdout: if it is the response a receipt waits for, the messages it carries are delivered. */
-    private void lineWritten(byte[] line) {
+    /**
+     * A line is about to reach stdout: if it is the response a receipt waits for, the receipt is claimed now (a cancel
+     * the client sends after reading the line is too late to drop it) and settled by the write's outcome.
+     */
+    private Consumer<Boolean> lineWriting(byte[] line) {
         if (awaitingWrite.isEmpty()) {
-            return;
+            return NOTHING_TO_SETTLE;
         }
         JsonNode id;
         try {
             id = ServerJson.mapper().readTree(line).path("id");
         } catch (RuntimeException e) {
-            return;
+            return NOTHING_TO_SETTLE;
         }
-        if (id.isString() || id.isNumber()) {
-            ToolResult.Receipt receipt = awaitingWrite.remove(id.toString());
-            if (receipt != null) {
+        ToolResult.Receipt receipt = id.isString() || id.isNumber() ? awaitingWrite.remove(id.toString()) : null;
+        if (receipt == null) {
+            return NOTHING_TO_SETTLE;
+        }
+        return reached -> {
+            if (reached) {
                 receipt.written();
+            } else {
+                receipt.dropped();
             }
-        }
+        };
     }
 
     /**
