@@ -6,6 +6,7 @@ import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.im.Message;
 import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.im.ResourceApi;
+import dev.larkhandoff.server.workspace.LarkIds;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import java.nio.file.Files;

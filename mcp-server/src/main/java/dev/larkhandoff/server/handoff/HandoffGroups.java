@@ -8,13 +8,13 @@ import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.im.Chat;
 import dev.larkhandoff.lark.im.Message;
 import dev.larkhandoff.server.ServerJson;
-import dev.larkhandoff.server.workspace.ChatIds;
 import dev.larkhandoff.server.workspace.Dissolution;
 import dev.larkhandoff.server.workspace.DissolvedGroup;
 import dev.larkhandoff.server.workspace.GroupConfig;
 import dev.larkhandoff.server.workspace.GroupDirectory;
 import dev.larkhandoff.server.workspace.GroupMember;
 import dev.larkhandoff.server.workspace.GroupScope;
+import dev.larkhandoff.server.workspace.LarkIds;
 import dev.larkhandoff.server.workspace.ListedGroup;
 import dev.larkhandoff.server.workspace.Person;
 import dev.larkhandoff.server.workspace.Workspace;
@@ -69,7 +69,7 @@ public final class HandoffGroups {
     /** Relays a message to another handoff group: its holder's wait gets it, and the group sees it. */
     public ObjectNode relay(Handoffs.Caller caller, String toChatId, String text) {
         Binding from = chats.bound(caller);
-        ChatIds.require(toChatId);
+        LarkIds.chatId(toChatId);
         if (toChatId.equals(from.chatId())) {
             throw new HandoffException(
                     HandoffException.Problem.INVALID_ARGUMENT, "cannot relay to the chat you are in");
@@ -224,7 +224,7 @@ public final class HandoffGroups {
                 if (chatId == null) {
                     throw new HandoffException(HandoffException.Problem.INVALID_ARGUMENT, "dissolve needs chat_id");
                 }
-                chats.requireHandoffGroup(ChatIds.require(chatId));
+                chats.requireHandoffGroup(LarkIds.chatId(chatId));
                 store.bindings()
                         .find(chatId)
                         .map(Binding::sessionId)

@@ -3,12 +3,12 @@ package dev.larkhandoff.server.handoff;
 import static dev.larkhandoff.server.handoff.HandoffJson.json;
 import static dev.larkhandoff.server.handoff.HandoffJson.settingsJson;
 
-import dev.larkhandoff.server.workspace.ChatIds;
 import dev.larkhandoff.server.workspace.ChatTabs;
 import dev.larkhandoff.server.workspace.DissolvedGroup;
 import dev.larkhandoff.server.workspace.GroupDirectory;
 import dev.larkhandoff.server.workspace.GroupSettings;
 import dev.larkhandoff.server.workspace.HandoffAgent;
+import dev.larkhandoff.server.workspace.LarkIds;
 import dev.larkhandoff.server.workspace.StartMode;
 import dev.larkhandoff.server.workspace.StartOutcome;
 import dev.larkhandoff.server.workspace.StartRequest;
@@ -92,7 +92,7 @@ public final class HandoffLifecycle {
         // Whatever came before (a chat lost to a takeover, replies never answered) belongs to the old handoff.
         inbox.released(caller.sessionId());
         if (args.takeoverChatId() != null) {
-            String chatId = ChatIds.require(args.takeoverChatId());
+            String chatId = LarkIds.chatId(args.takeoverChatId());
             Optional<String> holder = store.bindings().find(chatId).map(Binding::sessionId);
             String expected = args.expectedHolder() != null ? args.expectedHolder() : holder.orElse(null);
             // The holder is told before the swap, so its wait never sees its chat vanish unexplained; should the

@@ -3,6 +3,7 @@ package dev.larkhandoff.server.handoff;
 import static dev.larkhandoff.server.handoff.HandoffJson.json;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.workspace.LarkIds;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.inbox.InboxRow;

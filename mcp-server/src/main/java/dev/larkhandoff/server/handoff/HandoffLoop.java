@@ -5,6 +5,7 @@ import static dev.larkhandoff.server.handoff.HandoffJson.json;
 import static dev.larkhandoff.server.handoff.Handoffs.takeover;
 
 import dev.larkhandoff.server.routing.WakeSignal;
+import dev.larkhandoff.server.workspace.LarkIds;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import java.time.Duration;

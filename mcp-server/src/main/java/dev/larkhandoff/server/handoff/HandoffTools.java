@@ -13,6 +13,7 @@ import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSchema;
 import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.workspace.LarkIds;
 import dev.larkhandoff.server.workspace.StartMode;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -3,6 +3,7 @@ package dev.larkhandoff.server.handoff;
 import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.lark.http.LarkHttp;
 import dev.larkhandoff.lark.im.ResourceApi;
+import dev.larkhandoff.server.workspace.LarkIds;
 import java.io.IOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystems;

@@ -3,6 +3,7 @@ package dev.larkhandoff.server.handoff;
 import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.lark.im.Message;
 import dev.larkhandoff.lark.im.MessageApi;
+import dev.larkhandoff.server.workspace.LarkIds;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;

@@ -44,7 +44,7 @@ public final class ChatTabs {
      */
     public Optional<String> open(String chatId, String model) {
         String name = Objects.requireNonNullElse(HandoffAgent.displayModel(model), UNNAMED_MODEL);
-        if (!ChatIds.isValid(chatId)) {
+        if (!LarkIds.isChatId(chatId)) {
             log.warn("no model tab: '{}' is not a chat id", chatId);
             return Optional.empty();
         }
@@ -83,7 +83,7 @@ public final class ChatTabs {
 
     /** Removes every handoff tab of the chat; the ids removed (empty when there were none or Lark refused). */
     public List<String> close(String chatId) {
-        if (!ChatIds.isValid(chatId)) {
+        if (!LarkIds.isChatId(chatId)) {
             log.warn("no tabs to remove: '{}' is not a chat id", chatId);
             return List.of();
         }

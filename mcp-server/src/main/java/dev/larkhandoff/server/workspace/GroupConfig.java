@@ -68,7 +68,7 @@ public final class GroupConfig {
 
     /** The cached settings while younger than the TTL, else re-read from the card; when Lark fails, the cache. */
     public GroupSettings settings(String chatId) {
-        ChatIds.require(chatId);
+        LarkIds.chatId(chatId);
         Cached cached = cached(chatId);
         if (cached.cachedAt() > 0 && clock.millis() - cached.cachedAt() < ttl.toMillis()) {
             return cached.settings();
@@ -85,7 +85,7 @@ public final class GroupConfig {
 
     /** Re-reads the card whatever the cache's age (a handoff start does this); Lark's failure is thrown. */
     public GroupSettings refresh(String chatId) {
-        ChatIds.require(chatId);
+        LarkIds.chatId(chatId);
         synchronized (lock(chatId)) {
             return load(chatId).settings();
         }
@@ -93,7 +93,7 @@ public final class GroupConfig {
 
     /** The settings as cached, without asking Lark. */
     public GroupSettings cachedSettings(String chatId) {
-        return cached(ChatIds.require(chatId)).settings();
+        return cached(LarkIds.chatId(chatId)).settings();
     }
 
     /** Sets how much tool output the group sees; the change is the level now in force. */
@@ -196,7 +196,7 @@ public final class GroupConfig {
     private record Cached(GroupSettings settings, String pinMessageId, long cachedAt) {}
 
     private <T> ConfigWrite<T> write(String chatId, Function<GroupSettings, Change<T>> change) {
-        ChatIds.require(chatId);
+        LarkIds.chatId(chatId);
         synchronized (lock(chatId)) {
             Cached base;
             String unsynced = null;

@@ -137,7 +137,7 @@ public final class GroupDirectory {
      * is named in the result so its wait can end with {@code takeover: true}.
      */
     public TakeoverOutcome takeover(String chatId, HandoffAgent agent, String expectedHolder) {
-        ChatIds.require(chatId);
+        LarkIds.chatId(chatId);
         requireRegistered(agent);
         Chat chat = chat(chatId);
         ClaimResult result = store.bindings().takeover(binding(chatId, agent, needMention(chat)), expectedHolder);
@@ -153,7 +153,7 @@ public final class GroupDirectory {
      * Whether the bot must be @-mentioned or replied to there is detected by {@link #needMention}.
      */
     public StartOutcome startSidecar(String chatId, HandoffAgent agent) {
-        ChatIds.require(chatId);
+        LarkIds.chatId(chatId);
         requireRegistered(agent);
         Optional<Binding> held = store.bindings().findBySession(agent.sessionId());
         if (held.isPresent()) {
@@ -317,7 +317,7 @@ public final class GroupDirectory {
      * Lark then refuses; then the group is dissolved and its local state (binding, cached config, members) deleted.
      */
     public DissolvedGroup dissolve(String chatId) {
-        ChatIds.require(chatId);
+        LarkIds.chatId(chatId);
         Chat chat = chat(chatId);
         return dissolveKnown(chatId, chat.name(), true);
     }

@@ -11,8 +11,8 @@ public final class WorkspaceException extends RuntimeException implements ToolFa
 
     /** What kind of failure it was, so a caller can react without parsing the message. */
     public enum Problem {
-        /** A chat id that does not match Lark's pattern; nothing was asked of Lark. */
-        BAD_CHAT_ID,
+        /** An id (chat, message, user, resource key) that does not match Lark's pattern; nothing was asked of Lark. */
+        BAD_LARK_ID,
         /** An argument other than a chat id is missing or malformed. */
         BAD_ARGUMENT,
         /** The session is not registered with the daemon, so nothing can be bound to it. */

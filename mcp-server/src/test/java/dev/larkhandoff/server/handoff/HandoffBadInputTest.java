@@ -23,7 +23,7 @@ class HandoffBadInputTest extends HandoffDaemonTest {
         ToolResult sidecar = agent.call(HandoffTools.START, Map.of("sidecar_chat_id", "chat-123"));
         ToolResult takeover = agent.call(HandoffTools.START, Map.of("takeover_chat_id", "oc_../../x"));
         assertThat(sidecar.isError()).isTrue();
-        assertThat(sidecar.text()).contains("'chat-123' is not a Lark chat id");
+        assertThat(sidecar.text()).contains("\"chat-123\" is not a Lark chat id");
         assertThat(takeover.isError()).isTrue();
         assertThat(takeover.text()).contains("is not a Lark chat id");
         assertThat(world.control.calls().stream()

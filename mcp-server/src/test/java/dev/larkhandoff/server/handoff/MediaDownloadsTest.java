@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.larkhandoff.emulator.EmuJson;
 import dev.larkhandoff.emulator.Ids;
 import dev.larkhandoff.emulator.model.EmuResource;
+import dev.larkhandoff.server.workspace.WorkspaceException;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -311,11 +312,11 @@ class MediaDownloadsTest {
 
             assertThatThrownBy(() -> downloads.downloadFile("../../etc", sent[1], "a.txt"))
                     .isInstanceOfSatisfying(
-                            HandoffException.class,
-                            e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.INVALID_ARGUMENT))
+                            WorkspaceException.class,
+                            e -> assertThat(e.problem()).isEqualTo(WorkspaceException.Problem.BAD_LARK_ID))
                     .hasMessageContaining("message_id \"../../etc\"");
             assertThatThrownBy(() -> downloads.downloadImage(sent[0], "../img\u0000"))
-                    .isInstanceOf(HandoffException.class)
+                    .isInstanceOf(WorkspaceException.class)
                     .hasMessageContaining("image_key \"../img\\u0000\" is not a Lark resource key");
             assertThat(world.lark.control().calls()).noneMatch(c -> c.path().contains("/resources/"));
         }

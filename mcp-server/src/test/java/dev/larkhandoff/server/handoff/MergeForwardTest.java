@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
+import dev.larkhandoff.server.workspace.WorkspaceException;
 import java.nio.file.Path;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -130,8 +131,8 @@ class MergeForwardTest {
     void given_an_id_that_cannot_be_a_message_id_then_it_is_refused() {
         assertThatThrownBy(() -> forwards.expand("oc_a_chat_id"))
                 .isInstanceOfSatisfying(
-                        HandoffException.class,
-                        e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.INVALID_ARGUMENT))
+                        WorkspaceException.class,
+                        e -> assertThat(e.problem()).isEqualTo(WorkspaceException.Problem.BAD_LARK_ID))
                 .hasMessageContaining("message_id \"oc_a_chat_id\" is not a Lark message id");
     }
 }

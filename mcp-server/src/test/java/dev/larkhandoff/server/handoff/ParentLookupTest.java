@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.larkhandoff.emulator.openapi.OpenApiServer.CallRecord;
 import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.workspace.WorkspaceException;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -133,8 +134,8 @@ class ParentLookupTest {
     void given_an_id_that_cannot_be_a_message_id_then_it_is_refused_before_any_call() {
         assertThatThrownBy(() -> parents.find("../../open-apis/im/v1/chats"))
                 .isInstanceOfSatisfying(
-                        HandoffException.class,
-                        e -> assertThat(e.problem()).isEqualTo(HandoffException.Problem.INVALID_ARGUMENT))
+                        WorkspaceException.class,
+                        e -> assertThat(e.problem()).isEqualTo(WorkspaceException.Problem.BAD_LARK_ID))
                 .hasMessageContaining("parent_id \"../../open-apis/im/v1/chats\" is not a Lark message id");
         assertThat(world.lark.control().calls()).noneMatch(c -> c.path().contains("/im/v1/messages/"));
     }

@@ -77,7 +77,7 @@ class GroupAdminTest {
     void given_chats_that_cannot_be_dissolved_then_the_errors_name_them_and_nothing_local_is_lost() {
         assertThatThrownBy(() -> directory.dissolve("oc_../../x"))
                 .isInstanceOfSatisfying(
-                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_LARK_ID));
         assertThatThrownBy(() -> directory.dissolve("oc_ffffffffffffffffffffffffffffffff"))
                 .isInstanceOfSatisfying(
                         WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.UNKNOWN_CHAT));

@@ -278,7 +278,7 @@ class GroupConfigTest {
                 .hasMessageContaining("limit is " + GroupConfig.MAX_NORM_TEXT);
         assertThatThrownBy(() -> config.setAutoapprove("oc_no such", true))
                 .isInstanceOfSatisfying(
-                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_LARK_ID));
 
         EmuChat noBot = world.externalGroup("no bot", world.operator);
         world.lark.control().removeBot(noBot.chatId, world.operator);

@@ -125,8 +125,8 @@ class GroupTakeoverTest {
         long before = world.lark.control().calls().size();
         assertThatThrownBy(() -> directory.takeover("oc_bad id", world.agent("s2"), "s1"))
                 .isInstanceOfSatisfying(
-                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID))
-                .hasMessageContaining("'oc_bad id'");
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_LARK_ID))
+                .hasMessageContaining("\"oc_bad id\"");
         assertThat(world.lark.control().calls())
                 .as("a bad id never reaches Lark")
                 .hasSize((int) before);

@@ -125,7 +125,7 @@ class SidecarGroupTest {
 
         assertThatThrownBy(() -> directory.startSidecar("not-a-chat", world.agent("s1")))
                 .isInstanceOfSatisfying(
-                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID));
+                        WorkspaceException.class, e -> assertThat(e.problem()).isEqualTo(Problem.BAD_LARK_ID));
         assertThat(world.store().bindings().all()).isEmpty();
     }
 

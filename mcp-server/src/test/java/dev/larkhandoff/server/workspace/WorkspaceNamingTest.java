@@ -69,17 +69,17 @@ class WorkspaceNamingTest {
 
     @Test
     void given_chat_ids_then_only_oc_ids_of_the_allowed_alphabet_pass_and_errors_name_the_bad_id() {
-        assertThat(ChatIds.require("oc_0123abcd")).isEqualTo("oc_0123abcd");
-        assertThat(ChatIds.isValid("oc_a.b:c@d-e_f")).isTrue();
+        assertThat(LarkIds.chatId("oc_0123abcd")).isEqualTo("oc_0123abcd");
+        assertThat(LarkIds.isChatId("oc_a.b:c@d-e_f")).isTrue();
         for (String bad : List.of("ou_0123", "oc_", "oc_a b", "oc_../../etc", "chat-1", "oc_" + "x".repeat(126))) {
-            assertThatThrownBy(() -> ChatIds.require(bad))
+            assertThatThrownBy(() -> LarkIds.chatId(bad))
                     .isInstanceOfSatisfying(
                             WorkspaceException.class,
-                            e -> assertThat(e.problem()).isEqualTo(Problem.BAD_CHAT_ID))
+                            e -> assertThat(e.problem()).isEqualTo(Problem.BAD_LARK_ID))
                     .hasMessageContaining("is not a Lark chat id");
         }
-        assertThatThrownBy(() -> ChatIds.require("ou_x")).hasMessageContaining("'ou_x'");
-        assertThatThrownBy(() -> ChatIds.require(null)).hasMessage("chat_id is required");
+        assertThatThrownBy(() -> LarkIds.chatId("ou_x")).hasMessageContaining("chat_id \"ou_x\" is not a Lark chat id");
+        assertThatThrownBy(() -> LarkIds.chatId(null)).hasMessage("chat_id is required");
     }
 
     @Test
