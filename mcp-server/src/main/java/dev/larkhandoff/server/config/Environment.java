@@ -18,6 +18,11 @@ public final class Environment {
     /** The operator's Lark login email: the person handoffs invite and listen to. */
     public static final String OPERATOR_EMAIL = "LARK_HANDOFF_OPERATOR_EMAIL";
 
+    /** Team mode: the shared PostgreSQL store ({@code postgresql://user@host:5432/db} or a JDBC URL). */
+    public static final String STORE_URL = "LARK_HANDOFF_STORE_URL";
+    /** The shared store's password, when it is not in the URL or a password file. */
+    public static final String STORE_PASSWORD = "LARK_HANDOFF_STORE_PASSWORD";
+
     public static final String SESSION_ID = "LARK_HANDOFF_SESSION_ID";
     /** How many seconds a permission request waits in Lark before it is denied (the daemon's setting). */
     public static final String PERMISSION_TIMEOUT = "LARK_HANDOFF_PERMISSION_TIMEOUT_SECONDS";

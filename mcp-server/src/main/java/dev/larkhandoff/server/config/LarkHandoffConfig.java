@@ -56,16 +56,21 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
                                 .orElse(text(file, "email"))));
     }
 
-    /** Writes the Lark settings to {@code config.json}, readable by its owner only. */
+    /**
+     * Writes the Lark settings to {@code config.json}, readable by its owner only. Other settings already in the
+     * file (the shared store's URL) are kept.
+     */
     public void save() throws IOException {
         Files.createDirectories(home);
         Path file = home.resolve(FILE_NAME);
-        ObjectNode json = JSON.createObjectNode();
+        ObjectNode json = existingObject(file);
         json.put("app_id", appId);
         json.put("app_secret", appSecret);
         json.put("domain", domain);
         if (operatorEmail != null && !operatorEmail.isBlank()) {
             json.put("operator_email", operatorEmail);
+        } else {
+            json.remove("operator_email");
         }
         Path tmp = Files.createTempFile(home, ".config-", ".json");
         try {
@@ -78,6 +83,14 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
                     java.nio.file.StandardCopyOption.ATOMIC_MOVE);
         } finally {
             Files.deleteIfExists(tmp);
+        }
+    }
+
+    private static ObjectNode existingObject(Path file) {
+        try {
+            return read(file) instanceof ObjectNode o ? o : JSON.createObjectNode();
+        } catch (IllegalArgumentException e) {
+            return JSON.createObjectNode(); // a broken file is being replaced: nothing in it can be kept
         }
     }
 
