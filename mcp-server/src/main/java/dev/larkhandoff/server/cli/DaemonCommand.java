@@ -4,6 +4,7 @@ import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.daemon.Daemon;
 import dev.larkhandoff.server.daemon.DaemonOptions;
+import dev.larkhandoff.server.workspace.MachineName;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import org.slf4j.Logger;
@@ -50,7 +51,8 @@ final class DaemonCommand implements Callable<Integer> {
         Logger log = LoggerFactory.getLogger(DaemonCommand.class);
         DaemonOptions options = DaemonOptions.of(
                         config, advertisedVersion == null ? BuildInfo.version() : advertisedVersion)
-                .withHttpPort(httpPort);
+                .withHttpPort(httpPort)
+                .withMachine(MachineName.of(Main.ENV));
         var timeout = Main.ENV.get(Environment.PERMISSION_TIMEOUT);
         if (timeout.isPresent()) {
             try {

@@ -23,6 +23,9 @@ public final class Environment {
     /** The shared store's password, when it is not in the URL or a password file. */
     public static final String STORE_PASSWORD = "LARK_HANDOFF_STORE_PASSWORD";
 
+    /** This machine's name in group names and team status, when the host name is not the one to show. */
+    public static final String MACHINE = "LARK_HANDOFF_MACHINE";
+
     public static final String SESSION_ID = "LARK_HANDOFF_SESSION_ID";
     /** How many seconds a permission request waits in Lark before it is denied (the daemon's setting). */
     public static final String PERMISSION_TIMEOUT = "LARK_HANDOFF_PERMISSION_TIMEOUT_SECONDS";

@@ -34,12 +34,12 @@ import dev.larkhandoff.server.routing.InboundRecorder;
 import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.routing.PullDeliveries;
 import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.team.OtherMachines;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.workspace.GroupConfig;
 import dev.larkhandoff.server.workspace.GroupDirectory;
-import dev.larkhandoff.server.workspace.MachineName;
 import dev.larkhandoff.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -90,6 +90,7 @@ public final class Daemon implements AutoCloseable {
     private final HandoffInbox handoffInbox;
     private final InboundPipeline pipeline;
     private final StatusReport status;
+    private final OtherMachines otherMachines;
     /** Null without a Lark app: hooks then have nothing to say. */
     private final PermissionBridge permissions;
 
@@ -154,7 +155,7 @@ public final class Daemon implements AutoCloseable {
                     stopFlags,
                     new MediaDownloads(lark.resources(), options.config().home(), MediaDownloads.Limits.DEFAULT),
                     options.clock(),
-                    MachineName.local());
+                    options.machine());
             this.permissions = new PermissionBridge(
                     store.inbox(),
                     groupConfig,
@@ -168,6 +169,15 @@ public final class Daemon implements AutoCloseable {
             this.permissions = null;
             this.hooks = null;
         }
+        this.otherMachines = new OtherMachines(
+                options.machine(),
+                lark == null
+                        ? chatId -> Optional.empty()
+                        : chatId -> Optional.ofNullable(
+                                        lark.chats().get(chatId).block(java.time.Duration.ofSeconds(30)))
+                                .map(chat -> chat.name()),
+                chatId -> store.bindings().find(chatId).isPresent(),
+                options.clock());
         List<Runnable> waiters = new ArrayList<>(List.of(pulls::wake, handoffInbox::wake));
         if (permissions != null) {
             waiters.add(permissions::wake);
@@ -181,6 +191,7 @@ public final class Daemon implements AutoCloseable {
                         : new HandoffClicks(stopFlags, store.bindings(), store.chats()),
                 indicator == null ? (chat, message) -> {} : indicator::received,
                 waiters,
+                otherMachines::stored,
                 options.clock());
         // Listeners last: ownership and access read the router the pipeline drives.
         registry.onRegistered(ownership::registered);
@@ -192,7 +203,8 @@ public final class Daemon implements AutoCloseable {
                 registry,
                 ownership,
                 startedAt,
-                new StatusReport.Live(() -> connection, pipeline::lastEventAt, () -> storeWatch, () -> httpFront));
+                new StatusReport.Live(
+                        () -> connection, pipeline::lastEventAt, () -> storeWatch, () -> httpFront, otherMachines));
         Handoffs ready = handoffs;
         this.tools = ToolCatalog.builder()
                 .addAll(
@@ -374,6 +386,7 @@ public final class Daemon implements AutoCloseable {
             s.dispose();
         }
         inbound.dispose();
+        otherMachines.close();
         HttpFront front = httpFront;
         if (front != null) {
             // Gone with the front: a hook must not send the token to whoever takes the port next.

@@ -1,32 +1,46 @@
 package dev.larkhandoff.server.daemon;
 
 import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.workspace.MachineName;
 import java.time.Clock;
 import java.time.Duration;
 
 /**
- * How to run a daemon: its configuration (home, Lark app), clock, advertised version, HTTP port (0 = any), and how
- * long a permission request waits in Lark for an answer before it is denied.
+ * How to run a daemon: its configuration (home, Lark app), clock, advertised version, HTTP port (0 = any), how
+ * long a permission request waits in Lark for an answer before it is denied, and the machine's name as handoff group
+ * names carry it.
  */
 public record DaemonOptions(
-        LarkHandoffConfig config, Clock clock, String version, int httpPort, boolean http, Duration permissionTimeout) {
+        LarkHandoffConfig config,
+        Clock clock,
+        String version,
+        int httpPort,
+        boolean http,
+        Duration permissionTimeout,
+        String machine) {
 
     /** Long enough to walk back to a phone, short enough that a forgotten prompt does not hold a session for hours. */
     public static final Duration DEFAULT_PERMISSION_TIMEOUT = Duration.ofMinutes(15);
 
     public static DaemonOptions of(LarkHandoffConfig config, String version) {
-        return new DaemonOptions(config, Clock.systemUTC(), version, 0, true, DEFAULT_PERMISSION_TIMEOUT);
+        return new DaemonOptions(
+                config, Clock.systemUTC(), version, 0, true, DEFAULT_PERMISSION_TIMEOUT, MachineName.local());
     }
 
     public DaemonOptions withHttpPort(int port) {
-        return new DaemonOptions(config, clock, version, port, http, permissionTimeout);
+        return new DaemonOptions(config, clock, version, port, http, permissionTimeout, machine);
     }
 
     public DaemonOptions withoutHttp() {
-        return new DaemonOptions(config, clock, version, httpPort, false, permissionTimeout);
+        return new DaemonOptions(config, clock, version, httpPort, false, permissionTimeout, machine);
     }
 
     public DaemonOptions withPermissionTimeout(Duration timeout) {
-        return new DaemonOptions(config, clock, version, httpPort, http, timeout);
+        return new DaemonOptions(config, clock, version, httpPort, http, timeout, machine);
+    }
+
+    /** The same options on a machine of this name (a second home on one computer playing another machine). */
+    public DaemonOptions withMachine(String name) {
+        return new DaemonOptions(config, clock, version, httpPort, http, permissionTimeout, name);
     }
 }

@@ -6,6 +6,7 @@ import dev.larkhandoff.server.channel.ChannelOwnership;
 import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.routing.StalePending;
 import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.team.OtherMachines;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.session.SessionRecord;
@@ -34,7 +35,8 @@ final class StatusReport {
             Supplier<LongConnection> connection,
             Supplier<Optional<Instant>> lastEventAt,
             Supplier<StoreWatch> storeWatch,
-            Supplier<HttpFront> httpFront) {}
+            Supplier<HttpFront> httpFront,
+            OtherMachines otherMachines) {}
 
     private final DaemonOptions options;
     private final Store store;
@@ -132,6 +134,7 @@ final class StatusReport {
         block.put("pid", ProcessHandle.current().pid());
         block.put("started_at", startedAt.toString());
         block.put("home", options.config().home().toString());
+        block.put("machine", options.machine());
         LongConnection connection = live.connection().get();
         block.put(
                 "lark_connection",
@@ -149,6 +152,20 @@ final class StatusReport {
         }
         HttpFront front = live.httpFront().get();
         block.put("http_url", front == null ? null : front.url());
+        live.otherMachines().advice().ifPresent(advice -> {
+            block.put(
+                    "other_machines",
+                    live.otherMachines().seen().stream()
+                            .map(m -> Map.of(
+                                    "machine",
+                                    m.machine(),
+                                    "group",
+                                    m.chatName(),
+                                    "first_seen",
+                                    m.firstSeen().toString()))
+                            .toList());
+            block.put("team_warning", advice);
+        });
         return block;
     }
 }

@@ -210,6 +210,14 @@ public final class Doctor {
                         "lark_connection",
                         "connected to Lark" + (last == null ? ", no event yet" : ", last event at " + last)));
             }
+            String teamWarning = d.path("team_warning").asString(null);
+            if (teamWarning != null) {
+                out.add(Finding.warning(
+                        "team",
+                        teamWarning,
+                        "set the same store_url (a PostgreSQL database) in config.json on every machine of this Lark app,"
+                                + " then restart their daemons"));
+            }
             return status;
         } catch (IOException e) {
             out.add(Finding.warning(

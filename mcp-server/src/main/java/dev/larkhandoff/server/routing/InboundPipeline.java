@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 
 /**
  * What happens to an inbound Lark event, every step in order (docs/architecture.md traces the same path):
@@ -19,6 +20,8 @@ import java.util.function.BiConsumer;
  *   <li><b>place</b>: a reaction names only its message, so it gets the chat that message belongs to;</li>
  *   <li><b>store</b>: the inbox row is written, durably;</li>
  *   <li><b>ack</b>: only then does Lark hear 200 (500 when the store refused, so Lark sends the event again);</li>
+ *   <li><b>notice</b>: a new row is shown to whoever watches the app's traffic (a group named for another machine,
+ *       while each machine keeps its own store: {@code team.OtherMachines});</li>
  *   <li><b>route</b>: each pending row goes to its session: a chat bound by a handoff to that session's handoff
  *       inbox, any other chat to the channel's effective target;</li>
  *   <li><b>judge access</b>: a row is judged by the access rules when it is about to be handed over;</li>
@@ -27,7 +30,7 @@ import java.util.function.BiConsumer;
  *   <li><b>indicate</b>: a message handed over gets the "received" reaction in Lark;</li>
  *   <li><b>wake</b>: waiting pulls, handoff waits and permission prompts look again.</li>
  * </ol>
- * Steps 2 to 5 are {@link InboundRecorder}'s, 6 to 8 {@link InboxRouter}'s; this class names them and does the rest.
+ * Steps 2 to 5 are {@link InboundRecorder}'s, 7 to 9 {@link InboxRouter}'s; this class names them and does the rest.
  */
 public final class InboundPipeline {
 
@@ -35,11 +38,13 @@ public final class InboundPipeline {
     private final InboxRouter router;
     private final BiConsumer<String, String> received;
     private final List<Runnable> waiters;
+    private final Consumer<InboxEvent> noticed;
     private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
 
     /**
      * @param received puts the "received" reaction on (chat id, message id); does nothing without a Lark app
      * @param waiters  the wake-ups of everything that waits for inbound rows
+     * @param noticed  told of each newly stored row (not of a redelivered duplicate)
      */
     public InboundPipeline(
             InboxRepository inbox,
@@ -48,14 +53,19 @@ public final class InboundPipeline {
             InboundRecorder.CardCallbacks cards,
             BiConsumer<String, String> received,
             List<Runnable> waiters,
+            Consumer<InboxEvent> noticed,
             Clock clock) {
         this.router = router;
         this.received = received;
         this.waiters = List.copyOf(waiters);
+        this.noticed = noticed;
         this.recorder = new InboundRecorder(
                 inbox,
                 (row, result) -> {
                     lastEventAt.set(clock.instant());
+                    if (result.inserted()) {
+                        noticed.accept(row);
+                    }
                     reroute();
                 },
                 event -> place(event, inbox, chats),
@@ -63,13 +73,13 @@ public final class InboundPipeline {
         router.onHandedOver(this::indicate);
     }
 
-    /** Steps 2 to 10 for one event from Lark. Runs on the inbound thread (the store writes to disk). */
+    /** Steps 2 to 11 for one event from Lark. Runs on the inbound thread (the store writes to disk). */
     public void accept(InboundEvent event) {
         recorder.accept(event);
     }
 
     /**
-     * Steps 6 to 10 for every pending row: after an event was stored, and whenever who should have the rows may have
+     * Steps 7 to 11 for every pending row: after an event was stored, and whenever who should have the rows may have
      * changed (a session registered, ownership moved, access.json was fixed, the store recovered).
      */
     public void reroute() {
@@ -77,7 +87,7 @@ public final class InboundPipeline {
         wake();
     }
 
-    /** Step 10 alone: something the waits look at changed (a binding, a takeover, a settled lease). */
+    /** Step 11 alone: something the waits look at changed (a binding, a takeover, a settled lease). */
     public void wake() {
         waiters.forEach(Runnable::run);
     }
@@ -99,7 +109,7 @@ public final class InboundPipeline {
                 .orElse(event);
     }
 
-    /** Step 9: only a message gets the indicator, not a reaction or a click. */
+    /** Step 10: only a message gets the indicator, not a reaction or a click. */
     private void indicate(InboxEvent event) {
         if ("im.message.receive_v1".equals(event.eventType()) && event.chatId() != null && event.messageId() != null) {
             received.accept(event.chatId(), event.messageId());

@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.workspace;
 
+import dev.larkhandoff.server.config.Environment;
 import java.io.IOException;
 import java.net.InetAddress;
 
@@ -7,6 +8,11 @@ import java.net.InetAddress;
 public final class MachineName {
 
     private MachineName() {}
+
+    /** The name {@code LARK_HANDOFF_MACHINE} gives, else {@link #local()}. */
+    public static String of(Environment env) {
+        return env.get(Environment.MACHINE).orElseGet(MachineName::local);
+    }
 
     /** The host name up to its first dot; {@code localhost} when the name cannot be read. */
     public static String local() {
