@@ -37,22 +37,25 @@ public final class OwnershipTools {
 
     private OwnershipTools() {}
 
+    /**
+     * What a status document shows beside the channel state, gathered once per status call (so every session's
+     * facts come from one read of the store): each session's facts, the offline sessions that still matter, and the
+     * daemon block.
+     */
+    public record StatusParts(
+            Function<String, ChannelOwnership.SessionFacts> facts,
+            List<Map<String, Object>> offline,
+            Map<String, Object> daemon) {}
+
     public static ToolCatalog of(
             ChannelOwnership ownership,
             Function<String, ChannelOwnership.SessionFacts> facts,
             Supplier<Map<String, Object>> daemonBlock) {
-        return of(ownership, () -> facts, List::of, daemonBlock);
+        return of(ownership, () -> new StatusParts(facts, List.of(), daemonBlock.get()));
     }
 
-    /**
-     * As above, with the offline sessions that still matter listed in the status; {@code facts} is asked once per
-     * status call, so the facts of all sessions come from one read of the store.
-     */
-    public static ToolCatalog of(
-            ChannelOwnership ownership,
-            Supplier<Function<String, ChannelOwnership.SessionFacts>> facts,
-            Supplier<List<Map<String, Object>>> offline,
-            Supplier<Map<String, Object>> daemonBlock) {
+    /** The ownership tools, with {@code parts} asked once per status call. */
+    public static ToolCatalog of(ChannelOwnership ownership, Supplier<StatusParts> parts) {
         return ToolCatalog.builder()
                 .add(
                         new ToolSpec(
@@ -62,7 +65,10 @@ public final class OwnershipTools {
                                         + "delivery mode, pending count, last seen) and the daemon. Check it before and after "
                                         + "any ownership change; never infer the owner from the latest connected session.",
                                 NO_ARGS),
-                        call -> ToolResult.ok(ownership.status(facts.get(), offline.get(), daemonBlock.get())))
+                        call -> {
+                            StatusParts p = parts.get();
+                            return ToolResult.ok(ownership.status(p.facts(), p.offline(), p.daemon()));
+                        })
                 .add(
                         new ToolSpec(
                                 GRANT,

@@ -219,8 +219,7 @@ public final class Daemon implements AutoCloseable {
                                 : (call, timeout) -> HandoffTools.waitIfBound(ready, call, timeout),
                         HandoffTools.DEFAULT_TIMEOUT_SECONDS))
                 .addAll(ready == null ? unconfigured(HandoffTools.specs()) : HandoffTools.of(ready))
-                .addAll(OwnershipTools.of(
-                        ownership, status::factsForOneStatus, status::offlineSessions, status::daemonBlock))
+                .addAll(OwnershipTools.of(ownership, status::parts))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
     }

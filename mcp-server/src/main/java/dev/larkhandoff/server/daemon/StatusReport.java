@@ -3,12 +3,14 @@ package dev.larkhandoff.server.daemon;
 import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.ChannelOwnership;
+import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.routing.StalePending;
 import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.team.OtherMachines;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
+import dev.larkhandoff.store.inbox.InboxRow;
 import dev.larkhandoff.store.session.SessionRecord;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -38,6 +40,9 @@ final class StatusReport {
             Supplier<HttpFront> httpFront,
             OtherMachines otherMachines) {}
 
+    /** The pending rows as one status document sees them: read once, counted three ways. */
+    private record PendingSnapshot(Map<String, Long> bySession, int total, long stale) {}
+
     private final DaemonOptions options;
     private final Store store;
     private final SessionRegistry registry;
@@ -60,9 +65,14 @@ final class StatusReport {
         this.live = live;
     }
 
-    /** Facts for every session of one status document, from one read of the pending rows. */
-    Function<String, ChannelOwnership.SessionFacts> factsForOneStatus() {
-        Map<String, Long> pending = pendingBySession();
+    /** Everything one status document needs from the daemon, from one read of the pending rows. */
+    OwnershipTools.StatusParts parts() {
+        PendingSnapshot pending = pendingSnapshot();
+        return new OwnershipTools.StatusParts(
+                facts(pending.bySession()), offlineSessions(pending.bySession()), daemonBlock(pending));
+    }
+
+    private Function<String, ChannelOwnership.SessionFacts> facts(Map<String, Long> pending) {
         return sessionId -> {
             var entry = registry.entry(sessionId);
             Optional<SessionRecord> record = store.sessions().find(sessionId);
@@ -77,11 +87,10 @@ final class StatusReport {
     }
 
     /** Sessions not connected that still matter: they own, dispatch or hold the grant, or messages wait for them. */
-    List<Map<String, Object>> offlineSessions() {
+    private List<Map<String, Object>> offlineSessions(Map<String, Long> pendingBy) {
         var state = ownership.current();
         Set<String> named = new HashSet<>();
         Collections.addAll(named, state.ownerSessionId(), state.dispatcherSessionId(), state.grantedSessionId());
-        Map<String, Long> pendingBy = pendingBySession();
         List<Map<String, Object>> out = new ArrayList<>();
         for (SessionRecord r : store.sessions().all()) {
             if (registry.entry(r.sessionId()).isPresent()
@@ -105,11 +114,12 @@ final class StatusReport {
      * Pending events by the session they wait for: the session bound to their chat, else the one they were
      * routed to, else the channel's owner (rows for an offline owner are not routed yet).
      */
-    private Map<String, Long> pendingBySession() {
+    private PendingSnapshot pendingSnapshot() {
         String owner = ownership.current().ownerSessionId();
         Map<String, Optional<Binding>> bindingOf = new HashMap<>();
         Map<String, Long> out = new HashMap<>();
-        store.inbox().pending().forEach(r -> {
+        List<InboxRow> rows = store.inbox().pending();
+        rows.forEach(r -> {
             var e = r.event();
             String session = e.chatId() == null
                     ? null
@@ -124,11 +134,12 @@ final class StatusReport {
                 out.merge(session, 1L, Long::sum);
             }
         });
-        return out;
+        return new PendingSnapshot(
+                out, rows.size(), StalePending.count(rows, store.bindings().all(), options.clock()));
     }
 
     /** The daemon block of the status document. */
-    Map<String, Object> daemonBlock() {
+    private Map<String, Object> daemonBlock(PendingSnapshot pending) {
         Map<String, Object> block = new LinkedHashMap<>();
         block.put("version", options.version());
         block.put("pid", ProcessHandle.current().pid());
@@ -143,9 +154,9 @@ final class StatusReport {
                         : connection.state().name().toLowerCase());
         block.put(
                 "last_event_at", live.lastEventAt().get().map(Instant::toString).orElse(null));
-        block.put("pending", store.inbox().pending().size());
+        block.put("pending", pending.total());
         block.put("running_calls", registry.calls().size());
-        block.put("pending_over_10_min", StalePending.count(store, options.clock()));
+        block.put("pending_over_10_min", pending.stale());
         StoreWatch watch = live.storeWatch().get();
         if (watch != null) {
             block.put("store", watch.status());
