@@ -72,6 +72,11 @@ public final class LarkHttp implements AutoCloseable {
         return config;
     }
 
+    /** The pacing of calls within Lark's limits (shared with the other daemons of a team). */
+    public SendLimiter limiter() {
+        return limiter;
+    }
+
     /** The underlying Reactor Netty client (shared with the long connection's WebSocket). */
     public HttpClient httpClient() {
         return http;

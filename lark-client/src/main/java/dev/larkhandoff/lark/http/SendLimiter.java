@@ -25,6 +25,8 @@ public final class SendLimiter {
 
     private final LongSupplier ticker;
     private final double perChat;
+    private final double perApp;
+    private int sharers = 1;
     private final TokenBucket app;
     private final Map<String, TokenBucket> chats = new HashMap<>();
     private final Duration maxWait;
@@ -33,8 +35,28 @@ public final class SendLimiter {
     public SendLimiter(LongSupplier ticker, int perChat, int perApp, Duration maxWait) {
         this.ticker = ticker;
         this.perChat = perChat * MARGIN;
-        this.app = new TokenBucket(ticker, perApp * MARGIN);
+        this.perApp = perApp * MARGIN;
+        this.app = new TokenBucket(ticker, this.perApp);
         this.maxWait = maxWait;
+    }
+
+    /**
+     * Shares the per-app limit with other processes of the same app (the daemons of one team): this one keeps
+     * {@code 1/sharers} of it from now on. Lark counts the limit per app, not per connection, so two daemons that
+     * each paced themselves at the full rate would exceed it together. The per-chat limit is not divided: a chat
+     * is written by the daemon of the session that holds it.
+     */
+    public synchronized void shareAppLimit(int sharers) {
+        int n = Math.max(1, sharers);
+        if (n != this.sharers) {
+            this.sharers = n;
+            app.rate(perApp / n);
+        }
+    }
+
+    /** How many processes share the per-app limit now (1 alone). */
+    public synchronized int appLimitSharers() {
+        return sharers;
     }
 
     /**

@@ -108,4 +108,33 @@ class SendLimiterTest {
                     .isGreaterThan(1_000_000_000L - 2_000_000L);
         }
     }
+
+    @Test
+    void given_the_app_limit_shared_by_two_daemons_then_this_one_books_app_slots_twice_as_far_apart() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofSeconds(10));
+        limiter.shareAppLimit(2);
+
+        List<Long> starts = new ArrayList<>();
+        for (int i = 0; i < 26; i++) {
+            starts.add(limiter.reserve(null) / 1_000_000);
+        }
+
+        // 50/s with the 5% margin is 47.5/s for the team, 23.75/s here: 25 intervals take over a second.
+        assertThat(starts.get(25) - starts.get(0)).isGreaterThan(1_000);
+        assertThat(limiter.appLimitSharers()).isEqualTo(2);
+    }
+
+    @Test
+    void given_the_other_daemon_gone_then_the_whole_app_limit_comes_back() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofSeconds(10));
+        limiter.shareAppLimit(2);
+        limiter.shareAppLimit(1);
+
+        List<Long> starts = new ArrayList<>();
+        for (int i = 0; i < 26; i++) {
+            starts.add(limiter.reserve(null) / 1_000_000);
+        }
+
+        assertThat(starts.get(25) - starts.get(0)).isLessThan(600);
+    }
 }

@@ -13,15 +13,24 @@ import java.util.function.LongSupplier;
 public final class TokenBucket {
 
     private final LongSupplier ticker;
-    private final long intervalNanos;
+    private long intervalNanos;
     private final TreeSet<Long> booked = new TreeSet<>();
 
     public TokenBucket(LongSupplier ticker, double permitsPerSecond) {
+        this.ticker = ticker;
+        this.intervalNanos = intervalOf(permitsPerSecond);
+    }
+
+    /** Changes the rate from now on; slots already booked stay where they are. */
+    public synchronized void rate(double permitsPerSecond) {
+        this.intervalNanos = intervalOf(permitsPerSecond);
+    }
+
+    private static long intervalOf(double permitsPerSecond) {
         if (permitsPerSecond <= 0) {
             throw new IllegalArgumentException("permitsPerSecond must be positive");
         }
-        this.ticker = ticker;
-        this.intervalNanos = (long) Math.ceil(1e9 / permitsPerSecond);
+        return (long) Math.ceil(1e9 / permitsPerSecond);
     }
 
     /** The earliest tick, not before {@code notBeforeNanos}, at least an interval from every booked slot. */
