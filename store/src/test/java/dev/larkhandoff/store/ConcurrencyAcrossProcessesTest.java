@@ -49,15 +49,16 @@ class ConcurrencyAcrossProcessesTest {
             for (int p = 0; p < PROCESSES; p++) {
                 children.add(start(location, p, seed));
             }
-            List<BufferedReader> outputs = new ArrayList<>();
+            List<CompletableFuture<List<String>>> reports = new ArrayList<>();
             for (int p = 0; p < PROCESSES; p++) {
                 BufferedReader out = new BufferedReader(
                         new InputStreamReader(children.get(p).getInputStream(), StandardCharsets.UTF_8));
-                outputs.add(out);
                 String first = readLine(out, READY_DEADLINE_SECONDS);
                 assertThat(first)
                         .as("child %d is ready; its stderr:%n%s", p, stderr(p))
                         .isEqualTo("ready");
+                // Read from now on, while it runs: a child whose report filled the pipe would wait for ever.
+                reports.add(CompletableFuture.supplyAsync(() -> out.lines().toList()));
             }
             for (Process child : children) {
                 Writer go = new OutputStreamWriter(child.getOutputStream(), StandardCharsets.UTF_8);
@@ -67,10 +68,10 @@ class ConcurrencyAcrossProcessesTest {
             List<Race.Summary> summaries = new ArrayList<>();
             for (int p = 0; p < PROCESSES; p++) {
                 Process child = children.get(p);
-                assertThat(child.waitFor(RUN.toSeconds() + 120, TimeUnit.SECONDS))
+                List<String> lines = reports.get(p).get(RUN.toSeconds() + 60, TimeUnit.SECONDS);
+                assertThat(child.waitFor(30, TimeUnit.SECONDS))
                         .as("child %d finished", p)
                         .isTrue();
-                List<String> lines = outputs.get(p).lines().toList();
                 assertThat(child.exitValue())
                         .as("child %d's exit status; its stderr:%n%s", p, stderr(p))
                         .isZero();
