@@ -49,11 +49,11 @@ final class PostgresDatabase extends Database {
     private final Deque<Pooled> idle = new ArrayDeque<>();
     private final int schemaVersion;
     private volatile boolean closed;
+    /** How many connections were ever opened; guarded by {@code idle}. */
+    private long opened;
 
     /** A connection and the jOOQ context bound to it. {@code generation} orders it among connections opened. */
     private record Pooled(Connection jdbc, DSLContext ctx, long generation) {}
-
-    private long opened;
 
     private PostgresDatabase(StoreLocation.Postgres location, Clock clock) {
         super(clock);

@@ -102,7 +102,7 @@ public final class LocalPostgres implements AutoCloseable {
             Runtime.getRuntime().addShutdownHook(pg.shutdownHook);
             pg.startOnFreePort();
         } catch (RuntimeException e) {
-            pg.stopQuietly();
+            pg.close();
             throw e;
         }
         return pg;
