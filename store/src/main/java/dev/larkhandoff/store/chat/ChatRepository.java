@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jooq.DSLContext;
 
 /**
  * What the store knows about a chat: its cached config, its guests and coowners, and what the bot sent there.
@@ -153,7 +154,7 @@ public final class ChatRepository {
         });
     }
 
-    private static void lockMembers(org.jooq.DSLContext ctx, String chatId) {
+    private static void lockMembers(DSLContext ctx, String chatId) {
         Locks.exclusive(ctx, "chat_members " + chatId);
     }
 
