@@ -10,8 +10,9 @@ import java.nio.file.Path;
 import java.time.Clock;
 
 /**
- * The lark-handoff store: one SQLite file, {@code <home>/lark-handoff.db}, migrated on open, with a repository
- * per concern. Thread-safe; open one per home and close it on the way out.
+ * The lark-handoff store: one SQLite file, {@code <home>/lark-handoff.db}, or in team mode one PostgreSQL database
+ * that several daemons share (docs/team-mode.md); migrated on open, with a repository per concern. Thread-safe;
+ * open one per home (or per daemon) and close it on the way out.
  */
 public final class Store implements AutoCloseable {
 
@@ -45,6 +46,11 @@ public final class Store implements AutoCloseable {
     /** Opens the database at exactly this path. */
     public static Store openFile(Path file, Clock clock) {
         return new Store(Database.open(file, clock), clock);
+    }
+
+    /** Opens the store at {@code location}: a SQLite file, or a PostgreSQL database shared with other daemons. */
+    public static Store open(StoreLocation location, Clock clock) {
+        return new Store(Database.open(location, clock), clock);
     }
 
     public InboxRepository inbox() {
@@ -89,8 +95,18 @@ public final class Store implements AutoCloseable {
         return db.probeWrite();
     }
 
+    /**
+     * The SQLite file.
+     *
+     * @throws UnsupportedOperationException for a PostgreSQL store: see {@link #location}
+     */
     public Path file() {
         return db.file();
+    }
+
+    /** Where the store is; its {@code toString} never shows a password. */
+    public StoreLocation location() {
+        return db.location();
     }
 
     /** The underlying transactions, for tools (doctor, benchmarks) that need a raw query. */

@@ -317,6 +317,17 @@ class StoreOpeningTest {
     // (e), (f) what is accepted
 
     @Test
+    void given_an_empty_home_when_opened_then_the_database_file_is_created_readable_by_its_owner_only()
+            throws Exception {
+        try (Store store = Store.open(home, CLOCK)) {
+            assertThat(store.file()).isEqualTo(db());
+        }
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(db())))
+                .isEqualTo("rw-------");
+    }
+
+    @Test
     void given_an_empty_file_at_the_database_path_when_opened_then_it_is_migrated_and_usable() throws Exception {
         Files.createFile(db());
 

@@ -4,6 +4,7 @@ import static dev.larkhandoff.store.jooq.Tables.CHANNEL_STATE;
 import static dev.larkhandoff.store.jooq.Tables.OWNERSHIP_LOG;
 
 import dev.larkhandoff.store.Database;
+import dev.larkhandoff.store.Locks;
 import dev.larkhandoff.store.jooq.tables.records.ChannelStateRecord;
 import java.time.Clock;
 import java.util.List;
@@ -12,9 +13,11 @@ import java.util.function.UnaryOperator;
 import org.jooq.DSLContext;
 
 /**
- * The persisted channel ownership state and its audit log. A change is a compare-and-set inside one
- * {@code BEGIN IMMEDIATE} transaction: read the state, apply the caller's rule, write the new state and its log
- * row together, or nothing at all. The store, not the rule, sets the epoch: +1 exactly when the owner changes.
+ * The persisted channel ownership state and its audit log. A change is a compare-and-set inside one write
+ * transaction: read the state (locking its row, so that a change in another process waits for this one), apply the
+ * caller's rule, write the new state and its log row together, or nothing at all. The store, not the rule, sets
+ * the epoch: +1 exactly when the owner changes. On PostgreSQL the rule may be applied more than once (the
+ * transaction is run again after a deadlock or a lost connection), each time to the state then current.
  */
 public final class ChannelStateRepository {
 
@@ -35,13 +38,13 @@ public final class ChannelStateRepository {
      * caller and nothing changes). Returning an equal state writes and logs nothing.
      */
     public Transition transition(OwnershipChange change, UnaryOperator<ChannelState> rule) {
-        return db.write(ctx -> apply(ctx, read(ctx), change, rule));
+        return db.write(ctx -> apply(ctx, readForUpdate(ctx), change, rule));
     }
 
     /** As {@link #transition}, but only if the epoch is still {@code expectedEpoch}; else EpochConflictException. */
     public Transition compareAndSet(long expectedEpoch, OwnershipChange change, UnaryOperator<ChannelState> rule) {
         return db.write(ctx -> {
-            ChannelState current = read(ctx);
+            ChannelState current = readForUpdate(ctx);
             if (current.leaseEpoch() != expectedEpoch) {
                 throw new EpochConflictException(expectedEpoch, current.leaseEpoch());
             }
@@ -110,8 +113,17 @@ public final class ChannelStateRepository {
     }
 
     private static ChannelState read(DSLContext ctx) {
-        ChannelStateRecord r =
-                ctx.selectFrom(CHANNEL_STATE).where(CHANNEL_STATE.ID.eq(1L)).fetchSingle();
+        return state(
+                ctx.selectFrom(CHANNEL_STATE).where(CHANNEL_STATE.ID.eq(1L)).fetchSingle());
+    }
+
+    /** The state, its row locked until the transaction ends: the log rows follow one another in epoch order. */
+    private static ChannelState readForUpdate(DSLContext ctx) {
+        return state(Locks.forUpdate(ctx, ctx.selectFrom(CHANNEL_STATE).where(CHANNEL_STATE.ID.eq(1L)))
+                .fetchSingle());
+    }
+
+    private static ChannelState state(ChannelStateRecord r) {
         return new ChannelState(
                 r.getOwnerSessionId(), r.getDispatcherSessionId(), r.getGrantedSessionId(), r.getLeaseEpoch());
     }

@@ -5,6 +5,7 @@ import static dev.larkhandoff.store.jooq.Tables.CHAT_MEMBERS;
 import static dev.larkhandoff.store.jooq.Tables.SENT_MESSAGES;
 
 import dev.larkhandoff.store.Database;
+import dev.larkhandoff.store.Locks;
 import java.time.Clock;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -12,8 +13,13 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.jooq.DSLContext;
 
-/** What the store knows about a chat: its cached config, its guests and coowners, and what the bot sent there. */
+/**
+ * What the store knows about a chat: its cached config, its guests and coowners, and what the bot sent there.
+ * Changes to a chat's members take that chat's lock ({@link Locks#exclusive}): replacing the list reads it,
+ * deletes it and writes the new one, and no other change to it may fall in between.
+ */
 public final class ChatRepository {
 
     private final Database db;
@@ -61,25 +67,31 @@ public final class ChatRepository {
     /** Adds a guest or coowner, or changes their role. */
     public void putMember(String chatId, String openId, String name, MemberRole role) {
         long now = clock.millis();
-        db.write(ctx -> ctx.insertInto(CHAT_MEMBERS)
-                .set(CHAT_MEMBERS.CHAT_ID, chatId)
-                .set(CHAT_MEMBERS.OPEN_ID, openId)
-                .set(CHAT_MEMBERS.NAME, name)
-                .set(CHAT_MEMBERS.ROLE, role.column())
-                .set(CHAT_MEMBERS.ADDED_AT, now)
-                .onConflict(CHAT_MEMBERS.CHAT_ID, CHAT_MEMBERS.OPEN_ID)
-                .doUpdate()
-                .set(CHAT_MEMBERS.NAME, name)
-                .set(CHAT_MEMBERS.ROLE, role.column())
-                .execute());
+        db.write(ctx -> {
+            lockMembers(ctx, chatId);
+            return ctx.insertInto(CHAT_MEMBERS)
+                    .set(CHAT_MEMBERS.CHAT_ID, chatId)
+                    .set(CHAT_MEMBERS.OPEN_ID, openId)
+                    .set(CHAT_MEMBERS.NAME, name)
+                    .set(CHAT_MEMBERS.ROLE, role.column())
+                    .set(CHAT_MEMBERS.ADDED_AT, now)
+                    .onConflict(CHAT_MEMBERS.CHAT_ID, CHAT_MEMBERS.OPEN_ID)
+                    .doUpdate()
+                    .set(CHAT_MEMBERS.NAME, name)
+                    .set(CHAT_MEMBERS.ROLE, role.column())
+                    .execute();
+        });
     }
 
     public boolean removeMember(String chatId, String openId) {
-        return db.write(ctx -> ctx.deleteFrom(CHAT_MEMBERS)
-                        .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
-                        .and(CHAT_MEMBERS.OPEN_ID.eq(openId))
-                        .execute()
-                == 1);
+        return db.write(ctx -> {
+            lockMembers(ctx, chatId);
+            return ctx.deleteFrom(CHAT_MEMBERS)
+                            .where(CHAT_MEMBERS.CHAT_ID.eq(chatId))
+                            .and(CHAT_MEMBERS.OPEN_ID.eq(openId))
+                            .execute()
+                    == 1;
+        });
     }
 
     public List<ChatMember> members(String chatId) {
@@ -107,6 +119,7 @@ public final class ChatRepository {
     public void replaceMembers(String chatId, List<ChatMember> members) {
         long now = clock.millis();
         db.write(ctx -> {
+            lockMembers(ctx, chatId);
             Map<String, Long> since = new HashMap<>();
             ctx.select(CHAT_MEMBERS.OPEN_ID, CHAT_MEMBERS.ADDED_AT)
                     .from(CHAT_MEMBERS)
@@ -134,10 +147,15 @@ public final class ChatRepository {
     /** Forgets the chat's cached config and its guests and coowners (the group is gone); messages stay as history. */
     public void forget(String chatId) {
         db.write(ctx -> {
+            lockMembers(ctx, chatId);
             ctx.deleteFrom(CHAT_CONFIG).where(CHAT_CONFIG.CHAT_ID.eq(chatId)).execute();
             ctx.deleteFrom(CHAT_MEMBERS).where(CHAT_MEMBERS.CHAT_ID.eq(chatId)).execute();
             return null;
         });
+    }
+
+    private static void lockMembers(DSLContext ctx, String chatId) {
+        Locks.exclusive(ctx, "chat_members " + chatId);
     }
 
     /** Remembers a message the bot sent (a second record of the same id updates it, e.g. a patched card). */

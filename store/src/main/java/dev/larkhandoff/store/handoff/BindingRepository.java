@@ -3,6 +3,7 @@ package dev.larkhandoff.store.handoff;
 import static dev.larkhandoff.store.jooq.Tables.HANDOFF_BINDINGS;
 
 import dev.larkhandoff.store.Database;
+import dev.larkhandoff.store.Locks;
 import dev.larkhandoff.store.jooq.tables.records.HandoffBindingsRecord;
 import java.time.Clock;
 import java.util.List;
@@ -12,9 +13,14 @@ import org.jooq.DSLContext;
 
 /**
  * Handoff bindings between chats and sessions, claimed and taken over atomically: a claim never steals, a
- * takeover is a compare-and-swap on the holder the caller saw.
+ * takeover is a compare-and-swap on the holder the caller saw. Every change takes the bindings' lock first
+ * ({@link Locks#exclusive}): a claim reads the chat's holder and the session's other binding before it writes,
+ * and a concurrent claim in another process must not decide on what this one is about to change. Bindings change
+ * at the pace of people handing chats over, so one lock for all of them costs nothing.
  */
 public final class BindingRepository {
+
+    private static final String LOCK = "handoff_bindings";
 
     private final Database db;
     private final Clock clock;
@@ -31,6 +37,7 @@ public final class BindingRepository {
     public ClaimResult claim(Binding requested) {
         long now = clock.millis();
         return db.write(ctx -> {
+            Locks.exclusive(ctx, LOCK);
             String holder = holder(ctx, requested.chatId());
             if (holder != null && !holder.equals(requested.sessionId())) {
                 return new ClaimResult.Taken(holder);
@@ -46,6 +53,7 @@ public final class BindingRepository {
     public ClaimResult takeover(Binding requested, String expectedHolder) {
         long now = clock.millis();
         return db.write(ctx -> {
+            Locks.exclusive(ctx, LOCK);
             String holder = holder(ctx, requested.chatId());
             if (!Objects.equals(holder, expectedHolder)
                     && !requested.sessionId().equals(holder)) {
@@ -85,11 +93,14 @@ public final class BindingRepository {
 
     /** Ends the session's handoff in the chat; false when it did not hold it. */
     public boolean release(String chatId, String sessionId) {
-        return db.write(ctx -> ctx.deleteFrom(HANDOFF_BINDINGS)
-                        .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
-                        .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
-                        .execute()
-                == 1);
+        return db.write(ctx -> {
+            Locks.exclusive(ctx, LOCK);
+            return ctx.deleteFrom(HANDOFF_BINDINGS)
+                            .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                            .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
+                            .execute()
+                    == 1;
+        });
     }
 
     /**
@@ -98,6 +109,7 @@ public final class BindingRepository {
      */
     public Optional<Binding> releaseChat(String chatId) {
         return db.write(ctx -> {
+            Locks.exclusive(ctx, LOCK);
             Optional<Binding> held = ctx.selectFrom(HANDOFF_BINDINGS)
                     .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
                     .fetchOptional(BindingRepository::row);
@@ -110,16 +122,21 @@ public final class BindingRepository {
 
     /** Moves the consumed mark forward, never back; true when it moved (the session holds the chat and the time is newer). */
     public boolean markConsumed(String chatId, String sessionId, long messageTime) {
-        return db.write(ctx -> ctx.update(HANDOFF_BINDINGS)
-                        .set(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME, messageTime)
-                        .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
-                        .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
-                        .and(HANDOFF_BINDINGS
-                                .LAST_CONSUMED_MESSAGE_TIME
-                                .isNull()
-                                .or(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME.lt(messageTime)))
-                        .execute()
-                == 1);
+        return db.write(ctx -> {
+            // Under the lock too: a claim that refreshes the binding replaces its row, and an update waiting on
+            // the old row would find it gone and miss the new one.
+            Locks.exclusive(ctx, LOCK);
+            return ctx.update(HANDOFF_BINDINGS)
+                            .set(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME, messageTime)
+                            .where(HANDOFF_BINDINGS.CHAT_ID.eq(chatId))
+                            .and(HANDOFF_BINDINGS.SESSION_ID.eq(sessionId))
+                            .and(HANDOFF_BINDINGS
+                                    .LAST_CONSUMED_MESSAGE_TIME
+                                    .isNull()
+                                    .or(HANDOFF_BINDINGS.LAST_CONSUMED_MESSAGE_TIME.lt(messageTime)))
+                            .execute()
+                    == 1;
+        });
     }
 
     public Optional<Binding> find(String chatId) {

@@ -3,6 +3,7 @@ package dev.larkhandoff.store.inbox;
 import static dev.larkhandoff.store.jooq.Tables.INBOX;
 
 import dev.larkhandoff.store.Database;
+import dev.larkhandoff.store.Locks;
 import dev.larkhandoff.store.jooq.tables.records.InboxRecord;
 import java.time.Clock;
 import java.time.Instant;
@@ -13,7 +14,11 @@ import java.util.Optional;
 
 /**
  * The inbox: every inbound Lark event, stored before Lark hears 200, then delivered (or filtered) exactly once.
- * Insertion order is delivery order. Every method is one transaction.
+ * Insertion order is delivery order. Every method is one transaction. Appends take the inbox's lock
+ * ({@link Locks#exclusive}), one appender at a time across processes: sequence numbers are then handed out in
+ * commit order (a reader never sees event n+1 pending before event n), and the check for a key already stored
+ * sees every append committed before. The marks (delivered, filtered, target) are single updates conditioned on
+ * the event still being pending, so a second mark of one event changes nothing, from whichever process.
  */
 public final class InboxRepository {
 
@@ -41,6 +46,7 @@ public final class InboxRepository {
         }
         long now = clock.millis();
         return db.write(ctx -> {
+            Locks.exclusive(ctx, "inbox appends");
             List<String> keys =
                     events.stream().map(InboxEvent::dedupeKey).distinct().toList();
             java.util.Set<String> existing = new java.util.HashSet<>();

@@ -25,15 +25,52 @@ import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 /**
- * Applies the versioned SQL migrations ({@code V<n>__<description>.sql}) to a SQLite database, each in its own
- * transaction, recording every applied version in {@code schema_version}. It depends on nothing but the JDK and
- * a JDBC driver, so the build can run this very file (as a single-file program) to make the scratch database
- * jOOQ generates its classes from: the program and its generated code read one schema.
+ * Applies the versioned SQL migrations ({@code V<n>__<description>.sql}) to a SQLite or PostgreSQL database, each
+ * in its own transaction, recording every applied version in {@code schema_version}. Each dialect has its own
+ * migrations under one numbering: V<n> for PostgreSQL makes the same schema as V<n> for SQLite. It depends on
+ * nothing but the JDK and a JDBC driver, so the build can run this very file (as a single-file program) to make
+ * the scratch database jOOQ generates its classes from: the program and its generated code read one schema.
  */
 public final class SchemaMigrator {
 
-    /** Where the migrations live, on the classpath and under {@code src/main/resources}. */
+    /** Where the SQLite migrations live, on the classpath and under {@code src/main/resources}. */
     public static final String RESOURCE_DIR = "db/migration";
+
+    /**
+     * The transaction-level advisory lock every PostgreSQL migration transaction takes first (the two-key form,
+     * class {@code 'lark'}, object 0), so that daemons starting together migrate one after the other: the second
+     * finds the work done.
+     */
+    public static final int ADVISORY_LOCK_CLASS = 0x6c61726b;
+
+    /** The dialects the store speaks, each with its migrations in its own directory. */
+    public enum Dialect {
+        SQLITE(RESOURCE_DIR),
+        POSTGRESQL(RESOURCE_DIR + "/postgresql");
+
+        private final String resourceDir;
+
+        Dialect(String resourceDir) {
+            this.resourceDir = resourceDir;
+        }
+
+        /** The migrations' directory on the classpath. */
+        public String resourceDir() {
+            return resourceDir;
+        }
+
+        /** The dialect of the database behind a connection. */
+        public static Dialect of(Connection c) throws SQLException {
+            String product = c.getMetaData().getDatabaseProductName();
+            if ("PostgreSQL".equalsIgnoreCase(product)) {
+                return POSTGRESQL;
+            }
+            if ("SQLite".equalsIgnoreCase(product)) {
+                return SQLITE;
+            }
+            throw new SQLException("the store runs on SQLite or PostgreSQL, not on " + product);
+        }
+    }
 
     private static final Pattern NAME = Pattern.compile("V(\\d+)__([A-Za-z0-9_]+)\\.sql");
 
@@ -83,14 +120,20 @@ public final class SchemaMigrator {
         }
     }
 
-    /** The migrations bundled with the program, in version order. */
+    /** The SQLite migrations bundled with the program, in version order. */
     public static List<Migration> bundled() {
-        URL url = SchemaMigrator.class.getClassLoader().getResource(RESOURCE_DIR);
+        return bundled(Dialect.SQLITE);
+    }
+
+    /** The migrations bundled with the program for one dialect, in version order. */
+    public static List<Migration> bundled(Dialect dialect) {
+        String dir = dialect.resourceDir();
+        URL url = SchemaMigrator.class.getClassLoader().getResource(dir);
         if (url == null) {
-            url = besideThisClassInItsJar();
+            url = besideThisClassInItsJar(dir);
         }
         if (url == null) {
-            throw new IllegalStateException("no " + RESOURCE_DIR + " on the classpath");
+            throw new IllegalStateException("no " + dir + " on the classpath");
         }
         try {
             URI uri = url.toURI();
@@ -101,7 +144,7 @@ public final class SchemaMigrator {
                 } catch (FileSystemAlreadyExistsException e) {
                     fs = FileSystems.getFileSystem(uri);
                 }
-                return fromDirectory(fs.getPath(RESOURCE_DIR));
+                return fromDirectory(fs.getPath(dir));
             }
             return fromDirectory(Path.of(uri));
         } catch (URISyntaxException | IOException e) {
@@ -113,14 +156,14 @@ public final class SchemaMigrator {
      * A jar packed without directory entries (some packagers leave them out) has no resource for the directory
      * itself, only for the files in it: then look in the jar this class came from, where the build puts them.
      */
-    private static URL besideThisClassInItsJar() {
+    private static URL besideThisClassInItsJar(String dir) {
         URL self = SchemaMigrator.class.getResource(SchemaMigrator.class.getSimpleName() + ".class");
         if (self == null || !"jar".equals(self.getProtocol())) {
             return null;
         }
         String s = self.toString();
         try {
-            return new URI(s.substring(0, s.indexOf("!/") + 2) + RESOURCE_DIR).toURL();
+            return new URI(s.substring(0, s.indexOf("!/") + 2) + dir).toURL();
         } catch (URISyntaxException | java.net.MalformedURLException e) {
             return null;
         }
@@ -168,12 +211,18 @@ public final class SchemaMigrator {
 
     /**
      * Brings the database up to the newest migration. Each migration and its {@code schema_version} row commit
-     * together, so a crash leaves the database at a version boundary.
+     * together, so a crash leaves the database at a version boundary. On PostgreSQL every migration transaction
+     * first takes the {@link #ADVISORY_LOCK_CLASS migration lock} and reads the version again under it, so
+     * several programs migrating one database at once apply each migration exactly once.
      *
      * @return the schema version afterwards
      * @throws NewerSchemaException when the database is newer than the migrations
      */
     public static int migrate(Connection c, List<Migration> migrations) throws SQLException {
+        return Dialect.of(c) == Dialect.POSTGRESQL ? migratePostgres(c, migrations) : migrateSqlite(c, migrations);
+    }
+
+    private static int migrateSqlite(Connection c, List<Migration> migrations) throws SQLException {
         boolean autoCommit = c.getAutoCommit();
         c.setAutoCommit(true);
         try (Statement s = c.createStatement()) {
@@ -187,26 +236,84 @@ public final class SchemaMigrator {
                 }
                 s.execute("BEGIN IMMEDIATE");
                 try {
-                    for (String statement : statements(m.sql())) {
-                        s.execute(statement);
-                    }
-                    try (var insert = c.prepareStatement(
-                            "INSERT INTO schema_version(version, description, applied_at) VALUES (?, ?, ?)")) {
-                        insert.setInt(1, m.version());
-                        insert.setString(2, m.description());
-                        insert.setLong(3, System.currentTimeMillis());
-                        insert.executeUpdate();
-                    }
+                    apply(c, s, m);
                     s.execute("COMMIT");
                 } catch (SQLException e) {
                     s.execute("ROLLBACK");
-                    throw new SQLException(
-                            "migration V" + m.version() + "__" + m.description() + " failed: " + e.getMessage(), e);
+                    throw failed(m, e);
                 }
             }
             return currentVersion(c);
         } finally {
             c.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static int migratePostgres(Connection c, List<Migration> migrations) throws SQLException {
+        boolean autoCommit = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try (Statement s = c.createStatement()) {
+            // One transaction per migration, each under the lock, each reading the version anew: a program that
+            // waited for another one's migration finds it applied.
+            while (true) {
+                Migration next = null;
+                try {
+                    s.execute("SELECT pg_advisory_xact_lock(" + ADVISORY_LOCK_CLASS + ", 0)");
+                    int current = currentVersion(c);
+                    if (current > latest(migrations)) {
+                        throw new NewerSchemaException(current, latest(migrations));
+                    }
+                    // Under the lock too: two programs creating it at once could collide in PostgreSQL's catalog.
+                    s.execute("CREATE TABLE IF NOT EXISTS schema_version ("
+                            + "version INTEGER PRIMARY KEY, description TEXT NOT NULL, applied_at BIGINT NOT NULL)");
+                    for (Migration m : migrations) {
+                        if (m.version() > current) {
+                            next = m;
+                            break;
+                        }
+                    }
+                    if (next == null) {
+                        c.commit();
+                        return current;
+                    }
+                    apply(c, s, next);
+                    c.commit();
+                } catch (SQLException e) {
+                    rollbackQuietly(c, e);
+                    throw next == null ? e : failed(next, e);
+                } catch (RuntimeException e) {
+                    // Never leave the transaction open: restoring auto-commit below would commit it.
+                    rollbackQuietly(c, e);
+                    throw e;
+                }
+            }
+        } finally {
+            c.setAutoCommit(autoCommit);
+        }
+    }
+
+    private static void apply(Connection c, Statement s, Migration m) throws SQLException {
+        for (String statement : statements(m.sql())) {
+            s.execute(statement);
+        }
+        try (var insert =
+                c.prepareStatement("INSERT INTO schema_version(version, description, applied_at) VALUES (?, ?, ?)")) {
+            insert.setInt(1, m.version());
+            insert.setString(2, m.description());
+            insert.setLong(3, System.currentTimeMillis());
+            insert.executeUpdate();
+        }
+    }
+
+    private static SQLException failed(Migration m, SQLException e) {
+        return new SQLException("migration V" + m.version() + "__" + m.description() + " failed: " + e.getMessage(), e);
+    }
+
+    private static void rollbackQuietly(Connection c, Exception cause) {
+        try {
+            c.rollback();
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
         }
     }
 
@@ -224,10 +331,12 @@ public final class SchemaMigrator {
 
     /** The highest applied version, 0 for a new database. */
     public static int currentVersion(Connection c) throws SQLException {
+        String exists = Dialect.of(c) == Dialect.POSTGRESQL
+                ? "SELECT CASE WHEN to_regclass('schema_version') IS NULL THEN 0 ELSE 1 END"
+                : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'";
         try (Statement s = c.createStatement();
-                ResultSet exists = s.executeQuery(
-                        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'")) {
-            if (!exists.next() || exists.getInt(1) == 0) {
+                ResultSet rs = s.executeQuery(exists)) {
+            if (!rs.next() || rs.getInt(1) == 0) {
                 return 0;
             }
         }

@@ -4,12 +4,19 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.TestClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
+@StoreBackends
 class ChannelStateRepositoryTest {
+
+    @Parameter(0)
+    StoreBackend backend;
 
     @TempDir
     Path home;
@@ -18,14 +25,14 @@ class ChannelStateRepositoryTest {
 
     @Test
     void given_a_new_store_then_nobody_owns_the_channel_at_epoch_zero() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             assertThat(store.channel().current()).isEqualTo(new ChannelState(null, null, null, 0));
         }
     }
 
     @Test
     void given_owner_changes_and_grants_then_the_epoch_counts_only_owner_changes_and_every_change_is_logged() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             var channel = store.channel();
             channel.transition(
                     new OwnershipChange("register", "disp", "dispatcher registered"),
@@ -56,7 +63,7 @@ class ChannelStateRepositoryTest {
 
     @Test
     void given_a_rule_tries_to_set_the_epoch_itself_then_the_store_decides_it() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             Transition t = store.channel()
                     .transition(new OwnershipChange("acquire", "x", null), s -> new ChannelState("x", null, null, 42));
 
@@ -66,7 +73,7 @@ class ChannelStateRepositoryTest {
 
     @Test
     void given_a_rule_that_refuses_then_its_exception_reaches_the_caller_and_nothing_changes() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             store.channel()
                     .transition(
                             new OwnershipChange("register", "d", null),
@@ -84,7 +91,7 @@ class ChannelStateRepositoryTest {
 
     @Test
     void given_a_stale_epoch_then_compare_and_set_loses_and_writes_nothing() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             store.channel().transition(new OwnershipChange("register", "d", null), s -> s.withOwner("d"));
 
             assertThatThrownBy(() -> store.channel()
@@ -101,13 +108,13 @@ class ChannelStateRepositoryTest {
 
     @Test
     void given_a_restart_then_ownership_and_epoch_are_exactly_as_left() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             store.channel()
                     .transition(
                             new OwnershipChange("acquire", "tm", null),
                             s -> s.withDispatcher("d").withOwner("tm"));
         }
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             assertThat(store.channel().current()).isEqualTo(new ChannelState("tm", "d", null, 1));
         }
     }

@@ -3,6 +3,8 @@ package dev.larkhandoff.store.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,8 +13,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
+@StoreBackends
 class ChatRepositoryTest {
+
+    @Parameter(0)
+    StoreBackend backend;
 
     @TempDir
     Path home;
@@ -23,7 +30,7 @@ class ChatRepositoryTest {
 
     @BeforeEach
     void open() {
-        store = Store.open(home, clock);
+        store = backend.open(home, clock);
         chats = store.chats();
     }
 

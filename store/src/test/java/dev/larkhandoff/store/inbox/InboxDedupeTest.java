@@ -3,13 +3,20 @@ package dev.larkhandoff.store.inbox;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.StoreBackends;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
+@StoreBackends
 class InboxDedupeTest {
+
+    @Parameter(0)
+    StoreBackend backend;
 
     @TempDir
     Path home;
@@ -21,7 +28,7 @@ class InboxDedupeTest {
     @Test
     void
             given_other_inserts_on_the_same_connection_when_an_event_is_redelivered_then_it_is_a_duplicate_with_its_own_seq() {
-        try (Store store = Store.open(home, Clock.systemUTC())) {
+        try (Store store = backend.open(home, Clock.systemUTC())) {
             InsertResult first = store.inbox().insertIfAbsent(event("e1"));
             InsertResult other = store.inbox().insertIfAbsent(event("e2"));
 
@@ -36,7 +43,7 @@ class InboxDedupeTest {
 
     @Test
     void given_a_batch_mixing_a_redelivery_and_a_new_event_when_inserted_then_only_the_new_one_is_reported_inserted() {
-        try (Store store = Store.open(home, Clock.systemUTC())) {
+        try (Store store = backend.open(home, Clock.systemUTC())) {
             InsertResult first = store.inbox().insertIfAbsent(event("e1"));
             store.inbox().insertIfAbsent(event("e2"));
 

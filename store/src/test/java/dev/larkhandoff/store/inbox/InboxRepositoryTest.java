@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -12,8 +14,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
+@StoreBackends
 class InboxRepositoryTest {
+
+    @Parameter(0)
+    StoreBackend backend;
 
     @TempDir
     Path home;
@@ -24,7 +31,7 @@ class InboxRepositoryTest {
 
     @BeforeEach
     void open() {
-        store = Store.open(home, clock);
+        store = backend.open(home, clock);
         inbox = store.inbox();
     }
 

@@ -4,6 +4,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.TestClock;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
@@ -12,8 +14,13 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
+@StoreBackends
 class PermissionRepositoryTest {
+
+    @Parameter(0)
+    StoreBackend backend;
 
     @TempDir
     Path home;
@@ -24,7 +31,7 @@ class PermissionRepositoryTest {
 
     @BeforeEach
     void open() {
-        store = Store.open(home, clock);
+        store = backend.open(home, clock);
         store.sessions().register("s1", Role.SESSION, "{}", DeliveryMode.PUSH, null, null);
         permissions = store.permissions();
     }

@@ -3,13 +3,20 @@ package dev.larkhandoff.store.session;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
 
+@StoreBackends
 class SessionRepositoryTest {
+
+    @Parameter(0)
+    StoreBackend backend;
 
     @TempDir
     Path home;
@@ -18,7 +25,7 @@ class SessionRepositoryTest {
 
     @Test
     void given_a_session_that_comes_back_then_first_seen_is_kept_and_the_rest_updated() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             SessionRecord first = store.sessions()
                     .register("s1", Role.SESSION, "{\"teammate_name\":\"api\"}", DeliveryMode.PUSH, 100L, "0.1");
             store.sessions().markDisconnected("s1");
@@ -36,13 +43,13 @@ class SessionRepositoryTest {
 
     @Test
     void given_a_daemon_restart_then_every_session_starts_disconnected() {
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             store.sessions().register("s1", Role.SESSION, null, DeliveryMode.PUSH, null, null);
             store.sessions().register("s2", Role.SESSION, null, DeliveryMode.PULL, null, null);
             assertThat(store.sessions().markDisconnected("s2")).isTrue();
             assertThat(store.sessions().markDisconnected("s2")).isFalse();
         }
-        try (Store store = Store.open(home, clock)) {
+        try (Store store = backend.open(home, clock)) {
             assertThat(store.sessions().markAllDisconnected()).isEqualTo(1);
             assertThat(store.sessions().connected()).isEmpty();
             assertThat(store.sessions().all())
