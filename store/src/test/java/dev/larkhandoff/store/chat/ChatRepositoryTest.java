@@ -3,7 +3,7 @@ package dev.larkhandoff.store.chat;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.TestClock;
+import dev.larkhandoff.testing.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

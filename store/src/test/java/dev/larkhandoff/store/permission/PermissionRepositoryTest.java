@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.TestClock;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
+import dev.larkhandoff.testing.TestClock;
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
