@@ -322,7 +322,7 @@ public final class DaemonBench {
 
     // ---- setup ----------------------------------------------------------------------------------------------
 
-    /** A home as LarkWorld makes one: the emulator's app, Alice allowlisted, the group without @-mention. */
+    /** A home as the scenarios' TestWorld makes one: the emulator's app, Alice allowlisted, no @-mention needed. */
     private void configure(Path home) throws IOException {
         Files.createDirectories(home);
         new LarkHandoffConfig(home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl()).save();

@@ -1,44 +1,42 @@
 package dev.larkhandoff.lark;
 
 import dev.larkhandoff.emulator.EmulatorOptions;
-import dev.larkhandoff.emulator.LarkEmulator;
-import dev.larkhandoff.emulator.control.EmulatorControl;
+import dev.larkhandoff.testing.EmulatorExtension;
+import dev.larkhandoff.testing.TestClock;
 import java.time.Duration;
-import org.junit.jupiter.api.extension.AfterEachCallback;
-import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A fresh emulator and a client pointed at it for every test, over real loopback sockets.
- * Register with {@code @RegisterExtension}.
+ * The client level over the emulator level: a fresh emulator and a client pointed at it for every test, over real
+ * loopback sockets. Register with {@code @RegisterExtension}.
  */
-public final class EmulatedLark implements BeforeEachCallback, AfterEachCallback {
+public final class EmulatedLark extends EmulatorExtension {
 
-    private final EmulatorOptions options;
-    private final MutableClock clock = new MutableClock();
-    private LarkEmulator emulator;
+    /** Follows real time so rate buckets refill; a test moves it on by hand for token expiry. */
+    private final TestClock clock = TestClock.followingRealTime();
+
     private LarkClient client;
 
     public EmulatedLark() {
-        this(EmulatorOptions.defaults());
+        super();
     }
 
     public EmulatedLark(EmulatorOptions options) {
-        this.options = options;
+        super(options);
     }
 
     @Override
     public void beforeEach(ExtensionContext context) {
-        emulator = LarkEmulator.start(options);
+        super.beforeEach(context);
         client = LarkClient.create(config());
     }
 
     /** The configuration of {@link #client()}: the emulator's URL and app, short retry waits for tests. */
     public LarkClientConfig config() {
         return LarkClientConfig.of(
-                        emulator.baseUrl(),
-                        emulator.app().appId(),
-                        emulator.app().appSecret())
+                        emulator().baseUrl(),
+                        emulator().app().appId(),
+                        emulator().app().appSecret())
                 .withClock(clock)
                 .withRetries(3, Duration.ofSeconds(5));
     }
@@ -47,25 +45,16 @@ public final class EmulatedLark implements BeforeEachCallback, AfterEachCallback
     public void afterEach(ExtensionContext context) {
         if (client != null) {
             client.close();
+            client = null;
         }
-        if (emulator != null) {
-            emulator.close();
-        }
-    }
-
-    public LarkEmulator emulator() {
-        return emulator;
-    }
-
-    public EmulatorControl control() {
-        return emulator.control();
+        super.afterEach(context);
     }
 
     public LarkClient client() {
         return client;
     }
 
-    public MutableClock clock() {
+    public TestClock clock() {
         return clock;
     }
 }

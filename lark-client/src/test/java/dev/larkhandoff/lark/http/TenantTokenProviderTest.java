@@ -2,7 +2,7 @@ package dev.larkhandoff.lark.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.lark.MutableClock;
+import dev.larkhandoff.testing.TestClock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -14,7 +14,7 @@ import reactor.core.scheduler.Schedulers;
 
 class TenantTokenProviderTest {
 
-    private final MutableClock clock = new MutableClock();
+    private final TestClock clock = TestClock.followingRealTime();
     private final AtomicInteger fetches = new AtomicInteger();
 
     @Test

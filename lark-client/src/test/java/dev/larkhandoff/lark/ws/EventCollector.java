@@ -3,6 +3,7 @@ package dev.larkhandoff.lark.ws;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.lark.event.LarkEvent;
+import dev.larkhandoff.testing.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -10,7 +11,6 @@ import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.BooleanSupplier;
 import reactor.core.Disposable;
 
 /** Subscribes to a long connection and hands each event to the test, which decides how to answer it. */
@@ -62,27 +62,12 @@ final class EventCollector implements AutoCloseable {
     }
 
     Throwable awaitError(Duration timeout) {
-        await(() -> error.get() != null, timeout, "the stream to fail");
+        Eventually.await(() -> error.get() != null, "the stream to fail", timeout);
         return error.get();
     }
 
     boolean completed() {
         return completed;
-    }
-
-    static void await(BooleanSupplier condition, Duration timeout, String what) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (!condition.getAsBoolean()) {
-            if (System.nanoTime() > deadline) {
-                throw new AssertionError("timed out after " + timeout + " waiting for " + what);
-            }
-            try {
-                Thread.sleep(10);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(e);
-            }
-        }
     }
 
     @Override

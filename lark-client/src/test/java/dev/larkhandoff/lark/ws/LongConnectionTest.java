@@ -1,6 +1,6 @@
 package dev.larkhandoff.lark.ws;
 
-import static dev.larkhandoff.lark.ws.EventCollector.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.emulator.EmuJson;
@@ -45,7 +45,7 @@ class LongConnectionTest {
         chat = lark.control().createGroup("team", alice);
         connection = new LongConnection(lark.client().http(), LongConnectionOptions.defaults());
         events = new EventCollector(connection);
-        await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(10), "connected");
+        await(() -> connection.state() == LongConnection.State.CONNECTED, "connected", Duration.ofSeconds(10));
     }
 
     @AfterEach
@@ -254,7 +254,7 @@ class LongConnectionTest {
         MessageReceived m = (MessageReceived) events.nextAcked();
 
         assertThat(((MessageContent.Text) m.message().content()).text()).isEqualTo(text);
-        await(() -> acks().size() == 1, Duration.ofSeconds(5), "the ack");
+        await(() -> acks().size() == 1, "the ack", Duration.ofSeconds(5));
         assertThat(acks().get(0).attempts()).isEqualTo(1);
     }
 
@@ -300,7 +300,7 @@ class LongConnectionTest {
         events.assertQuiet(Duration.ofSeconds(4));
 
         assertThat(received).containsExactlyInAnyOrderElementsOf(sent);
-        await(() -> lark.emulator().gateway().unacknowledged() == 0, Duration.ofSeconds(10), "every event acked");
+        await(() -> lark.emulator().gateway().unacknowledged() == 0, "every event acked", Duration.ofSeconds(10));
         assertThat(connection.stats().connects()).isGreaterThanOrEqualTo(2);
     }
 
@@ -315,8 +315,8 @@ class LongConnectionTest {
         await(
                 () -> connection.state() != LongConnection.State.CONNECTED
                         || connection.stats().connects() > connectsBefore,
-                Duration.ofSeconds(5),
-                "the drop");
+                "the drop",
+                Duration.ofSeconds(5));
         first.ack();
 
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
@@ -388,7 +388,7 @@ class LongConnectionTest {
     void given_a_websocket_level_ping_from_the_server_then_it_is_answered_and_not_counted_as_bad_input() {
         lark.control().pingClients();
 
-        await(() -> lark.emulator().gateway().websocketPongs() == 1, Duration.ofSeconds(5), "a WebSocket pong");
+        await(() -> lark.emulator().gateway().websocketPongs() == 1, "a WebSocket pong", Duration.ofSeconds(5));
         assertThat(connection.stats().malformedFrames()).isZero();
     }
 
@@ -427,11 +427,11 @@ class LongConnectionTest {
                     lark.client().http(), LongConnectionOptions.defaults().withConnectTimeout(Duration.ofMillis(700)));
             events = new EventCollector(connection);
 
-            await(() -> lark.emulator().gateway().endpointCalls() >= 3, Duration.ofSeconds(10), "a second try");
+            await(() -> lark.emulator().gateway().endpointCalls() >= 3, "a second try", Duration.ofSeconds(10));
             assertThat(connection.state()).isIn(LongConnection.State.CONNECTING, LongConnection.State.RECONNECTING);
             lark.emulator().gateway().overrideEndpointUrl(null);
 
-            await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(15), "connected");
+            await(() -> connection.state() == LongConnection.State.CONNECTED, "connected", Duration.ofSeconds(15));
             assertThat(accepted).isNotEmpty();
             for (java.net.Socket s : accepted) {
                 s.close();
@@ -443,7 +443,7 @@ class LongConnectionTest {
     void given_close_then_the_server_receives_a_1000_close_frame() {
         connection.close();
 
-        await(() -> lark.emulator().gateway().lastCloseStatus() != null, Duration.ofSeconds(5), "a close frame");
+        await(() -> lark.emulator().gateway().lastCloseStatus() != null, "a close frame", Duration.ofSeconds(5));
         assertThat(lark.emulator().gateway().lastCloseStatus()).isEqualTo(1000);
     }
 
@@ -453,14 +453,14 @@ class LongConnectionTest {
 
         await(
                 () -> lark.emulator().gateway().liveConnections(appId()) == 0,
-                Duration.ofSeconds(10),
-                "the socket to close");
-        await(() -> connection.state() == LongConnection.State.CLOSED, Duration.ofSeconds(5), "CLOSED");
+                "the socket to close",
+                Duration.ofSeconds(10));
+        await(() -> connection.state() == LongConnection.State.CLOSED, "CLOSED", Duration.ofSeconds(5));
     }
 
     @Test
     void given_pings_then_pongs_arrive_and_their_config_is_applied() {
-        await(() -> connection.stats().pongs() >= 1, Duration.ofSeconds(5), "a pong");
+        await(() -> connection.stats().pongs() >= 1, "a pong", Duration.ofSeconds(5));
 
         assertThat(connection.stats().pingsSent()).isGreaterThanOrEqualTo(1);
         assertThat(lark.emulator().gateway().pings()).isGreaterThanOrEqualTo(1);
@@ -472,11 +472,11 @@ class LongConnectionTest {
     void given_close_then_the_stream_completes_and_the_server_sees_the_socket_go() {
         connection.close();
 
-        await(events::completed, Duration.ofSeconds(5), "completion");
+        await(events::completed, "completion", Duration.ofSeconds(5));
         await(
                 () -> lark.emulator().gateway().liveConnections(appId()) == 0,
-                Duration.ofSeconds(5),
-                "server-side close");
+                "server-side close",
+                Duration.ofSeconds(5));
         assertThat(connection.state()).isEqualTo(LongConnection.State.CLOSED);
     }
 
@@ -511,7 +511,7 @@ class LongConnectionTest {
                         strict.baseUrl(), strict.app().appId(), strict.app().appSecret()))) {
             connection = client.longConnection(LongConnectionOptions.defaults());
             events = new EventCollector(connection);
-            await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(10), "connected");
+            await(() -> connection.state() == LongConnection.State.CONNECTED, "connected", Duration.ofSeconds(10));
             strict.control().refuseEndpoint(1000040343, 10);
 
             strict.control().dropConnections();
@@ -570,8 +570,8 @@ class LongConnectionTest {
 
         await(
                 () -> connection.state() == LongConnection.State.CONNECTED,
-                Duration.ofSeconds(15),
-                "connected after retries");
+                "connected after retries",
+                Duration.ofSeconds(15));
         var sent = lark.control().sendText(alice, chat.chatId, "made it");
         assertThat(((MessageReceived) events.nextAcked()).message().messageId()).isEqualTo(sent.messageId());
     }
@@ -612,16 +612,16 @@ class LongConnectionTest {
             }
         };
         connection.events().subscribe(subscriber);
-        await(() -> connection.state() == LongConnection.State.CONNECTED, Duration.ofSeconds(10), "connected");
+        await(() -> connection.state() == LongConnection.State.CONNECTED, "connected", Duration.ofSeconds(10));
         for (int i = 0; i < 5; i++) {
             lark.control().sendText(alice, chat.chatId, "burst " + i);
         }
-        await(() -> connection.stats().shedForFullQueue() >= 3, Duration.ofSeconds(10), "shedding");
+        await(() -> connection.stats().shedForFullQueue() >= 3, "shedding", Duration.ofSeconds(10));
 
         subscriber.request(Long.MAX_VALUE);
 
-        await(() -> taken.size() == 5, Duration.ofSeconds(15), "all five events");
-        await(() -> lark.emulator().gateway().unacknowledged() == 0, Duration.ofSeconds(10), "all acked");
+        await(() -> taken.size() == 5, "all five events", Duration.ofSeconds(15));
+        await(() -> lark.emulator().gateway().unacknowledged() == 0, "all acked", Duration.ofSeconds(10));
         subscriber.dispose();
     }
 }

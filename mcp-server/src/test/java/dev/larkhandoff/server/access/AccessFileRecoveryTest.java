@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.access;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
@@ -8,11 +8,9 @@ import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
-import dev.larkhandoff.server.ipc.DaemonIpc;
-import dev.larkhandoff.server.ipc.DaemonSocket;
-import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.inbox.DeliveryState;
 import dev.larkhandoff.store.inbox.InboxEvent;
@@ -30,8 +28,7 @@ import java.util.concurrent.Executors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A broken {@code access.json} while messages arrive, through the real router, the real daemon socket and a real
@@ -43,12 +40,11 @@ class AccessFileRecoveryTest {
     private static final String ALICE = "ou_alice";
     private static final String STRANGER = "ou_stranger";
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().store().build();
 
     private Store store;
-    private DaemonSocket socket;
-    private ExecutorService toolRunner;
+    private Path home;
     private ExecutorService replays;
     private InboxRouter router;
     private ChannelAccess access;
@@ -59,7 +55,8 @@ class AccessFileRecoveryTest {
 
     @BeforeEach
     void startDaemon() throws Exception {
-        store = Store.open(home, Clock.systemUTC());
+        store = world.store();
+        home = world.home();
         SessionRegistry registry = new SessionRegistry(store.sessions());
         ChannelOwnership ownership = new ChannelOwnership(store.channel(), registry);
         replays = Executors.newSingleThreadExecutor();
@@ -74,17 +71,8 @@ class AccessFileRecoveryTest {
         registry.onRegistered(ownership::registered);
         ownership.onTargetChanged(router::replayPending);
         access.onRejudge(() -> replays.execute(router::replayPending));
-        toolRunner = Executors.newCachedThreadPool();
-        var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
-        DaemonIpc ipc = new DaemonIpc(
-                registry,
-                OwnershipTools.of(ownership, id -> null, () -> null),
-                toolRunner,
-                hello,
-                router::acked,
-                router::replayPending);
-        socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
-        socket.acceptInBackground(ipc::accept);
+        world.serveSocket(
+                registry, OwnershipTools.of(ownership, id -> null, () -> null), router::acked, router::replayPending);
     }
 
     @AfterEach
@@ -92,10 +80,7 @@ class AccessFileRecoveryTest {
         if (dispatcher != null) {
             dispatcher.close();
         }
-        socket.close();
-        toolRunner.shutdownNow();
         replays.shutdownNow();
-        store.close();
     }
 
     private void connectDispatcher() throws Exception {

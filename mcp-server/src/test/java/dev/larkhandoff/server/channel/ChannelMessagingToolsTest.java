@@ -1,9 +1,8 @@
 package dev.larkhandoff.server.channel;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuMessage;
@@ -17,32 +16,26 @@ import dev.larkhandoff.server.tool.ToolCall;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
-import dev.larkhandoff.store.Store;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.chat.SentMessage;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /** The reply, react and edit_message tools against the Lark emulator over real sockets, with a real SQLite store. */
 class ChannelMessagingToolsTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().lark().store().build();
 
-    private LarkEmulator lark;
-    private LarkClient client;
-    private Store store;
     private ToolCatalog tools;
     private EmuUser alice;
     private EmuUser bob;
@@ -50,22 +43,13 @@ class ChannelMessagingToolsTest {
 
     @BeforeEach
     void start() {
-        lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(
-                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
-        store = Store.open(home, Clock.systemUTC());
-        ChannelMessaging messaging = new ChannelMessaging(client.messages(), store.chats());
-        tools = ChannelMessagingTools.of(messaging, new ReceivedIndicator(client.messages(), new Random(1)));
-        alice = lark.control().addUser("Alice");
-        bob = lark.control().addUser("Bob");
-        chat = lark.control().createGroup("team", alice, bob);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        lark.close();
-        store.close();
+        ChannelMessaging messaging =
+                new ChannelMessaging(world.client().messages(), world.store().chats());
+        tools = ChannelMessagingTools.of(
+                messaging, new ReceivedIndicator(world.client().messages(), new Random(1)));
+        alice = world.lark().control().addUser("Alice");
+        bob = world.lark().control().addUser("Bob");
+        chat = world.lark().control().createGroup("team", alice, bob);
     }
 
     private ToolResult call(String tool, Object... keysAndValues) {
@@ -77,11 +61,11 @@ class ChannelMessagingToolsTest {
     }
 
     private List<EmuMessage> botMessages(String chatId) {
-        return lark.control().botMessages(chatId);
+        return world.lark().control().botMessages(chatId);
     }
 
     private String markdownOf(EmuMessage message) {
-        return CardText.of(lark.control().card(message.messageId())).body();
+        return CardText.of(world.lark().control().card(message.messageId())).body();
     }
 
     // ---- the catalog ----
@@ -112,10 +96,10 @@ class ChannelMessagingToolsTest {
         assertThat(sent).singleElement().satisfies(m -> assertThat(m.msgType()).isEqualTo("interactive"));
         String id = sent.get(0).messageId();
         assertThat(result).isEqualTo(ToolResult.ok("Sent to " + chat.chatId + " as " + id + "."));
-        JsonNode card = lark.control().card(id);
+        JsonNode card = world.lark().control().card(id);
         assertThat(card.path("schema").asString()).isEqualTo("2.0");
         assertThat(markdownOf(sent.get(0))).isEqualTo("**Done.** <at id=" + alice.openId() + "></at> please review");
-        assertThat(store.chats().lookupParent(id)).hasValueSatisfying(row -> {
+        assertThat(world.store().chats().lookupParent(id)).hasValueSatisfying(row -> {
             assertThat(row.chatId()).isEqualTo(chat.chatId);
             assertThat(row.sessionId()).isEqualTo("session-1");
             assertThat(row.kind()).isEqualTo("message");
@@ -134,7 +118,7 @@ class ChannelMessagingToolsTest {
         assertThat(result).isEqualTo(ToolResult.ok("Sent to " + chat.chatId + " in " + sent.size() + " messages."));
         List<String> seen = new ArrayList<>();
         for (EmuMessage m : sent) {
-            JsonNode card = lark.control().card(m.messageId());
+            JsonNode card = world.lark().control().card(m.messageId());
             assertThat(LarkJson.write(card).getBytes(StandardCharsets.UTF_8).length)
                     .isLessThan(28 * 1000);
             assertThat(LarkJson.write(LarkJson.write(card)).getBytes(StandardCharsets.UTF_8).length)
@@ -147,7 +131,7 @@ class ChannelMessagingToolsTest {
                     .as("fences balanced in %s", m.messageId())
                     .isFalse();
             lines.stream().filter(l -> !isFenceMarker(l)).forEach(l -> seen.add(l.text()));
-            assertThat(store.chats().isBotSent(m.messageId())).isTrue();
+            assertThat(world.store().chats().isBotSent(m.messageId())).isTrue();
         }
         List<String> expected =
                 MarkdownLine.parse(text.replace("<@" + bob.openId() + ">", "<at id=" + bob.openId() + "></at>"))
@@ -203,9 +187,11 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_a_message_id_and_a_wrong_chat_when_replying_then_the_reply_lands_under_that_message_in_its_chat() {
-        EmuChat other = lark.control().createGroup("other", alice);
-        String asked =
-                lark.control().sendText(alice, chat.chatId, "what broke?").messageId();
+        EmuChat other = world.lark().control().createGroup("other", alice);
+        String asked = world.lark()
+                .control()
+                .sendText(alice, chat.chatId, "what broke?")
+                .messageId();
 
         ToolResult result = call("reply", "chat_id", other.chatId, "text", "the cache", "message_id", asked);
 
@@ -213,15 +199,17 @@ class ChannelMessagingToolsTest {
         EmuMessage reply = botMessages(chat.chatId).get(0);
         assertThat(reply.parentId()).isEqualTo(asked);
         assertThat(result).isEqualTo(ToolResult.ok("Sent to " + chat.chatId + " as " + reply.messageId() + "."));
-        assertThat(store.chats().lookupParent(reply.messageId()))
+        assertThat(world.store().chats().lookupParent(reply.messageId()))
                 .map(SentMessage::chatId)
                 .hasValue(chat.chatId);
     }
 
     @Test
     void given_a_question_inside_a_thread_when_replying_to_it_then_every_card_of_the_reply_stays_in_that_thread() {
-        String root = lark.control().sendText(alice, chat.chatId, "release?").messageId();
-        EmuMessage inThread = lark.control()
+        String root =
+                world.lark().control().sendText(alice, chat.chatId, "release?").messageId();
+        EmuMessage inThread = world.lark()
+                .control()
                 .sendTextReply(bob, chat.chatId, "and the notes?", new EmulatorControl.Reply(root, true))
                 .message();
 
@@ -243,41 +231,46 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_a_card_v2_outage_when_replying_then_the_reply_still_lands_as_a_1_0_card() {
-        lark.control().failCardsV2(1);
+        world.lark().control().failCardsV2(1);
 
         ToolResult result = call("reply", "chat_id", chat.chatId, "text", "still here");
 
         assertThat(result.isError()).isFalse();
-        JsonNode card = lark.control().card(botMessages(chat.chatId).get(0).messageId());
+        JsonNode card =
+                world.lark().control().card(botMessages(chat.chatId).get(0).messageId());
         assertThat(card.has("schema")).isFalse();
         assertThat(CardText.of(card).body()).contains("still here");
     }
 
     @Test
     void given_a_chat_without_the_bot_when_replying_then_the_error_names_larks_code_and_message() {
-        lark.control().removeBot(chat.chatId, alice);
+        world.lark().control().removeBot(chat.chatId, alice);
 
         ToolResult result = call("reply", "chat_id", chat.chatId, "text", "hello");
 
         assertThat(result.isError()).isTrue();
         assertThat(result.text()).startsWith("reply failed: Lark error 230002: Bot is not in the chat");
-        assertThat(result.text()).doesNotContain(lark.app().appSecret());
+        assertThat(result.text()).doesNotContain(world.lark().app().appSecret());
     }
 
     @Test
     void given_lark_refusing_a_later_card_of_a_long_reply_then_the_error_says_what_went_out_and_that_is_recorded() {
         // One send per second in a chat, so the refusal can be armed between the first card and the second.
         try (LarkClient paced = LarkClient.create(LarkClientConfig.of(
-                        lark.baseUrl(), lark.app().appId(), lark.app().appSecret())
+                        world.lark().baseUrl(),
+                        world.lark().app().appId(),
+                        world.lark().app().appSecret())
                 .withRateLimits(1, 50))) {
             ToolCatalog pacedTools = ChannelMessagingTools.of(
-                    new ChannelMessaging(paced.messages(), store.chats()),
+                    new ChannelMessaging(paced.messages(), world.store().chats()),
                     new ReceivedIndicator(paced.messages(), new Random(1)));
             CompletableFuture<ToolResult> reply = CompletableFuture.supplyAsync(() -> pacedTools.call(
                     "reply",
                     ToolCall.of("s1", Map.of("chat_id", chat.chatId, "text", "Long notes.\n\n".repeat(3000)))));
             await(() -> botMessages(chat.chatId).size() == 1, "the first card");
-            lark.control().failNext("POST", "/open-apis/im/v1/messages", 400, 230002, "Bot is not in the chat", 1);
+            world.lark()
+                    .control()
+                    .failNext("POST", "/open-apis/im/v1/messages", 400, 230002, "Bot is not in the chat", 1);
 
             ToolResult result = reply.join();
 
@@ -287,7 +280,7 @@ class ChannelMessagingToolsTest {
                     .startsWith("reply failed: sent 1 of 2 messages (" + first
                             + "), then Lark error 230002: Bot is not in the chat");
             assertThat(botMessages(chat.chatId)).hasSize(1);
-            assertThat(store.chats().isBotSent(first)).isTrue();
+            assertThat(world.store().chats().isBotSent(first)).isTrue();
         }
     }
 
@@ -295,12 +288,13 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_a_message_when_reacting_then_the_bot_s_emoji_is_on_it() {
-        String id = lark.control().sendText(alice, chat.chatId, "shipped").messageId();
+        String id =
+                world.lark().control().sendText(alice, chat.chatId, "shipped").messageId();
 
         ToolResult result = call("react", "message_id", id, "emoji", "THUMBSUP");
 
         assertThat(result).isEqualTo(ToolResult.ok("Reacted THUMBSUP to " + id + "."));
-        assertThat(lark.state().reactions(id)).singleElement().satisfies(r -> {
+        assertThat(world.lark().state().reactions(id)).singleElement().satisfies(r -> {
             assertThat(r.emojiType()).isEqualTo("THUMBSUP");
             assertThat(r.operatorType()).isEqualTo("app");
         });
@@ -327,7 +321,7 @@ class ChannelMessagingToolsTest {
         assertThat(result).isEqualTo(ToolResult.ok("Edited " + card.messageId() + "."));
         assertThat(markdownOf(card)).isEqualTo("done, <at id=" + bob.openId() + "></at>");
         assertThat(botMessages(chat.chatId)).hasSize(1);
-        assertThat(store.chats().lookupParent(card.messageId())).hasValueSatisfying(row -> {
+        assertThat(world.store().chats().lookupParent(card.messageId())).hasValueSatisfying(row -> {
             assertThat(row.text()).isEqualTo("done, <at id=" + bob.openId() + "></at>");
             assertThat(row.chatId()).isEqualTo(chat.chatId);
         });
@@ -357,7 +351,8 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_a_text_message_the_bot_sent_when_editing_it_then_larks_refusal_of_the_patch_is_surfaced() {
-        String id = client.messages()
+        String id = world.client()
+                .messages()
                 .sendToChat(chat.chatId, OutgoingMessage.text("plain"))
                 .block()
                 .messageId();
@@ -370,7 +365,7 @@ class ChannelMessagingToolsTest {
 
     @Test
     void given_someone_else_s_message_when_editing_it_then_lark_refuses() {
-        String id = lark.control().sendText(alice, chat.chatId, "mine").messageId();
+        String id = world.lark().control().sendText(alice, chat.chatId, "mine").messageId();
 
         ToolResult result = call("edit_message", "message_id", id, "text", "new");
 
@@ -397,6 +392,6 @@ class ChannelMessagingToolsTest {
         assertThat(call("reply", "chat_id", chat.chatId, "text", 42))
                 .isEqualTo(ToolResult.error("argument text must be a string"));
         assertThat(botMessages(chat.chatId)).isEmpty();
-        assertThat(lark.control().calls()).noneMatch(c -> c.path().startsWith("/open-apis/im/"));
+        assertThat(world.lark().control().calls()).noneMatch(c -> c.path().startsWith("/open-apis/im/"));
     }
 }

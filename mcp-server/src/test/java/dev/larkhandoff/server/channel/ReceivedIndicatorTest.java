@@ -1,22 +1,17 @@
 package dev.larkhandoff.server.channel;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.tuple;
 
-import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuReaction;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.emulator.openapi.OpenApiServer.CallRecord;
-import dev.larkhandoff.lark.LarkClient;
-import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.server.tool.ToolCall;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.store.Store;
-import java.nio.file.Path;
-import java.time.Clock;
+import dev.larkhandoff.server.world.TestWorld;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,22 +20,18 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The "received" reaction against the Lark emulator over real sockets; replies go through the real reply tool. */
 class ReceivedIndicatorTest {
 
     private static final long SEED = 7;
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().lark().store().build();
 
-    private LarkEmulator lark;
-    private LarkClient client;
-    private Store store;
     private ReceivedIndicator indicator;
     private ToolCatalog tools;
     private EmuUser alice;
@@ -48,29 +39,19 @@ class ReceivedIndicatorTest {
 
     @BeforeEach
     void start() {
-        lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(
-                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
-        store = Store.open(home, Clock.systemUTC());
-        indicator = new ReceivedIndicator(client.messages(), new Random(SEED));
-        tools = ChannelMessagingTools.of(new ChannelMessaging(client.messages(), store.chats()), indicator);
-        alice = lark.control().addUser("Alice");
-        chat = lark.control().createGroup("team", alice);
-    }
-
-    @AfterEach
-    void stop() {
-        client.close();
-        lark.close();
-        store.close();
+        indicator = new ReceivedIndicator(world.client().messages(), new Random(SEED));
+        tools = ChannelMessagingTools.of(
+                new ChannelMessaging(world.client().messages(), world.store().chats()), indicator);
+        alice = world.lark().control().addUser("Alice");
+        chat = world.lark().control().createGroup("team", alice);
     }
 
     private String aliceSays(EmuChat where, String text) {
-        return lark.control().sendText(alice, where.chatId, text).messageId();
+        return world.lark().control().sendText(alice, where.chatId, text).messageId();
     }
 
     private List<EmuReaction> reactionsOn(String messageId) {
-        return lark.state().reactions(messageId);
+        return world.lark().state().reactions(messageId);
     }
 
     private ToolResult reply(String chatId, String text) {
@@ -78,7 +59,7 @@ class ReceivedIndicatorTest {
     }
 
     private long calls(String method, String path) {
-        return lark.control().calls().stream()
+        return world.lark().control().calls().stream()
                 .filter(c -> c.method().equals(method) && c.path().equals(path))
                 .count();
     }
@@ -147,7 +128,7 @@ class ReceivedIndicatorTest {
     @Test
     void
             given_pending_indicators_when_the_agent_replies_in_the_chat_then_all_of_them_come_off_and_other_chats_keep_theirs() {
-        EmuChat other = lark.control().createGroup("other", alice);
+        EmuChat other = world.lark().control().createGroup("other", alice);
         String first = aliceSays(chat, "one");
         String second = aliceSays(chat, "two");
         String elsewhere = aliceSays(other, "three");
@@ -166,7 +147,7 @@ class ReceivedIndicatorTest {
 
     @Test
     void given_a_reply_by_message_id_then_the_indicator_clears_in_the_chat_the_reply_landed_in() {
-        EmuChat other = lark.control().createGroup("other", alice);
+        EmuChat other = world.lark().control().createGroup("other", alice);
         String asked = aliceSays(chat, "why?");
         indicator.received(chat.chatId, asked).join();
 
@@ -181,14 +162,14 @@ class ReceivedIndicatorTest {
     void given_a_reply_while_the_add_is_still_in_flight_then_the_reaction_comes_off_as_soon_as_it_is_on() {
         String id = aliceSays(chat, "hello");
         // Lark answers the add with a rate limit first, so the add is still waiting to be retried when the reply lands.
-        lark.control().rateLimitNext(reactionsPath(id), 1, 1);
+        world.lark().control().rateLimitNext(reactionsPath(id), 1, 1);
 
         CompletableFuture<Void> added = indicator.received(chat.chatId, id);
         CompletableFuture<Void> cleared = indicator.replied(chat.chatId);
         CompletableFuture.allOf(added, cleared).join();
 
         assertThat(reactionsOn(id)).isEmpty();
-        assertThat(lark.control().calls())
+        assertThat(world.lark().control().calls())
                 .filteredOn(c -> c.path().startsWith(reactionsPath(id)))
                 .extracting(CallRecord::method, CallRecord::httpStatus)
                 .containsExactly(tuple("POST", 429), tuple("POST", 200), tuple("DELETE", 200));
@@ -208,7 +189,7 @@ class ReceivedIndicatorTest {
 
     @Test
     void given_more_cleared_messages_than_the_tombstone_cap_then_the_oldest_is_forgotten_first() {
-        ReceivedIndicator small = new ReceivedIndicator(client.messages(), new Random(SEED), 2);
+        ReceivedIndicator small = new ReceivedIndicator(world.client().messages(), new Random(SEED), 2);
         List<String> ids = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             String id = aliceSays(chat, "m" + i);
@@ -228,7 +209,7 @@ class ReceivedIndicatorTest {
     @Test
     void given_lark_failing_the_reaction_then_nothing_throws_and_the_reply_still_works() {
         String id = aliceSays(chat, "hello");
-        lark.control().failNext("POST", reactionsPath(id), 500, 1000040343, "internal error", 1);
+        world.lark().control().failNext("POST", reactionsPath(id), 500, 1000040343, "internal error", 1);
 
         indicator.received(chat.chatId, id).join();
         ToolResult result = reply(chat.chatId, "answer");
@@ -242,7 +223,7 @@ class ReceivedIndicatorTest {
     void given_a_reply_that_fails_then_the_indicator_stays_until_a_reply_succeeds() {
         String id = aliceSays(chat, "hello");
         indicator.received(chat.chatId, id).join();
-        lark.control().failNext("POST", "/open-apis/im/v1/messages", 400, 230002, "Bot is not in the chat", 1);
+        world.lark().control().failNext("POST", "/open-apis/im/v1/messages", 400, 230002, "Bot is not in the chat", 1);
 
         ToolResult failed = reply(chat.chatId, "answer");
 
@@ -263,7 +244,7 @@ class ReceivedIndicatorTest {
         indicator.received(chat.chatId, id).join();
         String reactionPath = reactionsPath(id) + "/" + reactionsOn(id).get(0).reactionId();
         // A 4xx, which the client does not retry by itself (it retries idempotent calls after a 5xx).
-        lark.control().failNext("DELETE", reactionsPath(id), 400, 230001, "invalid request", 1);
+        world.lark().control().failNext("DELETE", reactionsPath(id), 400, 230001, "invalid request", 1);
 
         indicator.replied(chat.chatId).join();
         indicator.replied(chat.chatId).join();

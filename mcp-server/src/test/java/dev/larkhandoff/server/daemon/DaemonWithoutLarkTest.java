@@ -2,7 +2,6 @@ package dev.larkhandoff.server.daemon;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
@@ -11,7 +10,9 @@ import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.session.DeliveryMode;
+import dev.larkhandoff.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -19,20 +20,20 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** A daemon with no Lark app configured yet: it serves sessions and tells agents what is missing. */
 class DaemonWithoutLarkTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().build();
 
     @Test
     void given_no_lark_app_then_the_daemon_serves_ownership_and_the_lark_tools_say_what_to_do() throws Exception {
-        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
+        LarkHandoffConfig config = world.config();
         try (Daemon daemon = Daemon.start(DaemonOptions.of(config, "9.9.9").withoutHttp());
                 DaemonClient client = DaemonClient.connect(
-                        home,
+                        world.home(),
                         SessionIdentity.from(
                                 Environment.of(
                                         Map.of("LARK_HANDOFF_SESSION_ID", "solo", "LARK_HANDOFF_ROLE", "dispatcher")),
@@ -58,20 +59,20 @@ class DaemonWithoutLarkTest {
 
     @Test
     void given_a_daemon_already_serving_the_home_then_a_second_one_refuses_to_start() throws Exception {
-        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
+        LarkHandoffConfig config = world.config();
         try (Daemon first = Daemon.start(DaemonOptions.of(config, "1.0.0").withoutHttp())) {
             org.assertj.core.api.Assertions.assertThatThrownBy(
                             () -> Daemon.start(DaemonOptions.of(config, "1.0.0").withoutHttp()))
                     .isInstanceOf(Daemon.AlreadyRunning.class)
-                    .hasMessageContaining(home.toString());
+                    .hasMessageContaining(world.home().toString());
         }
     }
 
     @Test
     void given_the_socket_file_is_deleted_or_replaced_under_a_running_daemon_then_it_is_back_within_seconds()
             throws Exception {
-        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
-        Path sock = home.resolve(DaemonSocket.FILE_NAME);
+        LarkHandoffConfig config = world.config();
+        Path sock = world.home().resolve(DaemonSocket.FILE_NAME);
         try (Daemon daemon = Daemon.start(DaemonOptions.of(config, "9.9.9").withoutHttp());
                 DaemonClient before = session("before")) {
 
@@ -108,7 +109,7 @@ class DaemonWithoutLarkTest {
 
     private DaemonClient session(String id) throws Exception {
         return DaemonClient.connect(
-                home,
+                world.home(),
                 SessionIdentity.from(Environment.of(Map.of("LARK_HANDOFF_SESSION_ID", id)), DeliveryMode.PUSH),
                 "9.9.9",
                 1,

@@ -2,7 +2,6 @@ package dev.larkhandoff.server.doctor;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
 import dev.larkhandoff.server.config.SessionIdentity;
@@ -10,11 +9,11 @@ import dev.larkhandoff.server.daemon.Daemon;
 import dev.larkhandoff.server.daemon.DaemonOptions;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.time.Duration;
@@ -25,9 +24,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Each failure the doctor checks for, staged for real (files, a daemon, the emulator), and reported with its fix. */
 class DoctorTest {
@@ -35,32 +33,25 @@ class DoctorTest {
     private static final Optional<List<String>> PLUGIN_INSTALLED =
             Optional.of(List.of("Installed plugins:", "  ❯ lark-handoff@lark-handoff-local", "    Status: ✔ enabled"));
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world =
+            TestWorld.builder().operator("Alice", "alice@example.com").build();
 
-    private LarkEmulator lark;
     private final List<AutoCloseable> open = new ArrayList<>();
-
-    @BeforeEach
-    void setUp() {
-        lark = LarkEmulator.start();
-        lark.control().addUser("Alice", "alice@example.com");
-    }
 
     @AfterEach
     void tearDown() throws Exception {
         for (AutoCloseable c : open) {
             c.close();
         }
-        lark.close();
     }
 
     @Test
     void given_a_good_setup_with_a_connected_daemon_then_nothing_is_an_error() throws Exception {
-        configure(lark.app().appSecret(), "alice@example.com");
+        configure(world.lark().app().appSecret(), "alice@example.com");
         startDaemon("1.0.0");
 
-        dev.larkhandoff.server.Eventually.await(
+        dev.larkhandoff.testing.Eventually.await(
                 () -> level(examine("1.0.0", PLUGIN_INSTALLED), "lark_connection") == Finding.Level.OK,
                 "the daemon's Lark connection");
         List<Finding> findings = examine("1.0.0", PLUGIN_INSTALLED);
@@ -82,13 +73,14 @@ class DoctorTest {
 
     @Test
     void given_a_config_others_can_read_then_it_says_to_chmod_it() throws Exception {
-        configure(lark.app().appSecret(), "alice@example.com");
-        Files.setPosixFilePermissions(home.resolve("config.json"), PosixFilePermissions.fromString("rw-r--r--"));
+        configure(world.lark().app().appSecret(), "alice@example.com");
+        Files.setPosixFilePermissions(
+                world.home().resolve("config.json"), PosixFilePermissions.fromString("rw-r--r--"));
 
         Finding config = find(examine("1.0.0", PLUGIN_INSTALLED), "config");
 
         assertThat(config.level()).isEqualTo(Finding.Level.ERROR);
-        assertThat(config.fix()).isEqualTo("chmod 600 " + home.resolve("config.json"));
+        assertThat(config.fix()).isEqualTo("chmod 600 " + world.home().resolve("config.json"));
     }
 
     @Test
@@ -104,7 +96,7 @@ class DoctorTest {
 
     @Test
     void given_a_daemon_of_another_version_then_it_is_an_error() throws Exception {
-        configure(lark.app().appSecret(), "alice@example.com");
+        configure(world.lark().app().appSecret(), "alice@example.com");
         startDaemon("0.9.0");
 
         Finding daemon = find(examine("1.0.0", PLUGIN_INSTALLED), "daemon");
@@ -123,11 +115,11 @@ class DoctorTest {
 
     @Test
     void given_a_socket_others_can_reach_then_it_is_an_error() throws Exception {
-        configure(lark.app().appSecret(), "alice@example.com");
+        configure(world.lark().app().appSecret(), "alice@example.com");
         startDaemon("1.0.0");
-        Files.setPosixFilePermissions(home, PosixFilePermissions.fromString("rwxr-xr-x"));
+        Files.setPosixFilePermissions(world.home(), PosixFilePermissions.fromString("rwxr-xr-x"));
         Files.setPosixFilePermissions(
-                home.resolve(DaemonSocket.FILE_NAME), PosixFilePermissions.fromString("rwxrwxrwx"));
+                world.home().resolve(DaemonSocket.FILE_NAME), PosixFilePermissions.fromString("rwxrwxrwx"));
 
         assertThat(find(examine("1.0.0", PLUGIN_INSTALLED), "socket").level()).isEqualTo(Finding.Level.ERROR);
     }
@@ -142,7 +134,7 @@ class DoctorTest {
 
     @Test
     void given_two_dispatchers_then_the_roles_look_wrong() throws Exception {
-        configure(lark.app().appSecret(), "alice@example.com");
+        configure(world.lark().app().appSecret(), "alice@example.com");
         startDaemon("1.0.0");
         connect("one", "dispatcher", DeliveryMode.PUSH);
         connect("two", "dispatcher", DeliveryMode.PUSH);
@@ -152,9 +144,9 @@ class DoctorTest {
 
     @Test
     void given_old_messages_waiting_for_a_connected_push_session_then_it_suspects_channels_are_off() throws Exception {
-        configure(lark.app().appSecret(), "alice@example.com");
+        configure(world.lark().app().appSecret(), "alice@example.com");
         Instant anHourAgo = Instant.now().minus(Duration.ofHours(1));
-        try (Store store = Store.open(home, Clock.fixed(anHourAgo, ZoneOffset.UTC))) {
+        try (Store store = Store.open(world.home(), Clock.fixed(anHourAgo, ZoneOffset.UTC))) {
             store.inbox()
                     .insertIfAbsent(InboxEvent.of("ev-old", "im.message.receive_v1", "{}")
                             .withMessage(
@@ -168,7 +160,7 @@ class DoctorTest {
                                     anHourAgo.toEpochMilli()));
         }
         // Alice and the group are let in, so the message is deliverable: it waits only for the session.
-        new dev.larkhandoff.server.access.AccessFile(home)
+        new dev.larkhandoff.server.access.AccessFile(world.home())
                 .save(dev.larkhandoff.server.access.AccessPolicy.defaults()
                         .withAllowFrom(List.of("ou_alice"))
                         .withGroups(Map.of(
@@ -186,11 +178,17 @@ class DoctorTest {
     // ---- staging ----
 
     private void configure(String secret, String email) throws Exception {
-        new LarkHandoffConfig(home, lark.app().appId(), secret, lark.baseUrl(), email).save();
+        new LarkHandoffConfig(
+                        world.home(),
+                        world.lark().app().appId(),
+                        secret,
+                        world.lark().baseUrl(),
+                        email)
+                .save();
     }
 
     private void startDaemon(String version) throws Exception {
-        LarkHandoffConfig config = LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", home.toString())));
+        LarkHandoffConfig config = world.config();
         open.add(Daemon.start(DaemonOptions.of(config, version).withoutHttp()));
     }
 
@@ -198,7 +196,7 @@ class DoctorTest {
         open.add(
                 0,
                 DaemonClient.connect(
-                        home,
+                        world.home(),
                         SessionIdentity.from(
                                 Environment.of(Map.of("LARK_HANDOFF_SESSION_ID", id, "LARK_HANDOFF_ROLE", role)), mode),
                         "1.0.0",
@@ -209,7 +207,7 @@ class DoctorTest {
     }
 
     private List<Finding> examine(String version, Optional<List<String>> plugins) {
-        return new Doctor(home, version, Clock.systemUTC(), () -> plugins)
+        return new Doctor(world.home(), version, Clock.systemUTC(), () -> plugins)
                 .examine(h -> LarkHandoffConfig.load(Environment.of(Map.of("LARK_HANDOFF_HOME", h.toString()))));
     }
 

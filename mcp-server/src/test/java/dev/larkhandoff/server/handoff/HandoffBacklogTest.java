@@ -23,8 +23,8 @@ class HandoffBacklogTest extends HandoffDaemonTest {
     void given_a_backlog_of_large_replies_then_the_loop_gets_them_in_bounded_pages_each_once() throws Exception {
         String chat = agent.start();
         for (int i = 0; i < MESSAGES; i++) {
-            world.control
-                    .sendText(world.operator, chat, String.format("%03d ", i) + "z".repeat(150 * 1024 - 4))
+            world.control()
+                    .sendText(world.operator(), chat, String.format("%03d ", i) + "z".repeat(150 * 1024 - 4))
                     .awaitAcks(HandoffLoopTest.STORED);
         }
 

@@ -1,27 +1,22 @@
 package dev.larkhandoff.server.handoff;
 
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
+import dev.larkhandoff.server.world.TestWorld;
 import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** For tests against an in-JVM {@link HandoffDaemon}: a fresh home, the daemon, and one connected session "agent". */
+/** For tests against an in-JVM daemon: the emulator with an operator, a fresh home, the daemon, and a session "agent". */
 abstract class HandoffDaemonTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder()
+            .operator("Olivia", "olivia@example.com")
+            .daemon()
+            .build();
 
-    HandoffDaemon world;
-    HandoffDaemon.Session agent;
+    TestWorld.Session agent;
 
     @BeforeEach
-    void startWorld() throws Exception {
-        world = new HandoffDaemon(home);
+    void connectAgent() throws Exception {
         agent = world.session("agent");
-    }
-
-    @AfterEach
-    void closeWorld() {
-        world.close();
     }
 }

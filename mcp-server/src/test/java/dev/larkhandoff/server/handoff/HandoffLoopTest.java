@@ -8,6 +8,7 @@ import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.world.TestWorld;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
@@ -51,7 +52,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
             CompletableFuture<JsonNode> waiting =
                     agent.async(HandoffTools.SEND_AND_WAIT, Map.of("message", "working on it", "timeout_seconds", 30));
             world.awaitBotMessage(chat, "working on it");
-            HandoffDaemon.Session other = world.session("other");
+            TestWorld.Session other = world.session("other");
             other.ok(HandoffTools.START, Map.of("takeover_chat_id", chat));
             assertThat(waiting.get(20, TimeUnit.SECONDS).path("takeover").asBoolean())
                     .isTrue();
@@ -60,16 +61,20 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void replies_come_back_with_their_fields_and_the_answer_mentions_the_operator_where_the_bot_must_be_mentioned()
                 throws Exception {
-            EmuUser bob = world.control.addUser("Bob");
-            EmuUser carol = world.control.addUser("Carol");
-            var team = world.control.createGroup("team", world.operator, bob, carol);
+            EmuUser bob = world.control().addUser("Bob");
+            EmuUser carol = world.control().addUser("Carol");
+            var team = world.control().createGroup("team", world.operator(), bob, carol);
             agent.ok(HandoffTools.START, Map.of("sidecar_chat_id", team.chatId));
             CompletableFuture<JsonNode> waiting =
                     agent.async(HandoffTools.SEND_AND_WAIT, Map.of("message", "which branch?", "timeout_seconds", 30));
             EmuMessage question = world.awaitBotMessage(team.chatId, "which branch?");
-            assertThat(question.content()).contains("<at id=" + world.operator.openId() + ">");
-            world.control.sendTextReply(
-                    world.operator, team.chatId, "main", new EmulatorControl.Reply(question.messageId(), false));
+            assertThat(question.content()).contains("<at id=" + world.operator().openId() + ">");
+            world.control()
+                    .sendTextReply(
+                            world.operator(),
+                            team.chatId,
+                            "main",
+                            new EmulatorControl.Reply(question.messageId(), false));
             JsonNode reply = waiting.get(20, TimeUnit.SECONDS).path("replies").get(0);
             assertThat(reply.path("text").asString()).isEqualTo("main");
             assertThat(reply.path("parent_id").asString()).isEqualTo(question.messageId());
@@ -86,11 +91,11 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void one_choice_is_refused_and_nothing_is_sent() {
             String chat = agent.start();
-            int before = world.control.botMessages(chat).size();
+            int before = world.control().botMessages(chat).size();
             ToolResult r = agent.call(HandoffTools.SEND_AND_WAIT, Map.of("message", "ok?", "choices", List.of("Yes")));
             assertThat(r.isError()).isTrue();
             assertThat(r.text()).contains("one choice is no choice");
-            assertThat(world.control.botMessages(chat)).hasSize(before);
+            assertThat(world.control().botMessages(chat)).hasSize(before);
         }
     }
 
@@ -100,8 +105,8 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void handle_result_puts_thinking_on_the_last_reply_and_the_next_send_takes_it_off() {
             String chat = agent.start();
-            world.control.sendText(world.operator, chat, "first").awaitAcks(STORED);
-            var second = world.control.sendText(world.operator, chat, "second");
+            world.control().sendText(world.operator(), chat, "first").awaitAcks(STORED);
+            var second = world.control().sendText(world.operator(), chat, "second");
             second.awaitAcks(STORED);
             String last = second.messageId();
             JsonNode r = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10));
@@ -109,7 +114,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
             assertThat(world.reactions(last)).containsExactly("THINKING");
 
             agent.ok(HandoffTools.SEND, Map.of("message", "on it"));
-            dev.larkhandoff.server.Eventually.await(
+            dev.larkhandoff.testing.Eventually.await(
                     () -> world.reactions(last).isEmpty(), "THINKING to come off after the card");
         }
 
@@ -117,7 +122,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
         void an_unanswered_reply_is_returned_again_by_the_next_wait_on_any_connection_until_the_agent_answers()
                 throws Exception {
             String chat = agent.start();
-            world.control.sendText(world.operator, chat, "keep me");
+            world.control().sendText(world.operator(), chat, "keep me");
             assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
                             .path("replies")
                             .get(0)
@@ -126,14 +131,14 @@ class HandoffLoopTest extends HandoffDaemonTest {
                     .isEqualTo("keep me");
 
             agent.client().close();
-            HandoffDaemon.Session again = world.session("agent");
+            TestWorld.Session again = world.session("agent");
             assertThat(again.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
                             .path("replies")
                             .get(0)
                             .path("text")
                             .asString())
                     .isEqualTo("keep me");
-            world.control.sendText(world.operator, chat, "and me").awaitAcks(STORED);
+            world.control().sendText(world.operator(), chat, "and me").awaitAcks(STORED);
             assertThat(again.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
                             .path("replies")
                             .findValuesAsString("text"))
@@ -165,12 +170,12 @@ class HandoffLoopTest extends HandoffDaemonTest {
         @Test
         void given_a_daemon_restart_then_an_unanswered_reply_is_returned_again() throws Exception {
             String chat = agent.start();
-            world.control.sendText(world.operator, chat, "survive the restart");
+            world.control().sendText(world.operator(), chat, "survive the restart");
             agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10));
 
             world.stopDaemon();
             world.startDaemon();
-            HandoffDaemon.Session back = world.session("agent");
+            TestWorld.Session back = world.session("agent");
             assertThat(back.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
                             .path("replies")
                             .get(0)
@@ -181,14 +186,14 @@ class HandoffLoopTest extends HandoffDaemonTest {
 
         @Test
         void a_message_filtered_out_is_kept_in_the_history_not_lost() {
-            EmuUser stranger = world.control.addUser("Sam");
+            EmuUser stranger = world.control().addUser("Sam");
             String chat = agent.start();
-            world.lark.state().withChat(chat, c -> {
+            world.lark().state().withChat(chat, c -> {
                 c.members.add(stranger.openId());
                 return c;
             });
-            world.control.sendText(stranger, chat, "psst");
-            world.control.sendText(world.operator, chat, "real work");
+            world.control().sendText(stranger, chat, "psst");
+            world.control().sendText(world.operator(), chat, "real work");
             JsonNode r = agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10));
             assertThat(r.path("replies").findValuesAsString("text")).containsExactly("real work");
             JsonNode history = agent.ok(HandoffTools.HISTORY, Map.of());
@@ -204,7 +209,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
             String chat = agent.start();
             assertThat(world.awaitBotMessage(chat, "Handoff from Claude Code (claude-opus-4)"))
                     .isNotNull();
-            assertThat(world.lark.state().chat(chat).orElseThrow().tabs)
+            assertThat(world.lark().state().chat(chat).orElseThrow().tabs)
                     .extracting(t -> t.tabName())
                     .contains("claude-opus-4");
             assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 0))
@@ -220,7 +225,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
             assertThat(ended.path("status").asString()).isEqualTo("ended");
             assertThat(world.awaitBotMessage(chat, "See you at the desk.").content())
                     .contains("Hand back to Claude Code");
-            assertThat(world.lark.state().chat(chat).orElseThrow().tabs)
+            assertThat(world.lark().state().chat(chat).orElseThrow().tabs)
                     .extracting(t -> t.tabName())
                     .doesNotContain("claude-opus-4");
             JsonNode status = agent.ok(HandoffTools.STATUS, Map.of());
@@ -236,7 +241,7 @@ class HandoffLoopTest extends HandoffDaemonTest {
         void dissolve_removes_the_operator_and_the_group() {
             String chat = agent.start();
             agent.ok(HandoffTools.END, Map.of("dissolve", true));
-            assertThat(world.lark.state().chat(chat)).isEmpty();
+            assertThat(world.lark().state().chat(chat)).isEmpty();
         }
 
         @Test
@@ -260,30 +265,30 @@ class HandoffLoopTest extends HandoffDaemonTest {
                     .path("working_card")
                     .asString();
             assertThat(second).isEqualTo(first);
-            assertThat(world.control.message(first).orElseThrow().content()).contains("Running tests", "Stop");
+            assertThat(world.control().message(first).orElseThrow().content()).contains("Running tests", "Stop");
             agent.ok(HandoffTools.SEND, Map.of("message", "All green."));
-            dev.larkhandoff.server.Eventually.await(
-                    () -> world.control.message(first).orElseThrow().content().contains("Done ✓"),
+            dev.larkhandoff.testing.Eventually.await(
+                    () -> world.control().message(first).orElseThrow().content().contains("Done ✓"),
                     "the working card to turn into Done");
         }
 
         @Test
         void stop_by_the_operator_raises_the_flag_the_next_call_sees_and_a_guests_click_is_refused() {
-            EmuUser guest = world.control.addUser("Gina");
+            EmuUser guest = world.control().addUser("Gina");
             String chat = agent.start();
             agent.ok(HandoffTools.MEMBERS, Map.of("action", "add", "open_ids", List.of(guest.openId())));
             String card = agent.ok(HandoffTools.SEND, Map.of("message", "Refactoring", "working", true))
                     .path("working_card")
                     .asString();
 
-            EmulatorControl.CardCallback refused = world.control.clickButton(guest, card, "Stop");
+            EmulatorControl.CardCallback refused = world.control().clickButton(guest, card, "Stop");
             assertThat(refused.toast()).isEqualTo("Only the owner or coowners can stop");
             assertThat(agent.ok(HandoffTools.STATUS, Map.of())
                             .path("stop_requested")
                             .asBoolean())
                     .isFalse();
 
-            EmulatorControl.CardCallback stop = world.control.clickButton(world.operator, card, "Stop");
+            EmulatorControl.CardCallback stop = world.control().clickButton(world.operator(), card, "Stop");
             assertThat(stop.toast()).isEqualTo("Stopping...");
             assertThat(agent.ok(HandoffTools.STATUS, Map.of())
                             .path("stop_requested")

@@ -12,13 +12,10 @@ import dev.larkhandoff.lark.card.Cards;
 import dev.larkhandoff.lark.card.FormField;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.store.inbox.InboxEvent;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -27,20 +24,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class HandoffReplyTest {
 
-    @TempDir
-    Path home;
-
-    private RecordedLark world;
-
-    @BeforeEach
-    void start() {
-        world = RecordedLark.start(home);
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
-    }
+    @RegisterExtension
+    final RecordedLark world = new RecordedLark();
 
     private HandoffReply stored(String messageId) {
         return HandoffReply.fromInbox(world.row(messageId).event()).orElseThrow();
@@ -191,7 +176,7 @@ class HandoffReplyTest {
         }
 
         private void waitStored(String messageId) {
-            dev.larkhandoff.server.Eventually.await(
+            dev.larkhandoff.testing.Eventually.await(
                     () -> world.rows().stream()
                             .anyMatch(r -> messageId.equals(r.event().messageId())),
                     "stored " + messageId);
@@ -221,7 +206,7 @@ class HandoffReplyTest {
                     .control()
                     .sendFile(world.guest, world.chat.chatId, new byte[] {1}, "a.txt")
                     .messageId();
-            dev.larkhandoff.server.Eventually.await(() -> world.rows().size() == 1, "stored");
+            dev.larkhandoff.testing.Eventually.await(() -> world.rows().size() == 1, "stored");
 
             var json = stored(id).withPrivilege(Privilege.GUEST).toJson();
 

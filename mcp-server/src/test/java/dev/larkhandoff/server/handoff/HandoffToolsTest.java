@@ -6,6 +6,7 @@ import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.tool.ToolResult;
+import dev.larkhandoff.server.world.TestWorld;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -28,7 +29,7 @@ class HandoffToolsTest extends HandoffDaemonTest {
     @Test
     void a_relay_reaches_the_other_groups_agent_as_a_relay_reply_and_is_shown_in_that_group() throws Exception {
         String mine = agent.start();
-        HandoffDaemon.Session other = world.session("other");
+        TestWorld.Session other = world.session("other");
         String theirs = other.start();
         assertThat(theirs).isNotEqualTo(mine);
         CompletableFuture<JsonNode> waiting = other.async(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
@@ -40,7 +41,7 @@ class HandoffToolsTest extends HandoffDaemonTest {
         assertThat(relay.path("text").asString()).isEqualTo("the api is deployed");
         assertThat(relay.path("from_chat_id").asString()).isEqualTo(mine);
         assertThat(relay.path("from_chat_name").asString())
-                .isEqualTo(world.lark.state().chat(mine).orElseThrow().name);
+                .isEqualTo(world.lark().state().chat(mine).orElseThrow().name);
         assertThat(world.awaitBotMessage(theirs, "the api is deployed").content())
                 .contains("Relay from");
     }
@@ -48,16 +49,16 @@ class HandoffToolsTest extends HandoffDaemonTest {
     @Test
     void members_are_added_from_the_mentions_of_a_message_listed_and_removed_and_a_coowner_is_tagged_coowner()
             throws Exception {
-        EmuUser bob = world.control.addUser("Bob");
-        EmuUser carol = world.control.addUser("Carol");
+        EmuUser bob = world.control().addUser("Bob");
+        EmuUser carol = world.control().addUser("Carol");
         String chat = agent.start();
-        world.lark.state().withChat(chat, c -> {
+        world.lark().state().withChat(chat, c -> {
             c.members.add(bob.openId());
             c.members.add(carol.openId());
             return c;
         });
-        String ask = world.control
-                .sendText(world.operator, chat, "add @_user_1 as coowner", bob.openId())
+        String ask = world.control()
+                .sendText(world.operator(), chat, "add @_user_1 as coowner", bob.openId())
                 .messageId();
         agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10));
         agent.ok(HandoffTools.SEND, Map.of("message", "adding Bob"));
@@ -68,7 +69,7 @@ class HandoffToolsTest extends HandoffDaemonTest {
             assertThat(m.path("role").asString()).isEqualTo("coowner");
         });
 
-        world.control.sendText(bob, chat, "ship it");
+        world.control().sendText(bob, chat, "ship it");
         assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 10))
                         .path("replies")
                         .get(0)
@@ -80,7 +81,7 @@ class HandoffToolsTest extends HandoffDaemonTest {
         JsonNode removed =
                 agent.ok(HandoffTools.MEMBERS, Map.of("action", "remove", "open_ids", List.of(bob.openId())));
         assertThat(removed.path("members")).isEmpty();
-        world.control.sendText(bob, chat, "and now?");
+        world.control().sendText(bob, chat, "and now?");
         assertThat(agent.ok(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 1))
                         .path("timeout")
                         .asBoolean())
@@ -117,7 +118,7 @@ class HandoffToolsTest extends HandoffDaemonTest {
         agent.ok(HandoffTools.SEND_FILE, Map.of("path", png.toString(), "as_image", true));
         agent.ok(HandoffTools.SEND_FILE, Map.of("path", log.toString()));
 
-        assertThat(world.control.botMessages(chat))
+        assertThat(world.control().botMessages(chat))
                 .extracting(EmuMessage::msgType)
                 .contains("image", "file");
         ToolResult missing = agent.call(
@@ -131,7 +132,7 @@ class HandoffToolsTest extends HandoffDaemonTest {
     void status_lists_groups_active_and_idle_and_clear_needs_confirm_then_dissolves_the_workspace_and_ends_waits()
             throws Exception {
         String first = agent.start();
-        HandoffDaemon.Session other = world.session("other");
+        TestWorld.Session other = world.session("other");
         String second = other.start();
         other.ok(HandoffTools.END, Map.of());
 
@@ -145,12 +146,12 @@ class HandoffToolsTest extends HandoffDaemonTest {
 
         ToolResult unconfirmed = agent.call(HandoffTools.GROUPS, Map.of("action", "clear"));
         assertThat(unconfirmed.isError()).isTrue();
-        assertThat(world.lark.state().chat(first)).isPresent();
+        assertThat(world.lark().state().chat(first)).isPresent();
 
         CompletableFuture<JsonNode> waiting = agent.async(DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
         JsonNode cleared = other.ok(HandoffTools.GROUPS, Map.of("action", "clear", "confirm", true));
         assertThat(cleared.path("dissolved").findValuesAsString("chat_id")).containsExactlyInAnyOrder(first, second);
-        assertThat(world.lark.state().chat(first)).isEmpty();
+        assertThat(world.lark().state().chat(first)).isEmpty();
         assertThat(waiting.get(20, TimeUnit.SECONDS).path("takeover").asBoolean())
                 .as("the holder of a dissolved group stops quietly")
                 .isTrue();
@@ -158,11 +159,11 @@ class HandoffToolsTest extends HandoffDaemonTest {
 
     @Test
     void empty_groups_are_found_and_dissolved() {
-        var empty = world.lark.state().createChat("forgotten@laptop", "workspace:old", "group");
-        world.lark.state().withChat(empty.chatId, c -> {
-            c.ownerId = world.lark.app().appId();
+        var empty = world.lark().state().createChat("forgotten@laptop", "workspace:old", "group");
+        world.lark().state().withChat(empty.chatId, c -> {
+            c.ownerId = world.lark().app().appId();
             c.ownerIdType = "app_id";
-            c.botAppIds.add(world.lark.app().appId());
+            c.botAppIds.add(world.lark().app().appId());
             return c;
         });
         assertThat(agent.ok(HandoffTools.GROUPS, Map.of("action", "list_empty"))
@@ -170,6 +171,6 @@ class HandoffToolsTest extends HandoffDaemonTest {
                         .findValuesAsString("chat_id"))
                 .containsExactly(empty.chatId);
         agent.ok(HandoffTools.GROUPS, Map.of("action", "dissolve_empty"));
-        assertThat(world.lark.state().chat(empty.chatId)).isEmpty();
+        assertThat(world.lark().state().chat(empty.chatId)).isEmpty();
     }
 }

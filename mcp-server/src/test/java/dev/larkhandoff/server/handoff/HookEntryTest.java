@@ -5,10 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.routing.DeliveryTools;
-import dev.larkhandoff.server.scenario.ChildJvm;
+import dev.larkhandoff.server.world.ChildJvm;
+import dev.larkhandoff.testing.Eventually;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -46,12 +46,12 @@ class HookEntryTest extends HandoffDaemonTest {
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
         assertThat(card.content()).contains("Remove the build directory", "rm -rf build");
 
-        EmulatorControl.CardCallback click = world.control.clickButton(world.operator, card.messageId(), "Approve");
+        EmulatorControl.CardCallback click = world.control().clickButton(world.operator(), card.messageId(), "Approve");
 
         assertThat(click.toast()).isEqualTo("Approved");
         assertThat(json(hook.get(30, TimeUnit.SECONDS))).isEqualTo(json("""
                 {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":{"behavior":"allow"}}}"""));
-        assertThat(world.control.message(card.messageId()).orElseThrow().content())
+        assertThat(world.control().message(card.messageId()).orElseThrow().content())
                 .contains("Approved ✓");
     }
 
@@ -61,7 +61,7 @@ class HookEntryTest extends HandoffDaemonTest {
         CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
 
-        world.control.clickButton(world.operator, card.messageId(), "Approve All");
+        world.control().clickButton(world.operator(), card.messageId(), "Approve All");
 
         JsonNode out = json(hook.get(30, TimeUnit.SECONDS));
         assertThat(out.path("hookSpecificOutput")
@@ -79,21 +79,21 @@ class HookEntryTest extends HandoffDaemonTest {
         CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
 
-        world.control.clickButton(world.operator, card.messageId(), "Deny");
+        world.control().clickButton(world.operator(), card.messageId(), "Deny");
 
         assertThat(json(hook.get(30, TimeUnit.SECONDS))).isEqualTo(json("""
                 {"hookSpecificOutput":{"hookEventName":"PermissionRequest","decision":
                  {"behavior":"deny","message":"Permission to use Bash was denied via Lark."}}}"""));
-        assertThat(world.control.message(card.messageId()).orElseThrow().content())
+        assertThat(world.control().message(card.messageId()).orElseThrow().content())
                 .contains("Denied ✗");
     }
 
     @Test
     void a_guests_click_is_ignored_and_told_so_and_the_operators_typed_yes_decides_without_reaching_the_agent()
             throws Exception {
-        EmuUser guest = world.control.addUser("Gina");
+        EmuUser guest = world.control().addUser("Gina");
         chat = agent.start();
-        world.lark.state().withChat(chat, c -> {
+        world.lark().state().withChat(chat, c -> {
             c.members.add(guest.openId());
             return c;
         });
@@ -101,15 +101,15 @@ class HookEntryTest extends HandoffDaemonTest {
         CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
 
-        EmulatorControl.CardCallback byGuest = world.control.clickButton(guest, card.messageId(), "Approve");
+        EmulatorControl.CardCallback byGuest = world.control().clickButton(guest, card.messageId(), "Approve");
         assertThat(byGuest.toast()).isEqualTo("Only the operator or coowners can decide");
-        world.control.sendText(guest, chat, "y").awaitAcks(Duration.ofSeconds(15));
+        world.control().sendText(guest, chat, "y").awaitAcks(Duration.ofSeconds(15));
         Thread.sleep(300);
         assertThat(hook)
                 .as("neither the guest's click nor their typed y decides")
                 .isNotDone();
 
-        world.control.sendText(world.operator, chat, " Yes ").awaitAcks(Duration.ofSeconds(15));
+        world.control().sendText(world.operator(), chat, " Yes ").awaitAcks(Duration.ofSeconds(15));
 
         assertThat(json(hook.get(30, TimeUnit.SECONDS))
                         .path("hookSpecificOutput")
@@ -127,21 +127,21 @@ class HookEntryTest extends HandoffDaemonTest {
     @Test
     void a_click_whose_value_forges_a_stranger_as_approver_is_ignored_and_the_operators_click_still_decides()
             throws Exception {
-        EmuUser stranger = world.control.addUser("Sam");
+        EmuUser stranger = world.control().addUser("Sam");
         chat = agent.start();
         CompletableFuture<String> hook = hook("PermissionRequest", BASH_REQUEST);
         EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
 
-        EmulatorControl.CardCallback forged =
-                world.control.interact(stranger, card.messageId(), forgedClick(card.messageId(), "Approve", stranger));
+        EmulatorControl.CardCallback forged = world.control()
+                .interact(stranger, card.messageId(), forgedClick(card.messageId(), "Approve", stranger));
 
         assertThat(forged.toast()).isEqualTo("Only the operator or coowners can decide");
         Thread.sleep(300);
         assertThat(hook).as("the stranger's click decides nothing").isNotDone();
-        assertThat(world.control.message(card.messageId()).orElseThrow().content())
+        assertThat(world.control().message(card.messageId()).orElseThrow().content())
                 .doesNotContain("Approved ✓");
 
-        world.control.clickButton(world.operator, card.messageId(), "Deny");
+        world.control().clickButton(world.operator(), card.messageId(), "Deny");
 
         assertThat(json(hook.get(30, TimeUnit.SECONDS))
                         .path("hookSpecificOutput")
@@ -153,7 +153,7 @@ class HookEntryTest extends HandoffDaemonTest {
 
     @Test
     void a_stop_click_whose_value_forges_a_stranger_as_approver_does_not_stop_the_agent() throws Exception {
-        EmuUser stranger = world.control.addUser("Sam");
+        EmuUser stranger = world.control().addUser("Sam");
         chat = agent.start();
         String pre = "{\"session_id\":\"c0ffee\",\"hook_event_name\":\"PreToolUse\",\"tool_name\":\"Bash\","
                 + "\"tool_input\":{\"command\":\"make\"},\"tool_use_id\":\"t1\"}";
@@ -162,19 +162,19 @@ class HookEntryTest extends HandoffDaemonTest {
                 .asString();
 
         EmulatorControl.CardCallback forged =
-                world.control.interact(stranger, card, forgedClick(card, "Stop", stranger));
+                world.control().interact(stranger, card, forgedClick(card, "Stop", stranger));
 
         assertThat(forged.toast()).isEqualTo("Only the owner or coowners can stop");
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS))
                 .as("not stopped")
                 .isBlank();
-        world.control.clickButton(world.operator, card, "Stop");
+        world.control().clickButton(world.operator(), card, "Stop");
         assertThat(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS)).contains("Stopped by user from Lark");
     }
 
     /** A click on the button labelled {@code label} whose value claims {@code who} is the only approver. */
     private ObjectNode forgedClick(String messageId, String label, EmuUser who) {
-        JsonNode button = findButton(world.control.card(messageId), label);
+        JsonNode button = findButton(world.control().card(messageId), label);
         JsonNode callback = button.path("value");
         for (JsonNode b : button.path("behaviors")) {
             if ("callback".equals(b.path("type").asString(""))) {
@@ -227,7 +227,7 @@ class HookEntryTest extends HandoffDaemonTest {
                         .path("behavior")
                         .asString())
                 .isEqualTo("allow");
-        List<EmuMessage> auto = world.control.botMessages(chat).stream()
+        List<EmuMessage> auto = world.control().botMessages(chat).stream()
                 .filter(m -> m.content().contains("Auto-approved"))
                 .toList();
         assertThat(auto).as("one card, updated in place").hasSize(1);
@@ -267,7 +267,7 @@ class HookEntryTest extends HandoffDaemonTest {
                 .as("the client decided already: nothing to say")
                 .isBlank();
         Eventually.await(
-                () -> world.control
+                () -> world.control()
                         .message(card.messageId())
                         .orElseThrow()
                         .content()
@@ -289,7 +289,7 @@ class HookEntryTest extends HandoffDaemonTest {
                 .get(30, TimeUnit.SECONDS);
 
         assertThat(answer).isBlank();
-        assertThat(world.control.botMessages(chat)).noneMatch(m -> m.content().contains("Permission Request"));
+        assertThat(world.control().botMessages(chat)).noneMatch(m -> m.content().contains("Permission Request"));
     }
 
     @Test
@@ -311,7 +311,7 @@ class HookEntryTest extends HandoffDaemonTest {
         String card = agent.ok(HandoffTools.SEND, Map.of("message", "Building", "working", true))
                 .path("working_card")
                 .asString();
-        world.control.clickButton(world.operator, card, "Stop");
+        world.control().clickButton(world.operator(), card, "Stop");
 
         assertThat(json(hook("PreToolUse", pre).get(30, TimeUnit.SECONDS))).isEqualTo(json("""
                 {"hookSpecificOutput":{"hookEventName":"PreToolUse","permissionDecision":"deny",
@@ -391,7 +391,7 @@ class HookEntryTest extends HandoffDaemonTest {
                 .contains("orange");
         assertThat(world.awaitBotMessage(chat, "Context compacting...").content())
                 .contains("Auto-compacting conversation history");
-        assertThat(world.control.botMessages(chat)).noneMatch(m -> m.content().contains("waiting for your input"));
+        assertThat(world.control().botMessages(chat)).noneMatch(m -> m.content().contains("waiting for your input"));
     }
 
     /** Runs {@code lark-handoff hook <event>} as Claude Code would: the input on stdin, the session's environment. */
@@ -399,7 +399,7 @@ class HookEntryTest extends HandoffDaemonTest {
         return CompletableFuture.supplyAsync(() -> {
             try {
                 ProcessBuilder pb = new ProcessBuilder(ChildJvm.command("hook", event));
-                pb.environment().put("LARK_HANDOFF_HOME", home.toString());
+                pb.environment().put("LARK_HANDOFF_HOME", world.home().toString());
                 pb.environment().put("LARK_HANDOFF_SESSION_ID", "agent");
                 pb.redirectError(ProcessBuilder.Redirect.INHERIT);
                 Process p = pb.start();

@@ -14,11 +14,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -31,23 +30,16 @@ class MediaDownloadsTest {
 
     private static final byte[] BYTES = "%PDF-1.7 not really".getBytes(StandardCharsets.UTF_8);
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final RecordedLark world = new RecordedLark();
 
-    private RecordedLark world;
     private MediaDownloads downloads;
     private Path directory;
 
     @BeforeEach
     void start() {
-        world = RecordedLark.start(home);
-        downloads = new MediaDownloads(world.client.resources(), home, MediaDownloads.Limits.DEFAULT);
-        directory = home.resolve("downloads").toAbsolutePath();
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
+        downloads = new MediaDownloads(world.client.resources(), world.home, MediaDownloads.Limits.DEFAULT);
+        directory = world.home.resolve("downloads").toAbsolutePath();
     }
 
     /**
@@ -79,7 +71,7 @@ class MediaDownloadsTest {
 
     /** Every file under the home but the store's own. */
     private List<Path> filesUnderHome() throws IOException {
-        try (Stream<Path> all = Files.walk(home)) {
+        try (Stream<Path> all = Files.walk(world.home)) {
             return all.filter(Files::isRegularFile)
                     .filter(p -> !p.getFileName().toString().startsWith("lark-handoff.db"))
                     .toList();
@@ -161,7 +153,7 @@ class MediaDownloadsTest {
 
         downloads.downloadFile(sent[0], sent[1], "a.txt");
 
-        if (Files.getFileStore(home).supportsFileAttributeView("posix")) {
+        if (Files.getFileStore(world.home).supportsFileAttributeView("posix")) {
             assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(directory)))
                     .isEqualTo("rwx------");
         }
@@ -256,7 +248,7 @@ class MediaDownloadsTest {
         @Test
         void given_a_file_over_the_limit_then_it_is_refused_naming_the_limit_and_nothing_is_left() throws IOException {
             MediaDownloads small =
-                    new MediaDownloads(world.client.resources(), home, new MediaDownloads.Limits(1024, 1024));
+                    new MediaDownloads(world.client.resources(), world.home, new MediaDownloads.Limits(1024, 1024));
             String[] sent = fileSent(new byte[4096], "big.bin");
 
             assertThatThrownBy(() -> small.downloadFile(sent[0], sent[1], "big.bin"))

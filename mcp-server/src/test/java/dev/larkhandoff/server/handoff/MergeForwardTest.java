@@ -5,31 +5,22 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.tuple;
 
 import dev.larkhandoff.server.workspace.WorkspaceException;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Expanding a merge_forward into its messages (read with Lark's get-message call) against the emulator. */
 class MergeForwardTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final RecordedLark world = new RecordedLark();
 
-    private RecordedLark world;
     private MergeForward forwards;
 
     @BeforeEach
     void start() {
-        world = RecordedLark.start(home);
         forwards = new MergeForward(world.client.messages());
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private String forwarded(List<String> messageIds) {

@@ -5,13 +5,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.larkhandoff.emulator.EmuJson;
 import dev.larkhandoff.lark.card.Cards;
 import dev.larkhandoff.lark.im.Message;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -20,20 +17,8 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class MessageTextTest {
 
-    @TempDir
-    Path home;
-
-    private RecordedLark world;
-
-    @BeforeEach
-    void start() {
-        world = RecordedLark.start(home);
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
-    }
+    @RegisterExtension
+    final RecordedLark world = new RecordedLark();
 
     /** What Lark's read API says the message is, read by the rules. */
     private MessageText read(String messageId) {

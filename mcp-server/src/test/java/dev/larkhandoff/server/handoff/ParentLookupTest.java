@@ -7,30 +7,21 @@ import dev.larkhandoff.emulator.openapi.OpenApiServer.CallRecord;
 import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.workspace.WorkspaceException;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Parent lookup (the local store first, then Lark's API) against the emulator and a real store. */
 class ParentLookupTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final RecordedLark world = new RecordedLark();
 
-    private RecordedLark world;
     private ParentLookup parents;
 
     @BeforeEach
     void start() {
-        world = RecordedLark.start(home);
         parents = new ParentLookup(world.store.chats(), world.client.messages());
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private long reads(String messageId) {

@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.handoff;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 
 import dev.larkhandoff.emulator.EmuJson;
 import dev.larkhandoff.emulator.Ids;
@@ -10,11 +10,11 @@ import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuMention;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.lark.LarkClient;
-import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.im.OutgoingMessage;
 import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import dev.larkhandoff.server.routing.InboundRecorder;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.chat.MemberRole;
 import dev.larkhandoff.store.chat.SentMessage;
@@ -23,11 +23,13 @@ import dev.larkhandoff.store.inbox.InboxRow;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Schedulers;
 import tools.jackson.databind.JsonNode;
@@ -35,33 +37,38 @@ import tools.jackson.databind.node.ArrayNode;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
- * The world of these tests: the emulator as Lark, one handoff group with an operator, a guest, a coowner and a
- * stranger, and every event stored by the daemon's own {@link InboundRecorder} over a real long connection into a
- * real SQLite store. Each helper returns once the event is stored (the recorder acknowledges only after the write).
+ * The level these tests add over a {@link TestWorld} of the emulator and a store: one handoff group with an operator, a
+ * guest, a coowner and a stranger, and every event stored by the daemon's own {@link InboundRecorder} over a real
+ * long connection into the real SQLite store. Each helper returns once the event is stored (the recorder
+ * acknowledges only after the write). Register with {@code @RegisterExtension}.
  */
-final class RecordedLark implements AutoCloseable {
+final class RecordedLark implements BeforeEachCallback, AfterEachCallback {
 
     static final Duration STORED = Duration.ofSeconds(15);
     static final String SESSION = "session-1";
 
-    final LarkEmulator lark;
-    final LarkClient client;
-    final Store store;
-    final EmuUser operator;
-    final EmuUser guest;
-    final EmuUser coowner;
-    final EmuUser stranger;
-    final EmuChat chat;
-    final String bot;
-    private final LongConnection connection;
-    private final Disposable subscription;
+    private final TestWorld world = TestWorld.builder().lark().store().build();
+    LarkEmulator lark;
+    LarkClient client;
+    Store store;
+    Path home;
+    EmuUser operator;
+    EmuUser guest;
+    EmuUser coowner;
+    EmuUser stranger;
+    EmuChat chat;
+    String bot;
+    private LongConnection connection;
+    private Disposable subscription;
     private final AtomicLong clock = new AtomicLong(1_760_000_000_000L);
 
-    private RecordedLark(Path home) {
-        lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(
-                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
-        store = Store.open(home, Clock.systemUTC());
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        world.beforeEach(context);
+        lark = world.lark();
+        client = world.client();
+        store = world.store();
+        home = world.home();
         operator = lark.control().addUser("Olivia");
         guest = lark.control().addUser("Gina");
         coowner = lark.control().addUser("Colin");
@@ -76,8 +83,15 @@ final class RecordedLark implements AutoCloseable {
         await(() -> connection.state() == LongConnection.State.CONNECTED, "the long connection");
     }
 
-    static RecordedLark start(Path home) {
-        return new RecordedLark(home);
+    @Override
+    public void afterEach(ExtensionContext context) {
+        if (subscription != null) {
+            subscription.dispose();
+        }
+        if (connection != null) {
+            connection.close(Duration.ZERO);
+        }
+        world.afterEach(context);
     }
 
     // ---- people act in Lark ----
@@ -223,14 +237,5 @@ final class RecordedLark implements AutoCloseable {
         } catch (Exception e) {
             throw new AssertionError("event not stored and acknowledged", e);
         }
-    }
-
-    @Override
-    public void close() {
-        subscription.dispose();
-        connection.close(Duration.ZERO);
-        client.close();
-        lark.close();
-        store.close();
     }
 }

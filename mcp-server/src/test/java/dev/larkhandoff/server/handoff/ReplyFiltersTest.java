@@ -11,14 +11,11 @@ import dev.larkhandoff.store.chat.ChatMember;
 import dev.larkhandoff.store.chat.MemberRole;
 import dev.larkhandoff.store.inbox.DeliveryState;
 import dev.larkhandoff.store.inbox.InboxRow;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Nested;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The filter chain of {@link ReplyFilters} on events that went through the emulator and the daemon's recorder into
@@ -30,20 +27,8 @@ class ReplyFiltersTest {
 
     private static final String OTHER_BOT = "ou_0ther0b0t00000000000000000000";
 
-    @TempDir
-    Path home;
-
-    private RecordedLark world;
-
-    @BeforeEach
-    void start() {
-        world = RecordedLark.start(home);
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
-    }
+    @RegisterExtension
+    final RecordedLark world = new RecordedLark();
 
     private Screening screen(boolean needMention) {
         return ReplyFilters.forChat(world.bind(needMention), world.store.chats())

@@ -2,10 +2,11 @@ package dev.larkhandoff.server.handoff;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.daemon.HttpEndpointFile;
-import dev.larkhandoff.server.scenario.ChildJvm;
+import dev.larkhandoff.server.world.ChildJvm;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -40,21 +41,22 @@ class StaleHttpPortTest extends HandoffDaemonTest {
                     throws Exception {
         world.stopDaemon();
         ProcessBuilder pb = new ProcessBuilder(ChildJvm.command("daemon"));
-        pb.environment().put("LARK_HANDOFF_HOME", home.toString());
+        pb.environment().put("LARK_HANDOFF_HOME", world.home().toString());
         Process daemon = pb.redirectErrorStream(true)
-                .redirectOutput(home.resolve("daemon.log").toFile())
+                .redirectOutput(world.home().resolve("daemon.log").toFile())
                 .start();
         Eventually.await(
-                () -> HttpEndpointFile.read(home).isPresent() && Files.exists(home.resolve("http.sock")),
+                () -> HttpEndpointFile.read(world.home()).isPresent()
+                        && Files.exists(world.home().resolve("http.sock")),
                 "the child daemon's HTTP front",
                 Duration.ofSeconds(60));
         int port = ServerJson.mapper()
-                .readTree(Files.readString(home.resolve(HttpEndpointFile.FILE_NAME)))
+                .readTree(Files.readString(world.home().resolve(HttpEndpointFile.FILE_NAME)))
                 .path("port")
                 .asInt();
         daemon.destroyForcibly();
         assertThat(daemon.waitFor(30, TimeUnit.SECONDS)).isTrue();
-        assertThat(HttpEndpointFile.read(home))
+        assertThat(HttpEndpointFile.read(world.home()))
                 .as("kill -9 leaves http.json behind")
                 .isPresent();
 
@@ -74,16 +76,16 @@ class StaleHttpPortTest extends HandoffDaemonTest {
             // The next daemon: the stale file goes first, and the squatter keeps its port but gets no hook.
             world.startDaemon();
             int now = ServerJson.mapper()
-                    .readTree(Files.readString(home.resolve(HttpEndpointFile.FILE_NAME)))
+                    .readTree(Files.readString(world.home().resolve(HttpEndpointFile.FILE_NAME)))
                     .path("port")
                     .asInt();
             assertThat(now).as("the taken port is given up").isNotEqualTo(port);
-            HandoffDaemon.Session session = world.session("agent");
+            TestWorld.Session session = world.session("agent");
             session.start();
             String card = session.ok(HandoffTools.SEND, Map.of("message", "Building", "working", true))
                     .path("working_card")
                     .asString();
-            world.control.clickButton(world.operator, card, "Stop");
+            world.control().clickButton(world.operator(), card, "Stop");
 
             Run denied = hookScript("PreToolUse", PRE);
 
@@ -98,20 +100,20 @@ class StaleHttpPortTest extends HandoffDaemonTest {
 
     @Test
     void given_a_restart_then_the_front_comes_back_on_the_same_port() throws Exception {
-        String before = HttpEndpointFile.read(home).orElseThrow();
+        String before = HttpEndpointFile.read(world.home()).orElseThrow();
 
         world.stopDaemon();
-        assertThat(HttpEndpointFile.read(home))
+        assertThat(HttpEndpointFile.read(world.home()))
                 .as("no URL while no daemon runs")
                 .isEmpty();
         world.startDaemon();
 
-        assertThat(HttpEndpointFile.read(home)).hasValue(before);
+        assertThat(HttpEndpointFile.read(world.home())).hasValue(before);
     }
 
     /** The plugin's hook script as Claude Code runs it, with the hook JSON on stdin. */
     private Run hookScript(String event, String input) throws IOException, InterruptedException {
-        Path in = Files.writeString(home.resolve("hook-input.json"), input);
+        Path in = Files.writeString(world.home().resolve("hook-input.json"), input);
         ProcessBuilder pb = new ProcessBuilder(List.of(
                 "sh",
                 "-c",
@@ -119,7 +121,7 @@ class StaleHttpPortTest extends HandoffDaemonTest {
                 HOOK_SCRIPT.toAbsolutePath().toString(),
                 event,
                 in.toString()));
-        pb.environment().put("LARK_HANDOFF_HOME", home.toString());
+        pb.environment().put("LARK_HANDOFF_HOME", world.home().toString());
         pb.environment().put("LARK_HANDOFF_SESSION_ID", "agent");
         pb.redirectError(ProcessBuilder.Redirect.INHERIT);
         Process p = pb.start();

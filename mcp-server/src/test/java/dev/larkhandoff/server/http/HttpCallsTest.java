@@ -2,23 +2,21 @@ package dev.larkhandoff.server.http;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.routing.WakeSignal;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.testing.Eventually;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tool calls over Streamable HTTP are tied to their request: the client's cancel and the session's end stop them in
@@ -26,10 +24,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class HttpCallsTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final HttpFrontLevel fixture = HttpFrontLevel.stopped();
 
-    private HttpFrontFixture fixture;
     private final CountDownLatch waitStarted = new CountDownLatch(1);
     private final CountDownLatch waitEnded = new CountDownLatch(1);
     private final List<String> settled = new CopyOnWriteArrayList<>();
@@ -68,12 +65,7 @@ class HttpCallsTest {
                             }
                         }))
                 .build();
-        fixture = new HttpFrontFixture(home, HttpFront.Timing.DEFAULT, HttpLimits.DEFAULT, extra);
-    }
-
-    @AfterEach
-    void stop() {
-        fixture.close();
+        fixture.start(HttpFront.Timing.DEFAULT, HttpLimits.DEFAULT, extra);
     }
 
     private static String toolCall(int id, String tool) {

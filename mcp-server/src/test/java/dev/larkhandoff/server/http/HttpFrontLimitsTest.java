@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.http;
 
-import static dev.larkhandoff.server.http.HttpFrontFixture.INITIALIZE;
+import static dev.larkhandoff.server.http.HttpFrontLevel.INITIALIZE;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import ch.qos.logback.classic.Level;
@@ -14,14 +14,13 @@ import java.net.Socket;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.slf4j.LoggerFactory;
 
 /** What one client can cost the front: body size, slow bodies, and log lines for refused requests. */
@@ -29,10 +28,9 @@ class HttpFrontLimitsTest {
 
     private static final int MIB = 1024 * 1024;
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final HttpFrontLevel daemon = HttpFrontLevel.stopped();
 
-    private HttpFrontFixture daemon;
     private final List<Socket> sockets = new ArrayList<>();
 
     @AfterEach
@@ -44,9 +42,6 @@ class HttpFrontLimitsTest {
                 // already closed by the server
             }
         });
-        if (daemon != null) {
-            daemon.close();
-        }
     }
 
     /** What one POST sent before the bound: the daemon grew from 0.27 to 4.9 GB reading it. */
@@ -54,7 +49,7 @@ class HttpFrontLimitsTest {
 
     @Test
     void given_a_hook_body_streamed_past_the_mcp_bound_then_413_and_the_front_serves_on() throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         // Chunked, with no length announced: the bound has to hold while the body streams in.
         InputStream endless = new InputStream() {
             private long sent;
@@ -96,8 +91,7 @@ class HttpFrontLimitsTest {
     @Test
     void given_more_trickling_bodies_than_the_cap_then_the_excess_gets_503_and_a_normal_request_still_succeeds()
             throws Exception {
-        daemon = new HttpFrontFixture(
-                home, new HttpLimits(HttpLimits.DEFAULT.maxBody(), 4, Duration.ofMinutes(5), Duration.ofMinutes(5)));
+        daemon.start(new HttpLimits(HttpLimits.DEFAULT.maxBody(), 4, Duration.ofMinutes(5), Duration.ofMinutes(5)));
         List<Socket> trickling = new ArrayList<>();
         for (int i = 0; i < 12; i++) {
             Socket s = open();
@@ -129,7 +123,7 @@ class HttpFrontLimitsTest {
     @Test
     void given_250_trickling_bodies_at_the_default_limits_then_a_normal_request_and_a_hook_still_succeed()
             throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         List<Socket> trickling = new ArrayList<>();
         try {
             for (int i = 0; i < 250; i++) {
@@ -157,8 +151,7 @@ class HttpFrontLimitsTest {
 
     @Test
     void given_a_body_that_stops_arriving_then_408_within_the_deadline_and_its_slot_is_free_again() throws Exception {
-        daemon = new HttpFrontFixture(
-                home, new HttpLimits(HttpLimits.DEFAULT.maxBody(), 1, Duration.ofSeconds(1), Duration.ofMinutes(5)));
+        daemon.start(new HttpLimits(HttpLimits.DEFAULT.maxBody(), 1, Duration.ofSeconds(1), Duration.ofMinutes(5)));
         Socket stalled = open();
         send(
                 stalled,
@@ -177,7 +170,7 @@ class HttpFrontLimitsTest {
 
     @Test
     void given_a_flood_of_refused_requests_then_the_log_gets_a_bounded_number_of_lines() throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         Logger logger = (Logger) LoggerFactory.getLogger(RefusalLog.class);
         ListAppender<ILoggingEvent> lines = new ListAppender<>();
         lines.start();

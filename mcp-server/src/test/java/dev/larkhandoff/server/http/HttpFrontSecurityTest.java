@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.http;
 
-import static dev.larkhandoff.server.http.HttpFrontFixture.INITIALIZE;
+import static dev.larkhandoff.server.http.HttpFrontLevel.INITIALIZE;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -22,28 +22,14 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Collections;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Only this machine's user, holding the token, gets in; web pages and rebinding tricks do not. */
 class HttpFrontSecurityTest {
 
-    @TempDir
-    Path home;
-
-    private HttpFrontFixture daemon;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = new HttpFrontFixture(home);
-    }
-
-    @AfterEach
-    void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    final HttpFrontLevel daemon = HttpFrontLevel.started();
 
     @Test
     void given_no_token_then_every_endpoint_answers_401_with_a_bearer_challenge() throws Exception {
@@ -157,17 +143,18 @@ class HttpFrontSecurityTest {
 
     @Test
     void given_the_token_file_then_it_is_owner_only_and_the_same_token_after_a_restart() throws Exception {
-        Path file = home.resolve(HttpToken.FILE_NAME);
+        Path file = daemon.home.resolve(HttpToken.FILE_NAME);
         String first = daemon.token();
 
         daemon.front.close();
-        daemon.front = HttpFront.start(home, 0, daemon.catalog, daemon.registry, () -> {}, "9.9.9");
+        daemon.front = HttpFront.start(daemon.home, 0, daemon.catalog, daemon.registry, () -> {}, "9.9.9");
 
         assertThat(Files.getPosixFilePermissions(file)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(first).matches("[A-Za-z0-9_-]{43}");
         assertThat(daemon.token()).isEqualTo(first);
         assertThat(daemon.send(daemon.mcpPost(INITIALIZE, null)).statusCode()).isEqualTo(200);
-        assertThat(Files.list(home).map(p -> p.getFileName().toString())).noneMatch(n -> n.startsWith(".http-token"));
+        assertThat(Files.list(daemon.home).map(p -> p.getFileName().toString()))
+                .noneMatch(n -> n.startsWith(".http-token"));
     }
 
     @Test
@@ -175,8 +162,8 @@ class HttpFrontSecurityTest {
         String old = daemon.token();
         assertThat(daemon.send(daemon.mcpPost(INITIALIZE, null)).statusCode()).isEqualTo(200);
 
-        Process rotate = new ProcessBuilder(
-                        dev.larkhandoff.server.scenario.ChildJvm.command("token", "rotate", "--home", home.toString()))
+        Process rotate = new ProcessBuilder(dev.larkhandoff.server.world.ChildJvm.command(
+                        "token", "rotate", "--home", daemon.home.toString()))
                 .redirectErrorStream(true)
                 .start();
         String said = new String(rotate.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -185,10 +172,10 @@ class HttpFrontSecurityTest {
 
         assertThat(fresh).isNotEqualTo(old).matches("[A-Za-z0-9_-]{43}");
         assertThat(said).contains("wrote a new token").doesNotContain(fresh).doesNotContain(old);
-        assertThat(Files.readString(home.resolve("hooks.curlrc"))).contains("Bearer " + fresh);
-        assertThat(Files.getPosixFilePermissions(home.resolve(HttpToken.FILE_NAME)))
+        assertThat(Files.readString(daemon.home.resolve("hooks.curlrc"))).contains("Bearer " + fresh);
+        assertThat(Files.getPosixFilePermissions(daemon.home.resolve(HttpToken.FILE_NAME)))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
-        assertThat(Files.getPosixFilePermissions(home.resolve("hooks.curlrc")))
+        assertThat(Files.getPosixFilePermissions(daemon.home.resolve("hooks.curlrc")))
                 .isEqualTo(PosixFilePermissions.fromString("rw-------"));
         assertThat(daemon.send(daemon.request(HttpFront.MCP_PATH)
                                 .header("Authorization", "Bearer " + old)
@@ -202,7 +189,7 @@ class HttpFrontSecurityTest {
 
     @Test
     void given_the_front_then_it_also_serves_on_an_owner_only_unix_socket_in_the_home() throws Exception {
-        Path socket = home.resolve(HttpFront.SOCKET_FILE);
+        Path socket = daemon.home.resolve(HttpFront.SOCKET_FILE);
 
         assertThat(daemon.front.socket()).isEqualTo(socket.toAbsolutePath());
         assertThat(Files.getPosixFilePermissions(socket)).isEqualTo(PosixFilePermissions.fromString("rw-------"));
@@ -228,8 +215,8 @@ class HttpFrontSecurityTest {
     @Test
     void given_the_port_is_taken_when_a_second_front_starts_there_then_it_fails_to_bind_and_the_first_serves_on()
             throws Exception {
-        assertThatThrownBy(() ->
-                        HttpFront.start(home, daemon.front.port(), daemon.catalog, daemon.registry, () -> {}, "9.9.9"))
+        assertThatThrownBy(() -> HttpFront.start(
+                        daemon.home, daemon.front.port(), daemon.catalog, daemon.registry, () -> {}, "9.9.9"))
                 .isInstanceOf(IOException.class)
                 .hasRootCauseInstanceOf(BindException.class);
 

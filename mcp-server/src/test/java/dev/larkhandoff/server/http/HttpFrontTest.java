@@ -1,10 +1,10 @@
 package dev.larkhandoff.server.http;
 
-import static dev.larkhandoff.server.http.HttpFrontFixture.NEEDS_TEXT;
-import static dev.larkhandoff.server.http.HttpFrontFixture.NEEDS_TEXT_ERROR;
-import static dev.larkhandoff.server.http.HttpFrontFixture.WHOAMI;
-import static dev.larkhandoff.server.http.HttpFrontFixture.call;
-import static dev.larkhandoff.server.http.HttpFrontFixture.text;
+import static dev.larkhandoff.server.http.HttpFrontLevel.NEEDS_TEXT;
+import static dev.larkhandoff.server.http.HttpFrontLevel.NEEDS_TEXT_ERROR;
+import static dev.larkhandoff.server.http.HttpFrontLevel.WHOAMI;
+import static dev.larkhandoff.server.http.HttpFrontLevel.call;
+import static dev.larkhandoff.server.http.HttpFrontLevel.text;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.channel.OwnershipTools;
@@ -13,30 +13,15 @@ import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
 import io.modelcontextprotocol.client.McpSyncClient;
 import io.modelcontextprotocol.spec.McpSchema;
-import java.nio.file.Path;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Agents on both HTTP transports see the daemon's tools and act as registered pull sessions. */
 class HttpFrontTest {
 
-    @TempDir
-    Path home;
-
-    private HttpFrontFixture daemon;
-
-    @BeforeEach
-    void start() throws Exception {
-        daemon = new HttpFrontFixture(home);
-    }
-
-    @AfterEach
-    void stop() {
-        daemon.close();
-    }
+    @RegisterExtension
+    final HttpFrontLevel daemon = HttpFrontLevel.started();
 
     @Test
     void given_a_streamable_http_client_then_it_lists_the_daemon_tools_and_calls_channel_status() throws Exception {

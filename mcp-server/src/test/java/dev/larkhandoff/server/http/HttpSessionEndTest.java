@@ -1,9 +1,9 @@
 package dev.larkhandoff.server.http;
 
-import static dev.larkhandoff.server.Eventually.await;
-import static dev.larkhandoff.server.http.HttpFrontFixture.WHOAMI;
-import static dev.larkhandoff.server.http.HttpFrontFixture.call;
-import static dev.larkhandoff.server.http.HttpFrontFixture.text;
+import static dev.larkhandoff.server.http.HttpFrontLevel.WHOAMI;
+import static dev.larkhandoff.server.http.HttpFrontLevel.call;
+import static dev.larkhandoff.server.http.HttpFrontLevel.text;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.channel.OwnershipTools;
@@ -12,35 +12,24 @@ import io.modelcontextprotocol.spec.McpStreamableServerSession;
 import java.lang.reflect.Method;
 import java.lang.reflect.Modifier;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** An HTTP session is offline the moment its MCP session ends, however it ends. */
 class HttpSessionEndTest {
 
     private static final String TOOLS_LIST = "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/list\"}";
 
-    @TempDir
-    Path home;
-
-    private HttpFrontFixture daemon;
-
-    @AfterEach
-    void stop() {
-        if (daemon != null) {
-            daemon.close();
-        }
-    }
+    @RegisterExtension
+    final HttpFrontLevel daemon = HttpFrontLevel.stopped();
 
     @Test
     void given_a_streamable_session_when_the_client_deletes_it_then_it_is_offline_at_once() throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         String mcpSession = daemon.rawInitialize(Map.of("X-Lark-Handoff-Session-Id", "oc-1"));
         assertThat(daemon.online("session:oc-1")).isTrue();
 
@@ -57,7 +46,7 @@ class HttpSessionEndTest {
 
     @Test
     void given_an_sdk_client_over_streamable_http_when_it_closes_then_its_session_goes_offline() throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         McpSyncClient client = daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "oc-2"));
         assertThat(daemon.online("session:oc-2")).isTrue();
 
@@ -69,7 +58,7 @@ class HttpSessionEndTest {
     @Test
     void given_an_sse_session_when_its_stream_closes_then_it_goes_offline() throws Exception {
         // Jetty learns of a dropped idle stream only by writing to it: the keep-alive ping is that write.
-        daemon = new HttpFrontFixture(home, new HttpFront.Timing(Duration.ofMillis(100), Duration.ofMinutes(30)));
+        daemon.start(new HttpFront.Timing(Duration.ofMillis(100), Duration.ofMinutes(30)));
         McpSyncClient client = daemon.sse(Map.of("X-Lark-Handoff-Session-Id", "inspector"));
         assertThat(daemon.online("session:inspector")).isTrue();
 
@@ -80,7 +69,7 @@ class HttpSessionEndTest {
 
     @Test
     void given_a_streamable_session_that_goes_quiet_when_the_sdk_sweeps_it_then_it_goes_offline() throws Exception {
-        daemon = new HttpFrontFixture(home, new HttpFront.Timing(Duration.ofHours(1), Duration.ofMillis(100)));
+        daemon.start(new HttpFront.Timing(Duration.ofHours(1), Duration.ofMillis(100)));
         String mcpSession = daemon.rawInitialize(Map.of("X-Lark-Handoff-Session-Id", "gone-quiet"));
         assertThat(daemon.registrations).hasValue(1);
 
@@ -93,7 +82,7 @@ class HttpSessionEndTest {
     @Test
     void given_the_same_session_id_registering_again_then_the_older_http_session_is_refused_and_the_newer_owns_it()
             throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         String older = daemon.rawInitialize(Map.of("X-Lark-Handoff-Session-Id", "oc-3"));
         McpSyncClient newer = daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "oc-3"));
 
@@ -113,7 +102,7 @@ class HttpSessionEndTest {
 
     @Test
     void given_live_sessions_on_both_transports_when_the_front_closes_then_all_are_offline_at_once() throws Exception {
-        daemon = new HttpFrontFixture(home);
+        daemon.start();
         McpSyncClient dispatcher =
                 daemon.streamable(Map.of("X-Lark-Handoff-Session-Id", "disp", "X-Lark-Handoff-Role", "dispatcher"));
         daemon.sse(Map.of("X-Lark-Handoff-Session-Id", "tm"));

@@ -2,24 +2,19 @@ package dev.larkhandoff.server.inspector;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.emulator.EmulatorOptions;
-import dev.larkhandoff.emulator.LarkEmulator;
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.cli.BuildInfo;
 import dev.larkhandoff.server.cli.Main;
-import dev.larkhandoff.server.config.LarkHandoffConfig;
-import dev.larkhandoff.server.daemon.Daemon;
-import dev.larkhandoff.server.daemon.DaemonOptions;
 import dev.larkhandoff.server.daemon.HttpEndpointFile;
 import dev.larkhandoff.server.http.HttpToken;
 import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -34,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -69,9 +65,11 @@ class InspectorCliTest {
     @TempDir
     static Path scratch;
 
-    private static LarkEmulator emulator;
+    @RegisterExtension
+    static final TestWorld world =
+            TestWorld.builder().lark().config().daemon(BuildInfo.version()).build();
+
     private static Path home;
-    private static Daemon daemon;
     private static InspectorCli inspector;
     private static JsonNode endpoints;
     private static String token;
@@ -79,17 +77,12 @@ class InspectorCliTest {
     @BeforeAll
     static void aDaemonServingAHomeConfiguredForTheEmulatorAndTheInstalledInspector() throws Exception {
         inspector = InspectorCli.installed(scratch);
-        emulator = LarkEmulator.start(EmulatorOptions.defaults().withPort(0), null, null);
-        home = scratch.resolve("home");
-        LarkHandoffConfig config = new LarkHandoffConfig(
-                home, emulator.app().appId(), emulator.app().appSecret(), emulator.baseUrl());
-        config.save();
-        daemon = Daemon.start(DaemonOptions.of(config, BuildInfo.version()));
+        home = world.home();
         endpoints = ServerJson.mapper().readTree(Files.readString(home.resolve(HttpEndpointFile.FILE_NAME)));
         token = Files.readString(home.resolve(HttpToken.FILE_NAME)).strip();
         assertThat(endpoints.path("url").asString())
                 .as(HttpEndpointFile.FILE_NAME)
-                .isEqualTo(daemon.httpUrl());
+                .isEqualTo(world.daemon().httpUrl());
     }
 
     @AfterEach
@@ -103,14 +96,8 @@ class InspectorCliTest {
         if (inspector != null) {
             inspector.close();
         }
-        if (daemon != null) {
-            daemon.close();
-        }
         if (home != null) {
             processesOfThisHome().forEach(InspectorCli::killTree);
-        }
-        if (emulator != null) {
-            emulator.close();
         }
     }
 
@@ -177,7 +164,8 @@ class InspectorCliTest {
                 .as("tools/call exit code" + status.diagnostics())
                 .isZero();
         JsonNode s = statusJson(status);
-        assertThat(s.path("daemon").path("http_url").asString()).isEqualTo(daemon.httpUrl());
+        assertThat(s.path("daemon").path("http_url").asString())
+                .isEqualTo(world.daemon().httpUrl());
         assertThat(sessions(s))
                 .as("an " + transport + " session in the status" + status.diagnostics())
                 .anySatisfy(session -> {
@@ -315,7 +303,9 @@ class InspectorCliTest {
     }
 
     private static Set<String> liveSessionIds() {
-        return daemon.registry().live().stream().map(LiveSession::sessionId).collect(Collectors.toSet());
+        return world.daemon().registry().live().stream()
+                .map(LiveSession::sessionId)
+                .collect(Collectors.toSet());
     }
 
     /** The first request the Inspector sends on this transport, sent plainly without the token. */
@@ -334,41 +324,7 @@ class InspectorCliTest {
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
-    /**
-     * Every process started for this home: stdio proxies (LARK_HANDOFF_HOME in their environment, as the Inspector's
-     * -e sets it) and any daemon a proxy spawned ({@code --home <home>} on its command line). Never this JVM.
-     */
     private static List<ProcessHandle> processesOfThisHome() {
-        String envEntry = "LARK_HANDOFF_HOME=" + home;
-        long self = ProcessHandle.current().pid();
-        List<ProcessHandle> out = new ArrayList<>();
-        try (var dirs = Files.list(Path.of("/proc"))) {
-            for (Path dir : (Iterable<Path>) dirs::iterator) {
-                String name = dir.getFileName().toString();
-                if (!name.chars().allMatch(Character::isDigit) || Long.parseLong(name) == self) {
-                    continue;
-                }
-                try {
-                    List<String> env = List.of(
-                            new String(Files.readAllBytes(dir.resolve("environ")), StandardCharsets.UTF_8).split("\0"));
-                    List<String> args = List.of(
-                            new String(Files.readAllBytes(dir.resolve("cmdline")), StandardCharsets.UTF_8).split("\0"));
-                    int homeOption = args.indexOf("--home");
-                    boolean daemonOfHome = homeOption >= 0
-                            && homeOption + 1 < args.size()
-                            && args.get(homeOption + 1).equals(home.toString());
-                    if (env.contains(envEntry) || daemonOfHome) {
-                        ProcessHandle.of(Long.parseLong(name))
-                                .filter(ProcessHandle::isAlive)
-                                .ifPresent(out::add);
-                    }
-                } catch (IOException gone) {
-                    // ended while we looked, or not ours to read
-                }
-            }
-        } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
-        }
-        return out;
+        return TestWorld.processesOf(home);
     }
 }

@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.ipc;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -12,6 +12,7 @@ import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.net.StandardProtocolFamily;
@@ -19,7 +20,6 @@ import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -27,24 +27,22 @@ import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.json.JsonMapper;
 
 /** Proxies and the daemon over the real Unix socket, with ownership on a real store. */
 class DaemonIpcTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().store().build();
 
+    private Path home;
     private Store store;
     private DaemonSocket socket;
-    private ExecutorService toolRunner;
     private SessionRegistry registry;
     private ChannelOwnership ownership;
     private final CountDownLatch slowToolStarted = new CountDownLatch(1);
@@ -67,7 +65,8 @@ class DaemonIpcTest {
 
     @BeforeEach
     void startDaemon() throws Exception {
-        store = Store.open(home, Clock.systemUTC());
+        home = world.home();
+        store = world.store();
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry);
         registry.onRegistered(ownership::registered);
@@ -104,24 +103,18 @@ class DaemonIpcTest {
                     }
                 })
                 .build();
-        toolRunner = Executors.newCachedThreadPool();
         var hello = JsonMapper.builder()
                 .build()
                 .createObjectNode()
                 .put("version", "0.1.0")
                 .put("pid", 4242);
-        DaemonIpc ipc = new DaemonIpc(
-                registry, tools, toolRunner, hello, (session, event) -> acks.add(session + ":" + event), () -> {});
-        socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
-        socket.acceptInBackground(ipc::accept);
+        socket = world.serveSocket(
+                registry, tools, hello, (session, event) -> acks.add(session + ":" + event), () -> {});
     }
 
     @AfterEach
     void stop() {
         clients.forEach(DaemonClient::close);
-        socket.close();
-        toolRunner.shutdownNow();
-        store.close();
     }
 
     private DaemonClient connect(Map<String, String> env) throws Exception {

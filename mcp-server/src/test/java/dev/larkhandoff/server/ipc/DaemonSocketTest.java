@@ -3,7 +3,7 @@ package dev.larkhandoff.server.ipc;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larkhandoff.server.Eventually;
+import dev.larkhandoff.testing.Eventually;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;

@@ -3,10 +3,10 @@ package dev.larkhandoff.server.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larkhandoff.server.MovableClock;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.testing.TestClock;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -55,7 +55,7 @@ class DaemonLauncherTest {
     void given_a_daemon_that_fails_at_start_then_the_launcher_names_the_cause_and_tries_again_less_and_less_often()
             throws Exception {
         Files.writeString(home.resolve(Store.FILE_NAME), "not a database, and not empty either");
-        MovableClock clock = new MovableClock(Instant.parse("2025-03-01T10:00:00Z"));
+        TestClock clock = TestClock.at(Instant.parse("2025-03-01T10:00:00Z"));
         DaemonLauncher launcher = new DaemonLauncher(home, Duration.ofSeconds(60), clock);
         Path console = home.resolve("logs").resolve(DaemonLauncher.CONSOLE_LOG);
 

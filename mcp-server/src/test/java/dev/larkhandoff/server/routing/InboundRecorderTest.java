@@ -1,40 +1,32 @@
 package dev.larkhandoff.server.routing;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.emulator.ws.EventAck;
-import dev.larkhandoff.lark.LarkClient;
-import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.ws.InboundEvent;
 import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.lark.ws.LongConnectionOptions;
-import dev.larkhandoff.store.Store;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.inbox.InboxRow;
-import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import reactor.core.Disposable;
 import reactor.core.scheduler.Schedulers;
 
 /** Durable before acknowledged: the emulator as Lark, a real long connection, a real SQLite store. */
 class InboundRecorderTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().lark().store().build();
 
-    private LarkEmulator lark;
-    private LarkClient client;
-    private Store store;
     private EmuUser alice;
     private EmuChat chat;
     private final List<String> routed = new CopyOnWriteArrayList<>();
@@ -43,12 +35,8 @@ class InboundRecorderTest {
 
     @BeforeEach
     void start() {
-        lark = LarkEmulator.start();
-        client = LarkClient.create(LarkClientConfig.of(
-                lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
-        store = Store.open(home, Clock.systemUTC());
-        alice = lark.control().addUser("Alice");
-        chat = lark.control().createGroup("team", alice);
+        alice = world.lark().control().addUser("Alice");
+        chat = world.lark().control().createGroup("team", alice);
     }
 
     @AfterEach
@@ -59,20 +47,18 @@ class InboundRecorderTest {
         if (connection != null) {
             connection.close(Duration.ZERO);
         }
-        client.close();
-        lark.close();
-        store.close();
     }
 
     private void connect(java.util.function.Consumer<InboundEvent> consumer) {
-        connection = client.longConnection(LongConnectionOptions.defaults());
+        connection = world.client().longConnection(LongConnectionOptions.defaults());
         subscription =
                 connection.events().publishOn(Schedulers.boundedElastic()).subscribe(consumer);
         await(() -> connection.state() == LongConnection.State.CONNECTED, "connected");
     }
 
     private void connectRecorder() {
-        InboundRecorder recorder = new InboundRecorder(store.inbox(), (row, result) -> routed.add(row.dedupeKey()));
+        InboundRecorder recorder =
+                new InboundRecorder(world.store().inbox(), (row, result) -> routed.add(row.dedupeKey()));
         connect(recorder::accept);
     }
 
@@ -81,15 +67,16 @@ class InboundRecorderTest {
         connectRecorder();
         List<String> sent = new java.util.ArrayList<>();
         for (int i = 0; i < 30; i++) {
-            sent.add(lark.control()
-                    .sendText(alice, chat.chatId, "m" + i, lark.app().botOpenId())
+            sent.add(world.lark()
+                    .control()
+                    .sendText(alice, chat.chatId, "m" + i, world.lark().app().botOpenId())
                     .messageId());
         }
 
-        await(() -> lark.gateway().acks().size() == 30, "30 acks");
+        await(() -> world.lark().gateway().acks().size() == 30, "30 acks");
 
-        assertThat(lark.gateway().acks()).allMatch(a -> a.code() == 200 && a.attempts() == 1);
-        List<InboxRow> rows = store.inbox().history(chat.chatId, 100);
+        assertThat(world.lark().gateway().acks()).allMatch(a -> a.code() == 200 && a.attempts() == 1);
+        List<InboxRow> rows = world.store().inbox().history(chat.chatId, 100);
         assertThat(rows).extracting(r -> r.event().messageId()).containsExactlyElementsOf(sent);
         assertThat(rows.get(0).event().normalizedText()).isEqualTo("@lark-handoff-bot m0");
         assertThat(rows.get(0).event().senderOpenId()).isEqualTo(alice.openId());
@@ -99,21 +86,22 @@ class InboundRecorderTest {
     @Test
     void given_the_store_refuses_a_write_then_lark_gets_500_and_the_redelivery_is_stored_once_it_works() {
         // A real SQLite failure, not a mock: a trigger aborts inserts of this one text.
-        store.database()
+        world.store()
+                .database()
                 .write(ctx -> ctx.execute("CREATE TRIGGER refuse BEFORE INSERT ON inbox "
                         + "WHEN NEW.normalized_text = 'poison' BEGIN SELECT RAISE(ABORT, 'disk full'); END"));
-        lark.control().redeliveryDelay(Duration.ofMillis(500));
+        world.lark().control().redeliveryDelay(Duration.ofMillis(500));
         connectRecorder();
 
-        var sent = lark.control().sendText(alice, chat.chatId, "poison");
+        var sent = world.lark().control().sendText(alice, chat.chatId, "poison");
         await(() -> connection.stats().failedAcks() >= 1, "a 500");
-        assertThat(store.inbox().count()).isZero();
-        store.database().write(ctx -> ctx.execute("DROP TRIGGER refuse"));
+        assertThat(world.store().inbox().count()).isZero();
+        world.store().database().write(ctx -> ctx.execute("DROP TRIGGER refuse"));
 
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
         assertThat(ack.code()).isEqualTo(200);
         assertThat(ack.attempts()).isGreaterThanOrEqualTo(2);
-        assertThat(store.inbox().history(chat.chatId, 10))
+        assertThat(world.store().inbox().history(chat.chatId, 10))
                 .singleElement()
                 .satisfies(r -> assertThat(r.event().messageId()).isEqualTo(sent.messageId()));
         assertThat(routed).hasSize(1);
@@ -122,11 +110,11 @@ class InboundRecorderTest {
     @Test
     void
             given_a_daemon_that_stored_an_event_but_died_before_acking_then_the_redelivery_is_acked_and_not_routed_again() {
-        lark.control().redeliveryDelay(Duration.ofMillis(200));
+        world.lark().control().redeliveryDelay(Duration.ofMillis(200));
         // First life: store, but never answer Lark (the process "dies" before the ack).
-        connect(inbound -> store.inbox().insertIfAbsent(InboxEvents.from(inbound.event())));
-        var sent = lark.control().sendText(alice, chat.chatId, "once");
-        await(() -> store.inbox().count() == 1, "the first store");
+        connect(inbound -> world.store().inbox().insertIfAbsent(InboxEvents.from(inbound.event())));
+        var sent = world.lark().control().sendText(alice, chat.chatId, "once");
+        await(() -> world.store().inbox().count() == 1, "the first store");
         subscription.dispose();
         connection.close(Duration.ZERO);
 
@@ -134,7 +122,7 @@ class InboundRecorderTest {
         EventAck ack = sent.awaitAcks(Duration.ofSeconds(15)).get(0);
 
         assertThat(ack.code()).isEqualTo(200);
-        assertThat(store.inbox().count()).isEqualTo(1);
+        assertThat(world.store().inbox().count()).isEqualTo(1);
         assertThat(routed)
                 .as("already routed in its first life, or pending from there")
                 .isEmpty();

@@ -1,6 +1,6 @@
 package dev.larkhandoff.server.routing;
 
-import static dev.larkhandoff.server.Eventually.await;
+import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.channel.ChannelOwnership;
@@ -8,40 +8,32 @@ import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
-import dev.larkhandoff.server.ipc.DaemonIpc;
-import dev.larkhandoff.server.ipc.DaemonSocket;
-import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.session.SessionRegistry;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.inbox.DeliveryState;
 import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import tools.jackson.databind.json.JsonMapper;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Routing through the real daemon socket: ownership, handoff bindings, the access verdict, acks, replays. */
 class InboxRouterTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder().store().build();
 
     private Store store;
-    private DaemonSocket socket;
-    private ExecutorService toolRunner;
+    private Path home;
     private SessionRegistry registry;
     private ChannelOwnership ownership;
     private InboxRouter router;
@@ -50,7 +42,8 @@ class InboxRouterTest {
 
     @BeforeEach
     void startDaemon() throws Exception {
-        store = Store.open(home, Clock.systemUTC());
+        store = world.store();
+        home = world.home();
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry);
         router = new InboxRouter(
@@ -63,24 +56,8 @@ class InboxRouterTest {
                         : new InboxRouter.Verdict.Deliver("owner"));
         registry.onRegistered(ownership::registered);
         ownership.onTargetChanged(router::replayPending);
-        toolRunner = Executors.newCachedThreadPool();
-        var hello = JsonMapper.builder().build().createObjectNode().put("version", "0.1.0");
-        DaemonIpc ipc = new DaemonIpc(
-                registry,
-                OwnershipTools.of(ownership, id -> null, () -> null),
-                toolRunner,
-                hello,
-                router::acked,
-                router::replayPending);
-        socket = DaemonSocket.bind(home, FrameDecoder.DEFAULT_MAX_FRAME);
-        socket.acceptInBackground(ipc::accept);
-    }
-
-    @AfterEach
-    void stop() {
-        socket.close();
-        toolRunner.shutdownNow();
-        store.close();
+        world.serveSocket(
+                registry, OwnershipTools.of(ownership, id -> null, () -> null), router::acked, router::replayPending);
     }
 
     /** A connected proxy that records deliveries and (optionally) acknowledges them. */

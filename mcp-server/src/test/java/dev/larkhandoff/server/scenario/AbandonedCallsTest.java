@@ -2,22 +2,21 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.server.routing.DeliveryTools;
-import java.nio.file.Path;
+import dev.larkhandoff.server.world.RawStdio;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,27 +28,11 @@ class AbandonedCallsTest {
     private static final Map<String, String> PULL_DISPATCHER =
             Map.of("LARK_HANDOFF_DELIVERY", "pull", "LARK_HANDOFF_ROLE", "dispatcher");
 
-    @TempDir
-    Path home;
-
-    private LarkWorld world;
-    private final List<RawStdio> proxies = new ArrayList<>();
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new LarkWorld(home);
-    }
-
-    @AfterEach
-    void down() {
-        proxies.forEach(RawStdio::close);
-        world.close();
-    }
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
     private RawStdio proxy(String id) throws Exception {
-        RawStdio p = RawStdio.start(home, id, PULL_DISPATCHER);
-        proxies.add(p);
-        return p;
+        return world.rawStdio(id, PULL_DISPATCHER);
     }
 
     @Test
@@ -60,7 +43,7 @@ class AbandonedCallsTest {
 
         agent.cancel(1);
         awaitRunningWaits(agent, 0);
-        world.aliceSays("after the cancel");
+        world.operatorSays("after the cancel");
         agent.call(3, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
 
         assertThat(contents(agent.response(3, Duration.ofSeconds(40)))).containsExactly("after the cancel");
@@ -70,7 +53,7 @@ class AbandonedCallsTest {
     void given_a_cancel_that_arrives_after_the_response_was_written_then_the_message_counts_as_delivered()
             throws Exception {
         RawStdio agent = proxy("late-canceller");
-        world.aliceSays("racing the cancel");
+        world.operatorSays("racing the cancel");
         Eventually.await(() -> status(agent).path("daemon").path("pending").asInt() == 1, "the message stored");
 
         agent.call(1, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 5));
@@ -92,7 +75,7 @@ class AbandonedCallsTest {
         RawStdio second = proxy("phoenix");
         second.call(1, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 30));
         Thread.sleep(500);
-        world.aliceSays("for the new proxy");
+        world.operatorSays("for the new proxy");
 
         assertThat(contents(second.response(1, Duration.ofSeconds(60)))).containsExactly("for the new proxy");
     }
@@ -103,7 +86,7 @@ class AbandonedCallsTest {
         RawStdio agent = proxy("backlog");
         int count = 60;
         for (int i = 0; i < count; i++) {
-            world.aliceSays(String.format("%03d ", i) + "x".repeat(150 * 1024 - 4));
+            world.operatorSays(String.format("%03d ", i) + "x".repeat(150 * 1024 - 4));
         }
         Eventually.await(
                 () -> status(agent).path("daemon").path("pending").asInt() == count,

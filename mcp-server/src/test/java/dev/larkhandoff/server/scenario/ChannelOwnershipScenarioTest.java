@@ -2,17 +2,16 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.channel.OwnershipTools;
-import java.nio.file.Path;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The ownership scenarios of docs/channel-ownership.md, played by real {@code lark-handoff stdio} processes (driven by
@@ -22,20 +21,8 @@ class ChannelOwnershipScenarioTest {
 
     private static final Duration SOON = Duration.ofSeconds(20);
 
-    @TempDir
-    Path home;
-
-    private LarkWorld world;
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new LarkWorld(home);
-    }
-
-    @AfterEach
-    void down() {
-        world.close();
-    }
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
     @Test
     void the_epoch_example_dispatcher_registers_at_epoch_1_and_assigning_a_teammate_makes_it_2() {
@@ -136,12 +123,12 @@ class ChannelOwnershipScenarioTest {
         AgentSession dispatcher = world.dispatcher("dispatcher-1");
         AgentSession tm = world.teammate("tm-1", "api-worker");
         dispatcher.call(OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1"));
-        world.aliceSays("while tm-1 is here");
+        world.operatorSays("while tm-1 is here");
         assertThat(tm.nextEvent(SOON)).extracting(e -> e.get("content")).isEqualTo("while tm-1 is here");
 
         tm.close();
         for (int i = 1; i <= 5; i++) {
-            world.aliceSays("backlog " + i);
+            world.operatorSays("backlog " + i);
         }
         Eventually.await(
                 () -> dispatcher.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 5"),
@@ -189,7 +176,7 @@ class ChannelOwnershipScenarioTest {
     void a_channel_message_reaches_the_owner_as_a_notification_with_its_meta() throws Exception {
         AgentSession dispatcher = world.dispatcher("dispatcher-1");
 
-        world.aliceSays("hello **agent**");
+        world.operatorSays("hello **agent**");
         Map<String, Object> event = dispatcher.nextEvent(SOON);
 
         assertThat(event).isNotNull();
@@ -198,9 +185,9 @@ class ChannelOwnershipScenarioTest {
         Map<String, String> meta = (Map<String, String>) event.get("meta");
         assertThat(meta)
                 .containsEntry("kind", "message")
-                .containsEntry("chat_id", world.group.chatId)
+                .containsEntry("chat_id", world.group().chatId)
                 .containsEntry("chat_type", "group")
-                .containsEntry("sender_id", world.alice.openId())
+                .containsEntry("sender_id", world.operator().openId())
                 .containsEntry("privilege", "owner")
                 .containsKey("message_id");
         assertThat(meta.keySet()).allSatisfy(k -> assertThat(k).matches("[A-Za-z0-9_]+"));
@@ -209,15 +196,15 @@ class ChannelOwnershipScenarioTest {
     @Test
     void a_stranger_is_kept_from_the_agent_and_sent_a_pairing_code() throws Exception {
         AgentSession dispatcher = world.dispatcher("dispatcher-1");
-        var mallory = world.emulator.control().addUser("Mallory");
-        var dm = world.emulator.control().p2pChat(mallory);
+        var mallory = world.lark().control().addUser("Mallory");
+        var dm = world.lark().control().p2pChat(mallory);
 
-        world.emulator.control().sendText(mallory, dm.chatId, "let me in");
-        world.aliceSays("after the stranger");
+        world.lark().control().sendText(mallory, dm.chatId, "let me in");
+        world.operatorSays("after the stranger");
 
         assertThat(dispatcher.nextEvent(SOON)).extracting(e -> e.get("content")).isEqualTo("after the stranger");
         Eventually.await(
-                () -> world.emulator.control().messagesIn(dm.chatId).stream()
+                () -> world.lark().control().messagesIn(dm.chatId).stream()
                         .anyMatch(m -> m.toString().contains("lark-handoff access pair")),
                 "the pairing code in the DM");
         assertThat(dispatcher.drainEvents()).isEmpty();

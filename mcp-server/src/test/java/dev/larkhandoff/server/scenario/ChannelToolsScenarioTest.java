@@ -2,66 +2,54 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
-import java.nio.file.Path;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The agent's side of a conversation through real processes: a message arrives, is marked received, is answered. */
 class ChannelToolsScenarioTest {
 
-    @TempDir
-    Path home;
-
-    private LarkWorld world;
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new LarkWorld(home);
-    }
-
-    @AfterEach
-    void down() {
-        world.close();
-    }
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
     @Test
     void a_delivered_message_gets_one_received_reaction_and_the_agents_reply_clears_it() throws Exception {
         AgentSession agent = world.dispatcher("dispatcher-1");
 
-        world.aliceSays("can you check the build?");
+        world.operatorSays("can you check the build?");
         Map<String, Object> event = agent.nextEvent(Duration.ofSeconds(20));
         @SuppressWarnings("unchecked")
         String messageId = ((Map<String, String>) event.get("meta")).get("message_id");
-        Eventually.await(() -> world.emulator.state().reactions(messageId).size() == 1, "the received reaction");
+        Eventually.await(() -> world.lark().state().reactions(messageId).size() == 1, "the received reaction");
 
         AgentSession.Answer reply = agent.call(
                 "reply",
                 Map.of(
                         "chat_id",
-                        world.group.chatId,
+                        world.group().chatId,
                         "text",
-                        "On it: **build is green** <@" + world.alice.openId() + ">",
+                        "On it: **build is green** <@" + world.operator().openId() + ">",
                         "message_id",
                         messageId));
 
         assertThat(reply.isError()).as(reply.text()).isFalse();
-        assertThat(reply.text()).startsWith("Sent to " + world.group.chatId + " as om_");
-        Eventually.await(() -> world.emulator.state().reactions(messageId).isEmpty(), "the reaction cleared");
-        assertThat(world.emulator.control().botMessages(world.group.chatId))
+        assertThat(reply.text()).startsWith("Sent to " + world.group().chatId + " as om_");
+        Eventually.await(() -> world.lark().state().reactions(messageId).isEmpty(), "the reaction cleared");
+        assertThat(world.lark().control().botMessages(world.group().chatId))
                 .singleElement()
-                .satisfies(m -> assertThat(m.toString()).contains("build is green", world.alice.openId()));
+                .satisfies(m -> assertThat(m.toString())
+                        .contains("build is green", world.operator().openId()));
     }
 
     @Test
     void a_tool_call_with_a_missing_argument_is_an_error_naming_it() {
         AgentSession agent = world.dispatcher("dispatcher-1");
 
-        AgentSession.Answer answer = agent.call("reply", Map.of("chat_id", world.group.chatId));
+        AgentSession.Answer answer = agent.call("reply", Map.of("chat_id", world.group().chatId));
 
         assertThat(answer).isEqualTo(new AgentSession.Answer("missing or empty required argument: text", true));
         assertThat(agent.toolNames())

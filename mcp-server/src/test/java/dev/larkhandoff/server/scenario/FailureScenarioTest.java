@@ -2,10 +2,12 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.OwnershipTools;
-import java.nio.file.Path;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.ChildJvm;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -16,11 +18,9 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -31,20 +31,8 @@ import tools.jackson.databind.JsonNode;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class FailureScenarioTest {
 
-    @TempDir
-    Path home;
-
-    private LarkWorld world;
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new LarkWorld(home);
-    }
-
-    @AfterEach
-    void down() {
-        world.close();
-    }
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
     @Test
     void ten_proxies_started_at_the_same_instant_yield_one_daemon_and_none_fails() throws Exception {
@@ -133,7 +121,7 @@ class FailureScenarioTest {
                 } catch (InterruptedException e) {
                     return;
                 }
-                world.emulator.control().dropConnections();
+                world.lark().control().dropConnections();
             }
         });
         dropper.start();
@@ -146,7 +134,7 @@ class FailureScenarioTest {
             dropper.interrupt();
         }
 
-        assertThat(world.emulator.gateway().connectionsOpened())
+        assertThat(world.lark().gateway().connectionsOpened())
                 .as("the connection was dropped and reopened")
                 .isGreaterThan(2);
         assertThat(received).containsExactlyElementsOf(sent);
@@ -166,7 +154,7 @@ class FailureScenarioTest {
             if (received.size() == 100 && stopped.compareAndSet(false, true)) {
                 ProcessHandle.of(firstDaemon).ifPresent(ProcessHandle::destroy);
                 ProcessHandle.of(firstDaemon).ifPresent(p -> p.onExit().join());
-                assertThat(world.emulator.gateway().lastCloseStatus())
+                assertThat(world.lark().gateway().lastCloseStatus())
                         .as("a clean WebSocket close")
                         .isEqualTo(1000);
             }
@@ -179,15 +167,12 @@ class FailureScenarioTest {
     @Test
     void a_newer_proxy_replaces_an_older_daemon_and_two_lark_connections_never_overlap() throws Exception {
         Process old = new ProcessBuilder(
-                        ChildJvm.command("daemon", "--home", home.toString(), "--advertise-version", "0.0.1"))
+                        ChildJvm.command("daemon", "--home", world.home().toString(), "--advertise-version", "0.0.1"))
                 .redirectErrorStream(true)
-                .redirectOutput(home.resolve("old-daemon.out").toFile())
+                .redirectOutput(world.home().resolve("old-daemon.out").toFile())
                 .start();
         Eventually.await(
-                () -> world.emulator
-                                .gateway()
-                                .liveConnections(world.emulator.app().appId())
-                        == 1,
+                () -> world.lark().gateway().liveConnections(world.lark().app().appId()) == 1,
                 "the old daemon's Lark connection",
                 Duration.ofSeconds(60));
         AtomicBoolean watching = new AtomicBoolean(true);
@@ -196,9 +181,9 @@ class FailureScenarioTest {
             while (watching.get()) {
                 most[0] = Math.max(
                         most[0],
-                        world.emulator
+                        world.lark()
                                 .gateway()
-                                .liveConnections(world.emulator.app().appId()));
+                                .liveConnections(world.lark().app().appId()));
                 Thread.onSpinWait();
             }
         });
@@ -207,10 +192,7 @@ class FailureScenarioTest {
         AgentSession session = world.dispatcher("dispatcher-1");
         JsonNode daemon = status(session).path("daemon");
         Eventually.await(
-                () -> world.emulator
-                                .gateway()
-                                .liveConnections(world.emulator.app().appId())
-                        == 1,
+                () -> world.lark().gateway().liveConnections(world.lark().app().appId()) == 1,
                 "the new daemon's Lark connection");
         watching.set(false);
         watcher.join();
@@ -221,7 +203,7 @@ class FailureScenarioTest {
         assertThat(daemon.path("version").asString()).isNotEqualTo("0.0.1");
         assertThat(daemon.path("pid").asLong()).isNotEqualTo(old.pid());
         assertThat(most[0]).as("never two Lark connections at once").isEqualTo(1);
-        world.aliceSays("to the new daemon");
+        world.operatorSays("to the new daemon");
         assertThat(session.nextEvent(Duration.ofSeconds(20)))
                 .extracting(e -> e.get("content"))
                 .isEqualTo("to the new daemon");
@@ -236,7 +218,7 @@ class FailureScenarioTest {
         Thread sender = new Thread(
                 () -> {
                     for (String t : texts) {
-                        world.aliceSays(t);
+                        world.operatorSays(t);
                         if (!gap.isZero()) {
                             try {
                                 Thread.sleep(gap.toMillis());

@@ -6,10 +6,12 @@ import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -17,10 +19,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.node.ObjectNode;
 
@@ -33,21 +34,14 @@ class HandoffScenarioTest {
 
     private static final byte[] PNG = {(byte) 0x89, 'P', 'N', 'G', '\r', '\n', 0x1a, '\n', 0, 0, 0, 0};
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
-    private LarkWorld world;
     private EmulatorControl lark;
 
     @BeforeEach
-    void setUp() throws Exception {
-        world = new LarkWorld(home);
-        lark = world.emulator.control();
-    }
-
-    @AfterEach
-    void tearDown() {
-        world.close();
+    void setUp() {
+        lark = world.control();
     }
 
     @Test
@@ -61,21 +55,23 @@ class HandoffScenarioTest {
         assertThat(started.path("status").asString()).isEqualTo("started");
         assertThat(started.path("created").asBoolean()).isTrue();
         String chat = started.path("chat_id").asString();
-        EmuChat group = world.emulator.state().chat(chat).orElseThrow();
+        EmuChat group = world.lark().state().chat(chat).orElseThrow();
         assertThat(group.name)
                 .endsWith(
                         "@" + java.net.InetAddress.getLocalHost().getHostName().split("\\.")[0]);
-        assertThat(group.members).contains(world.alice.openId());
+        assertThat(group.members).contains(world.operator().openId());
         assertThat(cardText(lastBotMessage(chat))).contains("Handoff from Claude Code (claude-opus-4)");
 
         // The operator's first message reaches the first wait, tagged owner, with THINKING on it.
-        String hello = lark.sendText(world.alice, chat, "please deploy the api").messageId();
+        String hello =
+                lark.sendText(world.operator(), chat, "please deploy the api").messageId();
         JsonNode first = ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
         JsonNode reply = first.path("replies").get(0);
         assertThat(reply.path("text").asString()).isEqualTo("please deploy the api");
         assertThat(reply.path("msg_type").asString()).isEqualTo("text");
         assertThat(reply.path("privilege").asString()).isEqualTo("owner");
-        assertThat(reply.path("sender_id").asString()).isEqualTo(world.alice.openId());
+        assertThat(reply.path("sender_id").asString())
+                .isEqualTo(world.operator().openId());
         assertThat(reactions(hello)).contains("THINKING");
 
         // Two choices: buttons; the click answers the wait and recolours the card.
@@ -85,9 +81,9 @@ class HandoffScenarioTest {
                 Map.of("message", "Deploy to production now?", "choices", List.of("Yes", "No")));
         String question = awaitBotMessageContaining(chat, "Deploy to production now?");
         Eventually.await(() -> !reactions(hello).contains("THINKING"), "the next send to take THINKING off");
-        EmulatorControl.CardCallback click = lark.clickButton(world.alice, question, "Yes");
+        EmulatorControl.CardCallback click = lark.clickButton(world.operator(), question, "Yes");
         assertThat(click.toast()).isEqualTo("Got it: Yes");
-        assertThat(cardText(world.emulator.control().message(question).orElseThrow()))
+        assertThat(cardText(world.lark().control().message(question).orElseThrow()))
                 .contains("Selected: **Yes**");
         JsonNode yes = yesNo.get(30, TimeUnit.SECONDS).path("replies").get(0);
         assertThat(yes.path("msg_type").asString()).isEqualTo("button_action");
@@ -101,7 +97,7 @@ class HandoffScenarioTest {
                 Map.of("message", "Which environment?", "choices", List.of("dev", "staging", "prod")));
         String form = awaitBotMessageContaining(chat, "Which environment?");
         assertThat(cardText(lark.message(form).orElseThrow())).contains("dev · staging · prod");
-        lark.submitForm(world.alice, form, obj("choice", "staging"));
+        lark.submitForm(world.operator(), form, obj("choice", "staging"));
         JsonNode picked = env.get(30, TimeUnit.SECONDS).path("replies").get(0);
         assertThat(picked.path("msg_type").asString()).isEqualTo("form_action");
         assertThat(picked.path("text").asString()).isEqualTo("staging");
@@ -110,7 +106,7 @@ class HandoffScenarioTest {
         CompletableFuture<JsonNode> input =
                 async(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Release name?", "input", "e.g. spring-2"));
         String inputCard = awaitBotMessageContaining(chat, "Release name?");
-        lark.submitForm(world.alice, inputCard, obj("answer", "autumn-7"));
+        lark.submitForm(world.operator(), inputCard, obj("answer", "autumn-7"));
         assertThat(input.get(30, TimeUnit.SECONDS)
                         .path("replies")
                         .get(0)
@@ -122,9 +118,10 @@ class HandoffScenarioTest {
         CompletableFuture<JsonNode> media =
                 async(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Send me the screenshot and the log."));
         awaitBotMessageContaining(chat, "Send me the screenshot");
-        String imageMessage = lark.sendImage(world.alice, chat, PNG).messageId();
+        String imageMessage = lark.sendImage(world.operator(), chat, PNG).messageId();
         byte[] log = "line 1\nline 2\n".getBytes(StandardCharsets.UTF_8);
-        String fileMessage = lark.sendFile(world.alice, chat, log, "deploy.log").messageId();
+        String fileMessage =
+                lark.sendFile(world.operator(), chat, log, "deploy.log").messageId();
         List<JsonNode> got = collectReplies(agent, media.get(30, TimeUnit.SECONDS), 2);
         JsonNode image = got.stream()
                 .filter(r -> r.path("msg_type").asString().equals("image"))
@@ -156,18 +153,20 @@ class HandoffScenarioTest {
                                 file.path("file_name").asString()))
                 .path("path")
                 .asString());
-        assertThat(imagePath).startsWith(home.resolve("downloads")).hasBinaryContent(PNG);
-        assertThat(filePath).startsWith(home.resolve("downloads")).hasBinaryContent(log);
+        assertThat(imagePath).startsWith(world.home().resolve("downloads")).hasBinaryContent(PNG);
+        assertThat(filePath).startsWith(world.home().resolve("downloads")).hasBinaryContent(log);
         assertThat(filePath.getFileName().toString()).endsWith("deploy.log");
 
         // A merge_forward, expanded into its messages.
         CompletableFuture<JsonNode> forwarded =
                 async(agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Forward me the thread."));
         awaitBotMessageContaining(chat, "Forward me the thread.");
-        String a = lark.sendText(world.alice, world.group.chatId, "first point").messageId();
-        String b =
-                lark.sendText(world.alice, world.group.chatId, "second point").messageId();
-        String forward = lark.mergeForward(world.alice, chat, List.of(a, b)).messageId();
+        String a = lark.sendText(world.operator(), world.group().chatId, "first point")
+                .messageId();
+        String b = lark.sendText(world.operator(), world.group().chatId, "second point")
+                .messageId();
+        String forward =
+                lark.mergeForward(world.operator(), chat, List.of(a, b)).messageId();
         JsonNode fw = forwarded.get(30, TimeUnit.SECONDS).path("replies").get(0);
         assertThat(fw.path("msg_type").asString()).isEqualTo("merge_forward");
         JsonNode expanded = ok(agent, HandoffTools.MESSAGE, Map.of("message_id", forward));
@@ -177,7 +176,7 @@ class HandoffScenarioTest {
         CompletableFuture<JsonNode> threaded = async(
                 agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "Shall I tag the release?", "title", "Release"));
         String tagQuestion = awaitBotMessageContaining(chat, "Shall I tag the release?");
-        lark.sendTextReply(world.alice, chat, "yes, tag it", new EmulatorControl.Reply(tagQuestion, false));
+        lark.sendTextReply(world.operator(), chat, "yes, tag it", new EmulatorControl.Reply(tagQuestion, false));
         JsonNode answer = threaded.get(30, TimeUnit.SECONDS).path("replies").get(0);
         assertThat(answer.path("parent_id").asString()).isEqualTo(tagQuestion);
         JsonNode parent = ok(agent, HandoffTools.MESSAGE, Map.of("message_id", tagQuestion));
@@ -188,7 +187,7 @@ class HandoffScenarioTest {
         JsonNode ended = ok(agent, HandoffTools.END, Map.of("message", "Back at my desk.", "dissolve", true));
         assertThat(ended.path("status").asString()).isEqualTo("ended");
         assertThat(ended.path("dissolved").asBoolean()).isTrue();
-        assertThat(world.emulator.state().chat(chat)).isEmpty();
+        assertThat(world.lark().state().chat(chat)).isEmpty();
         assertThat(agent.call(HandoffTools.SEND, Map.of("message", "anyone?")).text())
                 .contains("no active handoff");
     }
@@ -216,7 +215,7 @@ class HandoffScenarioTest {
         assertThat(waiting.get(30, TimeUnit.SECONDS).path("takeover").asBoolean())
                 .isTrue();
 
-        lark.sendText(world.alice, chat, "who is there?");
+        lark.sendText(world.operator(), chat, "who is there?");
         assertThat(ok(second, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20))
                         .path("replies")
                         .get(0)
@@ -232,18 +231,18 @@ class HandoffScenarioTest {
     void a_sidecar_group_passes_only_messages_that_mention_or_answer_the_bot() throws Exception {
         EmuUser bob = lark.addUser("Bob");
         EmuUser carol = lark.addUser("Carol");
-        EmuChat team = lark.createGroup("team room", world.alice, bob, carol);
+        EmuChat team = lark.createGroup("team room", world.operator(), bob, carol);
         AgentSession agent = world.teammate("agent-1", null);
 
         JsonNode started = ok(agent, HandoffTools.START, Map.of("sidecar_chat_id", team.chatId, "model", "m"));
         assertThat(started.path("need_mention").asBoolean()).isTrue();
 
-        lark.sendText(world.alice, team.chatId, "lunch anyone?");
+        lark.sendText(world.operator(), team.chatId, "lunch anyone?");
         lark.sendText(
-                world.alice,
+                world.operator(),
                 team.chatId,
                 "@_user_1 check the build",
-                world.emulator.app().botOpenId());
+                world.lark().app().botOpenId());
         JsonNode got = ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
         assertThat(got.path("count").asInt()).isEqualTo(1);
         assertThat(got.path("replies").get(0).path("text").asString()).isEqualTo("check the build");
@@ -262,7 +261,7 @@ class HandoffScenarioTest {
         String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
                 .path("chat_id")
                 .asString();
-        world.emulator.state().withChat(chat, c -> {
+        world.lark().state().withChat(chat, c -> {
             c.members.add(bob.openId());
             c.members.add(mallory.openId());
             return c;
@@ -291,7 +290,7 @@ class HandoffScenarioTest {
         String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
                 .path("chat_id")
                 .asString();
-        lark.sendText(world.alice, chat, "do not lose me");
+        lark.sendText(world.operator(), chat, "do not lose me");
         assertThat(ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20))
                         .path("replies")
                         .get(0)
@@ -340,7 +339,7 @@ class HandoffScenarioTest {
                         "{\"command\": \"rm -rf build\"}"));
         String card = awaitBotMessageContaining(chat, "Permission Request");
         assertThat(lark.message(card).orElseThrow().content()).contains("Remove the build directory", "rm -rf build");
-        lark.clickButton(world.alice, card, "Approve");
+        lark.clickButton(world.operator(), card, "Approve");
 
         Map<String, Object> answer = agent.nextPermissionAnswer(Duration.ofSeconds(20));
         assertThat(answer).containsEntry("request_id", "abcde").containsEntry("behavior", "allow");
@@ -394,7 +393,7 @@ class HandoffScenarioTest {
     }
 
     private List<String> reactions(String messageId) {
-        return world.emulator.state().reactions(messageId).stream()
+        return world.lark().state().reactions(messageId).stream()
                 .map(r -> r.emojiType())
                 .toList();
     }

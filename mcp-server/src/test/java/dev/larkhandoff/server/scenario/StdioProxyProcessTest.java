@@ -2,65 +2,41 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.routing.DeliveryTools;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.RawStdio;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.testing.Eventually;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /** The stdio proxy as a process: what it does with bad input, the end of stdin, signals and a daemon restart. */
 class StdioProxyProcessTest {
 
-    @TempDir
-    Path home;
-
-    private LarkWorld world;
-    private Process raw;
-
-    @BeforeEach
-    void world() throws Exception {
-        world = new LarkWorld(home);
-    }
-
-    @AfterEach
-    void down() {
-        if (raw != null) {
-            raw.destroyForcibly();
-        }
-        world.close();
-    }
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
     @Test
     void a_malformed_stdin_line_gets_a_parse_error_and_the_session_goes_on() throws Exception {
-        RawProxy proxy = startRaw();
+        RawStdio proxy = world.launchRawStdio("raw");
 
-        proxy.send(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        proxy.send(RawStdio.initialize(1));
         JsonNode init = proxy.nextWithId(1);
         proxy.send("this is not json");
         JsonNode parseError = proxy.next();
         proxy.send("[1,2,3]");
         JsonNode invalid = proxy.next();
-        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        proxy.send(RawStdio.INITIALIZED);
         proxy.send(
                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\",\"arguments\":{}}}");
         JsonNode status = proxy.nextWithId(2);
@@ -79,12 +55,10 @@ class StdioProxyProcessTest {
     @Test
     void each_json_valid_line_that_is_no_json_rpc_message_gets_invalid_request_and_the_next_call_succeeds()
             throws Exception {
-        RawProxy proxy = startRaw();
-        proxy.send(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        RawStdio proxy = world.launchRawStdio("raw");
+        proxy.send(RawStdio.initialize(1));
         proxy.nextWithId(1);
-        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        proxy.send(RawStdio.INITIALIZED);
         // Each line parses as JSON; the problem the refusal must name is on the right.
         Map<String, String> oddLines = new LinkedHashMap<>();
         oddLines.put("{\"jsonrpc\":\"2.0\",\"id\":{\"a\":1},\"method\":\"ping\"}", "\"id\"");
@@ -120,34 +94,30 @@ class StdioProxyProcessTest {
                     .as("the call after " + odd.getKey())
                     .isFalse();
         }
-        assertThat(raw.isAlive()).isTrue();
+        assertThat(proxy.process().isAlive()).isTrue();
     }
 
     @Test
     void the_proxy_exits_when_stdin_ends() throws Exception {
-        RawProxy proxy = startRaw();
-        proxy.send(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        RawStdio proxy = world.launchRawStdio("raw");
+        proxy.send(RawStdio.initialize(1));
         proxy.nextWithId(1);
 
-        proxy.stdin.close();
+        proxy.closeStdin();
 
-        assertThat(raw.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
-        assertThat(raw.exitValue()).isZero();
+        assertThat(proxy.process().waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(proxy.process().exitValue()).isZero();
     }
 
     @Test
     void the_proxy_exits_on_sigterm() throws Exception {
-        RawProxy proxy = startRaw();
-        proxy.send(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        RawStdio proxy = world.launchRawStdio("raw");
+        proxy.send(RawStdio.initialize(1));
         proxy.nextWithId(1);
 
-        raw.destroy();
+        proxy.process().destroy();
 
-        assertThat(raw.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+        assertThat(proxy.process().waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
     }
 
     @Test
@@ -178,7 +148,7 @@ class StdioProxyProcessTest {
                 },
                 "the proxy to register again with a new daemon",
                 Duration.ofSeconds(60));
-        world.aliceSays("after the restart");
+        world.operatorSays("after the restart");
         assertThat(session.nextEvent(Duration.ofSeconds(30)))
                 .extracting(e -> e.get("content"))
                 .isEqualTo("after the restart");
@@ -193,17 +163,15 @@ class StdioProxyProcessTest {
                 .path("daemon")
                 .path("pid")
                 .asLong();
-        Path sock = home.resolve("daemon.sock");
+        Path sock = world.home().resolve("daemon.sock");
 
         Files.delete(sock);
         Eventually.await(() -> Files.exists(sock), "the socket to be back", Duration.ofSeconds(10));
-        Path stderr = home.resolve("raw-proxy.err");
-        RawProxy proxy = startRaw(ProcessBuilder.Redirect.to(stderr.toFile()));
-        proxy.send(
-                "{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"initialize\",\"params\":{\"protocolVersion\":\"2025-06-18\","
-                        + "\"capabilities\":{},\"clientInfo\":{\"name\":\"raw\",\"version\":\"1\"}}}");
+        Path stderr = world.home().resolve("raw-proxy.err");
+        RawStdio proxy = world.launchRawStdio("raw", ProcessBuilder.Redirect.to(stderr.toFile()));
+        proxy.send(RawStdio.initialize(1));
         proxy.nextWithId(1);
-        proxy.send("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}");
+        proxy.send(RawStdio.INITIALIZED);
         proxy.send(
                 "{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\","
                         + "\"arguments\":{}}}");
@@ -225,11 +193,10 @@ class StdioProxyProcessTest {
 
     @Test
     void a_pull_session_takes_its_messages_with_wait_for_reply_and_gets_no_notifications() throws Exception {
-        AgentSession session =
-                AgentSession.start(home, "puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
+        AgentSession session = world.session("puller", "dispatcher", Map.of(), Map.of("LARK_HANDOFF_DELIVERY", "pull"));
         try {
-            world.aliceSays("first");
-            world.aliceSays("second");
+            world.operatorSays("first");
+            world.operatorSays("second");
             Eventually.await(
                     () -> session.call(OwnershipTools.STATUS, Map.of()).text().contains("\"pending\": 2"),
                     "two pending");
@@ -246,72 +213,6 @@ class StdioProxyProcessTest {
             assertThat(session.drainEvents()).isEmpty();
         } finally {
             session.close();
-        }
-    }
-
-    private RawProxy startRaw() throws Exception {
-        return startRaw(ProcessBuilder.Redirect.INHERIT);
-    }
-
-    private RawProxy startRaw(ProcessBuilder.Redirect stderr) throws Exception {
-        List<String> cmd = ChildJvm.command("stdio");
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectError(stderr);
-        pb.environment().put("LARK_HANDOFF_HOME", home.toString());
-        pb.environment().put("LARK_HANDOFF_SESSION_ID", "raw");
-        raw = pb.start();
-        return new RawProxy(raw);
-    }
-
-    /** A proxy driven line by line, without an MCP client, to send what no client would. */
-    private static final class RawProxy {
-        final OutputStream stdin;
-        final BlockingQueue<JsonNode> lines = new LinkedBlockingQueue<>();
-
-        RawProxy(Process p) {
-            this.stdin = p.getOutputStream();
-            Thread reader = new Thread(() -> {
-                try (BufferedReader r =
-                        new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
-                    String line;
-                    while ((line = r.readLine()) != null) {
-                        lines.add(ServerJson.mapper().readTree(line));
-                    }
-                } catch (Exception ignored) {
-                    // process ended
-                }
-            });
-            reader.setDaemon(true);
-            reader.start();
-        }
-
-        void send(String line) throws Exception {
-            stdin.write((line + "\n").getBytes(StandardCharsets.UTF_8));
-            stdin.flush();
-        }
-
-        JsonNode next() throws InterruptedException {
-            JsonNode n = lines.poll(60, TimeUnit.SECONDS);
-            assertThat(n).as("a line on stdout").isNotNull();
-            return n;
-        }
-
-        /** The next error answer, past any notification the server sends meanwhile. */
-        JsonNode nextError() throws InterruptedException {
-            while (true) {
-                JsonNode n = next();
-                if (n.has("error")) {
-                    return n;
-                }
-            }
-        }
-
-        JsonNode nextWithId(int id) throws InterruptedException {
-            while (true) {
-                JsonNode n = next();
-                if (n.path("id").asInt(-1) == id) {
-                    return n;
-                }
-            }
         }
     }
 }

@@ -3,13 +3,14 @@ package dev.larkhandoff.server.scenario;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.emulator.ws.EventAck;
-import dev.larkhandoff.server.Eventually;
 import dev.larkhandoff.server.ImmutableFiles;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.testing.Eventually;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -19,7 +20,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -29,26 +30,21 @@ import tools.jackson.databind.JsonNode;
 @Timeout(value = 240, unit = TimeUnit.SECONDS)
 class UnwritableStoreScenarioTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final TestWorld world = Scenarios.world();
 
-    private LarkWorld world;
     private ImmutableFiles immutable;
 
     @BeforeEach
     void world() throws Exception {
-        ImmutableFiles.assumeSupported(home);
-        world = new LarkWorld(home);
-        world.emulator.gateway().redeliveryDelay(Duration.ofMillis(500));
+        ImmutableFiles.assumeSupported(world.home());
+        world.lark().gateway().redeliveryDelay(Duration.ofMillis(500));
     }
 
     @AfterEach
     void down() {
         if (immutable != null) {
             immutable.release();
-        }
-        if (world != null) {
-            world.close();
         }
     }
 
@@ -57,18 +53,19 @@ class UnwritableStoreScenarioTest {
             given_an_immutable_database_when_alice_writes_then_nothing_is_acknowledged_the_daemon_stays_and_says_why_and_after_the_disk_recovers_every_message_arrives_once()
                     throws Exception {
         AgentSession owner = world.dispatcher("dispatcher-1");
-        world.aliceSays("before");
+        world.operatorSays("before");
         assertThat(owner.nextEvent(Duration.ofSeconds(30)))
                 .extracting(e -> e.get("content"))
                 .isEqualTo("before");
         long daemonPid = status(owner).path("daemon").path("pid").asLong();
-        int acksBefore = world.emulator.gateway().acks().size();
+        int acksBefore = world.lark().gateway().acks().size();
 
-        immutable = ImmutableFiles.lock(home, Store.FILE_NAME, Store.FILE_NAME + "-wal", Store.FILE_NAME + "-shm");
+        immutable =
+                ImmutableFiles.lock(world.home(), Store.FILE_NAME, Store.FILE_NAME + "-wal", Store.FILE_NAME + "-shm");
         List<String> sent = new ArrayList<>();
         for (int i = 0; i < 5; i++) {
             sent.add("while unwritable " + i);
-            world.aliceSays(sent.get(i));
+            world.operatorSays(sent.get(i));
         }
         Eventually.await(
                 () -> !status(owner)
@@ -86,10 +83,10 @@ class UnwritableStoreScenarioTest {
         assertThat(ProcessHandle.of(daemonPid).map(ProcessHandle::isAlive))
                 .as("the daemon is still up")
                 .contains(true);
-        assertThat(world.emulator.gateway().acks().size())
+        assertThat(world.lark().gateway().acks().size())
                 .as("nothing acknowledged while unwritable")
                 .isEqualTo(acksBefore);
-        assertThat(world.emulator.gateway().unacknowledged()).isEqualTo(5);
+        assertThat(world.lark().gateway().unacknowledged()).isEqualTo(5);
         assertThat(owner.drainEvents()).isEmpty();
         assertThat(world.daemons()).extracting(ProcessHandle::pid).containsExactly(daemonPid);
         assertThat(homeFiles()).as("no JVM crash report").noneMatch(n -> n.startsWith("hs_err"));
@@ -115,7 +112,7 @@ class UnwritableStoreScenarioTest {
                         .asBoolean(false),
                 "the status to say the store is writable again",
                 Duration.ofSeconds(30));
-        List<EventAck> acks = world.emulator.gateway().acks();
+        List<EventAck> acks = world.lark().gateway().acks();
         assertThat(acks.subList(acksBefore, acks.size()))
                 .as("redelivered by Lark, then acknowledged")
                 .hasSize(5)
@@ -124,7 +121,7 @@ class UnwritableStoreScenarioTest {
     }
 
     private List<String> homeFiles() throws java.io.IOException {
-        try (var files = Files.list(home)) {
+        try (var files = Files.list(world.home())) {
             return files.map(p -> p.getFileName().toString()).toList();
         }
     }

@@ -6,13 +6,11 @@ import static org.assertj.core.api.Assertions.tuple;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuTab;
 import dev.larkhandoff.lark.im.ChatTab;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The handoff's chat tabs (a tab is the handoff's by its url; stale ones go, user tabs stay; hand-back removes every
@@ -21,23 +19,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class ChatTabsTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    private GroupsWorld world;
     private ChatTabs tabs;
     private EmuChat group;
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         tabs = new ChatTabs(world.client().chatTabs());
         group = world.workspaceGroup("api@mac");
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private List<EmuTab> tabsInLark() {

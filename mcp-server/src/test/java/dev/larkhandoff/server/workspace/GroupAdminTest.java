@@ -9,12 +9,10 @@ import dev.larkhandoff.emulator.openapi.OpenApiServer.CallRecord;
 import dev.larkhandoff.server.workspace.WorkspaceException.Problem;
 import dev.larkhandoff.store.chat.FilterLevel;
 import dev.larkhandoff.store.chat.MemberRole;
-import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Ending a handoff with dissolve (remove the operator, dissolve, clean up the sessions) and the maintenance tools:
@@ -23,23 +21,16 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GroupAdminTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    private GroupsWorld world;
     private GroupDirectory directory;
     private EmuUser bob;
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         directory = world.directory();
         bob = world.lark.control().addUser("Bob");
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private StartOutcome.Ready startIn(String sessionId) {

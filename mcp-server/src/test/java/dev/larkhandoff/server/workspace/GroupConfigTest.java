@@ -10,14 +10,12 @@ import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.workspace.WorkspaceException.Problem;
 import dev.larkhandoff.store.chat.FilterLevel;
 import dev.larkhandoff.store.chat.MemberRole;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import tools.jackson.databind.node.ObjectNode;
 
 /**
@@ -28,26 +26,16 @@ import tools.jackson.databind.node.ObjectNode;
  */
 class GroupConfigTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    @TempDir
-    Path otherHome;
-
-    private GroupsWorld world;
     private GroupConfig config;
     private EmuChat group;
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         config = world.config();
         group = world.workspaceGroup("api@mac");
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private long pinReads() {
@@ -69,7 +57,7 @@ class GroupConfigTest {
         assertThat(world.calls("PATCH", "/open-apis/im/v1/messages/"))
                 .as("later writes patch the one card")
                 .isEqualTo(3);
-        try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
+        try (WorkspaceLevel.Machine other = world.otherMachine()) {
             GroupSettings there = other.config.settings(group.chatId);
 
             assertThat(there)
@@ -109,12 +97,12 @@ class GroupConfigTest {
     @Test
     void given_a_fresh_cache_then_lark_is_not_asked_until_the_ttl_passes_and_then_the_card_wins() {
         config.setFilter(group.chatId, FilterLevel.IMPORTANT);
-        try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
+        try (WorkspaceLevel.Machine other = world.otherMachine()) {
             other.config.setFilter(group.chatId, FilterLevel.VERBOSE);
         }
         long reads = pinReads();
 
-        world.clock().advance(GroupsWorld.TTL.minusSeconds(1));
+        world.clock().advance(WorkspaceLevel.TTL.minusSeconds(1));
         assertThat(config.settings(group.chatId).filter()).isEqualTo(FilterLevel.IMPORTANT);
         assertThat(pinReads()).isEqualTo(reads);
 
@@ -128,7 +116,7 @@ class GroupConfigTest {
     @Test
     void given_a_fresh_cache_when_a_handoff_starts_then_the_settings_are_forced_fresh_from_the_card() {
         config.setAutoapprove(group.chatId, false);
-        try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
+        try (WorkspaceLevel.Machine other = world.otherMachine()) {
             other.config.setAutoapprove(group.chatId, true);
             other.config.putNorm(group.chatId, "tests", "Run the tests before saying done.");
         }
@@ -158,7 +146,7 @@ class GroupConfigTest {
         assertThat(write.syncedToGroup()).isTrue();
         assertThat(world.pinsOf(group.chatId)).singleElement().isNotEqualTo(oldPin);
         assertThat(world.message(oldPin).deleted()).as("old card recalled").isTrue();
-        try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
+        try (WorkspaceLevel.Machine other = world.otherMachine()) {
             GroupSettings there = other.config.settings(group.chatId);
             assertThat(there.filter()).isEqualTo(FilterLevel.IMPORTANT);
             assertThat(there.autoapprove()).isTrue();

@@ -10,13 +10,11 @@ import dev.larkhandoff.lark.event.MessageReceived;
 import dev.larkhandoff.lark.event.UserId;
 import dev.larkhandoff.lark.im.Message;
 import dev.larkhandoff.store.chat.MemberRole;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Set;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The guest list (guest-add / guest-remove / guest-list; a coowner stays one, a missing role reads as guest):
@@ -25,13 +23,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GroupMembersTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    @TempDir
-    Path otherHome;
-
-    private GroupsWorld world;
     private GroupConfig config;
     private EmuChat group;
     private EmuUser bob;
@@ -39,16 +33,10 @@ class GroupMembersTest {
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         config = world.config();
         group = world.workspaceGroup("api@mac");
         bob = world.lark.control().addUser("Bob");
         carol = world.lark.control().addUser("Carol Ünïcødé 名前");
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private List<Person> mentionedBy(String... openIds) {
@@ -76,7 +64,7 @@ class GroupMembersTest {
         assertThat(world.store().chats().roleOf(group.chatId, carol.openId())).hasValue(MemberRole.GUEST);
         assertThat(world.store().chats().roleOf(group.chatId, world.operator.openId()))
                 .isEmpty();
-        try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
+        try (WorkspaceLevel.Machine other = world.otherMachine()) {
             assertThat(other.config.refresh(group.chatId).members())
                     .extracting(GroupMember::name)
                     .containsExactly("Bob", "Carol Ünïcødé 名前");
@@ -121,7 +109,7 @@ class GroupMembersTest {
 
         config.removeMembers(group.chatId, List.of(carol.openId()));
         assertThat(config.members(group.chatId)).isEmpty();
-        try (GroupsWorld.Machine other = world.otherMachine(otherHome)) {
+        try (WorkspaceLevel.Machine other = world.otherMachine()) {
             assertThat(other.config.refresh(group.chatId).members()).isEmpty();
         }
     }

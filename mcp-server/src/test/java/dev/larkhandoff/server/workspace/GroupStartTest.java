@@ -7,17 +7,15 @@ import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.workspace.WorkspaceException.Problem;
 import dev.larkhandoff.store.handoff.Binding;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Starting a handoff by the decision tree of {@link GroupDirectory#start}: discovery of the
@@ -27,21 +25,14 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GroupStartTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    private GroupsWorld world;
     private GroupDirectory directory;
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         directory = world.directory();
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private StartOutcome start(String sessionId, StartMode mode) {

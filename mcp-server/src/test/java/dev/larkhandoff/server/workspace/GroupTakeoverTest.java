@@ -5,17 +5,15 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.server.workspace.WorkspaceException.Problem;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Takeover as a compare-and-swap (it wins only when the holder is the expected one, or there is none when none is
@@ -24,24 +22,17 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class GroupTakeoverTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    private GroupsWorld world;
     private GroupDirectory directory;
     private EmuChat group;
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         directory = world.directory();
         group = world.workspaceGroup("api@mac");
         directory.start(world.workspace, StartRequest.of(world.agent("s1"), StartMode.DEFAULT));
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     @Test

@@ -7,11 +7,9 @@ import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.server.workspace.WorkspaceException.Problem;
 import dev.larkhandoff.store.handoff.Binding;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * What a binding keeps for the need-mention rule (the flag, the bot's and the operator's open ids; a takeover keeps
@@ -21,25 +19,18 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SidecarGroupTest {
 
-    @TempDir
-    Path home;
+    @RegisterExtension
+    final WorkspaceLevel world = new WorkspaceLevel();
 
-    private GroupsWorld world;
     private GroupDirectory directory;
     private EmuUser bob;
     private EmuUser carol;
 
     @BeforeEach
     void start() {
-        world = GroupsWorld.start(home);
         directory = world.directory();
         bob = world.lark.control().addUser("Bob");
         carol = world.lark.control().addUser("Carol");
-    }
-
-    @AfterEach
-    void stop() {
-        world.close();
     }
 
     private Binding sidecar(EmuChat chat, String sessionId) {

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.StoreBackend;
 import dev.larkhandoff.store.StoreBackends;
-import dev.larkhandoff.store.TestClock;
+import dev.larkhandoff.testing.TestClock;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;

@@ -3,7 +3,7 @@ package dev.larkhandoff.lark.ws.internal;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larkhandoff.lark.MutableClock;
+import dev.larkhandoff.testing.TestClock;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -11,7 +11,7 @@ import org.junit.jupiter.api.Test;
 
 class FragmentAssemblerTest {
 
-    private final MutableClock clock = new MutableClock();
+    private final TestClock clock = TestClock.followingRealTime();
     private final FragmentAssembler assembler = new FragmentAssembler(clock, Duration.ofSeconds(10), 1000);
 
     private static Frame fragment(String id, int sum, int seq, String text) {

@@ -1,4 +1,4 @@
-package dev.larkhandoff.server.scenario;
+package dev.larkhandoff.server.world;
 
 import io.modelcontextprotocol.client.McpClient;
 import io.modelcontextprotocol.client.McpSyncClient;
@@ -18,12 +18,12 @@ import java.util.concurrent.TimeUnit;
  * One agent session as Claude Code runs it: a real {@code lark-handoff stdio} child process driven by the MCP
  * Java SDK client, with the channel notifications it receives collected in order.
  */
-final class AgentSession implements AutoCloseable {
+public final class AgentSession implements AutoCloseable {
 
     /** What a tool call answered. */
-    record Answer(String text, boolean isError) {}
+    public record Answer(String text, boolean isError) {}
 
-    final String sessionId;
+    public final String sessionId;
     private final McpSyncClient client;
     private final CapturingTransport transport;
 
@@ -34,12 +34,12 @@ final class AgentSession implements AutoCloseable {
     }
 
     /** Starts a proxy for {@code home} as session {@code id} ({@code role} dispatcher or session) and initializes. */
-    static AgentSession start(Path home, String id, String role, Map<String, String> meta) {
+    public static AgentSession start(Path home, String id, String role, Map<String, String> meta) {
         return start(home, id, role, meta, Map.of());
     }
 
     /** As {@link #start(Path, String, String, Map)}, with more environment for the proxy. */
-    static AgentSession start(
+    public static AgentSession start(
             Path home, String id, String role, Map<String, String> meta, Map<String, String> extraEnv) {
         Map<String, String> env = new LinkedHashMap<>(extraEnv);
         env.put("LARK_HANDOFF_HOME", home.toString());
@@ -64,7 +64,7 @@ final class AgentSession implements AutoCloseable {
         return new AgentSession(id, client, transport);
     }
 
-    Answer call(String tool, Map<String, Object> args) {
+    public Answer call(String tool, Map<String, Object> args) {
         McpSchema.CallToolResult r = client.callTool(new McpSchema.CallToolRequest(tool, args));
         StringBuilder text = new StringBuilder();
         r.content().forEach(c -> {
@@ -76,35 +76,35 @@ final class AgentSession implements AutoCloseable {
     }
 
     /** Sends a notification as Claude Code would (the SDK client has no call for custom ones). */
-    void notify(String method, Map<String, Object> params) {
+    public void notify(String method, Map<String, Object> params) {
         transport
                 .sendMessage(new McpSchema.JSONRPCNotification(McpSchema.JSONRPC_VERSION, method, params))
                 .block();
     }
 
     /** The next channel permission answer from the server, waiting up to {@code timeout}; null when none came. */
-    Map<String, Object> nextPermissionAnswer(Duration timeout) throws InterruptedException {
+    public Map<String, Object> nextPermissionAnswer(Duration timeout) throws InterruptedException {
         return transport.permissionAnswers.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** The experimental capabilities the server declared. */
-    Map<String, Object> experimentalCapabilities() {
+    public Map<String, Object> experimentalCapabilities() {
         return client.getServerCapabilities().experimental();
     }
 
-    List<String> toolNames() {
+    public List<String> toolNames() {
         List<String> names = new ArrayList<>();
         client.listTools().tools().forEach(t -> names.add(t.name()));
         return names;
     }
 
     /** The next channel event, waiting up to {@code timeout}; null when none came. */
-    Map<String, Object> nextEvent(Duration timeout) throws InterruptedException {
+    public Map<String, Object> nextEvent(Duration timeout) throws InterruptedException {
         return transport.channelEvents.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /** Channel events received so far and not yet taken. */
-    List<Map<String, Object>> drainEvents() {
+    public List<Map<String, Object>> drainEvents() {
         List<Map<String, Object>> out = new ArrayList<>();
         transport.channelEvents.drainTo(out);
         return out;

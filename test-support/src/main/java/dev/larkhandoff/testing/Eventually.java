@@ -1,4 +1,4 @@
-package dev.larkhandoff.server;
+package dev.larkhandoff.testing;
 
 import java.time.Duration;
 import java.util.function.BooleanSupplier;
@@ -6,10 +6,13 @@ import java.util.function.BooleanSupplier;
 /** Waits for something to become true in tests of asynchronous code, failing with what was awaited. */
 public final class Eventually {
 
+    /** Long enough for a child JVM or a reconnect on a busy two-core machine. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(15);
+
     private Eventually() {}
 
     public static void await(BooleanSupplier condition, String what) {
-        await(condition, what, Duration.ofSeconds(15));
+        await(condition, what, DEFAULT_TIMEOUT);
     }
 
     public static void await(BooleanSupplier condition, String what, Duration timeout) {

@@ -8,6 +8,7 @@ import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSchema;
 import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.SessionRecord;
 import io.modelcontextprotocol.client.McpClient;
@@ -24,54 +25,96 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * A daemon's worth of parts for HTTP front tests: a real store in a temporary home, a real registry and ownership,
- * the ownership tools plus {@code whoami} (echoes the caller) and {@code needs_text} (checks its own argument),
- * the front on an ephemeral port, and SDK clients that carry the bearer token.
+ * The HTTP front as one level over a {@link TestWorld} with a store: a real registry and ownership on that store, the
+ * ownership tools plus {@code whoami} (echoes the caller) and {@code needs_text} (checks its own argument), the front
+ * on an ephemeral port once a test {@link #start starts} it, and SDK clients that carry the bearer token. Register with
+ * {@code @RegisterExtension}.
  */
-final class HttpFrontFixture implements AutoCloseable {
+final class HttpFrontLevel implements BeforeEachCallback, AfterEachCallback {
 
     static final String WHOAMI = "whoami";
     static final String NEEDS_TEXT = "needs_text";
     static final String NEEDS_TEXT_ERROR = "needs_text wants a non-empty \"text\"";
 
-    final Path home;
-    final Store store;
-    final SessionRegistry registry;
-    final ChannelOwnership ownership;
-    final ToolCatalog catalog;
+    private final TestWorld world = TestWorld.builder().store().build();
+    Path home;
+    Store store;
+    SessionRegistry registry;
+    ChannelOwnership ownership;
+    ToolCatalog catalog;
     final AtomicInteger registrations = new AtomicInteger();
     final HttpClient http = HttpClient.newHttpClient();
     private final List<McpSyncClient> clients = new CopyOnWriteArrayList<>();
     HttpFront front;
+    private final boolean startsAtOnce;
 
-    HttpFrontFixture(Path home) throws IOException {
-        this(home, HttpFront.Timing.DEFAULT);
+    private HttpFrontLevel(boolean startsAtOnce) {
+        this.startsAtOnce = startsAtOnce;
     }
 
-    HttpFrontFixture(Path home, HttpFront.Timing timing) throws IOException {
-        this(home, timing, HttpLimits.DEFAULT, ToolCatalog.builder().build());
+    /** The parts below the front; each test starts the front as it needs it. */
+    static HttpFrontLevel stopped() {
+        return new HttpFrontLevel(false);
     }
 
-    HttpFrontFixture(Path home, HttpLimits limits) throws IOException {
-        this(home, HttpFront.Timing.DEFAULT, limits, ToolCatalog.builder().build());
+    /** The front started before each test with the default timing and limits. */
+    static HttpFrontLevel started() {
+        return new HttpFrontLevel(true);
     }
 
-    /** With these limits, and {@code extra} tools besides the usual ones. */
-    HttpFrontFixture(Path home, HttpFront.Timing timing, HttpLimits limits, ToolCatalog extra) throws IOException {
-        this.home = home;
-        store = Store.open(home, Clock.systemUTC());
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        world.beforeEach(context);
+        home = world.home();
+        store = world.store();
         registry = new SessionRegistry(store.sessions());
         ownership = new ChannelOwnership(store.channel(), registry);
         registry.onRegistered(ownership::registered);
+        if (startsAtOnce) {
+            start();
+        }
+    }
+
+    @Override
+    public void afterEach(ExtensionContext context) {
+        clients.forEach(c -> {
+            try {
+                c.close();
+            } catch (RuntimeException e) {
+                // the server may be gone already
+            }
+        });
+        if (front != null) {
+            front.close();
+        }
+        world.afterEach(context);
+    }
+
+    HttpFrontLevel start() throws IOException {
+        return start(HttpFront.Timing.DEFAULT);
+    }
+
+    HttpFrontLevel start(HttpFront.Timing timing) throws IOException {
+        return start(timing, HttpLimits.DEFAULT, ToolCatalog.builder().build());
+    }
+
+    HttpFrontLevel start(HttpLimits limits) throws IOException {
+        return start(HttpFront.Timing.DEFAULT, limits, ToolCatalog.builder().build());
+    }
+
+    /** Starts the front with these limits, and {@code extra} tools besides the usual ones. */
+    HttpFrontLevel start(HttpFront.Timing timing, HttpLimits limits, ToolCatalog extra) throws IOException {
         catalog = ToolCatalog.builder()
                 .addAll(OwnershipTools.of(ownership, id -> null, () -> null))
                 .add(
@@ -102,6 +145,7 @@ final class HttpFrontFixture implements AutoCloseable {
                         .put("event", event)
                         .put("session", caller.explicitSessionId())),
                 limits);
+        return this;
     }
 
     String token() throws IOException {
@@ -200,20 +244,5 @@ final class HttpFrontFixture implements AutoCloseable {
         String id = response.headers().firstValue("Mcp-Session-Id").orElseThrow();
         send(mcpPost("{\"jsonrpc\":\"2.0\",\"method\":\"notifications/initialized\"}", id));
         return id;
-    }
-
-    @Override
-    public void close() {
-        clients.forEach(c -> {
-            try {
-                c.close();
-            } catch (RuntimeException e) {
-                // the server may be gone already
-            }
-        });
-        if (front != null) {
-            front.close();
-        }
-        store.close();
     }
 }

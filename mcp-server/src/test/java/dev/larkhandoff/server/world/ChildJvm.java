@@ -1,4 +1,4 @@
-package dev.larkhandoff.server.scenario;
+package dev.larkhandoff.server.world;
 
 import dev.larkhandoff.server.cli.Main;
 import java.nio.file.Path;

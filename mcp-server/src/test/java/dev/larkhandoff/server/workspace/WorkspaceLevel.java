@@ -5,42 +5,50 @@ import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.lark.LarkClient;
-import dev.larkhandoff.lark.LarkClientConfig;
-import dev.larkhandoff.server.MovableClock;
+import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
-import java.nio.file.Path;
+import dev.larkhandoff.testing.TestClock;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.extension.AfterEachCallback;
+import org.junit.jupiter.api.extension.BeforeEachCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
 
 /**
- * One machine's view of Lark for the workspace tests: the emulator as Lark (its app is the bot), an operator, a real
- * store in a temp dir, and the directory, config and tabs over them. {@link #otherMachine} gives a second store and
- * config over the same Lark, as another computer would have.
+ * The workspace classes as one level over a {@link TestWorld} of the emulator (its app is the bot), an operator, and a
+ * store on a hand-moved clock: the directory and config over that store. {@link #otherMachine} gives a second
+ * store and config over the same Lark, as another computer would have. Register with {@code @RegisterExtension}.
  */
-final class GroupsWorld implements AutoCloseable {
+final class WorkspaceLevel implements BeforeEachCallback, AfterEachCallback {
 
     static final Duration TTL = Duration.ofMinutes(5);
 
-    final LarkEmulator lark;
-    final EmuUser operator;
-    final Machine machine;
-    final Workspace workspace = new Workspace("mac-Users-op-src-api", "api", "mac");
+    private final TestWorld world =
+            TestWorld.builder().operator("Operator").store(TestClock::new).build();
 
-    private GroupsWorld(Path home) {
-        lark = LarkEmulator.start();
-        operator = lark.control().addUser("Operator");
-        machine = new Machine(lark, home, operator.openId());
+    final Workspace workspace = new Workspace("mac-Users-op-src-api", "api", "mac");
+    LarkEmulator lark;
+    EmuUser operator;
+    private Machine machine;
+
+    @Override
+    public void beforeEach(ExtensionContext context) throws Exception {
+        world.beforeEach(context);
+        lark = world.lark();
+        operator = world.operator();
+        machine = new Machine(world.machine(), operator.openId());
     }
 
-    static GroupsWorld start(Path home) {
-        return new GroupsWorld(home);
+    @Override
+    public void afterEach(ExtensionContext context) {
+        world.afterEach(context);
     }
 
     /** Another computer: its own store and config cache, the same Lark and operator. */
-    Machine otherMachine(Path home) {
-        return new Machine(lark, home, operator.openId());
+    Machine otherMachine() {
+        return new Machine(world.otherMachine(), operator.openId());
     }
 
     GroupDirectory directory() {
@@ -55,7 +63,7 @@ final class GroupsWorld implements AutoCloseable {
         return machine.store;
     }
 
-    MovableClock clock() {
+    TestClock clock() {
         return machine.clock;
     }
 
@@ -70,17 +78,7 @@ final class GroupsWorld implements AutoCloseable {
 
     /** A group the bot made (it owns it), with this description and people. */
     EmuChat botGroup(String name, String description, EmuUser... people) {
-        EmuChat chat = lark.state().createChat(name, description, "group");
-        lark.state().withChat(chat.chatId, c -> {
-            c.ownerId = lark.app().appId();
-            c.ownerIdType = "app_id";
-            c.botAppIds.add(lark.app().appId());
-            for (EmuUser p : people) {
-                c.members.add(p.openId());
-            }
-            return c;
-        });
-        return chat;
+        return world.emulator().botGroup(name, description, people);
     }
 
     /** A group of this workspace with the operator in it, as an earlier start would have left it. */
@@ -94,45 +92,39 @@ final class GroupsWorld implements AutoCloseable {
     }
 
     boolean chatExists(String chatId) {
-        return lark.state().chat(chatId).isPresent();
+        return world.emulator().chatExists(chatId);
     }
 
     List<EmuChat> chatsNamed(String name) {
-        return lark.state().chats().stream().filter(c -> name.equals(c.name)).toList();
+        return world.emulator().chatsNamed(name);
     }
 
     List<String> pinsOf(String chatId) {
-        return lark.state().withChat(chatId, c -> List.copyOf(c.pins.keySet()));
+        return world.emulator().pinsOf(chatId);
     }
 
     EmuMessage message(String messageId) {
-        return lark.control().message(messageId).orElseThrow();
+        return world.emulator().message(messageId);
     }
 
     long calls(String method, String pathPrefix) {
-        return lark.control().calls().stream()
-                .filter(c -> c.method().equals(method) && c.path().startsWith(pathPrefix))
-                .count();
-    }
-
-    @Override
-    public void close() {
-        machine.close();
-        lark.close();
+        return world.emulator().calls(method, pathPrefix);
     }
 
     /** What one computer has: a Lark client, a store, and the workspace classes over them. */
     static final class Machine implements AutoCloseable {
-        final MovableClock clock = new MovableClock();
+        private final TestWorld.Machine parts;
+        final TestClock clock;
         final LarkClient client;
         final Store store;
         final GroupConfig config;
         final GroupDirectory directory;
 
-        Machine(LarkEmulator lark, Path home, String operatorOpenId) {
-            client = LarkClient.create(LarkClientConfig.of(
-                    lark.baseUrl(), lark.app().appId(), lark.app().appSecret()));
-            store = Store.open(home, clock);
+        private Machine(TestWorld.Machine parts, String operatorOpenId) {
+            this.parts = parts;
+            clock = (TestClock) parts.clock();
+            client = parts.client();
+            store = parts.store();
             config = new GroupConfig(client, store.chats(), clock, TTL);
             directory = new GroupDirectory(client, store, config, operatorOpenId);
         }
@@ -143,8 +135,7 @@ final class GroupsWorld implements AutoCloseable {
 
         @Override
         public void close() {
-            client.close();
-            store.close();
+            parts.close();
         }
     }
 }

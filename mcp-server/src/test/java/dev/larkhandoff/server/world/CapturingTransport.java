@@ -1,4 +1,4 @@
-package dev.larkhandoff.server.scenario;
+package dev.larkhandoff.server.world;
 
 import io.modelcontextprotocol.json.TypeRef;
 import io.modelcontextprotocol.spec.McpClientTransport;
