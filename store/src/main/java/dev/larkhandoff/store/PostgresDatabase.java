@@ -204,6 +204,16 @@ final class PostgresDatabase extends Database {
         }
     }
 
+    /**
+     * A connection of its own, outside the pool, in autocommit (for {@code LISTEN}, which holds its connection for
+     * as long as it listens). The caller closes it.
+     */
+    Connection dedicated() throws SQLException {
+        Connection c = DriverManager.getConnection(location.jdbcUrl(), properties);
+        c.setAutoCommit(true);
+        return c;
+    }
+
     private Pooled connect() {
         try {
             Connection c = DriverManager.getConnection(location.jdbcUrl(), properties);

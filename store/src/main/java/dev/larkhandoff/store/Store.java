@@ -6,6 +6,7 @@ import dev.larkhandoff.store.handoff.BindingRepository;
 import dev.larkhandoff.store.inbox.InboxRepository;
 import dev.larkhandoff.store.permission.PermissionRepository;
 import dev.larkhandoff.store.session.SessionRepository;
+import dev.larkhandoff.store.team.TeamRepository;
 import java.nio.file.Path;
 import java.time.Clock;
 
@@ -26,6 +27,8 @@ public final class Store implements AutoCloseable {
     private final ChatRepository chats;
     private final PermissionRepository permissions;
     private final SettingsRepository settings;
+    private final TeamRepository team;
+    private final ChangeSignals signals;
 
     private Store(Database db, Clock clock) {
         this.db = db;
@@ -36,6 +39,8 @@ public final class Store implements AutoCloseable {
         this.chats = new ChatRepository(db, clock);
         this.permissions = new PermissionRepository(db, clock);
         this.settings = new SettingsRepository(db, clock);
+        this.team = new TeamRepository(db, clock);
+        this.signals = db instanceof PostgresDatabase pg ? new PostgresSignals(pg) : ChangeSignals.NONE;
     }
 
     /** Opens {@code <home>/lark-handoff.db}, creating the directory and the file when absent. */
@@ -81,6 +86,21 @@ public final class Store implements AutoCloseable {
         return settings;
     }
 
+    /** The daemons that serve this store and their leases. */
+    public TeamRepository team() {
+        return team;
+    }
+
+    /** Whether other daemons may share this store (a PostgreSQL database) rather than one daemon owning it. */
+    public boolean isShared() {
+        return db instanceof PostgresDatabase;
+    }
+
+    /** The signals between the processes sharing this store; {@link ChangeSignals#NONE} for a SQLite file. */
+    public ChangeSignals signals() {
+        return signals;
+    }
+
     public int schemaVersion() {
         return db.schemaVersion();
     }
@@ -116,6 +136,7 @@ public final class Store implements AutoCloseable {
 
     @Override
     public void close() {
+        signals.close();
         db.close();
     }
 }

@@ -42,7 +42,7 @@ class ConcurrencyAcrossProcessesTest {
         StoreLocation.Postgres location = TestPostgres.newDatabase();
         // Migrated once here, so that the children's start is not also a race to migrate (tested on its own).
         try (Store store = Store.open(location, Clock.systemUTC())) {
-            assertThat(store.schemaVersion()).isEqualTo(1);
+            assertThat(store.schemaVersion()).isEqualTo(2);
         }
         List<Process> children = new ArrayList<>();
         try {

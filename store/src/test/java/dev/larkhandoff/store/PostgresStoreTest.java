@@ -112,10 +112,10 @@ class PostgresStoreTest {
         assertThatThrownBy(() -> Store.open(location, Clock.systemUTC()))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining(location.describe())
-                .hasMessageContaining("schema version 7, newer than this program's 1")
+                .hasMessageContaining("schema version 7, newer than this program's 2")
                 .hasMessageContaining("Nothing was changed");
         assertThat(query(location, "SELECT version FROM schema_version ORDER BY version"))
-                .containsExactly("1", "7");
+                .containsExactly("1", "2", "7");
         assertThat(query(location, "SELECT dedupe_key FROM inbox")).containsExactly("event:kept");
     }
 
@@ -140,8 +140,9 @@ class PostgresStoreTest {
                 stores.add(f.get());
             }
 
-            assertThat(stores).allSatisfy(s -> assertThat(s.schemaVersion()).isEqualTo(1));
-            assertThat(query(location, "SELECT version FROM schema_version")).containsExactly("1");
+            assertThat(stores).allSatisfy(s -> assertThat(s.schemaVersion()).isEqualTo(2));
+            assertThat(query(location, "SELECT version FROM schema_version ORDER BY version"))
+                    .containsExactly("1", "2");
             assertThat(query(location, "SELECT count(*) FROM channel_state")).containsExactly("1");
         } finally {
             stores.forEach(Store::close);

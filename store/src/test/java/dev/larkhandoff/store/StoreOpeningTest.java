@@ -290,7 +290,7 @@ class StoreOpeningTest {
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining(db().toString())
                 .hasMessageContaining("schema version 99")
-                .hasMessageContaining("this program's 1");
+                .hasMessageContaining("this program's 2");
 
         assertThat(Snapshot.of(home)).isEqualTo(before);
     }
@@ -309,7 +309,7 @@ class StoreOpeningTest {
         assertThatThrownBy(() -> Store.open(home, CLOCK))
                 .isInstanceOf(StoreException.class)
                 .hasMessageContaining("schema version 99")
-                .hasMessageContaining("this program's 1");
+                .hasMessageContaining("this program's 2");
 
         assertThat(Snapshot.of(home)).isEqualTo(before);
     }
@@ -332,7 +332,7 @@ class StoreOpeningTest {
         Files.createFile(db());
 
         try (Store store = Store.open(home, CLOCK)) {
-            assertThat(store.schemaVersion()).isEqualTo(1);
+            assertThat(store.schemaVersion()).isEqualTo(2);
             assertThat(store.inbox()
                             .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))
                             .inserted())
@@ -350,10 +350,10 @@ class StoreOpeningTest {
             throws Exception {
         fillAndClose(db(), 25);
         List<List<Object>> versionsBefore = query(db(), "SELECT version, description, applied_at FROM schema_version");
-        assertThat(versionsBefore).hasSize(1);
+        assertThat(versionsBefore).hasSize(2);
 
         try (Store store = Store.open(home, CLOCK)) {
-            assertThat(store.schemaVersion()).isEqualTo(1);
+            assertThat(store.schemaVersion()).isEqualTo(2);
             assertThat(store.inbox().count()).isEqualTo(25);
             assertThat(store.inbox().find("event:e7")).isPresent();
         }

@@ -21,14 +21,14 @@ class StoreSmokeTest {
     @Test
     void given_an_empty_store_when_opened_then_it_is_migrated_and_usable_after_reopen() {
         try (Store store = backend.open(home, Clock.systemUTC())) {
-            assertThat(store.schemaVersion()).isEqualTo(1);
+            assertThat(store.schemaVersion()).isEqualTo(2);
             assertThat(store.inbox()
                             .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))
                             .inserted())
                     .isTrue();
         }
         try (Store store = backend.open(home, Clock.systemUTC())) {
-            assertThat(store.schemaVersion()).isEqualTo(1);
+            assertThat(store.schemaVersion()).isEqualTo(2);
             assertThat(store.inbox().count()).isEqualTo(1);
             assertThat(store.inbox()
                             .insertIfAbsent(InboxEvent.of("e1", "im.message.receive_v1", "{}"))

@@ -6,6 +6,7 @@ import java.util.Objects;
  * A registered agent session.
  *
  * @param metadataJson the session's self-reported string bag as a JSON object ({@code teammate_name}, {@code cwd} …)
+ * @param daemonId     the daemon it registered with last (several share a team's store); null if never recorded
  */
 public record SessionRecord(
         String sessionId,
@@ -16,7 +17,8 @@ public record SessionRecord(
         String clientVersion,
         long firstSeenAt,
         long lastSeenAt,
-        boolean connected) {
+        boolean connected,
+        String daemonId) {
 
     public SessionRecord {
         Objects.requireNonNull(sessionId, "sessionId");

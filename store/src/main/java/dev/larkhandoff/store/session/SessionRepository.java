@@ -22,6 +22,18 @@ public final class SessionRepository {
     /** Records a registration: a new session, or one coming back (its first-seen time is kept). */
     public SessionRecord register(
             String sessionId, Role role, String metadataJson, DeliveryMode mode, Long pid, String clientVersion) {
+        return register(sessionId, role, metadataJson, mode, pid, clientVersion, null);
+    }
+
+    /** As above, connected to the daemon {@code daemonId} (the one the other daemons of a team reach it through). */
+    public SessionRecord register(
+            String sessionId,
+            Role role,
+            String metadataJson,
+            DeliveryMode mode,
+            Long pid,
+            String clientVersion,
+            String daemonId) {
         long now = clock.millis();
         return db.write(ctx -> {
             ctx.insertInto(SESSIONS)
@@ -34,6 +46,7 @@ public final class SessionRepository {
                     .set(SESSIONS.FIRST_SEEN_AT, now)
                     .set(SESSIONS.LAST_SEEN_AT, now)
                     .set(SESSIONS.CONNECTED, true)
+                    .set(SESSIONS.DAEMON_ID, daemonId)
                     .onConflict(SESSIONS.SESSION_ID)
                     .doUpdate()
                     .set(SESSIONS.ROLE, role.column())
@@ -43,11 +56,28 @@ public final class SessionRepository {
                     .set(SESSIONS.CLIENT_VERSION, clientVersion)
                     .set(SESSIONS.LAST_SEEN_AT, now)
                     .set(SESSIONS.CONNECTED, true)
+                    .set(SESSIONS.DAEMON_ID, daemonId)
                     .execute();
             return ctx.selectFrom(SESSIONS)
                     .where(SESSIONS.SESSION_ID.eq(sessionId))
                     .fetchSingle(SessionRepository::row);
         });
+    }
+
+    /**
+     * The session's connection to {@code daemonId} closed; false when it was not connected there (it may have
+     * registered with another daemon of the team meanwhile, which now serves it).
+     */
+    public boolean markDisconnected(String sessionId, String daemonId) {
+        long now = clock.millis();
+        return db.write(ctx -> ctx.update(SESSIONS)
+                        .set(SESSIONS.CONNECTED, false)
+                        .set(SESSIONS.LAST_SEEN_AT, now)
+                        .where(SESSIONS.SESSION_ID.eq(sessionId))
+                        .and(SESSIONS.CONNECTED.isTrue())
+                        .and(daemonId == null ? SESSIONS.DAEMON_ID.isNull() : SESSIONS.DAEMON_ID.eq(daemonId))
+                        .execute()
+                == 1);
     }
 
     /** The session's connection closed; false when it was not connected. */
@@ -83,6 +113,18 @@ public final class SessionRepository {
                 .fetch(SessionRepository::row));
     }
 
+    /** The sessions connected to one of these daemons, in the order they were first seen. */
+    public List<SessionRecord> connectedTo(java.util.Collection<String> daemonIds) {
+        if (daemonIds.isEmpty()) {
+            return List.of();
+        }
+        return db.read(ctx -> ctx.selectFrom(SESSIONS)
+                .where(SESSIONS.CONNECTED.isTrue())
+                .and(SESSIONS.DAEMON_ID.in(daemonIds))
+                .orderBy(SESSIONS.FIRST_SEEN_AT, SESSIONS.SESSION_ID)
+                .fetch(SessionRepository::row));
+    }
+
     public List<SessionRecord> connected() {
         return db.read(ctx -> ctx.selectFrom(SESSIONS)
                 .where(SESSIONS.CONNECTED.isTrue())
@@ -100,6 +142,7 @@ public final class SessionRepository {
                 r.getClientVersion(),
                 r.getFirstSeenAt(),
                 r.getLastSeenAt(),
-                Boolean.TRUE.equals(r.getConnected()));
+                Boolean.TRUE.equals(r.getConnected()),
+                r.getDaemonId());
     }
 }
