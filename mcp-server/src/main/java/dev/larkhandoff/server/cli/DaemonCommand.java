@@ -2,6 +2,7 @@ package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.config.StoreSettings;
 import dev.larkhandoff.server.daemon.Daemon;
 import dev.larkhandoff.server.daemon.DaemonOptions;
 import dev.larkhandoff.server.workspace.MachineName;
@@ -53,6 +54,13 @@ final class DaemonCommand implements Callable<Integer> {
                         config, advertisedVersion == null ? BuildInfo.version() : advertisedVersion)
                 .withHttpPort(httpPort)
                 .withMachine(MachineName.of(Main.ENV));
+        try {
+            options = options.withStore(StoreSettings.load(Main.ENV, config.home()));
+        } catch (IllegalArgumentException e) {
+            log.error("cannot use the configured store: {}", e.getMessage());
+            System.err.println("cannot use the configured store: " + e.getMessage());
+            return 2;
+        }
         var timeout = Main.ENV.get(Environment.PERMISSION_TIMEOUT);
         if (timeout.isPresent()) {
             try {

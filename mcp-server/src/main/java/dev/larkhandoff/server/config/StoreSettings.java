@@ -1,6 +1,8 @@
 package dev.larkhandoff.server.config;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreLocation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -70,6 +72,25 @@ public record StoreSettings(Optional<String> url, Optional<String> password, Str
                     passwordFile.get().toString());
         }
         return new StoreSettings(url, Optional.empty(), "the URL");
+    }
+
+    /**
+     * Where the store is: the shared database this names, or {@code <home>/lark-handoff.db}.
+     *
+     * @throws IllegalArgumentException when the URL cannot be read (the message never quotes it)
+     */
+    public StoreLocation location(Path home) {
+        if (url.isEmpty()) {
+            return StoreLocation.sqlite(home.resolve(Store.FILE_NAME));
+        }
+        StoreLocation.Postgres pg;
+        try {
+            pg = StoreLocation.parse(url.get());
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException(
+                    "the store_url (" + shownUrl().orElse("") + ") cannot be used: " + e.getMessage(), e);
+        }
+        return password.map(pg::withPassword).orElse(pg);
     }
 
     /** The URL as logs and errors may show it: any password in it replaced by {@code ***}. */

@@ -35,6 +35,8 @@ import dev.larkhandoff.server.routing.InboxRouter;
 import dev.larkhandoff.server.routing.PullDeliveries;
 import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.team.OtherMachines;
+import dev.larkhandoff.server.team.TeamPresence;
+import dev.larkhandoff.server.team.TeamSessions;
 import dev.larkhandoff.server.tool.ToolCatalog;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
@@ -52,6 +54,7 @@ import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
@@ -70,6 +73,8 @@ import tools.jackson.databind.node.ObjectNode;
 public final class Daemon implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+    /** How often a team daemon looks at the store even without a signal (the safety net, not the main path). */
+    private static final Duration TEAM_POLL = Duration.ofSeconds(5);
 
     /** Another daemon already serves this home. */
     public static final class AlreadyRunning extends IOException {
@@ -91,6 +96,9 @@ public final class Daemon implements AutoCloseable {
     private final InboundPipeline pipeline;
     private final StatusReport status;
     private final OtherMachines otherMachines;
+    private final TeamPresence presence;
+    /** Null when the daemon has its store to itself. */
+    private final TeamSessions teamSessions;
     /** Null without a Lark app: hooks then have nothing to say. */
     private final PermissionBridge permissions;
 
@@ -118,8 +126,27 @@ public final class Daemon implements AutoCloseable {
                         options.config().appId(),
                         options.config().appSecret()))
                 : null;
-        this.registry = new SessionRegistry(store.sessions());
-        this.ownership = new ChannelOwnership(store.channel(), registry);
+        String daemonId = options.machine() + "-" + ProcessHandle.current().pid() + "-"
+                + Long.toHexString(new Random().nextLong() & 0xffffffL);
+        this.registry = new SessionRegistry(store.sessions(), daemonId);
+        this.presence = new TeamPresence(
+                store.team(),
+                new TeamPresence.Identity(
+                        daemonId,
+                        options.machine(),
+                        options.config().home().toString(),
+                        ProcessHandle.current().pid(),
+                        options.version(),
+                        startedAt.toEpochMilli()),
+                this::larkConnectionState,
+                sharers -> {
+                    if (lark != null) {
+                        lark.http().limiter().shareAppLimit(sharers);
+                    }
+                },
+                () -> inbound.schedule(this::heardFromTeam));
+        this.teamSessions = store.isShared() ? new TeamSessions(registry, store.sessions(), presence::others) : null;
+        this.ownership = new ChannelOwnership(store.channel(), teamSessions == null ? registry : teamSessions);
         this.access = new ChannelAccess(
                 new AccessFile(options.config().home()),
                 store.chats(),
@@ -204,7 +231,12 @@ public final class Daemon implements AutoCloseable {
                 ownership,
                 startedAt,
                 new StatusReport.Live(
-                        () -> connection, pipeline::lastEventAt, () -> storeWatch, () -> httpFront, otherMachines));
+                        () -> connection,
+                        pipeline::lastEventAt,
+                        () -> storeWatch,
+                        () -> httpFront,
+                        otherMachines,
+                        presence));
         Handoffs ready = handoffs;
         this.tools = ToolCatalog.builder()
                 .addAll(
@@ -256,7 +288,7 @@ public final class Daemon implements AutoCloseable {
             throw e;
         }
         try {
-            store = Store.open(home, options.clock());
+            store = Store.open(options.store().location(home), options.clock());
         } catch (RuntimeException e) {
             lock.get().close();
             throw e;
@@ -279,7 +311,20 @@ public final class Daemon implements AutoCloseable {
     }
 
     private void serve() throws IOException {
-        store.sessions().markAllDisconnected();
+        if (store.isShared()) {
+            // The other daemons' sessions are theirs; this daemon starts with none, under a new id.
+            presence.start();
+            teamSessions.refresh();
+            pipeline.announceWith(store.signals()::announce);
+            handoffInbox.announceWith(store.signals()::announce);
+            store.signals().listen(() -> inbound.schedule(this::heardFromTeam));
+            // The safety net under the signals: a change whose signal was lost is seen within seconds anyway.
+            inbound.schedulePeriodically(
+                    this::heardFromTeam, TEAM_POLL.toMillis(), TEAM_POLL.toMillis(), TimeUnit.MILLISECONDS);
+        } else {
+            store.sessions().markAllDisconnected();
+            presence.start();
+        }
         ObjectNode hello = ServerJson.mapper()
                 .createObjectNode()
                 .put("version", options.version())
@@ -328,6 +373,25 @@ public final class Daemon implements AutoCloseable {
                 .events()
                 .publishOn(inbound)
                 .subscribe(pipeline::accept, e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
+    }
+
+    /** Another daemon of the team changed the store, or joined or left: look again for this daemon's sessions. */
+    private void heardFromTeam() {
+        if (closed.get()) {
+            return;
+        }
+        if (teamSessions != null) {
+            teamSessions.refresh();
+        }
+        pipeline.heard();
+    }
+
+    /** The Lark connection's state as status, doctor and the team's table show it. */
+    private String larkConnectionState() {
+        LongConnection c = connection;
+        return lark == null
+                ? "not configured"
+                : c == null ? "down" : c.state().name().toLowerCase();
     }
 
     /** Answers a Claude Code hook (empty: nothing to say, Claude Code carries on as usual). */
@@ -396,6 +460,7 @@ public final class Daemon implements AutoCloseable {
         toolRunner.shutdownNow();
         closeQuietly(lark);
         closeQuietly(storeWatch);
+        presence.close();
         store.close();
         log.info("daemon stopped");
     }

@@ -8,6 +8,7 @@ import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.routing.StalePending;
 import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.team.OtherMachines;
+import dev.larkhandoff.server.team.TeamPresence;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.handoff.Binding;
 import dev.larkhandoff.store.inbox.InboxRow;
@@ -38,7 +39,8 @@ final class StatusReport {
             Supplier<Optional<Instant>> lastEventAt,
             Supplier<StoreWatch> storeWatch,
             Supplier<HttpFront> httpFront,
-            OtherMachines otherMachines) {}
+            OtherMachines otherMachines,
+            TeamPresence team) {}
 
     /** The pending rows as one status document sees them: read once, counted three ways. */
     private record PendingSnapshot(Map<String, Long> bySession, int total, long stale) {}
@@ -163,6 +165,26 @@ final class StatusReport {
         }
         HttpFront front = live.httpFront().get();
         block.put("http_url", front == null ? null : front.url());
+        if (store.isShared()) {
+            block.put("store_url", store.location().toString());
+            block.put("daemon_id", live.team().identity().daemonId());
+            block.put(
+                    "team",
+                    live.team().alive().stream()
+                            .map(d -> {
+                                Map<String, Object> m = new LinkedHashMap<>();
+                                m.put("machine", d.machine());
+                                m.put("daemon_id", d.daemonId());
+                                m.put("pid", d.pid());
+                                m.put("version", d.version());
+                                m.put(
+                                        "last_heartbeat_at",
+                                        Instant.ofEpochMilli(d.heartbeatAt()).toString());
+                                m.put("lark_connection", d.larkConnection());
+                                return m;
+                            })
+                            .toList());
+        }
         live.otherMachines().advice().ifPresent(advice -> {
             block.put(
                     "other_machines",

@@ -58,7 +58,7 @@ final class StoreWatch implements AutoCloseable {
         if (now.writable()) {
             log.info(
                     "the store {} takes writes again (it refused them since {})",
-                    store.file(),
+                    store.location().describe(),
                     reported.unwritableSince());
             reported = now;
             recovered.run();
@@ -66,7 +66,7 @@ final class StoreWatch implements AutoCloseable {
             log.error(
                     "the store {} refuses writes since {}: {}. Lark events are not acknowledged (Lark pushes them"
                             + " again) until it takes writes again",
-                    store.file(),
+                    store.location().describe(),
                     now.unwritableSince(),
                     now.problem());
             reported = now;
@@ -77,7 +77,11 @@ final class StoreWatch implements AutoCloseable {
     Map<String, Object> status() {
         StoreHealth h = store.health();
         Map<String, Object> block = new LinkedHashMap<>();
-        block.put("file", store.file().toString());
+        if (store.isShared()) {
+            block.put("database", store.location().describe());
+        } else {
+            block.put("file", store.file().toString());
+        }
         block.put("writable", h.writable());
         block.put("unwritable_since", h.writable() ? null : h.unwritableSince().toString());
         block.put("problem", h.problem());

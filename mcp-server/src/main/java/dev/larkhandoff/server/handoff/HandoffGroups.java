@@ -90,7 +90,7 @@ public final class HandoffGroups {
         store.inbox()
                 .insertIfAbsent(
                         relay.toInboxEvent(toChatId).withTarget(target.get().sessionId()));
-        inbox.wake();
+        inbox.changed();
         return json().put("relayed", true).put("to_chat_id", toChatId);
     }
 

@@ -62,6 +62,7 @@ public final class HandoffInbox {
     private final ChatRepository chats;
     private final SettingsRepository settings;
     private final WakeSignal signal = new WakeSignal();
+    private volatile Runnable announce = () -> {};
 
     public HandoffInbox(
             InboxRepository inbox, BindingRepository bindings, ChatRepository chats, SettingsRepository settings) {
@@ -77,13 +78,27 @@ public final class HandoffInbox {
     }
 
     /**
+     * A binding changed here (started, taken over, released): waiting sessions look again, and so do those that
+     * other daemons sharing the store serve (a takeover from another machine ends the first machine's wait).
+     */
+    public void changed() {
+        signal.wake();
+        announce.run();
+    }
+
+    /** Set once at wiring, in a team: how the other daemons sharing the store are told of a change here. */
+    public void announceWith(Runnable announce) {
+        this.announce = announce;
+    }
+
+    /**
      * The session loses (or is about to lose) its chat to a takeover or a dissolve: what it was handed counts as
      * its own, and its current or next wait, or send, is told {@link Outcome.TakenOver}.
      */
     public synchronized void lost(String sessionId, String chatId) {
         answered(sessionId);
         settings.put(LOST + sessionId, chatId);
-        wake();
+        changed();
     }
 
     /** The chat the session lost and has not been told about yet, if any; telling it clears the notice. */
@@ -111,7 +126,7 @@ public final class HandoffInbox {
     public synchronized void released(String sessionId) {
         answered(sessionId);
         settings.remove(LOST + sessionId);
-        wake();
+        changed();
     }
 
     /**

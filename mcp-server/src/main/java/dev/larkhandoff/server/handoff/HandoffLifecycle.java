@@ -147,7 +147,7 @@ public final class HandoffLifecycle {
             dropStale(bound.chatId());
         }
         String chatId = bound.chatId();
-        inbox.wake();
+        inbox.changed();
         try {
             outbox.send(
                     chatId,

@@ -28,7 +28,9 @@ import java.util.function.Consumer;
  *   <li><b>hand over</b>: pushed to the session's link (the proxy writes a channel notification, then acks it) or
  *       left for its pull wait (leased to one wait until its result was written);</li>
  *   <li><b>indicate</b>: a message handed over gets the "received" reaction in Lark;</li>
- *   <li><b>wake</b>: waiting pulls, handoff waits and permission prompts look again.</li>
+ *   <li><b>wake</b>: waiting pulls, handoff waits and permission prompts look again; in a team, the other daemons
+ *       sharing the store are told too, and run steps 7 to 11 themselves for the sessions they serve
+ *       ({@link #heard}).</li>
  * </ol>
  * Steps 2 to 5 are {@link InboundRecorder}'s, 7 to 9 {@link InboxRouter}'s; this class names them and does the rest.
  */
@@ -39,6 +41,7 @@ public final class InboundPipeline {
     private final BiConsumer<String, String> received;
     private final List<Runnable> waiters;
     private final Consumer<InboxEvent> noticed;
+    private volatile Runnable announce = () -> {};
     private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
 
     /**
@@ -90,6 +93,21 @@ public final class InboundPipeline {
     /** Step 11 alone: something the waits look at changed (a binding, a takeover, a settled lease). */
     public void wake() {
         waiters.forEach(Runnable::run);
+        announce.run();
+    }
+
+    /**
+     * Another daemon sharing the store announced a change: steps 7 to 11 for the sessions this daemon serves,
+     * without announcing again (that would echo between daemons for ever).
+     */
+    public void heard() {
+        router.replayPending();
+        waiters.forEach(Runnable::run);
+    }
+
+    /** Set once at wiring, in a team: how the other daemons sharing the store are told of a change here. */
+    public void announceWith(Runnable announce) {
+        this.announce = announce;
     }
 
     /** When the last event from Lark was stored, if any was since the start. */

@@ -22,12 +22,22 @@ public final class SessionRegistry implements LiveSessions {
     public record Entry(LiveSession session, DeliveryMode deliveryMode, SessionLink connection) {}
 
     private final SessionRepository sessions;
+    private final String daemonId;
     private final Map<String, Entry> live = new LinkedHashMap<>();
     private final RunningCalls calls = new RunningCalls();
     private volatile java.util.function.Consumer<LiveSession> onRegistered = session -> {};
 
     public SessionRegistry(SessionRepository sessions) {
+        this(sessions, null);
+    }
+
+    /**
+     * @param daemonId this daemon's id in the store's team (several daemons share one store); null when the daemon
+     *     has the store to itself
+     */
+    public SessionRegistry(SessionRepository sessions, String daemonId) {
         this.sessions = sessions;
+        this.daemonId = daemonId;
     }
 
     /**
@@ -51,7 +61,8 @@ public final class SessionRegistry implements LiveSessions {
             calls.cancelAll(previous.connection());
             previous.connection().close();
         }
-        sessions.register(session.sessionId(), session.role(), metadataJson, mode, session.pid(), session.version());
+        sessions.register(
+                session.sessionId(), session.role(), metadataJson, mode, session.pid(), session.version(), daemonId);
         onRegistered.accept(session);
         return Optional.ofNullable(previous);
     }
@@ -71,7 +82,7 @@ public final class SessionRegistry implements LiveSessions {
             }
         }
         if (gone != null) {
-            sessions.markDisconnected(gone);
+            sessions.markDisconnected(gone, daemonId);
             log.info("session {} disconnected", gone);
         }
     }

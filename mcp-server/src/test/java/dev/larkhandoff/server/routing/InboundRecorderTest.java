@@ -80,6 +80,8 @@ class InboundRecorderTest {
         assertThat(rows).extracting(r -> r.event().messageId()).containsExactlyElementsOf(sent);
         assertThat(rows.get(0).event().normalizedText()).isEqualTo("@lark-handoff-bot m0");
         assertThat(rows.get(0).event().senderOpenId()).isEqualTo(alice.openId());
+        // Lark is answered first, then the row is routed: the last ack may come a moment before its routing.
+        await(() -> routed.size() >= 30, "every row routed");
         assertThat(routed).hasSize(30);
     }
 
@@ -104,6 +106,7 @@ class InboundRecorderTest {
         assertThat(world.store().inbox().history(chat.chatId, 10))
                 .singleElement()
                 .satisfies(r -> assertThat(r.event().messageId()).isEqualTo(sent.messageId()));
+        await(() -> !routed.isEmpty(), "the stored row routed");
         assertThat(routed).hasSize(1);
     }
 

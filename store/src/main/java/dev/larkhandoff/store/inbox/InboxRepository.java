@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Optional;
+import org.jooq.impl.DSL;
 
 /**
  * The inbox: every inbound Lark event, stored before Lark hears 200, then delivered (or filtered) exactly once.
@@ -143,12 +144,15 @@ public final class InboxRepository {
                 .fetch(InboxRepository::row));
     }
 
-    /** The pending events of one chat, oldest first (the inbox_by_chat index serves it). */
+    /** The pending events of one chat, oldest first (the inbox_by_chat index finds them). */
     public List<InboxRow> pendingIn(String chatId) {
+        // In the order the chat's people wrote: Lark's creation time, then arrival. On one daemon the two agree; in a
+        // team two daemons store the events Lark spread over their connections a few milliseconds apart, in either
+        // order, so arrival alone would mix up a burst of messages.
         return db.read(ctx -> ctx.selectFrom(INBOX)
                 .where(INBOX.CHAT_ID.eq(chatId))
                 .and(INBOX.DELIVERY_STATE.eq(DeliveryState.PENDING.column()))
-                .orderBy(INBOX.SEQ)
+                .orderBy(DSL.coalesce(INBOX.LARK_CREATE_TIME, INBOX.RECEIVED_AT), INBOX.SEQ)
                 .fetch(InboxRepository::row));
     }
 

@@ -1,0 +1,243 @@
+package dev.larkhandoff.server.scenario;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.larkhandoff.emulator.EmulatorOptions;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.channel.OwnershipTools;
+import dev.larkhandoff.server.handoff.HandoffTools;
+import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.store.StoreLocation;
+import dev.larkhandoff.store.TestPostgres;
+import dev.larkhandoff.testing.Eventually;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+import tools.jackson.databind.node.ObjectNode;
+
+/**
+ * Team mode as two machines live it: two homes (laptop "alpha", devbox "beta") configured for one Lark app and one
+ * shared PostgreSQL store, each with its own daemon and long connection, while the emulator hands each event to one
+ * of the app's connections at random, as Lark does.
+ */
+@ExtendWith(TestPostgres.class)
+class TeamModeScenarioTest {
+
+    @RegisterExtension
+    final TestWorld world = TestWorld.builder()
+            .lark(EmulatorOptions.defaults().withPort(0).withAckTimeout(Duration.ofSeconds(1)))
+            .operator("Alice", "alice@example.com")
+            .config()
+            .build();
+
+    @TempDir
+    Path betaHome;
+
+    private Path alphaHome;
+    private final List<AgentSession> sessions = new ArrayList<>();
+
+    @BeforeEach
+    void twoMachinesOneStore() throws IOException {
+        alphaHome = world.home();
+        StoreLocation.Postgres db = TestPostgres.newDatabase();
+        String url = "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/"
+                + db.database();
+        ObjectNode config =
+                (ObjectNode) ServerJson.mapper().readTree(Files.readString(alphaHome.resolve("config.json")));
+        config.put("store_url", url);
+        for (Path home : List.of(alphaHome, betaHome)) {
+            Files.writeString(home.resolve("config.json"), ServerJson.mapper().writeValueAsString(config));
+        }
+    }
+
+    private AgentSession session(Path home, String machine, String id, String role) {
+        AgentSession s = AgentSession.start(home, id, role, Map.of(), Map.of("LARK_HANDOFF_MACHINE", machine));
+        sessions.add(s);
+        return s;
+    }
+
+    @org.junit.jupiter.api.AfterEach
+    void closeSessions() {
+        sessions.forEach(s -> {
+            try {
+                s.close();
+            } catch (RuntimeException ignored) {
+                // already gone
+            }
+        });
+        TestWorld.processesOf(betaHome).forEach(ProcessHandle::destroyForcibly);
+    }
+
+    @Test
+    void given_two_daemons_of_one_app_then_a_handoff_on_alpha_gets_each_of_500_operator_messages_once_and_in_order()
+            throws Exception {
+        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
+        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+        Eventually.await(() -> world.control().gateway().connectionsOpened() >= 2, "both daemons connected to Lark");
+
+        int count = 500;
+        sendPaced(chat, 0, count);
+
+        List<String> got = collect(agent, count);
+        assertThat(got).hasSize(count).doesNotHaveDuplicates();
+        assertThat(got).isSorted();
+        assertThat(ok(onBeta, OwnershipTools.STATUS, Map.of())
+                        .path("daemon")
+                        .path("last_event_at")
+                        .isNull())
+                .as("Lark gave beta's connection its share of the messages")
+                .isFalse();
+    }
+
+    @Test
+    void given_beta_killed_9_midway_and_restarted_then_alphas_handoff_still_gets_each_message_once_and_in_order()
+            throws Exception {
+        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
+        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+
+        sendPaced(chat, 0, 250);
+        List<ProcessHandle> beta = TestWorld.daemonsOf(betaHome);
+        assertThat(beta).hasSize(1);
+        beta.get(0).destroyForcibly();
+        sendPaced(chat, 250, 400);
+        // The dispatcher's proxy starts beta's daemon again; it rejoins the team.
+        Eventually.await(
+                () -> TestWorld.daemonsOf(betaHome).size() == 1
+                        && !TestWorld.daemonsOf(betaHome).get(0).equals(beta.get(0)),
+                "beta's daemon back",
+                Duration.ofSeconds(30));
+        awaitTeamOfTwo(onBeta);
+        sendPaced(chat, 400, 500);
+
+        List<String> got = collectThroughRestarts(agent, new ArrayList<>(), 500);
+        assertThat(got).hasSize(500).doesNotHaveDuplicates();
+        assertThat(got).isSorted();
+    }
+
+    @Test
+    void given_alpha_killed_9_midway_then_beta_stores_and_alphas_session_sees_everything_once_it_is_back()
+            throws Exception {
+        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
+        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+
+        sendPaced(chat, 0, 200);
+        List<String> got = new ArrayList<>(collect(agent, 200));
+        List<ProcessHandle> alpha = TestWorld.daemonsOf(alphaHome);
+        assertThat(alpha).hasSize(1);
+        alpha.get(0).destroyForcibly();
+        // Lark now has beta's connection alone: beta stores what the operator writes while alpha is down.
+        sendPaced(chat, 200, 500);
+
+        collectThroughRestarts(agent, got, 500);
+        assertThat(got).hasSize(500).doesNotHaveDuplicates();
+        assertThat(got).isSorted();
+    }
+
+    /**
+     * The operator writes {@code text} {@code from} … {@code to - 1}, 20 ms apart: faster than anyone types, and
+     * enough for each message's Lark creation time to tell its place.
+     */
+    private void sendPaced(String chat, int from, int to) throws InterruptedException {
+        for (int i = from; i < to; i++) {
+            world.control().sendText(world.operator(), chat, String.format("%03d", i));
+            Thread.sleep(20);
+        }
+    }
+
+    /** Reads the handoff's replies page by page (answering each page, as the loop does) until {@code count} came. */
+    private static List<String> collect(AgentSession agent, int count) {
+        List<String> got = new ArrayList<>();
+        JsonNode page = ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 30));
+        for (int round = 0; round < 1000; round++) {
+            page.path("replies").forEach(r -> got.add(r.path("text").asString()));
+            if (got.size() >= count) {
+                break;
+            }
+            page = ok(
+                    agent, HandoffTools.SEND_AND_WAIT, Map.of("message", "read " + got.size(), "timeout_seconds", 30));
+            if (page.path("timeout").asBoolean(false) && page.path("replies").isEmpty()) {
+                break;
+            }
+        }
+        return got;
+    }
+
+    /**
+     * As {@link #collect}, riding out a daemon that dies under the call: the proxy answers an error, starts the
+     * daemon again, and the next call goes through. The first page of a wait (after a start or an error) hands the
+     * replies not answered yet out again, by design; those are not counted twice. Any other repeat is.
+     */
+    private static List<String> collectThroughRestarts(AgentSession agent, List<String> got, int total)
+            throws InterruptedException {
+        String tool = DeliveryTools.WAIT_FOR_REPLY;
+        long deadline = System.nanoTime() + Duration.ofMinutes(3).toNanos();
+        while (got.size() < total && System.nanoTime() < deadline) {
+            Map<String, Object> args = tool.equals(DeliveryTools.WAIT_FOR_REPLY)
+                    ? Map.of("timeout_seconds", 30)
+                    : Map.of("message", "read " + got.size(), "timeout_seconds", 30);
+            AgentSession.Answer a = agent.call(tool, args);
+            if (a.isError()) {
+                Thread.sleep(500);
+                tool = DeliveryTools.WAIT_FOR_REPLY;
+                continue;
+            }
+            boolean reOffer = tool.equals(DeliveryTools.WAIT_FOR_REPLY);
+            JsonNode page = ServerJson.mapper().readTree(a.text());
+            page.path("replies").forEach(r -> {
+                String text = r.path("text").asString();
+                if (!(reOffer && got.contains(text))) {
+                    got.add(text);
+                }
+            });
+            tool = HandoffTools.SEND_AND_WAIT;
+        }
+        return got;
+    }
+
+    /** Waits until the session's daemon (coming back, perhaps) counts two daemons alive in the team. */
+    private static void awaitTeamOfTwo(AgentSession session) {
+        Eventually.await(
+                () -> {
+                    AgentSession.Answer a = session.call(OwnershipTools.STATUS, Map.of());
+                    return !a.isError()
+                            && ServerJson.mapper()
+                                            .readTree(a.text())
+                                            .path("daemon")
+                                            .path("team")
+                                            .size()
+                                    == 2;
+                },
+                "both daemons in the team",
+                Duration.ofSeconds(30));
+    }
+
+    private static JsonNode ok(AgentSession session, String tool, Map<String, Object> args) {
+        AgentSession.Answer a = session.call(tool, args);
+        assertThat(a.isError()).as("%s answered an error: %s", tool, a.text()).isFalse();
+        return ServerJson.mapper().readTree(a.text());
+    }
+}
