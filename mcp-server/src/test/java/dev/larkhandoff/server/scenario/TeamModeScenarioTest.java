@@ -2,15 +2,16 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.emulator.EmulatorOptions;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.world.AgentSession;
 import dev.larkhandoff.server.world.TestWorld;
+import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.StoreLocation;
 import dev.larkhandoff.store.TestPostgres;
+import dev.larkhandoff.store.channel.OwnershipLogEntry;
 import dev.larkhandoff.testing.Eventually;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -36,22 +37,19 @@ import tools.jackson.databind.node.ObjectNode;
 class TeamModeScenarioTest {
 
     @RegisterExtension
-    final TestWorld world = TestWorld.builder()
-            .lark(EmulatorOptions.defaults().withPort(0).withAckTimeout(Duration.ofSeconds(1)))
-            .operator("Alice", "alice@example.com")
-            .config()
-            .build();
+    final TestWorld world = Scenarios.world();
 
     @TempDir
     Path betaHome;
 
     private Path alphaHome;
+    private StoreLocation.Postgres db;
     private final List<AgentSession> sessions = new ArrayList<>();
 
     @BeforeEach
     void twoMachinesOneStore() throws IOException {
         alphaHome = world.home();
-        StoreLocation.Postgres db = TestPostgres.newDatabase();
+        db = TestPostgres.newDatabase();
         String url = "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/"
                 + db.database();
         ObjectNode config =
@@ -60,6 +58,8 @@ class TeamModeScenarioTest {
         for (Path home : List.of(alphaHome, betaHome)) {
             Files.writeString(home.resolve("config.json"), ServerJson.mapper().writeValueAsString(config));
         }
+        // Who may talk to the agents: the same rules on both machines (the operator, the group).
+        Files.copy(alphaHome.resolve("access.json"), betaHome.resolve("access.json"));
     }
 
     private AgentSession session(Path home, String machine, String id, String role) {
@@ -155,6 +155,52 @@ class TeamModeScenarioTest {
         collectThroughRestarts(agent, got, 500);
         assertThat(got).hasSize(500).doesNotHaveDuplicates();
         assertThat(got).isSorted();
+    }
+
+    @Test
+    void given_a_dispatcher_on_alpha_when_it_grants_the_channel_to_a_teammate_on_beta_then_messages_follow_the_owner()
+            throws Exception {
+        AgentSession dispatcher = session(alphaHome, "alpha", "disp", "dispatcher");
+        AgentSession teammate = AgentSession.start(
+                betaHome, "tm", "session", Map.of("teammate_name", "api"), Map.of("LARK_HANDOFF_MACHINE", "beta"));
+        sessions.add(teammate);
+        awaitTeamOfTwo(dispatcher);
+        Eventually.await(
+                () -> ok(dispatcher, OwnershipTools.STATUS, Map.of()).toString().contains("session:tm"),
+                "the dispatcher to see the teammate on beta");
+
+        AgentSession.Answer granted =
+                dispatcher.call(OwnershipTools.GRANT, Map.of("match", Map.of("teammate_name", "api")));
+        AgentSession.Answer acquired = teammate.call(OwnershipTools.ACQUIRE, Map.of());
+        world.operatorSays("for the teammate on beta");
+        Map<String, Object> onBeta = teammate.nextEvent(Duration.ofSeconds(20));
+        AgentSession.Answer returned = teammate.call(OwnershipTools.RETURN, Map.of());
+        world.operatorSays("back to the dispatcher");
+        Map<String, Object> onAlpha = dispatcher.nextEvent(Duration.ofSeconds(20));
+
+        assertThat(granted.isError()).as(granted.text()).isFalse();
+        assertThat(acquired.text()).isEqualTo("Feishu channel owner is now session:tm (session, epoch 2).");
+        assertThat(onBeta).isNotNull().containsEntry("content", "for the teammate on beta");
+        assertThat(returned.isError()).as(returned.text()).isFalse();
+        assertThat(onAlpha).isNotNull().containsEntry("content", "back to the dispatcher");
+        assertThat(dispatcher.drainEvents())
+                .as("nothing of the teammate's reached the dispatcher")
+                .isEmpty();
+        JsonNode alphaSees = ok(dispatcher, OwnershipTools.STATUS, Map.of());
+        JsonNode betaSees = ok(teammate, OwnershipTools.STATUS, Map.of());
+        assertThat(alphaSees.path("lease_epoch").asLong())
+                .isEqualTo(betaSees.path("lease_epoch").asLong())
+                .isEqualTo(3);
+        try (Store store = Store.open(db, java.time.Clock.systemUTC())) {
+            List<OwnershipLogEntry> log = store.channel().log(100);
+            assertThat(log).extracting(OwnershipLogEntry::action).contains("grant", "acquire");
+            for (int i = 1; i < log.size(); i++) {
+                assertThat(log.get(i).oldEpoch())
+                        .as("the team's audit log is one chain of epochs")
+                        .isEqualTo(log.get(i - 1).newEpoch());
+            }
+            assertThat(log.get(log.size() - 1).newEpoch()).isEqualTo(3);
+        }
     }
 
     /**
