@@ -158,6 +158,9 @@ public final class LongConnectionGateway {
     private final ScheduledExecutorService timer;
     private final Map<String, Ticket> tickets = new ConcurrentHashMap<>();
     private final Map<String, List<Conn>> conns = new HashMap<>();
+    /** The live connection (by opening order) every event goes to; null: one at random, as Lark does. */
+    private Integer pinned;
+
     private final Map<String, Deque<Pushed>> waiting = new HashMap<>();
     private final Map<String, Pushed> byFrameMessageId = new HashMap<>();
     private final Map<String, Pushed> byEventId = new HashMap<>();
@@ -461,7 +464,9 @@ public final class LongConnectionGateway {
                 waiting.computeIfAbsent(pushed.appId, k -> new ArrayDeque<>()).add(pushed);
                 return;
             }
-            conn = live.get(ThreadLocalRandom.current().nextInt(live.size()));
+            conn = pinned != null && pinned < live.size()
+                    ? live.get(pinned)
+                    : live.get(ThreadLocalRandom.current().nextInt(live.size()));
             pushed.attempts++;
             pushed.awaitingRedelivery = false;
             pushed.lastConn = conn;
@@ -565,6 +570,14 @@ public final class LongConnectionGateway {
     }
 
     /** The next {@code times} WebSocket upgrades are refused with these Handshake-* headers. */
+    /**
+     * Sends every event to the live connection that opened {@code index}-th (0 for the oldest) instead of one at
+     * random; null goes back to random. For tests that need an event on one machine's connection.
+     */
+    public synchronized void deliverTo(Integer index) {
+        this.pinned = index;
+    }
+
     public synchronized void refuseHandshakes(HandshakeRefusal refusal, int times) {
         for (int i = 0; i < times; i++) {
             handshakeRefusals.add(refusal);

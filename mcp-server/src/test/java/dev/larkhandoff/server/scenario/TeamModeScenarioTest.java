@@ -2,11 +2,14 @@ package dev.larkhandoff.server.scenario;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.larkhandoff.emulator.control.EmulatorControl;
+import dev.larkhandoff.emulator.model.EmuMessage;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.handoff.HandoffTools;
 import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.world.AgentSession;
+import dev.larkhandoff.server.world.ChildJvm;
 import dev.larkhandoff.server.world.TestWorld;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.StoreLocation;
@@ -14,12 +17,15 @@ import dev.larkhandoff.store.TestPostgres;
 import dev.larkhandoff.store.channel.OwnershipLogEntry;
 import dev.larkhandoff.testing.Eventually;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -201,6 +207,65 @@ class TeamModeScenarioTest {
             }
             assertThat(log.get(log.size() - 1).newEpoch()).isEqualTo(3);
         }
+    }
+
+    @Test
+    void given_a_permission_request_waiting_on_alpha_when_the_operators_click_reaches_beta_then_alphas_hook_gets_it()
+            throws Exception {
+        // Beta's daemon opens the app's first connection, alpha's the second.
+        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
+        Eventually.await(() -> world.control().gateway().connectionsOpened() >= 1, "beta connected to Lark");
+        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+        Eventually.await(() -> world.control().gateway().connectionsOpened() >= 2, "alpha connected to Lark");
+
+        CompletableFuture<String> hook = permissionHook(alphaHome, "alpha-agent");
+        EmuMessage card = world.awaitBotMessage(chat, "Permission Request");
+        world.control().gateway().deliverTo(0); // Lark picks beta's connection for the click
+        long clicked = System.nanoTime();
+        EmulatorControl.CardCallback click = world.control().clickButton(world.operator(), card.messageId(), "Approve");
+        String decision = hook.get(30, TimeUnit.SECONDS);
+        long answeredMillis = (System.nanoTime() - clicked) / 1_000_000;
+
+        assertThat(click.toast()).isEqualTo("Approved");
+        assertThat(ServerJson.mapper()
+                        .readTree(decision)
+                        .path("hookSpecificOutput")
+                        .path("decision")
+                        .path("behavior")
+                        .asString())
+                .isEqualTo("allow");
+        // The click reached alpha through the store's change signal, not the 5 s poll beneath it (the figure itself
+        // is the team bench's; bench/RESULTS.md).
+        assertThat(answeredMillis).isLessThan(5_000);
+    }
+
+    /** Claude Code's PermissionRequest hook for a Bash call, run as Claude Code runs it on that machine. */
+    private static CompletableFuture<String> permissionHook(Path home, String sessionId) {
+        String request = """
+                {"session_id": "c0ffee", "transcript_path": "/tmp/t.jsonl", "cwd": "/tmp",
+                 "hook_event_name": "PermissionRequest", "permission_mode": "default", "tool_name": "Bash",
+                 "tool_input": {"command": "rm -rf build", "description": "Remove the build directory"}}
+                """;
+        return CompletableFuture.supplyAsync(() -> {
+            try {
+                ProcessBuilder pb = new ProcessBuilder(ChildJvm.command("hook", "PermissionRequest"));
+                pb.environment().put("LARK_HANDOFF_HOME", home.toString());
+                pb.environment().put("LARK_HANDOFF_SESSION_ID", sessionId);
+                pb.redirectError(ProcessBuilder.Redirect.INHERIT);
+                Process p = pb.start();
+                p.getOutputStream().write(request.getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+                String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+                p.waitFor(60, TimeUnit.SECONDS);
+                return out;
+            } catch (Exception e) {
+                throw new AssertionError(e);
+            }
+        });
     }
 
     /**
