@@ -164,6 +164,36 @@ class TeamModeScenarioTest {
     }
 
     @Test
+    void given_postgresql_stopped_for_20_seconds_during_a_stream_of_300_messages_then_none_is_lost_or_duplicated()
+            throws Exception {
+        // Lark keeps pushing an event its app did not acknowledge (here once a second, 50 times).
+        world.control().gateway().redeliveryDelay(Duration.ofSeconds(1));
+        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
+        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+
+        sendPaced(chat, 0, 100);
+        TestPostgres.server().stop();
+        try {
+            for (int i = 100; i < 200; i++) {
+                world.control().sendText(world.operator(), chat, String.format("%03d", i));
+                Thread.sleep(100);
+            }
+            Thread.sleep(10_000);
+        } finally {
+            TestPostgres.server().restart();
+        }
+        sendPaced(chat, 200, 300);
+
+        List<String> got = collectThroughRestarts(agent, new ArrayList<>(), 300);
+        assertThat(got).hasSize(300).doesNotHaveDuplicates();
+        assertThat(got).isSorted();
+    }
+
+    @Test
     void given_a_dispatcher_on_alpha_when_it_grants_the_channel_to_a_teammate_on_beta_then_messages_follow_the_owner()
             throws Exception {
         AgentSession dispatcher = session(alphaHome, "alpha", "disp", "dispatcher");
