@@ -42,6 +42,7 @@ import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.workspace.GroupConfig;
 import dev.larkhandoff.server.workspace.GroupDirectory;
+import dev.larkhandoff.server.workspace.Workspace;
 import dev.larkhandoff.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -202,6 +203,9 @@ public final class Daemon implements AutoCloseable {
                         ? chatId -> Optional.empty()
                         : chatId -> Optional.ofNullable(
                                         lark.chats().get(chatId).block(java.time.Duration.ofSeconds(30)))
+                                // Only a handoff group (its description carries a workspace tag) names a machine.
+                                .filter(chat -> chat.description() != null
+                                        && chat.description().contains(Workspace.TAG_PREFIX))
                                 .map(chat -> chat.name()),
                 chatId -> store.bindings().find(chatId).isPresent(),
                 options.clock());

@@ -19,8 +19,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Notices that this daemon's Lark app is used from another machine while each machine keeps its own store: a
- * message arrives in a group this store has no handoff for, and the group's name says it belongs to another machine
- * ({@code <worktree>@<machine>}). Lark then splits that group's messages between the two machines' connections and
+ * message arrives in a handoff group (one whose description carries a workspace tag) this store has no handoff for,
+ * and the group's name says it belongs to another machine ({@code <worktree>@<machine>}). Lark then splits that group's messages between the two machines' connections and
  * neither sees them all, so the daemon warns once per machine and its status and {@code doctor} say to configure a
  * shared {@code store_url}. A group's name is looked up once, off the inbound thread.
  */
@@ -30,7 +30,7 @@ public final class OtherMachines implements AutoCloseable {
     /** How many chats are remembered as looked up; beyond it the oldest lookups may be repeated. */
     private static final int REMEMBERED_CHATS = 10_000;
 
-    /** A Lark group's name, if it can be read. */
+    /** A handoff group's name, if the chat is one and it can be read. */
     @FunctionalInterface
     public interface ChatNames {
         Optional<String> nameOf(String chatId);

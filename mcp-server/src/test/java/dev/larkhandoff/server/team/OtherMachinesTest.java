@@ -44,6 +44,8 @@ class OtherMachinesTest {
         try (LarkEmulator lark = LarkEmulator.start()) {
             EmuUser alice = lark.control().addUser("Alice", "alice@example.com");
             EmuChat alphasGroup = lark.control().createGroup("repo@alpha", alice);
+            alphasGroup.description = "Handoff group. workspace:alpha-repo";
+            EmuChat chatter = lark.control().createGroup("lunch@cafeteria", alice);
             configure(homeA, lark);
             configure(homeB, lark);
             try (Daemon alpha = start(homeA, "alpha");
@@ -53,11 +55,13 @@ class OtherMachinesTest {
                 // Lark hands each event to one of the app's connections at random: some reach beta.
                 for (int i = 0; i < 40; i++) {
                     lark.control().sendText(alice, alphasGroup.chatId, "message " + i);
+                    lark.control().sendText(alice, chatter.chatId, "an ordinary group named with an @ " + i);
                 }
 
                 Eventually.await(() -> teamFinding(homeB).isPresent(), "beta's doctor to warn");
                 assertThat(teamFinding(homeB).get().message())
                         .contains("this Lark app is also used from alpha")
+                        .doesNotContain("cafeteria")
                         .contains("store_url");
                 assertThat(teamFinding(homeA))
                         .as("alpha's own group is no sign of another machine")
