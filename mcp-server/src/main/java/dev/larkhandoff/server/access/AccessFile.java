@@ -14,7 +14,7 @@ import tools.jackson.databind.json.JsonMapper;
  * {@code <home>/access.json}: read for every inbound message so edits apply at once, written atomically and
  * readable by its owner only. A file that cannot be parsed is refused ({@link Invalid}) and left in place.
  */
-public final class AccessFile {
+public final class AccessFile implements AccessSource {
 
     public static final String FILE_NAME = "access.json";
     private static final JsonMapper JSON = ServerJson.mapper();
@@ -29,12 +29,17 @@ public final class AccessFile {
         return file;
     }
 
+    @Override
+    public String describe() {
+        return file.toString();
+    }
+
     /** The file cannot be read as a policy: names the file and the parse error. The file is left as it is. */
     public static final class Invalid extends IllegalStateException {
         private final String problem;
 
-        Invalid(Path file, String problem, Throwable cause) {
-            super(file + " is not a valid access policy: " + problem, cause);
+        Invalid(Object source, String problem, Throwable cause) {
+            super(source + " is not a valid access policy: " + problem, cause);
             this.problem = problem;
         }
 
@@ -50,6 +55,7 @@ public final class AccessFile {
      * @throws Invalid when the file is not a valid policy: it stays where it is for its owner to fix, and nothing
      *                 here replaces it (a fallback to the defaults would shut out everyone it lets in)
      */
+    @Override
     public synchronized AccessPolicy load() {
         if (!Files.exists(file)) {
             return AccessPolicy.defaults();
@@ -76,6 +82,7 @@ public final class AccessFile {
     }
 
     /** Writes the policy: to a private temporary file first, then renamed over the old one. */
+    @Override
     public synchronized void save(AccessPolicy policy) {
         try {
             Files.createDirectories(file.getParent());

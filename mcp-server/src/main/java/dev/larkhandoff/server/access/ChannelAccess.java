@@ -29,7 +29,7 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
     private static final Logger log = LoggerFactory.getLogger(ChannelAccess.class);
     private static final String CODE_ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789";
 
-    private final AccessFile file;
+    private final AccessSource file;
     private final ChatRepository chats;
     private final InboxRepository inbox;
     private final Clock clock;
@@ -52,7 +52,7 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
      * @param tellChat  sends a short text to a chat (the pairing code); must not block
      */
     public ChannelAccess(
-            AccessFile file,
+            AccessSource file,
             ChatRepository chats,
             InboxRepository inbox,
             Clock clock,
@@ -131,13 +131,13 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
         try {
             current();
         } catch (RuntimeException e) {
-            log.warn("checking {} failed: {}", file.path(), e.getMessage());
+            log.warn("checking {} failed: {}", file.describe(), e.getMessage());
         }
     }
 
     /** What is wrong with access.json (naming the file), or null while it is valid. */
     public synchronized String problem() {
-        return problem == null ? null : file.path() + ": " + problem;
+        return problem == null ? null : file.describe() + ": " + problem;
     }
 
     /**
@@ -162,7 +162,7 @@ public final class ChannelAccess implements Function<InboxEvent, Verdict> {
             return lastGood;
         }
         if (problem != null) {
-            log.info("{} is valid again", file.path());
+            log.info("{} is valid again", file.describe());
             problem = null;
         }
         lastGood = policy;

@@ -3,9 +3,17 @@ package dev.larkhandoff.server.cli;
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessGate;
 import dev.larkhandoff.server.access.AccessPolicy;
+import dev.larkhandoff.server.access.AccessSource;
+import dev.larkhandoff.server.access.AccessTable;
+import dev.larkhandoff.server.config.StoreSettings;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreException;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Parameters;
@@ -28,7 +36,10 @@ final class AccessCommand {
 
         @Override
         public Integer call() {
-            AccessFile file = new AccessFile(home.config().home());
+            return withSource(home, this::pair);
+        }
+
+        private int pair(AccessSource file) {
             AccessPolicy current;
             try {
                 current = file.load();
@@ -63,7 +74,10 @@ final class AccessCommand {
 
         @Override
         public Integer call() {
-            AccessFile file = new AccessFile(home.config().home());
+            return withSource(home, this::allow);
+        }
+
+        private int allow(AccessSource file) {
             AccessPolicy policy;
             try {
                 policy = file.load();
@@ -94,9 +108,13 @@ final class AccessCommand {
 
         @Override
         public Integer call() {
+            return withSource(home, this::show);
+        }
+
+        private int show(AccessSource source) {
             AccessPolicy p;
             try {
-                p = new AccessFile(home.config().home()).load();
+                p = source.load();
             } catch (AccessFile.Invalid e) {
                 return invalid(e);
             }
@@ -105,6 +123,33 @@ final class AccessCommand {
                     + "\ngroups: " + p.groups().keySet() + "\npending pairings: "
                     + p.pending().size());
             return 0;
+        }
+    }
+
+    /**
+     * Runs {@code work} on the policy this home's daemon judges by: {@code access.json}, or in a team the one policy
+     * in the shared store (seeded from this home's file when the store has none yet).
+     */
+    private static int withSource(HomeOption home, Function<AccessSource, Integer> work) {
+        Path dir = home.config().home();
+        StoreSettings settings;
+        try {
+            settings = StoreSettings.load(home.environment(), dir);
+        } catch (IllegalArgumentException e) {
+            System.err.println("cannot use the configured store: " + e.getMessage());
+            return 2;
+        }
+        if (!settings.isShared()) {
+            return work.apply(new AccessFile(dir));
+        }
+        try (Store store = Store.open(settings.location(dir), Clock.systemUTC())) {
+            AccessTable table =
+                    new AccessTable(store.settings(), store.location().describe());
+            table.adoptIfEmpty(new AccessFile(dir));
+            return work.apply(table);
+        } catch (StoreException e) {
+            System.err.println("cannot reach the team's store: " + e.getMessage());
+            return 1;
         }
     }
 

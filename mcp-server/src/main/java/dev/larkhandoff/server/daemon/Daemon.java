@@ -6,6 +6,8 @@ import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.access.AccessFile;
+import dev.larkhandoff.server.access.AccessSource;
+import dev.larkhandoff.server.access.AccessTable;
 import dev.larkhandoff.server.access.ChannelAccess;
 import dev.larkhandoff.server.channel.ChannelMessaging;
 import dev.larkhandoff.server.channel.ChannelMessagingTools;
@@ -149,7 +151,7 @@ public final class Daemon implements AutoCloseable {
         this.teamSessions = store.isShared() ? new TeamSessions(registry, store.sessions(), presence::others) : null;
         this.ownership = new ChannelOwnership(store.channel(), teamSessions == null ? registry : teamSessions);
         this.access = new ChannelAccess(
-                new AccessFile(options.config().home()),
+                accessSource(options, store),
                 store.chats(),
                 store.inbox(),
                 options.clock(),
@@ -258,6 +260,24 @@ public final class Daemon implements AutoCloseable {
                 .addAll(OwnershipTools.of(ownership, status::parts))
                 .build();
         this.toolRunner = Executors.newCachedThreadPool(named("tool"));
+    }
+
+    /**
+     * Who may talk to the agents: the home's access.json, or in a team the one policy in the shared store (seeded from
+     * this home's file when the store has none yet).
+     */
+    private static AccessSource accessSource(DaemonOptions options, Store store) {
+        AccessFile file = new AccessFile(options.config().home());
+        if (!store.isShared()) {
+            return file;
+        }
+        AccessTable table = new AccessTable(store.settings(), store.location().describe());
+        try {
+            table.adoptIfEmpty(file);
+        } catch (RuntimeException e) {
+            log.warn("could not bring {} into the team's store: {}", file.path(), e.getMessage());
+        }
+        return table;
     }
 
     /** The same tools, each answering that no Lark app is configured (so agents see them and learn why). */

@@ -4,10 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessPolicy;
+import dev.larkhandoff.server.access.AccessTable;
 import dev.larkhandoff.server.world.ChildJvm;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreLocation;
+import dev.larkhandoff.store.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -15,6 +20,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** {@code lark-handoff access} as a real child process, against a broken and a valid {@code access.json}. */
+@org.junit.jupiter.api.extension.ExtendWith(TestPostgres.class)
 class AccessCommandTest {
 
     @TempDir
@@ -46,6 +52,30 @@ class AccessCommandTest {
 
         assertThat(allow.exit()).as(allow.err()).isZero();
         assertThat(new AccessFile(home).load().allowFrom()).containsExactly("ou_a", "ou_b");
+    }
+
+    @Test
+    void given_a_team_store_then_allow_edits_the_teams_policy_seeded_from_this_homes_file_and_others_see_it()
+            throws Exception {
+        StoreLocation.Postgres db = TestPostgres.newDatabase();
+        Files.writeString(
+                home.resolve("config.json"),
+                "{\"store_url\": \"postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port()
+                        + "/" + db.database() + "\"}");
+        new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of("ou_a")));
+
+        Run allow = access("allow", "ou_b");
+
+        assertThat(allow.exit()).as(allow.err()).isZero();
+        assertThat(allow.err()).doesNotContain(db.password());
+        assertThat(new AccessFile(home).load().allowFrom())
+                .as("the file is left as it was; the team's policy is in the store now")
+                .containsExactly("ou_a");
+        try (Store store = Store.open(db, Clock.systemUTC())) {
+            AccessTable teams =
+                    new AccessTable(store.settings(), store.location().describe());
+            assertThat(teams.load().allowFrom()).containsExactly("ou_a", "ou_b");
+        }
     }
 
     private Run access(String... args) throws Exception {
