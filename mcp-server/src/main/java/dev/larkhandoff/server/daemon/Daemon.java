@@ -78,6 +78,11 @@ public final class Daemon implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Daemon.class);
     /** How often a team daemon looks at the store even without a signal (the safety net, not the main path). */
     private static final Duration TEAM_POLL = Duration.ofSeconds(5);
+    /**
+     * How long a team holds a fresh handoff reply back, so that one Lark gave another daemon's connection (stored a
+     * moment later there) is not overtaken by a later one stored here first.
+     */
+    private static final Duration TEAM_REPLY_HOLD_BACK = Duration.ofSeconds(1);
 
     /** Another daemon already serves this home. */
     public static final class AlreadyRunning extends IOException {
@@ -341,6 +346,7 @@ public final class Daemon implements AutoCloseable {
             teamSessions.refresh();
             pipeline.announceWith(store.signals()::announce);
             handoffInbox.announceWith(store.signals()::announce);
+            handoffInbox.holdBackFreshReplies(TEAM_REPLY_HOLD_BACK);
             store.signals().listen(() -> inbound.schedule(this::heardFromTeam));
             // The safety net under the signals: a change whose signal was lost is seen within seconds anyway.
             inbound.schedulePeriodically(

@@ -63,6 +63,12 @@ public final class HandoffInbox {
     private final SettingsRepository settings;
     private final WakeSignal signal = new WakeSignal();
     private volatile Runnable announce = () -> {};
+    /** How old a reply must be before it is handed out (zero alone; see {@link #holdBackFreshReplies}). */
+    private volatile Duration holdBack = Duration.ZERO;
+    /** When this daemon first saw each pending reply (monotonic nanos), so a skewed clock delays one by at most the hold-back. */
+    private final java.util.Map<String, Long> firstSeen = new java.util.HashMap<>();
+
+    private java.util.concurrent.ScheduledExecutorService matureLater;
 
     public HandoffInbox(
             InboxRepository inbox, BindingRepository bindings, ChatRepository chats, SettingsRepository settings) {
@@ -89,6 +95,23 @@ public final class HandoffInbox {
     /** Set once at wiring, in a team: how the other daemons sharing the store are told of a change here. */
     public void announceWith(Runnable announce) {
         this.announce = announce;
+    }
+
+    /**
+     * Set once at wiring, in a team: a reply is handed out only once it is {@code age} old (by Lark's creation time,
+     * or since this daemon first saw it, whichever comes first). Lark spreads a chat's messages over the team's
+     * connections, and the daemon that got an earlier one may store it a moment after another daemon stored a later
+     * one; holding fresh replies back that long hands them out in the order they were written.
+     */
+    public synchronized void holdBackFreshReplies(Duration age) {
+        this.holdBack = age;
+        if (matureLater == null && !age.isZero()) {
+            matureLater = java.util.concurrent.Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "handoff-replies-mature");
+                t.setDaemon(true);
+                return t;
+            });
+        }
     }
 
     /**
@@ -193,7 +216,8 @@ public final class HandoffInbox {
         }
         List<Screening.Kept> page = new ArrayList<>();
         long bytes = 0;
-        for (Screening.Kept k : screening.kept()) {
+        List<Screening.Kept> mature = mature(screening.kept());
+        for (Screening.Kept k : mature) {
             long size = ServerJson.mapper().writeValueAsBytes(k.reply().toJson()).length;
             if (!page.isEmpty() && bytes + size > PAGE_BYTES) {
                 break;
@@ -212,8 +236,43 @@ public final class HandoffInbox {
             bindings.markConsumed(binding.chatId(), binding.sessionId(), newest);
         }
         return new Outcome.Replies(
-                binding,
-                page.stream().map(Screening.Kept::reply).toList(),
-                page.size() < screening.kept().size());
+                binding, page.stream().map(Screening.Kept::reply).toList(), page.size() < mature.size());
+    }
+
+    /**
+     * The replies old enough to hand out, in order: up to the first one still being held back (see
+     * {@link #holdBackFreshReplies}); the waits look again when it comes of age.
+     */
+    private List<Screening.Kept> mature(List<Screening.Kept> kept) {
+        Duration age = holdBack;
+        if (age.isZero()) {
+            return kept;
+        }
+        long nowNanos = System.nanoTime();
+        long nowMillis = System.currentTimeMillis();
+        Set<String> pending = new java.util.HashSet<>();
+        kept.forEach(k -> {
+            pending.add(k.row().dedupeKey());
+            firstSeen.putIfAbsent(k.row().dedupeKey(), nowNanos);
+        });
+        firstSeen.keySet().retainAll(pending);
+        List<Screening.Kept> out = new ArrayList<>();
+        long soonestNanos = Long.MAX_VALUE;
+        for (Screening.Kept k : kept) {
+            long seen = firstSeen.get(k.row().dedupeKey());
+            long created = k.reply().createTime();
+            long leftBySeen = seen + age.toNanos() - nowNanos;
+            long leftByCreation = created > 0 ? (created + age.toMillis() - nowMillis) * 1_000_000 : Long.MAX_VALUE;
+            long left = Math.min(leftBySeen, leftByCreation);
+            if (left > 0) {
+                soonestNanos = left;
+                break;
+            }
+            out.add(k);
+        }
+        if (soonestNanos != Long.MAX_VALUE) {
+            matureLater.schedule(signal::wake, soonestNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
+        }
+        return out;
     }
 }
