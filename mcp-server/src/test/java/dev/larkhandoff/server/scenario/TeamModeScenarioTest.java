@@ -72,6 +72,19 @@ class TeamModeScenarioTest {
         Files.copy(alphaHome.resolve("access.json"), betaHome.resolve("access.json"));
     }
 
+    /** A dispatcher on beta, and an agent on alpha in a handoff; both daemons in the team. */
+    private record Team(AgentSession onBeta, AgentSession agent, String chat) {}
+
+    private Team handoffOnAlpha() {
+        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
+        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+        return new Team(onBeta, agent, chat);
+    }
+
     private AgentSession session(Path home, String machine, String id, String role) {
         AgentSession s = AgentSession.start(home, id, role, Map.of(), Map.of("LARK_HANDOFF_MACHINE", machine));
         sessions.add(s);
@@ -93,12 +106,10 @@ class TeamModeScenarioTest {
     @Test
     void given_two_daemons_of_one_app_then_a_handoff_on_alpha_gets_each_of_500_operator_messages_once_and_in_order()
             throws Exception {
-        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
-        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
-                .path("chat_id")
-                .asString();
-        awaitTeamOfTwo(onBeta);
+        Team team = handoffOnAlpha();
+        AgentSession onBeta = team.onBeta();
+        AgentSession agent = team.agent();
+        String chat = team.chat();
         Eventually.await(() -> world.control().gateway().connectionsOpened() >= 2, "both daemons connected to Lark");
 
         int count = 500;
@@ -118,12 +129,10 @@ class TeamModeScenarioTest {
     @Test
     void given_beta_killed_9_midway_and_restarted_then_alphas_handoff_still_gets_each_message_once_and_in_order()
             throws Exception {
-        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
-        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
-                .path("chat_id")
-                .asString();
-        awaitTeamOfTwo(onBeta);
+        Team team = handoffOnAlpha();
+        AgentSession onBeta = team.onBeta();
+        AgentSession agent = team.agent();
+        String chat = team.chat();
 
         sendPaced(chat, 0, 250);
         List<ProcessHandle> beta = TestWorld.daemonsOf(betaHome);
@@ -147,12 +156,10 @@ class TeamModeScenarioTest {
     @Test
     void given_alpha_killed_9_midway_then_beta_stores_and_alphas_session_sees_everything_once_it_is_back()
             throws Exception {
-        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
-        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
-                .path("chat_id")
-                .asString();
-        awaitTeamOfTwo(onBeta);
+        Team team = handoffOnAlpha();
+        AgentSession onBeta = team.onBeta();
+        AgentSession agent = team.agent();
+        String chat = team.chat();
 
         sendPaced(chat, 0, 200);
         List<String> got = new ArrayList<>(collect(agent, 200));
@@ -172,12 +179,10 @@ class TeamModeScenarioTest {
             throws Exception {
         // Lark keeps pushing an event its app did not acknowledge (here once a second, 50 times).
         world.control().gateway().redeliveryDelay(Duration.ofSeconds(1));
-        AgentSession onBeta = session(betaHome, "beta", "beta-dispatcher", "dispatcher");
-        AgentSession agent = session(alphaHome, "alpha", "alpha-agent", "session");
-        String chat = ok(agent, HandoffTools.START, Map.of("model", "m"))
-                .path("chat_id")
-                .asString();
-        awaitTeamOfTwo(onBeta);
+        Team team = handoffOnAlpha();
+        AgentSession onBeta = team.onBeta();
+        AgentSession agent = team.agent();
+        String chat = team.chat();
 
         sendPaced(chat, 0, 100);
         TestPostgres.server().stop();

@@ -2,41 +2,21 @@ package dev.larkhandoff.store.chat;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.OpenStoreTest;
 import dev.larkhandoff.store.StoreBackends;
-import dev.larkhandoff.testing.TestClock;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 
 @StoreBackends
-class ChatRepositoryTest {
+class ChatRepositoryTest extends OpenStoreTest {
 
-    @Parameter(0)
-    StoreBackend backend;
-
-    @TempDir
-    Path home;
-
-    private final TestClock clock = new TestClock();
-    private Store store;
     private ChatRepository chats;
 
     @BeforeEach
     void open() {
-        store = backend.open(home, clock);
         chats = store.chats();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
     }
 
     @Test

@@ -3,45 +3,25 @@ package dev.larkhandoff.store.handoff;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.OpenStoreTest;
 import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.StoreException;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
-import dev.larkhandoff.testing.TestClock;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 
 @StoreBackends
-class BindingRepositoryTest {
+class BindingRepositoryTest extends OpenStoreTest {
 
-    @Parameter(0)
-    StoreBackend backend;
-
-    @TempDir
-    Path home;
-
-    private final TestClock clock = new TestClock();
-    private Store store;
     private BindingRepository bindings;
 
     @BeforeEach
     void open() {
-        store = backend.open(home, clock);
         for (String s : new String[] {"s1", "s2", "s3"}) {
             store.sessions().register(s, Role.SESSION, "{}", DeliveryMode.PULL, 1L, "0.1");
         }
         bindings = store.bindings();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
     }
 
     @Test

@@ -3,41 +3,21 @@ package dev.larkhandoff.store.inbox;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.OpenStoreTest;
 import dev.larkhandoff.store.StoreBackends;
-import dev.larkhandoff.testing.TestClock;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 
 @StoreBackends
-class InboxRepositoryTest {
+class InboxRepositoryTest extends OpenStoreTest {
 
-    @Parameter(0)
-    StoreBackend backend;
-
-    @TempDir
-    Path home;
-
-    private final TestClock clock = new TestClock();
-    private Store store;
     private InboxRepository inbox;
 
     @BeforeEach
     void open() {
-        store = backend.open(home, clock);
         inbox = store.inbox();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
     }
 
     private static InboxEvent message(String eventId, String chat, String text) {

@@ -3,42 +3,22 @@ package dev.larkhandoff.store.permission;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.larkhandoff.store.Store;
-import dev.larkhandoff.store.StoreBackend;
+import dev.larkhandoff.store.OpenStoreTest;
 import dev.larkhandoff.store.StoreBackends;
 import dev.larkhandoff.store.session.DeliveryMode;
 import dev.larkhandoff.store.session.Role;
-import dev.larkhandoff.testing.TestClock;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.junit.jupiter.params.Parameter;
 
 @StoreBackends
-class PermissionRepositoryTest {
+class PermissionRepositoryTest extends OpenStoreTest {
 
-    @Parameter(0)
-    StoreBackend backend;
-
-    @TempDir
-    Path home;
-
-    private final TestClock clock = new TestClock();
-    private Store store;
     private PermissionRepository permissions;
 
     @BeforeEach
     void open() {
-        store = backend.open(home, clock);
         store.sessions().register("s1", Role.SESSION, "{}", DeliveryMode.PUSH, null, null);
         permissions = store.permissions();
-    }
-
-    @AfterEach
-    void close() {
-        store.close();
     }
 
     @Test
