@@ -242,10 +242,12 @@ final class PostgresDatabase extends Database {
             checkPrimary(c);
             return SchemaMigrator.migrate(c, SchemaMigrator.bundled(SchemaMigrator.Dialect.POSTGRESQL));
         } catch (SchemaMigrator.NewerSchemaException newer) {
-            throw new StoreException("the PostgreSQL database " + location.describe() + " has schema version "
-                    + newer.databaseVersion() + ", newer than this program's " + newer.programVersion()
-                    + ". Nothing was changed. Run a newer lark-handoff (every daemon of the team uses the same"
-                    + " version or a newer one).");
+            throw new StoreException(
+                    "the PostgreSQL database " + location.describe() + " has schema version "
+                            + newer.databaseVersion() + ", newer than this program's " + newer.programVersion()
+                            + ". Nothing was changed. Run a newer lark-handoff (every daemon of the team uses the same"
+                            + " version or a newer one).",
+                    newer);
         } catch (SQLException e) {
             throw new StoreException(
                     "cannot bring the PostgreSQL database " + location.describe() + " up to date: " + e.getMessage(),

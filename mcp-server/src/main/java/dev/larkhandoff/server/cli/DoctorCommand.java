@@ -1,10 +1,14 @@
 package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.config.StoreSettings;
 import dev.larkhandoff.server.doctor.Doctor;
 import dev.larkhandoff.server.doctor.Finding;
+import dev.larkhandoff.server.workspace.MachineName;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,11 +19,16 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 import tools.jackson.databind.node.ArrayNode;
 
 /** {@code lark-handoff doctor}: what is wrong, most serious first, with the fix for each; exit 1 on any error. */
-@Command(name = "doctor", description = "Check the setup, the daemon, Lark and the plugin; say what to fix.")
+@Command(
+        name = "doctor",
+        description = "Check the setup, the daemon, Lark and the plugin (in team mode also the shared store, the"
+                + " clock against it and the team's daemons); say what to fix.")
 final class DoctorCommand implements Callable<Integer> {
 
     @Mixin
@@ -28,10 +37,16 @@ final class DoctorCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print the findings as JSON.")
     boolean json;
 
+    @Spec
+    CommandSpec spec;
+
     @Override
     public Integer call() {
-        Path dir = LarkHandoffConfig.homeOf(home.environment());
+        Environment env = home.environment();
+        Path dir = LarkHandoffConfig.homeOf(env);
+        PrintWriter out = spec.commandLine().getOut();
         List<Finding> findings = new Doctor(dir, BuildInfo.version(), Clock.systemUTC(), DoctorCommand::claudePlugins)
+                .withStore(h -> StoreSettings.load(env, h), MachineName.of(env))
                 .examine(h -> home.config());
         if (json) {
             ArrayNode list = ServerJson.mapper().createArrayNode();
@@ -40,7 +55,7 @@ final class DoctorCommand implements Callable<Integer> {
                     .put("level", f.level().wire())
                     .put("message", f.message())
                     .put("fix", f.fix()));
-            System.out.println(list.toPrettyString());
+            out.println(list.toPrettyString());
         } else {
             for (Finding f : findings) {
                 String mark = switch (f.level()) {
@@ -48,9 +63,9 @@ final class DoctorCommand implements Callable<Integer> {
                     case WARNING -> "!";
                     case OK -> "✔";
                 };
-                System.out.println(mark + " " + f.check() + ": " + f.message());
+                out.println(mark + " " + f.check() + ": " + f.message());
                 if (!f.fix().isEmpty()) {
-                    System.out.println("    fix: " + f.fix());
+                    out.println("    fix: " + f.fix());
                 }
             }
         }

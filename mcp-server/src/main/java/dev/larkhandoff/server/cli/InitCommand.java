@@ -4,11 +4,23 @@ import dev.larkhandoff.lark.LarkClient;
 import dev.larkhandoff.lark.LarkClientConfig;
 import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.lark.contact.BotInfo;
+import dev.larkhandoff.server.ServerJson;
+import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.config.StoreSettings;
+import dev.larkhandoff.server.doctor.Finding;
+import dev.larkhandoff.server.doctor.SharedStore;
+import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreException;
+import dev.larkhandoff.store.StoreLocation;
+import dev.larkhandoff.store.postgres.PostgresCheck;
+import dev.larkhandoff.store.team.DaemonRecord;
 import java.io.Console;
 import java.io.IOException;
+import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
@@ -16,13 +28,18 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+import tools.jackson.databind.JsonNode;
 
 /**
  * {@code lark-handoff init}: the one setup step. Asks (in a terminal) or takes as flags the Lark domain, the app's
- * id and secret and the operator's login email; checks each live against Lark (a token, the bot, the user by
- * email) and explains what to fix when one fails; writes {@code config.json} (0600) only when all passed; prints
- * the Lark console checklist; installs the Claude Code plugin when {@code claude} is on the PATH.
+ * id and secret, the operator's login email and, for team mode, the PostgreSQL database the machines share; checks
+ * each live (against Lark: a token, the bot, the user by email; against the database: it answers, is a primary,
+ * and takes the store's tables) and explains what to fix when one fails; writes {@code config.json} (0600) only
+ * when all passed; prints the Lark console checklist; installs the Claude Code plugin when {@code claude} is on the
+ * PATH.
  */
 @Command(
         name = "init",
@@ -51,8 +68,23 @@ final class InitCommand implements Callable<Integer> {
             description = "Your Lark login email: you are invited to handoff groups and answer there.")
     String email;
 
+    @Option(
+            names = "--store-url",
+            paramLabel = "<postgresql url>",
+            description = "Team mode: the PostgreSQL database the daemons of every machine of this Lark app share,"
+                    + " postgresql://user@host:5432/database (the password in LARK_HANDOFF_STORE_PASSWORD or"
+                    + " <home>/store-password, or in the URL); `none` for this machine's own store. Asked in a"
+                    + " terminal; left out, the current choice stays.")
+    String storeUrl;
+
     @Option(names = "--no-plugin", description = "Do not install the Claude Code plugin.")
     boolean noPlugin;
+
+    @Spec
+    CommandSpec spec;
+
+    private PrintWriter out;
+    private PrintWriter err;
 
     @Option(
             names = "--plugin-dir",
@@ -62,34 +94,203 @@ final class InitCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        out = spec.commandLine().getOut();
+        err = spec.commandLine().getErr();
         LarkHandoffConfig existing = home.config();
+        Environment env = home.environment();
+        Path dir = existing.home();
         Console console = System.console();
         domain = ask(console, "Lark domain (feishu, lark or a URL)", domain, existing.domain(), false);
         appId = ask(console, "App ID", appId, existing.appId(), false);
         appSecret = ask(console, "App Secret", appSecret, existing.appSecret(), true);
         email = ask(console, "Your Lark login email", email, existing.operatorEmail(), false);
+        Optional<String> currentStore = configuredStoreUrl(env, dir);
+        String storeAnswer = askStore(console, currentStore);
         if (domain == null || appId == null || appSecret == null || email == null) {
-            System.err.println(
-                    "init: missing " + (domain == null ? "--domain " : "") + (appId == null ? "--app-id " : "")
-                            + (appSecret == null ? "--app-secret " : "") + (email == null ? "--email" : "")
-                            + " (no terminal to ask; pass them as options)");
+            err.println("init: missing " + (domain == null ? "--domain " : "") + (appId == null ? "--app-id " : "")
+                    + (appSecret == null ? "--app-secret " : "") + (email == null ? "--email" : "")
+                    + " (no terminal to ask; pass them as options)");
             return 2;
         }
-        System.out.println("Checking with Lark …");
+        // The store to check: the one given now, else the one configured; none when the home keeps its own.
+        boolean storeChanged = storeAnswer != null;
+        boolean removeStore = storeChanged && storeAnswer.equalsIgnoreCase(NO_STORE);
+        Optional<String> store =
+                removeStore ? Optional.empty() : storeChanged ? Optional.of(storeAnswer) : currentStore;
+        StoreSettings settings = null;
+        String typedPassword = null;
+        if (store.isPresent()) {
+            try {
+                settings = StoreSettings.forUrl(store.get(), env, dir);
+            } catch (IllegalArgumentException e) {
+                err.println("✘ " + e.getMessage());
+                err.println("Nothing was written; fix that and run `lark-handoff init` again.");
+                return 1;
+            }
+            // Asked with the other questions, before any check: typed ahead of its prompt, a password would echo.
+            if (settings.password().isEmpty() && console != null) {
+                typedPassword = askStorePassword(console, settings, dir);
+                if (typedPassword != null) {
+                    settings = new StoreSettings(settings.url(), Optional.of(typedPassword), "the password you typed");
+                }
+            }
+        }
+        out.println("Checking with Lark …");
         Optional<String> problem = check();
         if (problem.isPresent()) {
-            System.err.println("✘ " + problem.get());
-            System.err.println("Nothing was written; fix that and run `lark-handoff init` again.");
+            err.println("✘ " + problem.get());
+            err.println("Nothing was written; fix that and run `lark-handoff init` again.");
             return 1;
         }
-        new LarkHandoffConfig(existing.home(), appId, appSecret, domain, email).save();
-        System.out.println(
-                "✔ Wrote " + existing.home().resolve(LarkHandoffConfig.FILE_NAME) + " (readable by you only)");
-        System.out.println(CHECKLIST);
+        if (settings != null) {
+            Optional<Finding> storeProblem = checkStore(settings, dir);
+            if (storeProblem.isPresent()) {
+                err.println("✘ " + storeProblem.get().message());
+                err.println("    fix: " + storeProblem.get().fix());
+                err.println("Nothing was written; fix that and run `lark-handoff init` again.");
+                return 1;
+            }
+        }
+        LarkHandoffConfig config = new LarkHandoffConfig(dir, appId, appSecret, domain, email);
+        if (storeChanged) {
+            config.save(removeStore ? Optional.empty() : Optional.of(storeAnswer));
+        } else {
+            config.save();
+        }
+        out.println("✔ Wrote " + dir.resolve(LarkHandoffConfig.FILE_NAME) + " (readable by you only)");
+        if (typedPassword != null) {
+            out.println("✔ Wrote the store's password to " + StoreSettings.writePasswordFile(dir, typedPassword)
+                    + " (readable by you only)");
+        }
+        if (store.isPresent()) {
+            explainTeamMode(env, dir, storeChanged ? store : Optional.empty());
+        } else if (removeStore) {
+            out.println("This home keeps its own store (" + dir.resolve(Store.FILE_NAME) + ") from the daemon's next"
+                    + " start.");
+        }
+        out.println(CHECKLIST);
         if (!noPlugin) {
             installPlugin();
         }
         return 0;
+    }
+
+    /** What {@code --store-url} (or the answer to its question) says for "this machine's own store". */
+    static final String NO_STORE = "none";
+
+    /** The store URL the environment or config.json names now, if any. */
+    private static Optional<String> configuredStoreUrl(Environment env, Path dir) {
+        try {
+            return StoreSettings.load(env, dir).url();
+        } catch (IllegalArgumentException e) {
+            // A password file others can read, say: the URL is still what is configured, and checkStore says the rest.
+            return env.get(Environment.STORE_URL).or(() -> storeUrlInConfig(dir));
+        }
+    }
+
+    private static Optional<String> storeUrlInConfig(Path dir) {
+        try {
+            JsonNode json = ServerJson.mapper().readTree(Files.readString(dir.resolve(LarkHandoffConfig.FILE_NAME)));
+            JsonNode url = json.get("store_url");
+            return url != null && url.isString() ? Optional.of(url.stringValue()) : Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** The store given as an option or typed; null when neither (the current choice stays). */
+    private String askStore(Console console, Optional<String> current) {
+        if (storeUrl != null && !storeUrl.isBlank()) {
+            return storeUrl.strip();
+        }
+        if (console == null) {
+            return null;
+        }
+        String now = current.map(u -> "empty keeps " + shown(u) + ", " + NO_STORE + " for this machine only")
+                .orElse("empty: this machine only");
+        String answer = console.readLine(
+                "Team mode: the PostgreSQL database your machines share, postgresql://user@host:5432/database"
+                        + " (without the password; %s): ",
+                now);
+        return answer == null || answer.isBlank() ? null : answer.strip();
+    }
+
+    private String askStorePassword(Console console, StoreSettings settings, Path dir) {
+        String who;
+        try {
+            who = settings.location(dir).toString();
+        } catch (IllegalArgumentException e) {
+            return null; // checkStore explains the URL
+        }
+        char[] typed = console.readPassword(
+                "Password for %s (empty: none; kept in %s, readable by you only): ",
+                who, dir.resolve(StoreSettings.PASSWORD_FILE));
+        return typed == null || typed.length == 0 ? null : new String(typed);
+    }
+
+    /**
+     * Checks the shared store live: the server answers, it is a primary, the store there is not newer than this
+     * program, and the store opens, which creates or brings up to date its tables (so the user may create them).
+     * Empty when all passed; else what failed, with its fix.
+     */
+    private Optional<Finding> checkStore(StoreSettings settings, Path dir) {
+        StoreLocation.Postgres location;
+        try {
+            location = (StoreLocation.Postgres) settings.location(dir);
+        } catch (IllegalArgumentException e) {
+            return Optional.of(
+                    Finding.error("shared_store", e.getMessage(), "write it as postgresql://user@host:5432/database"));
+        }
+        out.println("Checking the shared store " + location + " …");
+        Clock clock = Clock.systemUTC();
+        try {
+            PostgresCheck.Server server = PostgresCheck.look(location, clock);
+            out.println("✔ PostgreSQL " + server.serverVersion() + " answers at " + location.describe() + " as "
+                    + location.user() + " (the primary)");
+            try (Store store = Store.open(location, clock)) {
+                out.println("✔ The shared store is ready (schema version " + store.schemaVersion() + ")"
+                        + (server.schemaVersion() < store.schemaVersion()
+                                ? ": this user may create its tables, and did"
+                                : ""));
+                List<String> alive =
+                        store.team().alive().stream().map(DaemonRecord::machine).toList();
+                if (!alive.isEmpty()) {
+                    out.println("  daemons of the team running now: " + String.join(", ", alive));
+                }
+            }
+            Finding skew = SharedStore.clockAgainst(server);
+            if (skew.level() != Finding.Level.OK) {
+                out.println("! " + skew.message());
+                out.println("    fix: " + skew.fix());
+            }
+            return Optional.empty();
+        } catch (StoreException e) {
+            return Optional.of(SharedStore.explain(e, settings, location, dir));
+        }
+    }
+
+    /** What happens next in team mode, and the home's own store it may still have. */
+    private void explainTeamMode(Environment env, Path dir, Optional<String> written) {
+        written.ifPresent(url -> {
+            out.println("✔ store_url is " + shown(url) + "; the daemon uses the shared store from its next start."
+                    + " Set the same store_url on every machine of this Lark app.");
+            env.get(Environment.STORE_URL)
+                    .filter(fromEnv -> !fromEnv.equals(url))
+                    .ifPresent(fromEnv -> out.println("! " + Environment.STORE_URL + " is set here (" + shown(fromEnv)
+                            + ") and wins over config.json's store_url"));
+        });
+        Path own = dir.resolve(Store.FILE_NAME);
+        if (Files.isRegularFile(own)) {
+            out.println("This home has a store of its own (" + own + "): copy its rows into the shared one with"
+                    + " `lark-handoff store migrate` while its daemon is stopped.");
+        }
+    }
+
+    /** The URL as it may be shown: its password, if any, masked. */
+    private static String shown(String url) {
+        return new StoreSettings(Optional.of(url), Optional.empty(), "none")
+                .shownUrl()
+                .orElse("");
     }
 
     /** The checks, in the order a person fixes them; empty when all passed. */
@@ -104,7 +305,7 @@ final class InitCommand implements Callable<Integer> {
                 return Optional.of("Lark did not answer at " + domain + " within " + LARK_TIMEOUT.toSeconds()
                         + " s; check the domain (feishu for Feishu in China, lark for Lark elsewhere) and the network");
             }
-            System.out.println("✔ App credentials work; the bot is " + bot.appName());
+            out.println("✔ App credentials work; the bot is " + bot.appName());
             Optional<String> user;
             try {
                 user = lark.contacts().openIdByEmail(email).block(LARK_TIMEOUT);
@@ -121,7 +322,7 @@ final class InitCommand implements Callable<Integer> {
                         + "your Lark login email, that the app's availability (Version Management & Release) includes "
                         + "you, and that you are in the same tenant as the app");
             }
-            System.out.println("✔ " + email + " is " + user.get());
+            out.println("✔ " + email + " is " + user.get());
             return Optional.empty();
         }
     }
@@ -171,12 +372,12 @@ final class InitCommand implements Callable<Integer> {
         List<String> install = List.of("claude", "plugin", "install", "lark-handoff@lark-handoff-local");
         if (marketplace.isPresent() && Executables.onPath("claude").isPresent()) {
             if (run(add) && run(install)) {
-                System.out.println("✔ Installed the Claude Code plugin. Start Claude Code with:\n"
+                out.println("✔ Installed the Claude Code plugin. Start Claude Code with:\n"
                         + "    claude --dangerously-load-development-channels plugin:lark-handoff@lark-handoff-local");
                 return;
             }
         }
-        System.out.println("To install the Claude Code plugin, run:\n    " + String.join(" ", add) + "\n    "
+        out.println("To install the Claude Code plugin, run:\n    " + String.join(" ", add) + "\n    "
                 + String.join(" ", install));
     }
 

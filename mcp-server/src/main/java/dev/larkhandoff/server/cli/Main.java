@@ -20,17 +20,41 @@ import picocli.CommandLine.Command;
             HookCommand.class,
             InitCommand.class,
             DoctorCommand.class,
-            TokenCommand.class
+            TokenCommand.class,
+            StoreCommand.class
         })
 public final class Main {
 
     /** The process environment, read once here and handed to the commands. */
     static final Environment ENV = Environment.system();
 
+    private final Environment environment;
+
+    public Main() {
+        this(ENV);
+    }
+
+    private Main(Environment environment) {
+        this.environment = environment;
+    }
+
     public static void main(String[] args) {
         // Every command has finished its work when execute returns (the daemon command blocks until shutdown);
         // exiting also ends non-daemon threads a library may have left behind.
-        System.exit(new CommandLine(new Main()).execute(args));
+        System.exit(commandLine(ENV).execute(args));
+    }
+
+    /**
+     * The command line with {@code environment} in place of the process's, for the commands that read it through
+     * {@link HomeOption}: how tests run a command in-process.
+     */
+    static CommandLine commandLine(Environment environment) {
+        return new CommandLine(new Main(environment));
+    }
+
+    /** The environment the commands of this command line read. */
+    Environment environment() {
+        return environment;
     }
 
     /** Prints the build's version for {@code --version}. */

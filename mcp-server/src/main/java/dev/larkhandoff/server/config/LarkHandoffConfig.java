@@ -61,6 +61,25 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
      * file (the shared store's URL) are kept.
      */
     public void save() throws IOException {
+        save(json -> {});
+    }
+
+    /**
+     * As {@link #save()}, and sets the shared store's URL ({@code store_url}, team mode: docs/team-mode.md), or
+     * removes it when empty so that the home keeps its own SQLite file. The file is its owner's alone, so a
+     * password in the URL stays there; nothing prints it.
+     */
+    public void save(Optional<String> storeUrl) throws IOException {
+        save(json -> {
+            if (storeUrl.isPresent()) {
+                json.put("store_url", storeUrl.get());
+            } else {
+                json.remove("store_url");
+            }
+        });
+    }
+
+    private void save(java.util.function.Consumer<ObjectNode> more) throws IOException {
         Files.createDirectories(home);
         Path file = home.resolve(FILE_NAME);
         ObjectNode json = existingObject(file);
@@ -72,6 +91,7 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
         } else {
             json.remove("operator_email");
         }
+        more.accept(json);
         Path tmp = Files.createTempFile(home, ".config-", ".json");
         try {
             setOwnerOnly(tmp);

@@ -58,6 +58,22 @@ public record StoreSettings(Optional<String> url, Optional<String> password, Str
         if (url.isEmpty()) {
             return local();
         }
+        return withPassword(url.get(), env, home, file);
+    }
+
+    /**
+     * The settings for a URL given on the command line ({@code lark-handoff store migrate --to}, {@code init
+     * --store-url}), its password found as {@link #load} finds one: in the URL, {@code LARK_HANDOFF_STORE_PASSWORD},
+     * or the password file.
+     *
+     * @throws IllegalArgumentException as {@link #load}
+     */
+    public static StoreSettings forUrl(String url, Environment env, Path home) {
+        return withPassword(url.strip(), env, home, configFile(home.resolve(LarkHandoffConfig.FILE_NAME)));
+    }
+
+    private static StoreSettings withPassword(String urlText, Environment env, Path home, JsonNode file) {
+        Optional<String> url = Optional.of(urlText);
         Optional<String> fromEnv = env.get(Environment.STORE_PASSWORD);
         if (fromEnv.isPresent()) {
             return new StoreSettings(url, fromEnv, Environment.STORE_PASSWORD);
@@ -91,6 +107,42 @@ public record StoreSettings(Optional<String> url, Optional<String> password, Str
                     "the store_url (" + shownUrl().orElse("") + ") cannot be used: " + e.getMessage(), e);
         }
         return password.map(pg::withPassword).orElse(pg);
+    }
+
+    /**
+     * Writes the shared store's password to {@code <home>/store-password}, readable by its owner only, where
+     * {@link #load} finds it when neither the URL nor the environment gives one.
+     */
+    public static Path writePasswordFile(Path home, String password) throws IOException {
+        Files.createDirectories(home);
+        Path file = home.resolve(PASSWORD_FILE);
+        Path tmp = Files.createTempFile(home, ".store-password-", ".tmp");
+        try {
+            try {
+                Files.setPosixFilePermissions(
+                        tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+            } catch (UnsupportedOperationException e) {
+                // not a POSIX file system
+            }
+            Files.writeString(tmp, password + "\n");
+            Files.move(
+                    tmp,
+                    file,
+                    java.nio.file.StandardCopyOption.REPLACE_EXISTING,
+                    java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+        return file;
+    }
+
+    /** Whether {@code url} carries a password of its own (in its user info or as a {@code password} option). */
+    public static boolean hasPassword(String url) {
+        try {
+            return StoreLocation.parse(url).password() != null;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
     }
 
     /** The URL as logs and errors may show it: any password in it replaced by {@code ***}. */

@@ -8,11 +8,13 @@ import dev.larkhandoff.server.access.AccessFile;
 import dev.larkhandoff.server.access.AccessPolicy;
 import dev.larkhandoff.server.channel.OwnershipTools;
 import dev.larkhandoff.server.config.LarkHandoffConfig;
+import dev.larkhandoff.server.config.StoreSettings;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
 import dev.larkhandoff.server.routing.StalePending;
 import dev.larkhandoff.server.tool.ToolResult;
 import dev.larkhandoff.store.Store;
+import dev.larkhandoff.store.StoreLocation;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -27,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import tools.jackson.databind.JsonNode;
 
@@ -35,6 +38,7 @@ import tools.jackson.databind.JsonNode;
  * for each what is wrong and the one thing to do: the config and its privacy, the app's credentials, the operator,
  * who gets in (access.json), the daemon (running, same version, connected to Lark, its socket private), the
  * Claude Code plugin, the sessions' roles, and messages waiting too long (or for a session that cannot receive them).
+ * In team mode also the shared store, the clock against its server, and the team's daemons ({@link SharedStore}).
  */
 public final class Doctor {
 
@@ -47,20 +51,44 @@ public final class Doctor {
     private final String version;
     private final Clock clock;
     private final Supplier<Optional<List<String>>> claudePlugins;
+    private final Function<Path, StoreSettings> loadStore;
+    private final String machine;
 
     /**
      * @param version       this program's version, which the daemon should run too
      * @param claudePlugins the output lines of {@code claude plugin list}, empty when {@code claude} is not there
      */
     public Doctor(Path home, String version, Clock clock, Supplier<Optional<List<String>>> claudePlugins) {
+        this(home, version, clock, claudePlugins, h -> StoreSettings.local(), "");
+    }
+
+    private Doctor(
+            Path home,
+            String version,
+            Clock clock,
+            Supplier<Optional<List<String>>> claudePlugins,
+            Function<Path, StoreSettings> loadStore,
+            String machine) {
         this.home = home;
         this.version = version;
         this.clock = clock;
         this.claudePlugins = claudePlugins;
+        this.loadStore = loadStore;
+        this.machine = machine;
+    }
+
+    /**
+     * The same doctor, reading the home's store settings with {@code loadStore}: in team mode (a shared store) it
+     * also looks at the database, its schema, the clock skew against it, and the team's daemons.
+     *
+     * @param machine this machine's name, as its daemon reports it to the team
+     */
+    public Doctor withStore(Function<Path, StoreSettings> loadStore, String machine) {
+        return new Doctor(home, version, clock, claudePlugins, loadStore, machine);
     }
 
     /** Every finding, errors first. */
-    public List<Finding> examine(java.util.function.Function<Path, LarkHandoffConfig> loadConfig) {
+    public List<Finding> examine(Function<Path, LarkHandoffConfig> loadConfig) {
         List<Finding> out = new ArrayList<>();
         Path configFile = home.resolve(LarkHandoffConfig.FILE_NAME);
         boolean hasConfigFile = Files.exists(configFile);
@@ -77,7 +105,10 @@ public final class Doctor {
             out.add(store(status));
             out.add(roles(status));
         }
-        pending(out, status);
+        Optional<StoreLocation> store = sharedStore(out);
+        if (store.isPresent()) {
+            pending(out, status, store.get());
+        }
         out.sort(Comparator.comparing(Finding::level));
         return out;
     }
@@ -274,10 +305,37 @@ public final class Doctor {
                         "claude plugin install lark-handoff@lark-handoff-local (after `claude plugin marketplace add`)");
     }
 
+    /**
+     * In team mode, the shared store and the team (see {@link SharedStore}). Returns the store the pending messages
+     * are counted in: the home's SQLite file, or the shared database when it can be read as it is; empty when it
+     * cannot be read.
+     */
+    private Optional<StoreLocation> sharedStore(List<Finding> out) {
+        StoreSettings settings;
+        try {
+            settings = loadStore.apply(home);
+        } catch (IllegalArgumentException e) {
+            out.add(Finding.error(
+                    "shared_store",
+                    e.getMessage(),
+                    "fix store_url or the store's password in " + home.resolve(LarkHandoffConfig.FILE_NAME)
+                            + " or the environment (docs/team-mode.md)"));
+            return Optional.empty();
+        }
+        if (!settings.isShared()) {
+            return Optional.of(StoreLocation.sqlite(home.resolve(Store.FILE_NAME)));
+        }
+        SharedStore.Examination team = SharedStore.examine(settings, home, clock, machine, version);
+        out.addAll(team.findings());
+        return team.readable().map(l -> l);
+    }
+
     /** Whether the running daemon's store takes writes: Lark events wait unacknowledged while it does not. */
     private Finding store(JsonNode status) {
         JsonNode s = status.path("daemon").path("store");
-        String file = s.path("file").asString(home.resolve(Store.FILE_NAME).toString());
+        String file = s.has("database")
+                ? s.path("database").asString("")
+                : s.path("file").asString(home.resolve(Store.FILE_NAME).toString());
         if (s.path("writable").asBoolean(true)) {
             return Finding.ok("store", file + " takes writes");
         }
@@ -309,15 +367,15 @@ public final class Doctor {
     }
 
     /** Messages that waited too long; and a push session they wait for, which may not have channels on. */
-    private void pending(List<Finding> out, JsonNode status) {
+    private void pending(List<Finding> out, JsonNode status, StoreLocation location) {
         long old;
         if (status != null) {
-            // The running daemon holds the store exclusively: it counts for us.
+            // The running daemon holds the store (a SQLite file exclusively): it counts for us.
             old = status.path("daemon").path("pending_over_10_min").asLong(0);
-        } else if (!Files.exists(home.resolve(Store.FILE_NAME))) {
+        } else if (location instanceof StoreLocation.SqliteFile f && !Files.exists(f.file())) {
             return;
         } else {
-            try (Store store = Store.open(home, clock)) {
+            try (Store store = Store.open(location, clock)) {
                 old = StalePending.count(store, clock);
             } catch (RuntimeException e) {
                 out.add(Finding.warning("pending", "cannot read the store: " + e.getMessage(), "check " + home));

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.larkhandoff.emulator.LarkEmulator;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.world.ChildJvm;
+import dev.larkhandoff.store.StoreLocation;
+import dev.larkhandoff.store.TestPostgres;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,13 +17,16 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import tools.jackson.databind.JsonNode;
 
 /**
  * {@code lark-handoff init} end to end against the emulator, as a real child process: scripted with flags, and
- * interactively under a pseudo-terminal; each failure it checks for explained, and nothing written then.
+ * interactively under a pseudo-terminal (the shared store's question and its password too); each failure it checks
+ * for explained, and nothing written then.
  */
+@ExtendWith(TestPostgres.class)
 class InitCommandTest {
 
     @TempDir
@@ -141,8 +146,9 @@ class InitCommandTest {
 
     @Test
     void in_a_terminal_it_asks_for_each_value_and_hides_the_secret() throws Exception {
+        // The last line leaves the shared store empty: this machine only.
         String typed =
-                lark.baseUrl() + "\n" + lark.app().appId() + "\n" + lark.app().appSecret() + "\nalice@example.com\n";
+                lark.baseUrl() + "\n" + lark.app().appId() + "\n" + lark.app().appSecret() + "\nalice@example.com\n\n";
 
         Run run = init(typed, "--no-plugin");
 
@@ -156,6 +162,29 @@ class InitCommandTest {
                         .path("operator_email")
                         .asString())
                 .isEqualTo("alice@example.com");
+    }
+
+    @Test
+    void in_a_terminal_it_asks_for_the_shared_store_and_its_password_and_keeps_the_password_private() throws Exception {
+        StoreLocation.Postgres db = TestPostgres.newDatabase();
+        String typed = lark.baseUrl() + "\n" + lark.app().appId() + "\n"
+                + lark.app().appSecret() + "\nalice@example.com\n" + db + "\n" + db.password() + "\n";
+
+        Run run = init(typed, "--no-plugin");
+
+        assertThat(run.exit()).as(run.out() + run.err()).isZero();
+        assertThat(run.out())
+                .contains("Team mode: the PostgreSQL database", "Password for " + db, "✔ The shared store is ready");
+        assertThat(run.out() + run.err()).as("the password is not echoed").doesNotContain(db.password());
+        Path passwordFile = home.resolve("store-password");
+        assertThat(Files.readString(passwordFile).strip()).isEqualTo(db.password());
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(passwordFile)))
+                .isEqualTo("rw-------");
+        assertThat(ServerJson.mapper()
+                        .readTree(Files.readString(home.resolve("config.json")))
+                        .path("store_url")
+                        .asString())
+                .isEqualTo(db.toString());
     }
 
     /** Runs {@code lark-handoff init --home <home> <args>}; with {@code typed}, under a pseudo-terminal fed those lines. */
@@ -175,6 +204,8 @@ class InitCommandTest {
         }
         pb.environment().remove("LARK_APP_ID");
         pb.environment().remove("LARK_APP_SECRET");
+        pb.environment().remove("LARK_HANDOFF_STORE_URL");
+        pb.environment().remove("LARK_HANDOFF_STORE_PASSWORD");
         Path out = Files.createTempFile(home.getParent(), "init-", ".out");
         Path err = Files.createTempFile(home.getParent(), "init-", ".err");
         pb.redirectOutput(out.toFile()).redirectError(err.toFile());

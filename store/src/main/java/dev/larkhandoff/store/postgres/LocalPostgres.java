@@ -71,13 +71,17 @@ public final class LocalPostgres implements AutoCloseable {
     private Connection admin;
 
     private LocalPostgres(Path directory, Path bin) {
+        this(directory, bin, randomPassword());
+    }
+
+    private LocalPostgres(Path directory, Path bin, String password) {
         this.directory = directory.toAbsolutePath();
         this.bin = bin;
         this.data = this.directory.resolve("data");
         this.serverLog = this.directory.resolve("server.log");
         this.commandLog = this.directory.resolve("commands.log");
         this.runAs = runningAsRoot() ? runAsServerUser() : List.of();
-        this.password = randomPassword();
+        this.password = password;
         this.shutdownHook = new Thread(this::stopQuietly, "local-postgres-stop");
     }
 
@@ -145,6 +149,57 @@ public final class LocalPostgres implements AutoCloseable {
 
     private static boolean hasServerPrograms(Path dir) {
         return PROGRAMS.stream().allMatch(p -> Files.isExecutable(dir.resolve(p)));
+    }
+
+    /**
+     * Starts a standby of this server in {@code directory} (absent or empty): a base backup of it that keeps
+     * streaming its changes, in recovery, so it answers reads and refuses writes, on a port of its own. The same
+     * superuser and password reach it. For tests of what lark-handoff does when pointed at a standby.
+     */
+    public LocalPostgres startStandby(Path directory) {
+        LocalPostgres standby = new LocalPostgres(directory, bin, password);
+        try {
+            standby.initialiseStandbyOf(this);
+            Runtime.getRuntime().addShutdownHook(standby.shutdownHook);
+            standby.startOnFreePort();
+        } catch (RuntimeException e) {
+            standby.close();
+            throw e;
+        }
+        return standby;
+    }
+
+    private void initialiseStandbyOf(LocalPostgres primary) {
+        try {
+            Files.createDirectories(directory);
+            if (!runAs.isEmpty()) {
+                giveToServerUser(directory);
+                makeReachable(directory);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot prepare the PostgreSQL standby in " + directory, e);
+        }
+        // -R writes standby.signal and the primary's address: the copy starts in recovery and follows the primary.
+        run(
+                Duration.ofMinutes(2),
+                List.of(
+                        bin.resolve("pg_basebackup").toString(),
+                        "-h",
+                        "127.0.0.1",
+                        "-p",
+                        String.valueOf(primary.port),
+                        "-U",
+                        SUPERUSER,
+                        "-D",
+                        data.toString(),
+                        "-R",
+                        "-X",
+                        "stream",
+                        // An immediate checkpoint: the default spreads it over minutes.
+                        "-c",
+                        "fast",
+                        "--no-sync"),
+                Map.of("PGPASSWORD", password));
     }
 
     /** The loopback port the server listens on (the same after a {@link #restart}). */
@@ -354,11 +409,16 @@ public final class LocalPostgres implements AutoCloseable {
 
     /** Runs one of the server's programs (as the server's user when we are root), failing with its output. */
     private void run(Duration timeout, List<String> command) {
+        run(timeout, command, Map.of());
+    }
+
+    private void run(Duration timeout, List<String> command, Map<String, String> environment) {
         List<String> full = new ArrayList<>(runAs);
         full.addAll(command);
         ProcessBuilder pb = new ProcessBuilder(full).directory(directory.toFile());
         pb.environment().keySet().removeIf(k -> k.startsWith("PG"));
         pb.environment().put("LC_ALL", "C");
+        pb.environment().putAll(environment);
         pb.redirectErrorStream(true);
         pb.redirectOutput(ProcessBuilder.Redirect.appendTo(commandLog.toFile()));
         try {
