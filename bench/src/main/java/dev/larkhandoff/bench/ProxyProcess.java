@@ -77,9 +77,26 @@ final class ProxyProcess implements AutoCloseable {
     /** As {@link #start(Path, Path, String, String, Path, ChannelSink)}, in project directory {@code projectDir}. */
     static ProxyProcess start(
             Path launcher, Path home, Path projectDir, String sessionId, String role, Path stderr, ChannelSink sink) {
+        return start(launcher, home, projectDir, sessionId, role, Map.of(), stderr, sink);
+    }
+
+    /**
+     * As {@link #start(Path, Path, Path, String, String, Path, ChannelSink)}, with {@code environment} added to the
+     * proxy's environment (and so to that of the daemon it spawns), e.g. {@code LARK_HANDOFF_MACHINE}.
+     */
+    static ProxyProcess start(
+            Path launcher,
+            Path home,
+            Path projectDir,
+            String sessionId,
+            String role,
+            Map<String, String> environment,
+            Path stderr,
+            ChannelSink sink) {
         ProcessBuilder pb =
                 launcherCommand(launcher, "stdio").redirectError(ProcessBuilder.Redirect.appendTo(stderr.toFile()));
         Map<String, String> env = pb.environment();
+        env.putAll(environment);
         env.put("LARK_HANDOFF_HOME", home.toString());
         env.put("LARK_HANDOFF_SESSION_ID", sessionId);
         env.put("LARK_HANDOFF_ROLE", role);
