@@ -476,7 +476,8 @@ public final class TeamBench {
             int duplicates,
             int redelivered,
             Latencies latency,
-            Latencies acked) {
+            Latencies acked,
+            long lastRead) {
 
         static Route of(String label, Stream s, int pin, DaemonBench.Ledger l, byte[] pinOf) {
             Latencies latency = new Latencies(Math.max(1, s.sent()));
@@ -486,6 +487,7 @@ public final class TeamBench {
             int once = 0;
             int duplicates = 0;
             int redelivered = 0;
+            long lastRead = 0;
             for (int seq = s.from(); seq < s.from() + s.sent(); seq++) {
                 if (pin != RANDOM && pinOf[seq] != pin) {
                     continue;
@@ -496,6 +498,7 @@ public final class TeamBench {
                 if (reads > 0) {
                     received++;
                     latency.add(l.firstReadAt.get(seq) - sentAt);
+                    lastRead = Math.max(lastRead, l.firstReadAt.get(seq));
                 }
                 if (reads == 1) {
                     once++;
@@ -509,7 +512,8 @@ public final class TeamBench {
                     redelivered++;
                 }
             }
-            return new Route(label, s.rate(), sent, once, sent - received, duplicates, redelivered, latency, acked);
+            return new Route(
+                    label, s.rate(), sent, once, sent - received, duplicates, redelivered, latency, acked, lastRead);
         }
 
         String summary() {
@@ -860,15 +864,19 @@ public final class TeamBench {
                 from the dispatcher's stdout (one clock, `System.nanoTime` of the bench JVM); events are matched \
                 by their text `lhb-<n>` and counted again at the end of the run. The machine has %d cores, shared \
                 by the bench JVM (emulator, sender, reader), two daemons, two or three proxies, PostgreSQL, and \
-                whatever else was running (other builds: see *other processes* above). The whole run took %.1f \
-                min. Figures from one run.
+                whatever else was running (other builds: see *other processes* above). In a real team the two \
+                daemons and PostgreSQL run on different machines; here they share these cores with each other and \
+                with the emulator, so the rates in (2) are what one small machine holding all of it sustains. The \
+                whole run took %.1f min. Figures from one run.
                 """,
                 r.postgresVersion(),
                 r.daemonCommand(),
                 Runtime.getRuntime().availableProcessors(),
                 r.minutes()));
 
-        md.append(String.format(Locale.ROOT, """
+        md.append(String.format(
+                Locale.ROOT,
+                """
 
                 ### 1. Inbound event → channel notification: same daemon, across daemons, SQLite
 
@@ -877,11 +885,20 @@ public final class TeamBench {
                 turns under the same load and each gets half of the events. SQLite's stream lasts half as long: as \
                 many events as each of the team's paths. *Ack at Lark*: from the send to the receiving daemon's \
                 ack reaching the emulator (it acks once the event is stored). *CPU an event*: over the whole \
-                stream, both paths together.
+                stream, both paths together. With %,d and %,d events a path, p99 is the %s-highest and the %s-highest \
+                of them, so one stall of a shared machine can move it by hundreds of milliseconds (read it \
+                beside the SQLite row, measured the same way); p50 and p90 are the steadier comparison.
 
-                | store, path | offered | events | received once | lost | duplicated | p50 | p99 | max | ack at Lark: p50 | ack at Lark: p99 | redelivered | CPU an event |
-                |---|---|---|---|---|---|---|---|---|---|---|---|---|
-                """, r.seconds(), WARM_UP_SECONDS, TURN_SECONDS));
+                | store, path | offered | events | received once | lost | duplicated | p50 | p90 | p99 | max | ack at Lark: p50 | ack at Lark: p99 | redelivered | CPU an event |
+                |---|---|---|---|---|---|---|---|---|---|---|---|---|---|
+                """,
+                r.seconds(),
+                WARM_UP_SECONDS,
+                TURN_SECONDS,
+                Math.round(RATES[0] * r.seconds() / 2),
+                Math.round(RATES[1] * r.seconds() / 2),
+                ordinal(p99RankFromTop(Math.round(RATES[0] * r.seconds() / 2))),
+                ordinal(p99RankFromTop(Math.round(RATES[1] * r.seconds() / 2)))));
         List<String> verdicts = new ArrayList<>();
         for (int i = 0; i < RATES.length; i++) {
             Stream solo = r.solo().get(i);
@@ -894,13 +911,29 @@ public final class TeamBench {
             md.append(routeRow(cross, "(the row above)"));
             double p99 = cross.latency().percentileMillis(99) - same.latency().percentileMillis(99);
             double p50 = cross.latency().percentileMillis(50) - same.latency().percentileMillis(50);
+            double p90 = cross.latency().percentileMillis(90) - same.latency().percentileMillis(90);
+            // Past what the team keeps up with, both paths measure the queues in front of the daemons, not the
+            // path: the comparison is then reported, not judged.
+            long drain = Math.max(same.lastRead(), cross.lastRead()) - team.lastSend();
+            boolean keptUp = same.lost() + cross.lost() == 0
+                    && same.redelivered() + cross.redelivered() == 0
+                    && drain <= DaemonBench.DRAIN_BOUND.toNanos();
             verdicts.add(String.format(
                     Locale.ROOT,
-                    "at %d events/s, across daemons minus same daemon: p50 %+.2f ms, p99 **%+.2f ms** (%s)",
+                    "at %d events/s, across daemons minus same daemon: p50 %+.2f ms, p90 %+.2f ms, p99 **%+.2f ms** (%s)",
                     RATES[i],
                     p50,
+                    p90,
                     p99,
-                    p99 <= GOAL_MILLIS ? "within the goal" : "**over the goal**"));
+                    !keptUp
+                            ? String.format(
+                                    Locale.ROOT,
+                                    "not a measure of the path: the team did not keep up with this rate in this run, "
+                                            + "%d events redelivered by Lark, the last read %,.0f ms after the last "
+                                            + "send, so both paths measure the backlog",
+                                    same.redelivered() + cross.redelivered(),
+                                    drain / 1e6)
+                            : p99 <= GOAL_MILLIS ? "within the goal" : "**over the goal**"));
         }
         md.append(String.format(
                 Locale.ROOT,
@@ -1024,7 +1057,7 @@ public final class TeamBench {
     private static String routeRow(Route r, String cpu) {
         return String.format(
                 Locale.ROOT,
-                "| %s | %d events/s | %,d | %,d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d | %s |%n",
+                "| %s | %d events/s | %,d | %,d | %d | %d | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %.2f ms | %d | %s |%n",
                 r.label(),
                 r.rate(),
                 r.sent(),
@@ -1032,6 +1065,7 @@ public final class TeamBench {
                 r.lost(),
                 r.duplicates(),
                 r.latency().percentileMillis(50),
+                r.latency().percentileMillis(90),
                 r.latency().percentileMillis(99),
                 r.latency().maxMillis(),
                 r.acked().percentileMillis(50),
@@ -1040,19 +1074,40 @@ public final class TeamBench {
                 cpu);
     }
 
+    /** Which value from the top {@link Latencies#percentileMillis} gives as p99 of {@code n}: 1 for the max. */
+    private static long p99RankFromTop(long n) {
+        return n - (long) Math.ceil(99 / 100.0 * n) + 1;
+    }
+
+    /** 1st, 2nd, 3rd, 4th … */
+    private static String ordinal(long n) {
+        long m = Math.max(1, n);
+        String suffix = (m % 100 >= 11 && m % 100 <= 13)
+                ? "th"
+                : switch ((int) (m % 10)) {
+                    case 1 -> "st";
+                    case 2 -> "nd";
+                    case 3 -> "rd";
+                    default -> "th";
+                };
+        return m + suffix;
+    }
+
     private static String cpuPerEvent(Stream s, boolean team) {
         double n = Math.max(1, s.sent());
         return team
                 ? String.format(
                         Locale.ROOT,
-                        "daemons %.2f ms, PostgreSQL %.2f ms, proxy %.2f ms",
+                        "daemons %.2f ms, PostgreSQL %.2f ms, proxy %.2f ms, bench JVM %.2f ms",
                         1000 * s.used().daemons() / n,
                         1000 * s.used().postgres() / n,
-                        1000 * s.used().proxy() / n)
+                        1000 * s.used().proxy() / n,
+                        1000 * s.used().bench() / n)
                 : String.format(
                         Locale.ROOT,
-                        "daemon %.2f ms, proxy %.2f ms",
+                        "daemon %.2f ms, proxy %.2f ms, bench JVM %.2f ms",
                         1000 * s.used().daemons() / n,
-                        1000 * s.used().proxy() / n);
+                        1000 * s.used().proxy() / n,
+                        1000 * s.used().bench() / n);
     }
 }
