@@ -116,6 +116,7 @@ public final class Daemon implements AutoCloseable {
     private final LarkClient lark;
     private final AtomicReference<String> botOpenId = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
+    private final AtomicBoolean teamReplayQueued = new AtomicBoolean();
     private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
     private volatile LongConnection connection;
     private volatile Disposable subscription;
@@ -152,7 +153,7 @@ public final class Daemon implements AutoCloseable {
                         lark.http().limiter().shareAppLimit(sharers);
                     }
                 },
-                () -> inbound.schedule(this::heardFromTeam));
+                this::queueHeardFromTeam);
         this.teamSessions = store.isShared() ? new TeamSessions(registry, store.sessions(), presence::others) : null;
         this.ownership = new ChannelOwnership(store.channel(), teamSessions == null ? registry : teamSessions);
         this.access = new ChannelAccess(
@@ -347,7 +348,7 @@ public final class Daemon implements AutoCloseable {
             pipeline.announceWith(store.signals()::announce);
             handoffInbox.announceWith(store.signals()::announce);
             handoffInbox.holdBackFreshReplies(TEAM_REPLY_HOLD_BACK);
-            store.signals().listen(() -> inbound.schedule(this::heardFromTeam));
+            store.signals().listen(this::queueHeardFromTeam);
             // The safety net under the signals: a change whose signal was lost is seen within seconds anyway.
             inbound.schedulePeriodically(
                     this::heardFromTeam, TEAM_POLL.toMillis(), TEAM_POLL.toMillis(), TimeUnit.MILLISECONDS);
@@ -403,6 +404,19 @@ public final class Daemon implements AutoCloseable {
                 .events()
                 .publishOn(inbound)
                 .subscribe(pipeline::accept, e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
+    }
+
+    /**
+     * Queues one look for a burst of signals: a replay not started yet covers every signal that came before it, so
+     * at most one waits behind the running one however many arrive (each replay reads every pending row).
+     */
+    private void queueHeardFromTeam() {
+        if (teamReplayQueued.compareAndSet(false, true)) {
+            inbound.schedule(() -> {
+                teamReplayQueued.set(false);
+                heardFromTeam();
+            });
+        }
     }
 
     /** Another daemon of the team changed the store, or joined or left: look again for this daemon's sessions. */
