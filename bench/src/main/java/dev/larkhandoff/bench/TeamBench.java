@@ -175,8 +175,7 @@ public final class TeamBench {
         postgres = LocalPostgres.start(base.resolve("pg"));
         StoreLocation.Postgres db = postgres.createDatabase("team");
         String postgresVersion = serverVersion(db);
-        String url = "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/"
-                + db.database();
+        String url = db.urlWithPassword();
         Path alphaHome = base.resolve("alpha");
         Path betaHome = base.resolve("beta");
         configure(alphaHome, url);

@@ -191,6 +191,20 @@ public sealed interface StoreLocation permits StoreLocation.SqliteFile, StoreLoc
             options = Collections.unmodifiableMap(new LinkedHashMap<>(options == null ? Map.of() : options));
         }
 
+        /**
+         * The URL with its user and password (percent-encoded), as {@link StoreLocation#parse} reads it back: what a
+         * config file holds for a throwaway server (the demo, tests, benchmarks). Never log it; {@link #toString}
+         * is the form to show.
+         */
+        public String urlWithPassword() {
+            String secret = password == null ? "" : ":" + encoded(password);
+            return "postgresql://" + encoded(user) + secret + "@" + describe();
+        }
+
+        private static String encoded(String part) {
+            return URLEncoder.encode(part, StandardCharsets.UTF_8).replace("+", "%20");
+        }
+
         /** The same database, reached with another password. */
         public Postgres withPassword(String newPassword) {
             return new Postgres(host, port, database, user, newPassword, options);

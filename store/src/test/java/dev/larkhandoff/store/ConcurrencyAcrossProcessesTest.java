@@ -114,10 +114,7 @@ class ConcurrencyAcrossProcessesTest {
                         Long.toString(seed + 1000L * p))
                 .redirectError(ProcessBuilder.Redirect.to(
                         dir.resolve("child-" + p + ".err").toFile()));
-        builder.environment()
-                .put(
-                        RaceChild.URL_VARIABLE,
-                        "postgresql://" + location.user() + ":" + location.password() + "@" + location.describe());
+        builder.environment().put(RaceChild.URL_VARIABLE, location.urlWithPassword());
         return builder.start();
     }
 

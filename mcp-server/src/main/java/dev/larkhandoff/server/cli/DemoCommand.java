@@ -78,7 +78,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             running.add(postgres);
             StoreLocation.Postgres db = postgres.createDatabase("lark_handoff");
-            store = new StoreSettings(Optional.of(urlOf(db)), Optional.empty(), "the URL");
+            store = new StoreSettings(Optional.of(db.urlWithPassword()), Optional.empty(), "the URL");
             devboxHome = Files.createTempDirectory("lark-handoff-demo-devbox-");
         }
         Daemon daemon = startDemoDaemon(home, team ? "laptop" : null, store, emulator, alice, group, httpPort);
@@ -170,11 +170,5 @@ final class DemoCommand implements Callable<Integer> {
                 .withHttpPort(httpPort)
                 .withStore(store);
         return Daemon.start(machine == null ? options : options.withMachine(machine));
-    }
-
-    /** The URL of a database of the demo's own server, password included (it is a throwaway server). */
-    private static String urlOf(StoreLocation.Postgres db) {
-        return "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/"
-                + db.database();
     }
 }

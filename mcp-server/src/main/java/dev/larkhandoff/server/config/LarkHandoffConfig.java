@@ -118,7 +118,8 @@ public record LarkHandoffConfig(Path home, String appId, String appSecret, Strin
         return appId != null && !appId.isBlank() && appSecret != null && !appSecret.isBlank();
     }
 
-    private static JsonNode read(Path file) {
+    /** {@code config.json} as JSON (an empty object when absent), narrowed to its owner; the one reader of it. */
+    static JsonNode read(Path file) {
         if (!Files.exists(file)) {
             return JSON.createObjectNode();
         }

@@ -1,6 +1,5 @@
 package dev.larkhandoff.server.config;
 
-import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.store.Store;
 import dev.larkhandoff.store.StoreLocation;
 import java.io.IOException;
@@ -11,7 +10,6 @@ import java.util.EnumSet;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Pattern;
-import tools.jackson.core.JacksonException;
 import tools.jackson.databind.JsonNode;
 
 /**
@@ -53,7 +51,7 @@ public record StoreSettings(Optional<String> url, Optional<String> password, Str
      *     unreadable file, a {@code config.json} that is not JSON)
      */
     public static StoreSettings load(Environment env, Path home) {
-        JsonNode file = configFile(home.resolve(LarkHandoffConfig.FILE_NAME));
+        JsonNode file = LarkHandoffConfig.read(home.resolve(LarkHandoffConfig.FILE_NAME));
         Optional<String> url = env.get(Environment.STORE_URL).or(() -> text(file, "store_url"));
         if (url.isEmpty()) {
             return local();
@@ -69,7 +67,7 @@ public record StoreSettings(Optional<String> url, Optional<String> password, Str
      * @throws IllegalArgumentException as {@link #load}
      */
     public static StoreSettings forUrl(String url, Environment env, Path home) {
-        return withPassword(url.strip(), env, home, configFile(home.resolve(LarkHandoffConfig.FILE_NAME)));
+        return withPassword(url.strip(), env, home, LarkHandoffConfig.read(home.resolve(LarkHandoffConfig.FILE_NAME)));
     }
 
     private static StoreSettings withPassword(String urlText, Environment env, Path home, JsonNode file) {
@@ -177,19 +175,6 @@ public record StoreSettings(Optional<String> url, Optional<String> password, Str
         } catch (IOException e) {
             throw new IllegalArgumentException(
                     "cannot read the store password file " + file + ": " + e.getMessage(), e);
-        }
-    }
-
-    private static JsonNode configFile(Path file) {
-        if (!Files.exists(file)) {
-            return ServerJson.mapper().createObjectNode();
-        }
-        try {
-            return ServerJson.mapper().readTree(Files.readString(file));
-        } catch (JacksonException e) {
-            throw new IllegalArgumentException(file + " is not valid JSON: " + e.getOriginalMessage(), e);
-        } catch (IOException e) {
-            throw new IllegalArgumentException("cannot read " + file + ": " + e.getMessage(), e);
         }
     }
 

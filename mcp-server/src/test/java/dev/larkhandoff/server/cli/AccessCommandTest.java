@@ -58,10 +58,7 @@ class AccessCommandTest {
     void given_a_team_store_then_allow_edits_the_teams_policy_seeded_from_this_homes_file_and_others_see_it()
             throws Exception {
         StoreLocation.Postgres db = TestPostgres.newDatabase();
-        Files.writeString(
-                home.resolve("config.json"),
-                "{\"store_url\": \"postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port()
-                        + "/" + db.database() + "\"}");
+        Files.writeString(home.resolve("config.json"), "{\"store_url\": \"" + db.urlWithPassword() + "\"}");
         new AccessFile(home).save(AccessPolicy.defaults().withAllowFrom(List.of("ou_a")));
 
         Run allow = access("allow", "ou_b");

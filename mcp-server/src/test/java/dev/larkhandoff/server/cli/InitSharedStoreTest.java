@@ -84,7 +84,7 @@ class InitSharedStoreTest {
     void given_the_password_in_the_url_then_the_private_config_keeps_the_url_as_given_and_output_masks_it()
             throws Exception {
         StoreLocation.Postgres db = TestPostgres.newDatabase();
-        String url = "postgresql://" + db.user() + ":" + db.password() + "@" + db.describe();
+        String url = db.urlWithPassword();
 
         Cli.Run run = init(Map.of(), url);
 

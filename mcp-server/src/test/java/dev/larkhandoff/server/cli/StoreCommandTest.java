@@ -114,7 +114,7 @@ class StoreCommandTest {
     void given_the_password_in_the_url_then_it_is_used_and_never_printed() {
         StoreLocation.Postgres team = TestPostgres.newDatabase();
         populate(home());
-        String url = "postgresql://" + team.user() + ":" + team.password() + "@" + team.describe();
+        String url = team.urlWithPassword();
 
         Cli.Run run = Cli.run(Map.of(), "store", "migrate", "--home", home().toString(), "--to", url);
 

@@ -60,8 +60,7 @@ class TeamModeScenarioTest {
     void twoMachinesOneStore() throws IOException {
         alphaHome = world.home();
         db = TestPostgres.newDatabase();
-        String url = "postgresql://" + db.user() + ":" + db.password() + "@" + db.host() + ":" + db.port() + "/"
-                + db.database();
+        String url = db.urlWithPassword();
         ObjectNode config =
                 (ObjectNode) ServerJson.mapper().readTree(Files.readString(alphaHome.resolve("config.json")));
         config.put("store_url", url);
