@@ -6,14 +6,16 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.postgresql.PGConnection;
 import org.postgresql.PGNotification;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * {@link ChangeSignals} over PostgreSQL's {@code NOTIFY} / {@code LISTEN} on one channel. Each announcement names its
- * origin (a random id per store opened), so a process does not wake itself. The listener holds a connection of its
+ * {@link ChangeSignals} over PostgreSQL's {@code NOTIFY} / {@code LISTEN} on one channel. Each announcement's payload
+ * is its origin (a random id per store opened, so a process does not wake itself) and the kind of change, as
+ * {@code <origin>:<ROWS|ANY>}; a payload of another shape counts as {@link Change#ANY}. The listener holds a connection of its
  * own and reconnects with a capped back-off when it loses it.
  */
 final class PostgresSignals implements ChangeSignals {
@@ -38,7 +40,7 @@ final class PostgresSignals implements ChangeSignals {
     }
 
     @Override
-    public void announce() {
+    public void announce(Change what) {
         if (closed.get()) {
             return;
         }
@@ -50,7 +52,7 @@ final class PostgresSignals implements ChangeSignals {
                     }
                     try (PreparedStatement s = announcer.prepareStatement("SELECT pg_notify(?, ?)")) {
                         s.setString(1, CHANNEL);
-                        s.setString(2, origin);
+                        s.setString(2, origin + ":" + what.name());
                         s.execute();
                     }
                     return;
@@ -66,14 +68,14 @@ final class PostgresSignals implements ChangeSignals {
     }
 
     @Override
-    public void listen(Runnable onChange) {
+    public void listen(Consumer<Change> onChange) {
         Thread t = new Thread(() -> listenLoop(onChange), "store-signals");
         t.setDaemon(true);
         listener = t;
         t.start();
     }
 
-    private void listenLoop(Runnable onChange) {
+    private void listenLoop(Consumer<Change> onChange) {
         long backOff = 100;
         boolean missed = false;
         while (!closed.get()) {
@@ -86,7 +88,7 @@ final class PostgresSignals implements ChangeSignals {
                 }
                 if (missed) {
                     log.info("listening to the other daemons again");
-                    onChange.run(); // whatever was announced while we were away
+                    onChange.accept(Change.ANY); // whatever was announced while we were away
                 }
                 backOff = 100;
                 PGConnection pg = c.unwrap(PGConnection.class);
@@ -95,12 +97,17 @@ final class PostgresSignals implements ChangeSignals {
                     if (got == null) {
                         continue;
                     }
-                    boolean fromOthers = false;
+                    Change heard = null;
                     for (PGNotification n : got) {
-                        fromOthers |= !origin.equals(n.getParameter());
+                        String payload = n.getParameter();
+                        if (payload.startsWith(origin + ":")) {
+                            continue;
+                        }
+                        Change kind = payload.endsWith(":" + Change.ROWS.name()) ? Change.ROWS : Change.ANY;
+                        heard = heard == null ? kind : heard.and(kind);
                     }
-                    if (fromOthers) {
-                        onChange.run();
+                    if (heard != null) {
+                        onChange.accept(heard);
                     }
                 }
             } catch (SQLException e) {

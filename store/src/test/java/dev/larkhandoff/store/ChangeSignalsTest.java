@@ -25,8 +25,8 @@ class ChangeSignalsTest {
                 Store devbox = Store.open(db, Clock.systemUTC())) {
             AtomicInteger heardOnLaptop = new AtomicInteger();
             AtomicInteger heardOnDevbox = new AtomicInteger();
-            laptop.signals().listen(heardOnLaptop::incrementAndGet);
-            devbox.signals().listen(heardOnDevbox::incrementAndGet);
+            laptop.signals().listen(kind -> heardOnLaptop.incrementAndGet());
+            devbox.signals().listen(kind -> heardOnDevbox.incrementAndGet());
             // Each listener has its LISTEN in place once it heard the other once.
             Eventually.await(
                     () -> {
@@ -48,6 +48,29 @@ class ChangeSignalsTest {
 
             Eventually.await(() -> heardOnLaptop.get() > laptopBefore, "the laptop to hear the devbox");
             assertThat(heardOnLaptop.get()).as("a process does not wake itself").isEqualTo(laptopBefore + 1);
+        }
+    }
+
+    @Test
+    void given_an_announcement_of_rows_only_then_the_listener_hears_that_kind_and_a_wider_one_wins_a_batch() {
+        StoreLocation db = TestPostgres.database(home);
+        try (Store laptop = Store.open(db, Clock.systemUTC());
+                Store devbox = Store.open(db, Clock.systemUTC())) {
+            java.util.List<ChangeSignals.Change> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+            devbox.signals().listen(heard::add);
+            Eventually.await(
+                    () -> {
+                        laptop.signals().announce(ChangeSignals.Change.ROWS);
+                        return !heard.isEmpty();
+                    },
+                    "the devbox to listen",
+                    Duration.ofSeconds(10));
+
+            assertThat(heard).as("rows alone are heard as rows alone").containsOnly(ChangeSignals.Change.ROWS);
+
+            laptop.signals().announce(ChangeSignals.Change.ROWS);
+            laptop.signals().announce(ChangeSignals.Change.ANY);
+            Eventually.await(() -> heard.contains(ChangeSignals.Change.ANY), "the devbox to hear the wider change");
         }
     }
 

@@ -45,6 +45,7 @@ import dev.larkhandoff.server.tool.ToolSpec;
 import dev.larkhandoff.server.workspace.GroupConfig;
 import dev.larkhandoff.server.workspace.GroupDirectory;
 import dev.larkhandoff.server.workspace.Workspace;
+import dev.larkhandoff.store.ChangeSignals;
 import dev.larkhandoff.store.Store;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -116,7 +117,8 @@ public final class Daemon implements AutoCloseable {
     private final LarkClient lark;
     private final AtomicReference<String> botOpenId = new AtomicReference<>();
     private final AtomicBoolean closed = new AtomicBoolean();
-    private final AtomicBoolean teamReplayQueued = new AtomicBoolean();
+    private final java.util.concurrent.atomic.AtomicReference<ChangeSignals.Change> teamReplayQueued =
+            new java.util.concurrent.atomic.AtomicReference<>();
     private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
     private volatile LongConnection connection;
     private volatile Disposable subscription;
@@ -153,7 +155,7 @@ public final class Daemon implements AutoCloseable {
                         lark.http().limiter().shareAppLimit(sharers);
                     }
                 },
-                this::queueHeardFromTeam);
+                () -> queueHeardFromTeam(ChangeSignals.Change.ANY));
         this.teamSessions = store.isShared() ? new TeamSessions(registry, store.sessions(), presence::others) : null;
         this.ownership = new ChannelOwnership(store.channel(), teamSessions == null ? registry : teamSessions);
         this.access = new ChannelAccess(
@@ -346,12 +348,15 @@ public final class Daemon implements AutoCloseable {
             presence.start();
             teamSessions.refresh();
             pipeline.announceWith(store.signals()::announce);
-            handoffInbox.announceWith(store.signals()::announce);
+            handoffInbox.announceWith(() -> store.signals().announce(ChangeSignals.Change.ANY));
             handoffInbox.holdBackFreshReplies(TEAM_REPLY_HOLD_BACK);
             store.signals().listen(this::queueHeardFromTeam);
             // The safety net under the signals: a change whose signal was lost is seen within seconds anyway.
             inbound.schedulePeriodically(
-                    this::heardFromTeam, TEAM_POLL.toMillis(), TEAM_POLL.toMillis(), TimeUnit.MILLISECONDS);
+                    () -> heardFromTeam(ChangeSignals.Change.ANY),
+                    TEAM_POLL.toMillis(),
+                    TEAM_POLL.toMillis(),
+                    TimeUnit.MILLISECONDS);
         } else {
             store.sessions().markAllDisconnected();
             presence.start();
@@ -407,24 +412,25 @@ public final class Daemon implements AutoCloseable {
     }
 
     /**
-     * Queues one look for a burst of signals: a replay not started yet covers every signal that came before it, so
-     * at most one waits behind the running one however many arrive (each replay reads every pending row).
+     * Queues one look for a burst of signals: a replay not started yet covers every signal that came before it (with
+     * the widest kind among them), so at most one waits behind the running one however many arrive (each replay
+     * reads every pending row).
      */
-    private void queueHeardFromTeam() {
-        if (teamReplayQueued.compareAndSet(false, true)) {
-            inbound.schedule(() -> {
-                teamReplayQueued.set(false);
-                heardFromTeam();
-            });
+    private void queueHeardFromTeam(ChangeSignals.Change change) {
+        if (teamReplayQueued.getAndAccumulate(change, (queued, c) -> queued == null ? c : queued.and(c)) == null) {
+            inbound.schedule(() -> heardFromTeam(teamReplayQueued.getAndSet(null)));
         }
     }
 
-    /** Another daemon of the team changed the store, or joined or left: look again for this daemon's sessions. */
-    private void heardFromTeam() {
+    /**
+     * Another daemon of the team changed the store, or joined or left: look again for this daemon's sessions. The
+     * team's sessions are read again unless only rows changed (the hot path: one stored event).
+     */
+    private void heardFromTeam(ChangeSignals.Change change) {
         if (closed.get()) {
             return;
         }
-        if (teamSessions != null) {
+        if (teamSessions != null && change != ChangeSignals.Change.ROWS) {
             teamSessions.refresh();
         }
         pipeline.heard();

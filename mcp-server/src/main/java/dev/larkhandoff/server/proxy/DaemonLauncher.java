@@ -166,7 +166,8 @@ public final class DaemonLauncher {
         }
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add("-XX:+UseSerialGC");
-        command.add("-XX:TieredStopAtLevel=1");
+        // No -XX:TieredStopAtLevel=1 here, unlike the short-lived CLI: the daemon runs for days and its hot path
+        // (decode, store, route) pays for C2's compilation many times over.
         command.add("-Xss512k");
         // A JVM crash report belongs with the daemon's logs, not in whatever directory the agent runs in.
         command.add("-XX:ErrorFile=" + logs.resolve("hs_err_pid%p.log"));

@@ -1,6 +1,7 @@
 package dev.larkhandoff.server.routing;
 
 import dev.larkhandoff.lark.ws.InboundEvent;
+import dev.larkhandoff.store.ChangeSignals;
 import dev.larkhandoff.store.chat.ChatRepository;
 import dev.larkhandoff.store.inbox.InboxEvent;
 import dev.larkhandoff.store.inbox.InboxRepository;
@@ -41,7 +42,7 @@ public final class InboundPipeline {
     private final BiConsumer<String, String> received;
     private final List<Runnable> waiters;
     private final Consumer<InboxEvent> noticed;
-    private volatile Runnable announce = () -> {};
+    private volatile Consumer<ChangeSignals.Change> announce = change -> {};
     private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
 
     /**
@@ -68,8 +69,12 @@ public final class InboundPipeline {
                     lastEventAt.set(clock.instant());
                     if (result.inserted()) {
                         noticed.accept(row);
+                        // First, so the daemon serving the row's session (often another) starts reading while
+                        // this one routes; only rows changed, so the others need not read the team's sessions.
+                        announce.accept(ChangeSignals.Change.ROWS);
                     }
-                    reroute();
+                    router.replayPending();
+                    waiters.forEach(Runnable::run);
                 },
                 event -> place(event, inbox, chats),
                 cards);
@@ -93,7 +98,7 @@ public final class InboundPipeline {
     /** Step 11 alone: something the waits look at changed (a binding, a takeover, a settled lease). */
     public void wake() {
         waiters.forEach(Runnable::run);
-        announce.run();
+        announce.accept(ChangeSignals.Change.ANY);
     }
 
     /**
@@ -106,7 +111,7 @@ public final class InboundPipeline {
     }
 
     /** Set once at wiring, in a team: how the other daemons sharing the store are told of a change here. */
-    public void announceWith(Runnable announce) {
+    public void announceWith(Consumer<ChangeSignals.Change> announce) {
         this.announce = announce;
     }
 
