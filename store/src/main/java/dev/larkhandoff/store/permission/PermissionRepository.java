@@ -7,6 +7,7 @@ import dev.larkhandoff.store.jooq.tables.records.PermissionRequestsRecord;
 import java.time.Clock;
 import java.util.List;
 import java.util.Optional;
+import org.jooq.impl.DSL;
 
 /** Permission questions and answers. An answer is accepted once: the first decision wins, later clicks change nothing. */
 public final class PermissionRepository {
@@ -56,7 +57,7 @@ public final class PermissionRepository {
                         .set(PERMISSION_REQUESTS.DECIDED_BY_OPEN_ID, decidedByOpenId)
                         .set(PERMISSION_REQUESTS.DECIDED_AT, now)
                         .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
-                        .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
+                        .and(PERMISSION_REQUESTS.STATE.eq(DSL.inline(RequestState.PENDING.column())))
                         .execute()
                 == 1);
     }
@@ -72,7 +73,7 @@ public final class PermissionRepository {
                         .set(PERMISSION_REQUESTS.STATE, endState.column())
                         .set(PERMISSION_REQUESTS.DECIDED_AT, now)
                         .where(PERMISSION_REQUESTS.REQUEST_ID.eq(requestId))
-                        .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
+                        .and(PERMISSION_REQUESTS.STATE.eq(DSL.inline(RequestState.PENDING.column())))
                         .execute()
                 == 1);
     }
@@ -86,7 +87,7 @@ public final class PermissionRepository {
     public List<PermissionRequest> pendingIn(String chatId) {
         return db.read(ctx -> ctx.selectFrom(PERMISSION_REQUESTS)
                 .where(PERMISSION_REQUESTS.CHAT_ID.eq(chatId))
-                .and(PERMISSION_REQUESTS.STATE.eq(RequestState.PENDING.column()))
+                .and(PERMISSION_REQUESTS.STATE.eq(DSL.inline(RequestState.PENDING.column())))
                 .orderBy(PERMISSION_REQUESTS.CREATED_AT)
                 .fetch(PermissionRepository::row));
     }
