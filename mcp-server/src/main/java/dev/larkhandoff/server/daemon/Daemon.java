@@ -120,6 +120,9 @@ public final class Daemon implements AutoCloseable {
     private final java.util.concurrent.atomic.AtomicReference<ChangeSignals.Change> teamReplayQueued =
             new java.util.concurrent.atomic.AtomicReference<>();
     private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
+    /** Routes stored rows to their sessions while the inbound thread stores the next event. */
+    private final Scheduler routing = Schedulers.newSingle("lark-route", true);
+
     private volatile LongConnection connection;
     private volatile Disposable subscription;
     private volatile HttpFront httpFront;
@@ -233,6 +236,7 @@ public final class Daemon implements AutoCloseable {
                 indicator == null ? (chat, message) -> {} : indicator::received,
                 waiters,
                 otherMachines::stored,
+                task -> routing.schedule(task),
                 options.clock());
         // Listeners last: ownership and access read the router the pipeline drives.
         registry.onRegistered(ownership::registered);
@@ -352,7 +356,7 @@ public final class Daemon implements AutoCloseable {
             handoffInbox.holdBackFreshReplies(TEAM_REPLY_HOLD_BACK);
             store.signals().listen(this::queueHeardFromTeam);
             // The safety net under the signals: a change whose signal was lost is seen within seconds anyway.
-            inbound.schedulePeriodically(
+            routing.schedulePeriodically(
                     () -> heardFromTeam(ChangeSignals.Change.ANY),
                     TEAM_POLL.toMillis(),
                     TEAM_POLL.toMillis(),
@@ -418,7 +422,7 @@ public final class Daemon implements AutoCloseable {
      */
     private void queueHeardFromTeam(ChangeSignals.Change change) {
         if (teamReplayQueued.getAndAccumulate(change, (queued, c) -> queued == null ? c : queued.and(c)) == null) {
-            inbound.schedule(() -> heardFromTeam(teamReplayQueued.getAndSet(null)));
+            routing.schedule(() -> heardFromTeam(teamReplayQueued.getAndSet(null)));
         }
     }
 
@@ -499,6 +503,7 @@ public final class Daemon implements AutoCloseable {
             s.dispose();
         }
         inbound.dispose();
+        routing.dispose();
         otherMachines.close();
         HttpFront front = httpFront;
         if (front != null) {

@@ -9,9 +9,13 @@ import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.BiConsumer;
 import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What happens to an inbound Lark event, every step in order (docs/architecture.md traces the same path):
@@ -37,6 +41,8 @@ import java.util.function.Consumer;
  */
 public final class InboundPipeline {
 
+    private static final Logger log = LoggerFactory.getLogger(InboundPipeline.class);
+
     private final InboundRecorder recorder;
     private final InboxRouter router;
     private final BiConsumer<String, String> received;
@@ -44,11 +50,14 @@ public final class InboundPipeline {
     private final Consumer<InboxEvent> noticed;
     private volatile Consumer<ChangeSignals.Change> announce = change -> {};
     private final AtomicReference<Instant> lastEventAt = new AtomicReference<>();
+    private final Executor routeThread;
+    private final AtomicBoolean routeQueued = new AtomicBoolean();
 
     /**
      * @param received puts the "received" reaction on (chat id, message id); does nothing without a Lark app
      * @param waiters  the wake-ups of everything that waits for inbound rows
      * @param noticed  told of each newly stored row (not of a redelivered duplicate)
+     * @param routeThread runs the routing of stored rows, one pass at a time, beside the thread that stores the next
      */
     public InboundPipeline(
             InboxRepository inbox,
@@ -58,8 +67,10 @@ public final class InboundPipeline {
             BiConsumer<String, String> received,
             List<Runnable> waiters,
             Consumer<InboxEvent> noticed,
+            Executor routeThread,
             Clock clock) {
         this.router = router;
+        this.routeThread = routeThread;
         this.received = received;
         this.waiters = List.copyOf(waiters);
         this.noticed = noticed;
@@ -73,15 +84,17 @@ public final class InboundPipeline {
                         // this one routes; only rows changed, so the others need not read the team's sessions.
                         announce.accept(ChangeSignals.Change.ROWS);
                     }
-                    router.replayPending();
-                    waiters.forEach(Runnable::run);
+                    routeSoon();
                 },
                 event -> place(event, inbox, chats),
                 cards);
         router.onHandedOver(this::indicate);
     }
 
-    /** Steps 2 to 11 for one event from Lark. Runs on the inbound thread (the store writes to disk). */
+    /**
+     * Steps 2 to 11 for one event from Lark: 2 to 6 here, on the inbound thread (the store writes to disk), 7 to 11
+     * soon after on the routing thread.
+     */
     public void accept(InboundEvent event) {
         recorder.accept(event);
     }
@@ -113,6 +126,33 @@ public final class InboundPipeline {
     /** Set once at wiring, in a team: how the other daemons sharing the store are told of a change here. */
     public void announceWith(Consumer<ChangeSignals.Change> announce) {
         this.announce = announce;
+    }
+
+    /**
+     * Steps 7 to 11 after a row was stored, on the routing thread: the next event is stored (and Lark acknowledged)
+     * meanwhile, and one pass covers every row stored before it starts, so a burst costs one read of the pending
+     * rows, not one per event (each pass reads them all).
+     */
+    private void routeSoon() {
+        if (!routeQueued.compareAndSet(false, true)) {
+            return; // the queued pass has not started: it will see this row
+        }
+        try {
+            routeThread.execute(() -> {
+                routeQueued.set(false); // before reading: a row stored during this pass queues the next one
+                try {
+                    router.replayPending();
+                    waiters.forEach(Runnable::run);
+                } catch (RuntimeException e) {
+                    // Stored and acknowledged: the rows stay pending and the next pass (or the store's recovery) routes
+                    // them.
+                    log.error("routing the stored events failed; they stay pending in the inbox", e);
+                }
+            });
+        } catch (RuntimeException e) {
+            routeQueued.set(false);
+            log.debug("not routing: the daemon is closing ({})", e.getMessage());
+        }
     }
 
     /** When the last event from Lark was stored, if any was since the start. */
