@@ -52,8 +52,51 @@ final class PostgresDatabase extends Database {
     /** How many connections were ever opened; guarded by {@code idle}. */
     private long opened;
 
-    /** A connection and the jOOQ context bound to it. {@code generation} orders it among connections opened. */
-    private record Pooled(Connection jdbc, DSLContext ctx, long generation) {}
+    /**
+     * A connection and the jOOQ context bound to it. {@code generation} orders it among connections opened;
+     * {@code readOnly} is the kind of transaction it is set up for (guarded by the pool: one user at a time).
+     */
+    private static final class Pooled {
+        private final Connection jdbc;
+        private final DSLContext ctx;
+        private final long generation;
+        private boolean readOnly;
+
+        Pooled(Connection jdbc, DSLContext ctx, long generation) {
+            this.jdbc = jdbc;
+            this.ctx = ctx;
+            this.generation = generation;
+        }
+
+        Connection jdbc() {
+            return jdbc;
+        }
+
+        DSLContext ctx() {
+            return ctx;
+        }
+
+        long generation() {
+            return generation;
+        }
+
+        /**
+         * Sets the connection up for the kind of transaction asked for, once, as session characteristics: a read
+         * is one snapshot for every query of its work (REPEATABLE READ, READ ONLY), a write READ COMMITTED. Set per
+         * session rather than per transaction, a read costs no round trip more than its queries and commit.
+         */
+        void prepareFor(boolean readOnlyTransaction) throws SQLException {
+            if (readOnly == readOnlyTransaction) {
+                return;
+            }
+            jdbc.setTransactionIsolation(
+                    readOnlyTransaction
+                            ? Connection.TRANSACTION_REPEATABLE_READ
+                            : Connection.TRANSACTION_READ_COMMITTED);
+            jdbc.setReadOnly(readOnlyTransaction);
+            readOnly = readOnlyTransaction;
+        }
+    }
 
     private PostgresDatabase(StoreLocation.Postgres location, Clock clock) {
         super(clock);
@@ -114,12 +157,7 @@ final class PostgresDatabase extends Database {
                 boolean committing = false;
                 boolean keep = false;
                 try {
-                    if (readOnly) {
-                        // The driver sends BEGIN with it: one snapshot for every query of the work.
-                        try (var s = c.jdbc().createStatement()) {
-                            s.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY");
-                        }
-                    }
+                    c.prepareFor(readOnly);
                     T result = work.apply(c.ctx());
                     committing = true;
                     c.jdbc().commit();
@@ -162,6 +200,14 @@ final class PostgresDatabase extends Database {
         synchronized (idle) {
             if (closed) {
                 throw new StoreException("the store " + location + " is closed");
+            }
+            // One set up for this kind of transaction if there is one; any other is switched over.
+            for (java.util.Iterator<Pooled> it = idle.iterator(); it.hasNext(); ) {
+                Pooled c = it.next();
+                if (c.readOnly == readOnly) {
+                    it.remove();
+                    return c;
+                }
             }
             Pooled c = idle.poll();
             if (c != null) {

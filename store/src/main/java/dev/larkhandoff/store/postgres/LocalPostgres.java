@@ -319,6 +319,7 @@ public final class LocalPostgres implements AutoCloseable {
                             "fsync = off",
                             "full_page_writes = off",
                             "synchronous_commit = on",
+                            "shared_preload_libraries = 'pg_stat_statements'",
                             ""),
                     StandardCharsets.UTF_8,
                     java.nio.file.StandardOpenOption.APPEND);
