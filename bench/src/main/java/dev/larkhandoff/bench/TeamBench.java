@@ -66,7 +66,8 @@ public final class TeamBench {
     static final int RANDOM = -1;
 
     static final int[] RATES = {50, 200};
-    static final double WARM_UP_SECONDS = 3;
+    /** Long enough for C2 (the daemon runs without the CLI's C1-only flag) to compile the hot path: a daemon runs for days. */
+    static final double WARM_UP_SECONDS = 10;
     /**
      * The two paths take turns this long each within one stream of events, so that both see the same machine (a
      * busy moment of another build, a collection) in the same proportion.
