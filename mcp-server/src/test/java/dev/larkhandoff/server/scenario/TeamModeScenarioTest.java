@@ -281,6 +281,56 @@ class TeamModeScenarioTest {
         assertThat(answeredMillis).isLessThan(5_000);
     }
 
+    @Test
+    void given_handoffs_on_both_machines_when_betas_agent_relays_to_alphas_group_then_alphas_wait_gets_the_relay()
+            throws Exception {
+        AgentSession onAlpha = session(alphaHome, "alpha", "alpha-agent", "session");
+        String alphaChat = ok(onAlpha, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        AgentSession onBeta = session(betaHome, "beta", "beta-agent", "session");
+        String betaChat = ok(onBeta, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        awaitTeamOfTwo(onBeta);
+        assertThat(betaChat).isNotEqualTo(alphaChat);
+        CompletableFuture<JsonNode> waiting = CompletableFuture.supplyAsync(
+                () -> ok(onAlpha, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 30)));
+
+        ok(onBeta, HandoffTools.RELAY, Map.of("chat_id", alphaChat, "message", "the api is deployed"));
+
+        JsonNode relay = waiting.get(40, TimeUnit.SECONDS).path("replies").get(0);
+        assertThat(relay.path("msg_type").asString()).isEqualTo("relay");
+        assertThat(relay.path("text").asString()).isEqualTo("the api is deployed");
+        assertThat(relay.path("from_chat_id").asString()).isEqualTo(betaChat);
+        assertThat(world.awaitBotMessage(alphaChat, "the api is deployed").content())
+                .contains("Relay from");
+    }
+
+    @Test
+    void
+            given_alphas_agent_waiting_in_its_group_when_an_agent_on_beta_takes_the_group_over_then_alphas_wait_ends_with_takeover()
+                    throws Exception {
+        AgentSession onAlpha = session(alphaHome, "alpha", "alpha-agent", "session");
+        String chat = ok(onAlpha, HandoffTools.START, Map.of("model", "m"))
+                .path("chat_id")
+                .asString();
+        AgentSession onBeta = session(betaHome, "beta", "beta-agent", "session");
+        awaitTeamOfTwo(onBeta);
+        CompletableFuture<JsonNode> waiting = CompletableFuture.supplyAsync(() ->
+                ok(onAlpha, HandoffTools.SEND_AND_WAIT, Map.of("message", "working on it", "timeout_seconds", 60)));
+        world.awaitBotMessage(chat, "working on it");
+
+        JsonNode took = ok(onBeta, HandoffTools.START, Map.of("takeover_chat_id", chat));
+
+        assertThat(waiting.get(40, TimeUnit.SECONDS).path("takeover").asBoolean())
+                .as("alpha's wait, ended by a takeover made on beta")
+                .isTrue();
+        assertThat(took.path("previous_holder").asString()).isEqualTo("session:alpha-agent");
+        assertThat(ok(onBeta, HandoffTools.STATUS, Map.of()).path("chat_id").asString())
+                .isEqualTo(chat);
+    }
+
     /** Claude Code's PermissionRequest hook for a Bash call, run as Claude Code runs it on that machine. */
     private static CompletableFuture<String> permissionHook(Path home, String sessionId) {
         String request = """
