@@ -40,6 +40,9 @@ final class RelaySession implements McpServerTransport, SessionLink {
     private final IpcConnection connection;
     private final LiveSession live;
     private final McpJsonMapper json;
+    /** Where tool calls run: one may wait for an hour, so never on the connection's reader. */
+    private final reactor.core.scheduler.Scheduler toolThreads;
+
     private final Consumer<RelaySession> onInitialized;
     private final BiConsumer<RelaySession, JsonNode> onPermissionRequest;
     /** Results that hand over messages, by request key, until the line carrying them is sent. */
@@ -54,11 +57,13 @@ final class RelaySession implements McpServerTransport, SessionLink {
             IpcConnection connection,
             LiveSession live,
             McpJsonMapper json,
+            reactor.core.scheduler.Scheduler toolThreads,
             Consumer<RelaySession> onInitialized,
             BiConsumer<RelaySession, JsonNode> onPermissionRequest) {
         this.connection = connection;
         this.live = live;
         this.json = json;
+        this.toolThreads = toolThreads;
         this.onInitialized = onInitialized;
         this.onPermissionRequest = onPermissionRequest;
     }
@@ -115,8 +120,12 @@ final class RelaySession implements McpServerTransport, SessionLink {
                     JsonRpcLines.validId(id) ? id : null, -32600, "Invalid Request: " + e.getMessage()));
             return;
         }
-        sdk.handle(parsed)
-                .subscribe(null, e -> log.warn("the MCP session of {} failed a message: {}", name(), e.getMessage()));
+        Mono<Void> handled = sdk.handle(parsed);
+        if ("tools/call".equals(method)) {
+            handled = handled.subscribeOn(toolThreads);
+        }
+        // Everything else in order, here: initialize is answered before initialized or a call is looked at.
+        handled.subscribe(null, e -> log.warn("the MCP session of {} failed a message: {}", name(), e.getMessage()));
         if ("notifications/initialized".equals(method) && !initialized) {
             initialized = true;
             onInitialized.accept(this);

@@ -44,6 +44,7 @@ public final class RelaySessions implements RelayHost, McpServerTransportProvide
     private final Runnable afterInitialized;
     private final Map<IpcConnection, RelaySession> byConnection = new ConcurrentHashMap<>();
     private final Map<String, RelaySession> bySdkSession = new ConcurrentHashMap<>();
+    private final reactor.core.scheduler.Scheduler toolScheduler;
     private volatile McpServerSession.Factory factory;
     private McpSyncServer server;
 
@@ -56,6 +57,7 @@ public final class RelaySessions implements RelayHost, McpServerTransportProvide
         this.runner = runner;
         this.permissions = permissions;
         this.afterInitialized = afterInitialized;
+        this.toolScheduler = reactor.core.scheduler.Schedulers.fromExecutorService(runner, "relay-tools");
     }
 
     /**
@@ -77,6 +79,10 @@ public final class RelaySessions implements RelayHost, McpServerTransportProvide
                 .jsonMapper(host.json)
                 // The daemon's tools check their own arguments and answer with their own exact error texts.
                 .validateToolInputs(false)
+                // A tool runs on the thread that handles its request, which RelaySession puts on the daemon's own
+                // unbounded tool pool: a wait may last an hour, and the SDK's default pool (ten threads a core)
+                // would queue every other session's calls behind twenty of them.
+                .immediateExecution(true)
                 .tools(host.tools(catalog))
                 .build();
         return host;
@@ -121,7 +127,7 @@ public final class RelaySessions implements RelayHost, McpServerTransportProvide
         if (f == null) {
             return null;
         }
-        RelaySession session = new RelaySession(connection, live, json, this::initialized, this::decide);
+        RelaySession session = new RelaySession(connection, live, json, toolScheduler, this::initialized, this::decide);
         session.onCancel(key -> registry.calls().cancel(session, key));
         RelaySession previous = byConnection.put(connection, session);
         if (previous != null) {
