@@ -33,7 +33,7 @@ import reactor.core.publisher.Mono;
 final class ProxyProcess implements AutoCloseable {
 
     static final String CHANNEL_METHOD = "notifications/claude/channel";
-    /** How StdioProxy writes a channel notification: fields in this order, no spaces. */
+    /** How the daemon writes a channel notification (McpSurface.channelNotification): fields in this order, no spaces. */
     private static final String CHANNEL_PREFIX = "{\"jsonrpc\":\"2.0\",\"method\":\"" + CHANNEL_METHOD + "\"";
 
     static final java.util.Set<String> JVM_OPTION_VARIABLES =

@@ -2,7 +2,7 @@ package dev.larkhandoff.server.cli;
 
 import dev.larkhandoff.server.config.Environment;
 import dev.larkhandoff.server.config.SessionIdentity;
-import dev.larkhandoff.server.proxy.StdioProxy;
+import dev.larkhandoff.server.proxy.StdioRelay;
 import dev.larkhandoff.store.session.DeliveryMode;
 import java.io.FileDescriptor;
 import java.io.FileOutputStream;
@@ -26,7 +26,7 @@ final class StdioCommand implements Callable<Integer> {
         System.setOut(new PrintStream(new FileOutputStream(FileDescriptor.err), true));
         Environment env = home.environment();
         SessionIdentity identity = SessionIdentity.from(env, DeliveryMode.PUSH);
-        StdioProxy.run(System.in, stdout, home.config().home(), identity, BuildInfo.version(), Duration.ofSeconds(30));
+        StdioRelay.run(System.in, stdout, home.config().home(), identity, BuildInfo.version(), Duration.ofSeconds(30));
         return 0;
     }
 }

@@ -30,6 +30,7 @@ import dev.larkhandoff.server.hooks.PermissionBridge;
 import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.ipc.DaemonIpc;
 import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.relay.RelaySessions;
 import dev.larkhandoff.server.routing.DeliveryTools;
 import dev.larkhandoff.server.routing.InboundPipeline;
 import dev.larkhandoff.server.routing.InboundRecorder;
@@ -122,6 +123,8 @@ public final class Daemon implements AutoCloseable {
     private final Scheduler inbound = Schedulers.newSingle("lark-inbound", true);
     /** Routes stored rows to their sessions while the inbound thread stores the next event. */
     private final Scheduler routing = Schedulers.newSingle("lark-route", true);
+    /** The MCP sessions hosted for stdio relays (null until serving). */
+    private volatile RelaySessions relays;
 
     private volatile LongConnection connection;
     private volatile Disposable subscription;
@@ -372,8 +375,12 @@ public final class Daemon implements AutoCloseable {
                 .put("started_at", startedAt.toString());
         DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::reroute);
         ipc.onHook(this::hook);
-        ipc.onPermissionRequest(
-                (sessionId, params) -> hooks == null ? Optional.empty() : hooks.relayPermission(sessionId, params));
+        DaemonIpc.PermissionRelay permissionRelay =
+                (sessionId, params) -> hooks == null ? Optional.empty() : hooks.relayPermission(sessionId, params);
+        ipc.onPermissionRequest(permissionRelay);
+        relays =
+                RelaySessions.start(tools, registry, toolRunner, permissionRelay, pipeline::reroute, options.version());
+        ipc.onRelay(relays);
         ipc.onShutdownRequested(reason -> {
             log.info("asked to shut down: {}", reason);
             Thread t = new Thread(() -> onShutdownRequested.run(), "shutdown-request");
@@ -504,6 +511,10 @@ public final class Daemon implements AutoCloseable {
         }
         inbound.dispose();
         routing.dispose();
+        RelaySessions r = relays;
+        if (r != null) {
+            r.close();
+        }
         otherMachines.close();
         HttpFront front = httpFront;
         if (front != null) {

@@ -55,12 +55,37 @@ public final class DaemonClient implements AutoCloseable {
     private final CompletableFuture<Hello> hello = new CompletableFuture<>();
     private final CompletableFuture<Registered> registered = new CompletableFuture<>();
     private final BiConsumer<DaemonClient, Delivery> onDeliver;
+    private final BiConsumer<DaemonClient, IpcMessage.McpOut> onOut;
     private final Runnable onClosed;
 
-    private DaemonClient(IpcConnection connection, BiConsumer<DaemonClient, Delivery> onDeliver, Runnable onClosed) {
+    private DaemonClient(
+            IpcConnection connection,
+            BiConsumer<DaemonClient, Delivery> onDeliver,
+            BiConsumer<DaemonClient, IpcMessage.McpOut> onOut,
+            Runnable onClosed) {
         this.connection = connection;
         this.onDeliver = onDeliver;
+        this.onOut = onOut;
         this.onClosed = onClosed;
+    }
+
+    /**
+     * Connects and registers as a relay: the daemon hosts the agent's MCP session, takes the lines of the agent's
+     * stdin ({@link #relayLine}) and sends the lines for its stdout to {@code onOut}, which may start arriving as
+     * soon as the registration is confirmed (before this method returns).
+     *
+     * @throws IOException when no daemon answers on this home's socket, or it does not complete the handshake
+     */
+    public static DaemonClient connectRelay(
+            Path home,
+            SessionIdentity identity,
+            String version,
+            long pid,
+            BiConsumer<DaemonClient, IpcMessage.McpOut> onOut,
+            Runnable onClosed,
+            Duration timeout)
+            throws IOException {
+        return handshake(home, identity, version, pid, (c, d) -> {}, onOut, onClosed, timeout, true);
     }
 
     /**
@@ -79,13 +104,33 @@ public final class DaemonClient implements AutoCloseable {
             Runnable onClosed,
             Duration timeout)
             throws IOException {
+        return handshake(home, identity, version, pid, onDeliver, (c, m) -> {}, onClosed, timeout, false);
+    }
+
+    private static DaemonClient handshake(
+            Path home,
+            SessionIdentity identity,
+            String version,
+            long pid,
+            BiConsumer<DaemonClient, Delivery> onDeliver,
+            BiConsumer<DaemonClient, IpcMessage.McpOut> onOut,
+            Runnable onClosed,
+            Duration timeout,
+            boolean relay)
+            throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, identity.sessionId(), FrameDecoder.DEFAULT_MAX_FRAME);
-        DaemonClient client = new DaemonClient(connection, onDeliver, onClosed);
+        DaemonClient client = new DaemonClient(connection, onDeliver, onOut, onClosed);
         client.start();
         try {
             client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             connection.send(new Register(
-                    identity.sessionId(), identity.role(), pid, version, identity.deliveryMode(), identity.metadata()));
+                    identity.sessionId(),
+                    identity.role(),
+                    pid,
+                    version,
+                    identity.deliveryMode(),
+                    identity.metadata(),
+                    relay));
             client.registered.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             return client;
         } catch (InterruptedException e) {
@@ -104,7 +149,7 @@ public final class DaemonClient implements AutoCloseable {
      */
     public static DaemonClient probe(Path home, Duration timeout) throws IOException {
         IpcConnection connection = DaemonSocket.connect(home, "probe", FrameDecoder.DEFAULT_MAX_FRAME);
-        DaemonClient client = new DaemonClient(connection, (c, m) -> {}, () -> {});
+        DaemonClient client = new DaemonClient(connection, (c, m) -> {}, (c, m) -> {}, () -> {});
         client.start();
         try {
             client.hello.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
@@ -195,6 +240,16 @@ public final class DaemonClient implements AutoCloseable {
         return result;
     }
 
+    /** Passes one line of the agent's stdin to the MCP session the daemon hosts; false when the connection is gone. */
+    public boolean relayLine(String line) {
+        return connection.send(new IpcMessage.McpIn(line));
+    }
+
+    /** Tells the daemon whether the line sent with {@code receipt} reached the agent. */
+    public boolean settle(String receipt, boolean written) {
+        return connection.send(written ? new Written(receipt) : new Dropped(receipt));
+    }
+
     /** Tells the daemon a delivery reached the agent. */
     public boolean ack(String eventId) {
         return connection.send(new Ack(eventId));
@@ -245,6 +300,11 @@ public final class DaemonClient implements AutoCloseable {
                 // Nobody takes this result any more: what it held goes back to waiting in the daemon.
                 result.receipt().dropped();
             }
+        }
+
+        @Override
+        public void mcpOut(IpcMessage.McpOut m) {
+            onOut.accept(DaemonClient.this, m);
         }
 
         @Override

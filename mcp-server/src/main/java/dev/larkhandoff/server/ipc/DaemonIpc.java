@@ -23,6 +23,7 @@ import dev.larkhandoff.server.ipc.IpcMessage.Unknown;
 import dev.larkhandoff.server.ipc.IpcMessage.Written;
 import dev.larkhandoff.server.session.LiveSession;
 import dev.larkhandoff.server.session.RunningCalls;
+import dev.larkhandoff.server.session.SessionLink;
 import dev.larkhandoff.server.session.SessionRegistry;
 import dev.larkhandoff.server.tool.ToolCall;
 import dev.larkhandoff.server.tool.ToolCatalog;
@@ -61,6 +62,10 @@ public final class DaemonIpc {
     private final BiConsumer<String, String> onAck;
     private final Runnable afterRegistered;
     private volatile Consumer<String> onShutdownRequested = reason -> {};
+    private volatile RelayHost relays = RelayHost.NONE;
+    /** The link the registry knows each relay connection by (the MCP session hosted for it). */
+    private final Map<IpcConnection, SessionLink> relayLinks = new ConcurrentHashMap<>();
+
     private volatile HookHandler hooks = HookHandler.NONE;
 
     /**
@@ -114,6 +119,17 @@ public final class DaemonIpc {
         this.hooks = handler;
     }
 
+    /** Who hosts the MCP sessions of relay peers. */
+    public void onRelay(RelayHost host) {
+        this.relays = host;
+    }
+
+    /** What the registry and the calls know a connection by: its hosted MCP session's link, or itself. */
+    private SessionLink linkOf(IpcConnection connection) {
+        SessionLink relay = relayLinks.get(connection);
+        return relay == null ? connection : relay;
+    }
+
     /** What to do when a peer asks the daemon to make way (a newer version replacing it). */
     public void onShutdownRequested(Consumer<String> action) {
         this.onShutdownRequested = action;
@@ -138,6 +154,11 @@ public final class DaemonIpc {
                 it.remove();
                 e.getValue().dropped();
             }
+        }
+        SessionLink relay = relayLinks.remove(connection);
+        if (relay != null) {
+            relays.closed(connection);
+            registry.disconnected(relay);
         }
         registry.disconnected(connection);
     }
@@ -169,12 +190,24 @@ public final class DaemonIpc {
         }
 
         @Override
+        public void mcpIn(IpcMessage.McpIn m) {
+            if (relayLinks.containsKey(connection)) {
+                relays.line(connection, m.line());
+            } else {
+                log.debug("ignoring an mcp_in from {}: it did not register as a relay", connection.name());
+            }
+        }
+
+        @Override
         public void cancel(Cancel m) {
             calls.cancel(connection, m.id());
         }
 
         @Override
         public void written(Written m) {
+            if (relays.settle(connection, m.id(), true)) {
+                return;
+            }
             ToolResult.Receipt receipt = unsettled.remove(connection.name() + "\u0000" + m.id());
             if (receipt != null) {
                 receipt.written();
@@ -183,6 +216,9 @@ public final class DaemonIpc {
 
         @Override
         public void dropped(Dropped m) {
+            if (relays.settle(connection, m.id(), false)) {
+                return;
+            }
             ToolResult.Receipt receipt = unsettled.remove(connection.name() + "\u0000" + m.id());
             if (receipt != null) {
                 receipt.dropped();
@@ -191,7 +227,7 @@ public final class DaemonIpc {
 
         @Override
         public void ack(Ack m) {
-            registry.sessionOf(connection).ifPresent(s -> onAck.accept(s, m.eventId()));
+            registry.sessionOf(linkOf(connection)).ifPresent(s -> onAck.accept(s, m.eventId()));
         }
 
         @Override
@@ -224,8 +260,18 @@ public final class DaemonIpc {
             return;
         }
         LiveSession session = new LiveSession(sessionId, m.role(), m.metadata(), m.pid(), m.version());
-        registry.register(session, m.delivery(), JSON.writeValueAsString(m.metadata()), connection);
-        connection.send(new Registered(sessionId, tools.specs()));
+        SessionLink link = connection;
+        if (m.relay()) {
+            link = relays.open(connection, session);
+            if (link == null) {
+                connection.send(new ProtocolError("this daemon hosts no MCP sessions for relays"));
+                connection.close();
+                return;
+            }
+            relayLinks.put(connection, link);
+        }
+        registry.register(session, m.delivery(), JSON.writeValueAsString(m.metadata()), link);
+        connection.send(new Registered(sessionId, m.relay() ? java.util.List.of() : tools.specs()));
         afterRegistered.run();
     }
 
@@ -246,7 +292,7 @@ public final class DaemonIpc {
 
     private void relayPermission(IpcConnection connection, PermissionRequest m) {
         String behavior = null;
-        String session = registry.sessionOf(connection).orElse(null);
+        String session = registry.sessionOf(linkOf(connection)).orElse(null);
         try {
             if (session != null) {
                 behavior = permissions.decide(session, m.params()).orElse(null);
@@ -262,7 +308,7 @@ public final class DaemonIpc {
     private void startTool(IpcConnection connection, ToolRequest m) {
         String id = m.id();
         String name = m.name();
-        String caller = registry.sessionOf(connection).orElse(null);
+        String caller = registry.sessionOf(linkOf(connection)).orElse(null);
         ToolCall.Progress progress = (done, total, text) -> connection.send(new ToolProgress(id, done, total, text));
         calls.start(
                 toolRunner,

@@ -88,6 +88,21 @@ public final class IpcCodec {
                     .put("version", m.version())
                     .put("delivery", m.delivery().column());
             out.set("metadata", JSON.valueToTree(m.metadata()));
+            if (m.relay()) {
+                out.put("relay", true);
+            }
+        }
+
+        @Override
+        public void mcpIn(IpcMessage.McpIn m) {
+            start(IpcMessage.McpIn.TYPE).put("line", m.line());
+        }
+
+        @Override
+        public void mcpOut(IpcMessage.McpOut m) {
+            start(IpcMessage.McpOut.TYPE).put("line", m.line());
+            putIf("ack", m.ack());
+            putIf("receipt", m.receipt());
         }
 
         @Override
@@ -244,7 +259,15 @@ public final class IpcCodec {
                             m.path("pid").asLong(0),
                             m.path("version").asString(""),
                             "pull".equals(m.path("delivery").asString("")) ? DeliveryMode.PULL : DeliveryMode.PUSH,
-                            strings(m.path("metadata")));
+                            strings(m.path("metadata")),
+                            m.path("relay").asBoolean(false));
+                case IpcMessage.McpIn.TYPE ->
+                    new IpcMessage.McpIn(m.path("line").asString(""));
+                case IpcMessage.McpOut.TYPE ->
+                    new IpcMessage.McpOut(
+                            m.path("line").asString(""),
+                            m.has("ack") ? m.path("ack").asString(null) : null,
+                            m.has("receipt") ? m.path("receipt").asString(null) : null);
                 case Registered.TYPE -> new Registered(m.path("session_id").asString(""), tools(m.path("tools")));
                 case ToolRequest.TYPE -> new ToolRequest(id(m), m.path("name").asString(""), arguments(m));
                 case ToolProgress.TYPE ->

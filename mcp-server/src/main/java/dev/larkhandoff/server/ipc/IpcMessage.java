@@ -66,12 +66,15 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
                     HookRequest,
                     PermissionRequest,
                     Shutdown,
+                    McpIn,
                     Unknown {
 
         void dispatchTo(Handler handler);
 
         /** What the daemon does with each message from a peer ({@link DaemonIpc}). */
         interface Handler {
+            void mcpIn(McpIn m);
+
             void register(Register m);
 
             void toolRequest(ToolRequest m);
@@ -105,12 +108,15 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
                     PermissionReply,
                     ShuttingDown,
                     ProtocolError,
+                    McpOut,
                     Unknown {
 
         void dispatchTo(Handler handler);
 
         /** What a proxy does with each message from the daemon ({@link DaemonClient}). */
         interface Handler {
+            void mcpOut(McpOut m);
+
             void hello(Hello m);
 
             void registered(Registered m);
@@ -167,14 +173,33 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
      * @param version the proxy's version
      * @param delivery {@code "push"} or {@code "pull"} on the wire; anything else reads as push
      * @param metadata the session's identity bag (teammate name, cwd, …), recorded verbatim; only string values
+     * @param relay true when the peer relays the agent's MCP lines ({@link McpIn} / {@link McpOut}) and the daemon
+     *     hosts the MCP session; false for a peer that speaks {@link ToolRequest} and {@link Deliver} itself
      */
     record Register(
-            String sessionId, Role role, long pid, String version, DeliveryMode delivery, Map<String, String> metadata)
+            String sessionId,
+            Role role,
+            long pid,
+            String version,
+            DeliveryMode delivery,
+            Map<String, String> metadata,
+            boolean relay)
             implements ToDaemon {
         public static final String TYPE = "register";
 
         public Register {
             metadata = metadata == null ? Map.of() : metadata;
+        }
+
+        /** A peer that speaks tool calls and deliveries itself. */
+        public Register(
+                String sessionId,
+                Role role,
+                long pid,
+                String version,
+                DeliveryMode delivery,
+                Map<String, String> metadata) {
+            this(sessionId, role, pid, version, delivery, metadata, false);
         }
 
         @Override
@@ -331,6 +356,50 @@ public sealed interface IpcMessage permits IpcMessage.ToDaemon, IpcMessage.ToPro
         @Override
         public void dispatchTo(ToDaemon.Handler handler) {
             handler.dropped(this);
+        }
+    }
+
+    // ---- relayed MCP lines ----
+
+    /**
+     * {@code mcp_in}: relay → daemon, one line the agent's MCP client wrote to the relay's stdin, as written (the
+     * daemon checks it, answers a malformed one with a JSON-RPC error, and hands the rest to the session's MCP
+     * server). Only from a peer registered with {@code relay}; from any other it is ignored.
+     */
+    record McpIn(String line) implements ToDaemon {
+        public static final String TYPE = "mcp_in";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+
+        @Override
+        public void dispatchTo(ToDaemon.Handler handler) {
+            handler.mcpIn(this);
+        }
+    }
+
+    /**
+     * {@code mcp_out}: daemon → relay, one line for the relay to write to its stdout, whole and in the order sent.
+     *
+     * @param ack set on a channel notification: the id of the event it carries. The relay writes a line with an
+     *     {@code ack} it has written before at most once (the daemon replays what it never heard acknowledged), then
+     *     answers {@link Ack} with this id either way.
+     * @param receipt set on a response that hands over messages: once the line was written the relay answers
+     *     {@link Written} with this id, or {@link Dropped} if it could not be.
+     */
+    record McpOut(String line, String ack, String receipt) implements ToProxy {
+        public static final String TYPE = "mcp_out";
+
+        @Override
+        public String type() {
+            return TYPE;
+        }
+
+        @Override
+        public void dispatchTo(ToProxy.Handler handler) {
+            handler.mcpOut(this);
         }
     }
 

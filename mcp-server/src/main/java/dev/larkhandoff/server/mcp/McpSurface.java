@@ -92,6 +92,34 @@ public final class McpSurface {
         return key == null ? null : key.toString();
     }
 
+    /** The JSON-RPC notification that carries one delivery to the agent; meta keys are kept to what Claude Code accepts. */
+    public static tools.jackson.databind.node.ObjectNode channelNotification(
+            dev.larkhandoff.server.session.Delivery message) {
+        tools.jackson.databind.node.ObjectNode n = dev.larkhandoff.server.ServerJson.mapper()
+                .createObjectNode()
+                .put("jsonrpc", "2.0")
+                .put("method", CHANNEL_NOTIFICATION);
+        tools.jackson.databind.node.ObjectNode params = n.putObject("params");
+        params.put("content", message.content());
+        tools.jackson.databind.node.ObjectNode meta = params.putObject("meta");
+        message.meta().forEach((key, value) -> {
+            if (key.matches("[A-Za-z0-9_]+")) {
+                meta.put(key, value);
+            }
+        });
+        return n;
+    }
+
+    /** Claude Code's answer to a channel permission request: {@code allow} or {@code deny} for {@code requestId}. */
+    public static tools.jackson.databind.node.ObjectNode permissionAnswer(String requestId, String behavior) {
+        tools.jackson.databind.node.ObjectNode answer = dev.larkhandoff.server.ServerJson.mapper()
+                .createObjectNode()
+                .put("jsonrpc", "2.0")
+                .put("method", PERMISSION_ANSWER);
+        answer.putObject("params").put("request_id", requestId).put("behavior", behavior);
+        return answer;
+    }
+
     public static McpSchema.CallToolResult result(ToolResult r) {
         return McpSchema.CallToolResult.builder()
                 .addTextContent(r.text())

@@ -3,25 +3,19 @@ package dev.larkhandoff.server.proxy;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
-import dev.larkhandoff.server.session.Delivery;
-import dev.larkhandoff.server.tool.ToolCall;
-import dev.larkhandoff.server.tool.ToolResult;
-import dev.larkhandoff.server.tool.ToolSpec;
+import dev.larkhandoff.server.ipc.IpcMessage;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Map;
-import java.util.concurrent.CompletableFuture;
 import java.util.function.BiConsumer;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import tools.jackson.databind.JsonNode;
 
 /**
- * The proxy's lasting tie to the daemon: finds or starts it, replaces an older daemon with a newer one, and when
- * the connection drops reconnects with back-off and registers again under the same session id, while the agent's
- * MCP session stays up. Calls made while disconnected fail at once with a clear error.
+ * The relay's lasting tie to the daemon: finds or starts it, replaces an older daemon with a newer one, registers as
+ * a relay, and when the connection drops reconnects with back-off and registers again under the same session id,
+ * while the agent's MCP session stays up. Lines sent while disconnected are refused at once.
  */
 final class DaemonLink implements AutoCloseable {
 
@@ -33,10 +27,11 @@ final class DaemonLink implements AutoCloseable {
     private final SessionIdentity identity;
     private final String version;
     private final DaemonLauncher launcher;
-    private final BiConsumer<DaemonClient, Delivery> onDeliver;
+    private final BiConsumer<DaemonClient, IpcMessage.McpOut> onOut;
+    private final Runnable onDisconnected;
+    private final Consumer<DaemonClient> onConnected;
     private volatile DaemonClient client;
     private volatile boolean closed;
-    private volatile List<ToolSpec> tools = List.of();
     /** Why the last reconnect failed (a daemon failing at start says its cause and log), for calls meanwhile. */
     private volatile String reconnectFailure;
 
@@ -45,15 +40,22 @@ final class DaemonLink implements AutoCloseable {
             SessionIdentity identity,
             String version,
             DaemonLauncher launcher,
-            BiConsumer<DaemonClient, Delivery> onDeliver) {
+            BiConsumer<DaemonClient, IpcMessage.McpOut> onOut,
+            Consumer<DaemonClient> onConnected,
+            Runnable onDisconnected) {
         this.home = home;
         this.identity = identity;
         this.version = version;
         this.launcher = launcher;
-        this.onDeliver = onDeliver;
+        this.onOut = onOut;
+        this.onConnected = onConnected;
+        this.onDisconnected = onDisconnected;
     }
 
-    /** Connects (starting or replacing the daemon as needed) and registers; throws when that cannot be done. */
+    /**
+     * Connects (starting or replacing the daemon as needed) and registers; {@code onConnected} runs before any line
+     * of the agent's is sent on the new connection. Throws when that cannot be done.
+     */
     synchronized void connect() throws IOException {
         launcher.ensureRunning();
         DaemonClient c = open();
@@ -66,19 +68,19 @@ final class DaemonLink implements AutoCloseable {
             launcher.ensureRunning();
             c = open();
         }
-        tools = c.tools();
+        onConnected.accept(c);
         client = c;
     }
 
     private DaemonClient open() throws IOException {
         java.util.concurrent.atomic.AtomicReference<DaemonClient> self =
                 new java.util.concurrent.atomic.AtomicReference<>();
-        DaemonClient c = DaemonClient.connect(
+        DaemonClient c = DaemonClient.connectRelay(
                 home,
                 identity,
                 version,
                 ProcessHandle.current().pid(),
-                onDeliver,
+                onOut,
                 () -> disconnected(self.get()),
                 HANDSHAKE);
         self.set(c);
@@ -95,28 +97,15 @@ final class DaemonLink implements AutoCloseable {
         }
     }
 
-    List<ToolSpec> tools() {
-        return tools;
+    /** Sends one line of the agent's to the daemon; false when not connected (a reconnect is under way). */
+    boolean send(String line) {
+        DaemonClient c = client;
+        return c != null && c.isOpen() && c.relayLine(line);
     }
 
-    CompletableFuture<ToolResult> call(String name, Map<String, Object> arguments, ToolCall.Progress progress) {
-        DaemonClient c = client;
-        if (c == null || !c.isOpen()) {
-            String why = reconnectFailure;
-            return CompletableFuture.failedFuture(
-                    new IllegalStateException("the lark-handoff daemon is not connected (reconnecting now); call "
-                            + name + " again shortly" + (why == null ? "" : ". Last attempt: " + why)));
-        }
-        return c.callTool(name, arguments, progress);
-    }
-
-    /** Puts a channel permission request to the daemon; completes with {@code allow} / {@code deny}, or empty. */
-    CompletableFuture<String> permissionRequest(JsonNode params) {
-        DaemonClient c = client;
-        if (c == null || !c.isOpen()) {
-            return CompletableFuture.completedFuture("");
-        }
-        return c.permissionRequest(params);
+    /** Why the last reconnect failed, if it did (for the errors answered meanwhile). */
+    String reconnectFailure() {
+        return reconnectFailure;
     }
 
     /** Only the loss of the connection in use starts a reconnect; one closed on purpose (an old daemon) does not. */
@@ -126,6 +115,7 @@ final class DaemonLink implements AutoCloseable {
         }
         log.warn("lost the connection to the lark-handoff daemon; reconnecting");
         client = null;
+        onDisconnected.run();
         Thread t = new Thread(this::reconnectLoop, "daemon-reconnect");
         t.setDaemon(true);
         t.start();

@@ -1,6 +1,7 @@
 /**
- * The stdio proxy an agent launches: finds or starts the daemon, forwards tool calls, writes channel notifications, and keeps stdout to JSON-RPC only.
+ * The stdio relay an agent launches: finds or starts the daemon, passes the agent's MCP lines to the session the daemon
+ * hosts for it and writes the daemon's lines to stdout, which carries JSON-RPC only.
  *
- * <p>May import ipc, mcp, config, session (the delivery a proxy writes) and tool. See docs/architecture.md for the whole map; PackageRulesTest enforces it.
+ * <p>May import ipc and config, never the MCP SDK. See docs/architecture.md for the whole map; PackageRulesTest enforces it.
  */
 package dev.larkhandoff.server.proxy;

@@ -68,6 +68,18 @@ class PackageRulesTest {
     }
 
     @Test
+    void given_the_stdio_relay_then_it_loads_neither_the_mcp_sdk_nor_reactor() {
+        noClasses()
+                .that()
+                .resideInAPackage("..server.proxy..")
+                .should()
+                .dependOnClassesThat()
+                .resideInAnyPackage("io.modelcontextprotocol..", "reactor..", "..server.mcp..", "..server.relay..")
+                .because("every agent session starts a relay: it only passes lines, and the daemon hosts the session")
+                .check(SERVER);
+    }
+
+    @Test
     void given_the_composition_root_then_only_the_command_line_uses_it() {
         noClasses()
                 .that()

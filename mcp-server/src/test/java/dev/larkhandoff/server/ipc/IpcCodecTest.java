@@ -69,6 +69,11 @@ class IpcCodecTest {
                         "0.3.0",
                         DeliveryMode.PULL,
                         Map.of("teammate_name", "api-worker")),
+                new Register("sess-R", Role.SESSION, 7, "0.4.0", DeliveryMode.PUSH, Map.of(), true),
+                new IpcMessage.McpIn("{\"jsonrpc\":\"2.0\",\"id\":1,\"method\":\"ping\"}"),
+                new IpcMessage.McpOut(
+                        "{\"jsonrpc\":\"2.0\",\"method\":\"notifications/claude/channel\"}", "evt_1", null),
+                new IpcMessage.McpOut("{\"jsonrpc\":\"2.0\",\"id\":2,\"result\":{}}", null, "r-1"),
                 new Registered(
                         "session:sess-A",
                         List.of(new ToolSpec(
@@ -135,6 +140,7 @@ class IpcCodecTest {
                         "HookRequest",
                         "PermissionRequest",
                         "Shutdown",
+                        "McpIn",
                         "Unknown");
         assertThat(recordNames(IpcMessage.ToProxy.class))
                 .containsExactlyInAnyOrder(
@@ -147,6 +153,7 @@ class IpcCodecTest {
                         "PermissionReply",
                         "ShuttingDown",
                         "ProtocolError",
+                        "McpOut",
                         "Unknown");
     }
 

@@ -85,6 +85,92 @@ class FailureScenarioTest {
     }
 
     @Test
+    @Timeout(value = 420, unit = TimeUnit.SECONDS)
+    void
+            given_three_relays_when_the_daemon_is_killed_20_times_during_2000_events_then_each_relay_sees_its_own_once_in_order()
+                    throws Exception {
+        AgentSession owner = world.dispatcher("dispatcher-1");
+        List<AgentSession> teammates = List.of(world.teammate("tm-1", "api"), world.teammate("tm-2", "web"));
+        long firstDaemon = daemonPid(owner);
+        // 2,000 events over about a minute: long enough for 20 kills, each waiting for the next daemon to be up.
+        List<String> sent = stream(2000, Duration.ofMillis(30));
+        List<String> received = new ArrayList<>();
+        AtomicBoolean streaming = new AtomicBoolean(true);
+        List<Long> killed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread killer = new Thread(
+                () -> {
+                    long daemon = firstDaemon;
+                    while (killed.size() < 20 && streaming.get()) {
+                        long pid = daemon;
+                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                        killed.add(pid);
+                        daemon = daemonPid(owner);
+                        while (daemon == pid) {
+                            daemon = daemonPid(owner);
+                        }
+                        sleepQuietly(300 + (long) (Math.random() * 700));
+                    }
+                },
+                "killer");
+        // The teammates call a tool over and over: each call answers (a result, or at once an error saying the
+        // daemon went away), never hangs, and no channel event reaches them.
+        List<String> teammateFailures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Thread> callers = new ArrayList<>();
+        for (AgentSession tm : teammates) {
+            Thread t = new Thread(
+                    () -> {
+                        while (streaming.get()) {
+                            AgentSession.Answer a = tm.call(OwnershipTools.STATUS, Map.of());
+                            if (a.isError() && !a.text().contains("daemon")) {
+                                teammateFailures.add(a.text());
+                            }
+                            sleepQuietly(50);
+                        }
+                    },
+                    "caller-" + tm.sessionId);
+            t.start();
+            callers.add(t);
+        }
+        killer.start();
+
+        receiveAll(owner, received, sent.size(), () -> {});
+        streaming.set(false);
+        killer.join(60_000);
+        for (Thread t : callers) {
+            t.join(60_000);
+        }
+
+        assertThat(killed)
+                .as("daemons killed with SIGKILL during the stream")
+                .hasSize(20)
+                .doesNotHaveDuplicates();
+        assertThat(received).as("every event exactly once, in order").containsExactlyElementsOf(sent);
+        assertThat(owner.nextEvent(Duration.ofSeconds(1))).isNull();
+        assertThat(teammateFailures)
+                .as("errors other than the daemon going away")
+                .isEmpty();
+        for (AgentSession tm : teammates) {
+            assertThat(tm.drainEvents())
+                    .as("channel events reaching %s", tm.sessionId)
+                    .isEmpty();
+            assertThat(tm.call(OwnershipTools.STATUS, Map.of()).isError())
+                    .as("%s is back on the last daemon", tm.sessionId)
+                    .isFalse();
+        }
+        assertThat(status(owner).path("sessions"))
+                .as("the three sessions, registered again")
+                .hasSize(3);
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    @Test
     void kill_9_of_the_owners_proxy_leaves_messages_pending_until_the_dispatcher_reclaims() throws Exception {
         AgentSession dispatcher = world.dispatcher("dispatcher-1");
         AgentSession tm = world.teammate("tm-1", "api-worker");
