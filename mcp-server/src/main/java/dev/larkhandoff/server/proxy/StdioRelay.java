@@ -44,6 +44,12 @@ public final class StdioRelay {
     private static final long DEADLINE_MARGIN_SECONDS = 90;
 
     private static final String REPLAY_PREFIX = "lark-handoff-replay-";
+    /** The longest the relay lingers at the end of stdin for answers still on their way. */
+    private static final long DRAIN_MILLIS = 150;
+    /** How long after the last line sent the daemon may still answer it (unparseable lines are not tracked). */
+    private static final long QUIET_MILLIS = 100;
+
+    private volatile long lastSent = System.nanoTime() - QUIET_MILLIS * 1_000_000L;
 
     private final LineAtomicOutput stdout;
     private final DaemonLink link;
@@ -98,7 +104,25 @@ public final class StdioRelay {
         } catch (IOException e) {
             log.debug("stdin closed: {}", e.getMessage());
         } finally {
+            relay.drain();
             relay.link.close();
+        }
+    }
+
+    /**
+     * At the end of stdin, a moment for the daemon to answer what was just sent (a parse error, a quick call), never
+     * longer than {@link #DRAIN_MILLIS}: the relay must be gone promptly once its client closes.
+     */
+    private void drain() {
+        long deadline = System.nanoTime() + DRAIN_MILLIS * 1_000_000L;
+        while (System.nanoTime() < deadline
+                && (!inFlight.isEmpty() || System.nanoTime() - lastSent < QUIET_MILLIS * 1_000_000L)) {
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
         }
     }
 
@@ -121,6 +145,7 @@ public final class StdioRelay {
                     deadlineSeconds(message.path("params").path("arguments").path("timeout_seconds"));
             inFlight.put(id.toString(), new Pending(id, method, tool, System.nanoTime() + seconds * 1_000_000_000L));
         }
+        lastSent = System.nanoTime();
         if (!link.send(line) && request && inFlight.remove(id.toString()) != null) {
             String why = link.reconnectFailure();
             answerError(
