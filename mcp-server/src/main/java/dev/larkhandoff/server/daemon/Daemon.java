@@ -100,6 +100,9 @@ public final class Daemon implements AutoCloseable {
     private final InboxRouter router;
     private final PullDeliveries pulls;
     private final ChannelAccess access;
+    /** The team's policy in the shared store; null when the policy is this home's access.json. */
+    private final AccessTable accessTable;
+
     private final ToolCatalog tools;
     private final HandoffInbox handoffInbox;
     private final InboundPipeline pipeline;
@@ -161,8 +164,10 @@ public final class Daemon implements AutoCloseable {
                 () -> queueHeardFromTeam(ChangeSignals.Change.ANY));
         this.teamSessions = store.isShared() ? new TeamSessions(registry, store.sessions(), presence::others) : null;
         this.ownership = new ChannelOwnership(store.channel(), teamSessions == null ? registry : teamSessions);
+        AccessSource accessSource = accessSource(options, store);
+        this.accessTable = accessSource instanceof AccessTable table ? table : null;
         this.access = new ChannelAccess(
-                accessSource(options, store),
+                accessSource,
                 store.chats(),
                 store.inbox(),
                 options.clock(),
@@ -283,7 +288,7 @@ public final class Daemon implements AutoCloseable {
         if (!store.isShared()) {
             return file;
         }
-        AccessTable table = new AccessTable(store.settings(), store.location().describe());
+        AccessTable table = new AccessTable(store.settings(), store.location().describe(), store.signals());
         try {
             table.adoptIfEmpty(file);
         } catch (RuntimeException e) {
@@ -421,6 +426,10 @@ public final class Daemon implements AutoCloseable {
      * reads every pending row).
      */
     private void queueHeardFromTeam(ChangeSignals.Change change) {
+        if (accessTable != null && change == ChangeSignals.Change.ANY) {
+            // The policy's row is not a row of the inbox: only a change of any kind may have touched it.
+            accessTable.changedElsewhere();
+        }
         if (teamReplayQueued.getAndAccumulate(change, (queued, c) -> queued == null ? c : queued.and(c)) == null) {
             routing.schedule(() -> heardFromTeam(teamReplayQueued.getAndSet(null)));
         }
