@@ -31,6 +31,7 @@ import dev.larkhandoff.server.http.HttpFront;
 import dev.larkhandoff.server.ipc.DaemonIpc;
 import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.routing.InboundBatches;
 import dev.larkhandoff.server.routing.InboundPipeline;
 import dev.larkhandoff.server.routing.InboundRecorder;
 import dev.larkhandoff.server.routing.InboxRouter;
@@ -414,10 +415,8 @@ public final class Daemon implements AutoCloseable {
                         },
                         e -> log.warn("could not read the bot's identity: {}", e.getMessage()));
         connection = lark.longConnection(LongConnectionOptions.defaults());
-        subscription = connection
-                .events()
-                .publishOn(inbound)
-                .subscribe(pipeline::accept, e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
+        // Stored on the inbound thread, whatever waits there at once in one commit (then each event acknowledged).
+        subscription = connection.events().subscribeWith(new InboundBatches(pipeline::acceptAll, inbound::schedule));
     }
 
     /**

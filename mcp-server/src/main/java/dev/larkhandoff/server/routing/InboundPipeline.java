@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>decode</b>: the long connection has already turned Lark's frames into a typed {@link InboundEvent};</li>
  *   <li><b>judge a card click</b>: its synchronous answer (toast, card update) and whether it is stored at all;</li>
  *   <li><b>place</b>: a reaction names only its message, so it gets the chat that message belongs to;</li>
- *   <li><b>store</b>: the inbox row is written, durably;</li>
+ *   <li><b>store</b>: the inbox row is written, durably, in one commit with the others that arrived with it;</li>
  *   <li><b>ack</b>: only then does Lark hear 200 (500 when the store refused, so Lark sends the event again);</li>
  *   <li><b>notice</b>: a new row is shown to whoever watches the app's traffic (a group named for another machine,
  *       while each machine keeps its own store: {@code team.OtherMachines});</li>
@@ -97,6 +97,11 @@ public final class InboundPipeline {
      */
     public void accept(InboundEvent event) {
         recorder.accept(event);
+    }
+
+    /** As {@link #accept}, for events that arrived together: they are stored in as few commits as may be. */
+    public void acceptAll(List<InboundEvent> events) {
+        recorder.acceptAll(events);
     }
 
     /**
