@@ -78,16 +78,17 @@ public final class InboundPipeline {
                 inbox,
                 (row, result) -> {
                     lastEventAt.set(clock.instant());
-                    if (result.inserted()) {
-                        noticed.accept(row);
-                        // First, so the daemon serving the row's session (often another) starts reading while
-                        // this one routes; only rows changed, so the others need not read the team's sessions.
-                        announce.accept(ChangeSignals.Change.ROWS);
-                    }
-                    routeSoon();
+                    noticed.accept(row);
                 },
                 event -> place(event, inbox, chats),
-                cards);
+                cards,
+                () -> {
+                    // Once per commit, however many rows it stored. First, so the daemon serving the rows' sessions
+                    // (often another) starts reading while this one routes; only rows changed, so the others need
+                    // not read the team's sessions.
+                    announce.accept(ChangeSignals.Change.ROWS);
+                    routeSoon();
+                });
         router.onHandedOver(this::indicate);
     }
 

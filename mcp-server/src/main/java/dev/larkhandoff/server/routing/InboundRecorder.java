@@ -55,10 +55,11 @@ public final class InboundRecorder {
     private final BiConsumer<InboxEvent, InsertResult> afterStore;
     private final UnaryOperator<InboxEvent> place;
     private final CardCallbacks cards;
+    private final Runnable afterCommit;
 
     /** @param afterStore runs for each newly stored event, after the ack (routing picks it up from there) */
     public InboundRecorder(InboxRepository inbox, BiConsumer<InboxEvent, InsertResult> afterStore) {
-        this(inbox, afterStore, UnaryOperator.identity(), CardCallbacks.NONE);
+        this(inbox, afterStore, UnaryOperator.identity(), CardCallbacks.NONE, () -> {});
     }
 
     /**
@@ -70,10 +71,24 @@ public final class InboundRecorder {
             BiConsumer<InboxEvent, InsertResult> afterStore,
             UnaryOperator<InboxEvent> place,
             CardCallbacks cards) {
+        this(inbox, afterStore, place, cards, () -> {});
+    }
+
+    /**
+     * @param afterCommit runs once per commit that stored a new event, after {@code afterStore} ran for each of them:
+     *                    what a batch needs done once, not once per event (telling the other daemons, routing)
+     */
+    public InboundRecorder(
+            InboxRepository inbox,
+            BiConsumer<InboxEvent, InsertResult> afterStore,
+            UnaryOperator<InboxEvent> place,
+            CardCallbacks cards,
+            Runnable afterCommit) {
         this.inbox = inbox;
         this.afterStore = afterStore;
         this.place = place;
         this.cards = cards;
+        this.afterCommit = afterCommit;
     }
 
     /** Stores, then answers Lark. Call from a thread that may block (the store writes to disk). */
@@ -185,6 +200,7 @@ public final class InboundRecorder {
                 inbound.ack();
             }
         }
+        boolean stored = false;
         for (int i = 0; i < placed.size(); i++) {
             InboundEvent inbound = placed.get(i);
             if (!results.get(i).inserted()) {
@@ -204,6 +220,14 @@ public final class InboundRecorder {
                         "routing event {} failed; it stays pending in the inbox",
                         inbound.event().eventId(),
                         e);
+            }
+            stored = true;
+        }
+        if (stored) {
+            try {
+                afterCommit.run();
+            } catch (RuntimeException e) {
+                log.error("routing the events just stored failed; they stay pending in the inbox", e);
             }
         }
     }

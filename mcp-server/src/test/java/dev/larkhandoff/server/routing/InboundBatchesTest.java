@@ -20,6 +20,7 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -39,6 +40,7 @@ class InboundBatchesTest {
     private EmuChat chat;
     private final List<String> routed = new CopyOnWriteArrayList<>();
     private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
+    private final AtomicInteger commits = new AtomicInteger();
     private final ExecutorService inboundThread = Executors.newSingleThreadExecutor();
     private final CountDownLatch busy = new CountDownLatch(1);
     private LongConnection connection;
@@ -48,8 +50,12 @@ class InboundBatchesTest {
     void connect() {
         alice = world.lark().control().addUser("Alice");
         chat = world.lark().control().createGroup("team", alice);
-        InboundRecorder recorder =
-                new InboundRecorder(world.store().inbox(), (row, result) -> routed.add(row.dedupeKey()));
+        InboundRecorder recorder = new InboundRecorder(
+                world.store().inbox(),
+                (row, result) -> routed.add(row.dedupeKey()),
+                java.util.function.UnaryOperator.identity(),
+                InboundRecorder.CardCallbacks.NONE,
+                commits::incrementAndGet);
         batches = new InboundBatches(
                 batch -> {
                     batchSizes.add(batch.size());
@@ -109,6 +115,7 @@ class InboundBatchesTest {
         await(() -> world.lark().gateway().acks().size() == 100, "100 acks");
 
         assertThat(batchSizes).containsExactly(64, 36);
+        assertThat(commits).as("routing and the team told once per commit").hasValue(2);
         assertThat(world.lark().gateway().acks()).allMatch(a -> a.code() == 200 && a.attempts() == 1);
         assertThat(storedWhenAcked)
                 .hasSize(100)
@@ -167,5 +174,6 @@ class InboundBatchesTest {
                         sent.stream().map(Sent::messageId).toList());
         await(() -> routed.size() >= 10, "every row routed");
         assertThat(routed).hasSize(10);
+        assertThat(commits.get()).as("nothing told of the failed commit").isLessThanOrEqualTo(10);
     }
 }
