@@ -260,7 +260,8 @@ public final class Daemon implements AutoCloseable {
                         () -> storeWatch,
                         () -> httpFront,
                         otherMachines,
-                        presence));
+                        presence,
+                        indicator == null ? () -> 0 : indicator::dropped));
         Handoffs ready = handoffs;
         this.tools = ToolCatalog.builder()
                 .addAll(
