@@ -3,10 +3,13 @@ package dev.larkhandoff.server.routing;
 import static dev.larkhandoff.testing.Eventually.await;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.larkhandoff.emulator.EmuJson;
+import dev.larkhandoff.emulator.control.EmulatorControl;
 import dev.larkhandoff.emulator.control.EmulatorControl.Sent;
 import dev.larkhandoff.emulator.model.EmuChat;
 import dev.larkhandoff.emulator.model.EmuUser;
 import dev.larkhandoff.emulator.ws.EventAck;
+import dev.larkhandoff.lark.event.CardResponse;
 import dev.larkhandoff.lark.ws.LongConnection;
 import dev.larkhandoff.lark.ws.LongConnectionOptions;
 import dev.larkhandoff.server.world.TestWorld;
@@ -15,12 +18,15 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.UnaryOperator;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -41,6 +47,7 @@ class InboundBatchesTest {
     private final List<String> routed = new CopyOnWriteArrayList<>();
     private final List<Integer> batchSizes = new CopyOnWriteArrayList<>();
     private final AtomicInteger commits = new AtomicInteger();
+    private final AtomicInteger clicksStored = new AtomicInteger();
     private final ExecutorService inboundThread = Executors.newSingleThreadExecutor();
     private final CountDownLatch busy = new CountDownLatch(1);
     private LongConnection connection;
@@ -53,8 +60,9 @@ class InboundBatchesTest {
         InboundRecorder recorder = new InboundRecorder(
                 world.store().inbox(),
                 (row, result) -> routed.add(row.dedupeKey()),
-                java.util.function.UnaryOperator.identity(),
-                InboundRecorder.CardCallbacks.NONE,
+                UnaryOperator.identity(),
+                action -> new InboundRecorder.CardCallbacks.Accept(
+                        CardResponse.toast("info", "noted"), () -> clicksStored.incrementAndGet()),
                 commits::incrementAndGet);
         batches = new InboundBatches(
                 batch -> {
@@ -175,5 +183,43 @@ class InboundBatchesTest {
         await(() -> routed.size() >= 10, "every row routed");
         assertThat(routed).hasSize(10);
         assertThat(commits.get()).as("nothing told of the failed commit").isLessThanOrEqualTo(10);
+    }
+
+    @Test
+    void
+            given_a_card_click_among_waiting_messages_then_it_is_stored_on_its_own_in_its_place_and_answered_with_its_toast()
+                    throws Exception {
+        String card = world.lark()
+                .control()
+                .sendInteractive(alice, chat.chatId, EmuJson.object())
+                .messageId();
+        await(() -> world.store().inbox().count() == 1, "the card stored");
+        int commitsBefore = commits.get();
+        inboundThreadBusy();
+
+        Sent before = send("before the click");
+        CompletableFuture<EmulatorControl.CardCallback> click =
+                CompletableFuture.supplyAsync(() -> world.lark().control().selectOption(alice, card, "yes"));
+        await(() -> batches.waiting() == 2, "the message and the click waiting");
+        Sent after = send("after the click");
+        await(() -> batches.waiting() == 3, "three waiting");
+        busy.countDown();
+
+        assertThat(click.get(15, TimeUnit.SECONDS).toast()).isEqualTo("noted");
+        after.awaitAcks(Duration.ofSeconds(15));
+        assertThat(world.store().inbox().history(chat.chatId, 10))
+                .extracting(r -> r.event().eventType())
+                .containsExactly(
+                        "im.message.receive_v1",
+                        "im.message.receive_v1",
+                        "card.action.trigger",
+                        "im.message.receive_v1");
+        assertThat(world.store().inbox().history(chat.chatId, 10).get(1).event().messageId())
+                .isEqualTo(before.messageId());
+        assertThat(batchSizes.get(batchSizes.size() - 1)).as("one drain").isEqualTo(3);
+        assertThat(commits.get() - commitsBefore)
+                .as("message, click, message: each in its own commit")
+                .isEqualTo(3);
+        assertThat(clicksStored).hasValue(1);
     }
 }
