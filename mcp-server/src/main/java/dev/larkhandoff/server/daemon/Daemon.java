@@ -246,7 +246,8 @@ public final class Daemon implements AutoCloseable {
                 options.clock());
         // Listeners last: ownership and access read the router the pipeline drives.
         registry.onRegistered(ownership::registered);
-        ownership.onTargetChanged(pipeline::reroute);
+        // On the routing thread: a target changes on a session's IPC reader too (a register), which must keep reading.
+        ownership.onTargetChanged(pipeline::rerouteSoon);
         access.onRejudge(() -> inbound.schedule(pipeline::reroute));
         this.status = new StatusReport(
                 options,
@@ -377,7 +378,7 @@ public final class Daemon implements AutoCloseable {
                 .put("version", options.version())
                 .put("pid", ProcessHandle.current().pid())
                 .put("started_at", startedAt.toString());
-        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::reroute);
+        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::rerouteSoon);
         ipc.onHook(this::hook);
         ipc.onPermissionRequest(
                 (sessionId, params) -> hooks == null ? Optional.empty() : hooks.relayPermission(sessionId, params));

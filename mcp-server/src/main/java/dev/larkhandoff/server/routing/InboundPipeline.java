@@ -114,6 +114,25 @@ public final class InboundPipeline {
         wake();
     }
 
+    /**
+     * {@link #reroute}, soon, on the routing thread: for a caller that must not wait for the router. A session's IPC
+     * reader is one: a routing pass may be writing to that very session, blocked until the session reads, while the
+     * session waits for the reader to take its acknowledgements.
+     */
+    public void rerouteSoon() {
+        try {
+            routeThread.execute(() -> {
+                try {
+                    reroute();
+                } catch (RuntimeException e) {
+                    log.error("routing the pending events failed; they stay pending in the inbox", e);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.debug("not routing: the daemon is closing ({})", e.getMessage());
+        }
+    }
+
     /** Step 11 alone: something the waits look at changed (a binding, a takeover, a settled lease). */
     public void wake() {
         waiters.forEach(Runnable::run);
