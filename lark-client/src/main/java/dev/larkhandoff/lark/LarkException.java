@@ -10,6 +10,8 @@ public class LarkException extends RuntimeException {
     public static final int TRANSPORT = -1;
     /** {@link #code()} of limits this client enforces itself (rate-limit wait too long, download too large). */
     public static final int CLIENT_LIMIT = -2;
+    /** {@link #code()} of a spare call this client dropped rather than queue it (its budget was spent). */
+    public static final int DROPPED = -3;
 
     private final int code;
     private final String larkMsg;
@@ -39,12 +41,18 @@ public class LarkException extends RuntimeException {
         return new LarkException(CLIENT_LIMIT, what, null, 0, context);
     }
 
+    public static LarkException dropped(String why, String context) {
+        return new LarkException(DROPPED, why, null, 0, context);
+    }
+
     private static String describe(int code, String msg, String logId, int status, String context) {
         StringBuilder sb = new StringBuilder();
         if (code == TRANSPORT) {
             sb.append("Lark transport failure");
         } else if (code == CLIENT_LIMIT) {
             sb.append("Lark client limit");
+        } else if (code == DROPPED) {
+            sb.append("Lark call dropped");
         } else {
             sb.append("Lark error ").append(code);
         }

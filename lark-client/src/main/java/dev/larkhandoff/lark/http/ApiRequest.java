@@ -13,6 +13,8 @@ import java.util.Objects;
  *
  * @param idempotent  safe to repeat after a 5xx (GET, PATCH of a card, DELETE, sends that carry a uuid)
  * @param limitChatId the chat whose 5/s send budget this call spends, or null
+ * @param spare       worth making only at once: paced by the spare budget and dropped beyond it
+ *                    ({@link SendLimiter#acquireSpare})
  */
 public record ApiRequest(
         HttpMethod method,
@@ -22,7 +24,8 @@ public record ApiRequest(
         List<FormPart> form,
         boolean idempotent,
         String limitChatId,
-        boolean authenticated) {
+        boolean authenticated,
+        boolean spare) {
 
     /** One multipart field: text when {@code file} is null, otherwise a file streamed from disk. */
     public record FormPart(String name, String value, Path file, String fileName, String contentType) {
@@ -96,6 +99,7 @@ public record ApiRequest(
         private boolean idempotent;
         private String limitChatId;
         private boolean authenticated = true;
+        private boolean spare;
 
         private Builder(HttpMethod method, String path) {
             this.method = method;
@@ -143,13 +147,19 @@ public record ApiRequest(
             return this;
         }
 
+        /** The call is spare: dropped rather than queued when its budget is spent. */
+        public Builder spare() {
+            this.spare = true;
+            return this;
+        }
+
         public Builder unauthenticated() {
             this.authenticated = false;
             return this;
         }
 
         public ApiRequest build() {
-            return new ApiRequest(method, path, query, jsonBody, form, idempotent, limitChatId, authenticated);
+            return new ApiRequest(method, path, query, jsonBody, form, idempotent, limitChatId, authenticated, spare);
         }
     }
 }

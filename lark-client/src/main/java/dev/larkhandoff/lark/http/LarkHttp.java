@@ -93,7 +93,9 @@ public final class LarkHttp implements AutoCloseable {
 
     /** Every request that reaches Lark, a retry included, first takes its slot in the rate limits. */
     private Mono<Void> paced(ApiRequest request) {
-        return limiter.acquire(request.limitChatId(), request.describe());
+        return request.spare()
+                ? limiter.acquireSpare(request.describe())
+                : limiter.acquire(request.limitChatId(), request.describe());
     }
 
     /** Runs the call and returns its {@code data} object (an empty object when Lark sent none). */

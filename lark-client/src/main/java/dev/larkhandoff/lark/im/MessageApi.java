@@ -145,6 +145,19 @@ public final class MessageApi {
                 .map(data -> LarkJson.convert(data, Reaction.class));
     }
 
+    /**
+     * As {@link #addReaction}, as a spare call: it goes only within the app's spare budget, never in the way of
+     * other calls, and errors at once with {@link dev.larkhandoff.lark.LarkException#DROPPED} when that is spent.
+     */
+    public Mono<Reaction> addReactionIfSpare(String messageId, String emojiType) {
+        return http.callData(ApiRequest.post(MESSAGES + "/:message_id/reactions")
+                        .pathParam("message_id", messageId)
+                        .json(Map.of("reaction_type", Map.of("emoji_type", require(emojiType, "emoji_type"))))
+                        .spare()
+                        .build())
+                .map(data -> LarkJson.convert(data, Reaction.class));
+    }
+
     public Mono<Reaction> deleteReaction(String messageId, String reactionId) {
         return http.callData(ApiRequest.delete(MESSAGES + "/:message_id/reactions/:reaction_id")
                         .pathParam("message_id", messageId)

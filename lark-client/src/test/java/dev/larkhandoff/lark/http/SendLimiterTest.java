@@ -137,4 +137,58 @@ class SendLimiterTest {
 
         assertThat(starts.get(25) - starts.get(0)).isLessThan(600);
     }
+
+    @Test
+    void given_a_burst_of_spare_calls_then_other_calls_do_not_wait_behind_them_and_those_beyond_the_budget_are_dropped()
+            throws Exception {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofSeconds(10));
+
+        int granted = 0;
+        for (int i = 0; i < 100; i++) {
+            if (limiter.reserveSpare() >= 0) {
+                granted++;
+            }
+        }
+        SendLimiter.Backlog afterBurst = limiter.backlog();
+        long reply = limiter.reserve("oc_chat");
+        long card = limiter.reserve(null);
+
+        // A tenth of 50/s with the margin is 4.75/s: the slot now and those within the next second.
+        assertThat(granted).isEqualTo(5);
+        assertThat(limiter.spareDropped()).isEqualTo(95);
+        assertThat(afterBurst.calls())
+                .as("nothing booked in the replies' budget")
+                .isZero();
+        assertThat(afterBurst.spareCalls())
+                .as("at most a second of spare calls waits")
+                .isEqualTo(4);
+        assertThat(reply).as("the reply goes at once").isZero();
+        assertThat(card).isLessThan(Duration.ofMillis(25).toNanos());
+        assertThat(outcome(limiter.acquireSpare("POST /reactions"))).startsWith("Lark call dropped: the spare budget");
+        assertThat(limiter.spareDropped()).isEqualTo(96);
+    }
+
+    @Test
+    void given_time_passes_then_spare_calls_go_again() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofSeconds(10));
+        for (int i = 0; i < 10; i++) {
+            limiter.reserveSpare();
+        }
+
+        nanos.addAndGet(Duration.ofSeconds(3).toNanos());
+
+        assertThat(limiter.reserveSpare()).isZero();
+        assertThat(limiter.backlog()).isEqualTo(new SendLimiter.Backlog(0, 0));
+    }
+
+    @Test
+    void given_a_burst_of_replies_then_spare_calls_still_have_their_own_budget() {
+        SendLimiter limiter = new SendLimiter(nanos::get, 5, 50, Duration.ofSeconds(10));
+        for (int i = 0; i < 100; i++) {
+            limiter.reserve(null);
+        }
+
+        assertThat(limiter.reserveSpare()).isZero();
+        assertThat(limiter.backlog().calls()).isEqualTo(99);
+    }
 }

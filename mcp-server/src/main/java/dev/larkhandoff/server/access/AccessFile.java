@@ -4,15 +4,20 @@ import dev.larkhandoff.server.ServerJson;
 import java.io.IOException;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
 import java.nio.file.attribute.PosixFilePermissions;
 import tools.jackson.core.JacksonException;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * {@code <home>/access.json}: read for every inbound message so edits apply at once, written atomically and
- * readable by its owner only. A file that cannot be parsed is refused ({@link Invalid}) and left in place.
+ * {@code <home>/access.json}: looked at for every inbound message so an edit applies from the next one, written
+ * atomically and readable by its owner only. A file that cannot be parsed is refused ({@link Invalid}) and left in
+ * place. The file is read again only when its modification time, size or identity changed: a stat per message, not
+ * a read and a parse.
  */
 public final class AccessFile implements AccessSource {
 
@@ -20,9 +25,35 @@ public final class AccessFile implements AccessSource {
     private static final JsonMapper JSON = ServerJson.mapper();
 
     private final Path file;
+    private final Reader reader;
+    /** What the file held when it was last read: its stamp then, and the policy or the parse error. */
+    private Cached cached;
+
+    /** Reads the file's text; a seam so a test can count the reads. */
+    interface Reader {
+        String read(Path file) throws IOException;
+    }
+
+    /**
+     * What identifies one version of the file without reading it: an edit changes the modification time or the size,
+     * and an atomic replacement (as {@link #save} and most editors do) also the file's identity (its inode).
+     */
+    private record Stamp(FileTime modified, long size, Object identity) {
+        static Stamp of(BasicFileAttributes attributes) {
+            return new Stamp(attributes.lastModifiedTime(), attributes.size(), attributes.fileKey());
+        }
+    }
+
+    /** Exactly one of {@code policy} and {@code problem} is set. */
+    private record Cached(Stamp stamp, AccessPolicy policy, Invalid problem) {}
 
     public AccessFile(Path home) {
+        this(home, Files::readString);
+    }
+
+    AccessFile(Path home, Reader reader) {
         this.file = home.resolve(FILE_NAME);
+        this.reader = reader;
     }
 
     public Path path() {
@@ -57,27 +88,48 @@ public final class AccessFile implements AccessSource {
      */
     @Override
     public synchronized AccessPolicy load() {
-        if (!Files.exists(file)) {
+        Stamp stamp;
+        try {
+            stamp = Stamp.of(Files.readAttributes(file, BasicFileAttributes.class));
+        } catch (NoSuchFileException e) {
+            cached = null;
             return AccessPolicy.defaults();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
         }
+        Cached known = cached;
+        if (known == null || !known.stamp().equals(stamp)) {
+            // Stamped before the read: a write landing in between leaves a newer stamp, so the next look reads again.
+            known = read(stamp);
+            cached = known;
+        }
+        if (known.problem() != null) {
+            throw new Invalid(file, known.problem().problem(), known.problem().getCause());
+        }
+        return known.policy();
+    }
+
+    private Cached read(Stamp stamp) {
         String text;
         try {
-            text = Files.readString(file);
+            text = reader.read(file);
+        } catch (NoSuchFileException e) {
+            return new Cached(stamp, AccessPolicy.defaults(), null);
         } catch (IOException e) {
             throw new IllegalStateException("cannot read " + file + ": " + e.getMessage(), e);
         }
         try {
             AccessPolicy policy = JSON.readValue(text, AccessPolicy.class);
             if (policy == null) {
-                throw new Invalid(file, "the file holds no JSON object", null);
+                return new Cached(stamp, null, new Invalid(file, "the file holds no JSON object", null));
             }
-            return policy;
+            return new Cached(stamp, policy, null);
         } catch (JacksonException e) {
             String where = e.getLocation() == null
                     ? ""
                     : " (line " + e.getLocation().getLineNr() + ", column "
                             + e.getLocation().getColumnNr() + ")";
-            throw new Invalid(file, e.getOriginalMessage() + where, e);
+            return new Cached(stamp, null, new Invalid(file, e.getOriginalMessage() + where, e));
         }
     }
 
@@ -98,6 +150,8 @@ public final class AccessFile implements AccessSource {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING);
             }
+            // Read back on the next look rather than stamped now: a write by someone else in between would be missed.
+            cached = null;
         } catch (IOException e) {
             throw new IllegalStateException("cannot write " + file + ": " + e.getMessage(), e);
         }

@@ -1,5 +1,6 @@
 package dev.larkhandoff.server.channel;
 
+import dev.larkhandoff.lark.LarkException;
 import dev.larkhandoff.lark.im.MessageApi;
 import dev.larkhandoff.lark.im.Reaction;
 import java.util.ArrayList;
@@ -12,6 +13,8 @@ import java.util.Objects;
 import java.util.Random;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +23,11 @@ import org.slf4j.LoggerFactory;
  * and the agent's next reply in that chat takes it off again. At most one reaction per message: a duplicate
  * delivery, an add still in flight and a message already cleared (a tombstone) all add nothing. Lark is called
  * asynchronously, so no method blocks; reaction failures are logged and never fail anything. Thread-safe.
+ *
+ * <p>A reaction is a spare call ({@link MessageApi#addReactionIfSpare}): it has a small budget of its own within the
+ * app's rate limit, so however many messages arrive it never makes a reply or a card wait, and beyond that budget it
+ * is dropped, not queued. Drops are counted ({@link #dropped()}), said at debug once per run of drops, and warned
+ * about at most once a minute.
  *
  * <p>State lives in memory only: after a daemon restart a leftover reaction stays on its message.
  */
@@ -31,6 +39,7 @@ public final class ReceivedIndicator {
     public static final int TOMBSTONE_CAP = 1024;
 
     private static final Logger log = LoggerFactory.getLogger(ReceivedIndicator.class);
+    private static final long WARN_EVERY_NANOS = TimeUnit.MINUTES.toNanos(1);
 
     private final MessageApi messages;
     private final Random random;
@@ -40,6 +49,14 @@ public final class ReceivedIndicator {
     private final Map<String, Mark> marks = new HashMap<>();
     /** Cleared message ids, oldest first. */
     private final Set<String> tombstones = new LinkedHashSet<>();
+
+    private final LongSupplier ticker;
+    /** Reactions dropped for the spare budget since the start. */
+    private long dropped;
+    /** Whether the last add was dropped: the next drop is then part of the same run, and not said again. */
+    private boolean dropping;
+    /** When the last warning about drops was logged ({@link #ticker} nanoseconds); none yet while null. */
+    private Long warnedAt;
 
     /** A message's indicator: its chat, and its reaction id once Lark answered the add. */
     private static final class Mark {
@@ -62,9 +79,22 @@ public final class ReceivedIndicator {
     }
 
     ReceivedIndicator(MessageApi messages, Random random, int tombstoneCap) {
+        this(messages, random, tombstoneCap, System::nanoTime);
+    }
+
+    /** @param ticker monotonic nanoseconds, for how often drops are warned about */
+    ReceivedIndicator(MessageApi messages, Random random, int tombstoneCap, LongSupplier ticker) {
         this.messages = Objects.requireNonNull(messages, "messages");
         this.random = Objects.requireNonNull(random, "random");
         this.tombstoneCap = tombstoneCap;
+        this.ticker = ticker;
+    }
+
+    /** How many reactions were dropped since the start because the spare budget was spent. */
+    public long dropped() {
+        synchronized (lock) {
+            return dropped;
+        }
     }
 
     /**
@@ -87,7 +117,7 @@ public final class ReceivedIndicator {
             emoji = EMOJIS.get(random.nextInt(EMOJIS.size()));
         }
         try {
-            messages.addReaction(messageId, emoji)
+            messages.addReactionIfSpare(messageId, emoji)
                     .subscribe(
                             reaction -> added(messageId, mark, reaction),
                             failure -> addFailed(messageId, mark, failure));
@@ -133,6 +163,7 @@ public final class ReceivedIndicator {
         String reactionId = reaction.reactionId();
         boolean clearNow;
         synchronized (lock) {
+            dropping = false;
             clearNow = mark.clearWhenAdded;
             if (clearNow || reactionId == null) {
                 marks.remove(messageId, mark);
@@ -151,12 +182,44 @@ public final class ReceivedIndicator {
     }
 
     private void addFailed(String messageId, Mark mark, Throwable failure) {
-        log.warn("could not add the received reaction to {}: {}", messageId, failure.toString());
+        if (failure instanceof LarkException e && e.code() == LarkException.DROPPED) {
+            dropped(messageId);
+        } else {
+            log.warn("could not add the received reaction to {}: {}", messageId, failure.toString());
+        }
         synchronized (lock) {
             // Forgotten, so a redelivery may try again (unless a reply cleared it meanwhile: it is tombstoned).
             marks.remove(messageId, mark);
         }
         mark.settled.complete(null);
+    }
+
+    /** A drop is normal under load: said once per run of drops at debug, warned about at most once a minute. */
+    private void dropped(String messageId) {
+        boolean firstOfRun;
+        boolean warn;
+        long total;
+        synchronized (lock) {
+            total = ++dropped;
+            firstOfRun = !dropping;
+            dropping = true;
+            long now = ticker.getAsLong();
+            warn = warnedAt == null || now - warnedAt >= WARN_EVERY_NANOS;
+            if (warn) {
+                warnedAt = now;
+            }
+        }
+        if (firstOfRun) {
+            log.debug(
+                    "received reactions are dropped from {} on: their share of the app's rate limit is spent",
+                    messageId);
+        }
+        if (warn) {
+            log.warn(
+                    "{} received reaction(s) dropped so far: messages arrive faster than their share of the app's rate"
+                            + " limit; replies are not slowed by them",
+                    total);
+        }
     }
 
     /** Removes a reaction once; a failure is logged and not retried (the mark is already forgotten). */

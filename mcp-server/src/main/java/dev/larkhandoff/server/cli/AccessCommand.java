@@ -144,7 +144,7 @@ final class AccessCommand {
         }
         try (Store store = Store.open(settings.location(dir), Clock.systemUTC())) {
             AccessTable table =
-                    new AccessTable(store.settings(), store.location().describe());
+                    new AccessTable(store.settings(), store.location().describe(), store.signals());
             table.adoptIfEmpty(new AccessFile(dir));
             return work.apply(table);
         } catch (StoreException e) {

@@ -32,6 +32,7 @@ import dev.larkhandoff.server.ipc.DaemonIpc;
 import dev.larkhandoff.server.ipc.FrameDecoder;
 import dev.larkhandoff.server.relay.RelaySessions;
 import dev.larkhandoff.server.routing.DeliveryTools;
+import dev.larkhandoff.server.routing.InboundBatches;
 import dev.larkhandoff.server.routing.InboundPipeline;
 import dev.larkhandoff.server.routing.InboundRecorder;
 import dev.larkhandoff.server.routing.InboxRouter;
@@ -101,6 +102,9 @@ public final class Daemon implements AutoCloseable {
     private final InboxRouter router;
     private final PullDeliveries pulls;
     private final ChannelAccess access;
+    /** The team's policy in the shared store; null when the policy is this home's access.json. */
+    private final AccessTable accessTable;
+
     private final ToolCatalog tools;
     private final HandoffInbox handoffInbox;
     private final InboundPipeline pipeline;
@@ -164,8 +168,10 @@ public final class Daemon implements AutoCloseable {
                 () -> queueHeardFromTeam(ChangeSignals.Change.ANY));
         this.teamSessions = store.isShared() ? new TeamSessions(registry, store.sessions(), presence::others) : null;
         this.ownership = new ChannelOwnership(store.channel(), teamSessions == null ? registry : teamSessions);
+        AccessSource accessSource = accessSource(options, store);
+        this.accessTable = accessSource instanceof AccessTable table ? table : null;
         this.access = new ChannelAccess(
-                accessSource(options, store),
+                accessSource,
                 store.chats(),
                 store.inbox(),
                 options.clock(),
@@ -243,7 +249,8 @@ public final class Daemon implements AutoCloseable {
                 options.clock());
         // Listeners last: ownership and access read the router the pipeline drives.
         registry.onRegistered(ownership::registered);
-        ownership.onTargetChanged(pipeline::reroute);
+        // On the routing thread: a target changes on a session's IPC reader too (a register), which must keep reading.
+        ownership.onTargetChanged(pipeline::rerouteSoon);
         access.onRejudge(() -> inbound.schedule(pipeline::reroute));
         this.status = new StatusReport(
                 options,
@@ -257,7 +264,8 @@ public final class Daemon implements AutoCloseable {
                         () -> storeWatch,
                         () -> httpFront,
                         otherMachines,
-                        presence));
+                        presence,
+                        indicator == null ? () -> 0 : indicator::dropped));
         Handoffs ready = handoffs;
         this.tools = ToolCatalog.builder()
                 .addAll(
@@ -286,7 +294,7 @@ public final class Daemon implements AutoCloseable {
         if (!store.isShared()) {
             return file;
         }
-        AccessTable table = new AccessTable(store.settings(), store.location().describe());
+        AccessTable table = new AccessTable(store.settings(), store.location().describe(), store.signals());
         try {
             table.adoptIfEmpty(file);
         } catch (RuntimeException e) {
@@ -373,7 +381,7 @@ public final class Daemon implements AutoCloseable {
                 .put("version", options.version())
                 .put("pid", ProcessHandle.current().pid())
                 .put("started_at", startedAt.toString());
-        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::reroute);
+        DaemonIpc ipc = new DaemonIpc(registry, tools, toolRunner, hello, router::acked, pipeline::rerouteSoon);
         ipc.onHook(this::hook);
         DaemonIpc.PermissionRelay permissionRelay =
                 (sessionId, params) -> hooks == null ? Optional.empty() : hooks.relayPermission(sessionId, params);
@@ -416,10 +424,8 @@ public final class Daemon implements AutoCloseable {
                         },
                         e -> log.warn("could not read the bot's identity: {}", e.getMessage()));
         connection = lark.longConnection(LongConnectionOptions.defaults());
-        subscription = connection
-                .events()
-                .publishOn(inbound)
-                .subscribe(pipeline::accept, e -> log.error("the Lark long connection gave up: {}", e.getMessage()));
+        // Stored on the inbound thread, whatever waits there at once in one commit (then each event acknowledged).
+        subscription = connection.events().subscribeWith(new InboundBatches(pipeline::acceptAll, inbound::schedule));
     }
 
     /**
@@ -428,6 +434,10 @@ public final class Daemon implements AutoCloseable {
      * reads every pending row).
      */
     private void queueHeardFromTeam(ChangeSignals.Change change) {
+        if (accessTable != null && change == ChangeSignals.Change.ANY) {
+            // The policy's row is not a row of the inbox: only a change of any kind may have touched it.
+            accessTable.changedElsewhere();
+        }
         if (teamReplayQueued.getAndAccumulate(change, (queued, c) -> queued == null ? c : queued.and(c)) == null) {
             routing.schedule(() -> heardFromTeam(teamReplayQueued.getAndSet(null)));
         }

@@ -40,7 +40,8 @@ final class StatusReport {
             Supplier<StoreWatch> storeWatch,
             Supplier<HttpFront> httpFront,
             OtherMachines otherMachines,
-            TeamPresence team) {}
+            TeamPresence team,
+            java.util.function.LongSupplier reactionsDropped) {}
 
     /** The pending rows as one status document sees them: read once, counted three ways. */
     private record PendingSnapshot(Map<String, Long> bySession, int total, long stale) {}
@@ -159,6 +160,8 @@ final class StatusReport {
         block.put("pending", pending.total());
         block.put("running_calls", registry.calls().size());
         block.put("pending_over_10_min", pending.stale());
+        // Dropped rather than queued ahead of replies when messages outrun their share of the app's rate limit.
+        block.put("received_reactions_dropped", live.reactionsDropped().getAsLong());
         StoreWatch watch = live.storeWatch().get();
         if (watch != null) {
             block.put("store", watch.status());

@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  *   <li><b>decode</b>: the long connection has already turned Lark's frames into a typed {@link InboundEvent};</li>
  *   <li><b>judge a card click</b>: its synchronous answer (toast, card update) and whether it is stored at all;</li>
  *   <li><b>place</b>: a reaction names only its message, so it gets the chat that message belongs to;</li>
- *   <li><b>store</b>: the inbox row is written, durably;</li>
+ *   <li><b>store</b>: the inbox row is written, durably, in one commit with the others that arrived with it;</li>
  *   <li><b>ack</b>: only then does Lark hear 200 (500 when the store refused, so Lark sends the event again);</li>
  *   <li><b>notice</b>: a new row is shown to whoever watches the app's traffic (a group named for another machine,
  *       while each machine keeps its own store: {@code team.OtherMachines});</li>
@@ -78,16 +78,17 @@ public final class InboundPipeline {
                 inbox,
                 (row, result) -> {
                     lastEventAt.set(clock.instant());
-                    if (result.inserted()) {
-                        noticed.accept(row);
-                        // First, so the daemon serving the row's session (often another) starts reading while
-                        // this one routes; only rows changed, so the others need not read the team's sessions.
-                        announce.accept(ChangeSignals.Change.ROWS);
-                    }
-                    routeSoon();
+                    noticed.accept(row);
                 },
                 event -> place(event, inbox, chats),
-                cards);
+                cards,
+                () -> {
+                    // Once per commit, however many rows it stored. First, so the daemon serving the rows' sessions
+                    // (often another) starts reading while this one routes; only rows changed, so the others need
+                    // not read the team's sessions.
+                    announce.accept(ChangeSignals.Change.ROWS);
+                    routeSoon();
+                });
         router.onHandedOver(this::indicate);
     }
 
@@ -99,6 +100,11 @@ public final class InboundPipeline {
         recorder.accept(event);
     }
 
+    /** As {@link #accept}, for events that arrived together: they are stored in as few commits as may be. */
+    public void acceptAll(List<InboundEvent> events) {
+        recorder.acceptAll(events);
+    }
+
     /**
      * Steps 7 to 11 for every pending row: after an event was stored, and whenever who should have the rows may have
      * changed (a session registered, ownership moved, access.json was fixed, the store recovered).
@@ -106,6 +112,25 @@ public final class InboundPipeline {
     public void reroute() {
         router.replayPending();
         wake();
+    }
+
+    /**
+     * {@link #reroute}, soon, on the routing thread: for a caller that must not wait for the router. A session's IPC
+     * reader is one: a routing pass may be writing to that very session, blocked until the session reads, while the
+     * session waits for the reader to take its acknowledgements.
+     */
+    public void rerouteSoon() {
+        try {
+            routeThread.execute(() -> {
+                try {
+                    reroute();
+                } catch (RuntimeException e) {
+                    log.error("routing the pending events failed; they stay pending in the inbox", e);
+                }
+            });
+        } catch (RuntimeException e) {
+            log.debug("not routing: the daemon is closing ({})", e.getMessage());
+        }
     }
 
     /** Step 11 alone: something the waits look at changed (a binding, a takeover, a settled lease). */

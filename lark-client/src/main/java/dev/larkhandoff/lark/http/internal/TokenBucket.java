@@ -58,6 +58,11 @@ public final class TokenBucket {
         booked.add(atNanos);
     }
 
+    /** How many slots are booked later than {@code nowNanos}: calls still waiting for theirs. */
+    public synchronized int bookedAfter(long nowNanos) {
+        return booked.tailSet(nowNanos, false).size();
+    }
+
     /** True when nothing is booked from {@code nowNanos} on, so an idle per-chat bucket may be dropped. */
     public synchronized boolean idleAt(long nowNanos) {
         return booked.isEmpty() || booked.last() + intervalNanos < nowNanos;
