@@ -386,8 +386,8 @@ public final class Daemon implements AutoCloseable {
         DaemonIpc.PermissionRelay permissionRelay =
                 (sessionId, params) -> hooks == null ? Optional.empty() : hooks.relayPermission(sessionId, params);
         ipc.onPermissionRequest(permissionRelay);
-        relays =
-                RelaySessions.start(tools, registry, toolRunner, permissionRelay, pipeline::reroute, options.version());
+        relays = RelaySessions.start(
+                tools, registry, toolRunner, permissionRelay, pipeline::rerouteSoon, options.version());
         ipc.onRelay(relays);
         ipc.onShutdownRequested(reason -> {
             log.info("asked to shut down: {}", reason);

@@ -62,7 +62,8 @@ public final class RelaySessions implements RelayHost, McpServerTransportProvide
 
     /**
      * @param runner runs the slow answers that must not hold a connection's reader (permission requests)
-     * @param afterInitialized runs when a session's client has initialized: what waited for it goes out then
+     * @param afterInitialized runs when a session's client has initialized, on that connection's reader: it must only
+     *     queue the replay of what waited for it (a replay that writes to this connection would block its reader)
      */
     public static RelaySessions start(
             ToolCatalog catalog,
