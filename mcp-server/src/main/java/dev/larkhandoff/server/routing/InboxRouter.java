@@ -90,6 +90,9 @@ public final class InboxRouter {
         Optional<SessionRegistry.Entry> channelTarget =
                 ownership.effectiveTarget().map(LiveSession::sessionId).flatMap(registry::entry);
         Map<String, Optional<Binding>> bindingOf = new HashMap<>();
+        // Once the target refuses one push (not ready yet, gone), none after it goes out in this pass: a later row
+        // must never overtake an earlier one, whatever made the link ready in between.
+        boolean pushRefused = false;
         for (InboxRow row : pending) {
             InboxEvent event = row.event();
             Optional<Binding> binding = event.chatId() == null
@@ -105,7 +108,7 @@ public final class InboxRouter {
                 continue;
             }
             Optional<SessionRegistry.Entry> target = channelTarget;
-            if (target.isEmpty()) {
+            if (target.isEmpty() || pushRefused) {
                 continue;
             }
             if (leases.containsKey(row.dedupeKey())) {
@@ -130,6 +133,7 @@ public final class InboxRouter {
                 sent.add(row.dedupeKey());
                 if (!entry.connection().deliver(deliverMessage(row, privilege))) {
                     sent.remove(row.dedupeKey());
+                    pushRefused = true;
                 } else {
                     handedOver(event);
                 }
