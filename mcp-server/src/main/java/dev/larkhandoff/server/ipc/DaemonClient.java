@@ -240,9 +240,9 @@ public final class DaemonClient implements AutoCloseable {
         return result;
     }
 
-    /** Passes one line of the agent's stdin to the MCP session the daemon hosts; false when the connection is gone. */
-    public boolean relayLine(String line) {
-        return connection.send(new IpcMessage.McpIn(line));
+    /** Passes one line of the agent's stdin to the MCP session the daemon hosts, saying whether it went. */
+    public IpcConnection.Sent relayLine(String line) {
+        return connection.trySend(new IpcMessage.McpIn(line));
     }
 
     /** Tells the daemon whether the line sent with {@code receipt} reached the agent. */

@@ -3,6 +3,7 @@ package dev.larkhandoff.server.proxy;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
 import dev.larkhandoff.server.ipc.DaemonSocket;
+import dev.larkhandoff.server.ipc.IpcConnection;
 import dev.larkhandoff.server.ipc.IpcMessage;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -97,10 +98,10 @@ final class DaemonLink implements AutoCloseable {
         }
     }
 
-    /** Sends one line of the agent's to the daemon; false when not connected (a reconnect is under way). */
-    boolean send(String line) {
+    /** Sends one line of the agent's to the daemon: {@code CLOSED} when not connected (a reconnect is under way). */
+    IpcConnection.Sent send(String line) {
         DaemonClient c = client;
-        return c != null && c.isOpen() && c.relayLine(line);
+        return c != null && c.isOpen() ? c.relayLine(line) : IpcConnection.Sent.CLOSED;
     }
 
     /** Why the last reconnect failed, if it did (for the errors answered meanwhile). */

@@ -3,6 +3,8 @@ package dev.larkhandoff.server.proxy;
 import dev.larkhandoff.server.ServerJson;
 import dev.larkhandoff.server.config.SessionIdentity;
 import dev.larkhandoff.server.ipc.DaemonClient;
+import dev.larkhandoff.server.ipc.FrameDecoder;
+import dev.larkhandoff.server.ipc.IpcConnection;
 import dev.larkhandoff.server.ipc.IpcMessage;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -157,7 +159,24 @@ public final class StdioRelay {
             inFlight.put(id.toString(), new Pending(id, method, tool, System.nanoTime() + seconds * 1_000_000_000L));
         }
         lastSent = System.nanoTime();
-        if (!link.send(line) && request && inFlight.remove(id.toString()) != null) {
+        IpcConnection.Sent sent = link.send(line);
+        if (sent == IpcConnection.Sent.TOO_LARGE) {
+            // Over the daemon socket's frame: refused here, as any line the session cannot take, and it goes on.
+            if (request) {
+                inFlight.remove(id.toString());
+            }
+            String problem = "Invalid Request: line of " + line.length() + " characters exceeds the limit of "
+                    + FrameDecoder.DEFAULT_MAX_FRAME / (1024 * 1024) + " MiB";
+            log.warn("refused a stdin line: {}", problem);
+            ObjectNode error = ServerJson.mapper().createObjectNode().put("jsonrpc", "2.0");
+            if (request) {
+                error.set("id", id);
+            } else {
+                error.putNull("id");
+            }
+            error.putObject("error").put("code", -32600).put("message", problem);
+            write(error.toString());
+        } else if (sent == IpcConnection.Sent.CLOSED && request && inFlight.remove(id.toString()) != null) {
             String why = link.reconnectFailure();
             answerError(
                     new Pending(id, method, message.path("params").path("name").asString(""), 0),

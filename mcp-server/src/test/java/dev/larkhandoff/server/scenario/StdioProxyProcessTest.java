@@ -53,6 +53,30 @@ class StdioProxyProcessTest {
     }
 
     @Test
+    void
+            given_a_call_line_over_the_daemon_sockets_limit_then_it_gets_invalid_request_with_its_id_and_the_session_goes_on()
+                    throws Exception {
+        RawStdio proxy = world.launchRawStdio("raw");
+        proxy.send(RawStdio.initialize(1));
+        proxy.nextWithId(1);
+        proxy.send(RawStdio.INITIALIZED);
+
+        String huge = "x".repeat(9 * 1024 * 1024);
+        proxy.send("{\"jsonrpc\":\"2.0\",\"id\":2,\"method\":\"tools/call\",\"params\":{\"name\":\"reply\","
+                + "\"arguments\":{\"chat_id\":\"oc_x\",\"text\":\"" + huge + "\"}}}");
+        JsonNode refusal = proxy.nextWithId(2);
+        proxy.send(
+                "{\"jsonrpc\":\"2.0\",\"id\":3,\"method\":\"tools/call\",\"params\":{\"name\":\"feishu_channel_status\","
+                        + "\"arguments\":{}}}");
+        JsonNode next = proxy.nextWithId(3);
+
+        assertThat(refusal.path("error").path("code").asInt()).isEqualTo(-32600);
+        assertThat(refusal.path("error").path("message").asString()).contains("exceeds the limit");
+        assertThat(next.path("result").path("isError").asBoolean(true)).isFalse();
+        assertThat(proxy.process().isAlive()).isTrue();
+    }
+
+    @Test
     void each_json_valid_line_that_is_no_json_rpc_message_gets_invalid_request_and_the_next_call_succeeds()
             throws Exception {
         RawStdio proxy = world.launchRawStdio("raw");
