@@ -123,6 +123,7 @@ class InboundBatchesTest {
         await(() -> world.lark().gateway().acks().size() == 100, "100 acks");
 
         assertThat(batchSizes).containsExactly(64, 36);
+        await(() -> commits.get() >= 2, "both commits told"); // told after the acks
         assertThat(commits).as("routing and the team told once per commit").hasValue(2);
         assertThat(world.lark().gateway().acks()).allMatch(a -> a.code() == 200 && a.attempts() == 1);
         assertThat(storedWhenAcked)
@@ -217,6 +218,8 @@ class InboundBatchesTest {
         assertThat(world.store().inbox().history(chat.chatId, 10).get(1).event().messageId())
                 .isEqualTo(before.messageId());
         assertThat(batchSizes.get(batchSizes.size() - 1)).as("one drain").isEqualTo(3);
+        // A commit is counted once its events were acknowledged and routed, a moment after Lark heard the last ack.
+        await(() -> commits.get() - commitsBefore >= 3, "the three commits counted");
         assertThat(commits.get() - commitsBefore)
                 .as("message, click, message: each in its own commit")
                 .isEqualTo(3);

@@ -28,6 +28,13 @@ class ChannelOwnershipScenarioTest {
     void the_epoch_example_dispatcher_registers_at_epoch_1_and_assigning_a_teammate_makes_it_2() {
         AgentSession dispatcher = world.dispatcher("dispatcher-1");
         world.teammate("tm-1", "api-worker");
+        // A daemon answers its sessions before its Lark connection is up; the example is read once it is.
+        Eventually.await(
+                () -> dispatcher
+                        .call(OwnershipTools.STATUS, Map.of())
+                        .text()
+                        .contains("\"lark_connection\": \"connected\""),
+                "the daemon's Lark connection to be up");
 
         String before = dispatcher.call(OwnershipTools.STATUS, Map.of()).text();
         AgentSession.Answer assigned = dispatcher.call(OwnershipTools.ACQUIRE, Map.of("session_id", "session:tm-1"));

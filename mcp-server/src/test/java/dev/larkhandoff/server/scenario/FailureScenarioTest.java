@@ -92,23 +92,54 @@ class FailureScenarioTest {
         AgentSession owner = world.dispatcher("dispatcher-1");
         List<AgentSession> teammates = List.of(world.teammate("tm-1", "api"), world.teammate("tm-2", "web"));
         long firstDaemon = daemonPid(owner);
-        // 2,000 events over about a minute: long enough for 20 kills, each waiting for the next daemon to be up.
-        List<String> sent = stream(2000, Duration.ofMillis(30));
+        List<Long> killed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        // 2,000 events in 21 parts: part k+1 is sent once the daemon was killed k+1 times, so that every kill falls
+        // inside the stream however long a daemon takes to come back on a busy machine.
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 2000; i++) {
+            sent.add(String.format("event %04d", i));
+        }
+        Thread alice = new Thread(
+                () -> {
+                    for (int i = 0; i < sent.size(); i++) {
+                        int part = i * 21 / sent.size();
+                        while (killed.size() < part) {
+                            sleepQuietly(10);
+                        }
+                        world.operatorSays(sent.get(i));
+                        sleepQuietly(2);
+                    }
+                },
+                "alice");
+        alice.start();
         List<String> received = new ArrayList<>();
         AtomicBoolean streaming = new AtomicBoolean(true);
-        List<Long> killed = new java.util.concurrent.CopyOnWriteArrayList<>();
+        List<Throwable> killerFailed = new java.util.concurrent.CopyOnWriteArrayList<>();
         Thread killer = new Thread(
                 () -> {
-                    long daemon = firstDaemon;
-                    while (killed.size() < 20 && streaming.get()) {
-                        long pid = daemon;
-                        ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-                        killed.add(pid);
-                        daemon = daemonPid(owner);
-                        while (daemon == pid) {
+                    try {
+                        long daemon = firstDaemon;
+                        while (killed.size() < 20 && streaming.get()) {
+                            long pid = daemon;
+                            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                            killed.add(pid);
                             daemon = daemonPid(owner);
+                            while (daemon == pid) {
+                                daemon = daemonPid(owner);
+                            }
+                            // Every relay back on the new daemon before the next kill: a daemon killed while a relay
+                            // still waits for its greeting counts, for that relay, as a start that failed.
+                            for (AgentSession tm : teammates) {
+                                Eventually.await(
+                                        () -> !tm.call(OwnershipTools.STATUS, Map.of())
+                                                .isError(),
+                                        tm.sessionId + " back on the new daemon",
+                                        Duration.ofSeconds(60));
+                            }
+                            sleepQuietly(300 + (long) (Math.random() * 700));
                         }
-                        sleepQuietly(300 + (long) (Math.random() * 700));
+                    } catch (Throwable t) {
+                        killerFailed.add(t);
                     }
                 },
                 "killer");
@@ -192,7 +223,8 @@ class FailureScenarioTest {
         receiveAll(dispatcher, received, 20, () -> {});
 
         assertThat(received).containsExactlyElementsOf(sent);
-        assertThat(status(dispatcher).path("daemon").path("pending").asInt()).isZero();
+        // The relay acknowledges each after writing it, off its reading thread: the last acks land a moment later.
+        Eventually.await(() -> status(dispatcher).path("daemon").path("pending").asInt() == 0, "nothing pending");
     }
 
     @Test
