@@ -358,15 +358,20 @@ class HandoffScenarioTest {
     }
 
     /** Replies until {@code n} came: the first batch, then more waits if the messages came apart. */
+    /**
+     * The first {@code n} distinct replies (by message id): a wait hands the replies not answered since first again,
+     * so a page that came before the rest of them comes again with them.
+     */
     private static List<JsonNode> collectReplies(AgentSession agent, JsonNode first, int n) {
-        List<JsonNode> out = new java.util.ArrayList<>();
-        first.path("replies").forEach(out::add);
+        Map<String, JsonNode> out = new java.util.LinkedHashMap<>();
+        first.path("replies").forEach(r -> out.putIfAbsent(r.path("message_id").asString(), r));
         while (out.size() < n) {
             JsonNode more = ok(agent, DeliveryTools.WAIT_FOR_REPLY, Map.of("timeout_seconds", 20));
             assertThat(more.has("replies")).as("more replies came").isTrue();
-            more.path("replies").forEach(out::add);
+            more.path("replies")
+                    .forEach(r -> out.putIfAbsent(r.path("message_id").asString(), r));
         }
-        return out;
+        return new java.util.ArrayList<>(out.values());
     }
 
     private EmuMessage lastBotMessage(String chat) {
