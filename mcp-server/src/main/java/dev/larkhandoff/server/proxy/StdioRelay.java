@@ -64,16 +64,6 @@ public final class StdioRelay {
     private final Set<String> replayed = ConcurrentHashMap.newKeySet();
 
     private final AtomicLong replays = new AtomicLong();
-    /**
-     * Sends the acks and receipts, so that the thread reading the daemon's lines never blocks writing to the daemon:
-     * were both sides' readers blocked on a full socket buffer writing to the other, neither would read again.
-     */
-    private final java.util.concurrent.ExecutorService answers =
-            java.util.concurrent.Executors.newSingleThreadExecutor(r -> {
-                Thread t = new Thread(r, "relay-answers");
-                t.setDaemon(true);
-                return t;
-            });
 
     private volatile String initializeLine;
     private volatile String initializedLine;
@@ -210,7 +200,7 @@ public final class StdioRelay {
                 }
             }
             // Written now or before (the earlier ack was lost): either way the agent has it.
-            answers.execute(() -> from.ack(out.ack()));
+            from.ack(out.ack());
             return;
         }
         String answered = responseId(out.line());
@@ -222,7 +212,7 @@ public final class StdioRelay {
             inFlight.remove(answered);
         }
         if (out.receipt() != null) {
-            answers.execute(() -> from.settle(out.receipt(), reached));
+            from.settle(out.receipt(), reached);
         }
     }
 
