@@ -8,6 +8,7 @@ import dev.larkhandoff.server.mcp.JsonRpcLines;
 import dev.larkhandoff.server.mcp.McpSurface;
 import dev.larkhandoff.server.session.Delivery;
 import dev.larkhandoff.server.session.LiveSession;
+import dev.larkhandoff.server.session.RunningCalls;
 import dev.larkhandoff.server.session.SessionLink;
 import dev.larkhandoff.server.tool.ToolResult;
 import io.modelcontextprotocol.json.McpJsonMapper;
@@ -39,6 +40,9 @@ final class RelaySession implements McpServerTransport, SessionLink {
 
     private final IpcConnection connection;
     private final LiveSession live;
+    /** Where this session's tool calls run, tied to this link and their request id (a cancel stops one). */
+    private final RunningCalls calls;
+
     private final McpJsonMapper json;
     /** Where tool calls run: one may wait for an hour, so never on the connection's reader. */
     private final reactor.core.scheduler.Scheduler toolThreads;
@@ -56,12 +60,14 @@ final class RelaySession implements McpServerTransport, SessionLink {
     RelaySession(
             IpcConnection connection,
             LiveSession live,
+            RunningCalls calls,
             McpJsonMapper json,
             reactor.core.scheduler.Scheduler toolThreads,
             Consumer<RelaySession> onInitialized,
             BiConsumer<RelaySession, JsonNode> onPermissionRequest) {
         this.connection = connection;
         this.live = live;
+        this.calls = calls;
         this.json = json;
         this.toolThreads = toolThreads;
         this.onInitialized = onInitialized;
@@ -138,14 +144,7 @@ final class RelaySession implements McpServerTransport, SessionLink {
         if (receipt != null) {
             receipt.dropped();
         }
-        cancelHook.accept(requestKey);
-    }
-
-    private volatile Consumer<String> cancelHook = key -> {};
-
-    /** Set once at wiring: how a cancelled request's call is stopped. */
-    void onCancel(Consumer<String> hook) {
-        this.cancelHook = hook;
+        calls.cancel(this, requestKey);
     }
 
     /** A result for {@code requestKey} hands over messages: they count as delivered once its line reached stdout. */

@@ -128,8 +128,8 @@ public final class RelaySessions implements RelayHost, McpServerTransportProvide
         if (f == null) {
             return null;
         }
-        RelaySession session = new RelaySession(connection, live, json, toolScheduler, this::initialized, this::decide);
-        session.onCancel(key -> registry.calls().cancel(session, key));
+        RelaySession session = new RelaySession(
+                connection, live, registry.calls(), json, toolScheduler, this::initialized, this::decide);
         RelaySession previous = byConnection.put(connection, session);
         if (previous != null) {
             previous.end();
